@@ -1,0 +1,16 @@
+//! calloff's domain: types and rules, with no I/O and no async.
+//!
+//! Constructors parse and reject bad values ("parse, don't validate"), so a value of one of these
+//! types is valid by construction and no later code re-checks it.
+
+pub mod audit;
+pub mod call_off;
+pub mod catalogue;
+pub mod error;
+pub mod framework;
+pub mod ids;
+pub mod money;
+pub mod organisation;
+pub mod role;
+
+pub use error::FieldError;

@@ -1,0 +1,296 @@
+//! Exact money: integer pence for amounts, integer millionths of a pound for unit prices.
+//!
+//! Unit prices carry fractions of a penny (0.85p per minute is 8,500 millionths of a pound).
+//! A line total is rounded half-up to the penny once, at the line; VAT is computed on the sum of
+//! the lines of one VAT category and rounded half-up to the penny (PEPPOL BIS 3).
+
+use crate::FieldError;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Millionths of a pound in one penny.
+const MICROS_PER_PENNY: i128 = 10_000;
+/// Digits after the pound's decimal point that a unit price may carry.
+const UNIT_PRICE_DECIMALS: usize = 6;
+/// The UK standard VAT rate, in percent.
+pub const STANDARD_VAT_PERCENT: i64 = 20;
+
+/// An amount of money in pence (GBP).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct Money(i64);
+
+impl Money {
+    pub const ZERO: Money = Money(0);
+
+    pub const fn from_pence(pence: i64) -> Self {
+        Money(pence)
+    }
+
+    pub const fn from_pounds(pounds: i64) -> Self {
+        Money(pounds * 100)
+    }
+
+    pub const fn pence(self) -> i64 {
+        self.0
+    }
+
+    pub fn checked_add(self, other: Money) -> Option<Money> {
+        self.0.checked_add(other.0).map(Money)
+    }
+
+    pub fn checked_sub(self, other: Money) -> Option<Money> {
+        self.0.checked_sub(other.0).map(Money)
+    }
+
+    pub fn checked_mul(self, factor: i64) -> Option<Money> {
+        self.0.checked_mul(factor).map(Money)
+    }
+
+    /// VAT at `percent`, rounded half-up to the penny (amounts here are never negative).
+    pub fn vat_at(self, percent: i64) -> Option<Money> {
+        let scaled = (self.0 as i128) * (percent as i128);
+        let rounded = div_round_half_up(scaled, 100);
+        i64::try_from(rounded).ok().map(Money)
+    }
+
+    /// Parses "1234.56", "1,234.56", "£1,234.56" or "1234" into pence.
+    pub fn parse_pounds(input: &str) -> Result<Money, String> {
+        let micros = parse_decimal_pounds(input, 2)?;
+        i64::try_from(micros / MICROS_PER_PENNY)
+            .map(Money)
+            .map_err(|_| "is too large".to_string())
+    }
+
+    /// Share of `whole` as a percentage, for display only (never used for money arithmetic).
+    pub fn percent_of(self, whole: Money) -> f64 {
+        if whole.0 == 0 {
+            return 0.0;
+        }
+        (self.0 as f64) * 100.0 / (whole.0 as f64)
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        write!(f, "{sign}£{}.{:02}", group_thousands(abs / 100), abs % 100)
+    }
+}
+
+/// A price per unit in millionths of a pound, so sub-penny tariffs are exact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UnitPrice(i64);
+
+impl UnitPrice {
+    /// The highest unit price accepted: £10m.
+    pub const MAX_MICROS: i64 = 10_000_000 * 1_000_000;
+
+    pub fn from_micros(micros: i64) -> Result<Self, FieldError> {
+        if !(0..=Self::MAX_MICROS).contains(&micros) {
+            return Err(FieldError::new(
+                "unit_price",
+                "must be between £0 and £10,000,000",
+            ));
+        }
+        Ok(UnitPrice(micros))
+    }
+
+    pub const fn micros(self) -> i64 {
+        self.0
+    }
+
+    /// Parses a price in pounds with up to six decimal places ("0.0085", "£1,650.00").
+    pub fn parse_pounds(input: &str) -> Result<Self, FieldError> {
+        let micros = parse_decimal_pounds(input, UNIT_PRICE_DECIMALS)
+            .map_err(|message| FieldError::new("unit_price", message))?;
+        let micros =
+            i64::try_from(micros).map_err(|_| FieldError::new("unit_price", "is too large"))?;
+        Self::from_micros(micros)
+    }
+
+    /// `self × count`, rounded half-up to the penny once.
+    pub fn total_for(self, count: u128) -> Option<Money> {
+        let micros = (self.0 as i128).checked_mul(i128::try_from(count).ok()?)?;
+        i64::try_from(div_round_half_up(micros, MICROS_PER_PENNY))
+            .ok()
+            .map(Money)
+    }
+}
+
+impl fmt::Display for UnitPrice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let pounds = self.0 / 1_000_000;
+        let fraction = self.0 % 1_000_000;
+        if fraction % 10_000 == 0 {
+            write!(
+                f,
+                "£{}.{:02}",
+                group_thousands(pounds as u64),
+                fraction / 10_000
+            )
+        } else {
+            let digits = format!("{fraction:06}");
+            write!(
+                f,
+                "£{}.{}",
+                group_thousands(pounds as u64),
+                digits.trim_end_matches('0')
+            )
+        }
+    }
+}
+
+/// Integer division rounding half away from zero, for non-negative and negative numerators.
+fn div_round_half_up(numerator: i128, denominator: i128) -> i128 {
+    let half = denominator / 2;
+    if numerator >= 0 {
+        (numerator + half) / denominator
+    } else {
+        -((-numerator + half) / denominator)
+    }
+}
+
+/// Parses a non-negative decimal amount of pounds into millionths, allowing `max_decimals`.
+fn parse_decimal_pounds(input: &str, max_decimals: usize) -> Result<i128, String> {
+    let cleaned: String = input
+        .trim()
+        .trim_start_matches('£')
+        .chars()
+        .filter(|c| *c != ',')
+        .collect();
+    if cleaned.is_empty() {
+        return Err("is required".into());
+    }
+    let (whole, fraction) = cleaned.split_once('.').unwrap_or((&cleaned, ""));
+    let digits_only = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    if whole.is_empty() || !digits_only(whole) || !digits_only(fraction) {
+        return Err(format!(
+            "must be an amount in pounds, like 12.50 (got \"{input}\")"
+        ));
+    }
+    if fraction.len() > max_decimals {
+        return Err(format!("can have at most {max_decimals} decimal places"));
+    }
+    if whole.len() > 15 {
+        return Err("is too large".into());
+    }
+    let whole: i128 = whole.parse().map_err(|_| "is too large".to_string())?;
+    let fraction_micros: i128 = format!("{fraction:0<6}").parse().unwrap_or(0);
+    Ok(whole * 1_000_000 + fraction_micros)
+}
+
+fn group_thousands(value: u64) -> String {
+    let digits = value.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn sub_penny_tariffs_are_exact() {
+        let per_minute = UnitPrice::parse_pounds("0.0085").unwrap();
+        assert_eq!(per_minute.micros(), 8_500);
+        assert_eq!(per_minute.to_string(), "£0.0085");
+        // 1,000 minutes at 0.85p is exactly £8.50.
+        assert_eq!(per_minute.total_for(1_000), Some(Money::from_pence(850)));
+        // 1 minute is 0.85p, which rounds half-up to 1p; 0.5p rounds up, 0.49p down.
+        assert_eq!(per_minute.total_for(1), Some(Money::from_pence(1)));
+        assert_eq!(
+            UnitPrice::from_micros(5_000).unwrap().total_for(1),
+            Some(Money::from_pence(1))
+        );
+        assert_eq!(
+            UnitPrice::from_micros(4_999).unwrap().total_for(1),
+            Some(Money::ZERO)
+        );
+    }
+
+    #[test]
+    fn vat_is_rounded_half_up_to_the_penny() {
+        assert_eq!(
+            Money::from_pence(1_000).vat_at(20),
+            Some(Money::from_pence(200))
+        );
+        assert_eq!(Money::from_pence(3).vat_at(20), Some(Money::from_pence(1))); // 0.6p
+        assert_eq!(Money::from_pence(2).vat_at(20), Some(Money::ZERO)); // 0.4p
+        assert_eq!(Money::from_pence(5).vat_at(10), Some(Money::from_pence(1)));
+        // 0.5p
+    }
+
+    #[test]
+    fn money_displays_in_pounds_with_grouping() {
+        assert_eq!(
+            Money::from_pounds(200_000_000).to_string(),
+            "£200,000,000.00"
+        );
+        assert_eq!(Money::from_pence(-1_05).to_string(), "-£1.05");
+        assert_eq!(Money::from_pence(7).to_string(), "£0.07");
+    }
+
+    #[test]
+    fn bad_prices_are_refused_with_the_field_named() {
+        for bad in ["", "abc", "-1", "1.0000001", "1e5", "12.5.0"] {
+            let err = UnitPrice::parse_pounds(bad).unwrap_err();
+            assert_eq!(err.field, "unit_price", "{bad}");
+        }
+        assert!(UnitPrice::parse_pounds("10000000.01").is_err());
+        assert_eq!(
+            Money::parse_pounds("£1,234.56"),
+            Ok(Money::from_pence(123_456))
+        );
+        assert!(Money::parse_pounds("1.234").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn parsing_a_displayed_price_gives_it_back(micros in 0i64..=UnitPrice::MAX_MICROS) {
+            let price = UnitPrice::from_micros(micros).unwrap();
+            prop_assert_eq!(UnitPrice::parse_pounds(&price.to_string()).unwrap(), price);
+        }
+
+        #[test]
+        fn line_total_is_within_half_a_penny_of_the_exact_value(
+            micros in 0i64..=UnitPrice::MAX_MICROS, count in 0u128..10_000_000,
+        ) {
+            let price = UnitPrice::from_micros(micros).unwrap();
+            let exact = micros as i128 * count as i128; // millionths of a pound
+            let total = price.total_for(count).unwrap().pence() as i128 * MICROS_PER_PENNY;
+            // Half-up: the error lies in (-half a penny, +half a penny].
+            prop_assert!(total - exact > -(MICROS_PER_PENNY / 2));
+            prop_assert!(total - exact <= MICROS_PER_PENNY / 2);
+        }
+
+        #[test]
+        fn rounding_once_never_loses_more_than_a_penny_per_line(
+            a in 0i64..1_000_000_000, b in 0i64..1_000_000_000,
+        ) {
+            let sum = Money::from_pence(a).checked_add(Money::from_pence(b)).unwrap();
+            prop_assert_eq!(sum.checked_sub(Money::from_pence(b)), Some(Money::from_pence(a)));
+            let vat = sum.vat_at(STANDARD_VAT_PERCENT).unwrap().pence() as i128;
+            let exact_times_100 = sum.pence() as i128 * 20;
+            prop_assert!((vat * 100 - exact_times_100).abs() <= 50);
+        }
+
+        #[test]
+        fn checked_arithmetic_reports_overflow(a in any::<i64>(), b in any::<i64>()) {
+            let expected = a.checked_add(b);
+            prop_assert_eq!(Money::from_pence(a).checked_add(Money::from_pence(b)).map(Money::pence), expected);
+            prop_assert_eq!(Money::from_pence(a).checked_mul(b).map(Money::pence), a.checked_mul(b));
+        }
+    }
+}

@@ -1,0 +1,53 @@
+use crate::FieldError;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Buyer,
+    Approver,
+    OrganisationAdmin,
+    FrameworkManager,
+    SupplierUser,
+    Auditor,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [
+        Self::Buyer,
+        Self::Approver,
+        Self::OrganisationAdmin,
+        Self::FrameworkManager,
+        Self::SupplierUser,
+        Self::Auditor,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Buyer => "buyer",
+            Self::Approver => "approver",
+            Self::OrganisationAdmin => "organisation_admin",
+            Self::FrameworkManager => "framework_manager",
+            Self::SupplierUser => "supplier_user",
+            Self::Auditor => "auditor",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Buyer => "Buyer",
+            Self::Approver => "Approver",
+            Self::OrganisationAdmin => "Organisation admin",
+            Self::FrameworkManager => "Framework manager",
+            Self::SupplierUser => "Supplier user",
+            Self::Auditor => "Auditor",
+        }
+    }
+
+    pub fn parse(value: &str) -> Result<Self, FieldError> {
+        Self::ALL
+            .into_iter()
+            .find(|r| r.as_str() == value)
+            .ok_or_else(|| FieldError::new("role", format!("unknown role \"{value}\"")))
+    }
+}

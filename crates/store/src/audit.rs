@@ -1,0 +1,130 @@
+//! Appending to and reading the audit chain.
+
+use crate::{Conn, StoreResult};
+use calloff_domain::audit::{AuditEntry, SealedEntry};
+use sqlx::Row;
+
+crate::statements! {
+    // A no-op update: it locks the head row (PostgreSQL) or needs the write lock (SQLite).
+    CLAIM_HEAD = "UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash";
+    SET_HEAD = "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1";
+    INSERT_ENTRY = "INSERT INTO audit_entries (seq, at, actor, action, subject, detail, previous_hash, hash) \
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+    ENTRIES_AFTER = "SELECT seq, at, actor, action, subject, detail, previous_hash, hash \
+                     FROM audit_entries WHERE seq > $1 ORDER BY seq LIMIT $2";
+    ENTRIES_FOR_SUBJECT = "SELECT seq, at, actor, action, subject, detail, previous_hash, hash \
+                           FROM audit_entries WHERE subject = $1 ORDER BY seq";
+}
+
+/// The chain's head, claimed for the rest of a transaction. Claim it first in every write
+/// transaction: that serialises writers in one order on both databases.
+#[derive(Debug)]
+pub struct ChainHead {
+    last_seq: i64,
+    last_hash: String,
+    appended: bool,
+}
+
+impl ChainHead {
+    pub async fn claim(conn: &mut Conn) -> StoreResult<ChainHead> {
+        let row = sqlx::query(CLAIM_HEAD).fetch_one(&mut *conn).await?;
+        Ok(ChainHead {
+            last_seq: row.try_get("seq")?,
+            last_hash: row.try_get("hash")?,
+            appended: false,
+        })
+    }
+
+    /// The sequence number the next entry will take: a commit-ordered sequence, since the head
+    /// stays claimed until the transaction ends.
+    pub fn next_seq(&self) -> i64 {
+        self.last_seq + 1
+    }
+
+    pub async fn append(
+        &mut self,
+        conn: &mut Conn,
+        at: &str,
+        actor: &str,
+        action: &str,
+        subject: &str,
+        detail: serde_json::Value,
+    ) -> StoreResult<i64> {
+        let entry = AuditEntry {
+            seq: self.next_seq(),
+            at: at.to_string(),
+            actor: actor.to_string(),
+            action: action.to_string(),
+            subject: subject.to_string(),
+            detail,
+        };
+        let hash = entry.chain_hash(&self.last_hash);
+        sqlx::query(INSERT_ENTRY)
+            .bind(entry.seq)
+            .bind(&entry.at)
+            .bind(&entry.actor)
+            .bind(&entry.action)
+            .bind(&entry.subject)
+            .bind(entry.detail.to_string())
+            .bind(&self.last_hash)
+            .bind(&hash)
+            .execute(&mut *conn)
+            .await?;
+        self.last_seq = entry.seq;
+        self.last_hash = hash;
+        self.appended = true;
+        Ok(entry.seq)
+    }
+
+    /// Records the new head. Call once, after the last append, before committing.
+    pub async fn seal(self, conn: &mut Conn) -> StoreResult<()> {
+        if self.appended {
+            sqlx::query(SET_HEAD)
+                .bind(self.last_seq)
+                .bind(&self.last_hash)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+fn sealed_from_row(row: &sqlx::any::AnyRow) -> StoreResult<SealedEntry> {
+    let detail: String = row.try_get("detail")?;
+    Ok(SealedEntry {
+        entry: AuditEntry {
+            seq: row.try_get("seq")?,
+            at: row.try_get("at")?,
+            actor: row.try_get("actor")?,
+            action: row.try_get("action")?,
+            subject: row.try_get("subject")?,
+            // Text that is not JSON (say, after tampering) is kept as a string, so that
+            // verification reports the entry's hash mismatch rather than failing to read.
+            detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::String(detail)),
+        },
+        previous_hash: row.try_get("previous_hash")?,
+        hash: row.try_get("hash")?,
+    })
+}
+
+/// A page of entries after `after_seq`, in chain order.
+pub async fn entries_after(
+    conn: &mut Conn,
+    after_seq: i64,
+    limit: i64,
+) -> StoreResult<Vec<SealedEntry>> {
+    let rows = sqlx::query(ENTRIES_AFTER)
+        .bind(after_seq)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(sealed_from_row).collect()
+}
+
+pub async fn entries_for_subject(conn: &mut Conn, subject: &str) -> StoreResult<Vec<SealedEntry>> {
+    let rows = sqlx::query(ENTRIES_FOR_SUBJECT)
+        .bind(subject)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(sealed_from_row).collect()
+}

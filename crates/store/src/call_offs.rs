@@ -1,0 +1,253 @@
+use crate::{Conn, StoreError, StoreResult};
+use calloff_domain::call_off::{
+    CallOff, CallOffState, MonthlyUsage, PricedLine, Quantity, TermMonths, Totals,
+};
+use calloff_domain::catalogue::{CpvCode, Sku, Unit};
+use calloff_domain::ids::{CallOffId, FrameworkId, ItemId, OrganisationId, UserId};
+use calloff_domain::money::{Money, UnitPrice};
+use sqlx::Row;
+
+crate::statements! {
+    INSERT = "INSERT INTO call_offs (id, reference, framework_id, buyer_id, supplier_id, placed_by, state, \
+              contract_value, vat, idempotency_key, request_hash, placed_at, updated_at, change_seq) \
+              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
+    INSERT_LINE = "INSERT INTO call_off_lines (call_off_id, line_number, item_id, lot_number, sku, name, description, \
+                   unit, unit_price_micros, cpv, quantity, term_months, monthly_usage, line_value) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
+    BY_ID = "SELECT id, reference, framework_id, buyer_id, supplier_id, placed_by, state, contract_value, vat, \
+             rejection_reason, placed_at, updated_at, change_seq, request_hash FROM call_offs WHERE id = $1";
+    BY_IDEMPOTENCY_KEY = "SELECT id, reference, framework_id, buyer_id, supplier_id, placed_by, state, contract_value, vat, \
+                          rejection_reason, placed_at, updated_at, change_seq, request_hash FROM call_offs \
+                          WHERE placed_by = $1 AND idempotency_key = $2";
+    FOR_BUYER = "SELECT id, reference, framework_id, buyer_id, supplier_id, placed_by, state, contract_value, vat, \
+                 rejection_reason, placed_at, updated_at, change_seq, request_hash FROM call_offs \
+                 WHERE buyer_id = $1 AND change_seq < $2 ORDER BY change_seq DESC LIMIT $3";
+    FOR_SUPPLIER = "SELECT id, reference, framework_id, buyer_id, supplier_id, placed_by, state, contract_value, vat, \
+                    rejection_reason, placed_at, updated_at, change_seq, request_hash FROM call_offs \
+                    WHERE supplier_id = $1 AND change_seq < $2 ORDER BY change_seq DESC LIMIT $3";
+    LINES = "SELECT item_id, lot_number, sku, name, description, unit, unit_price_micros, cpv, quantity, term_months, \
+             monthly_usage, line_value FROM call_off_lines WHERE call_off_id = $1 ORDER BY line_number";
+    // Moves a call-off on only from the state the caller saw, so two racing decisions cannot both win.
+    SET_STATE = "UPDATE call_offs SET state = $1, rejection_reason = $2, updated_at = $3, change_seq = $4 \
+                 WHERE id = $5 AND state = $6";
+    COMMITTED_SUM = "SELECT CAST(COALESCE(SUM(contract_value), 0) AS BIGINT) AS total, COUNT(*) AS n FROM call_offs \
+                     WHERE framework_id = $1 AND state IN ('placed', 'accepted', 'live', 'ended')";
+}
+
+/// Everything needed to insert a call-off.
+pub struct NewCallOff<'a> {
+    pub call_off: &'a CallOff,
+    pub idempotency_key: Option<&'a str>,
+    pub request_hash: Option<&'a str>,
+}
+
+pub async fn insert(conn: &mut Conn, new: NewCallOff<'_>) -> StoreResult<()> {
+    let c = new.call_off;
+    sqlx::query(INSERT)
+        .bind(c.id.as_str())
+        .bind(&c.reference)
+        .bind(c.framework_id.as_str())
+        .bind(c.buyer_id.as_str())
+        .bind(c.supplier_id.as_str())
+        .bind(c.placed_by.as_str())
+        .bind(c.state.as_str())
+        .bind(c.totals.contract_value.pence())
+        .bind(c.totals.vat.pence())
+        .bind(new.idempotency_key)
+        .bind(new.request_hash)
+        .bind(&c.placed_at)
+        .bind(&c.updated_at)
+        .bind(c.change_seq)
+        .execute(&mut *conn)
+        .await?;
+    for (number, line) in c.lines.iter().enumerate() {
+        sqlx::query(INSERT_LINE)
+            .bind(c.id.as_str())
+            .bind(number as i64 + 1)
+            .bind(line.item_id.as_str())
+            .bind(line.lot_number as i64)
+            .bind(line.sku.as_str())
+            .bind(&line.name)
+            .bind(&line.description)
+            .bind(line.unit.as_str())
+            .bind(line.unit_price.micros())
+            .bind(line.cpv.as_str())
+            .bind(line.quantity.get() as i64)
+            .bind(line.term_months.get() as i64)
+            .bind(line.monthly_usage.map(|u| u.get() as i64))
+            .bind(line.value.pence())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::corrupt(e.to_string())
+}
+
+fn line_from_row(row: &sqlx::any::AnyRow) -> StoreResult<PricedLine> {
+    let sku: String = row.try_get("sku")?;
+    let unit: String = row.try_get("unit")?;
+    let cpv: String = row.try_get("cpv")?;
+    let usage: Option<i64> = row.try_get("monthly_usage")?;
+    Ok(PricedLine {
+        item_id: ItemId::from_stored(row.try_get::<String, _>("item_id")?),
+        lot_number: row.try_get::<i64, _>("lot_number")? as u32,
+        sku: Sku::parse(&sku).map_err(corrupt)?,
+        name: row.try_get("name")?,
+        description: row.try_get("description")?,
+        unit: Unit::parse(&unit).map_err(corrupt)?,
+        unit_price: UnitPrice::from_micros(row.try_get("unit_price_micros")?).map_err(corrupt)?,
+        cpv: CpvCode::parse(&cpv).map_err(corrupt)?,
+        quantity: Quantity::parse(row.try_get("quantity")?).map_err(corrupt)?,
+        term_months: TermMonths::parse(row.try_get("term_months")?).map_err(corrupt)?,
+        monthly_usage: usage
+            .map(MonthlyUsage::parse)
+            .transpose()
+            .map_err(corrupt)?,
+        value: Money::from_pence(row.try_get("line_value")?),
+    })
+}
+
+/// A stored call-off, with the hash of the request that created it (for idempotent retries).
+#[derive(Debug, Clone)]
+pub struct CallOffRecord {
+    pub call_off: CallOff,
+    pub request_hash: Option<String>,
+}
+
+async fn from_row(conn: &mut Conn, row: &sqlx::any::AnyRow) -> StoreResult<CallOffRecord> {
+    let id: String = row.try_get("id")?;
+    let lines = sqlx::query(LINES)
+        .bind(&id)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(line_from_row)
+        .collect::<StoreResult<Vec<_>>>()?;
+    let state: String = row.try_get("state")?;
+    let contract_value = Money::from_pence(row.try_get("contract_value")?);
+    let vat = Money::from_pence(row.try_get("vat")?);
+    Ok(CallOffRecord {
+        call_off: CallOff {
+            id: CallOffId::from_stored(id),
+            reference: row.try_get("reference")?,
+            framework_id: FrameworkId::from_stored(row.try_get::<String, _>("framework_id")?),
+            buyer_id: OrganisationId::from_stored(row.try_get::<String, _>("buyer_id")?),
+            supplier_id: OrganisationId::from_stored(row.try_get::<String, _>("supplier_id")?),
+            placed_by: UserId::from_stored(row.try_get::<String, _>("placed_by")?),
+            state: CallOffState::parse(&state).map_err(corrupt)?,
+            lines,
+            totals: Totals {
+                contract_value,
+                vat,
+                total_inc_vat: contract_value
+                    .checked_add(vat)
+                    .ok_or_else(|| corrupt("total overflows"))?,
+            },
+            rejection_reason: row.try_get("rejection_reason")?,
+            placed_at: row.try_get("placed_at")?,
+            updated_at: row.try_get("updated_at")?,
+            change_seq: row.try_get("change_seq")?,
+        },
+        request_hash: row.try_get("request_hash")?,
+    })
+}
+
+async fn many(conn: &mut Conn, rows: Vec<sqlx::any::AnyRow>) -> StoreResult<Vec<CallOff>> {
+    let mut out = Vec::with_capacity(rows.len());
+    for row in &rows {
+        out.push(from_row(conn, row).await?.call_off);
+    }
+    Ok(out)
+}
+
+pub async fn get(conn: &mut Conn, id: &CallOffId) -> StoreResult<Option<CallOff>> {
+    match sqlx::query(BY_ID)
+        .bind(id.as_str())
+        .fetch_optional(&mut *conn)
+        .await?
+    {
+        Some(row) => Ok(Some(from_row(conn, &row).await?.call_off)),
+        None => Ok(None),
+    }
+}
+
+pub async fn find_by_idempotency_key(
+    conn: &mut Conn,
+    user: &UserId,
+    key: &str,
+) -> StoreResult<Option<CallOffRecord>> {
+    match sqlx::query(BY_IDEMPOTENCY_KEY)
+        .bind(user.as_str())
+        .bind(key)
+        .fetch_optional(&mut *conn)
+        .await?
+    {
+        Some(row) => Ok(Some(from_row(conn, &row).await?)),
+        None => Ok(None),
+    }
+}
+
+/// Newest first: call-offs whose last change came before `before_seq`.
+pub async fn for_buyer(
+    conn: &mut Conn,
+    buyer: &OrganisationId,
+    before_seq: i64,
+    limit: i64,
+) -> StoreResult<Vec<CallOff>> {
+    let rows = sqlx::query(FOR_BUYER)
+        .bind(buyer.as_str())
+        .bind(before_seq)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    many(conn, rows).await
+}
+
+pub async fn for_supplier(
+    conn: &mut Conn,
+    supplier: &OrganisationId,
+    before_seq: i64,
+    limit: i64,
+) -> StoreResult<Vec<CallOff>> {
+    let rows = sqlx::query(FOR_SUPPLIER)
+        .bind(supplier.as_str())
+        .bind(before_seq)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    many(conn, rows).await
+}
+
+/// Moves a call-off from `from` to `to`; returns false if it was no longer in `from`.
+pub async fn set_state(
+    conn: &mut Conn,
+    id: &CallOffId,
+    from: CallOffState,
+    to: CallOffState,
+    reason: Option<&str>,
+    at: &str,
+    change_seq: i64,
+) -> StoreResult<bool> {
+    let result = sqlx::query(SET_STATE)
+        .bind(to.as_str())
+        .bind(reason)
+        .bind(at)
+        .bind(change_seq)
+        .bind(id.as_str())
+        .bind(from.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// The sum and count of call-offs that hold value against the framework's ceiling.
+pub async fn committed_sum(conn: &mut Conn, framework: &FrameworkId) -> StoreResult<(Money, i64)> {
+    let row = sqlx::query(COMMITTED_SUM)
+        .bind(framework.as_str())
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok((Money::from_pence(row.try_get("total")?), row.try_get("n")?))
+}

@@ -1,0 +1,190 @@
+use crate::error::{StoreError, StoreResult};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+crate::statements! {
+    SQLITE_PRAGMAS = "PRAGMA foreign_keys = ON";
+}
+
+/// How long a connection waits for SQLite's write lock before reporting busy.
+const SQLITE_BUSY_TIMEOUT_MS: u32 = 10_000;
+/// SQLite writes one at a time; a few connections serve concurrent readers in WAL mode.
+const SQLITE_MAX_CONNECTIONS: u32 = 8;
+const POSTGRES_MAX_CONNECTIONS: u32 = 32;
+/// Attempts of a transaction that failed on a serialization failure or a busy database.
+pub const MAX_ATTEMPTS: u32 = 8;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    pub fn of_url(url: &str) -> Result<Dialect, String> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Dialect::Postgres)
+        } else if url.starts_with("sqlite:") {
+            Ok(Dialect::Sqlite)
+        } else {
+            Err(format!(
+                "database URL must start with sqlite: or postgres:// (got \"{url}\")"
+            ))
+        }
+    }
+}
+
+pub type WriteTx = Transaction<'static, sqlx::Any>;
+
+/// A connection pool and the dialect behind it.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: AnyPool,
+    dialect: Dialect,
+}
+
+impl Db {
+    /// Connects, creating the SQLite file (and its folder) if needed. Does not migrate.
+    pub async fn connect(url: &str) -> StoreResult<Db> {
+        sqlx::any::install_default_drivers();
+        let dialect = Dialect::of_url(url).map_err(StoreError::corrupt)?;
+        let pool = match dialect {
+            Dialect::Sqlite => {
+                create_sqlite_folder(url);
+                let url = sqlite_url_with_create(url);
+                let options = AnyConnectOptions::from_str(&url)?;
+                AnyPoolOptions::new()
+                    .max_connections(SQLITE_MAX_CONNECTIONS)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            // WAL lets readers run beside the writer; FULL sync keeps every
+                            // acknowledged write through a power cut.
+                            conn.execute("PRAGMA journal_mode = WAL").await?;
+                            conn.execute("PRAGMA synchronous = FULL").await?;
+                            conn.execute(SQLITE_PRAGMAS).await?;
+                            conn.execute(
+                                format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}").as_str(),
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await?
+            }
+            Dialect::Postgres => {
+                AnyPoolOptions::new()
+                    .max_connections(POSTGRES_MAX_CONNECTIONS)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect(url)
+                    .await?
+            }
+        };
+        Ok(Db { pool, dialect })
+    }
+
+    /// Connects and applies the migrations of the URL's dialect.
+    pub async fn open(url: &str) -> StoreResult<Db> {
+        let db = Db::connect(url).await?;
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    pub async fn migrate(&self) -> StoreResult<()> {
+        match self.dialect {
+            Dialect::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.pool).await?,
+            Dialect::Postgres => {
+                sqlx::migrate!("migrations/postgres")
+                    .run(&self.pool)
+                    .await?
+            }
+        }
+        Ok(())
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Begins a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`),
+    /// so a transaction that reads before it writes cannot fail to upgrade its lock.
+    pub async fn begin_write(&self) -> StoreResult<WriteTx> {
+        Ok(match self.dialect {
+            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Dialect::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Pause before retry `attempt` (1-based): exponential from 2 ms, capped, with full jitter.
+pub fn retry_backoff(attempt: u32) -> Duration {
+    use rand::Rng;
+    let cap_ms = (2u64 << attempt.min(7)).min(200);
+    Duration::from_millis(rand::thread_rng().gen_range(1..=cap_ms))
+}
+
+fn sqlite_path(url: &str) -> &str {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    rest.split('?').next().unwrap_or(rest)
+}
+
+fn create_sqlite_folder(url: &str) {
+    let path = std::path::Path::new(sqlite_path(url));
+    if let Some(parent) = path.parent() {
+        if !parent.as_os_str().is_empty() && path.as_os_str() != ":memory:" {
+            let _ = std::fs::create_dir_all(parent);
+        }
+    }
+}
+
+fn sqlite_url_with_create(url: &str) -> String {
+    if url.contains("mode=") {
+        url.to_string()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    }
+}
+
+/// An error that may be cured by running the whole transaction again.
+pub trait Retryable {
+    fn is_retryable(&self) -> bool;
+}
+
+impl Retryable for StoreError {
+    fn is_retryable(&self) -> bool {
+        StoreError::is_retryable(self)
+    }
+}
+
+/// Runs `attempt` (a whole transaction) until it succeeds, fails for good, or has been tried
+/// [`MAX_ATTEMPTS`] times, with jittered backoff between tries.
+pub async fn with_retries<T, E, F, Fut>(mut attempt: F) -> Result<T, E>
+where
+    E: Retryable,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    let mut tries = 1;
+    loop {
+        match attempt().await {
+            Err(e) if e.is_retryable() && tries < MAX_ATTEMPTS => {
+                tokio::time::sleep(retry_backoff(tries)).await;
+                tries += 1;
+            }
+            result => return result,
+        }
+    }
+}

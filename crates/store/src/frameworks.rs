@@ -1,0 +1,277 @@
+//! Frameworks, lots, suppliers, eligibility, and the guarded ceiling updates.
+
+use crate::{Conn, StoreError, StoreResult};
+use calloff_domain::framework::{Framework, FrameworkStatus, Headroom, Lot, Term};
+use calloff_domain::ids::{FrameworkId, LotId, OrganisationId};
+use calloff_domain::money::Money;
+use chrono::NaiveDate;
+use sqlx::Row;
+
+crate::statements! {
+    INSERT = "INSERT INTO frameworks (id, reference, title, authority_id, maximum_value, committed_value, \
+              call_off_count, start_date, end_date, status, created_at) VALUES ($1, $2, $3, $4, $5, 0, 0, $6, $7, $8, $9)";
+    INSERT_LOT = "INSERT INTO lots (framework_id, number, id, title, ceiling, committed_value) VALUES ($1, $2, $3, $4, $5, 0)";
+    INSERT_SUPPLIER = "INSERT INTO framework_suppliers (framework_id, supplier_id) VALUES ($1, $2)";
+    INSERT_ELIGIBLE = "INSERT INTO framework_eligibility (framework_id, organisation_id) VALUES ($1, $2)";
+    BY_ID = "SELECT id, reference, title, authority_id, maximum_value, committed_value, start_date, end_date, status \
+             FROM frameworks WHERE id = $1";
+    BY_REFERENCE = "SELECT id, reference, title, authority_id, maximum_value, committed_value, start_date, end_date, status \
+                    FROM frameworks WHERE reference = $1";
+    ALL_FRAMEWORKS = "SELECT id, reference, title, authority_id, maximum_value, committed_value, start_date, end_date, status \
+                      FROM frameworks ORDER BY reference";
+    LOTS = "SELECT id, number, title, ceiling, committed_value FROM lots WHERE framework_id = $1 ORDER BY number";
+    SUPPLIERS = "SELECT supplier_id FROM framework_suppliers WHERE framework_id = $1 ORDER BY supplier_id";
+    IS_ELIGIBLE = "SELECT 1 AS eligible FROM framework_eligibility WHERE framework_id = $1 AND organisation_id = $2";
+    ELIGIBLE_COUNT = "SELECT COUNT(*) AS n FROM framework_eligibility WHERE framework_id = $1";
+    SET_STATUS = "UPDATE frameworks SET status = $1 WHERE id = $2";
+    // The ceiling guard: the database adds the value only if the result stays within the maximum.
+    RESERVE = "UPDATE frameworks SET committed_value = committed_value + $1, call_off_count = call_off_count + 1 \
+               WHERE id = $2 AND status = 'live' AND committed_value + $1 <= maximum_value RETURNING call_off_count";
+    RESERVE_LOT = "UPDATE lots SET committed_value = committed_value + $1 \
+                   WHERE framework_id = $2 AND number = $3 AND (ceiling IS NULL OR committed_value + $1 <= ceiling)";
+    RELEASE = "UPDATE frameworks SET committed_value = committed_value - $1 WHERE id = $2";
+    RELEASE_LOT = "UPDATE lots SET committed_value = committed_value - $1 WHERE framework_id = $2 AND number = $3";
+}
+
+/// A framework's committed value and ceiling, with its lots'.
+#[derive(Debug, Clone)]
+pub struct FrameworkRecord {
+    pub framework: Framework,
+    pub headroom: Headroom,
+    pub lot_headroom: Vec<(u32, Option<Headroom>)>,
+}
+
+pub async fn insert(conn: &mut Conn, f: &Framework, at: &str) -> StoreResult<()> {
+    sqlx::query(INSERT)
+        .bind(f.id.as_str())
+        .bind(&f.reference)
+        .bind(&f.title)
+        .bind(f.authority.as_str())
+        .bind(f.maximum_value.pence())
+        .bind(f.term.start.to_string())
+        .bind(f.term.end.to_string())
+        .bind(f.status.as_str())
+        .bind(at)
+        .execute(&mut *conn)
+        .await?;
+    for lot in &f.lots {
+        sqlx::query(INSERT_LOT)
+            .bind(f.id.as_str())
+            .bind(lot.number as i64)
+            .bind(lot.id.as_str())
+            .bind(&lot.title)
+            .bind(lot.ceiling.map(Money::pence))
+            .execute(&mut *conn)
+            .await?;
+    }
+    for supplier in &f.suppliers {
+        sqlx::query(INSERT_SUPPLIER)
+            .bind(f.id.as_str())
+            .bind(supplier.as_str())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn add_eligible(
+    conn: &mut Conn,
+    framework: &FrameworkId,
+    org: &OrganisationId,
+) -> StoreResult<()> {
+    sqlx::query(INSERT_ELIGIBLE)
+        .bind(framework.as_str())
+        .bind(org.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn is_eligible(
+    conn: &mut Conn,
+    framework: &FrameworkId,
+    org: &OrganisationId,
+) -> StoreResult<bool> {
+    Ok(sqlx::query(IS_ELIGIBLE)
+        .bind(framework.as_str())
+        .bind(org.as_str())
+        .fetch_optional(&mut *conn)
+        .await?
+        .is_some())
+}
+
+pub async fn eligible_count(conn: &mut Conn, framework: &FrameworkId) -> StoreResult<i64> {
+    Ok(sqlx::query(ELIGIBLE_COUNT)
+        .bind(framework.as_str())
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("n")?)
+}
+
+pub async fn set_status(
+    conn: &mut Conn,
+    framework: &FrameworkId,
+    status: FrameworkStatus,
+) -> StoreResult<()> {
+    sqlx::query(SET_STATUS)
+        .bind(status.as_str())
+        .bind(framework.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::corrupt(e.to_string())
+}
+
+async fn from_row(conn: &mut Conn, row: &sqlx::any::AnyRow) -> StoreResult<FrameworkRecord> {
+    let id: String = row.try_get("id")?;
+    let date = |name: &str| -> StoreResult<NaiveDate> {
+        let text: String = row.try_get(name)?;
+        text.parse().map_err(corrupt)
+    };
+    let term = Term::parse(date("start_date")?, date("end_date")?).map_err(corrupt)?;
+    let status: String = row.try_get("status")?;
+    let mut lots = Vec::new();
+    let mut lot_headroom = Vec::new();
+    for lot_row in sqlx::query(LOTS).bind(&id).fetch_all(&mut *conn).await? {
+        let number: i64 = lot_row.try_get("number")?;
+        let ceiling: Option<i64> = lot_row.try_get("ceiling")?;
+        let committed: i64 = lot_row.try_get("committed_value")?;
+        lots.push(Lot {
+            id: LotId::from_stored(lot_row.try_get::<String, _>("id")?),
+            number: number as u32,
+            title: lot_row.try_get("title")?,
+            ceiling: ceiling.map(Money::from_pence),
+        });
+        lot_headroom.push((
+            number as u32,
+            ceiling.map(|c| Headroom {
+                ceiling: Money::from_pence(c),
+                committed: Money::from_pence(committed),
+            }),
+        ));
+    }
+    let mut suppliers = Vec::new();
+    for s in sqlx::query(SUPPLIERS)
+        .bind(&id)
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        suppliers.push(OrganisationId::from_stored(
+            s.try_get::<String, _>("supplier_id")?,
+        ));
+    }
+    let maximum_value = Money::from_pence(row.try_get("maximum_value")?);
+    Ok(FrameworkRecord {
+        framework: Framework {
+            id: FrameworkId::from_stored(id),
+            reference: row.try_get("reference")?,
+            title: row.try_get("title")?,
+            authority: OrganisationId::from_stored(row.try_get::<String, _>("authority_id")?),
+            suppliers,
+            lots,
+            maximum_value,
+            term,
+            status: FrameworkStatus::parse(&status).map_err(corrupt)?,
+        },
+        headroom: Headroom {
+            ceiling: maximum_value,
+            committed: Money::from_pence(row.try_get("committed_value")?),
+        },
+        lot_headroom,
+    })
+}
+
+pub async fn get(conn: &mut Conn, id: &FrameworkId) -> StoreResult<Option<FrameworkRecord>> {
+    match sqlx::query(BY_ID)
+        .bind(id.as_str())
+        .fetch_optional(&mut *conn)
+        .await?
+    {
+        Some(row) => Ok(Some(from_row(conn, &row).await?)),
+        None => Ok(None),
+    }
+}
+
+pub async fn find_by_reference(
+    conn: &mut Conn,
+    reference: &str,
+) -> StoreResult<Option<FrameworkRecord>> {
+    match sqlx::query(BY_REFERENCE)
+        .bind(reference)
+        .fetch_optional(&mut *conn)
+        .await?
+    {
+        Some(row) => Ok(Some(from_row(conn, &row).await?)),
+        None => Ok(None),
+    }
+}
+
+pub async fn all(conn: &mut Conn) -> StoreResult<Vec<FrameworkRecord>> {
+    let rows = sqlx::query(ALL_FRAMEWORKS).fetch_all(&mut *conn).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in &rows {
+        out.push(from_row(conn, row).await?);
+    }
+    Ok(out)
+}
+
+/// Adds `value` to the framework's committed value if it stays within the maximum and the
+/// framework is live. Returns the framework's new call-off count, or `None` if refused.
+pub async fn reserve(
+    conn: &mut Conn,
+    framework: &FrameworkId,
+    value: Money,
+) -> StoreResult<Option<i64>> {
+    let row = sqlx::query(RESERVE)
+        .bind(value.pence())
+        .bind(framework.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(match row {
+        Some(row) => Some(row.try_get("call_off_count")?),
+        None => None,
+    })
+}
+
+/// Adds `value` to a lot's committed value if it stays within the lot's ceiling (if any).
+pub async fn reserve_lot(
+    conn: &mut Conn,
+    framework: &FrameworkId,
+    lot: u32,
+    value: Money,
+) -> StoreResult<bool> {
+    let result = sqlx::query(RESERVE_LOT)
+        .bind(value.pence())
+        .bind(framework.as_str())
+        .bind(lot as i64)
+        .execute(&mut *conn)
+        .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+pub async fn release(conn: &mut Conn, framework: &FrameworkId, value: Money) -> StoreResult<()> {
+    sqlx::query(RELEASE)
+        .bind(value.pence())
+        .bind(framework.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn release_lot(
+    conn: &mut Conn,
+    framework: &FrameworkId,
+    lot: u32,
+    value: Money,
+) -> StoreResult<()> {
+    sqlx::query(RELEASE_LOT)
+        .bind(value.pence())
+        .bind(framework.as_str())
+        .bind(lot as i64)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,44 @@
+//! The database: one SQL dialect that runs on SQLite and PostgreSQL through sqlx's Any driver.
+//!
+//! Functions here take a connection (or a transaction, which derefs to one) and run prepared
+//! statements; the use cases in `calloff-app` decide what to run inside one transaction. Every
+//! statement is declared with [`statements!`] so that a test can prepare each one on both
+//! databases.
+
+mod db;
+mod error;
+
+pub mod audit;
+pub mod call_offs;
+pub mod catalogue;
+pub mod frameworks;
+pub mod organisations;
+pub mod users;
+
+pub use db::{with_retries, Db, Dialect, Retryable, WriteTx};
+pub use error::{StoreError, StoreResult};
+pub use sqlx::AnyConnection as Conn;
+
+/// Declares SQL statements as constants and lists them in `ALL` for the prepare-everything test.
+macro_rules! statements {
+    ($($name:ident = $sql:expr;)*) => {
+        $(pub(crate) const $name: &str = $sql;)*
+        /// Every statement of this module, for the test that prepares them on both databases.
+        pub const ALL: &[&str] = &[$($name),*];
+    };
+}
+pub(crate) use statements;
+
+/// Every statement the store runs, module by module.
+pub fn all_statements() -> Vec<&'static str> {
+    [
+        audit::ALL,
+        call_offs::ALL,
+        catalogue::ALL,
+        frameworks::ALL,
+        organisations::ALL,
+        users::ALL,
+        db::ALL,
+    ]
+    .concat()
+}

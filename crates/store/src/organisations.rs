@@ -1,0 +1,103 @@
+use crate::{Conn, StoreError, StoreResult};
+use calloff_domain::ids::OrganisationId;
+use calloff_domain::organisation::{OrgIdentifier, Organisation, OrganisationKind, Verification};
+use sqlx::Row;
+
+crate::statements! {
+    INSERT = "INSERT INTO organisations (id, name, kind, verification, created_at) VALUES ($1, $2, $3, $4, $5)";
+    INSERT_IDENTIFIER = "INSERT INTO organisation_identifiers (scheme, value, organisation_id, position) \
+                         VALUES ($1, $2, $3, $4)";
+    BY_ID = "SELECT id, name, kind, verification FROM organisations WHERE id = $1";
+    BY_NAME = "SELECT id, name, kind, verification FROM organisations WHERE name = $1";
+    ALL_ORGS = "SELECT id, name, kind, verification FROM organisations ORDER BY name";
+    IDENTIFIERS = "SELECT scheme, value FROM organisation_identifiers WHERE organisation_id = $1 ORDER BY position";
+}
+
+pub async fn insert(conn: &mut Conn, org: &Organisation, at: &str) -> StoreResult<()> {
+    sqlx::query(INSERT)
+        .bind(org.id.as_str())
+        .bind(&org.name)
+        .bind(org.kind.as_str())
+        .bind(verification_str(org.verification))
+        .bind(at)
+        .execute(&mut *conn)
+        .await?;
+    for (position, identifier) in org.identifiers.iter().enumerate() {
+        sqlx::query(INSERT_IDENTIFIER)
+            .bind(identifier.scheme())
+            .bind(identifier.value())
+            .bind(org.id.as_str())
+            .bind(position as i64)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+fn verification_str(v: Verification) -> &'static str {
+    match v {
+        Verification::Pending => "pending",
+        Verification::Verified => "verified",
+    }
+}
+
+async fn from_row(conn: &mut Conn, row: &sqlx::any::AnyRow) -> StoreResult<Organisation> {
+    let id: String = row.try_get("id")?;
+    let kind: String = row.try_get("kind")?;
+    let verification: String = row.try_get("verification")?;
+    let identifier_rows = sqlx::query(IDENTIFIERS)
+        .bind(&id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut identifiers = Vec::with_capacity(identifier_rows.len());
+    for r in identifier_rows {
+        let scheme: String = r.try_get("scheme")?;
+        let value: String = r.try_get("value")?;
+        identifiers.push(
+            OrgIdentifier::parse(&scheme, &value)
+                .map_err(|e| StoreError::corrupt(e.to_string()))?,
+        );
+    }
+    Ok(Organisation {
+        id: OrganisationId::from_stored(id),
+        name: row.try_get("name")?,
+        kind: OrganisationKind::parse(&kind).map_err(|e| StoreError::corrupt(e.to_string()))?,
+        identifiers,
+        verification: if verification == "verified" {
+            Verification::Verified
+        } else {
+            Verification::Pending
+        },
+    })
+}
+
+pub async fn get(conn: &mut Conn, id: &OrganisationId) -> StoreResult<Option<Organisation>> {
+    match sqlx::query(BY_ID)
+        .bind(id.as_str())
+        .fetch_optional(&mut *conn)
+        .await?
+    {
+        Some(row) => Ok(Some(from_row(conn, &row).await?)),
+        None => Ok(None),
+    }
+}
+
+pub async fn find_by_name(conn: &mut Conn, name: &str) -> StoreResult<Option<Organisation>> {
+    match sqlx::query(BY_NAME)
+        .bind(name)
+        .fetch_optional(&mut *conn)
+        .await?
+    {
+        Some(row) => Ok(Some(from_row(conn, &row).await?)),
+        None => Ok(None),
+    }
+}
+
+pub async fn all(conn: &mut Conn) -> StoreResult<Vec<Organisation>> {
+    let rows = sqlx::query(ALL_ORGS).fetch_all(&mut *conn).await?;
+    let mut orgs = Vec::with_capacity(rows.len());
+    for row in &rows {
+        orgs.push(from_row(conn, row).await?);
+    }
+    Ok(orgs)
+}

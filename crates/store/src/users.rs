@@ -1,0 +1,158 @@
+use crate::{Conn, StoreError, StoreResult};
+use calloff_domain::ids::{OrganisationId, UserId};
+use calloff_domain::role::Role;
+use sqlx::Row;
+
+crate::statements! {
+    INSERT = "INSERT INTO users (id, organisation_id, email, name, password_hash, active, created_at) \
+              VALUES ($1, $2, $3, $4, $5, 1, $6)";
+    INSERT_ROLE = "INSERT INTO user_roles (user_id, role) VALUES ($1, $2)";
+    BY_EMAIL = "SELECT id, organisation_id, email, name, password_hash, active FROM users WHERE email = $1";
+    BY_ID = "SELECT id, organisation_id, email, name, password_hash, active FROM users WHERE id = $1";
+    ROLES = "SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role";
+    INSERT_SESSION = "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) \
+                      VALUES ($1, $2, $3, $4, $5)";
+    SESSION = "SELECT user_id, csrf_token, expires_at FROM sessions WHERE token_hash = $1";
+    DELETE_SESSION = "DELETE FROM sessions WHERE token_hash = $1";
+    DELETE_EXPIRED_SESSIONS = "DELETE FROM sessions WHERE expires_at < $1";
+}
+
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    pub id: UserId,
+    pub organisation_id: OrganisationId,
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+    pub active: bool,
+    pub roles: Vec<Role>,
+}
+
+pub struct NewUser<'a> {
+    pub id: &'a UserId,
+    pub organisation_id: &'a OrganisationId,
+    pub email: &'a str,
+    pub name: &'a str,
+    pub password_hash: &'a str,
+    pub roles: &'a [Role],
+}
+
+pub async fn insert(conn: &mut Conn, user: NewUser<'_>, at: &str) -> StoreResult<()> {
+    sqlx::query(INSERT)
+        .bind(user.id.as_str())
+        .bind(user.organisation_id.as_str())
+        .bind(user.email)
+        .bind(user.name)
+        .bind(user.password_hash)
+        .bind(at)
+        .execute(&mut *conn)
+        .await?;
+    for role in user.roles {
+        sqlx::query(INSERT_ROLE)
+            .bind(user.id.as_str())
+            .bind(role.as_str())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn from_row(conn: &mut Conn, row: &sqlx::any::AnyRow) -> StoreResult<UserRecord> {
+    let id: String = row.try_get("id")?;
+    let role_rows = sqlx::query(ROLES).bind(&id).fetch_all(&mut *conn).await?;
+    let mut roles = Vec::with_capacity(role_rows.len());
+    for r in role_rows {
+        let role: String = r.try_get("role")?;
+        roles.push(Role::parse(&role).map_err(|e| StoreError::corrupt(e.to_string()))?);
+    }
+    let active: i64 = row.try_get("active")?;
+    Ok(UserRecord {
+        id: UserId::from_stored(id),
+        organisation_id: OrganisationId::from_stored(row.try_get::<String, _>("organisation_id")?),
+        email: row.try_get("email")?,
+        name: row.try_get("name")?,
+        password_hash: row.try_get("password_hash")?,
+        active: active == 1,
+        roles,
+    })
+}
+
+/// Emails are stored lower-case; pass the lower-cased address.
+pub async fn find_by_email(conn: &mut Conn, email: &str) -> StoreResult<Option<UserRecord>> {
+    match sqlx::query(BY_EMAIL)
+        .bind(email)
+        .fetch_optional(&mut *conn)
+        .await?
+    {
+        Some(row) => Ok(Some(from_row(conn, &row).await?)),
+        None => Ok(None),
+    }
+}
+
+pub async fn get(conn: &mut Conn, id: &UserId) -> StoreResult<Option<UserRecord>> {
+    match sqlx::query(BY_ID)
+        .bind(id.as_str())
+        .fetch_optional(&mut *conn)
+        .await?
+    {
+        Some(row) => Ok(Some(from_row(conn, &row).await?)),
+        None => Ok(None),
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    pub user_id: UserId,
+    pub csrf_token: String,
+    pub expires_at: String,
+}
+
+pub async fn insert_session(
+    conn: &mut Conn,
+    token_hash: &str,
+    user_id: &UserId,
+    csrf_token: &str,
+    created_at: &str,
+    expires_at: &str,
+) -> StoreResult<()> {
+    sqlx::query(INSERT_SESSION)
+        .bind(token_hash)
+        .bind(user_id.as_str())
+        .bind(csrf_token)
+        .bind(created_at)
+        .bind(expires_at)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn find_session(conn: &mut Conn, token_hash: &str) -> StoreResult<Option<SessionRecord>> {
+    let row = sqlx::query(SESSION)
+        .bind(token_hash)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(|row| {
+        Ok(SessionRecord {
+            user_id: UserId::from_stored(row.try_get::<String, _>("user_id")?),
+            csrf_token: row.try_get("csrf_token")?,
+            expires_at: row.try_get("expires_at")?,
+        })
+    })
+    .transpose()
+}
+
+pub async fn delete_session(conn: &mut Conn, token_hash: &str) -> StoreResult<()> {
+    sqlx::query(DELETE_SESSION)
+        .bind(token_hash)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_expired_sessions(conn: &mut Conn, now: &str) -> StoreResult<u64> {
+    Ok(sqlx::query(DELETE_EXPIRED_SESSIONS)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected())
+}
