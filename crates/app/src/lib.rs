@@ -1,1 +1,97 @@
+//! Use cases. Each takes an actor and a command, decides authorisation, runs one transaction
+//! (claiming the audit chain, making guarded writes, appending the audit entry) and returns a
+//! typed result. The web pages, the JSON API and the CLI call only these.
 
+pub mod audit;
+pub mod auth;
+pub mod call_offs;
+pub mod catalogue;
+pub mod demo;
+mod error;
+pub mod frameworks;
+pub mod quotes;
+
+pub use calloff_store::Db;
+pub use error::{AppError, AppResult};
+
+use calloff_domain::ids::{OrganisationId, UserId};
+use calloff_domain::role::Role;
+use chrono::{DateTime, SecondsFormat, Utc};
+use std::sync::Arc;
+
+/// The source of "now". Tests inject a fixed clock; the database never supplies the time.
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+#[derive(Debug, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock stopped at one instant.
+#[derive(Debug)]
+pub struct FixedClock(pub DateTime<Utc>);
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
+    }
+}
+
+/// The application: a database and a clock. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct App {
+    pub db: Db,
+    clock: Arc<dyn Clock>,
+}
+
+impl App {
+    pub fn new(db: Db, clock: Arc<dyn Clock>) -> Self {
+        App { db, clock }
+    }
+
+    /// "Now" as stored: RFC 3339 UTC with milliseconds.
+    pub fn now_text(&self) -> String {
+        self.clock
+            .now()
+            .to_rfc3339_opts(SecondsFormat::Millis, true)
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+}
+
+/// Who is acting: a signed-in user, with their organisation and roles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: UserId,
+    pub organisation_id: OrganisationId,
+    pub organisation_name: String,
+    pub name: String,
+    pub email: String,
+    pub roles: Vec<Role>,
+}
+
+impl Actor {
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    /// Refuses unless the actor holds `role`.
+    pub fn require(&self, role: Role, to: &str) -> AppResult<()> {
+        if self.has(role) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(format!(
+                "only a {} can {to}",
+                role.label().to_lowercase()
+            )))
+        }
+    }
+}

@@ -53,37 +53,61 @@ pub struct BrokenLink {
     pub reason: String,
 }
 
-/// Recomputes the chain in order and names the first entry that does not match.
-pub fn verify_chain(entries: impl IntoIterator<Item = SealedEntry>) -> Result<u64, BrokenLink> {
-    let mut expected_previous = GENESIS_HASH.to_string();
-    let mut expected_seq = 1;
-    let mut count = 0;
-    for sealed in entries {
+/// Checks a chain one entry at a time, in order, so that any length fits in memory.
+#[derive(Debug, Clone)]
+pub struct ChainVerifier {
+    expected_previous: String,
+    expected_seq: i64,
+}
+
+impl Default for ChainVerifier {
+    fn default() -> Self {
+        ChainVerifier {
+            expected_previous: GENESIS_HASH.to_string(),
+            expected_seq: 1,
+        }
+    }
+}
+
+impl ChainVerifier {
+    pub fn check(&mut self, sealed: &SealedEntry) -> Result<(), BrokenLink> {
         let seq = sealed.entry.seq;
-        if seq != expected_seq {
+        if seq != self.expected_seq {
             return Err(BrokenLink {
                 seq,
-                reason: format!("expected entry {expected_seq}, found {seq}"),
+                reason: format!("expected entry {}, found {seq}", self.expected_seq),
             });
         }
-        if sealed.previous_hash != expected_previous {
+        if sealed.previous_hash != self.expected_previous {
             return Err(BrokenLink {
                 seq,
                 reason: "its previous hash does not match the entry before it".into(),
             });
         }
-        let recomputed = sealed.entry.chain_hash(&sealed.previous_hash);
-        if recomputed != sealed.hash {
+        if sealed.entry.chain_hash(&sealed.previous_hash) != sealed.hash {
             return Err(BrokenLink {
                 seq,
                 reason: "its content does not match its hash".into(),
             });
         }
-        expected_previous = sealed.hash;
-        expected_seq += 1;
-        count += 1;
+        self.expected_previous = sealed.hash.clone();
+        self.expected_seq += 1;
+        Ok(())
     }
-    Ok(count)
+
+    /// Entries verified so far.
+    pub fn count(&self) -> u64 {
+        (self.expected_seq - 1) as u64
+    }
+}
+
+/// Recomputes the chain in order and names the first entry that does not match.
+pub fn verify_chain(entries: impl IntoIterator<Item = SealedEntry>) -> Result<u64, BrokenLink> {
+    let mut verifier = ChainVerifier::default();
+    for sealed in entries {
+        verifier.check(&sealed)?;
+    }
+    Ok(verifier.count())
 }
 
 #[cfg(test)]

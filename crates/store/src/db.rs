@@ -4,9 +4,13 @@ use sqlx::{AnyPool, Executor, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
-crate::statements! {
-    SQLITE_PRAGMAS = "PRAGMA foreign_keys = ON";
-}
+/// SQLite-only settings for each new connection: WAL lets readers run beside the writer; FULL
+/// sync keeps every acknowledged write through a power cut.
+const SQLITE_PRAGMAS: [&str; 3] = [
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = FULL",
+    "PRAGMA foreign_keys = ON",
+];
 
 /// How long a connection waits for SQLite's write lock before reporting busy.
 const SQLITE_BUSY_TIMEOUT_MS: u32 = 10_000;
@@ -60,11 +64,9 @@ impl Db {
                     .acquire_timeout(Duration::from_secs(30))
                     .after_connect(|conn, _| {
                         Box::pin(async move {
-                            // WAL lets readers run beside the writer; FULL sync keeps every
-                            // acknowledged write through a power cut.
-                            conn.execute("PRAGMA journal_mode = WAL").await?;
-                            conn.execute("PRAGMA synchronous = FULL").await?;
-                            conn.execute(SQLITE_PRAGMAS).await?;
+                            for pragma in SQLITE_PRAGMAS {
+                                conn.execute(pragma).await?;
+                            }
                             conn.execute(
                                 format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}").as_str(),
                             )

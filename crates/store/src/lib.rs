@@ -18,6 +18,7 @@ pub mod users;
 pub use db::{with_retries, Db, Dialect, Retryable, WriteTx};
 pub use error::{StoreError, StoreResult};
 pub use sqlx::AnyConnection as Conn;
+pub use sqlx::Error as SqlxError;
 
 /// Declares SQL statements as constants and lists them in `ALL` for the prepare-everything test.
 macro_rules! statements {
@@ -38,7 +39,6 @@ pub fn all_statements() -> Vec<&'static str> {
         frameworks::ALL,
         organisations::ALL,
         users::ALL,
-        db::ALL,
     ]
     .concat()
 }

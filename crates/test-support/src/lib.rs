@@ -1,1 +1,293 @@
+//! Test databases and app builders. Every store and use-case test runs on SQLite and PostgreSQL;
+//! PostgreSQL tests fail loudly, saying how to start the server, when none is reachable.
 
+use calloff_app::{auth, demo, Actor, App, FixedClock};
+use calloff_domain::ids::FrameworkId;
+use calloff_store::Db;
+use chrono::{DateTime, TimeZone, Utc};
+use sqlx::Executor;
+use std::sync::Arc;
+
+/// The server the PostgreSQL tests use; each test creates (and drops) its own database there.
+pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub fn postgres_admin_url() -> String {
+    std::env::var("CALLOFF_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_string())
+}
+
+/// A fresh, migrated database that is removed when dropped.
+pub struct TestDb {
+    pub db: Db,
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    File(std::path::PathBuf),
+    Database { admin_url: String, name: String },
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> TestDb {
+        match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join("calloff-tests");
+                std::fs::create_dir_all(&dir).expect("temp dir");
+                let path = dir.join(format!("{}.db", uuid::Uuid::now_v7()));
+                let url = format!("sqlite://{}", path.display());
+                let db = Db::open(&url).await.expect("open SQLite test database");
+                TestDb {
+                    db,
+                    url,
+                    cleanup: Cleanup::File(path),
+                }
+            }
+            Backend::Postgres => {
+                let admin_url = postgres_admin_url();
+                let name = format!("calloff_test_{}", uuid::Uuid::now_v7().simple());
+                sqlx::any::install_default_drivers();
+                let mut admin = connect_admin(&admin_url).await;
+                admin
+                    .execute(format!("CREATE DATABASE {name}").as_str())
+                    .await
+                    .expect("create test database");
+                let url = database_url(&admin_url, &name);
+                let db = Db::open(&url).await.expect("open PostgreSQL test database");
+                TestDb {
+                    db,
+                    url,
+                    cleanup: Cleanup::Database { admin_url, name },
+                }
+            }
+        }
+    }
+}
+
+async fn connect_admin(admin_url: &str) -> sqlx::AnyConnection {
+    use sqlx::Connection;
+    match sqlx::AnyConnection::connect(admin_url).await {
+        Ok(conn) => conn,
+        Err(e) => panic!(
+            "PostgreSQL tests need a server at {admin_url} ({e}).\n\
+             Start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start\n\
+             or point CALLOFF_TEST_POSTGRES_URL at another server. These tests are never skipped."
+        ),
+    }
+}
+
+/// The admin URL with its database name replaced.
+pub fn database_url(admin_url: &str, name: &str) -> String {
+    let (base, query) = admin_url
+        .split_once('?')
+        .map(|(b, q)| (b, Some(q)))
+        .unwrap_or((admin_url, None));
+    let base = base.rsplit_once('/').map(|(b, _)| b).unwrap_or(base);
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::File(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Cleanup::Database { admin_url, name } => {
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                // Drop runs inside the test's runtime, so clean up on a thread of our own.
+                let _ = std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build();
+                    if let Ok(runtime) = runtime {
+                        runtime.block_on(async {
+                            let mut admin = connect_admin(&admin_url).await;
+                            let _ = admin
+                                .execute(
+                                    format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str(),
+                                )
+                                .await;
+                        });
+                    }
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// The instant tests run at: within the demo framework's term.
+pub fn test_now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 26, 10, 0, 0)
+        .single()
+        .expect("valid time")
+}
+
+/// An app on a fresh database seeded with the demo, and a clock fixed at [`test_now`].
+pub struct TestApp {
+    pub app: App,
+    pub framework_id: FrameworkId,
+    pub test_db: TestDb,
+}
+
+impl TestApp {
+    pub async fn init(backend: Backend) -> TestApp {
+        let test_db = TestDb::new(backend).await;
+        let app = App::new(test_db.db.clone(), Arc::new(FixedClock(test_now())));
+        let seeded = demo::seed(&app).await.expect("seed the demo");
+        TestApp {
+            app,
+            framework_id: seeded.framework_id,
+            test_db,
+        }
+    }
+
+    /// Signs in a demo user and returns them as an actor.
+    pub async fn actor(&self, email: &str) -> Actor {
+        auth::sign_in(&self.app, email, demo::DEMO_PASSWORD)
+            .await
+            .expect("demo sign-in")
+            .actor
+    }
+
+    pub async fn buyer(&self) -> Actor {
+        self.actor("buyer@camden.example").await
+    }
+
+    pub async fn supplier(&self) -> Actor {
+        self.actor("supplier@londonict.example").await
+    }
+}
+
+/// Generates `sqlite` and `postgres` tests from one `async fn name(backend: Backend)`.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::Backend::Postgres).await
+            }
+        }
+    )*};
+}
+
+/// A small framework for tests: one lot, one £1-a-month item, Camden and Hackney eligible.
+pub struct SmallFramework {
+    pub id: FrameworkId,
+    pub sku: String,
+}
+
+impl TestApp {
+    pub async fn add_framework(
+        &self,
+        reference: &str,
+        maximum: calloff_domain::money::Money,
+        lot_ceiling: Option<calloff_domain::money::Money>,
+        status: calloff_domain::framework::FrameworkStatus,
+    ) -> SmallFramework {
+        use calloff_domain::catalogue::{CatalogueItem, CpvCode, Sku, Unit};
+        use calloff_domain::framework::{Framework, Lot, Term};
+        use calloff_domain::ids::{ItemId, LotId};
+        use calloff_domain::money::UnitPrice;
+        use calloff_store::{audit::ChainHead, catalogue, frameworks, organisations};
+
+        let db = &self.app.db;
+        let mut conn = db.pool().acquire().await.unwrap();
+        let supplier = organisations::find_by_name(&mut conn, demo::SUPPLIER)
+            .await
+            .unwrap()
+            .unwrap();
+        let authority = organisations::find_by_name(&mut conn, demo::AUTHORITY)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut eligible = Vec::new();
+        for name in ["London Borough of Camden", "London Borough of Hackney"] {
+            eligible.push(
+                organisations::find_by_name(&mut conn, name)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .id,
+            );
+        }
+        drop(conn);
+        let framework = Framework {
+            id: FrameworkId::generate(),
+            reference: reference.to_string(),
+            title: format!("Test framework {reference}"),
+            authority: authority.id,
+            suppliers: vec![supplier.id.clone()],
+            lots: vec![Lot {
+                id: LotId::generate(),
+                number: 1,
+                title: "Everything".into(),
+                ceiling: lot_ceiling,
+            }],
+            maximum_value: maximum,
+            term: Term::parse(
+                chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+                chrono::NaiveDate::from_ymd_opt(2028, 12, 31).unwrap(),
+            )
+            .unwrap(),
+            status,
+        };
+        let sku = format!("{reference}-UNIT");
+        let item = CatalogueItem {
+            id: ItemId::generate(),
+            framework_id: framework.id.clone(),
+            lot_number: 1,
+            sku: Sku::parse(&sku).unwrap(),
+            name: "Test unit".into(),
+            description: "One pound a month".into(),
+            unit: Unit::PerMonth,
+            unit_price: UnitPrice::parse_pounds("1.00").unwrap(),
+            minimum_term_months: 0,
+            cpv: CpvCode::parse("72000000-5").unwrap(),
+        };
+        let mut tx = db.begin_write().await.unwrap();
+        let mut head = ChainHead::claim(&mut tx).await.unwrap();
+        frameworks::insert(&mut tx, &framework, "2026-11-26T10:00:00.000Z")
+            .await
+            .unwrap();
+        for org in &eligible {
+            frameworks::add_eligible(&mut tx, &framework.id, org)
+                .await
+                .unwrap();
+        }
+        catalogue::insert(&mut tx, &item, &supplier.id)
+            .await
+            .unwrap();
+        head.append(
+            &mut tx,
+            "2026-11-26T10:00:00.000Z",
+            "test",
+            "framework.created",
+            framework.id.as_str(),
+            serde_json::json!({}),
+        )
+        .await
+        .unwrap();
+        head.seal(&mut tx).await.unwrap();
+        tx.commit().await.unwrap();
+        SmallFramework {
+            id: framework.id,
+            sku,
+        }
+    }
+}

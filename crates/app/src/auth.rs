@@ -1,0 +1,218 @@
+//! Sign-in with Argon2id password hashes, and sessions stored in the database so that several
+//! server processes share them.
+
+use crate::{Actor, App, AppError, AppResult};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
+use argon2::Argon2;
+use calloff_domain::ids::{OrganisationId, UserId};
+use calloff_domain::role::Role;
+use calloff_store::{organisations, users};
+use chrono::{Duration, SecondsFormat};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+/// A session lasts a working day; after that the user signs in again.
+pub const SESSION_HOURS: i64 = 12;
+/// Shortest password accepted when creating users (NCSC guidance favours length).
+pub const MIN_PASSWORD_LEN: usize = 10;
+
+/// What the browser or API client keeps: the session token (secret) and the CSRF token.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token: String,
+    pub csrf_token: String,
+    pub actor: Actor,
+}
+
+pub fn hash_password(password: &str) -> AppResult<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::invalid("password", format!("cannot be hashed: {e}")))
+}
+
+fn password_matches(password: &str, stored_hash: &str) -> bool {
+    PasswordHash::new(stored_hash)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// The Argon2 hash of a password no one has, so that an unknown email costs as much as a wrong
+/// password and timing does not reveal which emails exist.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| hash_password("no-such-user-password").unwrap_or_default())
+}
+
+const BAD_CREDENTIALS: &str = "Enter a correct email address and password";
+
+pub async fn sign_in(app: &App, email: &str, password: &str) -> AppResult<NewSession> {
+    let email = email.trim().to_lowercase();
+    if email.is_empty() {
+        return Err(AppError::invalid("email", "Enter your email address"));
+    }
+    if password.is_empty() {
+        return Err(AppError::invalid("password", "Enter your password"));
+    }
+    let mut conn = app.db.pool().acquire().await?;
+    let user = users::find_by_email(&mut conn, &email).await?;
+    let stored_hash = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| dummy_hash().to_string());
+    let password = password.to_string();
+    let matches = tokio::task::spawn_blocking(move || password_matches(&password, &stored_hash))
+        .await
+        .unwrap_or(false);
+    let user = match user {
+        Some(user) if matches && user.active => user,
+        _ => return Err(AppError::invalid("email", BAD_CREDENTIALS)),
+    };
+    let token = random_token();
+    let csrf_token = random_token();
+    let now = app.now();
+    let expires =
+        (now + Duration::hours(SESSION_HOURS)).to_rfc3339_opts(SecondsFormat::Millis, true);
+    users::insert_session(
+        &mut conn,
+        &token_hash(&token),
+        &user.id,
+        &csrf_token,
+        &app.now_text(),
+        &expires,
+    )
+    .await?;
+    let actor = actor_for(&mut conn, &user.id)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    Ok(NewSession {
+        token,
+        csrf_token,
+        actor,
+    })
+}
+
+/// The actor behind a session token and the session's CSRF token, if the session is current.
+pub async fn session(app: &App, token: &str) -> AppResult<(Actor, String)> {
+    let mut conn = app.db.pool().acquire().await?;
+    let session = users::find_session(&mut conn, &token_hash(token))
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    if session.expires_at <= app.now_text() {
+        users::delete_session(&mut conn, &token_hash(token)).await?;
+        return Err(AppError::Unauthenticated);
+    }
+    let actor = actor_for(&mut conn, &session.user_id)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    Ok((actor, session.csrf_token))
+}
+
+pub async fn sign_out(app: &App, token: &str) -> AppResult<()> {
+    let mut conn = app.db.pool().acquire().await?;
+    users::delete_session(&mut conn, &token_hash(token)).await?;
+    Ok(())
+}
+
+async fn actor_for(conn: &mut calloff_store::Conn, user_id: &UserId) -> AppResult<Option<Actor>> {
+    let Some(user) = users::get(conn, user_id).await? else {
+        return Ok(None);
+    };
+    if !user.active {
+        return Ok(None);
+    }
+    let org_name = organisations::get(conn, &user.organisation_id)
+        .await?
+        .map(|o| o.name)
+        .unwrap_or_default();
+    Ok(Some(Actor {
+        user_id: user.id,
+        organisation_id: user.organisation_id,
+        organisation_name: org_name,
+        name: user.name,
+        email: user.email,
+        roles: user.roles,
+    }))
+}
+
+/// Creates a user (used by the demo and by tests). Audited.
+pub async fn create_user(
+    app: &App,
+    organisation_id: &OrganisationId,
+    email: &str,
+    name: &str,
+    password: &str,
+    roles: &[Role],
+) -> AppResult<UserId> {
+    let email = email.trim().to_lowercase();
+    if !email.contains('@') || email.len() > 254 {
+        return Err(AppError::invalid(
+            "email",
+            "Enter an email address like name@example.gov.uk",
+        ));
+    }
+    if password.len() < MIN_PASSWORD_LEN {
+        return Err(AppError::invalid(
+            "password",
+            format!("must be at least {MIN_PASSWORD_LEN} characters"),
+        ));
+    }
+    let password = password.to_string();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| AppError::invalid("password", e.to_string()))??;
+    let id = UserId::generate();
+    let at = app.now_text();
+    let mut tx = app.db.begin_write().await?;
+    let mut head = calloff_store::audit::ChainHead::claim(&mut tx).await?;
+    users::insert(
+        &mut tx,
+        users::NewUser {
+            id: &id,
+            organisation_id,
+            email: &email,
+            name,
+            password_hash: &hash,
+            roles,
+        },
+        &at,
+    )
+    .await
+    .map_err(|e| {
+        if e.is_unique_violation() {
+            AppError::invalid("email", "A user with this email address already exists")
+        } else {
+            e.into()
+        }
+    })?;
+    let roles: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+    head.append(
+        &mut tx,
+        &at,
+        "system",
+        "user.created",
+        id.as_str(),
+        serde_json::json!({ "organisation_id": organisation_id.as_str(), "roles": roles }),
+    )
+    .await?;
+    head.seal(&mut tx).await?;
+    tx.commit().await?;
+    Ok(id)
+}

@@ -1,0 +1,450 @@
+//! Placing a direct-award call-off, moving it through its states, and reading call-offs.
+
+use crate::quotes::{self, LineInput};
+use crate::{Actor, App, AppError, AppResult};
+use calloff_domain::call_off::{CallOff, CallOffState, Totals};
+use calloff_domain::framework::FrameworkStatus;
+use calloff_domain::ids::{CallOffId, FrameworkId};
+use calloff_domain::organisation::Verification;
+use calloff_domain::role::Role;
+use calloff_domain::FieldError;
+use calloff_store::audit::ChainHead;
+use calloff_store::{call_offs, frameworks, organisations, with_retries};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Longest idempotency key accepted (a UUID is 36 characters).
+pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 100;
+/// Longest reason a supplier or buyer may give.
+pub const MAX_REASON_LEN: usize = 2_000;
+/// Call-offs per page of a list.
+pub const PAGE_SIZE: i64 = 50;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PlaceCallOff {
+    pub framework_id: FrameworkId,
+    pub lines: Vec<LineInput>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Placed {
+    pub call_off: CallOff,
+    /// True when this was a retry that returned the call-off created the first time.
+    pub replayed: bool,
+}
+
+/// Places a direct-award call-off at today's prices. The ceiling checks are guarded updates in
+/// the database; a retry with the same idempotency key returns the first call-off.
+pub async fn place(
+    app: &App,
+    actor: &Actor,
+    command: &PlaceCallOff,
+    idempotency_key: Option<&str>,
+) -> AppResult<Placed> {
+    actor.require(Role::Buyer, "place a call-off")?;
+    if let Some(key) = idempotency_key {
+        if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_LEN {
+            return Err(AppError::invalid(
+                "Idempotency-Key",
+                format!("must be 1 to {MAX_IDEMPOTENCY_KEY_LEN} characters"),
+            ));
+        }
+    }
+    let request_hash = hex::encode(Sha256::digest(
+        serde_json::to_vec(command).unwrap_or_default(),
+    ));
+    if let Some(key) = idempotency_key {
+        if let Some(existing) = replay(app, actor, key, &request_hash).await? {
+            return Ok(existing);
+        }
+    }
+    check_can_buy(app, actor, &command.framework_id).await?;
+    let quote = quotes::price(app, actor, &command.framework_id, &command.lines).await?;
+
+    let result =
+        with_retries(|| insert_placed(app, actor, &quote, idempotency_key, &request_hash)).await;
+    match (result, idempotency_key) {
+        // Another request with the same key won the race: return its call-off.
+        (Err(AppError::Conflict(e)), Some(key)) if e.field == "Idempotency-Key" => {
+            replay(app, actor, key, &request_hash)
+                .await?
+                .ok_or(AppError::Conflict(e))
+        }
+        (result, _) => result.map(|call_off| Placed {
+            call_off,
+            replayed: false,
+        }),
+    }
+}
+
+async fn replay(
+    app: &App,
+    actor: &Actor,
+    key: &str,
+    request_hash: &str,
+) -> AppResult<Option<Placed>> {
+    let mut conn = app.db.pool().acquire().await?;
+    match call_offs::find_by_idempotency_key(&mut conn, &actor.user_id, key).await? {
+        Some(record) if record.request_hash.as_deref() == Some(request_hash) => Ok(Some(Placed {
+            call_off: record.call_off,
+            replayed: true,
+        })),
+        Some(_) => Err(AppError::Conflict(FieldError::new(
+            "Idempotency-Key",
+            "was already used for a different call-off request",
+        ))),
+        None => Ok(None),
+    }
+}
+
+/// The buyer's organisation must be verified and eligible, and the framework live and in term.
+async fn check_can_buy(app: &App, actor: &Actor, framework_id: &FrameworkId) -> AppResult<()> {
+    let mut conn = app.db.pool().acquire().await?;
+    let framework = frameworks::get(&mut conn, framework_id)
+        .await?
+        .ok_or_else(|| AppError::invalid("framework_id", "No such framework"))?
+        .framework;
+    if framework.status != FrameworkStatus::Live {
+        return Err(AppError::invalid(
+            "framework_id",
+            format!(
+                "{} is {}, not live, so no call-offs can be placed",
+                framework.reference,
+                framework.status.as_str()
+            ),
+        ));
+    }
+    let today = app.now().date_naive();
+    if today < framework.term.start || today > framework.term.end {
+        return Err(AppError::invalid(
+            "framework_id",
+            format!(
+                "{} runs from {} to {}, so no call-offs can be placed today",
+                framework.reference, framework.term.start, framework.term.end
+            ),
+        ));
+    }
+    let org = organisations::get(&mut conn, &actor.organisation_id)
+        .await?
+        .ok_or_else(|| AppError::Forbidden("your organisation is not registered".into()))?;
+    if org.verification != Verification::Verified {
+        return Err(AppError::invalid(
+            "organisation",
+            format!(
+                "{} is not yet verified, so it can browse but cannot place call-offs",
+                org.name
+            ),
+        ));
+    }
+    if !frameworks::is_eligible(&mut conn, framework_id, &actor.organisation_id).await? {
+        return Err(AppError::invalid(
+            "organisation",
+            format!(
+                "{} is not eligible to buy through {}",
+                org.name, framework.reference
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// One attempt at the placing transaction.
+async fn insert_placed(
+    app: &App,
+    actor: &Actor,
+    quote: &quotes::Quote,
+    idempotency_key: Option<&str>,
+    request_hash: &str,
+) -> AppResult<CallOff> {
+    let at = app.now_text();
+    let value = quote.totals.contract_value;
+    let mut tx = app.db.begin_write().await?;
+    let mut head = ChainHead::claim(&mut tx).await?;
+    let Some(count) = frameworks::reserve(&mut tx, &quote.framework_id, value).await? else {
+        let record = frameworks::get(&mut tx, &quote.framework_id).await?;
+        return Err(match record {
+            Some(r) if r.framework.status != FrameworkStatus::Live => AppError::invalid(
+                "framework_id",
+                format!("{} is no longer live", r.framework.reference),
+            ),
+            Some(r) => AppError::HeadroomExceeded {
+                scope: "framework".into(),
+                value,
+                left: r.headroom.left(),
+            },
+            None => AppError::invalid("framework_id", "No such framework"),
+        });
+    };
+    for (lot, lot_value) in Totals::per_lot(&quote.lines) {
+        if !frameworks::reserve_lot(&mut tx, &quote.framework_id, lot, lot_value).await? {
+            let left = frameworks::get(&mut tx, &quote.framework_id)
+                .await?
+                .and_then(|r| {
+                    r.lot_headroom
+                        .into_iter()
+                        .find(|(n, _)| *n == lot)
+                        .and_then(|(_, h)| h)
+                })
+                .map(|h| h.left())
+                .unwrap_or_default();
+            return Err(AppError::HeadroomExceeded {
+                scope: format!("lot {lot}"),
+                value: lot_value,
+                left,
+            });
+        }
+    }
+    let framework_reference = frameworks::get(&mut tx, &quote.framework_id)
+        .await?
+        .map(|r| r.framework.reference)
+        .unwrap_or_default();
+    let call_off = CallOff {
+        id: CallOffId::generate(),
+        reference: format!("{framework_reference}-CO-{count:06}"),
+        framework_id: quote.framework_id.clone(),
+        buyer_id: actor.organisation_id.clone(),
+        supplier_id: quote.supplier_id.clone(),
+        placed_by: actor.user_id.clone(),
+        state: CallOffState::Placed,
+        lines: quote.lines.clone(),
+        totals: quote.totals,
+        rejection_reason: None,
+        placed_at: at.clone(),
+        updated_at: at.clone(),
+        change_seq: head.next_seq(),
+    };
+    let inserted = call_offs::insert(
+        &mut tx,
+        call_offs::NewCallOff {
+            call_off: &call_off,
+            idempotency_key,
+            request_hash: Some(request_hash),
+        },
+    )
+    .await;
+    if let Err(e) = inserted {
+        return Err(if e.is_unique_violation() && idempotency_key.is_some() {
+            AppError::Conflict(FieldError::new(
+                "Idempotency-Key",
+                "was used by a request that is still running",
+            ))
+        } else {
+            e.into()
+        });
+    }
+    let skus: Vec<&str> = call_off.lines.iter().map(|l| l.sku.as_str()).collect();
+    head.append(
+        &mut tx,
+        &at,
+        actor.user_id.as_str(),
+        "call_off.placed",
+        call_off.id.as_str(),
+        serde_json::json!({
+            "reference": call_off.reference,
+            "framework_id": call_off.framework_id.as_str(),
+            "buyer_id": call_off.buyer_id.as_str(),
+            "supplier_id": call_off.supplier_id.as_str(),
+            "contract_value_pence": value.pence(),
+            "skus": skus,
+        }),
+    )
+    .await?;
+    head.seal(&mut tx).await?;
+    tx.commit().await?;
+    Ok(call_off)
+}
+
+/// What a user can do to a placed call-off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "action")]
+pub enum CallOffAction {
+    /// Supplier: take on the order.
+    Accept,
+    /// Supplier: decline the order, with a reason; releases the headroom.
+    Reject { reason: String },
+    /// Supplier: service delivered and running.
+    GoLive,
+    /// Supplier or buyer: the term is over.
+    End,
+    /// Buyer: withdraw before the service goes live; releases the headroom.
+    Cancel { reason: String },
+}
+
+impl CallOffAction {
+    fn target(&self) -> CallOffState {
+        match self {
+            Self::Accept => CallOffState::Accepted,
+            Self::Reject { .. } => CallOffState::Rejected,
+            Self::GoLive => CallOffState::Live,
+            Self::End => CallOffState::Ended,
+            Self::Cancel { .. } => CallOffState::Cancelled,
+        }
+    }
+
+    fn reason(&self) -> Option<&str> {
+        match self {
+            Self::Reject { reason } | Self::Cancel { reason } => Some(reason.as_str()),
+            _ => None,
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Accept => "accept",
+            Self::Reject { .. } => "reject",
+            Self::GoLive => "go_live",
+            Self::End => "end",
+            Self::Cancel { .. } => "cancel",
+        }
+    }
+}
+
+/// Whether the actor may take `action` on `call_off`; suppliers act on what is addressed to them,
+/// buyers on their own organisation's call-offs.
+fn may_act(actor: &Actor, call_off: &CallOff, action: &CallOffAction) -> bool {
+    let is_supplier =
+        actor.has(Role::SupplierUser) && actor.organisation_id == call_off.supplier_id;
+    let is_buyer = actor.has(Role::Buyer) && actor.organisation_id == call_off.buyer_id;
+    match action {
+        CallOffAction::Accept | CallOffAction::Reject { .. } | CallOffAction::GoLive => is_supplier,
+        CallOffAction::End => is_supplier || is_buyer,
+        CallOffAction::Cancel { .. } => is_buyer,
+    }
+}
+
+pub async fn act(
+    app: &App,
+    actor: &Actor,
+    id: &CallOffId,
+    action: &CallOffAction,
+) -> AppResult<CallOff> {
+    if let Some(reason) = action.reason() {
+        if reason.trim().is_empty() {
+            return Err(AppError::invalid("reason", "Enter a reason"));
+        }
+        if reason.len() > MAX_REASON_LEN {
+            return Err(AppError::invalid(
+                "reason",
+                format!("Reason must be {MAX_REASON_LEN} characters or fewer"),
+            ));
+        }
+    }
+    let call_off = get(app, actor, id).await?;
+    if !may_act(actor, &call_off, action) {
+        return Err(AppError::Forbidden(format!(
+            "you cannot {} this call-off",
+            action.name().replace('_', " ")
+        )));
+    }
+    with_retries(|| apply(app, actor, &call_off, action)).await
+}
+
+async fn apply(
+    app: &App,
+    actor: &Actor,
+    seen: &CallOff,
+    action: &CallOffAction,
+) -> AppResult<CallOff> {
+    let next = seen
+        .state
+        .transition(action.target())
+        .map_err(AppError::Conflict)?;
+    let at = app.now_text();
+    let mut tx = app.db.begin_write().await?;
+    let mut head = ChainHead::claim(&mut tx).await?;
+    let reason = action.reason().map(str::trim);
+    if !call_offs::set_state(
+        &mut tx,
+        &seen.id,
+        seen.state,
+        next,
+        reason,
+        &at,
+        head.next_seq(),
+    )
+    .await?
+    {
+        return Err(AppError::Conflict(FieldError::new(
+            "state",
+            "This call-off was changed by someone else; reload it and try again",
+        )));
+    }
+    if seen.state.counts_against_ceiling() && !next.counts_against_ceiling() {
+        frameworks::release(&mut tx, &seen.framework_id, seen.totals.contract_value).await?;
+        for (lot, value) in Totals::per_lot(&seen.lines) {
+            frameworks::release_lot(&mut tx, &seen.framework_id, lot, value).await?;
+        }
+    }
+    head.append(
+        &mut tx,
+        &at,
+        actor.user_id.as_str(),
+        &format!("call_off.{}", next.as_str()),
+        seen.id.as_str(),
+        serde_json::json!({ "from": seen.state.as_str(), "to": next.as_str(), "reason": reason }),
+    )
+    .await?;
+    head.seal(&mut tx).await?;
+    let updated = call_offs::get(&mut tx, &seen.id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("call-off".into()))?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// Whether the actor may see this call-off: its buyer's organisation, its supplier, or the
+/// framework's managing authority.
+async fn may_see(app: &App, actor: &Actor, call_off: &CallOff) -> AppResult<bool> {
+    if actor.organisation_id == call_off.buyer_id || actor.organisation_id == call_off.supplier_id {
+        return Ok(true);
+    }
+    if actor.has(Role::FrameworkManager) {
+        let mut conn = app.db.pool().acquire().await?;
+        let framework = frameworks::get(&mut conn, &call_off.framework_id).await?;
+        return Ok(framework.is_some_and(|f| f.framework.authority == actor.organisation_id));
+    }
+    Ok(false)
+}
+
+/// One call-off, if the actor may see it. Others get "not found", so ids reveal nothing.
+pub async fn get(app: &App, actor: &Actor, id: &CallOffId) -> AppResult<CallOff> {
+    let mut conn = app.db.pool().acquire().await?;
+    let call_off = call_offs::get(&mut conn, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("call-off".into()))?;
+    drop(conn);
+    if may_see(app, actor, &call_off).await? {
+        Ok(call_off)
+    } else {
+        Err(AppError::NotFound("call-off".into()))
+    }
+}
+
+/// A page of call-offs, newest change first.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub call_offs: Vec<CallOff>,
+    /// Pass as `before` to get the next page.
+    pub next_before: Option<i64>,
+}
+
+/// The buyer's organisation's call-offs, or for a supplier user the call-offs addressed to
+/// their supplier.
+pub async fn list(app: &App, actor: &Actor, before: Option<i64>) -> AppResult<Page> {
+    let before = before.unwrap_or(i64::MAX);
+    let mut conn = app.db.pool().acquire().await?;
+    let call_offs = if actor.has(Role::SupplierUser) {
+        call_offs::for_supplier(&mut conn, &actor.organisation_id, before, PAGE_SIZE).await?
+    } else {
+        call_offs::for_buyer(&mut conn, &actor.organisation_id, before, PAGE_SIZE).await?
+    };
+    let next_before = if call_offs.len() as i64 == PAGE_SIZE {
+        call_offs.last().map(|c| c.change_seq)
+    } else {
+        None
+    };
+    Ok(Page {
+        call_offs,
+        next_before,
+    })
+}

@@ -1,0 +1,73 @@
+//! Error policy. Domain constructors return `FieldError`; the store returns `StoreError`; use
+//! cases return `AppError`, whose variants say what went wrong in the user's terms. The web layer
+//! maps each variant to one HTTP status and renders it as a form error (pages) or a problem
+//! details document (API). Only `Unexpected` is logged; its text is never shown to users.
+
+use calloff_domain::money::Money;
+use calloff_domain::FieldError;
+use calloff_store::{Retryable, StoreError};
+
+pub type AppResult<T> = Result<T, AppError>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Bad input, naming the field.
+    #[error("{0}")]
+    Invalid(FieldError),
+    /// Several fields at once (e.g. every bad line of a basket).
+    #[error("{} problems with the input", .0.len())]
+    InvalidFields(Vec<FieldError>),
+    /// The call-off would take the framework or a lot past its ceiling.
+    #[error("this call-off would exceed the {scope} ceiling: it is worth {value} but only {left} of headroom is left")]
+    HeadroomExceeded {
+        scope: String,
+        value: Money,
+        left: Money,
+    },
+    #[error("sign in to continue")]
+    Unauthenticated,
+    #[error("{0}")]
+    Forbidden(String),
+    /// Missing, or not visible to this actor (the two are not told apart).
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The request conflicts with the current state (e.g. the call-off was already decided).
+    #[error("{0}")]
+    Conflict(FieldError),
+    #[error("unexpected error: {0}")]
+    Unexpected(#[from] StoreError),
+}
+
+impl AppError {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        AppError::Invalid(FieldError::new(field, message))
+    }
+
+    /// Each field error of the failure, for error summaries.
+    pub fn field_errors(&self) -> Vec<FieldError> {
+        match self {
+            AppError::Invalid(e) | AppError::Conflict(e) => vec![e.clone()],
+            AppError::InvalidFields(errors) => errors.clone(),
+            AppError::HeadroomExceeded { .. } => vec![FieldError::new("lines", self.to_string())],
+            _ => vec![],
+        }
+    }
+}
+
+impl From<FieldError> for AppError {
+    fn from(e: FieldError) -> Self {
+        AppError::Invalid(e)
+    }
+}
+
+impl From<calloff_store::SqlxError> for AppError {
+    fn from(e: calloff_store::SqlxError) -> Self {
+        AppError::Unexpected(StoreError::Database(e))
+    }
+}
+
+impl Retryable for AppError {
+    fn is_retryable(&self) -> bool {
+        matches!(self, AppError::Unexpected(e) if e.is_retryable())
+    }
+}

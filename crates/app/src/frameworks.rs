@@ -1,0 +1,77 @@
+//! The framework overview: ceiling, committed value, headroom and % used, overall and per lot.
+
+use crate::{Actor, App, AppError, AppResult};
+use calloff_domain::framework::{Framework, Headroom, Lot};
+use calloff_domain::ids::FrameworkId;
+use calloff_domain::organisation::Organisation;
+use calloff_store::{catalogue, frameworks, organisations};
+
+#[derive(Debug, Clone)]
+pub struct LotOverview {
+    pub lot: Lot,
+    /// `None` when the lot has no ceiling of its own.
+    pub headroom: Option<Headroom>,
+    pub item_count: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct FrameworkOverview {
+    pub framework: Framework,
+    pub authority: Option<Organisation>,
+    pub suppliers: Vec<Organisation>,
+    pub headroom: Headroom,
+    pub lots: Vec<LotOverview>,
+    pub eligible_bodies: i64,
+}
+
+/// Every signed-in user may see every framework's overview: headroom is public information.
+pub async fn list(app: &App, _actor: &Actor) -> AppResult<Vec<Framework>> {
+    let mut conn = app.db.pool().acquire().await?;
+    Ok(frameworks::all(&mut conn)
+        .await?
+        .into_iter()
+        .map(|r| r.framework)
+        .collect())
+}
+
+pub async fn overview(app: &App, _actor: &Actor, id: &FrameworkId) -> AppResult<FrameworkOverview> {
+    let mut conn = app.db.pool().acquire().await?;
+    let record = frameworks::get(&mut conn, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("framework".into()))?;
+    let counts = catalogue::count_by_lot(&mut conn, id).await?;
+    let authority = organisations::get(&mut conn, &record.framework.authority).await?;
+    let mut suppliers = Vec::new();
+    for supplier in &record.framework.suppliers {
+        if let Some(org) = organisations::get(&mut conn, supplier).await? {
+            suppliers.push(org);
+        }
+    }
+    let lots = record
+        .framework
+        .lots
+        .iter()
+        .map(|lot| LotOverview {
+            lot: lot.clone(),
+            headroom: record
+                .lot_headroom
+                .iter()
+                .find(|(n, _)| *n == lot.number)
+                .and_then(|(_, h)| *h),
+            item_count: counts
+                .iter()
+                .find(|(n, _)| *n == lot.number)
+                .map(|(_, c)| *c)
+                .unwrap_or(0),
+        })
+        .collect();
+    let eligible_bodies = frameworks::eligible_count(&mut conn, id).await?;
+    Ok(FrameworkOverview {
+        framework: record.framework,
+        authority,
+        suppliers,
+        headroom: record.headroom,
+        lots,
+        eligible_bodies,
+    })
+}

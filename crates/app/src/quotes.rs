@@ -1,0 +1,122 @@
+//! Pricing a basket: the quote builder, and the first half of placing a call-off.
+
+use crate::{Actor, App, AppError, AppResult};
+use calloff_domain::call_off::{
+    price_line, MonthlyUsage, PricedLine, Quantity, TermMonths, Totals, MAX_LINES,
+};
+use calloff_domain::catalogue::Sku;
+use calloff_domain::ids::{FrameworkId, OrganisationId};
+use calloff_domain::FieldError;
+use calloff_store::catalogue;
+use serde::{Deserialize, Serialize};
+
+/// A basket line as the buyer typed it; every field is checked by [`price`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineInput {
+    pub sku: String,
+    pub quantity: i64,
+    pub term_months: i64,
+    #[serde(default)]
+    pub monthly_usage: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quote {
+    pub framework_id: FrameworkId,
+    pub supplier_id: OrganisationId,
+    pub lines: Vec<PricedLine>,
+    pub totals: Totals,
+}
+
+/// Prices a basket at today's catalogue prices. Reports every bad line, not just the first.
+pub async fn price(
+    app: &App,
+    _actor: &Actor,
+    framework: &FrameworkId,
+    lines: &[LineInput],
+) -> AppResult<Quote> {
+    if lines.is_empty() {
+        return Err(AppError::invalid(
+            "lines",
+            "Add at least one item to the quote",
+        ));
+    }
+    if lines.len() > MAX_LINES {
+        return Err(AppError::invalid(
+            "lines",
+            format!("A quote can have at most {MAX_LINES} lines"),
+        ));
+    }
+    let mut conn = app.db.pool().acquire().await?;
+    let mut priced = Vec::with_capacity(lines.len());
+    let mut errors = Vec::new();
+    let mut supplier: Option<OrganisationId> = None;
+    for (index, input) in lines.iter().enumerate() {
+        let field = format!("lines[{index}]");
+        let at = |e: FieldError| {
+            let name = e.field.clone();
+            e.at(format!("{field}.{name}"))
+        };
+        let sku = match Sku::parse(&input.sku) {
+            Ok(sku) => sku,
+            Err(e) => {
+                errors.push(at(e));
+                continue;
+            }
+        };
+        let quantity = Quantity::parse(input.quantity).map_err(at);
+        let term = TermMonths::parse(input.term_months).map_err(at);
+        let usage = input
+            .monthly_usage
+            .map(MonthlyUsage::parse)
+            .transpose()
+            .map_err(at);
+        let candidates = catalogue::find_by_sku(&mut conn, &sku).await?;
+        let Some(record) = candidates
+            .iter()
+            .find(|r| &r.item.framework_id == framework)
+        else {
+            let message = if candidates.is_empty() {
+                format!("No item with SKU {sku} is in the catalogue")
+            } else {
+                format!("{sku} is not on this framework's catalogue")
+            };
+            errors.push(FieldError::new(format!("{field}.sku"), message));
+            continue;
+        };
+        let (quantity, term, usage) = match (quantity, term, usage) {
+            (Ok(q), Ok(t), Ok(u)) => (q, t, u),
+            (q, t, u) => {
+                errors.extend([q.err(), t.err(), u.err()].into_iter().flatten());
+                continue;
+            }
+        };
+        match price_line(&record.item, quantity, term, usage, &field) {
+            Ok(line) => {
+                match &supplier {
+                    Some(s) if *s != record.supplier_id => errors.push(FieldError::new(
+                        format!("{field}.sku"),
+                        "Items from different suppliers need separate call-offs",
+                    )),
+                    _ => supplier = Some(record.supplier_id.clone()),
+                }
+                priced.push(line);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(if errors.len() == 1 {
+            AppError::Invalid(errors.remove(0))
+        } else {
+            AppError::InvalidFields(errors)
+        });
+    }
+    let totals = Totals::of(&priced)?;
+    Ok(Quote {
+        framework_id: framework.clone(),
+        supplier_id: supplier.expect("a priced basket has a supplier"),
+        lines: priced,
+        totals,
+    })
+}

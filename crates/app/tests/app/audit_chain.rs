@@ -1,0 +1,41 @@
+use calloff_app::audit::{self, ChainReport};
+use calloff_app::call_offs::{self, PlaceCallOff};
+use calloff_app::quotes::LineInput;
+use calloff_test_support::{on_both_databases, Backend, TestApp};
+
+on_both_databases!(every_change_is_chained_and_tampering_is_found);
+
+async fn every_change_is_chained_and_tampering_is_found(backend: Backend) {
+    let t = TestApp::init(backend).await;
+    let buyer = t.buyer().await;
+    for quantity in 1..=4 {
+        let command = PlaceCallOff {
+            framework_id: t.framework_id.clone(),
+            lines: vec![LineInput {
+                sku: "L4-SIM-5GB".into(),
+                quantity,
+                term_months: 24,
+                monthly_usage: None,
+            }],
+        };
+        call_offs::place(&t.app, &buyer, &command, None)
+            .await
+            .unwrap();
+    }
+    // Seeding the framework, seven demo users, four call-offs.
+    assert_eq!(
+        audit::verify(&t.app).await.unwrap(),
+        ChainReport::Intact { entries: 12 }
+    );
+
+    sqlx::query(
+        "UPDATE audit_entries SET detail = replace(detail, '\"skus\"', '\"SKUs\"') WHERE seq = 10",
+    )
+    .execute(t.app.db.pool())
+    .await
+    .unwrap();
+    match audit::verify(&t.app).await.unwrap() {
+        ChainReport::Broken(link) => assert_eq!(link.seq, 10, "{link:?}"),
+        other => panic!("tampering went unnoticed: {other:?}"),
+    }
+}

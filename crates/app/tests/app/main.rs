@@ -1,0 +1,7 @@
+//! Store and use-case tests, each run on SQLite and on PostgreSQL.
+
+mod audit_chain;
+mod call_offs;
+mod concurrency;
+mod demo;
+mod schema;

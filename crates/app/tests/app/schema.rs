@@ -1,0 +1,83 @@
+use calloff_store::{all_statements, Dialect};
+use calloff_test_support::{Backend, TestDb};
+use sqlx::{Executor, Row};
+use std::collections::BTreeSet;
+
+/// Table, column and a portable type name of every column.
+async fn columns(test_db: &TestDb) -> BTreeSet<(String, String, String)> {
+    let sql = match test_db.db.dialect() {
+        Dialect::Sqlite => {
+            "SELECT m.name AS table_name, p.name AS column_name, lower(p.type) AS data_type \
+             FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%'"
+        }
+        Dialect::Postgres => {
+            "SELECT CAST(table_name AS TEXT) AS table_name, CAST(column_name AS TEXT) AS column_name, \
+             CAST(data_type AS TEXT) AS data_type FROM information_schema.columns \
+             WHERE table_schema = 'public' AND table_name NOT LIKE '_sqlx%'"
+        }
+    };
+    let rows = sqlx::query(sql).fetch_all(test_db.db.pool()).await.unwrap();
+    rows.iter()
+        .map(|r| {
+            let ty: String = r.get("data_type");
+            let portable = match ty.as_str() {
+                "bigint" => "bigint",
+                "integer" => "integer",
+                "text" => "text",
+                other => panic!("column type {other} is not portable"),
+            };
+            (
+                r.get("table_name"),
+                r.get("column_name"),
+                portable.to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_schemas_have_the_same_tables_columns_and_types() {
+    let sqlite = TestDb::new(Backend::Sqlite).await;
+    let postgres = TestDb::new(Backend::Postgres).await;
+    let (s, p) = (columns(&sqlite).await, columns(&postgres).await);
+    assert!(
+        s.len() > 50,
+        "expected the whole schema, found {} columns",
+        s.len()
+    );
+    assert_eq!(s, p, "SQLite and PostgreSQL schemas differ");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_dialects_have_the_same_migration_versions() {
+    let names = |dir: &str| -> BTreeSet<String> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../store/migrations")
+            .join(dir);
+        std::fs::read_dir(path)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect()
+    };
+    assert_eq!(names("sqlite"), names("postgres"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_statement_prepares_on_both_databases() {
+    let statements = all_statements();
+    assert!(
+        statements.len() > 40,
+        "found only {} statements",
+        statements.len()
+    );
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let test_db = TestDb::new(backend).await;
+        let mut conn = test_db.db.pool().acquire().await.unwrap();
+        for sql in &statements {
+            if let Err(e) = conn.prepare(sql).await {
+                panic!("{backend:?} cannot prepare\n{sql}\n{e}");
+            }
+        }
+    }
+}
