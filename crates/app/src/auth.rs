@@ -1,11 +1,13 @@
 //! Sign-in with Argon2id password hashes, and sessions stored in the database so that several
 //! server processes share them.
 
+use crate::quotes::Basket;
 use crate::{Actor, App, AppError, AppResult};
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
 use argon2::Argon2;
+use calloff_domain::call_off::MAX_LINES;
 use calloff_domain::ids::{OrganisationId, UserId};
 use calloff_domain::role::Role;
 use calloff_store::{organisations, users};
@@ -109,8 +111,16 @@ pub async fn sign_in(app: &App, email: &str, password: &str) -> AppResult<NewSes
     })
 }
 
-/// The actor behind a session token and the session's CSRF token, if the session is current.
-pub async fn session(app: &App, token: &str) -> AppResult<(Actor, String)> {
+/// A current session: who, their CSRF token, and the quote they are building.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub actor: Actor,
+    pub csrf_token: String,
+    pub basket: Basket,
+}
+
+/// The session behind a token, if it is current.
+pub async fn session(app: &App, token: &str) -> AppResult<Session> {
     let mut conn = app.db.pool().acquire().await?;
     let session = users::find_session(&mut conn, &token_hash(token))
         .await?
@@ -122,7 +132,27 @@ pub async fn session(app: &App, token: &str) -> AppResult<(Actor, String)> {
     let actor = actor_for(&mut conn, &session.user_id)
         .await?
         .ok_or(AppError::Unauthenticated)?;
-    Ok((actor, session.csrf_token))
+    // A basket that no longer parses (after an upgrade, say) is simply started afresh.
+    let basket = serde_json::from_str(&session.basket).unwrap_or_default();
+    Ok(Session {
+        actor,
+        csrf_token: session.csrf_token,
+        basket,
+    })
+}
+
+/// Keeps the quote being built with the session, so any server process can carry on with it.
+pub async fn save_basket(app: &App, token: &str, basket: &Basket) -> AppResult<()> {
+    if basket.lines.len() > MAX_LINES {
+        return Err(AppError::invalid(
+            "lines",
+            format!("A quote can have at most {MAX_LINES} lines"),
+        ));
+    }
+    let json = serde_json::to_string(basket).unwrap_or_else(|_| "{}".into());
+    let mut conn = app.db.pool().acquire().await?;
+    users::set_basket(&mut conn, &token_hash(token), &json).await?;
+    Ok(())
 }
 
 pub async fn sign_out(app: &App, token: &str) -> AppResult<()> {

@@ -3,7 +3,7 @@
 use crate::quotes::{self, LineInput};
 use crate::{Actor, App, AppError, AppResult};
 use calloff_domain::call_off::{CallOff, CallOffState, Totals};
-use calloff_domain::framework::FrameworkStatus;
+use calloff_domain::framework::{Framework, FrameworkStatus};
 use calloff_domain::ids::{CallOffId, FrameworkId};
 use calloff_domain::organisation::Verification;
 use calloff_domain::role::Role;
@@ -58,11 +58,20 @@ pub async fn place(
             return Ok(existing);
         }
     }
-    check_can_buy(app, actor, &command.framework_id).await?;
+    let framework = check_can_buy(app, actor, &command.framework_id).await?;
     let quote = quotes::price(app, actor, &command.framework_id, &command.lines).await?;
 
-    let result =
-        with_retries(|| insert_placed(app, actor, &quote, idempotency_key, &request_hash)).await;
+    let result = with_retries(|| {
+        insert_placed(
+            app,
+            actor,
+            &framework.reference,
+            &quote,
+            idempotency_key,
+            &request_hash,
+        )
+    })
+    .await;
     match (result, idempotency_key) {
         // Another request with the same key won the race: return its call-off.
         (Err(AppError::Conflict(e)), Some(key)) if e.field == "Idempotency-Key" => {
@@ -98,7 +107,11 @@ async fn replay(
 }
 
 /// The buyer's organisation must be verified and eligible, and the framework live and in term.
-async fn check_can_buy(app: &App, actor: &Actor, framework_id: &FrameworkId) -> AppResult<()> {
+async fn check_can_buy(
+    app: &App,
+    actor: &Actor,
+    framework_id: &FrameworkId,
+) -> AppResult<Framework> {
     let mut conn = app.db.pool().acquire().await?;
     let framework = frameworks::get(&mut conn, framework_id)
         .await?
@@ -145,13 +158,14 @@ async fn check_can_buy(app: &App, actor: &Actor, framework_id: &FrameworkId) -> 
             ),
         ));
     }
-    Ok(())
+    Ok(framework)
 }
 
 /// One attempt at the placing transaction.
 async fn insert_placed(
     app: &App,
     actor: &Actor,
+    framework_reference: &str,
     quote: &quotes::Quote,
     idempotency_key: Option<&str>,
     request_hash: &str,
@@ -194,10 +208,6 @@ async fn insert_placed(
             });
         }
     }
-    let framework_reference = frameworks::get(&mut tx, &quote.framework_id)
-        .await?
-        .map(|r| r.framework.reference)
-        .unwrap_or_default();
     let call_off = CallOff {
         id: CallOffId::generate(),
         reference: format!("{framework_reference}-CO-{count:06}"),
@@ -447,4 +457,55 @@ pub async fn list(app: &App, actor: &Actor, before: Option<i64>) -> AppResult<Pa
         call_offs,
         next_before,
     })
+}
+
+/// A call-off with the names and identifiers of its parties, for pages and order forms.
+#[derive(Debug, Clone)]
+pub struct CallOffView {
+    pub call_off: CallOff,
+    pub framework_reference: String,
+    pub framework_title: String,
+    pub buyer: calloff_domain::organisation::Organisation,
+    pub supplier: calloff_domain::organisation::Organisation,
+}
+
+pub async fn view(app: &App, actor: &Actor, id: &CallOffId) -> AppResult<CallOffView> {
+    let call_off = get(app, actor, id).await?;
+    with_parties(app, call_off).await
+}
+
+async fn with_parties(app: &App, call_off: CallOff) -> AppResult<CallOffView> {
+    let mut conn = app.db.pool().acquire().await?;
+    let missing = || AppError::NotFound("organisation".into());
+    let buyer = organisations::get(&mut conn, &call_off.buyer_id)
+        .await?
+        .ok_or_else(missing)?;
+    let supplier = organisations::get(&mut conn, &call_off.supplier_id)
+        .await?
+        .ok_or_else(missing)?;
+    let framework = frameworks::get(&mut conn, &call_off.framework_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("framework".into()))?
+        .framework;
+    Ok(CallOffView {
+        call_off,
+        framework_reference: framework.reference,
+        framework_title: framework.title,
+        buyer,
+        supplier,
+    })
+}
+
+/// A page of call-offs with their parties, for list pages.
+pub async fn list_views(
+    app: &App,
+    actor: &Actor,
+    before: Option<i64>,
+) -> AppResult<(Vec<CallOffView>, Option<i64>)> {
+    let page = list(app, actor, before).await?;
+    let mut views = Vec::with_capacity(page.call_offs.len());
+    for call_off in page.call_offs {
+        views.push(with_parties(app, call_off).await?);
+    }
+    Ok((views, page.next_before))
 }

@@ -40,3 +40,21 @@ pub async fn item(app: &App, _actor: &Actor, id: &ItemId) -> AppResult<Catalogue
         .map(|r| r.item)
         .ok_or_else(|| AppError::NotFound("catalogue item".into()))
 }
+
+/// The item with this SKU on this framework, if there is one.
+pub async fn item_by_sku(
+    app: &App,
+    _actor: &Actor,
+    framework: &FrameworkId,
+    sku: &str,
+) -> AppResult<Option<CatalogueItem>> {
+    let Ok(sku) = calloff_domain::catalogue::Sku::parse(sku) else {
+        return Ok(None);
+    };
+    let mut conn = app.db.pool().acquire().await?;
+    Ok(catalogue::find_by_sku(&mut conn, &sku)
+        .await?
+        .into_iter()
+        .map(|r| r.item)
+        .find(|i| &i.framework_id == framework))
+}

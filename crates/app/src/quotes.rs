@@ -20,6 +20,13 @@ pub struct LineInput {
     pub monthly_usage: Option<i64>,
 }
 
+/// The quote a user is building, kept with their session until they place it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Basket {
+    pub framework_id: Option<FrameworkId>,
+    pub lines: Vec<LineInput>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Quote {
     pub framework_id: FrameworkId,

@@ -1,1 +1,156 @@
-fn main() {}
+//! `calloff`: one binary for the server, the demo, migrations, audit checks and the benchmark.
+
+mod bench;
+
+use anyhow::Context;
+use calloff_app::audit::ChainReport;
+use calloff_app::{audit, demo, App, SystemClock};
+use calloff_store::Db;
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "calloff",
+    version,
+    about = "Buying through public-sector framework agreements"
+)]
+struct Cli {
+    /// Database URL: `sqlite://path` (created if missing) or `postgres://user@host:port/db`.
+    #[arg(
+        long,
+        env = "CALLOFF_DATABASE_URL",
+        default_value = "sqlite://data/calloff.db",
+        global = true
+    )]
+    database_url: String,
+
+    /// Log filter, e.g. `info` or `calloff_web=debug`.
+    #[arg(long, env = "CALLOFF_LOG", default_value = "info", global = true)]
+    log: String,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "CALLOFF_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+
+    /// Folder holding the compiled stylesheet (built by `npm ci`).
+    #[arg(long, env = "CALLOFF_ASSETS_DIR", default_value = calloff_web::DEFAULT_ASSETS_DIR)]
+    assets_dir: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate the database and serve the web pages and API.
+    Serve(ServeArgs),
+    /// Migrate, seed the pan-London ICT framework demo (once), and serve it.
+    Demo {
+        #[command(flatten)]
+        serve: ServeArgs,
+        /// Seed, print the sign-ins, and exit without serving.
+        #[arg(long)]
+        seed_only: bool,
+    },
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Check the audit chain.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Benchmark placing call-offs against the bare SQL transaction, on PostgreSQL and SQLite.
+    Bench(bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute every hash of the chain; name the first broken entry (exit status 1).
+    Verify,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(&cli.log).unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    match cli.command {
+        Command::Serve(args) => {
+            let app = open(&cli.database_url).await?;
+            serve(app, args).await
+        }
+        Command::Demo {
+            serve: args,
+            seed_only,
+        } => {
+            let app = open(&cli.database_url).await?;
+            let seeded = demo::seed(&app).await.context("seeding the demo")?;
+            println!(
+                "{} the {} demo in {}",
+                if seeded.created { "Seeded" } else { "Found" },
+                demo::FRAMEWORK_REFERENCE,
+                cli.database_url
+            );
+            println!("Demo sign-ins (password for all: {}):", demo::DEMO_PASSWORD);
+            for (email, name, org, roles) in demo::DEMO_USERS {
+                let roles: Vec<&str> = roles.iter().map(|r| r.label()).collect();
+                println!("  {email:<28} {name:<14} {} at {org}", roles.join(", "));
+            }
+            if seed_only {
+                return Ok(());
+            }
+            serve(app, args).await
+        }
+        Command::Migrate => {
+            open(&cli.database_url).await?;
+            println!("Migrated {}", cli.database_url);
+            Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let app = open(&cli.database_url).await?;
+            match audit::verify(&app)
+                .await
+                .context("reading the audit chain")?
+            {
+                ChainReport::Intact { entries } => {
+                    println!("Audit chain intact: {entries} entries verified");
+                    Ok(())
+                }
+                ChainReport::Broken(link) => {
+                    println!("Audit chain broken at entry {}: {}", link.seq, link.reason);
+                    std::process::exit(1);
+                }
+            }
+        }
+        Command::Bench(args) => bench::run(args).await,
+    }
+}
+
+async fn open(database_url: &str) -> anyhow::Result<App> {
+    let db = Db::open(database_url)
+        .await
+        .with_context(|| format!("opening {database_url}"))?;
+    Ok(App::new(db, Arc::new(SystemClock)))
+}
+
+async fn serve(app: App, args: ServeArgs) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("listening on {}", args.listen))?;
+    let address = listener.local_addr()?;
+    println!("calloff is serving on http://{address}/");
+    let router = calloff_web::router(app, args.assets_dir);
+    calloff_web::serve(listener, router).await?;
+    Ok(())
+}

@@ -10,9 +10,10 @@ crate::statements! {
     BY_EMAIL = "SELECT id, organisation_id, email, name, password_hash, active FROM users WHERE email = $1";
     BY_ID = "SELECT id, organisation_id, email, name, password_hash, active FROM users WHERE id = $1";
     ROLES = "SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role";
-    INSERT_SESSION = "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) \
-                      VALUES ($1, $2, $3, $4, $5)";
-    SESSION = "SELECT user_id, csrf_token, expires_at FROM sessions WHERE token_hash = $1";
+    INSERT_SESSION = "INSERT INTO sessions (token_hash, user_id, csrf_token, basket, created_at, expires_at) \
+                      VALUES ($1, $2, $3, '{}', $4, $5)";
+    SESSION = "SELECT user_id, csrf_token, basket, expires_at FROM sessions WHERE token_hash = $1";
+    SET_BASKET = "UPDATE sessions SET basket = $1 WHERE token_hash = $2";
     DELETE_SESSION = "DELETE FROM sessions WHERE token_hash = $1";
     DELETE_EXPIRED_SESSIONS = "DELETE FROM sessions WHERE expires_at < $1";
 }
@@ -104,6 +105,8 @@ pub async fn get(conn: &mut Conn, id: &UserId) -> StoreResult<Option<UserRecord>
 pub struct SessionRecord {
     pub user_id: UserId,
     pub csrf_token: String,
+    /// The quote being built, as JSON.
+    pub basket: String,
     pub expires_at: String,
 }
 
@@ -135,6 +138,7 @@ pub async fn find_session(conn: &mut Conn, token_hash: &str) -> StoreResult<Opti
         Ok(SessionRecord {
             user_id: UserId::from_stored(row.try_get::<String, _>("user_id")?),
             csrf_token: row.try_get("csrf_token")?,
+            basket: row.try_get("basket")?,
             expires_at: row.try_get("expires_at")?,
         })
     })
@@ -155,4 +159,13 @@ pub async fn delete_expired_sessions(conn: &mut Conn, now: &str) -> StoreResult<
         .execute(&mut *conn)
         .await?
         .rows_affected())
+}
+
+pub async fn set_basket(conn: &mut Conn, token_hash: &str, basket: &str) -> StoreResult<()> {
+    sqlx::query(SET_BASKET)
+        .bind(basket)
+        .bind(token_hash)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }

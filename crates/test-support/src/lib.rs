@@ -5,7 +5,6 @@ use calloff_app::{auth, demo, Actor, App, FixedClock};
 use calloff_domain::ids::FrameworkId;
 use calloff_store::Db;
 use chrono::{DateTime, TimeZone, Utc};
-use sqlx::Executor;
 use std::sync::Arc;
 
 /// The server the PostgreSQL tests use; each test creates (and drops) its own database there.
@@ -51,13 +50,10 @@ impl TestDb {
             Backend::Postgres => {
                 let admin_url = postgres_admin_url();
                 let name = format!("calloff_test_{}", uuid::Uuid::now_v7().simple());
-                sqlx::any::install_default_drivers();
-                let mut admin = connect_admin(&admin_url).await;
-                admin
-                    .execute(format!("CREATE DATABASE {name}").as_str())
-                    .await
-                    .expect("create test database");
-                let url = database_url(&admin_url, &name);
+                let url = match calloff_store::create_postgres_database(&admin_url, &name).await {
+                    Ok(url) => url,
+                    Err(e) => panic!("{}", postgres_unreachable(&admin_url, &e)),
+                };
                 let db = Db::open(&url).await.expect("open PostgreSQL test database");
                 TestDb {
                     db,
@@ -69,29 +65,12 @@ impl TestDb {
     }
 }
 
-async fn connect_admin(admin_url: &str) -> sqlx::AnyConnection {
-    use sqlx::Connection;
-    match sqlx::AnyConnection::connect(admin_url).await {
-        Ok(conn) => conn,
-        Err(e) => panic!(
-            "PostgreSQL tests need a server at {admin_url} ({e}).\n\
-             Start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start\n\
-             or point CALLOFF_TEST_POSTGRES_URL at another server. These tests are never skipped."
-        ),
-    }
-}
-
-/// The admin URL with its database name replaced.
-pub fn database_url(admin_url: &str, name: &str) -> String {
-    let (base, query) = admin_url
-        .split_once('?')
-        .map(|(b, q)| (b, Some(q)))
-        .unwrap_or((admin_url, None));
-    let base = base.rsplit_once('/').map(|(b, _)| b).unwrap_or(base);
-    match query {
-        Some(q) => format!("{base}/{name}?{q}"),
-        None => format!("{base}/{name}"),
-    }
+fn postgres_unreachable(admin_url: &str, e: &dyn std::fmt::Display) -> String {
+    format!(
+        "PostgreSQL tests need a server at {admin_url} ({e}).\n\
+         Start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start\n\
+         or point CALLOFF_TEST_POSTGRES_URL at another server. These tests are never skipped."
+    )
 }
 
 impl Drop for TestDb {
@@ -110,14 +89,8 @@ impl Drop for TestDb {
                         .enable_all()
                         .build();
                     if let Ok(runtime) = runtime {
-                        runtime.block_on(async {
-                            let mut admin = connect_admin(&admin_url).await;
-                            let _ = admin
-                                .execute(
-                                    format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str(),
-                                )
-                                .await;
-                        });
+                        let _ = runtime
+                            .block_on(calloff_store::drop_postgres_database(&admin_url, &name));
                     }
                 })
                 .join();

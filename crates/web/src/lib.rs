@@ -1,1 +1,82 @@
+//! The web front-ends: server-rendered pages in the GOV.UK Design System style, and the JSON API
+//! under `/api/v1`. Handlers turn a request into a command, call one use case, and render the
+//! result; no business rule lives here.
 
+pub mod api;
+mod html;
+mod pages;
+mod session;
+
+use axum::http::{header, HeaderValue};
+use axum::Router;
+use calloff_app::App;
+use std::path::PathBuf;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// Where the compiled stylesheet is, unless configured: written by `npm ci` (see package.json).
+pub const DEFAULT_ASSETS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/static/build");
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub app: App,
+}
+
+/// The whole site: pages, API and static assets.
+pub fn router(app: App, assets_dir: PathBuf) -> Router {
+    if !assets_dir.join("calloff.css").exists() {
+        tracing::warn!(
+            "{} has no calloff.css: run `npm ci` in the repository to build the stylesheet",
+            assets_dir.display()
+        );
+    }
+    let state = AppState { app };
+    Router::new()
+        .merge(pages::routes())
+        .nest("/api/v1", api::routes())
+        .route(
+            "/api/openapi.json",
+            axum::routing::get(api::openapi::document),
+        )
+        .nest_service("/assets", ServeDir::new(assets_dir))
+        .fallback(pages::not_found)
+        .with_state(state)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+}
+
+/// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
+pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> std::io::Result<()> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

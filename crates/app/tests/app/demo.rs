@@ -78,9 +78,10 @@ async fn sign_in_refuses_wrong_passwords(backend: Backend) {
     let session = auth::sign_in(&t.app, "Buyer@Camden.Example", demo::DEMO_PASSWORD)
         .await
         .unwrap();
-    let (actor, csrf) = auth::session(&t.app, &session.token).await.unwrap();
-    assert_eq!(actor.email, "buyer@camden.example");
-    assert_eq!(csrf, session.csrf_token);
+    let current = auth::session(&t.app, &session.token).await.unwrap();
+    assert_eq!(current.actor.email, "buyer@camden.example");
+    assert_eq!(current.csrf_token, session.csrf_token);
+    assert!(current.basket.lines.is_empty());
     auth::sign_out(&t.app, &session.token).await.unwrap();
     assert!(matches!(
         auth::session(&t.app, &session.token).await,

@@ -1,0 +1,309 @@
+//! The JSON API under `/api/v1`. It calls the same use cases as the pages. Clients sign in with
+//! `POST /api/v1/sessions` and send the token as `Authorization: Bearer`; creates honour
+//! `Idempotency-Key`; errors are problem details (RFC 9457).
+
+mod json;
+pub mod openapi;
+pub mod problem;
+mod views;
+
+use crate::session::ApiUser;
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use calloff_app::call_offs::{self, CallOffAction, PlaceCallOff};
+use calloff_app::quotes::LineInput;
+use calloff_app::{auth, catalogue, frameworks, quotes, AppError};
+use calloff_domain::ids::{CallOffId, FrameworkId, ItemId};
+use json::ApiJson;
+use problem::from_app_error;
+use serde::Deserialize;
+use serde_json::json;
+
+/// Every API endpoint, as (method, path). The OpenAPI document must describe exactly these.
+pub const ENDPOINTS: &[(&str, &str)] = &[
+    ("post", "/sessions"),
+    ("delete", "/sessions/current"),
+    ("get", "/frameworks"),
+    ("get", "/frameworks/{id}"),
+    ("get", "/frameworks/{id}/items"),
+    ("get", "/items/{id}"),
+    ("post", "/quotes"),
+    ("get", "/call-offs"),
+    ("post", "/call-offs"),
+    ("get", "/call-offs/{id}"),
+    ("post", "/call-offs/{id}/{action}"),
+];
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/sessions", post(sign_in))
+        .route("/sessions/current", delete(sign_out))
+        .route("/frameworks", get(list_frameworks))
+        .route("/frameworks/{id}", get(framework))
+        .route("/frameworks/{id}/items", get(items))
+        .route("/items/{id}", get(item))
+        .route("/quotes", post(quote))
+        .route("/call-offs", get(list_call_offs).post(place_call_off))
+        .route("/call-offs/{id}", get(call_off))
+        .route("/call-offs/{id}/{action}", post(act))
+        .fallback(|| async {
+            problem::problem(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                "Not found",
+                "No such API endpoint",
+                &[],
+            )
+        })
+}
+
+type ApiResult = Result<Response, Response>;
+
+fn fail(e: AppError) -> Response {
+    from_app_error(&e)
+}
+
+#[derive(Deserialize)]
+struct SignIn {
+    email: String,
+    password: String,
+}
+
+async fn sign_in(State(state): State<AppState>, ApiJson(body): ApiJson<SignIn>) -> ApiResult {
+    let session = auth::sign_in(&state.app, &body.email, &body.password)
+        .await
+        .map_err(fail)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "token": session.token,
+            "token_type": "Bearer",
+            "expires_in_seconds": auth::SESSION_HOURS * 3600,
+            "user": views::actor(&session.actor),
+        })),
+    )
+        .into_response())
+}
+
+async fn sign_out(State(state): State<AppState>, headers: HeaderMap, _user: ApiUser) -> ApiResult {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    auth::sign_out(&state.app, &token).await.map_err(fail)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn list_frameworks(State(state): State<AppState>, user: ApiUser) -> ApiResult {
+    let all = frameworks::list(&state.app, &user.session.actor)
+        .await
+        .map_err(fail)?;
+    Ok(
+        Json(json!({ "frameworks": all.iter().map(views::framework_summary).collect::<Vec<_>>() }))
+            .into_response(),
+    )
+}
+
+async fn framework(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let overview = frameworks::overview(
+        &state.app,
+        &user.session.actor,
+        &FrameworkId::from_stored(id),
+    )
+    .await
+    .map_err(fail)?;
+    Ok(Json(views::framework_overview(&overview)).into_response())
+}
+
+#[derive(Deserialize)]
+struct ItemsQuery {
+    #[serde(default)]
+    q: String,
+    lot: Option<String>,
+}
+
+async fn items(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    Query(query): Query<ItemsQuery>,
+) -> ApiResult {
+    let lot = match query
+        .lot
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(text) => Some(
+            text.parse::<u32>()
+                .map_err(|_| fail(AppError::invalid("lot", "must be a lot number, like 3")))?,
+        ),
+    };
+    let found = catalogue::search(
+        &state.app,
+        &user.session.actor,
+        &FrameworkId::from_stored(id),
+        lot,
+        &query.q,
+    )
+    .await
+    .map_err(fail)?;
+    Ok(Json(json!({ "items": found.iter().map(views::item).collect::<Vec<_>>() })).into_response())
+}
+
+async fn item(State(state): State<AppState>, user: ApiUser, Path(id): Path<String>) -> ApiResult {
+    let item = catalogue::item(&state.app, &user.session.actor, &ItemId::from_stored(id))
+        .await
+        .map_err(fail)?;
+    Ok(Json(views::item(&item)).into_response())
+}
+
+#[derive(Deserialize)]
+struct QuoteRequest {
+    framework_id: FrameworkId,
+    lines: Vec<LineInput>,
+}
+
+async fn quote(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiJson(body): ApiJson<QuoteRequest>,
+) -> ApiResult {
+    let quote = quotes::price(
+        &state.app,
+        &user.session.actor,
+        &body.framework_id,
+        &body.lines,
+    )
+    .await
+    .map_err(fail)?;
+    Ok(Json(views::quote(&quote)).into_response())
+}
+
+async fn place_call_off(
+    State(state): State<AppState>,
+    user: ApiUser,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<PlaceCallOff>,
+) -> ApiResult {
+    let key = match headers.get("idempotency-key") {
+        None => None,
+        Some(v) => Some(
+            v.to_str()
+                .map_err(|_| {
+                    fail(AppError::invalid(
+                        "Idempotency-Key",
+                        "must be printable ASCII",
+                    ))
+                })?
+                .to_string(),
+        ),
+    };
+    let placed = call_offs::place(&state.app, &user.session.actor, &body, key.as_deref())
+        .await
+        .map_err(fail)?;
+    let view = call_offs::view(&state.app, &user.session.actor, &placed.call_off.id)
+        .await
+        .map_err(fail)?;
+    let mut response = (StatusCode::CREATED, Json(views::call_off(&view))).into_response();
+    let h = response.headers_mut();
+    if let Ok(location) = format!("/api/v1/call-offs/{}", placed.call_off.id).parse() {
+        h.insert(header::LOCATION, location);
+    }
+    if placed.replayed {
+        h.insert(
+            "Idempotent-Replayed",
+            header::HeaderValue::from_static("true"),
+        );
+    }
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    cursor: Option<String>,
+}
+
+async fn list_call_offs(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Query(query): Query<ListQuery>,
+) -> ApiResult {
+    let before = match query.cursor.as_deref() {
+        None | Some("") => None,
+        Some(c) => Some(c.parse::<i64>().map_err(|_| {
+            fail(AppError::invalid(
+                "cursor",
+                "is not a cursor from a previous page",
+            ))
+        })?),
+    };
+    let (page, next) = call_offs::list_views(&state.app, &user.session.actor, before)
+        .await
+        .map_err(fail)?;
+    Ok(Json(json!({
+        "call_offs": page.iter().map(views::call_off).collect::<Vec<_>>(),
+        "next_cursor": next.map(|n| n.to_string()),
+    }))
+    .into_response())
+}
+
+async fn call_off(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let view = call_offs::view(&state.app, &user.session.actor, &CallOffId::from_stored(id))
+        .await
+        .map_err(fail)?;
+    Ok(Json(views::call_off(&view)).into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct ActionBody {
+    #[serde(default)]
+    reason: String,
+}
+
+/// The body is optional: only rejecting and cancelling need one, with a reason.
+async fn act(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path((id, action)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult {
+    let reason = if body.iter().all(u8::is_ascii_whitespace) {
+        String::new()
+    } else {
+        json::parse_body::<ActionBody>(&body)?.reason
+    };
+    let action = match action.as_str() {
+        "accept" => CallOffAction::Accept,
+        "reject" => CallOffAction::Reject { reason },
+        "cancel" => CallOffAction::Cancel { reason },
+        "go-live" => CallOffAction::GoLive,
+        "end" => CallOffAction::End,
+        _ => return Err(fail(AppError::NotFound(format!("action \"{action}\"")))),
+    };
+    let id = CallOffId::from_stored(id);
+    call_offs::act(&state.app, &user.session.actor, &id, &action)
+        .await
+        .map_err(fail)?;
+    let view = call_offs::view(&state.app, &user.session.actor, &id)
+        .await
+        .map_err(fail)?;
+    Ok(Json(views::call_off(&view)).into_response())
+}

@@ -1,0 +1,185 @@
+//! The OpenAPI 3 document for `/api/v1`, served at `/api/openapi.json`.
+
+use axum::response::{IntoResponse, Json, Response};
+use serde_json::{json, Value};
+
+pub async fn document() -> Response {
+    Json(spec()).into_response()
+}
+
+fn problem_responses(codes: &[&str]) -> Value {
+    let mut responses = serde_json::Map::new();
+    for code in codes {
+        let description = match *code {
+            "400" => "Malformed JSON; `errors[].field` names the path at fault",
+            "401" => "Missing or expired bearer token",
+            "403" => "The signed-in user's role does not allow this",
+            "404" => "Not found, or not visible to this user",
+            "409" => "Conflicts with the current state, or not enough headroom (see Calloff-Headroom-Left-Pence)",
+            "415" => "The body is not JSON",
+            "422" => "Invalid fields; each is named in `errors`",
+            _ => "Error",
+        };
+        responses.insert(
+            code.to_string(),
+            json!({ "description": description, "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } }),
+        );
+    }
+    Value::Object(responses)
+}
+
+fn ok(description: &str, schema: &str, extra_errors: &[&str]) -> Value {
+    let mut responses = problem_responses(extra_errors);
+    responses["200"] = json!({ "description": description, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } });
+    responses
+}
+
+fn id_param(name: &str, description: &str) -> Value {
+    json!({ "name": name, "in": "path", "required": true, "description": description, "schema": { "type": "string" } })
+}
+
+fn json_body(schema: &str) -> Value {
+    json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } })
+}
+
+pub fn spec() -> Value {
+    let read_errors = ["401", "404"];
+    let mut place_responses = problem_responses(&["400", "401", "403", "409", "415", "422"]);
+    place_responses["201"] = json!({
+        "description": "Placed (or, for a retried Idempotency-Key, the call-off placed the first time, with Idempotent-Replayed: true)",
+        "headers": { "Location": { "schema": { "type": "string" } }, "Idempotent-Replayed": { "schema": { "type": "string" } } },
+        "content": { "application/json": { "schema": { "$ref": "#/components/schemas/CallOff" } } }
+    });
+    let mut session_responses = problem_responses(&["400", "415", "422"]);
+    session_responses["201"] = json!({ "description": "Signed in", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Session" } } } });
+    let mut sign_out_responses = problem_responses(&["401"]);
+    sign_out_responses["204"] = json!({ "description": "Signed out" });
+
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "calloff API",
+            "version": "1.0.0",
+            "description": "Buy through public-sector framework agreements: browse catalogues, price quotes, place and decide call-offs. Money is integer pence; unit prices are integer millionths of a pound. Errors are RFC 9457 problem details."
+        },
+        "servers": [{ "url": "/api/v1" }],
+        "security": [{ "bearer": [] }],
+        "paths": {
+            "/sessions": { "post": {
+                "summary": "Sign in and get a bearer token", "security": [], "operationId": "signIn",
+                "requestBody": json_body("SignIn"), "responses": session_responses
+            }},
+            "/sessions/current": { "delete": { "summary": "Sign out (revoke this token)", "operationId": "signOut", "responses": sign_out_responses }},
+            "/frameworks": { "get": { "summary": "Frameworks", "operationId": "listFrameworks", "responses": ok("Frameworks", "FrameworkList", &read_errors) }},
+            "/frameworks/{id}": { "get": {
+                "summary": "A framework with its ceiling, committed value and headroom, overall and per lot", "operationId": "getFramework",
+                "parameters": [id_param("id", "Framework id")], "responses": ok("The framework", "FrameworkOverview", &read_errors)
+            }},
+            "/frameworks/{id}/items": { "get": {
+                "summary": "Search a framework's catalogue", "operationId": "searchItems",
+                "parameters": [
+                    id_param("id", "Framework id"),
+                    { "name": "q", "in": "query", "schema": { "type": "string", "maxLength": 200 }, "description": "Text in the SKU, name, description or CPV code (any case)" },
+                    { "name": "lot", "in": "query", "schema": { "type": "integer", "minimum": 1 }, "description": "Only this lot" }
+                ],
+                "responses": ok("Matching items", "ItemList", &["401", "404", "422"])
+            }},
+            "/items/{id}": { "get": { "summary": "A catalogue item", "operationId": "getItem", "parameters": [id_param("id", "Item id")], "responses": ok("The item", "Item", &read_errors) }},
+            "/quotes": { "post": {
+                "summary": "Price a basket at today's catalogue prices (writes nothing)", "operationId": "priceQuote",
+                "requestBody": json_body("QuoteRequest"), "responses": ok("The priced quote", "Quote", &["400", "401", "415", "422"])
+            }},
+            "/call-offs": {
+                "get": {
+                    "summary": "Call-offs of the user's organisation (buyers) or addressed to the user's supplier (supplier users), most recently changed first",
+                    "operationId": "listCallOffs",
+                    "parameters": [{ "name": "cursor", "in": "query", "schema": { "type": "string" }, "description": "next_cursor from the previous page" }],
+                    "responses": ok("A page of call-offs", "CallOffPage", &["401", "422"])
+                },
+                "post": {
+                    "summary": "Place a direct-award call-off", "operationId": "placeCallOff",
+                    "parameters": [{ "name": "Idempotency-Key", "in": "header", "schema": { "type": "string", "maxLength": 100 }, "description": "A retry with the same key and body returns the first call-off; with another body it is refused (409)" }],
+                    "requestBody": json_body("PlaceCallOff"), "responses": place_responses
+                }
+            },
+            "/call-offs/{id}": { "get": { "summary": "A call-off", "operationId": "getCallOff", "parameters": [id_param("id", "Call-off id")], "responses": ok("The call-off", "CallOff", &read_errors) }},
+            "/call-offs/{id}/{action}": { "post": {
+                "summary": "Move a call-off on: accept, reject (supplier, with reason), go-live (supplier), end, cancel (buyer, with reason)",
+                "operationId": "actOnCallOff",
+                "parameters": [id_param("id", "Call-off id"), { "name": "action", "in": "path", "required": true, "schema": { "type": "string", "enum": ["accept", "reject", "go-live", "end", "cancel"] } }],
+                "requestBody": { "required": false, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Reason" } } } },
+                "responses": ok("The call-off after the change", "CallOff", &["400", "401", "403", "404", "409", "422"])
+            }}
+        },
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
+            "schemas": {
+                "Problem": { "type": "object", "required": ["type", "title", "status"], "properties": {
+                    "type": { "type": "string" }, "title": { "type": "string" }, "status": { "type": "integer" }, "detail": { "type": "string" },
+                    "errors": { "type": "array", "items": { "type": "object", "properties": { "field": { "type": "string" }, "message": { "type": "string" } } } }
+                }},
+                "Money": { "type": "object", "properties": { "pence": { "type": "integer", "format": "int64" }, "display": { "type": "string", "example": "£1,234.56" } } },
+                "SignIn": { "type": "object", "required": ["email", "password"], "properties": { "email": { "type": "string" }, "password": { "type": "string" } } },
+                "Session": { "type": "object", "properties": { "token": { "type": "string" }, "token_type": { "type": "string" }, "expires_in_seconds": { "type": "integer" }, "user": { "type": "object" } } },
+                "Spend": { "type": "object", "properties": {
+                    "ceiling": { "$ref": "#/components/schemas/Money" }, "committed": { "$ref": "#/components/schemas/Money" },
+                    "headroom": { "$ref": "#/components/schemas/Money" }, "percent_used": { "type": "string" }
+                }},
+                "Framework": { "type": "object", "properties": {
+                    "id": { "type": "string" }, "reference": { "type": "string" }, "title": { "type": "string" },
+                    "status": { "type": "string", "enum": ["draft", "live", "expired", "suspended"] },
+                    "maximum_value": { "$ref": "#/components/schemas/Money" }, "start_date": { "type": "string", "format": "date" }, "end_date": { "type": "string", "format": "date" }
+                }},
+                "FrameworkList": { "type": "object", "properties": { "frameworks": { "type": "array", "items": { "$ref": "#/components/schemas/Framework" } } } },
+                "FrameworkOverview": { "allOf": [{ "$ref": "#/components/schemas/Framework" }, { "type": "object", "properties": {
+                    "spend": { "$ref": "#/components/schemas/Spend" }, "eligible_bodies": { "type": "integer" },
+                    "lots": { "type": "array", "items": { "type": "object", "properties": {
+                        "number": { "type": "integer" }, "title": { "type": "string" }, "item_count": { "type": "integer" },
+                        "spend": { "nullable": true, "allOf": [{ "$ref": "#/components/schemas/Spend" }] }
+                    }}}
+                }}]},
+                "Item": { "type": "object", "properties": {
+                    "id": { "type": "string" }, "framework_id": { "type": "string" }, "lot": { "type": "integer" }, "sku": { "type": "string" },
+                    "name": { "type": "string" }, "description": { "type": "string" },
+                    "unit": { "type": "string", "enum": ["per_month", "per_user_per_month", "one_off", "per_minute", "per_gb"] },
+                    "unit_price_micros": { "type": "integer", "format": "int64", "description": "Millionths of a pound, excluding VAT" },
+                    "minimum_term_months": { "type": "integer" }, "cpv": { "type": "string" }
+                }},
+                "ItemList": { "type": "object", "properties": { "items": { "type": "array", "items": { "$ref": "#/components/schemas/Item" } } } },
+                "LineInput": { "type": "object", "required": ["sku", "quantity", "term_months"], "properties": {
+                    "sku": { "type": "string" }, "quantity": { "type": "integer", "minimum": 1, "maximum": 100000 },
+                    "term_months": { "type": "integer", "minimum": 1, "maximum": 120 },
+                    "monthly_usage": { "type": "integer", "minimum": 1, "description": "Estimated minutes or GB per month for each unit; required for per-minute and per-GB items" }
+                }},
+                "QuoteRequest": { "type": "object", "required": ["framework_id", "lines"], "properties": {
+                    "framework_id": { "type": "string" }, "lines": { "type": "array", "items": { "$ref": "#/components/schemas/LineInput" } }
+                }},
+                "PlaceCallOff": { "$ref": "#/components/schemas/QuoteRequest" },
+                "Line": { "type": "object", "properties": {
+                    "sku": { "type": "string" }, "name": { "type": "string" }, "unit": { "type": "string" }, "unit_price_micros": { "type": "integer" },
+                    "quantity": { "type": "integer" }, "term_months": { "type": "integer" }, "monthly_usage": { "type": "integer", "nullable": true },
+                    "value": { "$ref": "#/components/schemas/Money" }
+                }},
+                "Totals": { "type": "object", "properties": {
+                    "contract_value": { "$ref": "#/components/schemas/Money" }, "vat": { "$ref": "#/components/schemas/Money" }, "total_inc_vat": { "$ref": "#/components/schemas/Money" }
+                }},
+                "Quote": { "type": "object", "properties": {
+                    "framework_id": { "type": "string" }, "route_to_market": { "type": "string" },
+                    "lines": { "type": "array", "items": { "$ref": "#/components/schemas/Line" } }, "totals": { "$ref": "#/components/schemas/Totals" }
+                }},
+                "CallOff": { "type": "object", "properties": {
+                    "id": { "type": "string" }, "reference": { "type": "string" },
+                    "state": { "type": "string", "enum": ["draft", "placed", "accepted", "rejected", "live", "ended", "cancelled"] },
+                    "framework": { "type": "object" }, "buyer": { "type": "object" }, "supplier": { "type": "object" },
+                    "lines": { "type": "array", "items": { "$ref": "#/components/schemas/Line" } }, "totals": { "$ref": "#/components/schemas/Totals" },
+                    "rejection_reason": { "type": "string", "nullable": true }, "placed_at": { "type": "string", "format": "date-time" },
+                    "updated_at": { "type": "string", "format": "date-time" }, "change_seq": { "type": "integer" }
+                }},
+                "CallOffPage": { "type": "object", "properties": {
+                    "call_offs": { "type": "array", "items": { "$ref": "#/components/schemas/CallOff" } }, "next_cursor": { "type": "string", "nullable": true }
+                }},
+                "Reason": { "type": "object", "properties": { "reason": { "type": "string", "maxLength": 2000 } } }
+            }
+        }
+    })
+}

@@ -1,0 +1,115 @@
+//! JSON representations. Money is integer pence (`*_pence`) and unit prices integer millionths of
+//! a pound (`unit_price_micros`), with display strings beside them.
+
+use calloff_app::call_offs::CallOffView;
+use calloff_app::frameworks::FrameworkOverview;
+use calloff_app::quotes::Quote;
+use calloff_app::Actor;
+use calloff_domain::call_off::{PricedLine, Totals};
+use calloff_domain::catalogue::CatalogueItem;
+use calloff_domain::framework::{Framework, Headroom};
+use calloff_domain::money::Money;
+use calloff_domain::organisation::Organisation;
+use serde_json::{json, Value};
+
+fn money(m: Money) -> Value {
+    json!({ "pence": m.pence(), "display": m.to_string() })
+}
+
+pub fn actor(a: &Actor) -> Value {
+    json!({
+        "id": a.user_id, "name": a.name, "email": a.email,
+        "organisation": { "id": a.organisation_id, "name": a.organisation_name },
+        "roles": a.roles,
+    })
+}
+
+pub fn framework_summary(f: &Framework) -> Value {
+    json!({
+        "id": f.id, "reference": f.reference, "title": f.title, "status": f.status,
+        "maximum_value": money(f.maximum_value),
+        "start_date": f.term.start.to_string(), "end_date": f.term.end.to_string(),
+    })
+}
+
+fn headroom(h: &Headroom) -> Value {
+    json!({
+        "ceiling": money(h.ceiling), "committed": money(h.committed), "headroom": money(h.left()),
+        "percent_used": format!("{:.2}", h.percent_used()),
+    })
+}
+
+fn organisation(o: &Organisation) -> Value {
+    json!({
+        "id": o.id, "name": o.name, "kind": o.kind,
+        "identifiers": o.identifiers.iter().map(ToString::to_string).collect::<Vec<_>>(),
+    })
+}
+
+pub fn framework_overview(o: &FrameworkOverview) -> Value {
+    let mut value = framework_summary(&o.framework);
+    value["authority"] = o
+        .authority
+        .as_ref()
+        .map(organisation)
+        .unwrap_or(Value::Null);
+    value["suppliers"] = o.suppliers.iter().map(organisation).collect();
+    value["eligible_bodies"] = json!(o.eligible_bodies);
+    value["spend"] = headroom(&o.headroom);
+    value["lots"] = o
+        .lots
+        .iter()
+        .map(|l| {
+            json!({
+                "number": l.lot.number, "title": l.lot.title, "item_count": l.item_count,
+                "spend": l.headroom.as_ref().map(headroom),
+            })
+        })
+        .collect();
+    value
+}
+
+pub fn item(i: &CatalogueItem) -> Value {
+    json!({
+        "id": i.id, "framework_id": i.framework_id, "lot": i.lot_number, "sku": i.sku, "name": i.name,
+        "description": i.description, "unit": i.unit, "unit_label": i.unit.label(),
+        "unit_price_micros": i.unit_price.micros(), "unit_price_display": i.unit_price.to_string(),
+        "minimum_term_months": i.minimum_term_months, "cpv": i.cpv,
+    })
+}
+
+fn line(l: &PricedLine) -> Value {
+    json!({
+        "item_id": l.item_id, "lot": l.lot_number, "sku": l.sku, "name": l.name, "description": l.description,
+        "unit": l.unit, "unit_price_micros": l.unit_price.micros(), "unit_price_display": l.unit_price.to_string(),
+        "cpv": l.cpv, "quantity": l.quantity, "term_months": l.term_months, "monthly_usage": l.monthly_usage,
+        "value": money(l.value),
+    })
+}
+
+fn totals(t: &Totals) -> Value {
+    json!({ "contract_value": money(t.contract_value), "vat": money(t.vat), "total_inc_vat": money(t.total_inc_vat) })
+}
+
+pub fn quote(q: &Quote) -> Value {
+    json!({
+        "framework_id": q.framework_id, "supplier_id": q.supplier_id,
+        "route_to_market": "direct_award",
+        "lines": q.lines.iter().map(line).collect::<Vec<_>>(),
+        "totals": totals(&q.totals),
+    })
+}
+
+pub fn call_off(v: &CallOffView) -> Value {
+    let c = &v.call_off;
+    json!({
+        "id": c.id, "reference": c.reference, "state": c.state,
+        "framework": { "id": c.framework_id, "reference": v.framework_reference, "title": v.framework_title },
+        "buyer": organisation(&v.buyer), "supplier": organisation(&v.supplier), "placed_by": c.placed_by,
+        "lines": c.lines.iter().map(line).collect::<Vec<_>>(),
+        "totals": totals(&c.totals),
+        "rejection_reason": c.rejection_reason,
+        "placed_at": c.placed_at, "updated_at": c.updated_at,
+        "change_seq": c.change_seq,
+    })
+}

@@ -1,0 +1,327 @@
+//! GOV.UK Design System components, rendered with maud. Markup follows govuk-frontend's
+//! component templates so that its stylesheet applies unchanged.
+
+use calloff_app::Actor;
+use calloff_domain::role::Role;
+use calloff_domain::FieldError;
+use maud::{html, Markup, DOCTYPE};
+
+/// What the layout needs to know about the request.
+pub struct Chrome<'a> {
+    pub title: &'a str,
+    pub actor: Option<&'a Actor>,
+    pub csrf_token: Option<&'a str>,
+    /// The navigation item to mark as current.
+    pub section: Section,
+    pub errors: &'a [FieldError],
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    None,
+    Frameworks,
+    Quote,
+    CallOffs,
+    Inbox,
+}
+
+/// The HTML id of a field, for error summary links: `lines[0].quantity` → `lines-0-quantity`.
+pub fn field_id(field: &str) -> String {
+    let mut id = String::with_capacity(field.len());
+    for ch in field.chars() {
+        if ch.is_ascii_alphanumeric() || ch == '_' {
+            id.push(ch.to_ascii_lowercase());
+        } else if !id.ends_with('-') {
+            id.push('-');
+        }
+    }
+    id.trim_matches('-').to_string()
+}
+
+pub fn error_for<'a>(errors: &'a [FieldError], field: &str) -> Option<&'a str> {
+    errors
+        .iter()
+        .find(|e| e.field == field)
+        .map(|e| e.message.as_str())
+}
+
+pub fn layout(chrome: Chrome<'_>, content: Markup) -> Markup {
+    let title = if chrome.errors.is_empty() {
+        format!("{} – calloff", chrome.title)
+    } else {
+        format!("Error: {} – calloff", chrome.title)
+    };
+    html! {
+        (DOCTYPE)
+        html lang="en" class="govuk-template" {
+            head {
+                meta charset="utf-8";
+                title { (title) }
+                meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover";
+                meta name="theme-color" content="#0b0c0c";
+                link rel="stylesheet" href="/assets/calloff.css";
+            }
+            body class="govuk-template__body" {
+                a href="#main-content" class="govuk-skip-link" { "Skip to main content" }
+                header class="govuk-template__header" {
+                    (service_navigation(&chrome))
+                }
+                div class="govuk-width-container" {
+                    @if let Some(actor) = chrome.actor {
+                        div class="govuk-!-margin-top-3 calloff-no-print" {
+                            p class="govuk-body-s govuk-!-margin-bottom-1" {
+                                "Signed in as " strong { (actor.name) } ", " (actor.organisation_name)
+                                " (" (roles_label(actor)) ")"
+                            }
+                            @if let Some(csrf) = chrome.csrf_token {
+                                form method="post" action="/sign-out" {
+                                    (csrf_field(csrf))
+                                    button type="submit" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0" data-module="govuk-button" { "Sign out" }
+                                }
+                            }
+                        }
+                    }
+                    main class="govuk-main-wrapper" id="main-content" {
+                        (error_summary(chrome.errors))
+                        (content)
+                    }
+                }
+                footer class="govuk-footer" {
+                    div class="govuk-width-container" {
+                        div class="govuk-footer__meta" {
+                            div class="govuk-footer__meta-item govuk-footer__meta-item--grow" {
+                                p class="govuk-body-s govuk-!-margin-bottom-0" {
+                                    "calloff: buying through public-sector framework agreements. "
+                                    a class="govuk-footer__link" href="/api/openapi.json" { "API documentation (OpenAPI)" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn roles_label(actor: &Actor) -> String {
+    actor
+        .roles
+        .iter()
+        .map(|r| r.label().to_lowercase())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn service_navigation(chrome: &Chrome<'_>) -> Markup {
+    let mut items: Vec<(&str, &str, Section)> = Vec::new();
+    if let Some(actor) = chrome.actor {
+        items.push(("Frameworks", "/frameworks", Section::Frameworks));
+        if actor.has(Role::Buyer) {
+            items.push(("Quote", "/quote", Section::Quote));
+        }
+        if actor.has(Role::SupplierUser) {
+            items.push(("Supplier inbox", "/supplier/inbox", Section::Inbox));
+        } else {
+            items.push(("Call-offs", "/call-offs", Section::CallOffs));
+        }
+    }
+    html! {
+        section aria-label="Service information" class="govuk-service-navigation" data-module="govuk-service-navigation" {
+            div class="govuk-width-container" {
+                div class="govuk-service-navigation__container" {
+                    span class="govuk-service-navigation__service-name" {
+                        a href="/" class="govuk-service-navigation__link" { "calloff" }
+                    }
+                    @if !items.is_empty() {
+                        nav aria-label="Menu" class="govuk-service-navigation__wrapper" {
+                            ul class="govuk-service-navigation__list" id="navigation" {
+                                @for (label, href, section) in &items {
+                                    @let current = *section == chrome.section;
+                                    li class={ "govuk-service-navigation__item" @if current { " govuk-service-navigation__item--active" } } {
+                                        @if current {
+                                            a class="govuk-service-navigation__link" href=(href) aria-current="page" {
+                                                strong class="govuk-service-navigation__active-fallback" { (label) }
+                                            }
+                                        } @else {
+                                            a class="govuk-service-navigation__link" href=(href) { (label) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub fn error_summary(errors: &[FieldError]) -> Markup {
+    html! {
+        @if !errors.is_empty() {
+            div class="govuk-error-summary" data-module="govuk-error-summary" {
+                div role="alert" {
+                    h2 class="govuk-error-summary__title" { "There is a problem" }
+                    div class="govuk-error-summary__body" {
+                        ul class="govuk-list govuk-error-summary__list" {
+                            @for error in errors {
+                                li { a href={ "#" (field_id(&error.field)) } { (error.message) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub fn csrf_field(token: &str) -> Markup {
+    html! { input type="hidden" name="csrf_token" value=(token); }
+}
+
+pub struct Input<'a> {
+    pub name: &'a str,
+    pub label: &'a str,
+    pub value: &'a str,
+    pub hint: Option<&'a str>,
+    pub error: Option<&'a str>,
+    pub kind: &'a str,
+    pub width_class: Option<&'a str>,
+    pub autocomplete: Option<&'a str>,
+    pub numeric: bool,
+    pub label_class: Option<&'a str>,
+}
+
+impl<'a> Input<'a> {
+    pub fn text(name: &'a str, label: &'a str, value: &'a str) -> Self {
+        Input {
+            name,
+            label,
+            value,
+            hint: None,
+            error: None,
+            kind: "text",
+            width_class: None,
+            autocomplete: None,
+            numeric: false,
+            label_class: None,
+        }
+    }
+}
+
+pub fn input(i: Input<'_>) -> Markup {
+    let id = field_id(i.name);
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let mut described_by = Vec::new();
+    if i.hint.is_some() {
+        described_by.push(hint_id.clone());
+    }
+    if i.error.is_some() {
+        described_by.push(error_id.clone());
+    }
+    let described_by = described_by.join(" ");
+    let class = format!(
+        "govuk-input{}{}",
+        if i.error.is_some() {
+            " govuk-input--error"
+        } else {
+            ""
+        },
+        i.width_class.map(|w| format!(" {w}")).unwrap_or_default()
+    );
+    html! {
+        div class={ "govuk-form-group" @if i.error.is_some() { " govuk-form-group--error" } } {
+            label class={ "govuk-label" @if let Some(c) = i.label_class { " " (c) } } for=(id) { (i.label) }
+            @if let Some(hint) = i.hint {
+                div id=(hint_id) class="govuk-hint" { (hint) }
+            }
+            @if let Some(error) = i.error {
+                p id=(error_id) class="govuk-error-message" {
+                    span class="govuk-visually-hidden" { "Error:" } " " (error)
+                }
+            }
+            input class=(class) id=(id) name=(i.name) type=(i.kind) value=(i.value)
+                aria-describedby=[(!described_by.is_empty()).then_some(described_by.as_str())]
+                autocomplete=[i.autocomplete]
+                inputmode=[i.numeric.then_some("numeric")]
+                spellcheck=[(i.kind == "text").then_some("false")];
+        }
+    }
+}
+
+pub fn textarea(
+    name: &str,
+    label: &str,
+    value: &str,
+    hint: Option<&str>,
+    error: Option<&str>,
+) -> Markup {
+    let id = field_id(name);
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let described_by: Vec<&str> = [
+        hint.map(|_| hint_id.as_str()),
+        error.map(|_| error_id.as_str()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let described_by = described_by.join(" ");
+    html! {
+        div class={ "govuk-form-group" @if error.is_some() { " govuk-form-group--error" } } {
+            label class="govuk-label govuk-label--s" for=(id) { (label) }
+            @if let Some(hint) = hint { div id=(hint_id) class="govuk-hint" { (hint) } }
+            @if let Some(error) = error {
+                p id=(error_id) class="govuk-error-message" { span class="govuk-visually-hidden" { "Error:" } " " (error) }
+            }
+            textarea class={ "govuk-textarea" @if error.is_some() { " govuk-textarea--error" } } id=(id) name=(name) rows="4"
+                aria-describedby=[(!described_by.is_empty()).then_some(described_by.as_str())] { (value) }
+        }
+    }
+}
+
+pub fn summary_list(rows: &[(&str, Markup)]) -> Markup {
+    html! {
+        dl class="govuk-summary-list" {
+            @for (key, value) in rows {
+                div class="govuk-summary-list__row" {
+                    dt class="govuk-summary-list__key" { (key) }
+                    dd class="govuk-summary-list__value" { (value) }
+                }
+            }
+        }
+    }
+}
+
+pub fn success_banner(heading: &str) -> Markup {
+    html! {
+        div class="govuk-notification-banner govuk-notification-banner--success" role="alert"
+            aria-labelledby="govuk-notification-banner-title" data-module="govuk-notification-banner" {
+            div class="govuk-notification-banner__header" {
+                h2 class="govuk-notification-banner__title" id="govuk-notification-banner-title" { "Success" }
+            }
+            div class="govuk-notification-banner__content" {
+                p class="govuk-notification-banner__heading" { (heading) }
+            }
+        }
+    }
+}
+
+pub fn state_tag(state: calloff_domain::call_off::CallOffState) -> Markup {
+    use calloff_domain::call_off::CallOffState::*;
+    let colour = match state {
+        Draft => "govuk-tag--grey",
+        Placed => "govuk-tag--blue",
+        Accepted => "govuk-tag--turquoise",
+        Live => "govuk-tag--green",
+        Ended => "govuk-tag--grey",
+        Rejected | Cancelled => "govuk-tag--red",
+    };
+    html! { strong class={ "govuk-tag " (colour) } { (state.label()) } }
+}
+
+/// A progress bar is decoration here; the figure is always given as text too.
+pub fn percent(value: f64) -> Markup {
+    html! { (format!("{value:.2}%")) }
+}

@@ -1,0 +1,369 @@
+//! Call-off pages for buyers and suppliers: lists, the call-off page, and decisions.
+
+use super::{csrf_failure, error_page, render, Fields};
+use crate::html::{
+    csrf_field, layout, state_tag, success_banner, summary_list, textarea, Chrome, Section,
+};
+use crate::pages::quote::quote_table;
+use crate::session::PageUser;
+use crate::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use calloff_app::call_offs::{self, CallOffAction, CallOffView};
+use calloff_app::quotes::Quote;
+use calloff_domain::call_off::CallOffState;
+use calloff_domain::ids::CallOffId;
+use calloff_domain::role::Role;
+use calloff_domain::FieldError;
+use maud::{html, Markup};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    before: Option<i64>,
+    placed: Option<u8>,
+}
+
+fn list_table(views: &[CallOffView], show_buyer: bool) -> Markup {
+    html! {
+        table class="govuk-table" {
+            caption class="govuk-table__caption govuk-table__caption--s govuk-visually-hidden" { "Call-offs" }
+            thead class="govuk-table__head" {
+                tr class="govuk-table__row" {
+                    th scope="col" class="govuk-table__header" { "Reference" }
+                    th scope="col" class="govuk-table__header" { @if show_buyer { "Buyer" } @else { "Supplier" } }
+                    th scope="col" class="govuk-table__header" { "Placed" }
+                    th scope="col" class="govuk-table__header" { "Status" }
+                    th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Contract value (ex VAT)" }
+                }
+            }
+            tbody class="govuk-table__body" {
+                @for v in views {
+                    tr class="govuk-table__row" {
+                        td class="govuk-table__cell" { a class="govuk-link" href={ "/call-offs/" (v.call_off.id) } { (v.call_off.reference) } }
+                        td class="govuk-table__cell" { @if show_buyer { (v.buyer.name) } @else { (v.supplier.name) } }
+                        td class="govuk-table__cell" { (v.call_off.placed_at.get(..10).unwrap_or_default()) }
+                        td class="govuk-table__cell" { (state_tag(v.call_off.state)) }
+                        td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (v.call_off.totals.contract_value) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn list_page(
+    state: &AppState,
+    user: &PageUser,
+    before: Option<i64>,
+    supplier: bool,
+) -> Response {
+    let actor = &user.session.actor;
+    let (views, next) = match call_offs::list_views(&state.app, actor, before).await {
+        Ok(page) => page,
+        Err(e) => return error_page(Some(actor), &e),
+    };
+    let (title, section) = if supplier {
+        ("Supplier inbox", Section::Inbox)
+    } else {
+        ("Your organisation's call-offs", Section::CallOffs)
+    };
+    let path = if supplier {
+        "/supplier/inbox"
+    } else {
+        "/call-offs"
+    };
+    let chrome = Chrome {
+        title,
+        actor: Some(actor),
+        csrf_token: Some(&user.session.csrf_token),
+        section,
+        errors: &[],
+    };
+    render(
+        StatusCode::OK,
+        layout(
+            chrome,
+            html! {
+                h1 class="govuk-heading-l" { (title) }
+                @if supplier {
+                    p class="govuk-body" { "Call-offs addressed to " (actor.organisation_name) ". Accept or reject each placed call-off." }
+                }
+                @if views.is_empty() {
+                    p class="govuk-body" { "There are no call-offs yet." }
+                } @else {
+                    (list_table(&views, supplier))
+                }
+                @if let Some(next) = next {
+                    nav class="govuk-pagination" aria-label="Pagination" {
+                        div class="govuk-pagination__next" {
+                            a class="govuk-link govuk-pagination__link" href={ (path) "?before=" (next) } rel="next" {
+                                span class="govuk-pagination__link-title" { "Older call-offs" }
+                            }
+                        }
+                    }
+                }
+            },
+        ),
+    )
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: PageUser,
+    Query(query): Query<ListQuery>,
+) -> Response {
+    if user.session.actor.has(Role::SupplierUser) {
+        return Redirect::to("/supplier/inbox").into_response();
+    }
+    list_page(&state, &user, query.before, false).await
+}
+
+pub async fn inbox(
+    State(state): State<AppState>,
+    user: PageUser,
+    Query(query): Query<ListQuery>,
+) -> Response {
+    if !user.session.actor.has(Role::SupplierUser) {
+        return error_page(
+            Some(&user.session.actor),
+            &calloff_app::AppError::Forbidden("only a supplier user has an inbox".into()),
+        );
+    }
+    list_page(&state, &user, query.before, true).await
+}
+
+fn as_quote(view: &CallOffView) -> Quote {
+    Quote {
+        framework_id: view.call_off.framework_id.clone(),
+        supplier_id: view.call_off.supplier_id.clone(),
+        lines: view.call_off.lines.clone(),
+        totals: view.call_off.totals,
+    }
+}
+
+fn party(org: &calloff_domain::organisation::Organisation) -> Markup {
+    html! {
+        (org.name)
+        @for id in &org.identifiers { br; span class="govuk-body-s" { (id) } }
+    }
+}
+
+fn details(view: &CallOffView) -> Markup {
+    let c = &view.call_off;
+    html! {
+        (summary_list(&[
+            ("Status", state_tag(c.state)),
+            ("Framework", html! { (view.framework_title) " (" (view.framework_reference) ")" }),
+            ("Buyer", party(&view.buyer)),
+            ("Supplier", party(&view.supplier)),
+            ("Placed", html! { (c.placed_at) }),
+            ("Last changed", html! { (c.updated_at) }),
+        ]))
+        @if let Some(reason) = &c.rejection_reason {
+            div class="govuk-inset-text" { strong { "Reason given: " } (reason) }
+        }
+        (quote_table(&as_quote(view)))
+    }
+}
+
+/// The buttons this user may press on this call-off, in its current state.
+fn actions(user: &PageUser, view: &CallOffView) -> Markup {
+    let actor = &user.session.actor;
+    let c = &view.call_off;
+    let is_supplier = actor.has(Role::SupplierUser) && actor.organisation_id == c.supplier_id;
+    let is_buyer = actor.has(Role::Buyer) && actor.organisation_id == c.buyer_id;
+    let button = |action: &str, label: &str, class: &str| {
+        html! {
+            form method="post" action={ "/call-offs/" (c.id) "/" (action) } class="govuk-!-display-inline-block govuk-!-margin-right-3" {
+                (csrf_field(&user.session.csrf_token))
+                button type="submit" class={ "govuk-button " (class) } data-module="govuk-button" { (label) }
+            }
+        }
+    };
+    html! {
+        div class="govuk-button-group calloff-no-print" {
+            @if is_supplier && c.state == CallOffState::Placed {
+                (button("accept", "Accept call-off", ""))
+                a class="govuk-button govuk-button--warning" href={ "/call-offs/" (c.id) "/reject" } { "Reject call-off" }
+            }
+            @if is_supplier && c.state == CallOffState::Accepted { (button("go-live", "Mark as live", "")) }
+            @if (is_supplier || is_buyer) && c.state == CallOffState::Live { (button("end", "End call-off", "govuk-button--secondary")) }
+            @if is_buyer && matches!(c.state, CallOffState::Placed | CallOffState::Accepted) {
+                a class="govuk-button govuk-button--warning" href={ "/call-offs/" (c.id) "/cancel" } { "Cancel call-off" }
+            }
+            a class="govuk-link" href={ "/call-offs/" (c.id) "/order-form" } { "Printable order form" }
+        }
+    }
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+    Query(query): Query<ListQuery>,
+) -> Response {
+    let actor = &user.session.actor;
+    let view = match call_offs::view(&state.app, actor, &CallOffId::from_stored(id)).await {
+        Ok(v) => v,
+        Err(e) => return error_page(Some(actor), &e),
+    };
+    let section = if actor.has(Role::SupplierUser) {
+        Section::Inbox
+    } else {
+        Section::CallOffs
+    };
+    let title = format!("Call-off {}", view.call_off.reference);
+    let chrome = Chrome {
+        title: &title,
+        actor: Some(actor),
+        csrf_token: Some(&user.session.csrf_token),
+        section,
+        errors: &[],
+    };
+    render(
+        StatusCode::OK,
+        layout(
+            chrome,
+            html! {
+                @if query.placed == Some(1) { (success_banner("Call-off placed and sent to the supplier")) }
+                span class="govuk-caption-l" { "Call-off" }
+                h1 class="govuk-heading-l" { (view.call_off.reference) }
+                (details(&view))
+                (actions(&user, &view))
+            },
+        ),
+    )
+}
+
+pub async fn order_form(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+) -> Response {
+    let actor = &user.session.actor;
+    let view = match call_offs::view(&state.app, actor, &CallOffId::from_stored(id)).await {
+        Ok(v) => v,
+        Err(e) => return error_page(Some(actor), &e),
+    };
+    let title = format!("Order form {}", view.call_off.reference);
+    let chrome = Chrome {
+        title: &title,
+        actor: Some(actor),
+        csrf_token: Some(&user.session.csrf_token),
+        section: Section::None,
+        errors: &[],
+    };
+    render(
+        StatusCode::OK,
+        layout(
+            chrome,
+            html! {
+                span class="govuk-caption-l" { "Call-off order form under " (view.framework_reference) }
+                h1 class="govuk-heading-l" { (view.call_off.reference) }
+                (details(&view))
+                p class="govuk-body calloff-no-print" { "Print this page for a paper copy of the order." }
+            },
+        ),
+    )
+}
+
+fn reason_page(
+    user: &PageUser,
+    view: &CallOffView,
+    action: &str,
+    errors: &[FieldError],
+    reason: &str,
+) -> Markup {
+    let title = if action == "reject" {
+        "Reject call-off"
+    } else {
+        "Cancel call-off"
+    };
+    let chrome = Chrome {
+        title,
+        actor: Some(&user.session.actor),
+        csrf_token: Some(&user.session.csrf_token),
+        section: Section::None,
+        errors,
+    };
+    layout(
+        chrome,
+        html! {
+            span class="govuk-caption-l" { (view.call_off.reference) }
+            h1 class="govuk-heading-l" { (title) }
+            p class="govuk-body" { "Contract value " (view.call_off.totals.contract_value) " ex VAT, for " (view.buyer.name) ". Its value will be released back to the framework's headroom." }
+            form method="post" action={ "/call-offs/" (view.call_off.id) "/" (action) } novalidate {
+                (csrf_field(&user.session.csrf_token))
+                (textarea("reason", "Reason", reason, Some("The buyer and the audit record will see this"), crate::html::error_for(errors, "reason")))
+                button type="submit" class="govuk-button govuk-button--warning" data-module="govuk-button" { (title) }
+            }
+        },
+    )
+}
+
+async fn reason_form(state: &AppState, user: &PageUser, id: String, action: &str) -> Response {
+    let actor = &user.session.actor;
+    match call_offs::view(&state.app, actor, &CallOffId::from_stored(id)).await {
+        Ok(view) => render(StatusCode::OK, reason_page(user, &view, action, &[], "")),
+        Err(e) => error_page(Some(actor), &e),
+    }
+}
+
+pub async fn reject_form(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+) -> Response {
+    reason_form(&state, &user, id, "reject").await
+}
+
+pub async fn cancel_form(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+) -> Response {
+    reason_form(&state, &user, id, "cancel").await
+}
+
+pub async fn act(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path((id, action)): Path<(String, String)>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let fields = Fields(fields);
+    let actor = &user.session.actor;
+    if !user.csrf_ok(fields.get("csrf_token")) {
+        return csrf_failure(Some(actor));
+    }
+    let reason = fields.text("reason");
+    let action = match action.as_str() {
+        "accept" => CallOffAction::Accept,
+        "reject" => CallOffAction::Reject {
+            reason: reason.clone(),
+        },
+        "cancel" => CallOffAction::Cancel {
+            reason: reason.clone(),
+        },
+        "go-live" => CallOffAction::GoLive,
+        "end" => CallOffAction::End,
+        _ => return super::not_found().await,
+    };
+    let id = CallOffId::from_stored(id);
+    match call_offs::act(&state.app, actor, &id, &action).await {
+        Ok(_) => Redirect::to(&format!("/call-offs/{id}")).into_response(),
+        Err(e) if matches!(e, calloff_app::AppError::Invalid(_)) => {
+            match call_offs::view(&state.app, actor, &id).await {
+                Ok(view) => render(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    reason_page(&user, &view, action.name(), &e.field_errors(), &reason),
+                ),
+                Err(e) => error_page(Some(actor), &e),
+            }
+        }
+        Err(e) => error_page(Some(actor), &e),
+    }
+}

@@ -1,0 +1,145 @@
+use super::{error_page, render};
+use crate::html::{layout, percent, summary_list, Chrome, Section};
+use crate::session::PageUser;
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use calloff_app::frameworks;
+use calloff_domain::ids::FrameworkId;
+use maud::html;
+
+/// The frameworks page sends anyone not signed in on to the sign-in page.
+pub async fn home() -> Response {
+    Redirect::to("/frameworks").into_response()
+}
+
+pub async fn list(State(state): State<AppState>, user: PageUser) -> Response {
+    let actor = &user.session.actor;
+    let all = match frameworks::list(&state.app, actor).await {
+        Ok(all) => all,
+        Err(e) => return error_page(Some(actor), &e),
+    };
+    let chrome = Chrome {
+        title: "Frameworks",
+        actor: Some(actor),
+        csrf_token: Some(&user.session.csrf_token),
+        section: Section::Frameworks,
+        errors: &[],
+    };
+    render(
+        StatusCode::OK,
+        layout(
+            chrome,
+            html! {
+                h1 class="govuk-heading-l" { "Frameworks" }
+                table class="govuk-table" {
+                    caption class="govuk-table__caption govuk-table__caption--m" { "Framework agreements you can buy through" }
+                    thead class="govuk-table__head" {
+                        tr class="govuk-table__row" {
+                            th scope="col" class="govuk-table__header" { "Framework" }
+                            th scope="col" class="govuk-table__header" { "Reference" }
+                            th scope="col" class="govuk-table__header" { "Status" }
+                            th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Maximum value" }
+                        }
+                    }
+                    tbody class="govuk-table__body" {
+                        @for f in &all {
+                            tr class="govuk-table__row" {
+                                td class="govuk-table__cell" { a class="govuk-link" href={ "/frameworks/" (f.id) } { (f.title) } }
+                                td class="govuk-table__cell" { (f.reference) }
+                                td class="govuk-table__cell" { (f.status.as_str()) }
+                                td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (f.maximum_value) }
+                            }
+                        }
+                    }
+                }
+            },
+        ),
+    )
+}
+
+pub async fn overview(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+) -> Response {
+    let actor = &user.session.actor;
+    let o = match frameworks::overview(&state.app, actor, &FrameworkId::from_stored(id)).await {
+        Ok(o) => o,
+        Err(e) => return error_page(Some(actor), &e),
+    };
+    let f = &o.framework;
+    let chrome = Chrome {
+        title: &f.title,
+        actor: Some(actor),
+        csrf_token: Some(&user.session.csrf_token),
+        section: Section::Frameworks,
+        errors: &[],
+    };
+    let suppliers: Vec<String> = o.suppliers.iter().map(|s| s.name.clone()).collect();
+    render(
+        StatusCode::OK,
+        layout(
+            chrome,
+            html! {
+                span class="govuk-caption-l" { (f.reference) }
+                h1 class="govuk-heading-l" { (f.title) }
+                (summary_list(&[
+                    ("Managing authority", html! { (o.authority.as_ref().map(|a| a.name.as_str()).unwrap_or("Unknown")) }),
+                    ("Supplier", html! { (suppliers.join(", ")) }),
+                    ("Term", html! { (f.term.start.format("%-d %B %Y")) " to " (f.term.end.format("%-d %B %Y")) }),
+                    ("Status", html! { (f.status.as_str()) }),
+                    ("Eligible bodies", html! { (o.eligible_bodies) }),
+                ]))
+                h2 class="govuk-heading-m" { "Spend against the ceiling" }
+                table class="govuk-table" {
+                    caption class="govuk-table__caption govuk-table__caption--s" { "Ceiling, committed value and headroom, overall and by lot" }
+                    thead class="govuk-table__head" {
+                        tr class="govuk-table__row" {
+                            th scope="col" class="govuk-table__header" { "Scope" }
+                            th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Ceiling" }
+                            th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Committed" }
+                            th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Headroom" }
+                            th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Used" }
+                        }
+                    }
+                    tbody class="govuk-table__body" {
+                        tr class="govuk-table__row" {
+                            th scope="row" class="govuk-table__header" { "Whole framework" }
+                            td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (o.headroom.ceiling) }
+                            td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (o.headroom.committed) }
+                            td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (o.headroom.left()) }
+                            td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (percent(o.headroom.percent_used())) }
+                        }
+                        @for lot in &o.lots {
+                            tr class="govuk-table__row" {
+                                th scope="row" class="govuk-table__header" { "Lot " (lot.lot.number) ": " (lot.lot.title) }
+                                @if let Some(h) = lot.headroom {
+                                    td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (h.ceiling) }
+                                    td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (h.committed) }
+                                    td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (h.left()) }
+                                    td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (percent(h.percent_used())) }
+                                } @else {
+                                    td class="govuk-table__cell" colspan="4" { "No lot ceiling: counts against the framework's" }
+                                }
+                            }
+                        }
+                    }
+                }
+                h2 class="govuk-heading-m" { "Catalogue" }
+                ul class="govuk-list govuk-list--bullet" {
+                    @for lot in &o.lots {
+                        li {
+                            a class="govuk-link" href={ "/frameworks/" (f.id) "/catalogue?lot=" (lot.lot.number) } {
+                                "Lot " (lot.lot.number) ": " (lot.lot.title)
+                            }
+                            " (" (lot.item_count) " items)"
+                        }
+                    }
+                }
+                p class="govuk-body" { a class="govuk-link" href={ "/frameworks/" (f.id) "/catalogue" } { "Search the whole catalogue" } }
+            },
+        ),
+    )
+}

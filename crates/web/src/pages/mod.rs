@@ -1,0 +1,139 @@
+//! Server-rendered pages. Every journey works without JavaScript: forms post back, and errors
+//! are shown in an error summary whose links go to the fields.
+
+mod call_offs;
+mod catalogue;
+mod frameworks;
+mod quote;
+mod sign_in;
+
+use crate::html::{layout, Chrome, Section};
+use crate::AppState;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use calloff_app::{Actor, AppError};
+use maud::{html, Markup};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(frameworks::home))
+        .route("/sign-in", get(sign_in::form).post(sign_in::submit))
+        .route("/sign-out", post(sign_in::sign_out))
+        .route("/frameworks", get(frameworks::list))
+        .route("/frameworks/{id}", get(frameworks::overview))
+        .route("/frameworks/{id}/catalogue", get(catalogue::search))
+        .route("/items/{id}", get(catalogue::item))
+        .route("/quote", get(quote::show).post(quote::update))
+        .route("/quote/lines", post(quote::add_line))
+        .route("/quote/place", get(quote::review))
+        .route("/call-offs", get(call_offs::list).post(quote::place))
+        .route("/call-offs/{id}", get(call_offs::show))
+        .route("/call-offs/{id}/order-form", get(call_offs::order_form))
+        .route("/call-offs/{id}/reject", get(call_offs::reject_form))
+        .route("/call-offs/{id}/cancel", get(call_offs::cancel_form))
+        .route("/call-offs/{id}/{action}", post(call_offs::act))
+        .route("/supplier/inbox", get(call_offs::inbox))
+}
+
+/// Form fields as posted, in order (repeated names are allowed).
+pub struct Fields(pub Vec<(String, String)>);
+
+impl Fields {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn text(&self, name: &str) -> String {
+        self.get(name).unwrap_or_default().trim().to_string()
+    }
+}
+
+pub fn render(status: StatusCode, markup: Markup) -> Response {
+    (status, Html(markup.into_string())).into_response()
+}
+
+/// A page for an error that is not a form error: not found, forbidden, or unexpected.
+pub fn error_page(actor: Option<&Actor>, error: &AppError) -> Response {
+    let (status, title, body) = match error {
+        AppError::NotFound(what) => (
+            StatusCode::NOT_FOUND,
+            "Page not found",
+            format!("There is no {what} at this address, or you cannot see it."),
+        ),
+        AppError::Forbidden(why) => (
+            StatusCode::FORBIDDEN,
+            "You cannot do this",
+            format!("You cannot do this: {why}."),
+        ),
+        AppError::Conflict(e) => (StatusCode::CONFLICT, "This has changed", e.message.clone()),
+        AppError::Invalid(e) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "There is a problem",
+            e.to_string(),
+        ),
+        AppError::Unauthenticated => (
+            StatusCode::UNAUTHORIZED,
+            "Sign in",
+            "Sign in to continue.".to_string(),
+        ),
+        other => {
+            tracing::error!(error = %other, "unexpected error");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Sorry, there is a problem with the service",
+                "Try again later.".to_string(),
+            )
+        }
+    };
+    let chrome = Chrome {
+        title,
+        actor,
+        csrf_token: None,
+        section: Section::None,
+        errors: &[],
+    };
+    render(
+        status,
+        layout(
+            chrome,
+            html! {
+                h1 class="govuk-heading-l" { (title) }
+                p class="govuk-body" { (body) }
+                p class="govuk-body" { a class="govuk-link" href="/frameworks" { "Go to frameworks" } }
+            },
+        ),
+    )
+}
+
+pub async fn not_found() -> Response {
+    error_page(None, &AppError::NotFound("page".into()))
+}
+
+/// The page shown when a form's CSRF token is missing or wrong. Nothing is changed.
+pub fn csrf_failure(actor: Option<&Actor>) -> Response {
+    let chrome = Chrome {
+        title: "Your form could not be sent",
+        actor,
+        csrf_token: None,
+        section: Section::None,
+        errors: &[],
+    };
+    render(
+        StatusCode::FORBIDDEN,
+        layout(
+            chrome,
+            html! {
+                h1 class="govuk-heading-l" { "Your form could not be sent" }
+                p class="govuk-body" {
+                    "The form's security token (csrf_token) was missing or did not match your session, so nothing was changed. "
+                    "Go back, reload the page and try again."
+                }
+            },
+        ),
+    )
+}

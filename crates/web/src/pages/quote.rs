@@ -1,0 +1,482 @@
+//! The quote builder and placing a call-off. The basket is kept with the session.
+
+use super::{csrf_failure, error_page, render, Fields};
+use crate::html::{csrf_field, field_id, input, layout, summary_list, Chrome, Input, Section};
+use crate::session::PageUser;
+use crate::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use calloff_app::call_offs::{self, PlaceCallOff};
+use calloff_app::quotes::{self, Basket, LineInput, Quote};
+use calloff_app::{auth, catalogue, AppError};
+use calloff_domain::catalogue::{CatalogueItem, Charging};
+use calloff_domain::ids::ItemId;
+use calloff_domain::role::Role;
+use calloff_domain::FieldError;
+use maud::{html, Markup};
+use rand::RngCore;
+
+/// A basket line as shown in the form: what was typed, and the item if it is known.
+struct FormLine {
+    sku: String,
+    item: Option<CatalogueItem>,
+    quantity: String,
+    term_months: String,
+    monthly_usage: String,
+}
+
+fn require_buyer(user: &PageUser) -> Result<(), Response> {
+    user.session
+        .actor
+        .require(Role::Buyer, "build a quote")
+        .map_err(|e| error_page(Some(&user.session.actor), &e))
+}
+
+async fn form_lines(
+    state: &AppState,
+    user: &PageUser,
+    basket: &Basket,
+    raw: Option<Vec<[String; 4]>>,
+) -> Vec<FormLine> {
+    let raw = raw.unwrap_or_else(|| {
+        basket
+            .lines
+            .iter()
+            .map(|l| {
+                [
+                    l.sku.clone(),
+                    l.quantity.to_string(),
+                    l.term_months.to_string(),
+                    l.monthly_usage.map(|u| u.to_string()).unwrap_or_default(),
+                ]
+            })
+            .collect()
+    });
+    let mut lines = Vec::with_capacity(raw.len());
+    for [sku, quantity, term_months, monthly_usage] in raw {
+        let item = match &basket.framework_id {
+            Some(f) => catalogue::item_by_sku(&state.app, &user.session.actor, f, &sku)
+                .await
+                .ok()
+                .flatten(),
+            None => None,
+        };
+        lines.push(FormLine {
+            sku,
+            item,
+            quantity,
+            term_months,
+            monthly_usage,
+        });
+    }
+    lines
+}
+
+fn quote_page(
+    user: &PageUser,
+    lines: &[FormLine],
+    priced: Option<&Quote>,
+    errors: &[FieldError],
+) -> Markup {
+    let actor = &user.session.actor;
+    let chrome = Chrome {
+        title: "Your quote",
+        actor: Some(actor),
+        csrf_token: Some(&user.session.csrf_token),
+        section: Section::Quote,
+        errors,
+    };
+    let error = |field: String| crate::html::error_for(errors, &field).map(str::to_string);
+    layout(
+        chrome,
+        html! {
+            h1 class="govuk-heading-l" { "Your quote" }
+            @if lines.is_empty() {
+                p class="govuk-body" { "Your quote is empty. Find services in a framework's catalogue and add them here." }
+                p class="govuk-body" { a class="govuk-link" href="/frameworks" { "Browse frameworks" } }
+            } @else {
+                form method="post" action="/quote" novalidate {
+                    (csrf_field(&user.session.csrf_token))
+                    div id="lines" {
+                        @for (i, line) in lines.iter().enumerate() {
+                            @let name = line.item.as_ref().map(|it| it.name.clone()).unwrap_or_else(|| line.sku.clone());
+                            @let usage_noun = line.item.as_ref().and_then(|it| it.unit.usage_noun());
+                            fieldset class="govuk-fieldset govuk-!-margin-bottom-6" {
+                                legend class="govuk-fieldset__legend govuk-fieldset__legend--m" {
+                                    h2 class="govuk-fieldset__heading" { (name) }
+                                }
+                                @if let Some(sku_error) = error(format!("lines[{i}].sku")) {
+                                    p id=(field_id(&format!("lines[{i}].sku"))) class="govuk-error-message" {
+                                        span class="govuk-visually-hidden" { "Error:" } " " (sku_error)
+                                    }
+                                }
+                                @if let Some(item) = &line.item {
+                                    p class="govuk-body-s" { (item.sku) " · " (item.unit_price) " " (item.unit.label()) " ex VAT · minimum term " (super::catalogue::months(item.minimum_term_months)) }
+                                }
+                                input type="hidden" name={ "lines[" (i) "].sku" } value=(line.sku);
+                                @let quantity_name = format!("lines[{i}].quantity");
+                                @let term_name = format!("lines[{i}].term_months");
+                                @let usage_name = format!("lines[{i}].monthly_usage");
+                                (input(Input { error: error(quantity_name.clone()).as_deref(), numeric: true, width_class: Some("govuk-input--width-5"), ..Input::text(&quantity_name, "Quantity", &line.quantity) }))
+                                (input(Input { error: error(term_name.clone()).as_deref(), numeric: true, width_class: Some("govuk-input--width-3"), hint: Some("In months"), ..Input::text(&term_name, "Term", &line.term_months) }))
+                                @if let Some(noun) = usage_noun {
+                                    @let label = format!("Estimated {noun} per month, for each unit");
+                                    (input(Input { error: error(usage_name.clone()).as_deref(), numeric: true, width_class: Some("govuk-input--width-10"), ..Input::text(&usage_name, &label, &line.monthly_usage) }))
+                                }
+                                button type="submit" name="action" value={ "remove-" (i) } class="govuk-button govuk-button--warning govuk-!-margin-bottom-0" data-module="govuk-button" {
+                                    "Remove" span class="govuk-visually-hidden" { " " (name) }
+                                }
+                            }
+                        }
+                    }
+                    div class="govuk-button-group" {
+                        button type="submit" name="action" value="update" class="govuk-button govuk-button--secondary" data-module="govuk-button" { "Update quote" }
+                        button type="submit" name="action" value="review" class="govuk-button" data-module="govuk-button" { "Continue to place call-off" }
+                    }
+                }
+                @if let Some(quote) = priced { (quote_table(quote)) }
+            }
+        },
+    )
+}
+
+pub fn quote_table(quote: &Quote) -> Markup {
+    html! {
+        table class="govuk-table" id="quote-lines" {
+            caption class="govuk-table__caption govuk-table__caption--m" { "Contract value" }
+            thead class="govuk-table__head" {
+                tr class="govuk-table__row" {
+                    th scope="col" class="govuk-table__header" { "Item" }
+                    th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Unit price" }
+                    th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Quantity" }
+                    th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Term" }
+                    th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Value (ex VAT)" }
+                }
+            }
+            tbody class="govuk-table__body" {
+                @for line in &quote.lines {
+                    tr class="govuk-table__row" {
+                        td class="govuk-table__cell" {
+                            (line.name) br; span class="govuk-body-s" { (line.sku) }
+                            @if let (Some(usage), Some(noun)) = (line.monthly_usage, line.unit.usage_noun()) {
+                                br; span class="govuk-body-s" { (usage.get()) " " (noun) " a month each" }
+                            }
+                        }
+                        td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (line.unit_price) " " (line.unit.label()) }
+                        td class="govuk-table__cell govuk-table__cell--numeric" { (line.quantity.get()) }
+                        td class="govuk-table__cell govuk-table__cell--numeric" {
+                            @if line.unit.charging() == Charging::OneOff { "One-off" } @else { (line.term_months.get()) " months" }
+                        }
+                        td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (line.value) }
+                    }
+                }
+            }
+        }
+        (summary_list(&[
+            ("Contract value (ex VAT)", html! { strong { (quote.totals.contract_value) } }),
+            ("VAT at 20%", html! { (quote.totals.vat) }),
+            ("Total (inc VAT)", html! { (quote.totals.total_inc_vat) }),
+        ]))
+    }
+}
+
+pub async fn show(State(state): State<AppState>, user: PageUser) -> Response {
+    if let Err(r) = require_buyer(&user) {
+        return r;
+    }
+    let basket = user.session.basket.clone();
+    let lines = form_lines(&state, &user, &basket, None).await;
+    let (priced, errors) = price(&state, &user, &basket).await;
+    match errors {
+        Err(e) => error_page(Some(&user.session.actor), &e),
+        Ok(errors) => render(
+            StatusCode::OK,
+            quote_page(&user, &lines, priced.as_ref(), &errors),
+        ),
+    }
+}
+
+/// Prices the basket; form errors are returned for display, other errors as such.
+async fn price(
+    state: &AppState,
+    user: &PageUser,
+    basket: &Basket,
+) -> (Option<Quote>, Result<Vec<FieldError>, AppError>) {
+    let Some(framework_id) = &basket.framework_id else {
+        return (None, Ok(vec![]));
+    };
+    if basket.lines.is_empty() {
+        return (None, Ok(vec![]));
+    }
+    match quotes::price(&state.app, &user.session.actor, framework_id, &basket.lines).await {
+        Ok(q) => (Some(q), Ok(vec![])),
+        Err(e) if !e.field_errors().is_empty() => (None, Ok(e.field_errors())),
+        Err(e) => (None, Err(e)),
+    }
+}
+
+pub async fn add_line(
+    State(state): State<AppState>,
+    user: PageUser,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let fields = Fields(fields);
+    if !user.csrf_ok(fields.get("csrf_token")) {
+        return csrf_failure(Some(&user.session.actor));
+    }
+    if let Err(r) = require_buyer(&user) {
+        return r;
+    }
+    let actor = &user.session.actor;
+    let item = match catalogue::item(
+        &state.app,
+        actor,
+        &ItemId::from_stored(fields.text("item_id")),
+    )
+    .await
+    {
+        Ok(item) => item,
+        Err(e) => return error_page(Some(actor), &e),
+    };
+    let mut basket = user.session.basket.clone();
+    if basket.framework_id.as_ref() != Some(&item.framework_id) {
+        // A quote is for one framework; adding from another starts a new one.
+        basket = Basket {
+            framework_id: Some(item.framework_id.clone()),
+            lines: vec![],
+        };
+    }
+    basket.lines.push(LineInput {
+        sku: item.sku.to_string(),
+        quantity: 1,
+        term_months: i64::from(item.minimum_term_months.max(DEFAULT_TERM_MONTHS)),
+        monthly_usage: None,
+    });
+    match auth::save_basket(&state.app, &user.token, &basket).await {
+        Ok(()) => Redirect::to("/quote").into_response(),
+        Err(e) => error_page(Some(actor), &e),
+    }
+}
+
+/// The term a new line starts with, unless the item's minimum is longer.
+const DEFAULT_TERM_MONTHS: u32 = 12;
+
+/// Reads the posted lines, keeping what was typed for redisplay and naming each bad field.
+fn posted_lines(fields: &Fields) -> (Vec<[String; 4]>, Result<Vec<LineInput>, Vec<FieldError>>) {
+    let mut raw = Vec::new();
+    let mut parsed = Vec::new();
+    let mut errors = Vec::new();
+    for i in 0.. {
+        let Some(sku) = fields.get(&format!("lines[{i}].sku")) else {
+            break;
+        };
+        let value = |name: &str| fields.text(&format!("lines[{i}].{name}"));
+        let (quantity, term, usage) = (
+            value("quantity"),
+            value("term_months"),
+            value("monthly_usage"),
+        );
+        let mut number = |name: &str, text: &str, what: &str| -> Option<i64> {
+            match text.parse::<i64>() {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    errors.push(FieldError::new(
+                        format!("lines[{i}].{name}"),
+                        format!("Enter the {what} as a whole number, like 12"),
+                    ));
+                    None
+                }
+            }
+        };
+        let q = number("quantity", &quantity, "quantity");
+        let t = number("term_months", &term, "term in months");
+        let u = if usage.is_empty() {
+            Some(None)
+        } else {
+            number("monthly_usage", &usage, "estimated monthly usage").map(Some)
+        };
+        if let (Some(quantity), Some(term_months), Some(monthly_usage)) = (q, t, u) {
+            parsed.push(LineInput {
+                sku: sku.to_string(),
+                quantity,
+                term_months,
+                monthly_usage,
+            });
+        }
+        raw.push([sku.to_string(), quantity, term, usage]);
+    }
+    let result = if errors.is_empty() {
+        Ok(parsed)
+    } else {
+        Err(errors)
+    };
+    (raw, result)
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    user: PageUser,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let fields = Fields(fields);
+    if !user.csrf_ok(fields.get("csrf_token")) {
+        return csrf_failure(Some(&user.session.actor));
+    }
+    if let Err(r) = require_buyer(&user) {
+        return r;
+    }
+    let actor = &user.session.actor;
+    let action = fields.text("action");
+    let (raw, parsed) = posted_lines(&fields);
+    let mut basket = user.session.basket.clone();
+    let lines = match parsed {
+        Ok(lines) => lines,
+        Err(errors) => {
+            let lines = form_lines(&state, &user, &basket, Some(raw)).await;
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                quote_page(&user, &lines, None, &errors),
+            );
+        }
+    };
+    basket.lines = lines;
+    if let Some(index) = action
+        .strip_prefix("remove-")
+        .and_then(|i| i.parse::<usize>().ok())
+    {
+        if index < basket.lines.len() {
+            basket.lines.remove(index);
+        }
+    }
+    if let Err(e) = auth::save_basket(&state.app, &user.token, &basket).await {
+        return error_page(Some(actor), &e);
+    }
+    if action == "review" {
+        let (priced, errors) = price(&state, &user, &basket).await;
+        match errors {
+            Err(e) => return error_page(Some(actor), &e),
+            Ok(errors) if !errors.is_empty() => {
+                let lines = form_lines(&state, &user, &basket, None).await;
+                return render(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    quote_page(&user, &lines, priced.as_ref(), &errors),
+                );
+            }
+            Ok(_) => return Redirect::to("/quote/place").into_response(),
+        }
+    }
+    Redirect::to("/quote").into_response()
+}
+
+fn new_idempotency_key() -> String {
+    let mut bytes = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+fn review_page(
+    user: &PageUser,
+    quote: &Quote,
+    idempotency_key: &str,
+    errors: &[FieldError],
+) -> Markup {
+    let actor = &user.session.actor;
+    let chrome = Chrome {
+        title: "Check your call-off before placing it",
+        actor: Some(actor),
+        csrf_token: Some(&user.session.csrf_token),
+        section: Section::Quote,
+        errors,
+    };
+    html! {
+        (layout(chrome, html! {
+            h1 class="govuk-heading-l" { "Check your call-off before placing it" }
+            dl class="govuk-summary-list" {
+                div class="govuk-summary-list__row" {
+                    dt class="govuk-summary-list__key" { "Buyer" }
+                    dd class="govuk-summary-list__value" id="organisation" { (actor.organisation_name) }
+                }
+                div class="govuk-summary-list__row" {
+                    dt class="govuk-summary-list__key" { "Route to market" }
+                    dd class="govuk-summary-list__value" id="framework_id" { "Direct award at catalogue prices" }
+                }
+            }
+            div id="lines" { (quote_table(quote)) }
+            p class="govuk-body" { "Placing the call-off commits its contract value against the framework's ceiling and sends it to the supplier to accept." }
+            form method="post" action="/call-offs" {
+                (csrf_field(&user.session.csrf_token))
+                input type="hidden" name="idempotency_key" value=(idempotency_key);
+                div class="govuk-button-group" {
+                    button type="submit" class="govuk-button" data-module="govuk-button" data-prevent-double-click="true" { "Place call-off" }
+                    a class="govuk-link" href="/quote" { "Change the quote" }
+                }
+            }
+        }))
+    }
+}
+
+pub async fn review(State(state): State<AppState>, user: PageUser) -> Response {
+    if let Err(r) = require_buyer(&user) {
+        return r;
+    }
+    match price(&state, &user, &user.session.basket).await {
+        (Some(quote), Ok(_)) => render(
+            StatusCode::OK,
+            review_page(&user, &quote, &new_idempotency_key(), &[]),
+        ),
+        (_, Err(e)) => error_page(Some(&user.session.actor), &e),
+        _ => Redirect::to("/quote").into_response(),
+    }
+}
+
+pub async fn place(
+    State(state): State<AppState>,
+    user: PageUser,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let fields = Fields(fields);
+    if !user.csrf_ok(fields.get("csrf_token")) {
+        return csrf_failure(Some(&user.session.actor));
+    }
+    let actor = &user.session.actor;
+    let basket = user.session.basket.clone();
+    let Some(framework_id) = basket.framework_id.clone() else {
+        return Redirect::to("/quote").into_response();
+    };
+    let key = fields.text("idempotency_key");
+    let command = PlaceCallOff {
+        framework_id,
+        lines: basket.lines.clone(),
+    };
+    match call_offs::place(
+        &state.app,
+        actor,
+        &command,
+        (!key.is_empty()).then_some(key.as_str()),
+    )
+    .await
+    {
+        Ok(placed) => {
+            if let Err(e) = auth::save_basket(&state.app, &user.token, &Basket::default()).await {
+                return error_page(Some(actor), &e);
+            }
+            Redirect::to(&format!("/call-offs/{}?placed=1", placed.call_off.id)).into_response()
+        }
+        Err(e) if !e.field_errors().is_empty() => match price(&state, &user, &basket).await {
+            (Some(quote), _) => render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                review_page(&user, &quote, &key, &e.field_errors()),
+            ),
+            _ => {
+                let lines = form_lines(&state, &user, &basket, None).await;
+                render(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    quote_page(&user, &lines, None, &e.field_errors()),
+                )
+            }
+        },
+        Err(e) => error_page(Some(actor), &e),
+    }
+}

@@ -1,0 +1,126 @@
+use super::{csrf_failure, render, Fields};
+use crate::html::{csrf_field, input, layout, Chrome, Input, Section};
+use crate::session::{
+    clear_cookie, cookie, set_cookie, tokens_match, PageUser, SESSION_COOKIE, SIGN_IN_COOKIE,
+};
+use crate::AppState;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use calloff_app::auth::{self, SESSION_HOURS};
+use calloff_domain::FieldError;
+use maud::html;
+use rand::RngCore;
+
+/// Minutes a sign-in form stays valid.
+const SIGN_IN_FORM_MINUTES: i64 = 30;
+
+fn new_form_token() -> String {
+    let mut bytes = [0u8; 24];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+fn page(form_token: &str, email: &str, errors: &[FieldError]) -> maud::Markup {
+    let chrome = Chrome {
+        title: "Sign in",
+        actor: None,
+        csrf_token: None,
+        section: Section::None,
+        errors,
+    };
+    let error = |field: &str| crate::html::error_for(errors, field);
+    layout(
+        chrome,
+        html! {
+            div class="govuk-grid-row" {
+                div class="govuk-grid-column-two-thirds" {
+                    h1 class="govuk-heading-l" { "Sign in to calloff" }
+                    p class="govuk-body" { "Buy ICT services through London's framework agreements." }
+                    form method="post" action="/sign-in" novalidate {
+                        (csrf_field(form_token))
+                        (input(Input { error: error("email"), autocomplete: Some("email"), kind: "email", ..Input::text("email", "Email address", email) }))
+                        (input(Input { error: error("password"), autocomplete: Some("current-password"), kind: "password", ..Input::text("password", "Password", "") }))
+                        button type="submit" class="govuk-button" data-module="govuk-button" { "Sign in" }
+                    }
+                }
+            }
+        },
+    )
+}
+
+pub async fn form() -> Response {
+    let token = new_form_token();
+    let cookie = set_cookie(SIGN_IN_COOKIE, &token, SIGN_IN_FORM_MINUTES * 60);
+    (
+        [(header::SET_COOKIE, cookie)],
+        render(StatusCode::OK, page(&token, "", &[])),
+    )
+        .into_response()
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let fields = Fields(fields);
+    let submitted = fields.get("csrf_token").unwrap_or_default();
+    let expected = cookie(&headers, SIGN_IN_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !tokens_match(submitted, &expected) {
+        return csrf_failure(None);
+    }
+    let email = fields.text("email");
+    match auth::sign_in(
+        &state.app,
+        &email,
+        fields.get("password").unwrap_or_default(),
+    )
+    .await
+    {
+        Ok(session) => {
+            let session_cookie = set_cookie(SESSION_COOKIE, &session.token, SESSION_HOURS * 3600);
+            let mut response = Redirect::to("/frameworks").into_response();
+            let headers = response.headers_mut();
+            headers.append(
+                header::SET_COOKIE,
+                session_cookie.parse().expect("cookie header"),
+            );
+            headers.append(
+                header::SET_COOKIE,
+                clear_cookie(SIGN_IN_COOKIE).parse().expect("cookie header"),
+            );
+            response
+        }
+        Err(e) => {
+            let errors = e.field_errors();
+            if errors.is_empty() {
+                return super::error_page(None, &e);
+            }
+            render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                page(&expected, &email, &errors),
+            )
+        }
+    }
+}
+
+pub async fn sign_out(
+    State(state): State<AppState>,
+    user: PageUser,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let fields = Fields(fields);
+    if !user.csrf_ok(fields.get("csrf_token")) {
+        return csrf_failure(Some(&user.session.actor));
+    }
+    if let Err(e) = auth::sign_out(&state.app, &user.token).await {
+        return super::error_page(Some(&user.session.actor), &e);
+    }
+    (
+        [(header::SET_COOKIE, clear_cookie(SESSION_COOKIE))],
+        Redirect::to("/sign-in"),
+    )
+        .into_response()
+}

@@ -1,0 +1,102 @@
+//! Session cookies, bearer tokens and CSRF tokens.
+
+use crate::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Redirect, Response};
+use calloff_app::auth::{self, Session};
+use calloff_app::AppError;
+
+pub const SESSION_COOKIE: &str = "calloff_session";
+/// Double-submit cookie protecting the sign-in form, before there is a session.
+pub const SIGN_IN_COOKIE: &str = "calloff_sign_in";
+
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// Secure, HttpOnly, SameSite=Lax, for the whole site.
+pub fn set_cookie(name: &str, value: &str, max_age_seconds: i64) -> String {
+    format!("{name}={value}; Path=/; Max-Age={max_age_seconds}; HttpOnly; Secure; SameSite=Lax")
+}
+
+pub fn clear_cookie(name: &str) -> String {
+    set_cookie(name, "", 0)
+}
+
+/// Compares secrets in time that does not depend on where they first differ.
+pub fn tokens_match(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// A signed-in user of the pages (by cookie). Others are sent to the sign-in page.
+pub struct PageUser {
+    pub token: String,
+    pub session: Session,
+}
+
+impl PageUser {
+    pub fn csrf_ok(&self, submitted: Option<&str>) -> bool {
+        submitted.is_some_and(|s| tokens_match(s, &self.session.csrf_token))
+    }
+}
+
+impl FromRequestParts<AppState> for PageUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
+            return Err(Redirect::to("/sign-in").into_response());
+        };
+        match auth::session(&state.app, &token).await {
+            Ok(session) => Ok(PageUser { token, session }),
+            Err(AppError::Unauthenticated) => Err(Redirect::to("/sign-in").into_response()),
+            Err(e) => Err(crate::pages::error_page(None, &e)),
+        }
+    }
+}
+
+/// A signed-in API client (by `Authorization: Bearer` token). Others get a 401 problem.
+pub struct ApiUser {
+    pub session: Session,
+}
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim);
+        let Some(token) = token else {
+            return Err(crate::api::problem::from_app_error(
+                &AppError::Unauthenticated,
+            ));
+        };
+        auth::session(&state.app, token)
+            .await
+            .map(|session| ApiUser { session })
+            .map_err(|e| crate::api::problem::from_app_error(&e))
+    }
+}
