@@ -3,9 +3,7 @@
 
 use crate::quotes::Basket;
 use crate::{Actor, App, AppError, AppResult};
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use calloff_domain::call_off::MAX_LINES;
 use calloff_domain::ids::{OrganisationId, UserId};
@@ -38,11 +36,7 @@ pub fn hash_password(password: &str) -> AppResult<String> {
 
 fn password_matches(password: &str, stored_hash: &str) -> bool {
     PasswordHash::new(stored_hash)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
+        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
         .unwrap_or(false)
 }
 
@@ -90,8 +84,7 @@ pub async fn sign_in(app: &App, email: &str, password: &str) -> AppResult<NewSes
     let token = random_token();
     let csrf_token = random_token();
     let now = app.now();
-    let expires =
-        (now + Duration::hours(SESSION_HOURS)).to_rfc3339_opts(SecondsFormat::Millis, true);
+    let expires = (now + Duration::hours(SESSION_HOURS)).to_rfc3339_opts(SecondsFormat::Millis, true);
     users::insert_session(
         &mut conn,
         &token_hash(&token),
@@ -101,9 +94,7 @@ pub async fn sign_in(app: &App, email: &str, password: &str) -> AppResult<NewSes
         &expires,
     )
     .await?;
-    let actor = actor_for(&mut conn, &user.id)
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
+    let actor = actor_for(&mut conn, &user.id).await?.ok_or(AppError::Unauthenticated)?;
     Ok(NewSession {
         token,
         csrf_token,

@@ -50,9 +50,7 @@ pub async fn place(
             ));
         }
     }
-    let request_hash = hex::encode(Sha256::digest(
-        serde_json::to_vec(command).unwrap_or_default(),
-    ));
+    let request_hash = hex::encode(Sha256::digest(serde_json::to_vec(command).unwrap_or_default()));
     if let Some(key) = idempotency_key {
         if let Some(existing) = replay(app, actor, key, &request_hash).await? {
             return Ok(existing);
@@ -61,17 +59,8 @@ pub async fn place(
     let framework = check_can_buy(app, actor, &command.framework_id).await?;
     let quote = quotes::price(app, actor, &command.framework_id, &command.lines).await?;
 
-    let result = with_retries(|| {
-        insert_placed(
-            app,
-            actor,
-            &framework.reference,
-            &quote,
-            idempotency_key,
-            &request_hash,
-        )
-    })
-    .await;
+    let result =
+        with_retries(|| insert_placed(app, actor, &framework.reference, &quote, idempotency_key, &request_hash)).await;
     match (result, idempotency_key) {
         // Another request with the same key won the race: return its call-off.
         (Err(AppError::Conflict(e)), Some(key)) if e.field == "Idempotency-Key" => {
@@ -86,12 +75,7 @@ pub async fn place(
     }
 }
 
-async fn replay(
-    app: &App,
-    actor: &Actor,
-    key: &str,
-    request_hash: &str,
-) -> AppResult<Option<Placed>> {
+async fn replay(app: &App, actor: &Actor, key: &str, request_hash: &str) -> AppResult<Option<Placed>> {
     let mut conn = app.db.pool().acquire().await?;
     match call_offs::find_by_idempotency_key(&mut conn, &actor.user_id, key).await? {
         Some(record) if record.request_hash.as_deref() == Some(request_hash) => Ok(Some(Placed {
@@ -107,11 +91,7 @@ async fn replay(
 }
 
 /// The buyer's organisation must be verified and eligible, and the framework live and in term.
-async fn check_can_buy(
-    app: &App,
-    actor: &Actor,
-    framework_id: &FrameworkId,
-) -> AppResult<Framework> {
+async fn check_can_buy(app: &App, actor: &Actor, framework_id: &FrameworkId) -> AppResult<Framework> {
     let mut conn = app.db.pool().acquire().await?;
     let framework = frameworks::get(&mut conn, framework_id)
         .await?
@@ -152,10 +132,7 @@ async fn check_can_buy(
     if !frameworks::is_eligible(&mut conn, framework_id, &actor.organisation_id).await? {
         return Err(AppError::invalid(
             "organisation",
-            format!(
-                "{} is not eligible to buy through {}",
-                org.name, framework.reference
-            ),
+            format!("{} is not eligible to buy through {}", org.name, framework.reference),
         ));
     }
     Ok(framework)
@@ -177,10 +154,9 @@ async fn insert_placed(
     let Some(count) = frameworks::reserve(&mut tx, &quote.framework_id, value).await? else {
         let record = frameworks::get(&mut tx, &quote.framework_id).await?;
         return Err(match record {
-            Some(r) if r.framework.status != FrameworkStatus::Live => AppError::invalid(
-                "framework_id",
-                format!("{} is no longer live", r.framework.reference),
-            ),
+            Some(r) if r.framework.status != FrameworkStatus::Live => {
+                AppError::invalid("framework_id", format!("{} is no longer live", r.framework.reference))
+            }
             Some(r) => AppError::HeadroomExceeded {
                 scope: "framework".into(),
                 value,
@@ -193,12 +169,7 @@ async fn insert_placed(
         if !frameworks::reserve_lot(&mut tx, &quote.framework_id, lot, lot_value).await? {
             let left = frameworks::get(&mut tx, &quote.framework_id)
                 .await?
-                .and_then(|r| {
-                    r.lot_headroom
-                        .into_iter()
-                        .find(|(n, _)| *n == lot)
-                        .and_then(|(_, h)| h)
-                })
+                .and_then(|r| r.lot_headroom.into_iter().find(|(n, _)| *n == lot).and_then(|(_, h)| h))
                 .map(|h| h.left())
                 .unwrap_or_default();
             return Err(AppError::HeadroomExceeded {
@@ -312,8 +283,7 @@ impl CallOffAction {
 /// Whether the actor may take `action` on `call_off`; suppliers act on what is addressed to them,
 /// buyers on their own organisation's call-offs.
 fn may_act(actor: &Actor, call_off: &CallOff, action: &CallOffAction) -> bool {
-    let is_supplier =
-        actor.has(Role::SupplierUser) && actor.organisation_id == call_off.supplier_id;
+    let is_supplier = actor.has(Role::SupplierUser) && actor.organisation_id == call_off.supplier_id;
     let is_buyer = actor.has(Role::Buyer) && actor.organisation_id == call_off.buyer_id;
     match action {
         CallOffAction::Accept | CallOffAction::Reject { .. } | CallOffAction::GoLive => is_supplier,
@@ -322,12 +292,7 @@ fn may_act(actor: &Actor, call_off: &CallOff, action: &CallOffAction) -> bool {
     }
 }
 
-pub async fn act(
-    app: &App,
-    actor: &Actor,
-    id: &CallOffId,
-    action: &CallOffAction,
-) -> AppResult<CallOff> {
+pub async fn act(app: &App, actor: &Actor, id: &CallOffId, action: &CallOffAction) -> AppResult<CallOff> {
     if let Some(reason) = action.reason() {
         if reason.trim().is_empty() {
             return Err(AppError::invalid("reason", "Enter a reason"));
@@ -349,31 +314,13 @@ pub async fn act(
     with_retries(|| apply(app, actor, &call_off, action)).await
 }
 
-async fn apply(
-    app: &App,
-    actor: &Actor,
-    seen: &CallOff,
-    action: &CallOffAction,
-) -> AppResult<CallOff> {
-    let next = seen
-        .state
-        .transition(action.target())
-        .map_err(AppError::Conflict)?;
+async fn apply(app: &App, actor: &Actor, seen: &CallOff, action: &CallOffAction) -> AppResult<CallOff> {
+    let next = seen.state.transition(action.target()).map_err(AppError::Conflict)?;
     let at = app.now_text();
     let mut tx = app.db.begin_write().await?;
     let mut head = ChainHead::claim(&mut tx).await?;
     let reason = action.reason().map(str::trim);
-    if !call_offs::set_state(
-        &mut tx,
-        &seen.id,
-        seen.state,
-        next,
-        reason,
-        &at,
-        head.next_seq(),
-    )
-    .await?
-    {
+    if !call_offs::set_state(&mut tx, &seen.id, seen.state, next, reason, &at, head.next_seq()).await? {
         return Err(AppError::Conflict(FieldError::new(
             "state",
             "This call-off was changed by someone else; reload it and try again",
@@ -453,10 +400,7 @@ pub async fn list(app: &App, actor: &Actor, before: Option<i64>) -> AppResult<Pa
     } else {
         None
     };
-    Ok(Page {
-        call_offs,
-        next_before,
-    })
+    Ok(Page { call_offs, next_before })
 }
 
 /// A call-off with the names and identifiers of its parties, for pages and order forms.
@@ -497,11 +441,7 @@ async fn with_parties(app: &App, call_off: CallOff) -> AppResult<CallOffView> {
 }
 
 /// A page of call-offs with their parties, for list pages.
-pub async fn list_views(
-    app: &App,
-    actor: &Actor,
-    before: Option<i64>,
-) -> AppResult<(Vec<CallOffView>, Option<i64>)> {
+pub async fn list_views(app: &App, actor: &Actor, before: Option<i64>) -> AppResult<(Vec<CallOffView>, Option<i64>)> {
     let page = list(app, actor, before).await?;
     let mut views = Vec::with_capacity(page.call_offs.len());
     for call_off in page.call_offs {

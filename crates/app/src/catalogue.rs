@@ -24,13 +24,11 @@ pub async fn search(
         ));
     }
     let mut conn = app.db.pool().acquire().await?;
-    Ok(
-        catalogue::search(&mut conn, framework, lot, text, MAX_RESULTS)
-            .await?
-            .into_iter()
-            .map(|r| r.item)
-            .collect(),
-    )
+    Ok(catalogue::search(&mut conn, framework, lot, text, MAX_RESULTS)
+        .await?
+        .into_iter()
+        .map(|r| r.item)
+        .collect())
 }
 
 pub async fn item(app: &App, _actor: &Actor, id: &ItemId) -> AppResult<CatalogueItem> {

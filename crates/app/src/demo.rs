@@ -65,12 +65,7 @@ pub const DEMO_USERS: [(&str, &str, &str, &[Role]); 7] = [
         AUTHORITY,
         &[Role::FrameworkManager],
     ),
-    (
-        "auditor@rbkc.example",
-        "Aud Itor",
-        AUTHORITY,
-        &[Role::Auditor],
-    ),
+    ("auditor@rbkc.example", "Aud Itor", AUTHORITY, &[Role::Auditor]),
     (
         "supplier@londonict.example",
         "Sam Supplier",
@@ -112,8 +107,7 @@ pub async fn seed(app: &App) -> AppResult<Seeded> {
 
 /// The London bodies from the seed file, plus the demo supplier.
 pub fn pan_london_organisations() -> Vec<Organisation> {
-    let rows = parse_organisations(ORGANISATIONS_CSV.as_bytes())
-        .expect("the seed organisations file is valid");
+    let rows = parse_organisations(ORGANISATIONS_CSV.as_bytes()).expect("the seed organisations file is valid");
     let mut orgs: Vec<Organisation> = rows
         .into_iter()
         .map(|row| Organisation {
@@ -170,8 +164,7 @@ async fn seed_framework(app: &App, orgs: &[Organisation]) -> AppResult<Framework
         term: Term::parse(date(2025, 4, 1), date(2029, 3, 31))?,
         status: FrameworkStatus::Live,
     };
-    let price_list =
-        parse_price_list(CATALOGUE_CSV.as_bytes()).expect("the seed catalogue file is valid");
+    let price_list = parse_price_list(CATALOGUE_CSV.as_bytes()).expect("the seed catalogue file is valid");
 
     let mut tx = app.db.begin_write().await?;
     let mut head = ChainHead::claim(&mut tx).await?;

@@ -19,11 +19,7 @@ pub enum AppError {
     InvalidFields(Vec<FieldError>),
     /// The call-off would take the framework or a lot past its ceiling.
     #[error("this call-off would exceed the {scope} ceiling: it is worth {value} but only {left} of headroom is left")]
-    HeadroomExceeded {
-        scope: String,
-        value: Money,
-        left: Money,
-    },
+    HeadroomExceeded { scope: String, value: Money, left: Money },
     #[error("sign in to continue")]
     Unauthenticated,
     #[error("{0}")]

@@ -57,9 +57,7 @@ impl App {
 
     /// "Now" as stored: RFC 3339 UTC with milliseconds.
     pub fn now_text(&self) -> String {
-        self.clock
-            .now()
-            .to_rfc3339_opts(SecondsFormat::Millis, true)
+        self.clock.now().to_rfc3339_opts(SecondsFormat::Millis, true)
     }
 
     pub fn now(&self) -> DateTime<Utc> {

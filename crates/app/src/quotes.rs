@@ -1,9 +1,7 @@
 //! Pricing a basket: the quote builder, and the first half of placing a call-off.
 
 use crate::{Actor, App, AppError, AppResult};
-use calloff_domain::call_off::{
-    price_line, MonthlyUsage, PricedLine, Quantity, TermMonths, Totals, MAX_LINES,
-};
+use calloff_domain::call_off::{price_line, MonthlyUsage, PricedLine, Quantity, TermMonths, Totals, MAX_LINES};
 use calloff_domain::catalogue::Sku;
 use calloff_domain::ids::{FrameworkId, OrganisationId};
 use calloff_domain::FieldError;
@@ -36,17 +34,9 @@ pub struct Quote {
 }
 
 /// Prices a basket at today's catalogue prices. Reports every bad line, not just the first.
-pub async fn price(
-    app: &App,
-    _actor: &Actor,
-    framework: &FrameworkId,
-    lines: &[LineInput],
-) -> AppResult<Quote> {
+pub async fn price(app: &App, _actor: &Actor, framework: &FrameworkId, lines: &[LineInput]) -> AppResult<Quote> {
     if lines.is_empty() {
-        return Err(AppError::invalid(
-            "lines",
-            "Add at least one item to the quote",
-        ));
+        return Err(AppError::invalid("lines", "Add at least one item to the quote"));
     }
     if lines.len() > MAX_LINES {
         return Err(AppError::invalid(
@@ -73,16 +63,9 @@ pub async fn price(
         };
         let quantity = Quantity::parse(input.quantity).map_err(at);
         let term = TermMonths::parse(input.term_months).map_err(at);
-        let usage = input
-            .monthly_usage
-            .map(MonthlyUsage::parse)
-            .transpose()
-            .map_err(at);
+        let usage = input.monthly_usage.map(MonthlyUsage::parse).transpose().map_err(at);
         let candidates = catalogue::find_by_sku(&mut conn, &sku).await?;
-        let Some(record) = candidates
-            .iter()
-            .find(|r| &r.item.framework_id == framework)
-        else {
+        let Some(record) = candidates.iter().find(|r| &r.item.framework_id == framework) else {
             let message = if candidates.is_empty() {
                 format!("No item with SKU {sku} is in the catalogue")
             } else {

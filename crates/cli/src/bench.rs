@@ -88,25 +88,15 @@ async fn measure(backend: &str, url: &str, args: &BenchArgs) -> anyhow::Result<(
     )
     .await;
     for &clients in &args.clients {
-        let baseline =
-            run_clients(clients, duration, bare(&db, &seeded.framework_id, &buyers)).await;
-        let placed = run_clients(
-            clients,
-            duration,
-            placing(&app, &seeded.framework_id, &buyers),
-        )
-        .await;
+        let baseline = run_clients(clients, duration, bare(&db, &seeded.framework_id, &buyers)).await;
+        let placed = run_clients(clients, duration, placing(&app, &seeded.framework_id, &buyers)).await;
         println!(
             "{:<9} {:>7} {:>16.0} {:>16.0} {:>13.2}",
             backend,
             clients,
             placed,
             baseline,
-            if baseline > 0.0 {
-                placed / baseline
-            } else {
-                0.0
-            }
+            if baseline > 0.0 { placed / baseline } else { 0.0 }
         );
     }
     db.close().await;
@@ -190,11 +180,7 @@ async fn place_one(app: &App, framework_id: &FrameworkId, buyer: &Actor) -> anyh
 
 /// The same shape as placing, in bare SQL: claim the audit head, guarded ceiling update, insert
 /// the call-off, append the audit entry, move the head, commit.
-async fn bare_transaction(
-    db: &Db,
-    framework_id: &FrameworkId,
-    buyer: &Actor,
-) -> anyhow::Result<()> {
+async fn bare_transaction(db: &Db, framework_id: &FrameworkId, buyer: &Actor) -> anyhow::Result<()> {
     with_retries(|| async {
         let mut tx = db.begin_write().await?;
         let head = sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash").fetch_one(&mut *tx).await?;

@@ -79,19 +79,14 @@ enum AuditCommand {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_new(&cli.log).unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&cli.log).unwrap_or_else(|_| "info".into()))
         .init();
     match cli.command {
         Command::Serve(args) => {
             let app = open(&cli.database_url).await?;
             serve(app, args).await
         }
-        Command::Demo {
-            serve: args,
-            seed_only,
-        } => {
+        Command::Demo { serve: args, seed_only } => {
             let app = open(&cli.database_url).await?;
             let seeded = demo::seed(&app).await.context("seeding the demo")?;
             println!(
@@ -119,10 +114,7 @@ async fn main() -> anyhow::Result<()> {
             command: AuditCommand::Verify,
         } => {
             let app = open(&cli.database_url).await?;
-            match audit::verify(&app)
-                .await
-                .context("reading the audit chain")?
-            {
+            match audit::verify(&app).await.context("reading the audit chain")? {
                 ChainReport::Intact { entries } => {
                     println!("Audit chain intact: {entries} entries verified");
                     Ok(())

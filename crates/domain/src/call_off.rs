@@ -129,12 +129,10 @@ pub fn price_line(
             quantity_units * usage.get() as u128 * months
         }
     };
-    let value = item.unit_price.total_for(count).ok_or_else(|| {
-        FieldError::new(
-            format!("{field}.quantity"),
-            "makes the line value too large",
-        )
-    })?;
+    let value = item
+        .unit_price
+        .total_for(count)
+        .ok_or_else(|| FieldError::new(format!("{field}.quantity"), "makes the line value too large"))?;
     Ok(PricedLine {
         item_id: item.id.clone(),
         lot_number: item.lot_number,
@@ -170,9 +168,7 @@ impl Totals {
             .iter()
             .try_fold(Money::ZERO, |sum, line| sum.checked_add(line.value))
             .ok_or_else(too_large)?;
-        let vat = contract_value
-            .vat_at(STANDARD_VAT_PERCENT)
-            .ok_or_else(too_large)?;
+        let vat = contract_value.vat_at(STANDARD_VAT_PERCENT).ok_or_else(too_large)?;
         let total_inc_vat = contract_value.checked_add(vat).ok_or_else(too_large)?;
         Ok(Totals {
             contract_value,
@@ -270,10 +266,7 @@ impl CallOffState {
 
     /// Whether a call-off in this state holds its value against the ceiling.
     pub fn counts_against_ceiling(self) -> bool {
-        matches!(
-            self,
-            Self::Placed | Self::Accepted | Self::Live | Self::Ended
-        )
+        matches!(self, Self::Placed | Self::Accepted | Self::Live | Self::Ended)
     }
 
     pub fn can_become(self, next: CallOffState) -> bool {
@@ -298,11 +291,7 @@ impl CallOffState {
         } else {
             Err(FieldError::new(
                 "state",
-                format!(
-                    "a call-off that is {} cannot become {}",
-                    self.as_str(),
-                    next.as_str()
-                ),
+                format!("a call-off that is {} cannot become {}", self.as_str(), next.as_str()),
             ))
         }
     }
@@ -328,12 +317,7 @@ mod tests {
         }
     }
 
-    fn line(
-        item: &CatalogueItem,
-        qty: i64,
-        term: i64,
-        usage: Option<i64>,
-    ) -> Result<PricedLine, FieldError> {
+    fn line(item: &CatalogueItem, qty: i64, term: i64, usage: Option<i64>) -> Result<PricedLine, FieldError> {
         price_line(
             item,
             Quantity::parse(qty).unwrap(),
@@ -349,15 +333,12 @@ mod tests {
         let install = item(Unit::OneOff, "950.00", 0);
         let calls = item(Unit::PerMinute, "0.0085", 0);
         let lines = vec![
-            line(&circuit, 2, 36, None).unwrap(), // 450 × 2 × 36 = 32,400
-            line(&install, 2, 36, None).unwrap(), // 950 × 2 = 1,900
+            line(&circuit, 2, 36, None).unwrap(),       // 450 × 2 × 36 = 32,400
+            line(&install, 2, 36, None).unwrap(),       // 950 × 2 = 1,900
             line(&calls, 1, 36, Some(10_001)).unwrap(), // 0.0085 × 10,001 × 36 = 3,060.306 → 3,060.31
         ];
         let totals = Totals::of(&lines).unwrap();
-        assert_eq!(
-            totals.contract_value,
-            Money::from_pence(3_240_000 + 190_000 + 306_031)
-        );
+        assert_eq!(totals.contract_value, Money::from_pence(3_240_000 + 190_000 + 306_031));
         assert_eq!(totals.vat, Money::from_pence(747_206)); // 20% of 37,360.31 = 7,472.062
         assert_eq!(totals.total_inc_vat, Money::from_pence(3_736_031 + 747_206));
     }
@@ -369,10 +350,7 @@ mod tests {
         assert_eq!(err.field, "lines[0].term_months");
         assert!(err.message.contains("at least 36 months"));
         let calls = item(Unit::PerMinute, "0.0085", 0);
-        assert_eq!(
-            line(&calls, 1, 12, None).unwrap_err().field,
-            "lines[0].monthly_usage"
-        );
+        assert_eq!(line(&calls, 1, 12, None).unwrap_err().field, "lines[0].monthly_usage");
     }
 
     #[test]

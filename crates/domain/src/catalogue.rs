@@ -84,10 +84,7 @@ impl Unit {
                 let allowed: Vec<_> = Self::ALL.iter().map(|u| u.label()).collect();
                 FieldError::new(
                     "unit",
-                    format!(
-                        "\"{value}\" is not a unit; use one of: {}",
-                        allowed.join(", ")
-                    ),
+                    format!("\"{value}\" is not a unit; use one of: {}", allowed.join(", ")),
                 )
             })
     }

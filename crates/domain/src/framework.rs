@@ -98,9 +98,7 @@ pub struct Headroom {
 
 impl Headroom {
     pub fn left(&self) -> Money {
-        self.ceiling
-            .checked_sub(self.committed)
-            .unwrap_or(Money::ZERO)
+        self.ceiling.checked_sub(self.committed).unwrap_or(Money::ZERO)
     }
 
     pub fn percent_used(&self) -> f64 {

@@ -16,9 +16,7 @@ const UNIT_PRICE_DECIMALS: usize = 6;
 pub const STANDARD_VAT_PERCENT: i64 = 20;
 
 /// An amount of money in pence (GBP).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Money(i64);
 
@@ -92,10 +90,7 @@ impl UnitPrice {
 
     pub fn from_micros(micros: i64) -> Result<Self, FieldError> {
         if !(0..=Self::MAX_MICROS).contains(&micros) {
-            return Err(FieldError::new(
-                "unit_price",
-                "must be between £0 and £10,000,000",
-            ));
+            return Err(FieldError::new("unit_price", "must be between £0 and £10,000,000"));
         }
         Ok(UnitPrice(micros))
     }
@@ -108,8 +103,7 @@ impl UnitPrice {
     pub fn parse_pounds(input: &str) -> Result<Self, FieldError> {
         let micros = parse_decimal_pounds(input, UNIT_PRICE_DECIMALS)
             .map_err(|message| FieldError::new("unit_price", message))?;
-        let micros =
-            i64::try_from(micros).map_err(|_| FieldError::new("unit_price", "is too large"))?;
+        let micros = i64::try_from(micros).map_err(|_| FieldError::new("unit_price", "is too large"))?;
         Self::from_micros(micros)
     }
 
@@ -127,12 +121,7 @@ impl fmt::Display for UnitPrice {
         let pounds = self.0 / 1_000_000;
         let fraction = self.0 % 1_000_000;
         if fraction % 10_000 == 0 {
-            write!(
-                f,
-                "£{}.{:02}",
-                group_thousands(pounds as u64),
-                fraction / 10_000
-            )
+            write!(f, "£{}.{:02}", group_thousands(pounds as u64), fraction / 10_000)
         } else {
             let digits = format!("{fraction:06}");
             write!(
@@ -169,9 +158,7 @@ fn parse_decimal_pounds(input: &str, max_decimals: usize) -> Result<i128, String
     let (whole, fraction) = cleaned.split_once('.').unwrap_or((&cleaned, ""));
     let digits_only = |s: &str| s.chars().all(|c| c.is_ascii_digit());
     if whole.is_empty() || !digits_only(whole) || !digits_only(fraction) {
-        return Err(format!(
-            "must be an amount in pounds, like 12.50 (got \"{input}\")"
-        ));
+        return Err(format!("must be an amount in pounds, like 12.50 (got \"{input}\")"));
     }
     if fraction.len() > max_decimals {
         return Err(format!("can have at most {max_decimals} decimal places"));
@@ -214,18 +201,12 @@ mod tests {
             UnitPrice::from_micros(5_000).unwrap().total_for(1),
             Some(Money::from_pence(1))
         );
-        assert_eq!(
-            UnitPrice::from_micros(4_999).unwrap().total_for(1),
-            Some(Money::ZERO)
-        );
+        assert_eq!(UnitPrice::from_micros(4_999).unwrap().total_for(1), Some(Money::ZERO));
     }
 
     #[test]
     fn vat_is_rounded_half_up_to_the_penny() {
-        assert_eq!(
-            Money::from_pence(1_000).vat_at(20),
-            Some(Money::from_pence(200))
-        );
+        assert_eq!(Money::from_pence(1_000).vat_at(20), Some(Money::from_pence(200)));
         assert_eq!(Money::from_pence(3).vat_at(20), Some(Money::from_pence(1))); // 0.6p
         assert_eq!(Money::from_pence(2).vat_at(20), Some(Money::ZERO)); // 0.4p
         assert_eq!(Money::from_pence(5).vat_at(10), Some(Money::from_pence(1)));
@@ -234,10 +215,7 @@ mod tests {
 
     #[test]
     fn money_displays_in_pounds_with_grouping() {
-        assert_eq!(
-            Money::from_pounds(200_000_000).to_string(),
-            "£200,000,000.00"
-        );
+        assert_eq!(Money::from_pounds(200_000_000).to_string(), "£200,000,000.00");
         assert_eq!(Money::from_pence(-1_05).to_string(), "-£1.05");
         assert_eq!(Money::from_pence(7).to_string(), "£0.07");
     }
@@ -249,10 +227,7 @@ mod tests {
             assert_eq!(err.field, "unit_price", "{bad}");
         }
         assert!(UnitPrice::parse_pounds("10000000.01").is_err());
-        assert_eq!(
-            Money::parse_pounds("£1,234.56"),
-            Ok(Money::from_pence(123_456))
-        );
+        assert_eq!(Money::parse_pounds("£1,234.56"), Ok(Money::from_pence(123_456)));
         assert!(Money::parse_pounds("1.234").is_err());
     }
 

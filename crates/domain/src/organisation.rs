@@ -72,9 +72,7 @@ impl OrganisationKind {
         Self::ALL
             .into_iter()
             .find(|k| k.as_str() == value)
-            .ok_or_else(|| {
-                FieldError::new("kind", format!("unknown kind of organisation \"{value}\""))
-            })
+            .ok_or_else(|| FieldError::new("kind", format!("unknown kind of organisation \"{value}\"")))
     }
 }
 
@@ -104,14 +102,9 @@ impl OrgIdentifier {
                 ),
             ));
         }
-        let well_formed = !value.is_empty()
-            && value.len() <= 20
-            && value.chars().all(|c| c.is_ascii_alphanumeric());
+        let well_formed = !value.is_empty() && value.len() <= 20 && value.chars().all(|c| c.is_ascii_alphanumeric());
         if !well_formed {
-            return Err(FieldError::new(
-                "identifier",
-                "must be 1 to 20 letters and digits",
-            ));
+            return Err(FieldError::new("identifier", "must be 1 to 20 letters and digits"));
         }
         let exact_format = match scheme.as_str() {
             "GB-LAE" => value.len() == 3 && value.chars().all(|c| c.is_ascii_uppercase()),
@@ -180,10 +173,7 @@ mod tests {
     fn renders_as_an_org_id() {
         let id = OrgIdentifier::parse("GB-LAE", "hav").unwrap();
         assert_eq!(id.to_string(), "GB-LAE-HAV");
-        assert_eq!(
-            OrgIdentifier::parse("GB-NHS", "RRV").unwrap().to_string(),
-            "GB-NHS-RRV"
-        );
+        assert_eq!(OrgIdentifier::parse("GB-NHS", "RRV").unwrap().to_string(), "GB-NHS-RRV");
     }
 
     #[test]
@@ -192,18 +182,9 @@ mod tests {
             OrgIdentifier::parse("XX-ABC", "1").unwrap_err().field,
             "identifier_scheme"
         );
-        assert_eq!(
-            OrgIdentifier::parse("GB-LAE", "HAVE").unwrap_err().field,
-            "identifier"
-        );
-        assert_eq!(
-            OrgIdentifier::parse("GB-EDU", "12345").unwrap_err().field,
-            "identifier"
-        );
-        assert_eq!(
-            OrgIdentifier::parse("GB-NHS", "R-1").unwrap_err().field,
-            "identifier"
-        );
+        assert_eq!(OrgIdentifier::parse("GB-LAE", "HAVE").unwrap_err().field, "identifier");
+        assert_eq!(OrgIdentifier::parse("GB-EDU", "12345").unwrap_err().field, "identifier");
+        assert_eq!(OrgIdentifier::parse("GB-NHS", "R-1").unwrap_err().field, "identifier");
     }
 
     #[test]

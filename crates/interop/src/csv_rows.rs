@@ -16,11 +16,7 @@ pub struct CellError {
 
 impl fmt::Display for CellError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "row {}, column {}: {}",
-            self.row, self.column, self.message
-        )
+        write!(f, "row {}, column {}: {}", self.row, self.column, self.message)
     }
 }
 
@@ -79,9 +75,7 @@ pub fn parse_price_list(input: impl std::io::Read) -> Result<Vec<PriceListRow>, 
         if lot.is_none() {
             cell("lot", format!("\"{}\" is not a lot number", raw.lot));
         }
-        let sku = Sku::parse(&raw.sku)
-            .map_err(|e| cell("sku", e.message))
-            .ok();
+        let sku = Sku::parse(&raw.sku).map_err(|e| cell("sku", e.message)).ok();
         if let Some(sku) = &sku {
             if let Some(first) = first_row_of_sku.insert(sku.clone(), row) {
                 cell("sku", format!("duplicates the SKU on row {first}"));
@@ -90,9 +84,7 @@ pub fn parse_price_list(input: impl std::io::Read) -> Result<Vec<PriceListRow>, 
         if raw.name.trim().is_empty() {
             cell("name", "is required".into());
         }
-        let unit = Unit::parse(&raw.unit)
-            .map_err(|e| cell("unit", e.message))
-            .ok();
+        let unit = Unit::parse(&raw.unit).map_err(|e| cell("unit", e.message)).ok();
         let unit_price = UnitPrice::parse_pounds(&raw.price_gbp_ex_vat)
             .map_err(|e| cell("price_gbp_ex_vat", e.message))
             .ok();
@@ -100,23 +92,12 @@ pub fn parse_price_list(input: impl std::io::Read) -> Result<Vec<PriceListRow>, 
         if minimum_term_months.is_none() {
             cell(
                 "min_term_months",
-                format!(
-                    "\"{}\" is not a whole number of months",
-                    raw.min_term_months
-                ),
+                format!("\"{}\" is not a whole number of months", raw.min_term_months),
             );
         }
-        let cpv = CpvCode::parse(&raw.cpv)
-            .map_err(|e| cell("cpv", e.message))
-            .ok();
-        if let (
-            Some(lot),
-            Some(sku),
-            Some(unit),
-            Some(unit_price),
-            Some(minimum_term_months),
-            Some(cpv),
-        ) = (lot, sku, unit, unit_price, minimum_term_months, cpv)
+        let cpv = CpvCode::parse(&raw.cpv).map_err(|e| cell("cpv", e.message)).ok();
+        if let (Some(lot), Some(sku), Some(unit), Some(unit_price), Some(minimum_term_months), Some(cpv)) =
+            (lot, sku, unit, unit_price, minimum_term_months, cpv)
         {
             if !raw.name.trim().is_empty() {
                 rows.push(PriceListRow {
@@ -155,9 +136,7 @@ struct RawOrganisationRow {
     identifier: String,
 }
 
-pub fn parse_organisations(
-    input: impl std::io::Read,
-) -> Result<Vec<OrganisationRow>, Vec<CellError>> {
+pub fn parse_organisations(input: impl std::io::Read) -> Result<Vec<OrganisationRow>, Vec<CellError>> {
     let mut reader = csv::Reader::from_reader(input);
     let mut rows = Vec::new();
     let mut errors = Vec::new();
@@ -181,13 +160,11 @@ pub fn parse_organisations(
             OrgIdentifier::parse(&raw.scheme, &raw.identifier).map(Some)
         };
         match (kind, identifier) {
-            (Ok(kind), Ok(identifier)) if !raw.name.trim().is_empty() => {
-                rows.push(OrganisationRow {
-                    name: raw.name.trim().to_string(),
-                    kind,
-                    identifier,
-                })
-            }
+            (Ok(kind), Ok(identifier)) if !raw.name.trim().is_empty() => rows.push(OrganisationRow {
+                name: raw.name.trim().to_string(),
+                kind,
+                identifier,
+            }),
             (kind, identifier) => {
                 if raw.name.trim().is_empty() {
                     errors.push(CellError {
@@ -233,9 +210,7 @@ mod tests {
 
     #[test]
     fn a_valid_price_list_parses() {
-        let csv = format!(
-            "{HEADER}3,L3-CALL-GEO,Geographic calls,Per minute,per minute,0.0085,0,64211000-8\n"
-        );
+        let csv = format!("{HEADER}3,L3-CALL-GEO,Geographic calls,Per minute,per minute,0.0085,0,64211000-8\n");
         let rows = parse_price_list(csv.as_bytes()).unwrap();
         assert_eq!(rows[0].unit_price.micros(), 8_500);
         assert_eq!(rows[0].unit, Unit::PerMinute);
@@ -263,10 +238,7 @@ mod tests {
     fn organisations_parse_with_optional_identifiers() {
         let csv = "name,kind,scheme,identifier\nLondon Borough of Havering,local_authority,GB-LAE,HAV\nTransport for London,transport_body,,\n";
         let rows = parse_organisations(csv.as_bytes()).unwrap();
-        assert_eq!(
-            rows[0].identifier.as_ref().unwrap().to_string(),
-            "GB-LAE-HAV"
-        );
+        assert_eq!(rows[0].identifier.as_ref().unwrap().to_string(), "GB-LAE-HAV");
         assert!(rows[1].identifier.is_none());
         let bad = "name,kind,scheme,identifier\nX,castle,GB-LAE,HAVX\n";
         let errors = parse_organisations(bad.as_bytes()).unwrap_err();

@@ -108,11 +108,7 @@ fn sealed_from_row(row: &sqlx::any::AnyRow) -> StoreResult<SealedEntry> {
 }
 
 /// A page of entries after `after_seq`, in chain order.
-pub async fn entries_after(
-    conn: &mut Conn,
-    after_seq: i64,
-    limit: i64,
-) -> StoreResult<Vec<SealedEntry>> {
+pub async fn entries_after(conn: &mut Conn, after_seq: i64, limit: i64) -> StoreResult<Vec<SealedEntry>> {
     let rows = sqlx::query(ENTRIES_AFTER)
         .bind(after_seq)
         .bind(limit)

@@ -1,7 +1,5 @@
 use crate::{Conn, StoreError, StoreResult};
-use calloff_domain::call_off::{
-    CallOff, CallOffState, MonthlyUsage, PricedLine, Quantity, TermMonths, Totals,
-};
+use calloff_domain::call_off::{CallOff, CallOffState, MonthlyUsage, PricedLine, Quantity, TermMonths, Totals};
 use calloff_domain::catalogue::{CpvCode, Sku, Unit};
 use calloff_domain::ids::{CallOffId, FrameworkId, ItemId, OrganisationId, UserId};
 use calloff_domain::money::{Money, UnitPrice};
@@ -102,10 +100,7 @@ fn line_from_row(row: &sqlx::any::AnyRow) -> StoreResult<PricedLine> {
         cpv: CpvCode::parse(&cpv).map_err(corrupt)?,
         quantity: Quantity::parse(row.try_get("quantity")?).map_err(corrupt)?,
         term_months: TermMonths::parse(row.try_get("term_months")?).map_err(corrupt)?,
-        monthly_usage: usage
-            .map(MonthlyUsage::parse)
-            .transpose()
-            .map_err(corrupt)?,
+        monthly_usage: usage.map(MonthlyUsage::parse).transpose().map_err(corrupt)?,
         value: Money::from_pence(row.try_get("line_value")?),
     })
 }
@@ -164,21 +159,13 @@ async fn many(conn: &mut Conn, rows: Vec<sqlx::any::AnyRow>) -> StoreResult<Vec<
 }
 
 pub async fn get(conn: &mut Conn, id: &CallOffId) -> StoreResult<Option<CallOff>> {
-    match sqlx::query(BY_ID)
-        .bind(id.as_str())
-        .fetch_optional(&mut *conn)
-        .await?
-    {
+    match sqlx::query(BY_ID).bind(id.as_str()).fetch_optional(&mut *conn).await? {
         Some(row) => Ok(Some(from_row(conn, &row).await?.call_off)),
         None => Ok(None),
     }
 }
 
-pub async fn find_by_idempotency_key(
-    conn: &mut Conn,
-    user: &UserId,
-    key: &str,
-) -> StoreResult<Option<CallOffRecord>> {
+pub async fn find_by_idempotency_key(conn: &mut Conn, user: &UserId, key: &str) -> StoreResult<Option<CallOffRecord>> {
     match sqlx::query(BY_IDEMPOTENCY_KEY)
         .bind(user.as_str())
         .bind(key)

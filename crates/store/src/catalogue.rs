@@ -28,19 +28,8 @@ pub struct ItemRecord {
     pub supplier_id: OrganisationId,
 }
 
-pub async fn insert(
-    conn: &mut Conn,
-    item: &CatalogueItem,
-    supplier: &OrganisationId,
-) -> StoreResult<()> {
-    let search_text = format!(
-        "{} {} {} {}",
-        item.sku,
-        item.name,
-        item.description,
-        item.cpv.as_str()
-    )
-    .to_lowercase();
+pub async fn insert(conn: &mut Conn, item: &CatalogueItem, supplier: &OrganisationId) -> StoreResult<()> {
+    let search_text = format!("{} {} {} {}", item.sku, item.name, item.description, item.cpv.as_str()).to_lowercase();
     sqlx::query(INSERT)
         .bind(item.id.as_str())
         .bind(item.framework_id.as_str())
@@ -75,8 +64,7 @@ fn from_row(row: &sqlx::any::AnyRow) -> StoreResult<ItemRecord> {
             name: row.try_get("name")?,
             description: row.try_get("description")?,
             unit: Unit::parse(&unit).map_err(corrupt)?,
-            unit_price: UnitPrice::from_micros(row.try_get("unit_price_micros")?)
-                .map_err(corrupt)?,
+            unit_price: UnitPrice::from_micros(row.try_get("unit_price_micros")?).map_err(corrupt)?,
             minimum_term_months: min_term as u32,
             cpv: CpvCode::parse(&cpv).map_err(corrupt)?,
         },
@@ -127,26 +115,16 @@ pub async fn search(
         .collect()
 }
 
-pub async fn count_by_lot(
-    conn: &mut Conn,
-    framework: &FrameworkId,
-) -> StoreResult<Vec<(u32, i64)>> {
+pub async fn count_by_lot(conn: &mut Conn, framework: &FrameworkId) -> StoreResult<Vec<(u32, i64)>> {
     let rows = sqlx::query(COUNT_BY_LOT)
         .bind(framework.as_str())
         .fetch_all(&mut *conn)
         .await?;
     rows.iter()
-        .map(|r| {
-            Ok((
-                r.try_get::<i64, _>("lot_number")? as u32,
-                r.try_get::<i64, _>("n")?,
-            ))
-        })
+        .map(|r| Ok((r.try_get::<i64, _>("lot_number")? as u32, r.try_get::<i64, _>("n")?)))
         .collect()
 }
 
 fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }

@@ -67,10 +67,8 @@ impl Db {
                             for pragma in SQLITE_PRAGMAS {
                                 conn.execute(pragma).await?;
                             }
-                            conn.execute(
-                                format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}").as_str(),
-                            )
-                            .await?;
+                            conn.execute(format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}").as_str())
+                                .await?;
                             Ok(())
                         })
                     })
@@ -98,11 +96,7 @@ impl Db {
     pub async fn migrate(&self) -> StoreResult<()> {
         match self.dialect {
             Dialect::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.pool).await?,
-            Dialect::Postgres => {
-                sqlx::migrate!("migrations/postgres")
-                    .run(&self.pool)
-                    .await?
-            }
+            Dialect::Postgres => sqlx::migrate!("migrations/postgres").run(&self.pool).await?,
         }
         Ok(())
     }
@@ -209,9 +203,7 @@ pub async fn create_postgres_database(server_url: &str, name: &str) -> Result<St
     use sqlx::Connection;
     sqlx::any::install_default_drivers();
     let mut admin = sqlx::AnyConnection::connect(server_url).await?;
-    admin
-        .execute(format!("CREATE DATABASE {name}").as_str())
-        .await?;
+    admin.execute(format!("CREATE DATABASE {name}").as_str()).await?;
     admin.close().await?;
     Ok(with_database_name(server_url, name))
 }

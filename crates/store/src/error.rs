@@ -18,9 +18,7 @@ pub enum StoreError {
 impl StoreError {
     fn database_kind(&self) -> Option<(ErrorKind, Option<String>)> {
         match self {
-            StoreError::Database(sqlx::Error::Database(e)) => {
-                Some((e.kind(), e.code().map(|c| c.into_owned())))
-            }
+            StoreError::Database(sqlx::Error::Database(e)) => Some((e.kind(), e.code().map(|c| c.into_owned()))),
             _ => None,
         }
     }
@@ -39,10 +37,7 @@ impl StoreError {
         match self.database_kind() {
             Some((_, Some(code))) => {
                 matches!(code.as_str(), "40001" | "40P01")
-                    || code
-                        .parse::<i32>()
-                        .map(|c| matches!(c & 0xff, 5 | 6))
-                        .unwrap_or(false)
+                    || code.parse::<i32>().map(|c| matches!(c & 0xff, 5 | 6)).unwrap_or(false)
             }
             _ => matches!(self, StoreError::Database(sqlx::Error::PoolTimedOut)),
         }

@@ -74,11 +74,7 @@ pub async fn insert(conn: &mut Conn, f: &Framework, at: &str) -> StoreResult<()>
     Ok(())
 }
 
-pub async fn add_eligible(
-    conn: &mut Conn,
-    framework: &FrameworkId,
-    org: &OrganisationId,
-) -> StoreResult<()> {
+pub async fn add_eligible(conn: &mut Conn, framework: &FrameworkId, org: &OrganisationId) -> StoreResult<()> {
     sqlx::query(INSERT_ELIGIBLE)
         .bind(framework.as_str())
         .bind(org.as_str())
@@ -87,11 +83,7 @@ pub async fn add_eligible(
     Ok(())
 }
 
-pub async fn is_eligible(
-    conn: &mut Conn,
-    framework: &FrameworkId,
-    org: &OrganisationId,
-) -> StoreResult<bool> {
+pub async fn is_eligible(conn: &mut Conn, framework: &FrameworkId, org: &OrganisationId) -> StoreResult<bool> {
     Ok(sqlx::query(IS_ELIGIBLE)
         .bind(framework.as_str())
         .bind(org.as_str())
@@ -108,11 +100,7 @@ pub async fn eligible_count(conn: &mut Conn, framework: &FrameworkId) -> StoreRe
         .try_get("n")?)
 }
 
-pub async fn set_status(
-    conn: &mut Conn,
-    framework: &FrameworkId,
-    status: FrameworkStatus,
-) -> StoreResult<()> {
+pub async fn set_status(conn: &mut Conn, framework: &FrameworkId, status: FrameworkStatus) -> StoreResult<()> {
     sqlx::query(SET_STATUS)
         .bind(status.as_str())
         .bind(framework.as_str())
@@ -154,14 +142,8 @@ async fn from_row(conn: &mut Conn, row: &sqlx::any::AnyRow) -> StoreResult<Frame
         ));
     }
     let mut suppliers = Vec::new();
-    for s in sqlx::query(SUPPLIERS)
-        .bind(&id)
-        .fetch_all(&mut *conn)
-        .await?
-    {
-        suppliers.push(OrganisationId::from_stored(
-            s.try_get::<String, _>("supplier_id")?,
-        ));
+    for s in sqlx::query(SUPPLIERS).bind(&id).fetch_all(&mut *conn).await? {
+        suppliers.push(OrganisationId::from_stored(s.try_get::<String, _>("supplier_id")?));
     }
     let maximum_value = Money::from_pence(row.try_get("maximum_value")?);
     Ok(FrameworkRecord {
@@ -185,20 +167,13 @@ async fn from_row(conn: &mut Conn, row: &sqlx::any::AnyRow) -> StoreResult<Frame
 }
 
 pub async fn get(conn: &mut Conn, id: &FrameworkId) -> StoreResult<Option<FrameworkRecord>> {
-    match sqlx::query(BY_ID)
-        .bind(id.as_str())
-        .fetch_optional(&mut *conn)
-        .await?
-    {
+    match sqlx::query(BY_ID).bind(id.as_str()).fetch_optional(&mut *conn).await? {
         Some(row) => Ok(Some(from_row(conn, &row).await?)),
         None => Ok(None),
     }
 }
 
-pub async fn find_by_reference(
-    conn: &mut Conn,
-    reference: &str,
-) -> StoreResult<Option<FrameworkRecord>> {
+pub async fn find_by_reference(conn: &mut Conn, reference: &str) -> StoreResult<Option<FrameworkRecord>> {
     match sqlx::query(BY_REFERENCE)
         .bind(reference)
         .fetch_optional(&mut *conn)
@@ -220,11 +195,7 @@ pub async fn all(conn: &mut Conn) -> StoreResult<Vec<FrameworkRecord>> {
 
 /// Adds `value` to the framework's committed value if it stays within the maximum and the
 /// framework is live. Returns the framework's new call-off count, or `None` if refused.
-pub async fn reserve(
-    conn: &mut Conn,
-    framework: &FrameworkId,
-    value: Money,
-) -> StoreResult<Option<i64>> {
+pub async fn reserve(conn: &mut Conn, framework: &FrameworkId, value: Money) -> StoreResult<Option<i64>> {
     let row = sqlx::query(RESERVE)
         .bind(value.pence())
         .bind(framework.as_str())
@@ -237,12 +208,7 @@ pub async fn reserve(
 }
 
 /// Adds `value` to a lot's committed value if it stays within the lot's ceiling (if any).
-pub async fn reserve_lot(
-    conn: &mut Conn,
-    framework: &FrameworkId,
-    lot: u32,
-    value: Money,
-) -> StoreResult<bool> {
+pub async fn reserve_lot(conn: &mut Conn, framework: &FrameworkId, lot: u32, value: Money) -> StoreResult<bool> {
     let result = sqlx::query(RESERVE_LOT)
         .bind(value.pence())
         .bind(framework.as_str())
@@ -261,12 +227,7 @@ pub async fn release(conn: &mut Conn, framework: &FrameworkId, value: Money) -> 
     Ok(())
 }
 
-pub async fn release_lot(
-    conn: &mut Conn,
-    framework: &FrameworkId,
-    lot: u32,
-    value: Money,
-) -> StoreResult<()> {
+pub async fn release_lot(conn: &mut Conn, framework: &FrameworkId, lot: u32, value: Money) -> StoreResult<()> {
     sqlx::query(RELEASE_LOT)
         .bind(value.pence())
         .bind(framework.as_str())

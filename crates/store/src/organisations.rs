@@ -45,18 +45,12 @@ async fn from_row(conn: &mut Conn, row: &sqlx::any::AnyRow) -> StoreResult<Organ
     let id: String = row.try_get("id")?;
     let kind: String = row.try_get("kind")?;
     let verification: String = row.try_get("verification")?;
-    let identifier_rows = sqlx::query(IDENTIFIERS)
-        .bind(&id)
-        .fetch_all(&mut *conn)
-        .await?;
+    let identifier_rows = sqlx::query(IDENTIFIERS).bind(&id).fetch_all(&mut *conn).await?;
     let mut identifiers = Vec::with_capacity(identifier_rows.len());
     for r in identifier_rows {
         let scheme: String = r.try_get("scheme")?;
         let value: String = r.try_get("value")?;
-        identifiers.push(
-            OrgIdentifier::parse(&scheme, &value)
-                .map_err(|e| StoreError::corrupt(e.to_string()))?,
-        );
+        identifiers.push(OrgIdentifier::parse(&scheme, &value).map_err(|e| StoreError::corrupt(e.to_string()))?);
     }
     Ok(Organisation {
         id: OrganisationId::from_stored(id),
@@ -72,22 +66,14 @@ async fn from_row(conn: &mut Conn, row: &sqlx::any::AnyRow) -> StoreResult<Organ
 }
 
 pub async fn get(conn: &mut Conn, id: &OrganisationId) -> StoreResult<Option<Organisation>> {
-    match sqlx::query(BY_ID)
-        .bind(id.as_str())
-        .fetch_optional(&mut *conn)
-        .await?
-    {
+    match sqlx::query(BY_ID).bind(id.as_str()).fetch_optional(&mut *conn).await? {
         Some(row) => Ok(Some(from_row(conn, &row).await?)),
         None => Ok(None),
     }
 }
 
 pub async fn find_by_name(conn: &mut Conn, name: &str) -> StoreResult<Option<Organisation>> {
-    match sqlx::query(BY_NAME)
-        .bind(name)
-        .fetch_optional(&mut *conn)
-        .await?
-    {
+    match sqlx::query(BY_NAME).bind(name).fetch_optional(&mut *conn).await? {
         Some(row) => Ok(Some(from_row(conn, &row).await?)),
         None => Ok(None),
     }

@@ -80,22 +80,14 @@ async fn from_row(conn: &mut Conn, row: &sqlx::any::AnyRow) -> StoreResult<UserR
 
 /// Emails are stored lower-case; pass the lower-cased address.
 pub async fn find_by_email(conn: &mut Conn, email: &str) -> StoreResult<Option<UserRecord>> {
-    match sqlx::query(BY_EMAIL)
-        .bind(email)
-        .fetch_optional(&mut *conn)
-        .await?
-    {
+    match sqlx::query(BY_EMAIL).bind(email).fetch_optional(&mut *conn).await? {
         Some(row) => Ok(Some(from_row(conn, &row).await?)),
         None => Ok(None),
     }
 }
 
 pub async fn get(conn: &mut Conn, id: &UserId) -> StoreResult<Option<UserRecord>> {
-    match sqlx::query(BY_ID)
-        .bind(id.as_str())
-        .fetch_optional(&mut *conn)
-        .await?
-    {
+    match sqlx::query(BY_ID).bind(id.as_str()).fetch_optional(&mut *conn).await? {
         Some(row) => Ok(Some(from_row(conn, &row).await?)),
         None => Ok(None),
     }
@@ -130,10 +122,7 @@ pub async fn insert_session(
 }
 
 pub async fn find_session(conn: &mut Conn, token_hash: &str) -> StoreResult<Option<SessionRecord>> {
-    let row = sqlx::query(SESSION)
-        .bind(token_hash)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row = sqlx::query(SESSION).bind(token_hash).fetch_optional(&mut *conn).await?;
     row.map(|row| {
         Ok(SessionRecord {
             user_id: UserId::from_stored(row.try_get::<String, _>("user_id")?),
@@ -146,10 +135,7 @@ pub async fn find_session(conn: &mut Conn, token_hash: &str) -> StoreResult<Opti
 }
 
 pub async fn delete_session(conn: &mut Conn, token_hash: &str) -> StoreResult<()> {
-    sqlx::query(DELETE_SESSION)
-        .bind(token_hash)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(DELETE_SESSION).bind(token_hash).execute(&mut *conn).await?;
     Ok(())
 }
 

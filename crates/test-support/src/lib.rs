@@ -85,12 +85,9 @@ impl Drop for TestDb {
                 let (admin_url, name) = (admin_url.clone(), name.clone());
                 // Drop runs inside the test's runtime, so clean up on a thread of our own.
                 let _ = std::thread::spawn(move || {
-                    let runtime = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build();
+                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
                     if let Ok(runtime) = runtime {
-                        let _ = runtime
-                            .block_on(calloff_store::drop_postgres_database(&admin_url, &name));
+                        let _ = runtime.block_on(calloff_store::drop_postgres_database(&admin_url, &name));
                     }
                 })
                 .join();
@@ -191,13 +188,7 @@ impl TestApp {
             .unwrap();
         let mut eligible = Vec::new();
         for name in ["London Borough of Camden", "London Borough of Hackney"] {
-            eligible.push(
-                organisations::find_by_name(&mut conn, name)
-                    .await
-                    .unwrap()
-                    .unwrap()
-                    .id,
-            );
+            eligible.push(organisations::find_by_name(&mut conn, name).await.unwrap().unwrap().id);
         }
         drop(conn);
         let framework = Framework {
@@ -239,13 +230,9 @@ impl TestApp {
             .await
             .unwrap();
         for org in &eligible {
-            frameworks::add_eligible(&mut tx, &framework.id, org)
-                .await
-                .unwrap();
+            frameworks::add_eligible(&mut tx, &framework.id, org).await.unwrap();
         }
-        catalogue::insert(&mut tx, &item, &supplier.id)
-            .await
-            .unwrap();
+        catalogue::insert(&mut tx, &item, &supplier.id).await.unwrap();
         head.append(
             &mut tx,
             "2026-11-26T10:00:00.000Z",
@@ -258,9 +245,6 @@ impl TestApp {
         .unwrap();
         head.seal(&mut tx).await.unwrap();
         tx.commit().await.unwrap();
-        SmallFramework {
-            id: framework.id,
-            sku,
-        }
+        SmallFramework { id: framework.id, sku }
     }
 }

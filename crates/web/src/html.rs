@@ -39,10 +39,7 @@ pub fn field_id(field: &str) -> String {
 }
 
 pub fn error_for<'a>(errors: &'a [FieldError], field: &str) -> Option<&'a str> {
-    errors
-        .iter()
-        .find(|e| e.field == field)
-        .map(|e| e.message.as_str())
+    errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
 }
 
 pub fn layout(chrome: Chrome<'_>, content: Markup) -> Markup {
@@ -223,11 +220,7 @@ pub fn input(i: Input<'_>) -> Markup {
     let described_by = described_by.join(" ");
     let class = format!(
         "govuk-input{}{}",
-        if i.error.is_some() {
-            " govuk-input--error"
-        } else {
-            ""
-        },
+        if i.error.is_some() { " govuk-input--error" } else { "" },
         i.width_class.map(|w| format!(" {w}")).unwrap_or_default()
     );
     html! {
@@ -250,23 +243,14 @@ pub fn input(i: Input<'_>) -> Markup {
     }
 }
 
-pub fn textarea(
-    name: &str,
-    label: &str,
-    value: &str,
-    hint: Option<&str>,
-    error: Option<&str>,
-) -> Markup {
+pub fn textarea(name: &str, label: &str, value: &str, hint: Option<&str>, error: Option<&str>) -> Markup {
     let id = field_id(name);
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
-    let described_by: Vec<&str> = [
-        hint.map(|_| hint_id.as_str()),
-        error.map(|_| error_id.as_str()),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    let described_by: Vec<&str> = [hint.map(|_| hint_id.as_str()), error.map(|_| error_id.as_str())]
+        .into_iter()
+        .flatten()
+        .collect();
     let described_by = described_by.join(" ");
     html! {
         div class={ "govuk-form-group" @if error.is_some() { " govuk-form-group--error" } } {

@@ -34,10 +34,7 @@ pub fn router(app: App, assets_dir: PathBuf) -> Router {
     Router::new()
         .merge(pages::routes())
         .nest("/api/v1", api::routes())
-        .route(
-            "/api/openapi.json",
-            axum::routing::get(api::openapi::document),
-        )
+        .route("/api/openapi.json", axum::routing::get(api::openapi::document))
         .nest_service("/assets", ServeDir::new(assets_dir))
         .fallback(pages::not_found)
         .with_state(state)
@@ -68,8 +65,7 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             s.recv().await;
         }
     };

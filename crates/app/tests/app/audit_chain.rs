@@ -18,9 +18,7 @@ async fn every_change_is_chained_and_tampering_is_found(backend: Backend) {
                 monthly_usage: None,
             }],
         };
-        call_offs::place(&t.app, &buyer, &command, None)
-            .await
-            .unwrap();
+        call_offs::place(&t.app, &buyer, &command, None).await.unwrap();
     }
     // Seeding the framework, seven demo users, four call-offs.
     assert_eq!(
@@ -28,12 +26,10 @@ async fn every_change_is_chained_and_tampering_is_found(backend: Backend) {
         ChainReport::Intact { entries: 12 }
     );
 
-    sqlx::query(
-        "UPDATE audit_entries SET detail = replace(detail, '\"skus\"', '\"SKUs\"') WHERE seq = 10",
-    )
-    .execute(t.app.db.pool())
-    .await
-    .unwrap();
+    sqlx::query("UPDATE audit_entries SET detail = replace(detail, '\"skus\"', '\"SKUs\"') WHERE seq = 10")
+        .execute(t.app.db.pool())
+        .await
+        .unwrap();
     match audit::verify(&t.app).await.unwrap() {
         ChainReport::Broken(link) => assert_eq!(link.seq, 10, "{link:?}"),
         other => panic!("tampering went unnoticed: {other:?}"),

@@ -45,10 +45,7 @@ async fn committed(t: &TestApp, framework: &calloff_domain::ids::FrameworkId) ->
 
 async fn call_off_count(t: &TestApp) -> i64 {
     let mut conn = t.app.db.pool().acquire().await.unwrap();
-    stored::committed_sum(&mut conn, &t.framework_id)
-        .await
-        .unwrap()
-        .1
+    stored::committed_sum(&mut conn, &t.framework_id).await.unwrap().1
 }
 
 async fn places_a_call_off_and_reserves_headroom(backend: Backend) {
@@ -56,27 +53,17 @@ async fn places_a_call_off_and_reserves_headroom(backend: Backend) {
     let buyer = t.buyer().await;
     let mut calls = line("L3-CALL-GEO", 1, 24);
     calls.monthly_usage = Some(20_000);
-    let command = basket(
-        &t,
-        vec![line("L1-ETH-1G", 2, 36), line("L1-ETH-INST", 2, 36), calls],
-    );
-    let placed = call_offs::place(&t.app, &buyer, &command, None)
-        .await
-        .unwrap();
+    let command = basket(&t, vec![line("L1-ETH-1G", 2, 36), line("L1-ETH-INST", 2, 36), calls]);
+    let placed = call_offs::place(&t.app, &buyer, &command, None).await.unwrap();
     let c = placed.call_off;
     // 450 × 2 × 36 + 950 × 2 + 0.0085 × 20,000 × 24 = 32,400 + 1,900 + 4,080
     assert_eq!(c.totals.contract_value, Money::from_pounds(38_380));
     assert_eq!(c.totals.vat, Money::from_pounds(7_676));
     assert_eq!(c.state, CallOffState::Placed);
     assert!(c.reference.starts_with("LON-ICT-2025-CO-"));
-    assert_eq!(
-        committed(&t, &t.framework_id).await,
-        Money::from_pounds(38_380)
-    );
+    assert_eq!(committed(&t, &t.framework_id).await, Money::from_pounds(38_380));
     let manager = t.actor("manager@rbkc.example").await;
-    let overview = frameworks::overview(&t.app, &manager, &t.framework_id)
-        .await
-        .unwrap();
+    let overview = frameworks::overview(&t.app, &manager, &t.framework_id).await.unwrap();
     let lot1 = overview
         .lots
         .iter()
@@ -93,9 +80,7 @@ async fn places_a_call_off_and_reserves_headroom(backend: Backend) {
         .headroom
         .unwrap();
     assert_eq!(lot3.committed, Money::from_pounds(4_080));
-    let history = calloff_app::audit::history(&t.app, c.id.as_str())
-        .await
-        .unwrap();
+    let history = calloff_app::audit::history(&t.app, c.id.as_str()).await.unwrap();
     assert_eq!(history.len(), 1);
     assert_eq!(history[0].entry.action, "call_off.placed");
 }
@@ -103,23 +88,16 @@ async fn places_a_call_off_and_reserves_headroom(backend: Backend) {
 async fn placed_call_offs_keep_their_prices(backend: Backend) {
     let t = TestApp::init(backend).await;
     let buyer = t.buyer().await;
-    let placed = call_offs::place(
-        &t.app,
-        &buyer,
-        &basket(&t, vec![line("L2-IAAS-VM-S", 3, 12)]),
-        None,
-    )
-    .await
-    .unwrap();
+    let placed = call_offs::place(&t.app, &buyer, &basket(&t, vec![line("L2-IAAS-VM-S", 3, 12)]), None)
+        .await
+        .unwrap();
     let before = placed.call_off.lines[0].clone();
     // The catalogue price changes after placing.
     sqlx::query("UPDATE catalogue_items SET unit_price_micros = unit_price_micros * 2, name = 'Renamed' WHERE sku = 'L2-IAAS-VM-S'")
         .execute(t.app.db.pool())
         .await
         .unwrap();
-    let after = call_offs::get(&t.app, &buyer, &placed.call_off.id)
-        .await
-        .unwrap();
+    let after = call_offs::get(&t.app, &buyer, &placed.call_off.id).await.unwrap();
     assert_eq!(after.lines[0], before);
     assert_eq!(after.totals, placed.call_off.totals);
 }
@@ -128,24 +106,14 @@ async fn supplier_accepts_or_rejects_and_rejection_releases_headroom(backend: Ba
     let t = TestApp::init(backend).await;
     let buyer = t.buyer().await;
     let supplier = t.supplier().await;
-    let first = call_offs::place(
-        &t.app,
-        &buyer,
-        &basket(&t, vec![line("L4-SIM-5GB", 50, 24)]),
-        None,
-    )
-    .await
-    .unwrap()
-    .call_off;
-    let second = call_offs::place(
-        &t.app,
-        &buyer,
-        &basket(&t, vec![line("L4-SIM-5GB", 10, 24)]),
-        None,
-    )
-    .await
-    .unwrap()
-    .call_off;
+    let first = call_offs::place(&t.app, &buyer, &basket(&t, vec![line("L4-SIM-5GB", 50, 24)]), None)
+        .await
+        .unwrap()
+        .call_off;
+    let second = call_offs::place(&t.app, &buyer, &basket(&t, vec![line("L4-SIM-5GB", 10, 24)]), None)
+        .await
+        .unwrap()
+        .call_off;
     let both = first
         .totals
         .contract_value
@@ -172,9 +140,7 @@ async fn supplier_accepts_or_rejects_and_rejection_releases_headroom(backend: Ba
         &t.app,
         &supplier,
         &second.id,
-        &CallOffAction::Reject {
-            reason: "  ".into(),
-        },
+        &CallOffAction::Reject { reason: "  ".into() },
     )
     .await
     .unwrap_err();
@@ -190,14 +156,8 @@ async fn supplier_accepts_or_rejects_and_rejection_releases_headroom(backend: Ba
     .await
     .unwrap();
     assert_eq!(rejected.state, CallOffState::Rejected);
-    assert_eq!(
-        rejected.rejection_reason.as_deref(),
-        Some("No coverage at site")
-    );
-    assert_eq!(
-        committed(&t, &t.framework_id).await,
-        first.totals.contract_value
-    );
+    assert_eq!(rejected.rejection_reason.as_deref(), Some("No coverage at site"));
+    assert_eq!(committed(&t, &t.framework_id).await, first.totals.contract_value);
 
     // A decided call-off cannot be decided again.
     let err = call_offs::act(&t.app, &supplier, &second.id, &CallOffAction::Accept)
@@ -205,14 +165,9 @@ async fn supplier_accepts_or_rejects_and_rejection_releases_headroom(backend: Ba
         .unwrap_err();
     assert!(matches!(err, AppError::Conflict(_)), "{err:?}");
     // Cancelling a live call-off is not allowed; ending it is.
-    let err = call_offs::act(
-        &t.app,
-        &buyer,
-        &first.id,
-        &CallOffAction::Cancel { reason: "x".into() },
-    )
-    .await
-    .unwrap_err();
+    let err = call_offs::act(&t.app, &buyer, &first.id, &CallOffAction::Cancel { reason: "x".into() })
+        .await
+        .unwrap_err();
     assert!(matches!(err, AppError::Conflict(_)), "{err:?}");
     let ended = call_offs::act(&t.app, &buyer, &first.id, &CallOffAction::End)
         .await
@@ -240,18 +195,11 @@ async fn buyers_and_suppliers_see_only_their_own(backend: Backend) {
     .await
     .unwrap()
     .call_off;
-    call_offs::place(
-        &t.app,
-        &hackney,
-        &basket(&t, vec![line("L5-TEAMS-PHONE", 5, 12)]),
-        None,
-    )
-    .await
-    .unwrap();
-
-    let err = call_offs::get(&t.app, &hackney, &placed.id)
+    call_offs::place(&t.app, &hackney, &basket(&t, vec![line("L5-TEAMS-PHONE", 5, 12)]), None)
         .await
-        .unwrap_err();
+        .unwrap();
+
+    let err = call_offs::get(&t.app, &hackney, &placed.id).await.unwrap_err();
     assert!(matches!(err, AppError::NotFound(_)), "{err:?}");
     let err = call_offs::act(
         &t.app,
@@ -264,28 +212,16 @@ async fn buyers_and_suppliers_see_only_their_own(backend: Backend) {
     .await
     .unwrap_err();
     assert!(matches!(err, AppError::NotFound(_)), "{err:?}");
-    assert!(call_offs::get(&t.app, &camden_admin, &placed.id)
-        .await
-        .is_ok());
+    assert!(call_offs::get(&t.app, &camden_admin, &placed.id).await.is_ok());
 
-    let camden_list = call_offs::list(&t.app, &camden, None)
-        .await
-        .unwrap()
-        .call_offs;
+    let camden_list = call_offs::list(&t.app, &camden, None).await.unwrap().call_offs;
     assert_eq!(camden_list.len(), 1);
     assert_eq!(camden_list[0].id, placed.id);
-    let hackney_list = call_offs::list(&t.app, &hackney, None)
-        .await
-        .unwrap()
-        .call_offs;
+    let hackney_list = call_offs::list(&t.app, &hackney, None).await.unwrap().call_offs;
     assert_eq!(hackney_list.len(), 1);
     assert_ne!(hackney_list[0].id, placed.id);
     assert_eq!(
-        call_offs::list(&t.app, &supplier, None)
-            .await
-            .unwrap()
-            .call_offs
-            .len(),
+        call_offs::list(&t.app, &supplier, None).await.unwrap().call_offs.len(),
         2
     );
 
@@ -314,30 +250,14 @@ async fn assert_refused(t: &TestApp, lines: Vec<LineInput>, field: &str, message
             .any(|e| e.field == field && e.message.contains(message_part)),
         "expected {field} ~ {message_part:?}, got {errors:?}"
     );
-    assert_eq!(
-        call_off_count(t).await,
-        before,
-        "a refused call-off must write nothing"
-    );
+    assert_eq!(call_off_count(t).await, before, "a refused call-off must write nothing");
     assert_eq!(committed(t, &t.framework_id).await, Money::ZERO);
 }
 
 async fn bad_lines_are_refused_by_field_and_write_nothing(backend: Backend) {
     let t = TestApp::init(backend).await;
-    assert_refused(
-        &t,
-        vec![line("L1-ETH-1G", 0, 36)],
-        "lines[0].quantity",
-        "from 1 to",
-    )
-    .await;
-    assert_refused(
-        &t,
-        vec![line("L1-ETH-1G", -3, 36)],
-        "lines[0].quantity",
-        "from 1 to",
-    )
-    .await;
+    assert_refused(&t, vec![line("L1-ETH-1G", 0, 36)], "lines[0].quantity", "from 1 to").await;
+    assert_refused(&t, vec![line("L1-ETH-1G", -3, 36)], "lines[0].quantity", "from 1 to").await;
     assert_refused(
         &t,
         vec![line("L1-ETH-1G", 10_000_000, 36)],
@@ -368,12 +288,7 @@ async fn bad_lines_are_refused_by_field_and_write_nothing(backend: Backend) {
     .await;
     assert_refused(&t, vec![], "lines", "at least one item").await;
     let other = t
-        .add_framework(
-            "OTHER-FW",
-            Money::from_pounds(1_000_000),
-            None,
-            FrameworkStatus::Live,
-        )
+        .add_framework("OTHER-FW", Money::from_pounds(1_000_000), None, FrameworkStatus::Live)
         .await;
     assert_refused(
         &t,
@@ -399,9 +314,7 @@ async fn framework_must_be_live_and_buyer_eligible_and_verified(backend: Backend
         framework_id: suspended.id.clone(),
         lines: vec![line(&suspended.sku, 1, 12)],
     };
-    let err = call_offs::place(&t.app, &buyer, &command, None)
-        .await
-        .unwrap_err();
+    let err = call_offs::place(&t.app, &buyer, &command, None).await.unwrap_err();
     assert!(
         matches!(err, AppError::Invalid(ref e) if e.field == "framework_id" && e.message.contains("suspended")),
         "{err:?}"
@@ -409,12 +322,7 @@ async fn framework_must_be_live_and_buyer_eligible_and_verified(backend: Backend
 
     // Westminster is on the demo framework's register but not on this one.
     let live = t
-        .add_framework(
-            "LIVE-FW",
-            Money::from_pounds(1_000_000),
-            None,
-            FrameworkStatus::Live,
-        )
+        .add_framework("LIVE-FW", Money::from_pounds(1_000_000), None, FrameworkStatus::Live)
         .await;
     let mut conn = t.app.db.pool().acquire().await.unwrap();
     let westminster = calloff_store::organisations::find_by_name(&mut conn, "City of Westminster")
@@ -471,14 +379,9 @@ async fn framework_must_be_live_and_buyer_eligible_and_verified(backend: Backend
 
     // TfL has no verified identifier yet: it may browse but not buy.
     let tfl_buyer = signed_in("buyer@tfl.example").await;
-    let err = call_offs::place(
-        &t.app,
-        &tfl_buyer,
-        &basket(&t, vec![line("L1-ETH-1G", 1, 36)]),
-        None,
-    )
-    .await
-    .unwrap_err();
+    let err = call_offs::place(&t.app, &tfl_buyer, &basket(&t, vec![line("L1-ETH-1G", 1, 36)]), None)
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, AppError::Invalid(ref e) if e.field == "organisation" && e.message.contains("not yet verified")),
         "{err:?}"
@@ -508,11 +411,7 @@ async fn headroom_shortfall_names_what_is_left(backend: Backend) {
     place(40).await.unwrap(); // £480 of the lot's £600
     let err = place(20).await.unwrap_err(); // £240 > £120 left in the lot
     match err {
-        AppError::HeadroomExceeded {
-            ref scope,
-            left,
-            value,
-        } => {
+        AppError::HeadroomExceeded { ref scope, left, value } => {
             assert_eq!(scope, "lot 1");
             assert_eq!(left, Money::from_pounds(120));
             assert_eq!(value, Money::from_pounds(240));
@@ -523,20 +422,13 @@ async fn headroom_shortfall_names_what_is_left(backend: Backend) {
     assert_eq!(committed(&t, &small.id).await, Money::from_pounds(480));
 
     let bigger = t
-        .add_framework(
-            "BIG-FW",
-            Money::from_pounds(1_000),
-            None,
-            FrameworkStatus::Live,
-        )
+        .add_framework("BIG-FW", Money::from_pounds(1_000), None, FrameworkStatus::Live)
         .await;
     let command = PlaceCallOff {
         framework_id: bigger.id.clone(),
         lines: vec![line(&bigger.sku, 84, 12)],
     };
-    let err = call_offs::place(&t.app, &buyer, &command, None)
-        .await
-        .unwrap_err(); // 84 × 12 = £1,008
+    let err = call_offs::place(&t.app, &buyer, &command, None).await.unwrap_err(); // 84 × 12 = £1,008
     assert!(
         matches!(err, AppError::HeadroomExceeded { ref scope, left, .. } if scope == "framework" && left == Money::from_pounds(1_000)),
         "{err:?}"
@@ -548,13 +440,9 @@ async fn a_retry_with_the_same_idempotency_key_returns_the_first_call_off(backen
     let t = TestApp::init(backend).await;
     let buyer = t.buyer().await;
     let command = basket(&t, vec![line("L2-M365-E3", 250, 12)]);
-    let first = call_offs::place(&t.app, &buyer, &command, Some("key-1"))
-        .await
-        .unwrap();
+    let first = call_offs::place(&t.app, &buyer, &command, Some("key-1")).await.unwrap();
     assert!(!first.replayed);
-    let second = call_offs::place(&t.app, &buyer, &command, Some("key-1"))
-        .await
-        .unwrap();
+    let second = call_offs::place(&t.app, &buyer, &command, Some("key-1")).await.unwrap();
     assert!(second.replayed);
     assert_eq!(second.call_off.id, first.call_off.id);
     assert_eq!(call_off_count(&t).await, 1);
@@ -580,9 +468,7 @@ async fn a_retry_with_the_same_idempotency_key_returns_the_first_call_off(backen
                 buyer.clone(),
                 basket(&t, vec![line("L2-M365-E3", 10, 12)]),
             );
-            tokio::spawn(
-                async move { call_offs::place(&app, &buyer, &command, Some("key-2")).await },
-            )
+            tokio::spawn(async move { call_offs::place(&app, &buyer, &command, Some("key-2")).await })
         })
         .collect();
     let mut ids = std::collections::BTreeSet::new();

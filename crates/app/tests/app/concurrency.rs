@@ -57,26 +57,18 @@ async fn race(backend: Backend, maximum: Money, lot_ceiling: Option<Money>) {
     let (mut placed, mut refused) = (Money::ZERO, 0);
     for task in tasks {
         match task.await.unwrap() {
-            Ok(p) => {
-                placed = placed
-                    .checked_add(p.call_off.totals.contract_value)
-                    .unwrap()
-            }
+            Ok(p) => placed = placed.checked_add(p.call_off.totals.contract_value).unwrap(),
             Err(AppError::HeadroomExceeded { .. }) => refused += 1,
             Err(other) => panic!("unexpected failure in the race: {other:?}"),
         }
     }
     let manager = t.actor("manager@rbkc.example").await;
-    let overview = frameworks::overview(&t.app, &manager, &small.id)
-        .await
-        .unwrap();
+    let overview = frameworks::overview(&t.app, &manager, &small.id).await.unwrap();
     let ceiling = lot_ceiling.unwrap_or(maximum);
     let committed = overview.headroom.committed;
     let mut conn = t.app.db.pool().acquire().await.unwrap();
     let (stored_sum, stored_count) = stored::committed_sum(&mut conn, &small.id).await.unwrap();
-    println!(
-        "{backend:?}: {stored_count} placed, {refused} refused, committed {committed} of {ceiling}"
-    );
+    println!("{backend:?}: {stored_count} placed, {refused} refused, committed {committed} of {ceiling}");
     assert!(
         committed <= ceiling,
         "committed {committed} exceeds the ceiling {ceiling}"

@@ -11,9 +11,7 @@ on_both_databases!(
 async fn seeds_the_pan_london_framework(backend: Backend) {
     let t = TestApp::init(backend).await;
     let manager = t.actor("manager@rbkc.example").await;
-    let overview = frameworks::overview(&t.app, &manager, &t.framework_id)
-        .await
-        .unwrap();
+    let overview = frameworks::overview(&t.app, &manager, &t.framework_id).await.unwrap();
     assert_eq!(overview.framework.maximum_value, demo::MAXIMUM_VALUE);
     assert_eq!(overview.lots.len(), 5);
     assert_eq!(overview.lots.iter().map(|l| l.item_count).sum::<i64>(), 65);
@@ -22,10 +20,7 @@ async fn seeds_the_pan_london_framework(backend: Backend) {
     let mut conn = t.app.db.pool().acquire().await.unwrap();
     let orgs = organisations::all(&mut conn).await.unwrap();
     assert_eq!(orgs.len(), 90);
-    let havering = orgs
-        .iter()
-        .find(|o| o.name == "London Borough of Havering")
-        .unwrap();
+    let havering = orgs.iter().find(|o| o.name == "London Borough of Havering").unwrap();
     assert_eq!(havering.org_id().as_deref(), Some("GB-LAE-HAV"));
     let geo = catalogue::find_by_sku(&mut conn, &"L3-CALL-GEO".parse_sku())
         .await
@@ -50,10 +45,7 @@ async fn seeding_twice_changes_nothing(backend: Backend) {
     let again = demo::seed(&t.app).await.unwrap();
     assert!(!again.created);
     assert_eq!(again.framework_id, t.framework_id);
-    let app2 = App::new(
-        t.app.db.clone(),
-        std::sync::Arc::new(calloff_app::SystemClock),
-    );
+    let app2 = App::new(t.app.db.clone(), std::sync::Arc::new(calloff_app::SystemClock));
     demo::seed(&app2).await.unwrap();
     let mut conn = t.app.db.pool().acquire().await.unwrap();
     assert_eq!(organisations::all(&mut conn).await.unwrap().len(), 90);
@@ -64,10 +56,7 @@ async fn sign_in_refuses_wrong_passwords(backend: Backend) {
     let err = auth::sign_in(&t.app, "buyer@camden.example", "wrong-password")
         .await
         .unwrap_err();
-    assert!(
-        matches!(err, AppError::Invalid(ref e) if e.field == "email"),
-        "{err:?}"
-    );
+    assert!(matches!(err, AppError::Invalid(ref e) if e.field == "email"), "{err:?}");
     let err = auth::sign_in(&t.app, "nobody@camden.example", demo::DEMO_PASSWORD)
         .await
         .unwrap_err();

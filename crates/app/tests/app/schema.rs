@@ -27,11 +27,7 @@ async fn columns(test_db: &TestDb) -> BTreeSet<(String, String, String)> {
                 "text" => "text",
                 other => panic!("column type {other} is not portable"),
             };
-            (
-                r.get("table_name"),
-                r.get("column_name"),
-                portable.to_string(),
-            )
+            (r.get("table_name"), r.get("column_name"), portable.to_string())
         })
         .collect()
 }
@@ -41,11 +37,7 @@ async fn both_schemas_have_the_same_tables_columns_and_types() {
     let sqlite = TestDb::new(Backend::Sqlite).await;
     let postgres = TestDb::new(Backend::Postgres).await;
     let (s, p) = (columns(&sqlite).await, columns(&postgres).await);
-    assert!(
-        s.len() > 50,
-        "expected the whole schema, found {} columns",
-        s.len()
-    );
+    assert!(s.len() > 50, "expected the whole schema, found {} columns", s.len());
     assert_eq!(s, p, "SQLite and PostgreSQL schemas differ");
 }
 
@@ -66,11 +58,7 @@ async fn both_dialects_have_the_same_migration_versions() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_statement_prepares_on_both_databases() {
     let statements = all_statements();
-    assert!(
-        statements.len() > 40,
-        "found only {} statements",
-        statements.len()
-    );
+    assert!(statements.len() > 40, "found only {} statements", statements.len());
     for backend in [Backend::Sqlite, Backend::Postgres] {
         let test_db = TestDb::new(backend).await;
         let mut conn = test_db.db.pool().acquire().await.unwrap();

@@ -103,27 +103,14 @@ async fn sign_out(State(state): State<AppState>, headers: HeaderMap, _user: ApiU
 }
 
 async fn list_frameworks(State(state): State<AppState>, user: ApiUser) -> ApiResult {
-    let all = frameworks::list(&state.app, &user.session.actor)
-        .await
-        .map_err(fail)?;
-    Ok(
-        Json(json!({ "frameworks": all.iter().map(views::framework_summary).collect::<Vec<_>>() }))
-            .into_response(),
-    )
+    let all = frameworks::list(&state.app, &user.session.actor).await.map_err(fail)?;
+    Ok(Json(json!({ "frameworks": all.iter().map(views::framework_summary).collect::<Vec<_>>() })).into_response())
 }
 
-async fn framework(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Path(id): Path<String>,
-) -> ApiResult {
-    let overview = frameworks::overview(
-        &state.app,
-        &user.session.actor,
-        &FrameworkId::from_stored(id),
-    )
-    .await
-    .map_err(fail)?;
+async fn framework(State(state): State<AppState>, user: ApiUser, Path(id): Path<String>) -> ApiResult {
+    let overview = frameworks::overview(&state.app, &user.session.actor, &FrameworkId::from_stored(id))
+        .await
+        .map_err(fail)?;
     Ok(Json(views::framework_overview(&overview)).into_response())
 }
 
@@ -140,12 +127,7 @@ async fn items(
     Path(id): Path<String>,
     Query(query): Query<ItemsQuery>,
 ) -> ApiResult {
-    let lot = match query
-        .lot
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
+    let lot = match query.lot.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
         Some(text) => Some(
             text.parse::<u32>()
@@ -177,19 +159,10 @@ struct QuoteRequest {
     lines: Vec<LineInput>,
 }
 
-async fn quote(
-    State(state): State<AppState>,
-    user: ApiUser,
-    ApiJson(body): ApiJson<QuoteRequest>,
-) -> ApiResult {
-    let quote = quotes::price(
-        &state.app,
-        &user.session.actor,
-        &body.framework_id,
-        &body.lines,
-    )
-    .await
-    .map_err(fail)?;
+async fn quote(State(state): State<AppState>, user: ApiUser, ApiJson(body): ApiJson<QuoteRequest>) -> ApiResult {
+    let quote = quotes::price(&state.app, &user.session.actor, &body.framework_id, &body.lines)
+        .await
+        .map_err(fail)?;
     Ok(Json(views::quote(&quote)).into_response())
 }
 
@@ -203,12 +176,7 @@ async fn place_call_off(
         None => None,
         Some(v) => Some(
             v.to_str()
-                .map_err(|_| {
-                    fail(AppError::invalid(
-                        "Idempotency-Key",
-                        "must be printable ASCII",
-                    ))
-                })?
+                .map_err(|_| fail(AppError::invalid("Idempotency-Key", "must be printable ASCII")))?
                 .to_string(),
         ),
     };
@@ -224,10 +192,7 @@ async fn place_call_off(
         h.insert(header::LOCATION, location);
     }
     if placed.replayed {
-        h.insert(
-            "Idempotent-Replayed",
-            header::HeaderValue::from_static("true"),
-        );
+        h.insert("Idempotent-Replayed", header::HeaderValue::from_static("true"));
     }
     Ok(response)
 }
@@ -237,19 +202,13 @@ struct ListQuery {
     cursor: Option<String>,
 }
 
-async fn list_call_offs(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Query(query): Query<ListQuery>,
-) -> ApiResult {
+async fn list_call_offs(State(state): State<AppState>, user: ApiUser, Query(query): Query<ListQuery>) -> ApiResult {
     let before = match query.cursor.as_deref() {
         None | Some("") => None,
-        Some(c) => Some(c.parse::<i64>().map_err(|_| {
-            fail(AppError::invalid(
-                "cursor",
-                "is not a cursor from a previous page",
-            ))
-        })?),
+        Some(c) => Some(
+            c.parse::<i64>()
+                .map_err(|_| fail(AppError::invalid("cursor", "is not a cursor from a previous page")))?,
+        ),
     };
     let (page, next) = call_offs::list_views(&state.app, &user.session.actor, before)
         .await
@@ -261,11 +220,7 @@ async fn list_call_offs(
     .into_response())
 }
 
-async fn call_off(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Path(id): Path<String>,
-) -> ApiResult {
+async fn call_off(State(state): State<AppState>, user: ApiUser, Path(id): Path<String>) -> ApiResult {
     let view = call_offs::view(&state.app, &user.session.actor, &CallOffId::from_stored(id))
         .await
         .map_err(fail)?;

@@ -8,13 +8,7 @@ use serde_json::json;
 
 pub const CONTENT_TYPE: &str = "application/problem+json";
 
-pub fn problem(
-    status: StatusCode,
-    kind: &str,
-    title: &str,
-    detail: &str,
-    errors: &[FieldError],
-) -> Response {
+pub fn problem(status: StatusCode, kind: &str, title: &str, detail: &str, errors: &[FieldError]) -> Response {
     let body = json!({
         "type": format!("/api/problems/{kind}"),
         "title": title,
@@ -22,23 +16,14 @@ pub fn problem(
         "detail": detail,
         "errors": errors.iter().map(|e| json!({ "field": e.field, "message": e.message })).collect::<Vec<_>>(),
     });
-    (
-        status,
-        [(header::CONTENT_TYPE, CONTENT_TYPE)],
-        body.to_string(),
-    )
-        .into_response()
+    (status, [(header::CONTENT_TYPE, CONTENT_TYPE)], body.to_string()).into_response()
 }
 
 pub fn from_app_error(error: &AppError) -> Response {
     let errors = error.field_errors();
     match error {
         AppError::Invalid(_) | AppError::InvalidFields(_) => {
-            let detail = errors
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; ");
+            let detail = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
             problem(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid-input",
@@ -56,9 +41,7 @@ pub fn from_app_error(error: &AppError) -> Response {
                 &errors,
             );
             if let Ok(value) = left.pence().to_string().parse() {
-                response
-                    .headers_mut()
-                    .insert("Calloff-Headroom-Left-Pence", value);
+                response.headers_mut().insert("Calloff-Headroom-Left-Pence", value);
             }
             response
         }
@@ -77,15 +60,11 @@ pub fn from_app_error(error: &AppError) -> Response {
                 "Send Authorization: Bearer <token> from POST /api/v1/sessions",
                 &[],
             );
-            r.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                header::HeaderValue::from_static("Bearer"),
-            );
+            r.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
             r
         }
-        AppError::Forbidden(why) => {
-            problem(StatusCode::FORBIDDEN, "forbidden", "Not allowed", why, &[])
-        }
+        AppError::Forbidden(why) => problem(StatusCode::FORBIDDEN, "forbidden", "Not allowed", why, &[]),
         AppError::NotFound(what) => problem(
             StatusCode::NOT_FOUND,
             "not-found",

@@ -48,11 +48,7 @@ fn organisation(o: &Organisation) -> Value {
 
 pub fn framework_overview(o: &FrameworkOverview) -> Value {
     let mut value = framework_summary(&o.framework);
-    value["authority"] = o
-        .authority
-        .as_ref()
-        .map(organisation)
-        .unwrap_or(Value::Null);
+    value["authority"] = o.authority.as_ref().map(organisation).unwrap_or(Value::Null);
     value["suppliers"] = o.suppliers.iter().map(organisation).collect();
     value["eligible_bodies"] = json!(o.eligible_bodies);
     value["spend"] = headroom(&o.headroom);

@@ -1,9 +1,7 @@
 //! Call-off pages for buyers and suppliers: lists, the call-off page, and decisions.
 
 use super::{csrf_failure, error_page, render, Fields};
-use crate::html::{
-    csrf_field, layout, state_tag, success_banner, summary_list, textarea, Chrome, Section,
-};
+use crate::html::{csrf_field, layout, state_tag, success_banner, summary_list, textarea, Chrome, Section};
 use crate::pages::quote::quote_table;
 use crate::session::PageUser;
 use crate::AppState;
@@ -22,8 +20,19 @@ use serde::Deserialize;
 
 #[derive(Deserialize)]
 pub struct ListQuery {
-    before: Option<i64>,
-    placed: Option<u8>,
+    before: Option<String>,
+    placed: Option<String>,
+}
+
+impl ListQuery {
+    /// A cursor that does not parse starts from the newest, rather than failing the page.
+    fn before(&self) -> Option<i64> {
+        self.before.as_deref().and_then(|b| b.parse().ok())
+    }
+
+    fn just_placed(&self) -> bool {
+        self.placed.as_deref() == Some("1")
+    }
 }
 
 fn list_table(views: &[CallOffView], show_buyer: bool) -> Markup {
@@ -54,12 +63,7 @@ fn list_table(views: &[CallOffView], show_buyer: bool) -> Markup {
     }
 }
 
-async fn list_page(
-    state: &AppState,
-    user: &PageUser,
-    before: Option<i64>,
-    supplier: bool,
-) -> Response {
+async fn list_page(state: &AppState, user: &PageUser, before: Option<i64>, supplier: bool) -> Response {
     let actor = &user.session.actor;
     let (views, next) = match call_offs::list_views(&state.app, actor, before).await {
         Ok(page) => page,
@@ -70,11 +74,7 @@ async fn list_page(
     } else {
         ("Your organisation's call-offs", Section::CallOffs)
     };
-    let path = if supplier {
-        "/supplier/inbox"
-    } else {
-        "/call-offs"
-    };
+    let path = if supplier { "/supplier/inbox" } else { "/call-offs" };
     let chrome = Chrome {
         title,
         actor: Some(actor),
@@ -110,29 +110,21 @@ async fn list_page(
     )
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    user: PageUser,
-    Query(query): Query<ListQuery>,
-) -> Response {
+pub async fn list(State(state): State<AppState>, user: PageUser, Query(query): Query<ListQuery>) -> Response {
     if user.session.actor.has(Role::SupplierUser) {
         return Redirect::to("/supplier/inbox").into_response();
     }
-    list_page(&state, &user, query.before, false).await
+    list_page(&state, &user, query.before(), false).await
 }
 
-pub async fn inbox(
-    State(state): State<AppState>,
-    user: PageUser,
-    Query(query): Query<ListQuery>,
-) -> Response {
+pub async fn inbox(State(state): State<AppState>, user: PageUser, Query(query): Query<ListQuery>) -> Response {
     if !user.session.actor.has(Role::SupplierUser) {
         return error_page(
             Some(&user.session.actor),
             &calloff_app::AppError::Forbidden("only a supplier user has an inbox".into()),
         );
     }
-    list_page(&state, &user, query.before, true).await
+    list_page(&state, &user, query.before(), true).await
 }
 
 fn as_quote(view: &CallOffView) -> Quote {
@@ -228,7 +220,7 @@ pub async fn show(
         layout(
             chrome,
             html! {
-                @if query.placed == Some(1) { (success_banner("Call-off placed and sent to the supplier")) }
+                @if query.just_placed() { (success_banner("Call-off placed and sent to the supplier")) }
                 span class="govuk-caption-l" { "Call-off" }
                 h1 class="govuk-heading-l" { (view.call_off.reference) }
                 (details(&view))
@@ -238,11 +230,7 @@ pub async fn show(
     )
 }
 
-pub async fn order_form(
-    State(state): State<AppState>,
-    user: PageUser,
-    Path(id): Path<String>,
-) -> Response {
+pub async fn order_form(State(state): State<AppState>, user: PageUser, Path(id): Path<String>) -> Response {
     let actor = &user.session.actor;
     let view = match call_offs::view(&state.app, actor, &CallOffId::from_stored(id)).await {
         Ok(v) => v,
@@ -270,13 +258,7 @@ pub async fn order_form(
     )
 }
 
-fn reason_page(
-    user: &PageUser,
-    view: &CallOffView,
-    action: &str,
-    errors: &[FieldError],
-    reason: &str,
-) -> Markup {
+fn reason_page(user: &PageUser, view: &CallOffView, action: &str, errors: &[FieldError], reason: &str) -> Markup {
     let title = if action == "reject" {
         "Reject call-off"
     } else {
@@ -304,28 +286,20 @@ fn reason_page(
     )
 }
 
-async fn reason_form(state: &AppState, user: &PageUser, id: String, action: &str) -> Response {
+/// The form asking for a reason before rejecting or cancelling.
+pub async fn reason_form(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path((id, action)): Path<(String, String)>,
+) -> Response {
+    if action != "reject" && action != "cancel" {
+        return super::not_found().await;
+    }
     let actor = &user.session.actor;
     match call_offs::view(&state.app, actor, &CallOffId::from_stored(id)).await {
-        Ok(view) => render(StatusCode::OK, reason_page(user, &view, action, &[], "")),
+        Ok(view) => render(StatusCode::OK, reason_page(&user, &view, &action, &[], "")),
         Err(e) => error_page(Some(actor), &e),
     }
-}
-
-pub async fn reject_form(
-    State(state): State<AppState>,
-    user: PageUser,
-    Path(id): Path<String>,
-) -> Response {
-    reason_form(&state, &user, id, "reject").await
-}
-
-pub async fn cancel_form(
-    State(state): State<AppState>,
-    user: PageUser,
-    Path(id): Path<String>,
-) -> Response {
-    reason_form(&state, &user, id, "cancel").await
 }
 
 pub async fn act(
@@ -342,12 +316,8 @@ pub async fn act(
     let reason = fields.text("reason");
     let action = match action.as_str() {
         "accept" => CallOffAction::Accept,
-        "reject" => CallOffAction::Reject {
-            reason: reason.clone(),
-        },
-        "cancel" => CallOffAction::Cancel {
-            reason: reason.clone(),
-        },
+        "reject" => CallOffAction::Reject { reason: reason.clone() },
+        "cancel" => CallOffAction::Cancel { reason: reason.clone() },
         "go-live" => CallOffAction::GoLive,
         "end" => CallOffAction::End,
         _ => return super::not_found().await,

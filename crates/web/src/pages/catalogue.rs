@@ -149,11 +149,7 @@ pub fn months(n: u32) -> String {
     }
 }
 
-pub async fn item(
-    State(state): State<AppState>,
-    user: PageUser,
-    Path(id): Path<String>,
-) -> Response {
+pub async fn item(State(state): State<AppState>, user: PageUser, Path(id): Path<String>) -> Response {
     let actor = &user.session.actor;
     let item = match catalogue::item(&state.app, actor, &ItemId::from_stored(id)).await {
         Ok(item) => item,

@@ -59,11 +59,7 @@ pub async fn list(State(state): State<AppState>, user: PageUser) -> Response {
     )
 }
 
-pub async fn overview(
-    State(state): State<AppState>,
-    user: PageUser,
-    Path(id): Path<String>,
-) -> Response {
+pub async fn overview(State(state): State<AppState>, user: PageUser, Path(id): Path<String>) -> Response {
     let actor = &user.session.actor;
     let o = match frameworks::overview(&state.app, actor, &FrameworkId::from_stored(id)).await {
         Ok(o) => o,

@@ -31,9 +31,10 @@ pub fn routes() -> Router<AppState> {
         .route("/call-offs", get(call_offs::list).post(quote::place))
         .route("/call-offs/{id}", get(call_offs::show))
         .route("/call-offs/{id}/order-form", get(call_offs::order_form))
-        .route("/call-offs/{id}/reject", get(call_offs::reject_form))
-        .route("/call-offs/{id}/cancel", get(call_offs::cancel_form))
-        .route("/call-offs/{id}/{action}", post(call_offs::act))
+        .route(
+            "/call-offs/{id}/{action}",
+            get(call_offs::reason_form).post(call_offs::act),
+        )
         .route("/supplier/inbox", get(call_offs::inbox))
 }
 
@@ -42,10 +43,7 @@ pub struct Fields(pub Vec<(String, String)>);
 
 impl Fields {
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
     pub fn text(&self, name: &str) -> String {
@@ -71,16 +69,8 @@ pub fn error_page(actor: Option<&Actor>, error: &AppError) -> Response {
             format!("You cannot do this: {why}."),
         ),
         AppError::Conflict(e) => (StatusCode::CONFLICT, "This has changed", e.message.clone()),
-        AppError::Invalid(e) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "There is a problem",
-            e.to_string(),
-        ),
-        AppError::Unauthenticated => (
-            StatusCode::UNAUTHORIZED,
-            "Sign in",
-            "Sign in to continue.".to_string(),
-        ),
+        AppError::Invalid(e) => (StatusCode::UNPROCESSABLE_ENTITY, "There is a problem", e.to_string()),
+        AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, "Sign in", "Sign in to continue.".to_string()),
         other => {
             tracing::error!(error = %other, "unexpected error");
             (

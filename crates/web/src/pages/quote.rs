@@ -74,12 +74,7 @@ async fn form_lines(
     lines
 }
 
-fn quote_page(
-    user: &PageUser,
-    lines: &[FormLine],
-    priced: Option<&Quote>,
-    errors: &[FieldError],
-) -> Markup {
+fn quote_page(user: &PageUser, lines: &[FormLine], priced: Option<&Quote>, errors: &[FieldError]) -> Markup {
     let actor = &user.session.actor;
     let chrome = Chrome {
         title: "Your quote",
@@ -191,10 +186,7 @@ pub async fn show(State(state): State<AppState>, user: PageUser) -> Response {
     let (priced, errors) = price(&state, &user, &basket).await;
     match errors {
         Err(e) => error_page(Some(&user.session.actor), &e),
-        Ok(errors) => render(
-            StatusCode::OK,
-            quote_page(&user, &lines, priced.as_ref(), &errors),
-        ),
+        Ok(errors) => render(StatusCode::OK, quote_page(&user, &lines, priced.as_ref(), &errors)),
     }
 }
 
@@ -230,13 +222,7 @@ pub async fn add_line(
         return r;
     }
     let actor = &user.session.actor;
-    let item = match catalogue::item(
-        &state.app,
-        actor,
-        &ItemId::from_stored(fields.text("item_id")),
-    )
-    .await
-    {
+    let item = match catalogue::item(&state.app, actor, &ItemId::from_stored(fields.text("item_id"))).await {
         Ok(item) => item,
         Err(e) => return error_page(Some(actor), &e),
     };
@@ -273,11 +259,7 @@ fn posted_lines(fields: &Fields) -> (Vec<[String; 4]>, Result<Vec<LineInput>, Ve
             break;
         };
         let value = |name: &str| fields.text(&format!("lines[{i}].{name}"));
-        let (quantity, term, usage) = (
-            value("quantity"),
-            value("term_months"),
-            value("monthly_usage"),
-        );
+        let (quantity, term, usage) = (value("quantity"), value("term_months"), value("monthly_usage"));
         let mut number = |name: &str, text: &str, what: &str| -> Option<i64> {
             match text.parse::<i64>() {
                 Ok(n) => Some(n),
@@ -307,11 +289,7 @@ fn posted_lines(fields: &Fields) -> (Vec<[String; 4]>, Result<Vec<LineInput>, Ve
         }
         raw.push([sku.to_string(), quantity, term, usage]);
     }
-    let result = if errors.is_empty() {
-        Ok(parsed)
-    } else {
-        Err(errors)
-    };
+    let result = if errors.is_empty() { Ok(parsed) } else { Err(errors) };
     (raw, result)
 }
 
@@ -342,10 +320,7 @@ pub async fn update(
         }
     };
     basket.lines = lines;
-    if let Some(index) = action
-        .strip_prefix("remove-")
-        .and_then(|i| i.parse::<usize>().ok())
-    {
+    if let Some(index) = action.strip_prefix("remove-").and_then(|i| i.parse::<usize>().ok()) {
         if index < basket.lines.len() {
             basket.lines.remove(index);
         }
@@ -376,12 +351,7 @@ fn new_idempotency_key() -> String {
     hex::encode(bytes)
 }
 
-fn review_page(
-    user: &PageUser,
-    quote: &Quote,
-    idempotency_key: &str,
-    errors: &[FieldError],
-) -> Markup {
+fn review_page(user: &PageUser, quote: &Quote, idempotency_key: &str, errors: &[FieldError]) -> Markup {
     let actor = &user.session.actor;
     let chrome = Chrome {
         title: "Check your call-off before placing it",
@@ -422,10 +392,7 @@ pub async fn review(State(state): State<AppState>, user: PageUser) -> Response {
         return r;
     }
     match price(&state, &user, &user.session.basket).await {
-        (Some(quote), Ok(_)) => render(
-            StatusCode::OK,
-            review_page(&user, &quote, &new_idempotency_key(), &[]),
-        ),
+        (Some(quote), Ok(_)) => render(StatusCode::OK, review_page(&user, &quote, &new_idempotency_key(), &[])),
         (_, Err(e)) => error_page(Some(&user.session.actor), &e),
         _ => Redirect::to("/quote").into_response(),
     }
@@ -450,14 +417,7 @@ pub async fn place(
         framework_id,
         lines: basket.lines.clone(),
     };
-    match call_offs::place(
-        &state.app,
-        actor,
-        &command,
-        (!key.is_empty()).then_some(key.as_str()),
-    )
-    .await
-    {
+    match call_offs::place(&state.app, actor, &command, (!key.is_empty()).then_some(key.as_str())).await {
         Ok(placed) => {
             if let Err(e) = auth::save_basket(&state.app, &user.token, &Basket::default()).await {
                 return error_page(Some(actor), &e);

@@ -1,8 +1,6 @@
 use super::{csrf_failure, render, Fields};
 use crate::html::{csrf_field, input, layout, Chrome, Input, Section};
-use crate::session::{
-    clear_cookie, cookie, set_cookie, tokens_match, PageUser, SESSION_COOKIE, SIGN_IN_COOKIE,
-};
+use crate::session::{clear_cookie, cookie, set_cookie, tokens_match, PageUser, SESSION_COOKIE, SIGN_IN_COOKIE};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -72,21 +70,12 @@ pub async fn submit(
         return csrf_failure(None);
     }
     let email = fields.text("email");
-    match auth::sign_in(
-        &state.app,
-        &email,
-        fields.get("password").unwrap_or_default(),
-    )
-    .await
-    {
+    match auth::sign_in(&state.app, &email, fields.get("password").unwrap_or_default()).await {
         Ok(session) => {
             let session_cookie = set_cookie(SESSION_COOKIE, &session.token, SESSION_HOURS * 3600);
             let mut response = Redirect::to("/frameworks").into_response();
             let headers = response.headers_mut();
-            headers.append(
-                header::SET_COOKIE,
-                session_cookie.parse().expect("cookie header"),
-            );
+            headers.append(header::SET_COOKIE, session_cookie.parse().expect("cookie header"));
             headers.append(
                 header::SET_COOKIE,
                 clear_cookie(SIGN_IN_COOKIE).parse().expect("cookie header"),
@@ -98,10 +87,7 @@ pub async fn submit(
             if errors.is_empty() {
                 return super::error_page(None, &e);
             }
-            render(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                page(&expected, &email, &errors),
-            )
+            render(StatusCode::UNPROCESSABLE_ENTITY, page(&expected, &email, &errors))
         }
     }
 }

@@ -1,0 +1,203 @@
+//! Every page, including its error states, checked by `../shared/tools/a11y-check` (axe-core in
+//! Chromium, WCAG 2.2 AA). Pages that need a session are fetched with one and saved to files
+//! with a `<base>` pointing at the running server, so the checker sees exactly what was served.
+
+use crate::browser::{Browser, Page, Site};
+use crate::pages::first_link;
+use calloff_test_support::Backend;
+use std::path::{Path, PathBuf};
+
+fn a11y_check() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/tools/a11y-check")
+}
+
+fn save(dir: &Path, base: &str, name: &str, page: &Page) -> String {
+    let with_base = page
+        .body
+        .replacen("<head>", &format!("<head><base href=\"{base}/\">"), 1);
+    let path = dir.join(format!("{name}.html"));
+    std::fs::write(&path, with_base).unwrap();
+    format!("file://{}", path.display())
+}
+
+async fn place(buyer: &Browser, framework: &str, sku: &str, quantity: &str, term: &str) -> String {
+    let search = buyer.get(&format!("{framework}/catalogue?q={sku}")).await;
+    let item = buyer.get(&first_link(&search.body, "/items/")).await;
+    buyer
+        .post("/quote/lines", &[("item_id", &item.input_value("item_id").unwrap())])
+        .await;
+    buyer
+        .post(
+            "/quote",
+            &[
+                ("lines[0].sku", sku),
+                ("lines[0].quantity", quantity),
+                ("lines[0].term_months", term),
+                ("action", "review"),
+            ],
+        )
+        .await;
+    let review = buyer.get("/quote/place").await;
+    let placed = buyer
+        .post(
+            "/call-offs",
+            &[("idempotency_key", &review.input_value("idempotency_key").unwrap())],
+        )
+        .await;
+    placed.location.unwrap().split('?').next().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_and_error_state_passes_a11y_check() {
+    assert!(
+        Path::new(calloff_web::DEFAULT_ASSETS_DIR).join("calloff.css").exists(),
+        "the stylesheet is missing: run `npm ci` in the repository first"
+    );
+    let site = Site::start(Backend::Sqlite).await;
+    let dir = std::env::temp_dir().join(format!("calloff-a11y-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let framework = format!("/frameworks/{}", site.t.framework_id);
+    let mut urls = Vec::new();
+    let mut keep = |name: &str, page: &Page| {
+        assert!(
+            page.body.starts_with("<!DOCTYPE html>"),
+            "{name} is not a page: {}",
+            page.status
+        );
+        urls.push(save(&dir, &site.base, name, page));
+    };
+
+    let mut anonymous = site.browser();
+    keep("sign-in", &anonymous.get("/sign-in").await);
+    keep(
+        "sign-in-error",
+        &anonymous.sign_in("buyer@camden.example", "wrong").await,
+    );
+    keep("not-found", &anonymous.get("/no-such-page").await);
+
+    let buyer = site.signed_in("buyer@camden.example").await;
+    keep("frameworks", &buyer.get("/frameworks").await);
+    keep("framework-overview", &buyer.get(&framework).await);
+    keep(
+        "catalogue-lot",
+        &buyer.get(&format!("{framework}/catalogue?lot=3")).await,
+    );
+    let search = buyer.get(&format!("{framework}/catalogue?q=ethernet")).await;
+    keep("catalogue-search", &search);
+    keep(
+        "catalogue-no-results",
+        &buyer.get(&format!("{framework}/catalogue?q=zzzz")).await,
+    );
+    keep(
+        "catalogue-error",
+        &buyer.get(&format!("{framework}/catalogue?lot=99")).await,
+    );
+    keep("item", &buyer.get(&first_link(&search.body, "/items/")).await);
+    keep("quote-empty", &buyer.get("/quote").await);
+    let calls = buyer.get(&format!("{framework}/catalogue?q=L3-CALL-GEO")).await;
+    let calls_item = buyer.get(&first_link(&calls.body, "/items/")).await;
+    buyer
+        .post(
+            "/quote/lines",
+            &[("item_id", &calls_item.input_value("item_id").unwrap())],
+        )
+        .await;
+    keep("quote-usage-missing", &buyer.get("/quote").await);
+    keep(
+        "quote-error",
+        &buyer
+            .post(
+                "/quote",
+                &[
+                    ("lines[0].sku", "L3-CALL-GEO"),
+                    ("lines[0].quantity", "0"),
+                    ("lines[0].term_months", "x"),
+                    ("action", "update"),
+                ],
+            )
+            .await,
+    );
+    buyer
+        .post(
+            "/quote",
+            &[
+                ("lines[0].sku", "L3-CALL-GEO"),
+                ("lines[0].quantity", "1"),
+                ("lines[0].term_months", "12"),
+                ("lines[0].monthly_usage", "5000"),
+                ("action", "update"),
+            ],
+        )
+        .await;
+    keep("quote", &buyer.get("/quote").await);
+    keep("place-review", &buyer.get("/quote/place").await);
+    let call_off = place(&buyer, &framework, "L4-SIM-5GB", "10", "24").await;
+    keep("call-off-placed", &buyer.get(&format!("{call_off}?placed=1")).await);
+    keep("call-offs", &buyer.get("/call-offs").await);
+    keep("order-form", &buyer.get(&format!("{call_off}/order-form")).await);
+    keep("cancel-form", &buyer.get(&format!("{call_off}/cancel")).await);
+    keep("forbidden", &buyer.post(&format!("{call_off}/accept"), &[]).await);
+    keep(
+        "csrf-failure",
+        &buyer
+            .post(
+                &format!("{call_off}/cancel"),
+                &[("csrf_token", "forged"), ("reason", "x")],
+            )
+            .await,
+    );
+    // Not enough headroom: the review page shows the error.
+    let big = buyer.get(&format!("{framework}/catalogue?q=L1-ETH-10G")).await;
+    let big_item = buyer.get(&first_link(&big.body, "/items/")).await;
+    buyer
+        .post(
+            "/quote/lines",
+            &[("item_id", &big_item.input_value("item_id").unwrap())],
+        )
+        .await;
+    buyer
+        .post(
+            "/quote",
+            &[
+                ("lines[0].sku", "L1-ETH-10G"),
+                ("lines[0].quantity", "1500"),
+                ("lines[0].term_months", "36"),
+                ("action", "review"),
+            ],
+        )
+        .await;
+    let review = buyer.get("/quote/place").await;
+    let refused = buyer
+        .post(
+            "/call-offs",
+            &[("idempotency_key", &review.input_value("idempotency_key").unwrap())],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    keep("place-headroom-error", &refused);
+
+    let supplier = site.signed_in("supplier@londonict.example").await;
+    keep("supplier-inbox", &supplier.get("/supplier/inbox").await);
+    keep("call-off-supplier", &supplier.get(&call_off).await);
+    keep("reject-form", &supplier.get(&format!("{call_off}/reject")).await);
+    keep(
+        "reject-error",
+        &supplier.post(&format!("{call_off}/reject"), &[("reason", "")]).await,
+    );
+
+    let output = tokio::process::Command::new(a11y_check())
+        .args(&urls)
+        .output()
+        .await
+        .expect("run a11y-check");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    println!("{stdout}\n{stderr}");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "a11y-check found violations on {} pages:\n{stdout}\n{stderr}",
+        urls.len()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,317 @@
+use crate::browser::Site;
+use calloff_test_support::{on_both_databases, Backend};
+use reqwest::{header, Client, StatusCode};
+use serde_json::{json, Value};
+
+on_both_databases!(
+    a_client_signs_in_searches_quotes_and_places,
+    idempotency_keys_make_retries_safe,
+    errors_are_problem_details_naming_the_field,
+    suppliers_decide_and_tenants_stay_apart,
+);
+
+struct Api {
+    client: Client,
+    base: String,
+    token: String,
+}
+
+impl Api {
+    async fn sign_in(site: &Site, email: &str) -> Api {
+        let client = site.api();
+        let response = client
+            .post(format!("{}/api/v1/sessions", site.base))
+            .json(&json!({ "email": email, "password": calloff_app::demo::DEMO_PASSWORD }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let body: Value = response.json().await.unwrap();
+        Api {
+            client,
+            base: site.base.clone(),
+            token: body["token"].as_str().unwrap().to_string(),
+        }
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let r = self
+            .client
+            .get(format!("{}/api/v1{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn post(
+        &self,
+        path: &str,
+        body: Value,
+        key: Option<&str>,
+    ) -> (StatusCode, Value, reqwest::header::HeaderMap) {
+        let mut request = self
+            .client
+            .post(format!("{}/api/v1{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(&body);
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        let r = request.send().await.unwrap();
+        let (status, headers) = (r.status(), r.headers().clone());
+        (status, r.json().await.unwrap_or(Value::Null), headers)
+    }
+}
+
+fn basket(site: &Site, sku: &str, quantity: i64, term: i64) -> Value {
+    json!({ "framework_id": site.t.framework_id, "lines": [{ "sku": sku, "quantity": quantity, "term_months": term }] })
+}
+
+async fn a_client_signs_in_searches_quotes_and_places(backend: Backend) {
+    let site = Site::start(backend).await;
+    let api = Api::sign_in(&site, "buyer@camden.example").await;
+    let (status, frameworks) = api.get("/frameworks").await;
+    assert_eq!(status, 200);
+    assert_eq!(frameworks["frameworks"][0]["reference"], "LON-ICT-2025");
+    let (_, overview) = api.get(&format!("/frameworks/{}", site.t.framework_id)).await;
+    assert_eq!(overview["spend"]["ceiling"]["pence"], 20_000_000_000_i64);
+    assert_eq!(overview["lots"].as_array().unwrap().len(), 5);
+
+    let (_, found) = api
+        .get(&format!("/frameworks/{}/items?lot=3&q=calls", site.t.framework_id))
+        .await;
+    let items = found["items"].as_array().unwrap();
+    assert!(items.iter().all(|i| i["lot"] == 3) && !items.is_empty());
+    let geo = items.iter().find(|i| i["sku"] == "L3-CALL-GEO").unwrap();
+    assert_eq!(geo["unit_price_micros"], 8_500);
+    let (status, item) = api.get(&format!("/items/{}", geo["id"].as_str().unwrap())).await;
+    assert_eq!((status, item["unit"].clone()), (StatusCode::OK, json!("per_minute")));
+
+    let mut quote_body = basket(&site, "L3-CALL-GEO", 1, 12);
+    quote_body["lines"][0]["monthly_usage"] = json!(100_000);
+    let (status, quote, _) = api.post("/quotes", quote_body.clone(), None).await;
+    assert_eq!(status, 200, "{quote}");
+    assert_eq!(quote["totals"]["contract_value"]["pence"], 1_020_000); // 0.85p × 100,000 × 12
+    assert_eq!(quote["totals"]["vat"]["pence"], 204_000);
+
+    let (status, placed, headers) = api.post("/call-offs", quote_body, Some("first")).await;
+    assert_eq!(status, 201, "{placed}");
+    assert_eq!(placed["state"], "placed");
+    assert!(headers
+        .get(header::LOCATION)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .ends_with(placed["id"].as_str().unwrap()));
+    let (_, listed) = api.get("/call-offs").await;
+    assert_eq!(listed["call_offs"][0]["id"], placed["id"]);
+    assert!(listed["next_cursor"].is_null());
+    let (_, overview) = api.get(&format!("/frameworks/{}", site.t.framework_id)).await;
+    assert_eq!(overview["spend"]["committed"]["pence"], 1_020_000);
+
+    let sign_out = api
+        .client
+        .delete(format!("{}/api/v1/sessions/current", api.base))
+        .bearer_auth(&api.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sign_out.status(), 204);
+    assert_eq!(api.get("/frameworks").await.0, 401);
+}
+
+async fn idempotency_keys_make_retries_safe(backend: Backend) {
+    let site = Site::start(backend).await;
+    let api = Api::sign_in(&site, "buyer@camden.example").await;
+    let body = basket(&site, "L2-M365-E3", 100, 12);
+    let (s1, first, _) = api.post("/call-offs", body.clone(), Some("retry-me")).await;
+    let (s2, second, headers) = api.post("/call-offs", body.clone(), Some("retry-me")).await;
+    assert_eq!((s1, s2), (StatusCode::CREATED, StatusCode::CREATED));
+    assert_eq!(first["id"], second["id"]);
+    assert_eq!(headers.get("Idempotent-Replayed").unwrap(), "true");
+    let (_, listed) = api.get("/call-offs").await;
+    assert_eq!(listed["call_offs"].as_array().unwrap().len(), 1);
+    let (status, problem, _) = api
+        .post("/call-offs", basket(&site, "L2-M365-E3", 101, 12), Some("retry-me"))
+        .await;
+    assert_eq!(status, 409);
+    assert_eq!(problem["errors"][0]["field"], "Idempotency-Key");
+    // Without a key, each request is a new call-off.
+    api.post("/call-offs", body.clone(), None).await;
+    let (_, listed) = api.get("/call-offs").await;
+    assert_eq!(listed["call_offs"].as_array().unwrap().len(), 2);
+}
+
+async fn errors_are_problem_details_naming_the_field(backend: Backend) {
+    let site = Site::start(backend).await;
+    let api = Api::sign_in(&site, "buyer@camden.example").await;
+    let raw = |body: &'static str, content_type: &'static str| {
+        let request = api
+            .client
+            .post(format!("{}/api/v1/call-offs", api.base))
+            .bearer_auth(&api.token)
+            .header(header::CONTENT_TYPE, content_type)
+            .body(body);
+        async move {
+            let r = request.send().await.unwrap();
+            let ct = r
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_string();
+            let status = r.status();
+            (status, ct, r.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, content_type, problem) = raw(
+        "{\"framework_id\": \"x\", \"lines\": [{\"sku\": \"A\", \"quantity\": \"ten\", \"term_months\": 1}]}",
+        "application/json",
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(content_type, "application/problem+json");
+    assert_eq!(problem["errors"][0]["field"], "lines[0].quantity");
+    let (status, _, problem) = raw("{not json", "application/json").await;
+    assert_eq!(status, 400);
+    assert_eq!(problem["status"], 400);
+    let (status, _, _) = raw("{}", "text/plain").await;
+    assert_eq!(status, 415);
+
+    for (body, field) in [
+        (basket(&site, "L1-ETH-1G", 0, 36), "lines[0].quantity"),
+        (basket(&site, "L1-ETH-1G", 1, 12), "lines[0].term_months"),
+        (basket(&site, "NOPE", 1, 12), "lines[0].sku"),
+        (json!({ "framework_id": "nope", "lines": [] }), "framework_id"),
+    ] {
+        let (status, problem, _) = api.post("/call-offs", body, None).await;
+        assert_eq!(status, 422, "{problem}");
+        assert_eq!(problem["errors"][0]["field"], field, "{problem}");
+    }
+    // Over lot 1's £70m ceiling but within the framework's £200m: 1,500 × £1,650 × 36 months = £89.1m.
+    let (status, problem, headers) = api
+        .post("/call-offs", basket(&site, "L1-ETH-10G", 1_500, 36), None)
+        .await;
+    assert_eq!(status, 409, "{problem}");
+    assert_eq!(problem["type"], "/api/problems/headroom-exceeded");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("£70,000,000.00"),
+        "{problem}"
+    );
+    assert_eq!(headers.get("Calloff-Headroom-Left-Pence").unwrap(), "7000000000");
+    let (_, listed) = api.get("/call-offs").await;
+    assert!(
+        listed["call_offs"].as_array().unwrap().is_empty(),
+        "refused requests write nothing"
+    );
+
+    let anonymous = api
+        .client
+        .get(format!("{}/api/v1/frameworks", api.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+    assert_eq!(anonymous.headers().get(header::WWW_AUTHENTICATE).unwrap(), "Bearer");
+    let (status, _) = api.get("/no-such-thing").await;
+    assert_eq!(status, 404);
+}
+
+async fn suppliers_decide_and_tenants_stay_apart(backend: Backend) {
+    let site = Site::start(backend).await;
+    let camden = Api::sign_in(&site, "buyer@camden.example").await;
+    let hackney = Api::sign_in(&site, "buyer@hackney.example").await;
+    let supplier = Api::sign_in(&site, "supplier@londonict.example").await;
+    let (_, placed, _) = camden
+        .post("/call-offs", basket(&site, "L5-UCAAS-STD", 40, 36), None)
+        .await;
+    let path = format!("/call-offs/{}", placed["id"].as_str().unwrap());
+    assert_eq!(hackney.get(&path).await.0, 404);
+    assert_eq!(
+        hackney
+            .post(&format!("{path}/cancel"), json!({ "reason": "x" }), None)
+            .await
+            .0,
+        404
+    );
+    assert_eq!(camden.post(&format!("{path}/accept"), json!({}), None).await.0, 403);
+    assert_eq!(
+        supplier
+            .post("/call-offs", basket(&site, "L5-UCAAS-STD", 1, 36), None)
+            .await
+            .0,
+        403
+    );
+    let (status, problem, _) = supplier
+        .post(&format!("{path}/reject"), json!({ "reason": "" }), None)
+        .await;
+    assert_eq!(
+        (status, problem["errors"][0]["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("reason"))
+    );
+    let (status, accepted, _) = supplier.post(&format!("{path}/accept"), json!({}), None).await;
+    assert_eq!((status, accepted["state"].clone()), (StatusCode::OK, json!("accepted")));
+    let (status, _, _) = supplier.post(&format!("{path}/accept"), json!({}), None).await;
+    assert_eq!(status, 409);
+    let (_, supplier_list) = supplier.get("/call-offs").await;
+    assert_eq!(supplier_list["call_offs"].as_array().unwrap().len(), 1);
+    let (_, hackney_list) = hackney.get("/call-offs").await;
+    assert!(hackney_list["call_offs"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_endpoint() {
+    let spec = calloff_web::api::openapi::spec();
+    assert_eq!(spec["openapi"], "3.0.3");
+    let documented: std::collections::BTreeSet<(String, String)> = spec["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, ops)| ops.as_object().unwrap().keys().map(move |m| (m.clone(), path.clone())))
+        .collect();
+    let served: std::collections::BTreeSet<(String, String)> = calloff_web::api::ENDPOINTS
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    assert_eq!(documented, served);
+    // Every $ref resolves.
+    let text = spec.to_string();
+    for reference in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
+        let name = reference.split('"').next().unwrap();
+        assert!(
+            spec["components"]["schemas"].get(name).is_some(),
+            "dangling $ref {name}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_documented_endpoint_is_served() {
+    let site = Site::start(Backend::Sqlite).await;
+    let client = site.api();
+    for (method, path) in calloff_web::api::ENDPOINTS {
+        let path = path.replace("{id}", "unknown").replace("{action}", "accept");
+        let url = format!("{}/api/v1{path}", site.base);
+        let request = match *method {
+            "get" => client.get(&url),
+            "post" => client.post(&url).json(&json!({})),
+            "delete" => client.delete(&url),
+            other => panic!("unexpected method {other}"),
+        };
+        let status = request.send().await.unwrap().status();
+        // Unauthenticated, or for sign-in a body without credentials: never "no such route".
+        assert!(
+            matches!(status.as_u16(), 400 | 401 | 422),
+            "{method} {path} gave {status}"
+        );
+    }
+    let served = client
+        .get(format!("{}/api/openapi.json", site.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(served.status(), 200);
+}

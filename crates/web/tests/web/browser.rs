@@ -1,0 +1,154 @@
+//! A small cookie-keeping client for page tests, and a server per test.
+
+use calloff_test_support::{Backend, TestApp};
+use reqwest::header;
+use std::net::SocketAddr;
+
+pub struct Site {
+    pub t: TestApp,
+    pub base: String,
+}
+
+impl Site {
+    pub async fn start(backend: Backend) -> Site {
+        let t = TestApp::init(backend).await;
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let router = calloff_web::router(t.app.clone(), calloff_web::DEFAULT_ASSETS_DIR.into());
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        Site { t, base }
+    }
+
+    pub fn browser(&self) -> Browser {
+        Browser {
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: self.base.clone(),
+            session: None,
+            csrf: None,
+        }
+    }
+
+    pub async fn signed_in(&self, email: &str) -> Browser {
+        let mut b = self.browser();
+        let page = b.sign_in(email, calloff_app::demo::DEMO_PASSWORD).await;
+        assert_eq!(page.status, 303, "sign-in failed: {}", page.body);
+        b
+    }
+
+    pub fn api(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+}
+
+pub struct Page {
+    pub status: u16,
+    pub body: String,
+    pub location: Option<String>,
+    pub set_cookies: Vec<String>,
+}
+
+impl Page {
+    pub fn assert_contains(&self, text: &str) -> &Self {
+        assert!(self.body.contains(text), "expected {text:?} in page:\n{}", self.body);
+        self
+    }
+
+    /// The value of the first hidden or text input called `name`.
+    pub fn input_value(&self, name: &str) -> Option<String> {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = self.body.find(&marker)? + marker.len();
+        let end = self.body[start..].find('"')? + start;
+        Some(self.body[start..end].to_string())
+    }
+}
+
+pub struct Browser {
+    client: reqwest::Client,
+    pub base: String,
+    pub session: Option<String>,
+    pub csrf: Option<String>,
+}
+
+fn cookie_value(set_cookies: &[String], name: &str) -> Option<String> {
+    set_cookies
+        .iter()
+        .find_map(|c| c.strip_prefix(&format!("{name}=")))
+        .map(|rest| rest.split(';').next().unwrap_or_default().to_string())
+}
+
+impl Browser {
+    async fn send(&self, request: reqwest::RequestBuilder, extra_cookie: Option<String>) -> Page {
+        let mut cookies: Vec<String> = self.session.iter().map(|s| format!("calloff_session={s}")).collect();
+        cookies.extend(extra_cookie);
+        let request = if cookies.is_empty() {
+            request
+        } else {
+            request.header(header::COOKIE, cookies.join("; "))
+        };
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get(header::LOCATION)
+            .map(|v| v.to_str().unwrap().to_string());
+        let set_cookies = response
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect();
+        let body = response.text().await.unwrap();
+        Page {
+            status,
+            body,
+            location,
+            set_cookies,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        self.send(self.client.get(format!("{}{path}", self.base)), None).await
+    }
+
+    /// Posts a form, adding this session's CSRF token unless the fields carry one.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let mut form: Vec<(String, String)> = fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        if !form.iter().any(|(k, _)| k == "csrf_token") {
+            if let Some(csrf) = &self.csrf {
+                form.push(("csrf_token".into(), csrf.clone()));
+            }
+        }
+        self.send(self.client.post(format!("{}{path}", self.base)).form(&form), None)
+            .await
+    }
+
+    /// Signs in through the form; on success keeps the session and its CSRF token.
+    pub async fn sign_in(&mut self, email: &str, password: &str) -> Page {
+        let form = self.get("/sign-in").await;
+        let token = form.input_value("csrf_token").expect("sign-in form has a CSRF token");
+        let cookie = cookie_value(&form.set_cookies, "calloff_sign_in").expect("sign-in cookie");
+        let request = self.client.post(format!("{}/sign-in", self.base)).form(&[
+            ("csrf_token", token.as_str()),
+            ("email", email),
+            ("password", password),
+        ]);
+        let page = self.send(request, Some(format!("calloff_sign_in={cookie}"))).await;
+        if let Some(session) = cookie_value(&page.set_cookies, "calloff_session") {
+            assert!(page
+                .set_cookies
+                .iter()
+                .any(|c| c.contains("HttpOnly") && c.contains("Secure") && c.contains("SameSite=Lax")));
+            self.session = Some(session);
+            self.csrf = self.get("/frameworks").await.input_value("csrf_token");
+        }
+        page
+    }
+}

@@ -1,0 +1,6 @@
+//! HTTP tests of every page and API endpoint, against the real router served on loopback.
+
+mod a11y;
+mod api;
+mod browser;
+mod pages;

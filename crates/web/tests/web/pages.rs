@@ -1,0 +1,307 @@
+use crate::browser::Site;
+use calloff_test_support::{on_both_databases, Backend};
+
+on_both_databases!(
+    signing_in_and_out,
+    a_buyer_finds_quotes_and_places_a_call_off,
+    the_supplier_accepts_and_rejects_from_the_inbox,
+    pages_keep_each_organisation_to_its_own,
+    forms_without_a_valid_csrf_token_change_nothing,
+);
+
+/// The first `href` on the page that starts with `prefix`.
+pub fn first_link(body: &str, prefix: &str) -> String {
+    let marker = format!("href=\"{prefix}");
+    let start = body
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no link to {prefix} in:\n{body}"))
+        + 6;
+    let end = body[start..].find('"').unwrap() + start;
+    body[start..end].replace("&amp;", "&")
+}
+
+async fn signing_in_and_out(backend: Backend) {
+    let site = Site::start(backend).await;
+    let anonymous = site.browser();
+    assert_eq!(anonymous.get("/frameworks").await.location.as_deref(), Some("/sign-in"));
+    assert_eq!(anonymous.get("/call-offs").await.location.as_deref(), Some("/sign-in"));
+
+    let mut browser = site.browser();
+    let wrong = browser.sign_in("buyer@camden.example", "not-the-password").await;
+    assert_eq!(wrong.status, 422);
+    wrong
+        .assert_contains("There is a problem")
+        .assert_contains("href=\"#email\"")
+        .assert_contains("Error: Sign in");
+    assert!(browser.session.is_none());
+    let empty = browser.sign_in("", "").await;
+    empty.assert_contains("Enter your email address");
+
+    let browser = site.signed_in("buyer@camden.example").await;
+    browser
+        .get("/frameworks")
+        .await
+        .assert_contains("Pan-London ICT Services Framework")
+        .assert_contains("Bola Buyer");
+    let out = browser.post("/sign-out", &[]).await;
+    assert_eq!(out.status, 303);
+    assert_eq!(
+        browser.get("/frameworks").await.location.as_deref(),
+        Some("/sign-in"),
+        "the session must be gone"
+    );
+}
+
+async fn a_buyer_finds_quotes_and_places_a_call_off(backend: Backend) {
+    let site = Site::start(backend).await;
+    let buyer = site.signed_in("buyer@camden.example").await;
+    let framework = format!("/frameworks/{}", site.t.framework_id);
+    let overview = buyer.get(&framework).await;
+    assert_eq!(overview.status, 200);
+    overview
+        .assert_contains("£200,000,000.00")
+        .assert_contains("0.00%")
+        .assert_contains("Lot 3: Fixed telephony");
+
+    let lot = buyer.get(&format!("{framework}/catalogue?lot=1&q=ETHERNET")).await;
+    assert_eq!(lot.status, 200);
+    lot.assert_contains("Managed Ethernet circuit 1 Gbit/s")
+        .assert_contains("4 items");
+    assert!(!lot.body.contains("SD-WAN"), "search must filter");
+    let by_cpv = buyer.get(&format!("{framework}/catalogue?q=64212000")).await;
+    assert!(by_cpv.body.contains("items") && !by_cpv.body.contains(">0 items"));
+    let bad_lot = buyer.get(&format!("{framework}/catalogue?lot=99")).await;
+    assert_eq!(bad_lot.status, 422);
+    bad_lot.assert_contains("href=\"#lot\"");
+
+    let item_path = first_link(&lot.body, "/items/");
+    let item = buyer.get(&item_path).await;
+    item.assert_contains("Add to quote").assert_contains("72720000-3");
+    let item_id = item.input_value("item_id").unwrap();
+    let added = buyer.post("/quote/lines", &[("item_id", &item_id)]).await;
+    assert_eq!(added.location.as_deref(), Some("/quote"));
+    let quote = buyer.get("/quote").await;
+    quote.assert_contains("Contract value (ex VAT)");
+    let sku = quote.input_value("lines[0].sku").unwrap();
+
+    // Bad input names the field and keeps what was typed.
+    let bad = buyer
+        .post(
+            "/quote",
+            &[
+                ("lines[0].sku", &sku),
+                ("lines[0].quantity", "ten"),
+                ("lines[0].term_months", "36"),
+                ("action", "update"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    bad.assert_contains("href=\"#lines-0-quantity\"")
+        .assert_contains("id=\"lines-0-quantity\"")
+        .assert_contains("value=\"ten\"");
+    let short = buyer
+        .post(
+            "/quote",
+            &[
+                ("lines[0].sku", &sku),
+                ("lines[0].quantity", "2"),
+                ("lines[0].term_months", "12"),
+                ("action", "review"),
+            ],
+        )
+        .await;
+    assert_eq!(short.status, 422);
+    short
+        .assert_contains("href=\"#lines-0-term_months\"")
+        .assert_contains("at least 36 months");
+
+    let reviewed = buyer
+        .post(
+            "/quote",
+            &[
+                ("lines[0].sku", &sku),
+                ("lines[0].quantity", "2"),
+                ("lines[0].term_months", "36"),
+                ("action", "review"),
+            ],
+        )
+        .await;
+    assert_eq!(reviewed.location.as_deref(), Some("/quote/place"));
+    let review = buyer.get("/quote/place").await;
+    // The first match is L1-ETH-100M at £260 a month: 2 × £260 × 36 = £18,720, £22,464 with VAT.
+    review
+        .assert_contains("Check your call-off")
+        .assert_contains("£18,720.00")
+        .assert_contains("£22,464.00");
+    let key = review.input_value("idempotency_key").unwrap();
+    let placed = buyer.post("/call-offs", &[("idempotency_key", &key)]).await;
+    assert_eq!(placed.status, 303, "{}", placed.body);
+    let placed_path = placed.location.unwrap();
+    let call_off = buyer.get(&placed_path).await;
+    let call_off_path = placed_path.split('?').next().unwrap();
+    call_off
+        .assert_contains("Call-off placed")
+        .assert_contains("Placed")
+        .assert_contains("GB-LAE-CMD")
+        .assert_contains("£18,720.00");
+    // Pressing "Place call-off" twice places one call-off.
+    let again = buyer.post("/call-offs", &[("idempotency_key", &key)]).await;
+    assert!(again.status == 303 || again.status == 422, "{}", again.status);
+    let mine = buyer.get("/call-offs").await;
+    assert_eq!(mine.body.matches("LON-ICT-2025-CO-").count(), 1, "{}", mine.body);
+    buyer.get(&framework).await.assert_contains("£18,720.00");
+    buyer
+        .get(&format!("{call_off_path}/order-form"))
+        .await
+        .assert_contains("Call-off order form")
+        .assert_contains("LON-ICT-2025");
+    assert!(buyer.get("/quote").await.body.contains("Your quote is empty"));
+}
+
+async fn place_via_pages(site: &Site, email: &str, quantity: &str) -> String {
+    let buyer = site.signed_in(email).await;
+    let lot = buyer
+        .get(&format!("/frameworks/{}/catalogue?q=L4-SIM-5GB", site.t.framework_id))
+        .await;
+    let item = buyer.get(&first_link(&lot.body, "/items/")).await;
+    buyer
+        .post("/quote/lines", &[("item_id", &item.input_value("item_id").unwrap())])
+        .await;
+    buyer
+        .post(
+            "/quote",
+            &[
+                ("lines[0].sku", "L4-SIM-5GB"),
+                ("lines[0].quantity", quantity),
+                ("lines[0].term_months", "24"),
+                ("action", "review"),
+            ],
+        )
+        .await;
+    let review = buyer.get("/quote/place").await;
+    let placed = buyer
+        .post(
+            "/call-offs",
+            &[("idempotency_key", &review.input_value("idempotency_key").unwrap())],
+        )
+        .await;
+    placed.location.unwrap().split('?').next().unwrap().to_string()
+}
+
+async fn the_supplier_accepts_and_rejects_from_the_inbox(backend: Backend) {
+    let site = Site::start(backend).await;
+    let first = place_via_pages(&site, "buyer@camden.example", "10").await;
+    let second = place_via_pages(&site, "buyer@camden.example", "20").await;
+    let supplier = site.signed_in("supplier@londonict.example").await;
+    let inbox = supplier.get("/supplier/inbox").await;
+    inbox.assert_contains("London Borough of Camden");
+    assert_eq!(inbox.body.matches("LON-ICT-2025-CO-").count(), 2);
+
+    supplier.get(&first).await.assert_contains("Accept call-off");
+    let accepted = supplier.post(&format!("{first}/accept"), &[]).await;
+    assert_eq!(accepted.status, 303);
+    supplier
+        .get(&first)
+        .await
+        .assert_contains("Accepted")
+        .assert_contains("Mark as live");
+
+    supplier
+        .get(&format!("{second}/reject"))
+        .await
+        .assert_contains("Reason");
+    let no_reason = supplier.post(&format!("{second}/reject"), &[("reason", "")]).await;
+    assert_eq!(no_reason.status, 422);
+    no_reason
+        .assert_contains("href=\"#reason\"")
+        .assert_contains("Enter a reason");
+    let rejected = supplier
+        .post(&format!("{second}/reject"), &[("reason", "Out of stock until March")])
+        .await;
+    assert_eq!(rejected.status, 303);
+    let buyer = site.signed_in("buyer@camden.example").await;
+    buyer
+        .get(&second)
+        .await
+        .assert_contains("Rejected by supplier")
+        .assert_contains("Out of stock until March");
+    // The rejected call-off's value went back to the headroom: only the first (10 × £5.50 × 24) counts.
+    buyer
+        .get(&format!("/frameworks/{}", site.t.framework_id))
+        .await
+        .assert_contains("£1,320.00");
+}
+
+async fn pages_keep_each_organisation_to_its_own(backend: Backend) {
+    let site = Site::start(backend).await;
+    let camden_call_off = place_via_pages(&site, "buyer@camden.example", "5").await;
+    let hackney = site.signed_in("buyer@hackney.example").await;
+    assert_eq!(hackney.get(&camden_call_off).await.status, 404);
+    assert_eq!(hackney.get(&format!("{camden_call_off}/order-form")).await.status, 404);
+    assert_eq!(
+        hackney
+            .post(&format!("{camden_call_off}/cancel"), &[("reason", "not mine")])
+            .await
+            .status,
+        404
+    );
+    assert!(!hackney.get("/call-offs").await.body.contains("LON-ICT-2025-CO-"));
+    // A buyer cannot accept; a supplier cannot build quotes or place.
+    let camden = site.signed_in("buyer@camden.example").await;
+    assert_eq!(camden.post(&format!("{camden_call_off}/accept"), &[]).await.status, 403);
+    let supplier = site.signed_in("supplier@londonict.example").await;
+    assert_eq!(supplier.get("/quote").await.status, 403);
+    assert_eq!(
+        supplier.post("/call-offs", &[("idempotency_key", "x")]).await.status,
+        303,
+        "an empty basket goes back to the quote"
+    );
+    let auditor = site.signed_in("auditor@rbkc.example").await;
+    assert_eq!(auditor.get(&camden_call_off).await.status, 404);
+    assert_eq!(auditor.get("/supplier/inbox").await.status, 403);
+    // The framework's manager may read it.
+    let manager = site.signed_in("manager@rbkc.example").await;
+    assert_eq!(manager.get(&camden_call_off).await.status, 200);
+}
+
+async fn forms_without_a_valid_csrf_token_change_nothing(backend: Backend) {
+    let site = Site::start(backend).await;
+    let call_off = place_via_pages(&site, "buyer@camden.example", "5").await;
+    let supplier = site.signed_in("supplier@londonict.example").await;
+    let forged = supplier
+        .post(&format!("{call_off}/accept"), &[("csrf_token", "forged")])
+        .await;
+    assert_eq!(forged.status, 403);
+    forged.assert_contains("csrf_token");
+    supplier.get(&call_off).await.assert_contains("Accept call-off");
+    let buyer = site.signed_in("buyer@camden.example").await;
+    let lot = buyer
+        .get(&format!("/frameworks/{}/catalogue?q=L1-ETH-1G", site.t.framework_id))
+        .await;
+    let item = buyer.get(&first_link(&lot.body, "/items/")).await;
+    let forged = buyer
+        .post(
+            "/quote/lines",
+            &[("item_id", &item.input_value("item_id").unwrap()), ("csrf_token", "")],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    buyer.get("/quote").await.assert_contains("Your quote is empty");
+    // Sign-in without the double-submit cookie is refused too.
+    let form = site.browser().get("/sign-in").await;
+    let token = form.input_value("csrf_token").unwrap();
+    let no_cookie = site
+        .browser()
+        .post(
+            "/sign-in",
+            &[
+                ("csrf_token", &token),
+                ("email", "buyer@camden.example"),
+                ("password", calloff_app::demo::DEMO_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(no_cookie.status, 403);
+    assert!(no_cookie.set_cookies.iter().all(|c| !c.starts_with("calloff_session=")));
+}
