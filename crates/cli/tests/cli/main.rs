@@ -1,0 +1,190 @@
+//! Tests of the `calloff` binary: the demo, `audit verify`, and two server processes sharing one
+//! PostgreSQL database.
+
+use calloff_test_support::{Backend, TestDb};
+use rand::{Rng, SeedableRng};
+use serde_json::{json, Value};
+use std::process::Output;
+use std::time::Duration;
+use tokio::process::{Child, Command};
+
+fn calloff(database_url: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_calloff"));
+    command
+        .env("CALLOFF_DATABASE_URL", database_url)
+        .env("CALLOFF_LOG", "warn")
+        .kill_on_drop(true);
+    command
+}
+
+async fn run(database_url: &str, args: &[&str]) -> Output {
+    calloff(database_url).args(args).output().await.expect("run calloff")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+async fn demo_and_audit_verify(backend: Backend) {
+    let test_db = TestDb::new(backend).await;
+    let first = run(&test_db.url, &["demo", "--seed-only"]).await;
+    assert!(first.status.success(), "{first:?}");
+    assert!(stdout(&first).contains("Seeded the LON-ICT-2025 demo"));
+    assert!(stdout(&first).contains("buyer@camden.example"));
+    let second = run(&test_db.url, &["demo", "--seed-only"]).await;
+    assert!(stdout(&second).contains("Found the LON-ICT-2025 demo"), "{second:?}");
+
+    let intact = run(&test_db.url, &["audit", "verify"]).await;
+    assert!(intact.status.success(), "{intact:?}");
+    assert!(
+        stdout(&intact).contains("Audit chain intact: 8 entries verified"),
+        "{}",
+        stdout(&intact)
+    );
+
+    sqlx::query("UPDATE audit_entries SET actor = 'someone-else' WHERE seq = 3")
+        .execute(test_db.db.pool())
+        .await
+        .unwrap();
+    let broken = run(&test_db.url, &["audit", "verify"]).await;
+    assert_eq!(broken.status.code(), Some(1));
+    assert!(stdout(&broken).contains("broken at entry 3"), "{}", stdout(&broken));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_is_idempotent_and_audit_verify_names_a_tampered_entry_on_sqlite() {
+    demo_and_audit_verify(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_is_idempotent_and_audit_verify_names_a_tampered_entry_on_postgres() {
+    demo_and_audit_verify(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_reports_a_bad_database_url() {
+    let output = run("mysql://nope", &["migrate"]).await;
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("sqlite: or postgres://"),
+        "{output:?}"
+    );
+}
+
+struct Server {
+    _child: Child,
+    base: String,
+}
+
+async fn start_server(database_url: &str) -> Server {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = calloff(database_url)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .spawn()
+        .expect("start calloff serve");
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if client.get(format!("{base}/api/openapi.json")).send().await.is_ok() {
+            return Server { _child: child, base };
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("calloff serve did not start on {base}");
+}
+
+async fn api_token(client: &reqwest::Client, base: &str, email: &str) -> String {
+    let response = client
+        .post(format!("{base}/api/v1/sessions"))
+        .json(&json!({ "email": email, "password": calloff_app::demo::DEMO_PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    response.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Invariant 1 across processes: 200 call-offs race for the last £1m through two servers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_server_processes_never_overspend_the_ceiling_on_postgres() {
+    let test_db = TestDb::new(Backend::Postgres).await;
+    assert!(run(&test_db.url, &["demo", "--seed-only"]).await.status.success());
+    sqlx::query("UPDATE frameworks SET maximum_value = 100000000 WHERE reference = 'LON-ICT-2025'")
+        .execute(test_db.db.pool())
+        .await
+        .unwrap();
+    let servers = [start_server(&test_db.url).await, start_server(&test_db.url).await];
+    let client = reqwest::Client::new();
+    // Sessions live in the database: a token from one server works on the other.
+    let camden = api_token(&client, &servers[0].base, "buyer@camden.example").await;
+    let hackney = api_token(&client, &servers[1].base, "buyer@hackney.example").await;
+    let framework_id = client
+        .get(format!("{}/api/v1/frameworks", servers[1].base))
+        .bearer_auth(&camden)
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()["frameworks"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        // £132 to £19,800 each (£5.50 × 24 months × 1–150 SIMs): about £2m asked for against £1m.
+        let quantity: i64 = rng.gen_range(1..=150);
+        let base = servers[i % 2].base.clone();
+        let token = if i % 3 == 0 { hackney.clone() } else { camden.clone() };
+        let (client, framework_id) = (client.clone(), framework_id.clone());
+        tasks.push(tokio::spawn(async move {
+            let body = json!({ "framework_id": framework_id, "lines": [{ "sku": "L4-SIM-5GB", "quantity": quantity, "term_months": 24 }] });
+            let response = client
+                .post(format!("{base}/api/v1/call-offs"))
+                .bearer_auth(token)
+                .header("Idempotency-Key", format!("race-{i}"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            let body: Value = response.json().await.unwrap();
+            (status, body["totals"]["contract_value"]["pence"].as_i64().unwrap_or(0))
+        }));
+    }
+    let (mut placed, mut placed_value, mut refused) = (0, 0i64, 0);
+    for task in tasks {
+        match task.await.unwrap() {
+            (201, value) => {
+                placed += 1;
+                placed_value += value;
+            }
+            (409, _) => refused += 1,
+            (status, _) => panic!("unexpected status {status}"),
+        }
+    }
+    use sqlx::Row;
+    let row = sqlx::query(
+        "SELECT f.committed_value, f.maximum_value, \
+         (SELECT CAST(COALESCE(SUM(c.contract_value), 0) AS BIGINT) FROM call_offs c WHERE c.framework_id = f.id) AS stored \
+         FROM frameworks f WHERE f.reference = 'LON-ICT-2025'",
+    )
+    .fetch_one(test_db.db.pool())
+    .await
+    .unwrap();
+    let (committed, maximum, stored): (i64, i64, i64) = (row.get(0), row.get(1), row.get(2));
+    println!("two processes: {placed} placed, {refused} refused, committed {committed} of {maximum} pence");
+    assert!(committed <= maximum);
+    assert_eq!(committed, stored);
+    assert_eq!(committed, placed_value);
+    assert!(refused > 0 && placed > 0);
+    assert_eq!(placed + refused, 200);
+}
