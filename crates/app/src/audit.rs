@@ -28,9 +28,16 @@ pub async fn verify(app: &App) -> AppResult<ChainReport> {
             }
         }
     }
-    Ok(ChainReport::Intact {
-        entries: verifier.count(),
-    })
+    // Entries removed from the end leave a valid but shorter chain: the head still remembers.
+    let (head_seq, head_hash) = audit::head(&mut conn).await?;
+    let count = verifier.count();
+    if head_seq != count as i64 || head_hash != verifier.last_hash() {
+        return Ok(ChainReport::Broken(BrokenLink {
+            seq: count as i64 + 1,
+            reason: format!("the chain's head records {head_seq} entries but {count} verify"),
+        }));
+    }
+    Ok(ChainReport::Intact { entries: count })
 }
 
 /// The audit history of one subject (a call-off, a user), oldest first.

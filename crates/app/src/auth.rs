@@ -85,6 +85,8 @@ pub async fn sign_in(app: &App, email: &str, password: &str) -> AppResult<NewSes
     let csrf_token = random_token();
     let now = app.now();
     let expires = (now + Duration::hours(SESSION_HOURS)).to_rfc3339_opts(SecondsFormat::Millis, true);
+    // Sessions expire; clear out old ones as new ones start, so the table stays small.
+    users::delete_expired_sessions(&mut conn, &app.now_text()).await?;
     users::insert_session(
         &mut conn,
         &token_hash(&token),

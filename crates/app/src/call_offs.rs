@@ -3,13 +3,13 @@
 use crate::quotes::{self, LineInput};
 use crate::{Actor, App, AppError, AppResult};
 use calloff_domain::call_off::{CallOff, CallOffState, Totals};
-use calloff_domain::framework::{Framework, FrameworkStatus};
+use calloff_domain::framework::FrameworkStatus;
 use calloff_domain::ids::{CallOffId, FrameworkId};
 use calloff_domain::organisation::Verification;
 use calloff_domain::role::Role;
 use calloff_domain::FieldError;
 use calloff_store::audit::ChainHead;
-use calloff_store::{call_offs, frameworks, organisations, with_retries};
+use calloff_store::{call_offs, frameworks, organisations, with_retries, Attempts, Conn};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -33,8 +33,10 @@ pub struct Placed {
     pub replayed: bool,
 }
 
-/// Places a direct-award call-off at today's prices. The ceiling checks are guarded updates in
-/// the database; a retry with the same idempotency key returns the first call-off.
+/// Places a direct-award call-off at today's prices. One guarded update in the database checks
+/// that the framework is live and in term, that the buyer's organisation is verified and eligible,
+/// and that the value fits the headroom; only when it refuses do we read why. A retry with the
+/// same idempotency key returns the first call-off.
 pub async fn place(
     app: &App,
     actor: &Actor,
@@ -51,27 +53,27 @@ pub async fn place(
         }
     }
     let request_hash = hex::encode(Sha256::digest(serde_json::to_vec(command).unwrap_or_default()));
-    if let Some(key) = idempotency_key {
-        if let Some(existing) = replay(app, actor, key, &request_hash).await? {
-            return Ok(existing);
+    let attempt = async {
+        // One connection prices the basket and then runs the transaction.
+        let mut conn = app.db.pool().acquire().await?;
+        let quote = quotes::price_on(&mut conn, actor, &command.framework_id, &command.lines).await?;
+        let mut attempts = Attempts::default();
+        loop {
+            match insert_placed(app, &mut conn, actor, &quote, idempotency_key, &request_hash).await {
+                Err(e) if attempts.retry(&e).await => continue,
+                result => break result,
+            }
         }
-    }
-    let framework = check_can_buy(app, actor, &command.framework_id).await?;
-    let quote = quotes::price(app, actor, &command.framework_id, &command.lines).await?;
-
-    let result =
-        with_retries(|| insert_placed(app, actor, &framework.reference, &quote, idempotency_key, &request_hash)).await;
-    match (result, idempotency_key) {
-        // Another request with the same key won the race: return its call-off.
-        (Err(AppError::Conflict(e)), Some(key)) if e.field == "Idempotency-Key" => {
-            replay(app, actor, key, &request_hash)
-                .await?
-                .ok_or(AppError::Conflict(e))
-        }
-        (result, _) => result.map(|call_off| Placed {
+    };
+    match (attempt.await, idempotency_key) {
+        (Ok(call_off), _) => Ok(Placed {
             call_off,
             replayed: false,
         }),
+        // A retry of a request already placed (or racing with it) gets the first call-off back,
+        // whatever has changed since; the unique key stopped a second one from being written.
+        (Err(e), Some(key)) => replay(app, actor, key, &request_hash).await?.ok_or(e),
+        (Err(e), None) => Err(e),
     }
 }
 
@@ -90,15 +92,15 @@ async fn replay(app: &App, actor: &Actor, key: &str, request_hash: &str) -> AppR
     }
 }
 
-/// The buyer's organisation must be verified and eligible, and the framework live and in term.
-async fn check_can_buy(app: &App, actor: &Actor, framework_id: &FrameworkId) -> AppResult<Framework> {
-    let mut conn = app.db.pool().acquire().await?;
-    let framework = frameworks::get(&mut conn, framework_id)
-        .await?
-        .ok_or_else(|| AppError::invalid("framework_id", "No such framework"))?
-        .framework;
+/// Why the guarded update refused a call-off: read only after the refusal, for the message.
+async fn why_refused(app: &App, conn: &mut Conn, actor: &Actor, quote: &quotes::Quote) -> AppResult<AppError> {
+    let value = quote.totals.contract_value;
+    let Some(record) = frameworks::get(conn, &quote.framework_id).await? else {
+        return Ok(AppError::invalid("framework_id", "No such framework"));
+    };
+    let framework = record.framework;
     if framework.status != FrameworkStatus::Live {
-        return Err(AppError::invalid(
+        return Ok(AppError::invalid(
             "framework_id",
             format!(
                 "{} is {}, not live, so no call-offs can be placed",
@@ -109,7 +111,7 @@ async fn check_can_buy(app: &App, actor: &Actor, framework_id: &FrameworkId) -> 
     }
     let today = app.now().date_naive();
     if today < framework.term.start || today > framework.term.end {
-        return Err(AppError::invalid(
+        return Ok(AppError::invalid(
             "framework_id",
             format!(
                 "{} runs from {} to {}, so no call-offs can be placed today",
@@ -117,11 +119,11 @@ async fn check_can_buy(app: &App, actor: &Actor, framework_id: &FrameworkId) -> 
             ),
         ));
     }
-    let org = organisations::get(&mut conn, &actor.organisation_id)
-        .await?
-        .ok_or_else(|| AppError::Forbidden("your organisation is not registered".into()))?;
+    let Some(org) = organisations::get(conn, &actor.organisation_id).await? else {
+        return Ok(AppError::Forbidden("your organisation is not registered".into()));
+    };
     if org.verification != Verification::Verified {
-        return Err(AppError::invalid(
+        return Ok(AppError::invalid(
             "organisation",
             format!(
                 "{} is not yet verified, so it can browse but cannot place call-offs",
@@ -129,41 +131,41 @@ async fn check_can_buy(app: &App, actor: &Actor, framework_id: &FrameworkId) -> 
             ),
         ));
     }
-    if !frameworks::is_eligible(&mut conn, framework_id, &actor.organisation_id).await? {
-        return Err(AppError::invalid(
+    if !frameworks::is_eligible(conn, &quote.framework_id, &actor.organisation_id).await? {
+        return Ok(AppError::invalid(
             "organisation",
             format!("{} is not eligible to buy through {}", org.name, framework.reference),
         ));
     }
-    Ok(framework)
+    Ok(AppError::HeadroomExceeded {
+        scope: "framework".into(),
+        value,
+        left: record.headroom.left(),
+    })
 }
 
 /// One attempt at the placing transaction.
 async fn insert_placed(
     app: &App,
+    conn: &mut Conn,
     actor: &Actor,
-    framework_reference: &str,
     quote: &quotes::Quote,
     idempotency_key: Option<&str>,
     request_hash: &str,
 ) -> AppResult<CallOff> {
     let at = app.now_text();
+    let today = app.now().date_naive().to_string();
     let value = quote.totals.contract_value;
-    let mut tx = app.db.begin_write().await?;
+    let mut tx = app.db.begin_write_on(conn).await?;
     let mut head = ChainHead::claim(&mut tx).await?;
-    let Some(count) = frameworks::reserve(&mut tx, &quote.framework_id, value).await? else {
-        let record = frameworks::get(&mut tx, &quote.framework_id).await?;
-        return Err(match record {
-            Some(r) if r.framework.status != FrameworkStatus::Live => {
-                AppError::invalid("framework_id", format!("{} is no longer live", r.framework.reference))
-            }
-            Some(r) => AppError::HeadroomExceeded {
-                scope: "framework".into(),
-                value,
-                left: r.headroom.left(),
-            },
-            None => AppError::invalid("framework_id", "No such framework"),
-        });
+    let guard = frameworks::Reservation {
+        framework: &quote.framework_id,
+        buyer: &actor.organisation_id,
+        value,
+        today: &today,
+    };
+    let Some(reserved) = frameworks::reserve(&mut tx, guard).await? else {
+        return Err(why_refused(app, &mut tx, actor, quote).await?);
     };
     for (lot, lot_value) in Totals::per_lot(&quote.lines) {
         if !frameworks::reserve_lot(&mut tx, &quote.framework_id, lot, lot_value).await? {
@@ -181,7 +183,7 @@ async fn insert_placed(
     }
     let call_off = CallOff {
         id: CallOffId::generate(),
-        reference: format!("{framework_reference}-CO-{count:06}"),
+        reference: format!("{}-CO-{:06}", reserved.framework_reference, reserved.call_off_count),
         framework_id: quote.framework_id.clone(),
         buyer_id: actor.organisation_id.clone(),
         supplier_id: quote.supplier_id.clone(),

@@ -5,7 +5,7 @@ use calloff_domain::call_off::{price_line, MonthlyUsage, PricedLine, Quantity, T
 use calloff_domain::catalogue::Sku;
 use calloff_domain::ids::{FrameworkId, OrganisationId};
 use calloff_domain::FieldError;
-use calloff_store::catalogue;
+use calloff_store::{catalogue, frameworks, Conn};
 use serde::{Deserialize, Serialize};
 
 /// A basket line as the buyer typed it; every field is checked by [`price`].
@@ -34,7 +34,18 @@ pub struct Quote {
 }
 
 /// Prices a basket at today's catalogue prices. Reports every bad line, not just the first.
-pub async fn price(app: &App, _actor: &Actor, framework: &FrameworkId, lines: &[LineInput]) -> AppResult<Quote> {
+pub async fn price(app: &App, actor: &Actor, framework: &FrameworkId, lines: &[LineInput]) -> AppResult<Quote> {
+    let mut conn = app.db.pool().acquire().await?;
+    price_on(&mut conn, actor, framework, lines).await
+}
+
+/// [`price`] on a connection the caller holds (placing goes on to use it for its transaction).
+pub(crate) async fn price_on(
+    conn: &mut Conn,
+    _actor: &Actor,
+    framework: &FrameworkId,
+    lines: &[LineInput],
+) -> AppResult<Quote> {
     if lines.is_empty() {
         return Err(AppError::invalid("lines", "Add at least one item to the quote"));
     }
@@ -44,7 +55,6 @@ pub async fn price(app: &App, _actor: &Actor, framework: &FrameworkId, lines: &[
             format!("A quote can have at most {MAX_LINES} lines"),
         ));
     }
-    let mut conn = app.db.pool().acquire().await?;
     let mut priced = Vec::with_capacity(lines.len());
     let mut errors = Vec::new();
     let mut supplier: Option<OrganisationId> = None;
@@ -64,7 +74,7 @@ pub async fn price(app: &App, _actor: &Actor, framework: &FrameworkId, lines: &[
         let quantity = Quantity::parse(input.quantity).map_err(at);
         let term = TermMonths::parse(input.term_months).map_err(at);
         let usage = input.monthly_usage.map(MonthlyUsage::parse).transpose().map_err(at);
-        let candidates = catalogue::find_by_sku(&mut conn, &sku).await?;
+        let candidates = catalogue::find_by_sku(conn, &sku).await?;
         let Some(record) = candidates.iter().find(|r| &r.item.framework_id == framework) else {
             let message = if candidates.is_empty() {
                 format!("No item with SKU {sku} is in the catalogue")
@@ -94,6 +104,10 @@ pub async fn price(app: &App, _actor: &Actor, framework: &FrameworkId, lines: &[
             }
             Err(e) => errors.push(e),
         }
+    }
+    if !errors.is_empty() && frameworks::get(conn, framework).await?.is_none() {
+        // Items "not on this framework" because there is no such framework: say so once.
+        return Err(AppError::invalid("framework_id", "No such framework"));
     }
     if !errors.is_empty() {
         return Err(if errors.len() == 1 {

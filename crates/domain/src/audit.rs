@@ -95,6 +95,11 @@ impl ChainVerifier {
         Ok(())
     }
 
+    /// The hash of the last entry verified (the genesis hash before any).
+    pub fn last_hash(&self) -> &str {
+        &self.expected_previous
+    }
+
     /// Entries verified so far.
     pub fn count(&self) -> u64 {
         (self.expected_seq - 1) as u64

@@ -12,6 +12,7 @@ crate::statements! {
                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
     ENTRIES_AFTER = "SELECT seq, at, actor, action, subject, detail, previous_hash, hash \
                      FROM audit_entries WHERE seq > $1 ORDER BY seq LIMIT $2";
+    HEAD = "SELECT seq, hash FROM audit_head WHERE id = 1";
     ENTRIES_FOR_SUBJECT = "SELECT seq, at, actor, action, subject, detail, previous_hash, hash \
                            FROM audit_entries WHERE subject = $1 ORDER BY seq";
 }
@@ -123,4 +124,10 @@ pub async fn entries_for_subject(conn: &mut Conn, subject: &str) -> StoreResult<
         .fetch_all(&mut *conn)
         .await?;
     rows.iter().map(sealed_from_row).collect()
+}
+
+/// The sequence number and hash of the chain's last entry, as the head records them.
+pub async fn head(conn: &mut Conn) -> StoreResult<(i64, String)> {
+    let row = sqlx::query(HEAD).fetch_one(&mut *conn).await?;
+    Ok((row.try_get("seq")?, row.try_get("hash")?))
 }

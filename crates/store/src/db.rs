@@ -61,6 +61,7 @@ impl Db {
                 let options = AnyConnectOptions::from_str(&url)?;
                 AnyPoolOptions::new()
                     .max_connections(SQLITE_MAX_CONNECTIONS)
+                    .test_before_acquire(false)
                     .acquire_timeout(Duration::from_secs(30))
                     .after_connect(|conn, _| {
                         Box::pin(async move {
@@ -78,6 +79,9 @@ impl Db {
             Dialect::Postgres => {
                 AnyPoolOptions::new()
                     .max_connections(POSTGRES_MAX_CONNECTIONS)
+                    // No ping round trip on every checkout: a broken connection fails its query,
+                    // and the pool replaces it.
+                    .test_before_acquire(false)
                     .acquire_timeout(Duration::from_secs(30))
                     .connect(url)
                     .await?
@@ -115,6 +119,18 @@ impl Db {
         Ok(match self.dialect {
             Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Dialect::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    /// [`Db::begin_write`] on a connection the caller already holds.
+    pub async fn begin_write_on<'c>(
+        &self,
+        conn: &'c mut sqlx::AnyConnection,
+    ) -> StoreResult<Transaction<'c, sqlx::Any>> {
+        use sqlx::Connection;
+        Ok(match self.dialect {
+            Dialect::Sqlite => conn.begin_with("BEGIN IMMEDIATE").await?,
+            Dialect::Postgres => conn.begin().await?,
         })
     }
 
@@ -165,6 +181,25 @@ impl Retryable for StoreError {
     }
 }
 
+/// Counts the attempts of one transaction and decides whether to try again.
+#[derive(Debug, Default)]
+pub struct Attempts {
+    tries: u32,
+}
+
+impl Attempts {
+    /// After a failed attempt: waits a jittered backoff and returns true if the error is
+    /// retryable and [`MAX_ATTEMPTS`] has not been reached.
+    pub async fn retry(&mut self, error: &impl Retryable) -> bool {
+        self.tries += 1;
+        if !error.is_retryable() || self.tries >= MAX_ATTEMPTS {
+            return false;
+        }
+        tokio::time::sleep(retry_backoff(self.tries)).await;
+        true
+    }
+}
+
 /// Runs `attempt` (a whole transaction) until it succeeds, fails for good, or has been tried
 /// [`MAX_ATTEMPTS`] times, with jittered backoff between tries.
 pub async fn with_retries<T, E, F, Fut>(mut attempt: F) -> Result<T, E>
@@ -173,13 +208,10 @@ where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, E>>,
 {
-    let mut tries = 1;
+    let mut attempts = Attempts::default();
     loop {
         match attempt().await {
-            Err(e) if e.is_retryable() && tries < MAX_ATTEMPTS => {
-                tokio::time::sleep(retry_backoff(tries)).await;
-                tries += 1;
-            }
+            Err(e) if attempts.retry(&e).await => continue,
             result => return result,
         }
     }

@@ -24,9 +24,14 @@ crate::statements! {
     IS_ELIGIBLE = "SELECT 1 AS eligible FROM framework_eligibility WHERE framework_id = $1 AND organisation_id = $2";
     ELIGIBLE_COUNT = "SELECT COUNT(*) AS n FROM framework_eligibility WHERE framework_id = $1";
     SET_STATUS = "UPDATE frameworks SET status = $1 WHERE id = $2";
-    // The ceiling guard: the database adds the value only if the result stays within the maximum.
+    // The guard: the database adds the value only if the framework is live and in term, the buyer
+    // verified and eligible, and the result stays within the maximum.
     RESERVE = "UPDATE frameworks SET committed_value = committed_value + $1, call_off_count = call_off_count + 1 \
-               WHERE id = $2 AND status = 'live' AND committed_value + $1 <= maximum_value RETURNING call_off_count";
+               WHERE id = $2 AND status = 'live' AND start_date <= $3 AND end_date >= $3 \
+               AND committed_value + $1 <= maximum_value \
+               AND EXISTS (SELECT 1 FROM framework_eligibility e JOIN organisations o ON o.id = e.organisation_id \
+                           WHERE e.framework_id = frameworks.id AND e.organisation_id = $4 AND o.verification = 'verified') \
+               RETURNING call_off_count, reference";
     RESERVE_LOT = "UPDATE lots SET committed_value = committed_value + $1 \
                    WHERE framework_id = $2 AND number = $3 AND (ceiling IS NULL OR committed_value + $1 <= ceiling)";
     RELEASE = "UPDATE frameworks SET committed_value = committed_value - $1 WHERE id = $2";
@@ -193,18 +198,38 @@ pub async fn all(conn: &mut Conn) -> StoreResult<Vec<FrameworkRecord>> {
     Ok(out)
 }
 
-/// Adds `value` to the framework's committed value if it stays within the maximum and the
-/// framework is live. Returns the framework's new call-off count, or `None` if refused.
-pub async fn reserve(conn: &mut Conn, framework: &FrameworkId, value: Money) -> StoreResult<Option<i64>> {
+/// What a call-off asks of its framework.
+pub struct Reservation<'a> {
+    pub framework: &'a FrameworkId,
+    pub buyer: &'a OrganisationId,
+    pub value: Money,
+    /// Today as `YYYY-MM-DD`, compared with the framework's term.
+    pub today: &'a str,
+}
+
+/// What a successful reservation returns, for the call-off's reference.
+pub struct Reserved {
+    pub call_off_count: i64,
+    pub framework_reference: String,
+}
+
+/// Adds the value to the framework's committed value if the framework is live and in term, the
+/// buyer verified and eligible, and the result within the maximum. `None` if refused.
+pub async fn reserve(conn: &mut Conn, r: Reservation<'_>) -> StoreResult<Option<Reserved>> {
     let row = sqlx::query(RESERVE)
-        .bind(value.pence())
-        .bind(framework.as_str())
+        .bind(r.value.pence())
+        .bind(r.framework.as_str())
+        .bind(r.today)
+        .bind(r.buyer.as_str())
         .fetch_optional(&mut *conn)
         .await?;
-    Ok(match row {
-        Some(row) => Some(row.try_get("call_off_count")?),
-        None => None,
+    row.map(|row| {
+        Ok(Reserved {
+            call_off_count: row.try_get("call_off_count")?,
+            framework_reference: row.try_get("reference")?,
+        })
     })
+    .transpose()
 }
 
 /// Adds `value` to a lot's committed value if it stays within the lot's ceiling (if any).

@@ -16,7 +16,8 @@ pub mod organisations;
 pub mod users;
 
 pub use db::{
-    create_postgres_database, drop_postgres_database, with_database_name, with_retries, Db, Dialect, Retryable, WriteTx,
+    create_postgres_database, drop_postgres_database, with_database_name, with_retries, Attempts, Db, Dialect,
+    Retryable, WriteTx,
 };
 pub use error::{StoreError, StoreResult};
 pub use sqlx::AnyConnection as Conn;

@@ -3,7 +3,10 @@ use calloff_app::call_offs::{self, PlaceCallOff};
 use calloff_app::quotes::LineInput;
 use calloff_test_support::{on_both_databases, Backend, TestApp};
 
-on_both_databases!(every_change_is_chained_and_tampering_is_found);
+on_both_databases!(
+    every_change_is_chained_and_tampering_is_found,
+    removing_the_last_entries_is_found
+);
 
 async fn every_change_is_chained_and_tampering_is_found(backend: Backend) {
     let t = TestApp::init(backend).await;
@@ -33,5 +36,18 @@ async fn every_change_is_chained_and_tampering_is_found(backend: Backend) {
     match audit::verify(&t.app).await.unwrap() {
         ChainReport::Broken(link) => assert_eq!(link.seq, 10, "{link:?}"),
         other => panic!("tampering went unnoticed: {other:?}"),
+    }
+}
+
+async fn removing_the_last_entries_is_found(backend: Backend) {
+    let t = TestApp::init(backend).await;
+    assert_eq!(audit::verify(&t.app).await.unwrap(), ChainReport::Intact { entries: 8 });
+    sqlx::query("DELETE FROM audit_entries WHERE seq >= 7")
+        .execute(t.app.db.pool())
+        .await
+        .unwrap();
+    match audit::verify(&t.app).await.unwrap() {
+        ChainReport::Broken(link) => assert_eq!(link.seq, 7, "{link:?}"),
+        other => panic!("truncation went unnoticed: {other:?}"),
     }
 }

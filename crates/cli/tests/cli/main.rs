@@ -188,3 +188,26 @@ async fn two_server_processes_never_overspend_the_ceiling_on_postgres() {
     assert!(refused > 0 && placed > 0);
     assert_eq!(placed + refused, 200);
 }
+
+/// The README's test command is what CI runs.
+#[test]
+fn ci_runs_exactly_the_readme_test_command() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let ci = std::fs::read_to_string(root.join(".ci/run")).unwrap();
+    let section = readme
+        .split("## Run the tests")
+        .nth(1)
+        .expect("README has a test section");
+    let command = section
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|s| s.split('\n').next())
+        .expect("a command block");
+    assert!(command.contains("cargo test --workspace"));
+    assert_eq!(
+        ci.lines().last(),
+        Some(command),
+        "the last line of .ci/run must be the README's test command"
+    );
+}

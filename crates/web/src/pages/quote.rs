@@ -34,12 +34,7 @@ fn require_buyer(user: &PageUser) -> Result<(), Response> {
         .map_err(|e| error_page(Some(&user.session.actor), &e))
 }
 
-async fn form_lines(
-    state: &AppState,
-    user: &PageUser,
-    basket: &Basket,
-    raw: Option<Vec<[String; 4]>>,
-) -> Vec<FormLine> {
+async fn form_lines(state: &AppState, user: &PageUser, basket: &Basket, raw: Option<Vec<TypedLine>>) -> Vec<FormLine> {
     let raw = raw.unwrap_or_else(|| {
         basket
             .lines
@@ -250,7 +245,15 @@ pub async fn add_line(
 const DEFAULT_TERM_MONTHS: u32 = 12;
 
 /// Reads the posted lines, keeping what was typed for redisplay and naming each bad field.
-fn posted_lines(fields: &Fields) -> (Vec<[String; 4]>, Result<Vec<LineInput>, Vec<FieldError>>) {
+/// A line as typed: SKU, quantity, term and usage.
+type TypedLine = [String; 4];
+
+struct PostedLines {
+    typed: Vec<TypedLine>,
+    parsed: Result<Vec<LineInput>, Vec<FieldError>>,
+}
+
+fn posted_lines(fields: &Fields) -> PostedLines {
     let mut raw = Vec::new();
     let mut parsed = Vec::new();
     let mut errors = Vec::new();
@@ -289,8 +292,8 @@ fn posted_lines(fields: &Fields) -> (Vec<[String; 4]>, Result<Vec<LineInput>, Ve
         }
         raw.push([sku.to_string(), quantity, term, usage]);
     }
-    let result = if errors.is_empty() { Ok(parsed) } else { Err(errors) };
-    (raw, result)
+    let parsed = if errors.is_empty() { Ok(parsed) } else { Err(errors) };
+    PostedLines { typed: raw, parsed }
 }
 
 pub async fn update(
@@ -307,7 +310,7 @@ pub async fn update(
     }
     let actor = &user.session.actor;
     let action = fields.text("action");
-    let (raw, parsed) = posted_lines(&fields);
+    let PostedLines { typed: raw, parsed } = posted_lines(&fields);
     let mut basket = user.session.basket.clone();
     let lines = match parsed {
         Ok(lines) => lines,

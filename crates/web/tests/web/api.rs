@@ -185,7 +185,11 @@ async fn errors_are_problem_details_naming_the_field(backend: Backend) {
         (basket(&site, "L1-ETH-1G", 0, 36), "lines[0].quantity"),
         (basket(&site, "L1-ETH-1G", 1, 12), "lines[0].term_months"),
         (basket(&site, "NOPE", 1, 12), "lines[0].sku"),
-        (json!({ "framework_id": "nope", "lines": [] }), "framework_id"),
+        (
+            json!({ "framework_id": "nope", "lines": [{ "sku": "L1-ETH-1G", "quantity": 1, "term_months": 36 }] }),
+            "framework_id",
+        ),
+        (json!({ "framework_id": site.t.framework_id, "lines": [] }), "lines"),
     ] {
         let (status, problem, _) = api.post("/call-offs", body, None).await;
         assert_eq!(status, 422, "{problem}");
