@@ -1,7 +1,8 @@
 //! Reading and verifying the audit chain.
 
-use crate::{App, AppResult};
+use crate::{Actor, App, AppResult};
 use calloff_domain::audit::{BrokenLink, ChainVerifier, SealedEntry};
+use calloff_domain::ids::CallOffId;
 use calloff_store::audit;
 
 /// Entries read per query while verifying, so memory stays flat however long the chain.
@@ -16,10 +17,12 @@ pub enum ChainReport {
 /// Recomputes every hash from the first entry and names the first entry that does not match.
 pub async fn verify(app: &App) -> AppResult<ChainReport> {
     let mut conn = app.db.pool().acquire().await?;
+    // The head first: entries appended while we verify are beyond it and left for next time.
+    let (head_seq, head_hash) = audit::head(&mut conn).await?;
     let mut verifier = ChainVerifier::default();
     let mut after = 0;
-    loop {
-        let batch = audit::entries_after(&mut conn, after, VERIFY_BATCH).await?;
+    while after < head_seq {
+        let batch = audit::entries_after(&mut conn, after, VERIFY_BATCH.min(head_seq - after)).await?;
         let Some(last) = batch.last() else { break };
         after = last.entry.seq;
         for sealed in &batch {
@@ -29,7 +32,6 @@ pub async fn verify(app: &App) -> AppResult<ChainReport> {
         }
     }
     // Entries removed from the end leave a valid but shorter chain: the head still remembers.
-    let (head_seq, head_hash) = audit::head(&mut conn).await?;
     let count = verifier.count();
     if head_seq != count as i64 || head_hash != verifier.last_hash() {
         return Ok(ChainReport::Broken(BrokenLink {
@@ -40,8 +42,9 @@ pub async fn verify(app: &App) -> AppResult<ChainReport> {
     Ok(ChainReport::Intact { entries: count })
 }
 
-/// The audit history of one subject (a call-off, a user), oldest first.
-pub async fn history(app: &App, subject: &str) -> AppResult<Vec<SealedEntry>> {
+/// The audit history of one call-off, oldest first, for those who may see the call-off.
+pub async fn call_off_history(app: &App, actor: &Actor, id: &CallOffId) -> AppResult<Vec<SealedEntry>> {
+    crate::call_offs::get(app, actor, id).await?;
     let mut conn = app.db.pool().acquire().await?;
-    Ok(audit::entries_for_subject(&mut conn, subject).await?)
+    Ok(audit::entries_for_subject(&mut conn, id.as_str()).await?)
 }

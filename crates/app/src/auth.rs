@@ -15,6 +15,10 @@ use sha2::{Digest, Sha256};
 
 /// A session lasts a working day; after that the user signs in again.
 pub const SESSION_HOURS: i64 = 12;
+/// Argon2 hashes running at once: each takes about 19 MiB and most of a core.
+const CONCURRENT_HASHES: usize = 4;
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(CONCURRENT_HASHES);
+
 /// Shortest password accepted when creating users (NCSC guidance favours length).
 pub const MIN_PASSWORD_LEN: usize = 10;
 
@@ -67,20 +71,27 @@ pub async fn sign_in(app: &App, email: &str, password: &str) -> AppResult<NewSes
     if password.is_empty() {
         return Err(AppError::invalid("password", "Enter your password"));
     }
-    let mut conn = app.db.pool().acquire().await?;
-    let user = users::find_by_email(&mut conn, &email).await?;
+    let user = {
+        let mut conn = app.db.pool().acquire().await?;
+        users::find_by_email(&mut conn, &email).await?
+    };
     let stored_hash = user
         .as_ref()
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| dummy_hash().to_string());
     let password = password.to_string();
-    let matches = tokio::task::spawn_blocking(move || password_matches(&password, &stored_hash))
-        .await
-        .unwrap_or(false);
+    // No connection is held while hashing, and only a few hashes run at once.
+    let matches = {
+        let _permit = HASHING.acquire().await.map_err(|_| AppError::Unauthenticated)?;
+        tokio::task::spawn_blocking(move || password_matches(&password, &stored_hash))
+            .await
+            .unwrap_or(false)
+    };
     let user = match user {
         Some(user) if matches && user.active => user,
         _ => return Err(AppError::invalid("email", BAD_CREDENTIALS)),
     };
+    let mut conn = app.db.pool().acquire().await?;
     let token = random_token();
     let csrf_token = random_token();
     let now = app.now();
@@ -198,6 +209,7 @@ pub async fn create_user(
         ));
     }
     let password = password.to_string();
+    let _permit = HASHING.acquire().await.map_err(|_| AppError::Unauthenticated)?;
     let hash = tokio::task::spawn_blocking(move || hash_password(&password))
         .await
         .map_err(|e| AppError::invalid("password", e.to_string()))??;

@@ -109,7 +109,7 @@ async fn why_refused(app: &App, conn: &mut Conn, actor: &Actor, quote: &quotes::
             ),
         ));
     }
-    let today = app.now().date_naive();
+    let today = app.today();
     if today < framework.term.start || today > framework.term.end {
         return Ok(AppError::invalid(
             "framework_id",
@@ -154,7 +154,7 @@ async fn insert_placed(
     request_hash: &str,
 ) -> AppResult<CallOff> {
     let at = app.now_text();
-    let today = app.now().date_naive().to_string();
+    let today = app.today().to_string();
     let value = quote.totals.contract_value;
     let mut tx = app.db.begin_write_on(conn).await?;
     let mut head = ChainHead::claim(&mut tx).await?;
@@ -299,7 +299,7 @@ pub async fn act(app: &App, actor: &Actor, id: &CallOffId, action: &CallOffActio
         if reason.trim().is_empty() {
             return Err(AppError::invalid("reason", "Enter a reason"));
         }
-        if reason.len() > MAX_REASON_LEN {
+        if reason.chars().count() > MAX_REASON_LEN {
             return Err(AppError::invalid(
                 "reason",
                 format!("Reason must be {MAX_REASON_LEN} characters or fewer"),

@@ -63,6 +63,11 @@ impl App {
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
+
+    /// Today's date in the UK, against which framework terms are read.
+    pub fn today(&self) -> chrono::NaiveDate {
+        calloff_domain::calendar::uk_date(self.clock.now())
+    }
 }
 
 /// Who is acting: a signed-in user, with their organisation and roles.

@@ -101,8 +101,9 @@ impl Headroom {
         self.ceiling.checked_sub(self.committed).unwrap_or(Money::ZERO)
     }
 
-    pub fn percent_used(&self) -> f64 {
-        self.committed.percent_of(self.ceiling)
+    /// How much of the ceiling is committed, in basis points (2500 = 25.00%).
+    pub fn basis_points_used(&self) -> i64 {
+        self.committed.basis_points_of(self.ceiling)
     }
 }
 
@@ -129,7 +130,7 @@ mod tests {
             committed: Money::from_pounds(50_000_000),
         };
         assert_eq!(h.left(), Money::from_pounds(150_000_000));
-        assert_eq!(h.percent_used(), 25.0);
+        assert_eq!(h.basis_points_used(), 2_500);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! types is valid by construction and no later code re-checks it.
 
 pub mod audit;
+pub mod calendar;
 pub mod call_off;
 pub mod catalogue;
 pub mod error;

@@ -62,12 +62,12 @@ impl Money {
             .map_err(|_| "is too large".to_string())
     }
 
-    /// Share of `whole` as a percentage, for display only (never used for money arithmetic).
-    pub fn percent_of(self, whole: Money) -> f64 {
-        if whole.0 == 0 {
-            return 0.0;
+    /// Share of `whole` in basis points (hundredths of a percent), rounded down; 0 of nothing.
+    pub fn basis_points_of(self, whole: Money) -> i64 {
+        if whole.0 <= 0 {
+            return 0;
         }
-        (self.0 as f64) * 100.0 / (whole.0 as f64)
+        i64::try_from(self.0 as i128 * 10_000 / whole.0 as i128).unwrap_or(i64::MAX)
     }
 }
 
@@ -259,6 +259,12 @@ mod tests {
             let vat = sum.vat_at(STANDARD_VAT_PERCENT).unwrap().pence() as i128;
             let exact_times_100 = sum.pence() as i128 * 20;
             prop_assert!((vat * 100 - exact_times_100).abs() <= 50);
+        }
+
+        #[test]
+        fn parsing_any_text_never_panics(text in "\\PC{0,30}") {
+            let _ = UnitPrice::parse_pounds(&text);
+            let _ = Money::parse_pounds(&text);
         }
 
         #[test]

@@ -187,6 +187,16 @@ mod tests {
         assert_eq!(OrgIdentifier::parse("GB-NHS", "R-1").unwrap_err().field, "identifier");
     }
 
+    proptest::proptest! {
+        #[test]
+        fn parsing_any_identifier_never_panics(scheme in "\\PC{0,12}", value in "\\PC{0,30}") {
+            if let Ok(id) = OrgIdentifier::parse(&scheme, &value) {
+                proptest::prop_assert!(KNOWN_SCHEMES.contains(&id.scheme()));
+                proptest::prop_assert!(id.to_string().starts_with(id.scheme()));
+            }
+        }
+    }
+
     #[test]
     fn kinds_round_trip() {
         for kind in OrganisationKind::ALL {

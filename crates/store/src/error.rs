@@ -34,12 +34,21 @@ impl StoreError {
     /// Serialization failures and deadlocks (PostgreSQL), busy and locked (SQLite): safe to retry
     /// the whole transaction.
     pub fn is_retryable(&self) -> bool {
-        match self.database_kind() {
-            Some((_, Some(code))) => {
-                matches!(code.as_str(), "40001" | "40P01")
-                    || code.parse::<i32>().map(|c| matches!(c & 0xff, 5 | 6)).unwrap_or(false)
+        match self {
+            StoreError::Database(sqlx::Error::Database(e)) => {
+                if let Some(pg) = e.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+                    matches!(pg.code(), "40001" | "40P01")
+                } else if e.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                    // SQLITE_BUSY and SQLITE_LOCKED, with any extended code.
+                    e.code()
+                        .and_then(|c| c.parse::<i32>().ok())
+                        .is_some_and(|c| matches!(c & 0xff, 5 | 6))
+                } else {
+                    false
+                }
             }
-            _ => matches!(self, StoreError::Database(sqlx::Error::PoolTimedOut)),
+            StoreError::Database(sqlx::Error::PoolTimedOut) => true,
+            _ => false,
         }
     }
 

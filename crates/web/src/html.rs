@@ -177,6 +177,8 @@ pub fn csrf_field(token: &str) -> Markup {
 }
 
 pub struct Input<'a> {
+    /// The element id; by default derived from the name.
+    pub id: Option<&'a str>,
     pub name: &'a str,
     pub label: &'a str,
     pub value: &'a str,
@@ -186,12 +188,15 @@ pub struct Input<'a> {
     pub width_class: Option<&'a str>,
     pub autocomplete: Option<&'a str>,
     pub numeric: bool,
+    /// Turn spellcheck off for codes and numbers.
+    pub spellcheck: Option<bool>,
     pub label_class: Option<&'a str>,
 }
 
 impl<'a> Input<'a> {
     pub fn text(name: &'a str, label: &'a str, value: &'a str) -> Self {
         Input {
+            id: None,
             name,
             label,
             value,
@@ -201,13 +206,14 @@ impl<'a> Input<'a> {
             width_class: None,
             autocomplete: None,
             numeric: false,
+            spellcheck: None,
             label_class: None,
         }
     }
 }
 
 pub fn input(i: Input<'_>) -> Markup {
-    let id = field_id(i.name);
+    let id = i.id.map(str::to_string).unwrap_or_else(|| field_id(i.name));
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
     let mut described_by = Vec::new();
@@ -234,11 +240,11 @@ pub fn input(i: Input<'_>) -> Markup {
                     span class="govuk-visually-hidden" { "Error:" } " " (error)
                 }
             }
-            input class=(class) id=(id) name=(i.name) type=(i.kind) value=(i.value)
+            input class=(class) id=(id) name=(i.name) type=(i.kind) value=[(!i.value.is_empty()).then_some(i.value)]
                 aria-describedby=[(!described_by.is_empty()).then_some(described_by.as_str())]
                 autocomplete=[i.autocomplete]
                 inputmode=[i.numeric.then_some("numeric")]
-                spellcheck=[(i.kind == "text").then_some("false")];
+                spellcheck=[i.spellcheck.map(|on| if on { "true" } else { "false" })];
         }
     }
 }
@@ -305,7 +311,144 @@ pub fn state_tag(state: calloff_domain::call_off::CallOffState) -> Markup {
     html! { strong class={ "govuk-tag " (colour) } { (state.label()) } }
 }
 
-/// A progress bar is decoration here; the figure is always given as text too.
-pub fn percent(value: f64) -> Markup {
-    html! { (format!("{value:.2}%")) }
+/// Basis points as a percentage: 2512 → "25.12%".
+pub fn percent(basis_points: i64) -> String {
+    format!("{}.{:02}%", basis_points / 100, basis_points % 100)
+}
+
+/// A stored RFC 3339 time as people read it: "26 November 2026 at 14:05 UTC".
+pub fn timestamp(stored: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(stored)
+        .map(|t| t.format("%-d %B %Y at %H:%M UTC").to_string())
+        .unwrap_or_else(|_| stored.to_string())
+}
+
+/// A stored RFC 3339 time as a short date: "26 Nov 2026".
+pub fn short_date(stored: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(stored)
+        .map(|t| t.format("%-d %b %Y").to_string())
+        .unwrap_or_else(|_| stored.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    //! Our components against the HTML that govuk-frontend's own fixtures expect.
+    use super::*;
+    use serde_json::Value;
+
+    fn fixtures(component: &str) -> Vec<Value> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../node_modules/govuk-frontend/dist/govuk/components")
+            .join(component)
+            .join("fixtures.json");
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{} ({e}): run `npm ci` in the repository first", path.display()));
+        let json: Value = serde_json::from_str(&text).unwrap();
+        json["fixtures"].as_array().unwrap().clone()
+    }
+
+    fn fixture(component: &str, name: &str) -> Value {
+        fixtures(component)
+            .into_iter()
+            .find(|f| f["name"] == name)
+            .unwrap_or_else(|| panic!("no fixture {name}"))
+    }
+
+    /// Tags with sorted attributes (and sorted classes) and trimmed text, so that layout and
+    /// attribute order do not matter but every element, attribute and word does.
+    fn normalise(html: &str) -> Vec<String> {
+        let mut tokens = Vec::new();
+        let mut rest = html;
+        while !rest.is_empty() {
+            if let Some(stripped) = rest.strip_prefix('<') {
+                let end = stripped.find('>').unwrap();
+                let tag = &stripped[..end];
+                rest = &stripped[end + 1..];
+                let mut parts = tag.splitn(2, char::is_whitespace);
+                let name = parts.next().unwrap().to_string();
+                let mut attrs = Vec::new();
+                let mut a = parts.next().unwrap_or("").trim();
+                while !a.is_empty() {
+                    let key_end = a.find(['=', ' ']).unwrap_or(a.len());
+                    let key = &a[..key_end];
+                    a = a[key_end..].trim_start();
+                    let value = if let Some(v) = a.strip_prefix("=\"") {
+                        let close = v.find('"').unwrap();
+                        a = v[close + 1..].trim_start();
+                        v[..close].to_string()
+                    } else {
+                        String::new()
+                    };
+                    let value = if key == "class" {
+                        let mut classes: Vec<&str> = value.split_whitespace().collect();
+                        classes.sort();
+                        classes.join(" ")
+                    } else {
+                        value
+                    };
+                    attrs.push(format!("{key}={value}"));
+                }
+                attrs.sort();
+                tokens.push(format!("<{name} {}>", attrs.join(" ")));
+            } else {
+                let end = rest.find('<').unwrap_or(rest.len());
+                let text = rest[..end].split_whitespace().collect::<Vec<_>>().join(" ");
+                if !text.is_empty() {
+                    tokens.push(text.replace("&#39;", "'").replace("&quot;", "\""));
+                }
+                rest = &rest[end..];
+            }
+        }
+        tokens
+    }
+
+    fn text(options: &Value, key: &str) -> Option<String> {
+        options[key]["text"].as_str().map(str::to_string)
+    }
+
+    #[test]
+    fn inputs_match_the_govuk_fixtures() {
+        for name in ["default", "with hint text", "with error message", "with error and hint"] {
+            let f = fixture("input", name);
+            let o = &f["options"];
+            let (label, hint, error) = (text(o, "label").unwrap(), text(o, "hint"), text(o, "errorMessage"));
+            let name_attr = o["name"].as_str().unwrap();
+            let ours = input(Input {
+                id: Some(o["id"].as_str().unwrap_or(name_attr)),
+                hint: hint.as_deref(),
+                error: error.as_deref(),
+                ..Input::text(name_attr, &label, "")
+            });
+            assert_eq!(
+                normalise(&ours.into_string()),
+                normalise(f["html"].as_str().unwrap()),
+                "fixture {name}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_error_summary_matches_the_govuk_fixture() {
+        let f = fixture("error-summary", "default");
+        let errors: Vec<FieldError> = f["options"]["errorList"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                FieldError::new(
+                    e["href"].as_str().unwrap().trim_start_matches('#'),
+                    e["text"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        let ours = error_summary(&errors).into_string();
+        assert_eq!(normalise(&ours), normalise(f["html"].as_str().unwrap()));
+    }
+
+    #[test]
+    fn field_ids_are_what_error_summaries_link_to() {
+        assert_eq!(field_id("lines[0].quantity"), "lines-0-quantity");
+        assert_eq!(field_id("Idempotency-Key"), "idempotency-key");
+        assert_eq!(field_id("term_months"), "term_months");
+    }
 }

@@ -34,12 +34,24 @@ pub fn router(app: App, assets_dir: PathBuf) -> Router {
         );
     }
     let state = AppState { app };
-    Router::new()
+    // Pages and API answers carry personal and contract data and CSRF tokens: never cached, no
+    // scripts, no framing, forms only to this site.
+    let dynamic = Router::new()
         .merge(pages::routes())
         .nest("/api/v1", api::routes())
         .route("/api/openapi.json", axum::routing::get(api::openapi::document))
-        .nest_service("/assets", ServeDir::new(assets_dir))
         .fallback(pages::not_found)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ));
+    Router::new()
+        .merge(dynamic)
+        .nest_service("/assets", ServeDir::new(assets_dir))
         .with_state(state)
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -54,6 +66,9 @@ pub fn router(app: App, assets_dir: PathBuf) -> Router {
             HeaderValue::from_static("same-origin"),
         ))
 }
+
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; font-src 'self'; \
+     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
 pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> std::io::Result<()> {

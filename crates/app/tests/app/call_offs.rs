@@ -80,7 +80,9 @@ async fn places_a_call_off_and_reserves_headroom(backend: Backend) {
         .headroom
         .unwrap();
     assert_eq!(lot3.committed, Money::from_pounds(4_080));
-    let history = calloff_app::audit::history(&t.app, c.id.as_str()).await.unwrap();
+    let history = calloff_app::audit::call_off_history(&t.app, &buyer, &c.id)
+        .await
+        .unwrap();
     assert_eq!(history.len(), 1);
     assert_eq!(history[0].entry.action, "call_off.placed");
 }

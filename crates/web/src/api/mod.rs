@@ -172,15 +172,18 @@ async fn place_call_off(
     headers: HeaderMap,
     ApiJson(body): ApiJson<PlaceCallOff>,
 ) -> ApiResult {
-    let key = match headers.get("idempotency-key") {
-        None => None,
-        Some(v) => Some(
-            v.to_str()
-                .map_err(|_| fail(AppError::invalid("Idempotency-Key", "must be printable ASCII")))?
-                .to_string(),
-        ),
-    };
-    let placed = call_offs::place(&state.app, &user.session.actor, &body, key.as_deref())
+    let key = headers
+        .get("idempotency-key")
+        .ok_or_else(|| {
+            fail(AppError::invalid(
+                "Idempotency-Key",
+                "is required: send a new unique key (a UUID, say) with each call-off, and the same key when retrying it",
+            ))
+        })?
+        .to_str()
+        .map_err(|_| fail(AppError::invalid("Idempotency-Key", "must be printable ASCII")))?
+        .to_string();
+    let placed = call_offs::place(&state.app, &user.session.actor, &body, Some(&key))
         .await
         .map_err(fail)?;
     let view = call_offs::view(&state.app, &user.session.actor, &placed.call_off.id)

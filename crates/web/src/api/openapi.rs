@@ -98,7 +98,7 @@ pub fn spec() -> Value {
                 },
                 "post": {
                     "summary": "Place a direct-award call-off", "operationId": "placeCallOff",
-                    "parameters": [{ "name": "Idempotency-Key", "in": "header", "schema": { "type": "string", "maxLength": 100 }, "description": "A retry with the same key and body returns the first call-off; with another body it is refused (409)" }],
+                    "parameters": [{ "name": "Idempotency-Key", "in": "header", "required": true, "schema": { "type": "string", "maxLength": 100 }, "description": "A retry with the same key and body returns the first call-off; with another body it is refused (409)" }],
                     "requestBody": json_body("PlaceCallOff"), "responses": place_responses
                 }
             },
@@ -123,7 +123,8 @@ pub fn spec() -> Value {
                 "Session": { "type": "object", "properties": { "token": { "type": "string" }, "token_type": { "type": "string" }, "expires_in_seconds": { "type": "integer" }, "user": { "type": "object" } } },
                 "Spend": { "type": "object", "properties": {
                     "ceiling": { "$ref": "#/components/schemas/Money" }, "committed": { "$ref": "#/components/schemas/Money" },
-                    "headroom": { "$ref": "#/components/schemas/Money" }, "percent_used": { "type": "string" }
+                    "headroom": { "$ref": "#/components/schemas/Money" },
+                    "basis_points_used": { "type": "integer", "description": "Share of the ceiling committed, in hundredths of a percent" }
                 }},
                 "Framework": { "type": "object", "properties": {
                     "id": { "type": "string" }, "reference": { "type": "string" }, "title": { "type": "string" },

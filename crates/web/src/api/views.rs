@@ -35,7 +35,7 @@ pub fn framework_summary(f: &Framework) -> Value {
 fn headroom(h: &Headroom) -> Value {
     json!({
         "ceiling": money(h.ceiling), "committed": money(h.committed), "headroom": money(h.left()),
-        "percent_used": format!("{:.2}", h.percent_used()),
+        "basis_points_used": h.basis_points_used(),
     })
 }
 

@@ -1,7 +1,9 @@
 //! Call-off pages for buyers and suppliers: lists, the call-off page, and decisions.
 
 use super::{csrf_failure, error_page, render, Fields};
-use crate::html::{csrf_field, layout, state_tag, success_banner, summary_list, textarea, Chrome, Section};
+use crate::html::{
+    csrf_field, layout, short_date, state_tag, success_banner, summary_list, textarea, timestamp, Chrome, Section,
+};
 use crate::pages::quote::quote_table;
 use crate::session::PageUser;
 use crate::AppState;
@@ -53,7 +55,7 @@ fn list_table(views: &[CallOffView], show_buyer: bool) -> Markup {
                     tr class="govuk-table__row" {
                         td class="govuk-table__cell" { a class="govuk-link" href={ "/call-offs/" (v.call_off.id) } { (v.call_off.reference) } }
                         td class="govuk-table__cell" { @if show_buyer { (v.buyer.name) } @else { (v.supplier.name) } }
-                        td class="govuk-table__cell" { (v.call_off.placed_at.get(..10).unwrap_or_default()) }
+                        td class="govuk-table__cell" { (short_date(&v.call_off.placed_at)) }
                         td class="govuk-table__cell" { (state_tag(v.call_off.state)) }
                         td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (v.call_off.totals.contract_value) }
                     }
@@ -151,8 +153,8 @@ fn details(view: &CallOffView) -> Markup {
             ("Framework", html! { (view.framework_title) " (" (view.framework_reference) ")" }),
             ("Buyer", party(&view.buyer)),
             ("Supplier", party(&view.supplier)),
-            ("Placed", html! { (c.placed_at) }),
-            ("Last changed", html! { (c.updated_at) }),
+            ("Placed", html! { (timestamp(&c.placed_at)) }),
+            ("Last changed", html! { (timestamp(&c.updated_at)) }),
         ]))
         @if let Some(reason) = &c.rejection_reason {
             div class="govuk-inset-text" { strong { "Reason given: " } (reason) }

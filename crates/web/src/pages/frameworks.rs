@@ -106,7 +106,7 @@ pub async fn overview(State(state): State<AppState>, user: PageUser, Path(id): P
                             td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (o.headroom.ceiling) }
                             td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (o.headroom.committed) }
                             td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (o.headroom.left()) }
-                            td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (percent(o.headroom.percent_used())) }
+                            td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (percent(o.headroom.basis_points_used())) }
                         }
                         @for lot in &o.lots {
                             tr class="govuk-table__row" {
@@ -115,7 +115,7 @@ pub async fn overview(State(state): State<AppState>, user: PageUser, Path(id): P
                                     td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (h.ceiling) }
                                     td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (h.committed) }
                                     td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (h.left()) }
-                                    td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (percent(h.percent_used())) }
+                                    td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (percent(h.basis_points_used())) }
                                 } @else {
                                     td class="govuk-table__cell" colspan="4" { "No lot ceiling: counts against the framework's" }
                                 }

@@ -11,6 +11,7 @@ use axum::Form;
 use calloff_app::call_offs::{self, PlaceCallOff};
 use calloff_app::quotes::{self, Basket, LineInput, Quote};
 use calloff_app::{auth, catalogue, AppError};
+use calloff_domain::call_off::MAX_LINES;
 use calloff_domain::catalogue::{CatalogueItem, Charging};
 use calloff_domain::ids::ItemId;
 use calloff_domain::role::Role;
@@ -257,7 +258,17 @@ fn posted_lines(fields: &Fields) -> PostedLines {
     let mut raw = Vec::new();
     let mut parsed = Vec::new();
     let mut errors = Vec::new();
-    for i in 0.. {
+    if fields.get(&format!("lines[{MAX_LINES}].sku")).is_some() {
+        errors.push(FieldError::new(
+            "lines",
+            format!("A quote can have at most {MAX_LINES} lines"),
+        ));
+        return PostedLines {
+            typed: raw,
+            parsed: Err(errors),
+        };
+    }
+    for i in 0..MAX_LINES {
         let Some(sku) = fields.get(&format!("lines[{i}].sku")) else {
             break;
         };
@@ -348,13 +359,19 @@ pub async fn update(
     Redirect::to("/quote").into_response()
 }
 
+/// Names the exact basket a review page showed, so that placing refuses a basket changed since.
+fn fingerprint(basket: &Basket) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(serde_json::to_vec(basket).unwrap_or_default()))
+}
+
 fn new_idempotency_key() -> String {
     let mut bytes = [0u8; 16];
     rand::thread_rng().fill_bytes(&mut bytes);
     hex::encode(bytes)
 }
 
-fn review_page(user: &PageUser, quote: &Quote, idempotency_key: &str, errors: &[FieldError]) -> Markup {
+fn review_page(user: &PageUser, quote: &Quote, reviewed: &str, idempotency_key: &str, errors: &[FieldError]) -> Markup {
     let actor = &user.session.actor;
     let chrome = Chrome {
         title: "Check your call-off before placing it",
@@ -381,6 +398,7 @@ fn review_page(user: &PageUser, quote: &Quote, idempotency_key: &str, errors: &[
             form method="post" action="/call-offs" {
                 (csrf_field(&user.session.csrf_token))
                 input type="hidden" name="idempotency_key" value=(idempotency_key);
+                input type="hidden" name="reviewed" value=(reviewed);
                 div class="govuk-button-group" {
                     button type="submit" class="govuk-button" data-module="govuk-button" data-prevent-double-click="true" { "Place call-off" }
                     a class="govuk-link" href="/quote" { "Change the quote" }
@@ -395,7 +413,16 @@ pub async fn review(State(state): State<AppState>, user: PageUser) -> Response {
         return r;
     }
     match price(&state, &user, &user.session.basket).await {
-        (Some(quote), Ok(_)) => render(StatusCode::OK, review_page(&user, &quote, &new_idempotency_key(), &[])),
+        (Some(quote), Ok(_)) => render(
+            StatusCode::OK,
+            review_page(
+                &user,
+                &quote,
+                &fingerprint(&user.session.basket),
+                &new_idempotency_key(),
+                &[],
+            ),
+        ),
         (_, Err(e)) => error_page(Some(&user.session.actor), &e),
         _ => Redirect::to("/quote").into_response(),
     }
@@ -415,6 +442,21 @@ pub async fn place(
     let Some(framework_id) = basket.framework_id.clone() else {
         return Redirect::to("/quote").into_response();
     };
+    let current = fingerprint(&basket);
+    let review_again = |quote: &Quote, key: &str, errors: &[FieldError], status: StatusCode| {
+        render(status, review_page(&user, quote, &current, key, errors))
+    };
+    if fields.text("reviewed") != current {
+        // Changed in another tab since this page was shown: show what would be placed now.
+        let changed = [FieldError::new(
+            "lines",
+            "Your quote changed after you checked it. Check it again, then place it.",
+        )];
+        return match price(&state, &user, &basket).await {
+            (Some(quote), _) => review_again(&quote, &new_idempotency_key(), &changed, StatusCode::CONFLICT),
+            _ => Redirect::to("/quote").into_response(),
+        };
+    }
     let key = fields.text("idempotency_key");
     let command = PlaceCallOff {
         framework_id,
@@ -423,15 +465,13 @@ pub async fn place(
     match call_offs::place(&state.app, actor, &command, (!key.is_empty()).then_some(key.as_str())).await {
         Ok(placed) => {
             if let Err(e) = auth::save_basket(&state.app, &user.token, &Basket::default()).await {
-                return error_page(Some(actor), &e);
+                // The call-off is placed; an uncleared basket must not hide that.
+                tracing::error!(error = %e, "could not clear the basket after placing");
             }
             Redirect::to(&format!("/call-offs/{}?placed=1", placed.call_off.id)).into_response()
         }
         Err(e) if !e.field_errors().is_empty() => match price(&state, &user, &basket).await {
-            (Some(quote), _) => render(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                review_page(&user, &quote, &key, &e.field_errors()),
-            ),
+            (Some(quote), _) => review_again(&quote, &key, &e.field_errors(), StatusCode::UNPROCESSABLE_ENTITY),
             _ => {
                 let lines = form_lines(&state, &user, &basket, None).await;
                 render(

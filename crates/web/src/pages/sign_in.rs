@@ -70,6 +70,12 @@ pub async fn submit(
         return csrf_failure(None);
     }
     let email = fields.text("email");
+    // Signing in again ends the session this browser had.
+    if let Some(previous) = cookie(&headers, SESSION_COOKIE) {
+        if let Err(e) = auth::sign_out(&state.app, &previous).await {
+            return super::error_page(None, &e);
+        }
+    }
     match auth::sign_in(&state.app, &email, fields.get("password").unwrap_or_default()).await {
         Ok(session) => {
             let session_cookie = set_cookie(SESSION_COOKIE, &session.token, SESSION_HOURS * 3600);

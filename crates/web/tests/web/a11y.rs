@@ -7,8 +7,18 @@ use crate::pages::first_link;
 use calloff_test_support::Backend;
 use std::path::{Path, PathBuf};
 
+/// `../shared/tools/a11y-check` beside the repository, or `$CALLOFF_SHARED_TOOLS/a11y-check`.
 fn a11y_check() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/tools/a11y-check")
+    let tools = std::env::var("CALLOFF_SHARED_TOOLS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/tools"));
+    let tool = tools.join("a11y-check");
+    assert!(
+        tool.exists(),
+        "{} is missing: clone beside ../shared or set CALLOFF_SHARED_TOOLS",
+        tool.display()
+    );
+    tool
 }
 
 fn save(dir: &Path, base: &str, name: &str, page: &Page) -> String {
@@ -38,12 +48,7 @@ async fn place(buyer: &Browser, framework: &str, sku: &str, quantity: &str, term
         )
         .await;
     let review = buyer.get("/quote/place").await;
-    let placed = buyer
-        .post(
-            "/call-offs",
-            &[("idempotency_key", &review.input_value("idempotency_key").unwrap())],
-        )
-        .await;
+    let placed = buyer.submit_review(&review).await;
     placed.location.unwrap().split('?').next().unwrap().to_string()
 }
 
@@ -167,12 +172,7 @@ async fn every_page_and_error_state_passes_a11y_check() {
         )
         .await;
     let review = buyer.get("/quote/place").await;
-    let refused = buyer
-        .post(
-            "/call-offs",
-            &[("idempotency_key", &review.input_value("idempotency_key").unwrap())],
-        )
-        .await;
+    let refused = buyer.submit_review(&review).await;
     assert_eq!(refused.status, 422);
     keep("place-headroom-error", &refused);
 

@@ -138,8 +138,14 @@ async fn idempotency_keys_make_retries_safe(backend: Backend) {
         .await;
     assert_eq!(status, 409);
     assert_eq!(problem["errors"][0]["field"], "Idempotency-Key");
-    // Without a key, each request is a new call-off.
-    api.post("/call-offs", body.clone(), None).await;
+    // A create without a key is refused, naming the header, and writes nothing.
+    let (status, problem, _) = api.post("/call-offs", body.clone(), None).await;
+    assert_eq!(status, 422);
+    assert_eq!(problem["errors"][0]["field"], "Idempotency-Key");
+    // A new key is a new call-off.
+    let (status, third, _) = api.post("/call-offs", body.clone(), Some("another")).await;
+    assert_eq!(status, 201);
+    assert_ne!(third["id"], first["id"]);
     let (_, listed) = api.get("/call-offs").await;
     assert_eq!(listed["call_offs"].as_array().unwrap().len(), 2);
 }
@@ -191,13 +197,13 @@ async fn errors_are_problem_details_naming_the_field(backend: Backend) {
         ),
         (json!({ "framework_id": site.t.framework_id, "lines": [] }), "lines"),
     ] {
-        let (status, problem, _) = api.post("/call-offs", body, None).await;
+        let (status, problem, _) = api.post("/call-offs", body, Some(field)).await;
         assert_eq!(status, 422, "{problem}");
         assert_eq!(problem["errors"][0]["field"], field, "{problem}");
     }
     // Over lot 1's £70m ceiling but within the framework's £200m: 1,500 × £1,650 × 36 months = £89.1m.
     let (status, problem, headers) = api
-        .post("/call-offs", basket(&site, "L1-ETH-10G", 1_500, 36), None)
+        .post("/call-offs", basket(&site, "L1-ETH-10G", 1_500, 36), Some("too-big"))
         .await;
     assert_eq!(status, 409, "{problem}");
     assert_eq!(problem["type"], "/api/problems/headroom-exceeded");
@@ -230,7 +236,7 @@ async fn suppliers_decide_and_tenants_stay_apart(backend: Backend) {
     let hackney = Api::sign_in(&site, "buyer@hackney.example").await;
     let supplier = Api::sign_in(&site, "supplier@londonict.example").await;
     let (_, placed, _) = camden
-        .post("/call-offs", basket(&site, "L5-UCAAS-STD", 40, 36), None)
+        .post("/call-offs", basket(&site, "L5-UCAAS-STD", 40, 36), Some("camden-1"))
         .await;
     let path = format!("/call-offs/{}", placed["id"].as_str().unwrap());
     assert_eq!(hackney.get(&path).await.0, 404);
@@ -244,7 +250,7 @@ async fn suppliers_decide_and_tenants_stay_apart(backend: Backend) {
     assert_eq!(camden.post(&format!("{path}/accept"), json!({}), None).await.0, 403);
     assert_eq!(
         supplier
-            .post("/call-offs", basket(&site, "L5-UCAAS-STD", 1, 36), None)
+            .post("/call-offs", basket(&site, "L5-UCAAS-STD", 1, 36), Some("supplier-1"))
             .await
             .0,
         403

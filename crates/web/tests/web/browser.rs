@@ -53,6 +53,7 @@ pub struct Page {
     pub body: String,
     pub location: Option<String>,
     pub set_cookies: Vec<String>,
+    pub headers: reqwest::header::HeaderMap,
 }
 
 impl Page {
@@ -105,12 +106,14 @@ impl Browser {
             .iter()
             .map(|v| v.to_str().unwrap().to_string())
             .collect();
+        let headers = response.headers().clone();
         let body = response.text().await.unwrap();
         Page {
             status,
             body,
             location,
             set_cookies,
+            headers,
         }
     }
 
@@ -127,6 +130,18 @@ impl Browser {
             }
         }
         self.send(self.client.post(format!("{}{path}", self.base)).form(&form), None)
+            .await
+    }
+
+    /// Presses "Place call-off" on a review page.
+    pub async fn submit_review(&self, review: &Page) -> Page {
+        let key = review
+            .input_value("idempotency_key")
+            .expect("review page has an idempotency key");
+        let reviewed = review
+            .input_value("reviewed")
+            .expect("review page names the reviewed basket");
+        self.post("/call-offs", &[("idempotency_key", &key), ("reviewed", &reviewed)])
             .await
     }
 

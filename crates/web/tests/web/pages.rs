@@ -7,6 +7,7 @@ on_both_databases!(
     the_supplier_accepts_and_rejects_from_the_inbox,
     pages_keep_each_organisation_to_its_own,
     forms_without_a_valid_csrf_token_change_nothing,
+    placing_refuses_a_quote_changed_since_it_was_checked,
 );
 
 /// The first `href` on the page that starts with `prefix`.
@@ -38,11 +39,16 @@ async fn signing_in_and_out(backend: Backend) {
     empty.assert_contains("Enter your email address");
 
     let browser = site.signed_in("buyer@camden.example").await;
-    browser
-        .get("/frameworks")
-        .await
+    let frameworks = browser.get("/frameworks").await;
+    frameworks
         .assert_contains("Pan-London ICT Services Framework")
         .assert_contains("Bola Buyer");
+    assert_eq!(frameworks.headers["cache-control"], "no-store");
+    assert!(frameworks.headers["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("frame-ancestors 'none'"));
+    assert_eq!(frameworks.headers["x-frame-options"], "DENY");
     let out = browser.post("/sign-out", &[]).await;
     assert_eq!(out.status, 303);
     assert_eq!(
@@ -134,8 +140,7 @@ async fn a_buyer_finds_quotes_and_places_a_call_off(backend: Backend) {
         .assert_contains("Check your call-off")
         .assert_contains("£18,720.00")
         .assert_contains("£22,464.00");
-    let key = review.input_value("idempotency_key").unwrap();
-    let placed = buyer.post("/call-offs", &[("idempotency_key", &key)]).await;
+    let placed = buyer.submit_review(&review).await;
     assert_eq!(placed.status, 303, "{}", placed.body);
     let placed_path = placed.location.unwrap();
     let call_off = buyer.get(&placed_path).await;
@@ -146,7 +151,7 @@ async fn a_buyer_finds_quotes_and_places_a_call_off(backend: Backend) {
         .assert_contains("GB-LAE-CMD")
         .assert_contains("£18,720.00");
     // Pressing "Place call-off" twice places one call-off.
-    let again = buyer.post("/call-offs", &[("idempotency_key", &key)]).await;
+    let again = buyer.submit_review(&review).await;
     assert!(again.status == 303 || again.status == 422, "{}", again.status);
     let mine = buyer.get("/call-offs").await;
     assert_eq!(mine.body.matches("LON-ICT-2025-CO-").count(), 1, "{}", mine.body);
@@ -180,12 +185,7 @@ async fn place_via_pages(site: &Site, email: &str, quantity: &str) -> String {
         )
         .await;
     let review = buyer.get("/quote/place").await;
-    let placed = buyer
-        .post(
-            "/call-offs",
-            &[("idempotency_key", &review.input_value("idempotency_key").unwrap())],
-        )
-        .await;
+    let placed = buyer.submit_review(&review).await;
     placed.location.unwrap().split('?').next().unwrap().to_string()
 }
 
@@ -304,4 +304,46 @@ async fn forms_without_a_valid_csrf_token_change_nothing(backend: Backend) {
         .await;
     assert_eq!(no_cookie.status, 403);
     assert!(no_cookie.set_cookies.iter().all(|c| !c.starts_with("calloff_session=")));
+}
+
+async fn placing_refuses_a_quote_changed_since_it_was_checked(backend: Backend) {
+    let site = Site::start(backend).await;
+    let buyer = site.signed_in("buyer@camden.example").await;
+    let lot = buyer
+        .get(&format!("/frameworks/{}/catalogue?q=L4-SIM-5GB", site.t.framework_id))
+        .await;
+    let item = buyer.get(&first_link(&lot.body, "/items/")).await;
+    buyer
+        .post("/quote/lines", &[("item_id", &item.input_value("item_id").unwrap())])
+        .await;
+    let review = buyer.get("/quote/place").await;
+    // Another tab changes the quantity after this review page was shown.
+    buyer
+        .post(
+            "/quote",
+            &[
+                ("lines[0].sku", "L4-SIM-5GB"),
+                ("lines[0].quantity", "900"),
+                ("lines[0].term_months", "24"),
+                ("action", "update"),
+            ],
+        )
+        .await;
+    let refused = buyer.submit_review(&review).await;
+    assert_eq!(refused.status, 409);
+    refused
+        .assert_contains("Your quote changed after you checked it")
+        .assert_contains("href=\"#lines\"")
+        .assert_contains("£118,800.00");
+    assert!(
+        !buyer.get("/call-offs").await.body.contains("LON-ICT-2025-CO-"),
+        "nothing may be placed"
+    );
+    // Placing from the page that shows the change works.
+    let placed = buyer.submit_review(&refused).await;
+    assert_eq!(placed.status, 303);
+    buyer
+        .get(placed.location.as_deref().unwrap())
+        .await
+        .assert_contains("£118,800.00");
 }

@@ -1,0 +1,69 @@
+//! Dates as the UK sees them. Framework terms are UK dates, so "today" is the date in London.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc, Weekday};
+
+/// The last Sunday of a month, at 01:00 UTC: when British Summer Time starts (March) or ends
+/// (October).
+fn last_sunday_1am_utc(year: i32, month: u32) -> DateTime<Utc> {
+    let first_of_next = if month == 12 {
+        NaiveDate::from_ymd_opt(year + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(year, month + 1, 1)
+    }
+    .expect("valid date");
+    let mut day = first_of_next - Duration::days(1);
+    while day.weekday() != Weekday::Sun {
+        day -= Duration::days(1);
+    }
+    Utc.from_utc_datetime(&day.and_hms_opt(1, 0, 0).expect("valid time"))
+}
+
+/// Today's date in the UK: GMT, or BST (UTC+1) between the last Sundays of March and October.
+pub fn uk_date(now: DateTime<Utc>) -> NaiveDate {
+    let year = now.year();
+    let summer = now >= last_sunday_1am_utc(year, 3) && now < last_sunday_1am_utc(year, 10);
+    let offset = if summer { Duration::hours(1) } else { Duration::zero() };
+    (now + offset).date_naive()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn summer_evenings_in_utc_are_already_tomorrow_in_london() {
+        assert_eq!(
+            uk_date(at("2026-06-30T23:30:00Z")),
+            NaiveDate::from_ymd_opt(2026, 7, 1).unwrap()
+        );
+        assert_eq!(
+            uk_date(at("2026-12-31T23:30:00Z")),
+            NaiveDate::from_ymd_opt(2026, 12, 31).unwrap()
+        );
+    }
+
+    #[test]
+    fn the_clocks_change_at_one_in_the_morning_utc_on_the_last_sundays() {
+        // 2026: BST from 29 March 01:00 UTC to 25 October 01:00 UTC.
+        assert_eq!(
+            uk_date(at("2026-03-29T00:59:00Z")),
+            NaiveDate::from_ymd_opt(2026, 3, 29).unwrap()
+        );
+        assert_eq!(
+            uk_date(at("2026-03-29T23:30:00Z")),
+            NaiveDate::from_ymd_opt(2026, 3, 30).unwrap()
+        );
+        assert_eq!(
+            uk_date(at("2026-10-24T23:30:00Z")),
+            NaiveDate::from_ymd_opt(2026, 10, 25).unwrap()
+        );
+        assert_eq!(
+            uk_date(at("2026-10-25T23:30:00Z")),
+            NaiveDate::from_ymd_opt(2026, 10, 25).unwrap()
+        );
+    }
+}
