@@ -1,7 +1,7 @@
 -- calloff foundation schema. The PostgreSQL folder holds the same version with the same tables,
 -- columns and constraints; a test compares the two.
 CREATE TABLE organisations (
-    id TEXT PRIMARY KEY,
+    id TEXT NOT NULL PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,
     kind TEXT NOT NULL CHECK (kind IN ('local_authority', 'regional_authority', 'nhs_trust', 'nhs_icb',
         'school', 'academy_trust', 'police_force', 'transport_body', 'housing_association',
@@ -20,7 +20,7 @@ CREATE TABLE organisation_identifiers (
 CREATE INDEX organisation_identifiers_by_organisation ON organisation_identifiers (organisation_id);
 
 CREATE TABLE users (
-    id TEXT PRIMARY KEY,
+    id TEXT NOT NULL PRIMARY KEY,
     organisation_id TEXT NOT NULL REFERENCES organisations (id),
     email TEXT NOT NULL UNIQUE,
     name TEXT NOT NULL,
@@ -37,7 +37,7 @@ CREATE TABLE user_roles (
 );
 
 CREATE TABLE sessions (
-    token_hash TEXT PRIMARY KEY,
+    token_hash TEXT NOT NULL PRIMARY KEY,
     user_id TEXT NOT NULL REFERENCES users (id),
     csrf_token TEXT NOT NULL,
     basket TEXT NOT NULL,
@@ -46,7 +46,7 @@ CREATE TABLE sessions (
 );
 
 CREATE TABLE frameworks (
-    id TEXT PRIMARY KEY,
+    id TEXT NOT NULL PRIMARY KEY,
     reference TEXT NOT NULL UNIQUE,
     title TEXT NOT NULL,
     authority_id TEXT NOT NULL REFERENCES organisations (id),
@@ -82,7 +82,7 @@ CREATE TABLE framework_eligibility (
 );
 
 CREATE TABLE catalogue_items (
-    id TEXT PRIMARY KEY,
+    id TEXT NOT NULL PRIMARY KEY,
     framework_id TEXT NOT NULL REFERENCES frameworks (id),
     lot_number BIGINT NOT NULL,
     supplier_id TEXT NOT NULL REFERENCES organisations (id),
@@ -99,7 +99,7 @@ CREATE TABLE catalogue_items (
 );
 
 CREATE TABLE call_offs (
-    id TEXT PRIMARY KEY,
+    id TEXT NOT NULL PRIMARY KEY,
     reference TEXT NOT NULL UNIQUE,
     framework_id TEXT NOT NULL REFERENCES frameworks (id),
     buyer_id TEXT NOT NULL REFERENCES organisations (id),
@@ -140,14 +140,14 @@ CREATE TABLE call_off_lines (
 -- The head of the audit chain. Every write transaction claims it first, which orders writers the
 -- same way on both databases and gives each entry its place in the chain.
 CREATE TABLE audit_head (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
+    id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
     seq BIGINT NOT NULL,
     hash TEXT NOT NULL
 );
 INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
 
 CREATE TABLE audit_entries (
-    seq BIGINT PRIMARY KEY,
+    seq BIGINT NOT NULL PRIMARY KEY,
     at TEXT NOT NULL,
     actor TEXT NOT NULL,
     action TEXT NOT NULL,
