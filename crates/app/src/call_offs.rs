@@ -205,15 +205,24 @@ async fn insert_placed(
         },
     )
     .await;
-    if let Err(e) = inserted {
-        return Err(if e.is_unique_violation() && idempotency_key.is_some() {
-            AppError::Conflict(FieldError::new(
+    match inserted {
+        Ok(call_offs::Inserted::Yes) => {}
+        Ok(call_offs::Inserted::ItemChanged { line }) => {
+            return Err(AppError::Conflict(FieldError::new(
+                format!("lines[{line}].sku"),
+                format!(
+                    "{} changed in the catalogue while this call-off was being placed; check the quote again",
+                    call_off.lines[line].sku
+                ),
+            )));
+        }
+        Err(e) if e.is_unique_violation() && idempotency_key.is_some() => {
+            return Err(AppError::Conflict(FieldError::new(
                 "Idempotency-Key",
                 "was used by a request that is still running",
-            ))
-        } else {
-            e.into()
-        });
+            )));
+        }
+        Err(e) => return Err(e.into()),
     }
     let skus: Vec<&str> = call_off.lines.iter().map(|l| l.sku.as_str()).collect();
     head.append(

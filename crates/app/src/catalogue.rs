@@ -50,9 +50,5 @@ pub async fn item_by_sku(
         return Ok(None);
     };
     let mut conn = app.db.pool().acquire().await?;
-    Ok(catalogue::find_by_sku(&mut conn, &sku)
-        .await?
-        .into_iter()
-        .map(|r| r.item)
-        .find(|i| &i.framework_id == framework))
+    Ok(catalogue::find(&mut conn, framework, &sku).await?.map(|r| r.item))
 }

@@ -74,9 +74,9 @@ pub(crate) async fn price_on(
         let quantity = Quantity::parse(input.quantity).map_err(at);
         let term = TermMonths::parse(input.term_months).map_err(at);
         let usage = input.monthly_usage.map(MonthlyUsage::parse).transpose().map_err(at);
-        let candidates = catalogue::find_by_sku(conn, &sku).await?;
-        let Some(record) = candidates.iter().find(|r| &r.item.framework_id == framework) else {
-            let message = if candidates.is_empty() {
+        let Some(record) = catalogue::find(conn, framework, &sku).await? else {
+            // Only on a miss: is the SKU unknown, or on another framework?
+            let message = if catalogue::find_by_sku(conn, &sku).await?.is_empty() {
                 format!("No item with SKU {sku} is in the catalogue")
             } else {
                 format!("{sku} is not on this framework's catalogue")

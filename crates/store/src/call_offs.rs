@@ -9,9 +9,13 @@ crate::statements! {
     INSERT = "INSERT INTO call_offs (id, reference, framework_id, buyer_id, supplier_id, placed_by, state, \
               contract_value, vat, idempotency_key, request_hash, placed_at, updated_at, change_seq) \
               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
+    // The line is copied from the catalogue row only if that row is still exactly what was priced,
+    // so a call-off can never freeze a price or description that was not in force as it was placed.
     INSERT_LINE = "INSERT INTO call_off_lines (call_off_id, line_number, item_id, lot_number, sku, name, description, \
                    unit, unit_price_micros, cpv, quantity, term_months, monthly_usage, line_value) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
+                   SELECT $1, $2, id, lot_number, sku, name, description, unit, unit_price_micros, cpv, $3, $4, $5, $6 \
+                   FROM catalogue_items WHERE id = $7 AND unit_price_micros = $8 AND name = $9 AND description = $10 \
+                   AND unit = $11 AND cpv = $12 AND minimum_term_months <= $4";
     BY_ID = "SELECT id, reference, framework_id, buyer_id, supplier_id, placed_by, state, contract_value, vat, \
              rejection_reason, placed_at, updated_at, change_seq, request_hash FROM call_offs WHERE id = $1";
     BY_IDEMPOTENCY_KEY = "SELECT id, reference, framework_id, buyer_id, supplier_id, placed_by, state, contract_value, vat, \
@@ -39,7 +43,16 @@ pub struct NewCallOff<'a> {
     pub request_hash: Option<&'a str>,
 }
 
-pub async fn insert(conn: &mut Conn, new: NewCallOff<'_>) -> StoreResult<()> {
+/// Whether a call-off went in, or which line's catalogue item changed since it was priced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inserted {
+    Yes,
+    ItemChanged { line: usize },
+}
+
+/// Inserts a call-off and its lines. If an item changed since pricing, nothing sensible remains
+/// to commit: the caller must roll back.
+pub async fn insert(conn: &mut Conn, new: NewCallOff<'_>) -> StoreResult<Inserted> {
     let c = new.call_off;
     sqlx::query(INSERT)
         .bind(c.id.as_str())
@@ -59,25 +72,26 @@ pub async fn insert(conn: &mut Conn, new: NewCallOff<'_>) -> StoreResult<()> {
         .execute(&mut *conn)
         .await?;
     for (number, line) in c.lines.iter().enumerate() {
-        sqlx::query(INSERT_LINE)
+        let copied = sqlx::query(INSERT_LINE)
             .bind(c.id.as_str())
             .bind(number as i64 + 1)
-            .bind(line.item_id.as_str())
-            .bind(line.lot_number as i64)
-            .bind(line.sku.as_str())
-            .bind(&line.name)
-            .bind(&line.description)
-            .bind(line.unit.as_str())
-            .bind(line.unit_price.micros())
-            .bind(line.cpv.as_str())
             .bind(line.quantity.get() as i64)
             .bind(line.term_months.get() as i64)
             .bind(line.monthly_usage.map(|u| u.get() as i64))
             .bind(line.value.pence())
+            .bind(line.item_id.as_str())
+            .bind(line.unit_price.micros())
+            .bind(&line.name)
+            .bind(&line.description)
+            .bind(line.unit.as_str())
+            .bind(line.cpv.as_str())
             .execute(&mut *conn)
             .await?;
+        if copied.rows_affected() != 1 {
+            return Ok(Inserted::ItemChanged { line: number });
+        }
     }
-    Ok(())
+    Ok(Inserted::Yes)
 }
 
 fn corrupt(e: impl std::fmt::Display) -> StoreError {

@@ -10,6 +10,10 @@ crate::statements! {
               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
     BY_ID = "SELECT id, framework_id, lot_number, supplier_id, sku, name, description, unit, \
              unit_price_micros, minimum_term_months, cpv FROM catalogue_items WHERE id = $1";
+    // Served by the (framework_id, sku) unique index.
+    BY_FRAMEWORK_AND_SKU = "SELECT id, framework_id, lot_number, supplier_id, sku, name, description, unit, \
+                            unit_price_micros, minimum_term_months, cpv FROM catalogue_items \
+                            WHERE framework_id = $1 AND sku = $2";
     BY_SKU = "SELECT id, framework_id, lot_number, supplier_id, sku, name, description, unit, \
               unit_price_micros, minimum_term_months, cpv FROM catalogue_items WHERE sku = $1 ORDER BY framework_id";
     // $2 = 0 means every lot. The pattern is matched against lower-cased text on both databases.
@@ -75,6 +79,18 @@ fn from_row(row: &sqlx::any::AnyRow) -> StoreResult<ItemRecord> {
 pub async fn get(conn: &mut Conn, id: &ItemId) -> StoreResult<Option<ItemRecord>> {
     sqlx::query(BY_ID)
         .bind(id.as_str())
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+/// The item with this SKU on this framework.
+pub async fn find(conn: &mut Conn, framework: &FrameworkId, sku: &Sku) -> StoreResult<Option<ItemRecord>> {
+    sqlx::query(BY_FRAMEWORK_AND_SKU)
+        .bind(framework.as_str())
+        .bind(sku.as_str())
         .fetch_optional(&mut *conn)
         .await?
         .as_ref()

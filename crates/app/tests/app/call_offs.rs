@@ -16,6 +16,7 @@ on_both_databases!(
     framework_must_be_live_and_buyer_eligible_and_verified,
     headroom_shortfall_names_what_is_left,
     a_retry_with_the_same_idempotency_key_returns_the_first_call_off,
+    a_line_is_not_frozen_if_its_item_changed_after_pricing,
 );
 
 fn line(sku: &str, quantity: i64, term_months: i64) -> LineInput {
@@ -479,4 +480,48 @@ async fn a_retry_with_the_same_idempotency_key_returns_the_first_call_off(backen
     }
     assert_eq!(ids.len(), 1);
     assert_eq!(call_off_count(&t).await, 2);
+}
+
+async fn a_line_is_not_frozen_if_its_item_changed_after_pricing(backend: Backend) {
+    use calloff_domain::call_off::{CallOff, CallOffState};
+    use calloff_domain::ids::CallOffId;
+    let t = TestApp::init(backend).await;
+    let buyer = t.buyer().await;
+    let quote = calloff_app::quotes::price(&t.app, &buyer, &t.framework_id, &[line("L1-ETH-1G", 1, 36)])
+        .await
+        .unwrap();
+    let call_off = CallOff {
+        id: CallOffId::generate(),
+        reference: "TEST-1".into(),
+        framework_id: t.framework_id.clone(),
+        buyer_id: buyer.organisation_id.clone(),
+        supplier_id: quote.supplier_id.clone(),
+        placed_by: buyer.user_id.clone(),
+        state: CallOffState::Placed,
+        lines: quote.lines.clone(),
+        totals: quote.totals,
+        rejection_reason: None,
+        placed_at: "2026-11-26T10:00:00.000Z".into(),
+        updated_at: "2026-11-26T10:00:00.000Z".into(),
+        change_seq: 1_000_000,
+    };
+    let new = || stored::NewCallOff {
+        call_off: &call_off,
+        idempotency_key: None,
+        request_hash: None,
+    };
+    // Unchanged, the line is copied from the catalogue.
+    let mut tx = t.app.db.begin_write().await.unwrap();
+    assert_eq!(stored::insert(&mut tx, new()).await.unwrap(), stored::Inserted::Yes);
+    tx.rollback().await.unwrap();
+    // A price rise of a millionth of a pound after pricing is enough to refuse the line.
+    sqlx::query("UPDATE catalogue_items SET unit_price_micros = unit_price_micros + 1 WHERE sku = 'L1-ETH-1G'")
+        .execute(t.app.db.pool())
+        .await
+        .unwrap();
+    let mut tx = t.app.db.begin_write().await.unwrap();
+    assert_eq!(
+        stored::insert(&mut tx, new()).await.unwrap(),
+        stored::Inserted::ItemChanged { line: 0 }
+    );
 }

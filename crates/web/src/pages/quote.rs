@@ -147,9 +147,9 @@ pub fn quote_table(quote: &Quote) -> Markup {
                 }
             }
             tbody class="govuk-table__body" {
-                @for line in &quote.lines {
+                @for (i, line) in quote.lines.iter().enumerate() {
                     tr class="govuk-table__row" {
-                        td class="govuk-table__cell" {
+                        td class="govuk-table__cell" id={ "lines-" (i) "-sku" } {
                             (line.name) br; span class="govuk-body-s" { (line.sku) }
                             @if let (Some(usage), Some(noun)) = (line.monthly_usage, line.unit.usage_noun()) {
                                 br; span class="govuk-body-s" { (usage.get()) " " (noun) " a month each" }
