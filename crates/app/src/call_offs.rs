@@ -1,6 +1,6 @@
 //! Placing a direct-award call-off, moving it through its states, and reading call-offs.
 
-use crate::quotes::{self, LineInput};
+use crate::quotes::{self, LineInput, Prices};
 use crate::{Actor, App, AppError, AppResult};
 use calloff_domain::call_off::{CallOff, CallOffState, Totals};
 use calloff_domain::framework::FrameworkStatus;
@@ -56,13 +56,29 @@ pub async fn place(
     let attempt = async {
         // One connection prices the basket and then runs the transaction.
         let mut conn = app.db.pool().acquire().await?;
-        let quote = quotes::price_on(&mut conn, actor, &command.framework_id, &command.lines).await?;
-        let mut attempts = Attempts::default();
+        let mut prices = Prices::Cached;
         loop {
-            match insert_placed(app, &mut conn, actor, &quote, idempotency_key, &request_hash).await {
-                Err(e) if attempts.retry(&e).await => continue,
-                result => break result,
+            let quote = quotes::price_on(app, &mut conn, actor, &command.framework_id, &command.lines, prices).await?;
+            let mut attempts = Attempts::default();
+            let placement = loop {
+                match insert_placed(app, &mut conn, actor, &quote, idempotency_key, &request_hash).await {
+                    Err(e) if attempts.retry(&e).await => continue,
+                    result => break result,
+                }
+            }?;
+            let sku = match placement {
+                Placement::Placed(call_off) => break Ok(*call_off),
+                Placement::ItemChanged { line } => quote.lines[line].sku.clone(),
+            };
+            if prices == Prices::Fresh {
+                break Err(AppError::Conflict(FieldError::new(
+                    "lines",
+                    format!("{sku} changed in the catalogue while this call-off was being placed; try again"),
+                )));
             }
+            // A copy read before another process changed the item: price again from the database.
+            app.prices.forget(&command.framework_id, &sku);
+            prices = Prices::Fresh;
         }
     };
     match (attempt.await, idempotency_key) {
@@ -144,6 +160,15 @@ async fn why_refused(app: &App, conn: &mut Conn, actor: &Actor, quote: &quotes::
     })
 }
 
+/// How one attempt at the placing transaction ended, short of an error.
+enum Placement {
+    Placed(Box<CallOff>),
+    /// The catalogue row behind this line is no longer what was priced; nothing was written.
+    ItemChanged {
+        line: usize,
+    },
+}
+
 /// One attempt at the placing transaction.
 async fn insert_placed(
     app: &App,
@@ -152,7 +177,7 @@ async fn insert_placed(
     quote: &quotes::Quote,
     idempotency_key: Option<&str>,
     request_hash: &str,
-) -> AppResult<CallOff> {
+) -> AppResult<Placement> {
     let at = app.now_text();
     let today = app.today().to_string();
     let value = quote.totals.contract_value;
@@ -207,15 +232,7 @@ async fn insert_placed(
     .await;
     match inserted {
         Ok(call_offs::Inserted::Yes) => {}
-        Ok(call_offs::Inserted::ItemChanged { line }) => {
-            return Err(AppError::Conflict(FieldError::new(
-                format!("lines[{line}].sku"),
-                format!(
-                    "{} changed in the catalogue while this call-off was being placed; check the quote again",
-                    call_off.lines[line].sku
-                ),
-            )));
-        }
+        Ok(call_offs::Inserted::ItemChanged { line }) => return Ok(Placement::ItemChanged { line }),
         Err(e) if e.is_unique_violation() && idempotency_key.is_some() => {
             return Err(AppError::Conflict(FieldError::new(
                 "Idempotency-Key",
@@ -243,7 +260,7 @@ async fn insert_placed(
     .await?;
     head.seal(&mut tx).await?;
     tx.commit().await?;
-    Ok(call_off)
+    Ok(Placement::Placed(Box::new(call_off)))
 }
 
 /// What a user can do to a placed call-off.

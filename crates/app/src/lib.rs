@@ -9,6 +9,7 @@ pub mod catalogue;
 pub mod demo;
 mod error;
 pub mod frameworks;
+mod price_cache;
 pub mod quotes;
 
 pub use calloff_store::Db;
@@ -48,11 +49,16 @@ impl Clock for FixedClock {
 pub struct App {
     pub db: Db,
     clock: Arc<dyn Clock>,
+    prices: Arc<price_cache::PriceCache>,
 }
 
 impl App {
     pub fn new(db: Db, clock: Arc<dyn Clock>) -> Self {
-        App { db, clock }
+        App {
+            db,
+            clock,
+            prices: Arc::default(),
+        }
     }
 
     /// "Now" as stored: RFC 3339 UTC with milliseconds.

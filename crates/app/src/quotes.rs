@@ -36,15 +36,26 @@ pub struct Quote {
 /// Prices a basket at today's catalogue prices. Reports every bad line, not just the first.
 pub async fn price(app: &App, actor: &Actor, framework: &FrameworkId, lines: &[LineInput]) -> AppResult<Quote> {
     let mut conn = app.db.pool().acquire().await?;
-    price_on(&mut conn, actor, framework, lines).await
+    price_on(app, &mut conn, actor, framework, lines, Prices::Cached).await
+}
+
+/// Where [`price_on`] reads item prices from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Prices {
+    /// Recently read items where there are any (see `price_cache`).
+    Cached,
+    /// The database, refreshing the cache.
+    Fresh,
 }
 
 /// [`price`] on a connection the caller holds (placing goes on to use it for its transaction).
 pub(crate) async fn price_on(
+    app: &App,
     conn: &mut Conn,
     _actor: &Actor,
     framework: &FrameworkId,
     lines: &[LineInput],
+    prices: Prices,
 ) -> AppResult<Quote> {
     if lines.is_empty() {
         return Err(AppError::invalid("lines", "Add at least one item to the quote"));
@@ -74,7 +85,17 @@ pub(crate) async fn price_on(
         let quantity = Quantity::parse(input.quantity).map_err(at);
         let term = TermMonths::parse(input.term_months).map_err(at);
         let usage = input.monthly_usage.map(MonthlyUsage::parse).transpose().map_err(at);
-        let Some(record) = catalogue::find(conn, framework, &sku).await? else {
+        let cached = match prices {
+            Prices::Cached => app.prices.get(framework, &sku),
+            Prices::Fresh => None,
+        };
+        let record = match cached {
+            Some(record) => Some(record),
+            None => catalogue::find(conn, framework, &sku)
+                .await?
+                .inspect(|r| app.prices.put(r)),
+        };
+        let Some(record) = record else {
             // Only on a miss: is the SKU unknown, or on another framework?
             let message = if catalogue::find_by_sku(conn, &sku).await?.is_empty() {
                 format!("No item with SKU {sku} is in the catalogue")

@@ -17,6 +17,7 @@ on_both_databases!(
     headroom_shortfall_names_what_is_left,
     a_retry_with_the_same_idempotency_key_returns_the_first_call_off,
     a_line_is_not_frozen_if_its_item_changed_after_pricing,
+    placing_after_a_price_change_freezes_the_price_then_in_force,
 );
 
 fn line(sku: &str, quantity: i64, term_months: i64) -> LineInput {
@@ -524,4 +525,28 @@ async fn a_line_is_not_frozen_if_its_item_changed_after_pricing(backend: Backend
         stored::insert(&mut tx, new()).await.unwrap(),
         stored::Inserted::ItemChanged { line: 0 }
     );
+}
+
+async fn placing_after_a_price_change_freezes_the_price_then_in_force(backend: Backend) {
+    let t = TestApp::init(backend).await;
+    let buyer = t.buyer().await;
+    let basket = basket(&t, vec![line("L1-ETH-1G", 1, 36)]);
+    // This process prices (and remembers) the item at £450 a month...
+    let quoted = calloff_app::quotes::price(&t.app, &buyer, &t.framework_id, &basket.lines)
+        .await
+        .unwrap();
+    assert_eq!(quoted.lines[0].unit_price.micros(), 450_000_000);
+    // ...then the catalogue changes behind its back (another process, say).
+    sqlx::query("UPDATE catalogue_items SET unit_price_micros = 460000000 WHERE sku = 'L1-ETH-1G'")
+        .execute(t.app.db.pool())
+        .await
+        .unwrap();
+    let placed = call_offs::place(&t.app, &buyer, &basket, Some("after-change"))
+        .await
+        .unwrap()
+        .call_off;
+    assert_eq!(placed.lines[0].unit_price.micros(), 460_000_000);
+    assert_eq!(placed.totals.contract_value, Money::from_pounds(460 * 36));
+    assert_eq!(committed(&t, &t.framework_id).await, Money::from_pounds(460 * 36));
+    assert_eq!(call_off_count(&t).await, 1);
 }
