@@ -53,35 +53,10 @@ pub async fn place(
         }
     }
     let request_hash = hex::encode(Sha256::digest(serde_json::to_vec(command).unwrap_or_default()));
-    let attempt = async {
-        // One connection prices the basket and then runs the transaction.
-        let mut conn = app.db.pool().acquire().await?;
-        let mut prices = Prices::Cached;
-        loop {
-            let quote = quotes::price_on(app, &mut conn, actor, &command.framework_id, &command.lines, prices).await?;
-            let mut attempts = Attempts::default();
-            let placement = loop {
-                match insert_placed(app, &mut conn, actor, &quote, idempotency_key, &request_hash).await {
-                    Err(e) if attempts.retry(&e).await => continue,
-                    result => break result,
-                }
-            }?;
-            let sku = match placement {
-                Placement::Placed(call_off) => break Ok(*call_off),
-                Placement::ItemChanged { line } => quote.lines[line].sku.clone(),
-            };
-            if prices == Prices::Fresh {
-                break Err(AppError::Conflict(FieldError::new(
-                    "lines",
-                    format!("{sku} changed in the catalogue while this call-off was being placed; try again"),
-                )));
-            }
-            // A copy read before another process changed the item: price again from the database.
-            app.prices.forget(&command.framework_id, &sku);
-            prices = Prices::Fresh;
-        }
-    };
-    match (attempt.await, idempotency_key) {
+    match (
+        price_and_commit(app, actor, command, idempotency_key, &request_hash).await,
+        idempotency_key,
+    ) {
         (Ok(call_off), _) => Ok(Placed {
             call_off,
             replayed: false,
@@ -90,6 +65,43 @@ pub async fn place(
         // whatever has changed since; the unique key stopped a second one from being written.
         (Err(e), Some(key)) => replay(app, actor, key, &request_hash).await?.ok_or(e),
         (Err(e), None) => Err(e),
+    }
+}
+
+/// Prices the basket and runs the placing transaction on one connection, retrying the
+/// transaction on busy or serialization errors, and pricing again from the database if a cached
+/// item turns out to have changed.
+async fn price_and_commit(
+    app: &App,
+    actor: &Actor,
+    command: &PlaceCallOff,
+    idempotency_key: Option<&str>,
+    request_hash: &str,
+) -> AppResult<CallOff> {
+    let mut conn = app.db.pool().acquire().await?;
+    let mut prices = Prices::Cached;
+    loop {
+        let quote = quotes::price_on(app, &mut conn, actor, &command.framework_id, &command.lines, prices).await?;
+        let mut attempts = Attempts::default();
+        let placement = loop {
+            match insert_placed(app, &mut conn, actor, &quote, idempotency_key, request_hash).await {
+                Err(e) if attempts.retry(&e).await => continue,
+                result => break result,
+            }
+        }?;
+        let sku = match placement {
+            Placement::Placed(call_off) => return Ok(*call_off),
+            Placement::ItemChanged { line } => quote.lines[line].sku.clone(),
+        };
+        if prices == Prices::Fresh {
+            return Err(AppError::Conflict(FieldError::new(
+                "lines",
+                format!("{sku} changed in the catalogue while this call-off was being placed; try again"),
+            )));
+        }
+        // A copy read before another process changed the item: price again from the database.
+        app.prices.forget(&command.framework_id, &sku);
+        prices = Prices::Fresh;
     }
 }
 
