@@ -253,6 +253,7 @@ async fn insert_placed(
         }
         Err(e) => return Err(e.into()),
     }
+    crate::notifications::call_off_placed(&mut tx, &at, actor, &call_off).await?;
     let skus: Vec<&str> = call_off.lines.iter().map(|l| l.sku.as_str()).collect();
     head.append(
         &mut tx,
@@ -385,6 +386,7 @@ async fn apply(app: &App, actor: &Actor, seen: &CallOff, action: &CallOffAction)
     let updated = call_offs::get(&mut tx, &seen.id)
         .await?
         .ok_or_else(|| AppError::NotFound("call-off".into()))?;
+    crate::notifications::call_off_changed(&mut tx, &at, actor, &updated).await?;
     tx.commit().await?;
     Ok(updated)
 }

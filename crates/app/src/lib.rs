@@ -9,6 +9,7 @@ pub mod catalogue;
 pub mod demo;
 mod error;
 pub mod frameworks;
+pub mod notifications;
 mod price_cache;
 pub mod quotes;
 
@@ -31,6 +32,27 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
         Utc::now()
+    }
+}
+
+/// A clock that stands still until moved, for tests of what happens later.
+#[derive(Debug)]
+pub struct SettableClock(std::sync::Mutex<DateTime<Utc>>);
+
+impl SettableClock {
+    pub fn new(at: DateTime<Utc>) -> Self {
+        SettableClock(std::sync::Mutex::new(at))
+    }
+
+    pub fn advance(&self, by: chrono::Duration) {
+        let mut now = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        *now += by;
+    }
+}
+
+impl Clock for SettableClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 

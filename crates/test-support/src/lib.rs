@@ -1,7 +1,9 @@
 //! Test databases and app builders. Every store and use-case test runs on SQLite and PostgreSQL;
 //! PostgreSQL tests fail loudly, saying how to start the server, when none is reachable.
 
-use calloff_app::{auth, demo, Actor, App, FixedClock};
+pub mod smtp_sink;
+
+use calloff_app::{auth, demo, Actor, App, SettableClock};
 use calloff_domain::ids::FrameworkId;
 use calloff_store::Db;
 use chrono::{DateTime, TimeZone, Utc};
@@ -103,9 +105,11 @@ pub fn test_now() -> DateTime<Utc> {
         .expect("valid time")
 }
 
-/// An app on a fresh database seeded with the demo, and a clock fixed at [`test_now`].
+/// An app on a fresh database seeded with the demo, and a clock standing at [`test_now`] until
+/// a test moves it.
 pub struct TestApp {
     pub app: App,
+    pub clock: Arc<SettableClock>,
     pub framework_id: FrameworkId,
     pub test_db: TestDb,
 }
@@ -113,10 +117,12 @@ pub struct TestApp {
 impl TestApp {
     pub async fn init(backend: Backend) -> TestApp {
         let test_db = TestDb::new(backend).await;
-        let app = App::new(test_db.db.clone(), Arc::new(FixedClock(test_now())));
+        let clock = Arc::new(SettableClock::new(test_now()));
+        let app = App::new(test_db.db.clone(), clock.clone());
         let seeded = demo::seed(&app).await.expect("seed the demo");
         TestApp {
             app,
+            clock,
             framework_id: seeded.framework_id,
             test_db,
         }

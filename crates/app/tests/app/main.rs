@@ -4,4 +4,5 @@ mod audit_chain;
 mod call_offs;
 mod concurrency;
 mod demo;
+mod notifications;
 mod schema;

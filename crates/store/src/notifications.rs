@@ -1,0 +1,172 @@
+//! The notification outbox.
+
+use crate::{Conn, StoreResult};
+use calloff_domain::ids::{OrganisationId, UserId};
+use calloff_domain::role::Role;
+use sqlx::Row;
+
+crate::statements! {
+    INSERT = "INSERT INTO notifications (id, recipient_id, recipient_email, event, subject, body, link, created_at, \
+              send_after, attempts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, 0)";
+    FOR_RECIPIENT = "SELECT id, recipient_id, recipient_email, event, subject, body, link, created_at, attempts, \
+                     sent_at, last_error, read_at FROM notifications WHERE recipient_id = $1 \
+                     ORDER BY created_at DESC, id DESC LIMIT $2";
+    DUE = "SELECT id, recipient_id, recipient_email, event, subject, body, link, created_at, attempts, \
+           sent_at, last_error, read_at FROM notifications \
+           WHERE sent_at IS NULL AND attempts < $1 AND send_after <= $2 \
+           AND (claimed_until IS NULL OR claimed_until < $2) ORDER BY created_at, id LIMIT $3";
+    // A worker takes a notification for a while; another worker skips it until then.
+    CLAIM = "UPDATE notifications SET claimed_until = $1 WHERE id = $2 AND sent_at IS NULL \
+             AND (claimed_until IS NULL OR claimed_until < $3)";
+    MARK_SENT = "UPDATE notifications SET sent_at = $1, claimed_until = NULL WHERE id = $2";
+    MARK_FAILED = "UPDATE notifications SET attempts = attempts + 1, send_after = $1, last_error = $2, \
+                   claimed_until = NULL WHERE id = $3";
+    MARK_READ = "UPDATE notifications SET read_at = $1 WHERE recipient_id = $2 AND read_at IS NULL";
+    RECIPIENTS = "SELECT u.id, u.email FROM users u JOIN user_roles r ON r.user_id = u.id \
+                  WHERE u.organisation_id = $1 AND r.role = $2 AND u.active = 1 ORDER BY u.email";
+    USER_EMAIL = "SELECT id, email FROM users WHERE id = $1 AND active = 1";
+}
+
+/// Someone to tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipient {
+    pub user_id: UserId,
+    pub email: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    pub id: String,
+    pub recipient: Recipient,
+    pub event: String,
+    pub subject: String,
+    pub body: String,
+    /// Path of the page it is about, e.g. `/call-offs/…`.
+    pub link: String,
+    pub created_at: String,
+    pub attempts: i64,
+    pub sent_at: Option<String>,
+    pub last_error: Option<String>,
+    pub read_at: Option<String>,
+}
+
+pub async fn insert(conn: &mut Conn, n: &Notification) -> StoreResult<()> {
+    sqlx::query(INSERT)
+        .bind(&n.id)
+        .bind(n.recipient.user_id.as_str())
+        .bind(&n.recipient.email)
+        .bind(&n.event)
+        .bind(&n.subject)
+        .bind(&n.body)
+        .bind(&n.link)
+        .bind(&n.created_at)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+fn from_row(row: &sqlx::any::AnyRow) -> StoreResult<Notification> {
+    Ok(Notification {
+        id: row.try_get("id")?,
+        recipient: Recipient {
+            user_id: UserId::from_stored(row.try_get::<String, _>("recipient_id")?),
+            email: row.try_get("recipient_email")?,
+        },
+        event: row.try_get("event")?,
+        subject: row.try_get("subject")?,
+        body: row.try_get("body")?,
+        link: row.try_get("link")?,
+        created_at: row.try_get("created_at")?,
+        attempts: row.try_get("attempts")?,
+        sent_at: row.try_get("sent_at")?,
+        last_error: row.try_get("last_error")?,
+        read_at: row.try_get("read_at")?,
+    })
+}
+
+pub async fn for_recipient(conn: &mut Conn, user: &UserId, limit: i64) -> StoreResult<Vec<Notification>> {
+    let rows = sqlx::query(FOR_RECIPIENT)
+        .bind(user.as_str())
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Unsent notifications whose time has come and that no worker holds.
+pub async fn due(conn: &mut Conn, max_attempts: i64, now: &str, limit: i64) -> StoreResult<Vec<Notification>> {
+    let rows = sqlx::query(DUE)
+        .bind(max_attempts)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Takes a notification until `until`; false if another worker has it or it was sent.
+pub async fn claim(conn: &mut Conn, id: &str, until: &str, now: &str) -> StoreResult<bool> {
+    let result = sqlx::query(CLAIM)
+        .bind(until)
+        .bind(id)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+pub async fn mark_sent(conn: &mut Conn, id: &str, now: &str) -> StoreResult<()> {
+    sqlx::query(MARK_SENT).bind(now).bind(id).execute(&mut *conn).await?;
+    Ok(())
+}
+
+pub async fn mark_failed(conn: &mut Conn, id: &str, retry_at: &str, error: &str) -> StoreResult<()> {
+    sqlx::query(MARK_FAILED)
+        .bind(retry_at)
+        .bind(error)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn mark_all_read(conn: &mut Conn, user: &UserId, now: &str) -> StoreResult<u64> {
+    Ok(sqlx::query(MARK_READ)
+        .bind(now)
+        .bind(user.as_str())
+        .execute(&mut *conn)
+        .await?
+        .rows_affected())
+}
+
+/// Active users of an organisation with a role.
+pub async fn recipients(conn: &mut Conn, organisation: &OrganisationId, role: Role) -> StoreResult<Vec<Recipient>> {
+    let rows = sqlx::query(RECIPIENTS)
+        .bind(organisation.as_str())
+        .bind(role.as_str())
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Recipient {
+                user_id: UserId::from_stored(r.try_get::<String, _>("id")?),
+                email: r.try_get("email")?,
+            })
+        })
+        .collect()
+}
+
+/// One active user, as a recipient.
+pub async fn user(conn: &mut Conn, user: &UserId) -> StoreResult<Option<Recipient>> {
+    let row = sqlx::query(USER_EMAIL)
+        .bind(user.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(|r| {
+        Ok(Recipient {
+            user_id: UserId::from_stored(r.try_get::<String, _>("id")?),
+            email: r.try_get("email")?,
+        })
+    })
+    .transpose()
+}
