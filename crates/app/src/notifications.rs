@@ -4,7 +4,8 @@
 use crate::{Actor, App, AppResult};
 use calloff_domain::call_off::CallOff;
 use calloff_domain::role::Role;
-use calloff_store::notifications::{self, Notification, Recipient};
+pub use calloff_store::notifications::Notification;
+use calloff_store::notifications::{self, Recipient};
 use calloff_store::Conn;
 use chrono::{Duration, SecondsFormat};
 use lettre::message::{header::ContentType, Mailbox};

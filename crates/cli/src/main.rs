@@ -4,6 +4,7 @@ mod bench;
 
 use anyhow::Context;
 use calloff_app::audit::ChainReport;
+use calloff_app::notifications::{self, SmtpMailer};
 use calloff_app::{audit, demo, App, SystemClock};
 use calloff_store::Db;
 use clap::{Parser, Subcommand};
@@ -44,7 +45,27 @@ struct ServeArgs {
     /// Folder holding the compiled stylesheet (built by `npm ci`).
     #[arg(long, env = "CALLOFF_ASSETS_DIR", default_value = calloff_web::DEFAULT_ASSETS_DIR)]
     assets_dir: PathBuf,
+
+    /// SMTP relay for notification emails, `smtp://host:port`. Without it notifications are kept
+    /// in the app and queued, and sent once a relay is configured.
+    #[arg(long, env = "CALLOFF_SMTP_URL")]
+    smtp_url: Option<String>,
+
+    /// Sender of notification emails.
+    #[arg(
+        long,
+        env = "CALLOFF_MAIL_FROM",
+        default_value = "calloff <no-reply@calloff.localhost>"
+    )]
+    mail_from: String,
+
+    /// The address people use to reach this service, for links in emails.
+    #[arg(long, env = "CALLOFF_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+    public_url: String,
 }
+
+/// How often the notification worker looks for emails to send.
+const DELIVERY_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
 
 #[derive(Subcommand)]
 enum Command {
@@ -137,6 +158,19 @@ async fn open(database_url: &str) -> anyhow::Result<App> {
 }
 
 async fn serve(app: App, args: ServeArgs) -> anyhow::Result<()> {
+    match &args.smtp_url {
+        Some(url) => {
+            let mailer = SmtpMailer::new(url, &args.mail_from).map_err(anyhow::Error::msg)?;
+            tokio::spawn(notifications::run_worker(
+                app.clone(),
+                mailer,
+                args.public_url.clone(),
+                DELIVERY_INTERVAL,
+            ));
+            println!("Sending notification emails through {url}");
+        }
+        None => println!("CALLOFF_SMTP_URL is not set: notifications are kept in the app and queued for email"),
+    }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;

@@ -23,6 +23,7 @@ pub enum Section {
     Quote,
     CallOffs,
     Inbox,
+    Notifications,
 }
 
 /// The HTML id of a field, for error summary links: `lines[0].quantity` → `lines-0-quantity`.
@@ -121,6 +122,7 @@ fn service_navigation(chrome: &Chrome<'_>) -> Markup {
         } else {
             items.push(("Call-offs", "/call-offs", Section::CallOffs));
         }
+        items.push(("Notifications", "/notifications", Section::Notifications));
     }
     html! {
         section aria-label="Service information" class="govuk-service-navigation" data-module="govuk-service-navigation" {

@@ -2,6 +2,8 @@
 //! under `/api/v1`. Handlers turn a request into a command, call one use case, and render the
 //! result; no business rule lives here.
 
+// The OpenAPI document is one large `json!` literal.
+#![recursion_limit = "256"]
 // Handlers and extractors fail with axum's `Response`, as axum intends.
 #![allow(clippy::result_large_err)]
 

@@ -77,15 +77,19 @@ struct Server {
 }
 
 async fn start_server(database_url: &str) -> Server {
+    start_server_with(database_url, &[]).await
+}
+
+async fn start_server_with(database_url: &str, extra: &[&str]) -> Server {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let child = calloff(database_url)
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .spawn()
-        .expect("start calloff serve");
+    let listen = format!("127.0.0.1:{port}");
+    let mut args = vec!["serve", "--listen", listen.as_str()];
+    args.extend_from_slice(extra);
+    let child = calloff(database_url).args(&args).spawn().expect("start calloff serve");
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     for _ in 0..200 {
@@ -210,4 +214,59 @@ fn ci_runs_exactly_the_readme_test_command() {
         Some(command),
         "the last line of .ci/run must be the README's test command"
     );
+}
+
+/// The server's worker emails the supplier when a call-off is placed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_served_call_off_is_emailed_to_the_supplier() {
+    let test_db = TestDb::new(Backend::Sqlite).await;
+    assert!(run(&test_db.url, &["demo", "--seed-only"]).await.status.success());
+    let sink = calloff_test_support::smtp_sink::SmtpSink::start().await;
+    let server = start_server_with(
+        &test_db.url,
+        &["--smtp-url", &sink.url(), "--public-url", "https://calloff.example"],
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let token = api_token(&client, &server.base, "buyer@camden.example").await;
+    let frameworks: Value = client
+        .get(format!("{}/api/v1/frameworks", server.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let body = json!({
+        "framework_id": frameworks["frameworks"][0]["id"],
+        "lines": [{ "sku": "L5-TEAMS-PHONE", "quantity": 40, "term_months": 12 }],
+    });
+    let placed = client
+        .post(format!("{}/api/v1/call-offs", server.base))
+        .bearer_auth(&token)
+        .header("Idempotency-Key", "emailed-1")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(placed.status(), 201);
+    let reference = placed.json::<Value>().await.unwrap()["reference"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for _ in 0..100 {
+        if let Some(mail) = sink.received().first() {
+            assert_eq!(mail.to, ["supplier@londonict.example"]);
+            assert!(mail.subject().unwrap().contains(&reference), "{mail:?}");
+            assert!(
+                mail.data.contains("https://calloff.example/call-offs/"),
+                "{}",
+                mail.data
+            );
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no email reached the SMTP server within 10 s");
 }

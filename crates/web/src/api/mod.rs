@@ -37,6 +37,8 @@ pub const ENDPOINTS: &[(&str, &str)] = &[
     ("post", "/call-offs"),
     ("get", "/call-offs/{id}"),
     ("post", "/call-offs/{id}/{action}"),
+    ("get", "/notifications"),
+    ("post", "/notifications/read"),
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -51,6 +53,8 @@ pub fn routes() -> Router<AppState> {
         .route("/call-offs", get(list_call_offs).post(place_call_off))
         .route("/call-offs/{id}", get(call_off))
         .route("/call-offs/{id}/{action}", post(act))
+        .route("/notifications", get(list_notifications))
+        .route("/notifications/read", post(mark_notifications_read))
         .fallback(|| async {
             problem::problem(
                 StatusCode::NOT_FOUND,
@@ -264,4 +268,18 @@ async fn act(
         .await
         .map_err(fail)?;
     Ok(Json(views::call_off(&view)).into_response())
+}
+
+async fn list_notifications(State(state): State<AppState>, user: ApiUser) -> ApiResult {
+    let items = calloff_app::notifications::list(&state.app, &user.session.actor)
+        .await
+        .map_err(fail)?;
+    Ok(Json(json!({ "notifications": items.iter().map(views::notification).collect::<Vec<_>>() })).into_response())
+}
+
+async fn mark_notifications_read(State(state): State<AppState>, user: ApiUser) -> ApiResult {
+    let marked = calloff_app::notifications::mark_all_read(&state.app, &user.session.actor)
+        .await
+        .map_err(fail)?;
+    Ok(Json(json!({ "marked_read": marked })).into_response())
 }

@@ -109,6 +109,14 @@ pub fn spec() -> Value {
                 "parameters": [id_param("id", "Call-off id"), { "name": "action", "in": "path", "required": true, "schema": { "type": "string", "enum": ["accept", "reject", "go-live", "end", "cancel"] } }],
                 "requestBody": { "required": false, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Reason" } } } },
                 "responses": ok("The call-off after the change", "CallOff", &["400", "401", "403", "404", "409", "422"])
+            }},
+            "/notifications": { "get": {
+                "summary": "The signed-in user's notifications, newest first, with their email delivery state",
+                "operationId": "listNotifications", "responses": ok("Notifications", "NotificationList", &["401"])
+            }},
+            "/notifications/read": { "post": {
+                "summary": "Mark all the signed-in user's notifications as read", "operationId": "markNotificationsRead",
+                "responses": ok("How many were marked", "MarkedRead", &["401"])
             }}
         },
         "components": {
@@ -179,6 +187,14 @@ pub fn spec() -> Value {
                 "CallOffPage": { "type": "object", "properties": {
                     "call_offs": { "type": "array", "items": { "$ref": "#/components/schemas/CallOff" } }, "next_cursor": { "type": "string", "nullable": true }
                 }},
+                "Notification": { "type": "object", "properties": {
+                    "id": { "type": "string" }, "event": { "type": "string" }, "subject": { "type": "string" }, "body": { "type": "string" },
+                    "link": { "type": "string" }, "created_at": { "type": "string", "format": "date-time" },
+                    "sent_at": { "type": "string", "nullable": true }, "send_attempts": { "type": "integer" },
+                    "last_error": { "type": "string", "nullable": true }, "read_at": { "type": "string", "nullable": true }
+                }},
+                "NotificationList": { "type": "object", "properties": { "notifications": { "type": "array", "items": { "$ref": "#/components/schemas/Notification" } } } },
+                "MarkedRead": { "type": "object", "properties": { "marked_read": { "type": "integer" } } },
                 "Reason": { "type": "object", "properties": { "reason": { "type": "string", "maxLength": 2000 } } }
             }
         }

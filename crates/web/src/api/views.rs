@@ -109,3 +109,11 @@ pub fn call_off(v: &CallOffView) -> Value {
         "change_seq": c.change_seq,
     })
 }
+
+pub fn notification(n: &calloff_app::notifications::Notification) -> Value {
+    json!({
+        "id": n.id, "event": n.event, "subject": n.subject, "body": n.body, "link": n.link,
+        "created_at": n.created_at, "sent_at": n.sent_at, "send_attempts": n.attempts,
+        "last_error": n.last_error, "read_at": n.read_at,
+    })
+}

@@ -4,6 +4,7 @@
 mod call_offs;
 mod catalogue;
 mod frameworks;
+mod notifications;
 mod quote;
 mod sign_in;
 
@@ -36,6 +37,8 @@ pub fn routes() -> Router<AppState> {
             get(call_offs::reason_form).post(call_offs::act),
         )
         .route("/supplier/inbox", get(call_offs::inbox))
+        .route("/notifications", get(notifications::list))
+        .route("/notifications/read", post(notifications::mark_read))
 }
 
 /// Form fields as posted, in order (repeated names are allowed).

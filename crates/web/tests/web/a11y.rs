@@ -178,6 +178,8 @@ async fn every_page_and_error_state_passes_a11y_check() {
 
     let supplier = site.signed_in("supplier@londonict.example").await;
     keep("supplier-inbox", &supplier.get("/supplier/inbox").await);
+    keep("notifications", &supplier.get("/notifications").await);
+    keep("notifications-empty", &buyer.get("/notifications").await);
     keep("call-off-supplier", &supplier.get(&call_off).await);
     keep("reject-form", &supplier.get(&format!("{call_off}/reject")).await);
     keep(

@@ -266,6 +266,16 @@ async fn suppliers_decide_and_tenants_stay_apart(backend: Backend) {
     assert_eq!((status, accepted["state"].clone()), (StatusCode::OK, json!("accepted")));
     let (status, _, _) = supplier.post(&format!("{path}/accept"), json!({}), None).await;
     assert_eq!(status, 409);
+    let (_, told) = supplier.get("/notifications").await;
+    assert_eq!(told["notifications"][0]["event"], "call_off.placed");
+    let (_, told_buyer) = camden.get("/notifications").await;
+    assert_eq!(told_buyer["notifications"][0]["event"], "call_off.accepted");
+    assert!(hackney.get("/notifications").await.1["notifications"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let (status, marked, _) = camden.post("/notifications/read", json!({}), None).await;
+    assert_eq!((status, marked["marked_read"].clone()), (StatusCode::OK, json!(1)));
     let (_, supplier_list) = supplier.get("/call-offs").await;
     assert_eq!(supplier_list["call_offs"].as_array().unwrap().len(), 1);
     let (_, hackney_list) = hackney.get("/call-offs").await;

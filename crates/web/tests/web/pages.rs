@@ -194,6 +194,12 @@ async fn the_supplier_accepts_and_rejects_from_the_inbox(backend: Backend) {
     let first = place_via_pages(&site, "buyer@camden.example", "10").await;
     let second = place_via_pages(&site, "buyer@camden.example", "20").await;
     let supplier = site.signed_in("supplier@londonict.example").await;
+    let told = supplier.get("/notifications").await;
+    told.assert_contains("New call-off LON-ICT-2025-CO-")
+        .assert_contains("2 unread")
+        .assert_contains("email queued");
+    assert_eq!(supplier.post("/notifications/read", &[]).await.status, 303);
+    assert!(!supplier.get("/notifications").await.body.contains("Mark all as read"));
     let inbox = supplier.get("/supplier/inbox").await;
     inbox.assert_contains("London Borough of Camden");
     assert_eq!(inbox.body.matches("LON-ICT-2025-CO-").count(), 2);
