@@ -333,7 +333,21 @@ fn may_act(actor: &Actor, call_off: &CallOff, action: &CallOffAction) -> bool {
     }
 }
 
+/// Checks that the actor may take `action` on the call-off (who may see it, then who may act),
+/// before looking at anything they sent. Returns the call-off with its parties.
+pub async fn may_take(app: &App, actor: &Actor, id: &CallOffId, action: &CallOffAction) -> AppResult<CallOffView> {
+    let view = view(app, actor, id).await?;
+    if !may_act(actor, &view.call_off, action) {
+        return Err(AppError::Forbidden(format!(
+            "you cannot {} this call-off",
+            action.name().replace('_', " ")
+        )));
+    }
+    Ok(view)
+}
+
 pub async fn act(app: &App, actor: &Actor, id: &CallOffId, action: &CallOffAction) -> AppResult<CallOff> {
+    let call_off = may_take(app, actor, id, action).await?.call_off;
     if let Some(reason) = action.reason() {
         if reason.trim().is_empty() {
             return Err(AppError::invalid("reason", "Enter a reason"));
@@ -344,13 +358,6 @@ pub async fn act(app: &App, actor: &Actor, id: &CallOffId, action: &CallOffActio
                 format!("Reason must be {MAX_REASON_LEN} characters or fewer"),
             ));
         }
-    }
-    let call_off = get(app, actor, id).await?;
-    if !may_act(actor, &call_off, action) {
-        return Err(AppError::Forbidden(format!(
-            "you cannot {} this call-off",
-            action.name().replace('_', " ")
-        )));
     }
     with_retries(|| apply(app, actor, &call_off, action)).await
 }

@@ -4,6 +4,7 @@ use crate::{Actor, App, AppError, AppResult};
 use calloff_domain::call_off::{price_line, MonthlyUsage, PricedLine, Quantity, TermMonths, Totals, MAX_LINES};
 use calloff_domain::catalogue::Sku;
 use calloff_domain::ids::{FrameworkId, OrganisationId};
+use calloff_domain::role::Role;
 use calloff_domain::FieldError;
 use calloff_store::{catalogue, frameworks, Conn};
 use serde::{Deserialize, Serialize};
@@ -35,6 +36,7 @@ pub struct Quote {
 
 /// Prices a basket at today's catalogue prices. Reports every bad line, not just the first.
 pub async fn price(app: &App, actor: &Actor, framework: &FrameworkId, lines: &[LineInput]) -> AppResult<Quote> {
+    actor.require(Role::Buyer, "build a quote")?;
     let mut conn = app.db.pool().acquire().await?;
     price_on(app, &mut conn, actor, framework, lines, Prices::Cached).await
 }

@@ -10,6 +10,7 @@
 pub mod api;
 mod html;
 mod pages;
+pub mod routes;
 mod session;
 
 use axum::http::{header, HeaderValue};
@@ -38,10 +39,9 @@ pub fn router(app: App, assets_dir: PathBuf) -> Router {
     let state = AppState { app };
     // Pages and API answers carry personal and contract data and CSRF tokens: never cached, no
     // scripts, no framing, forms only to this site.
-    let dynamic = Router::new()
-        .merge(pages::routes())
-        .nest("/api/v1", api::routes())
-        .route("/api/openapi.json", axum::routing::get(api::openapi::document))
+    let dynamic = all_routes()
+        .router
+        .route("/api/v1/{*rest}", axum::routing::any(api::not_found))
         .fallback(pages::not_found)
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
@@ -71,6 +71,17 @@ pub fn router(app: App, assets_dir: PathBuf) -> Router {
 
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; font-src 'self'; \
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+fn all_routes() -> routes::Routes {
+    pages::routes()
+        .nest("/api/v1", api::routes())
+        .get("/api/openapi.json", api::openapi::document)
+}
+
+/// Every (method, path) the site serves, apart from static assets.
+pub fn route_table() -> Vec<(&'static str, String)> {
+    all_routes().table
+}
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
 pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> std::io::Result<()> {

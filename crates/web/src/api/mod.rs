@@ -7,14 +7,14 @@ pub mod openapi;
 pub mod problem;
 mod views;
 
+use crate::routes::Routes;
 use crate::session::ApiUser;
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
+use axum::Json;
 use calloff_app::call_offs::{self, CallOffAction, PlaceCallOff};
 use calloff_app::quotes::LineInput;
 use calloff_app::{auth, catalogue, frameworks, quotes, AppError};
@@ -24,46 +24,32 @@ use problem::from_app_error;
 use serde::Deserialize;
 use serde_json::json;
 
-/// Every API endpoint, as (method, path). The OpenAPI document must describe exactly these.
-pub const ENDPOINTS: &[(&str, &str)] = &[
-    ("post", "/sessions"),
-    ("delete", "/sessions/current"),
-    ("get", "/frameworks"),
-    ("get", "/frameworks/{id}"),
-    ("get", "/frameworks/{id}/items"),
-    ("get", "/items/{id}"),
-    ("post", "/quotes"),
-    ("get", "/call-offs"),
-    ("post", "/call-offs"),
-    ("get", "/call-offs/{id}"),
-    ("post", "/call-offs/{id}/{action}"),
-    ("get", "/notifications"),
-    ("post", "/notifications/read"),
-];
+pub fn routes() -> Routes {
+    Routes::new()
+        .post("/sessions", sign_in)
+        .delete("/sessions/current", sign_out)
+        .get("/frameworks", list_frameworks)
+        .get("/frameworks/{id}", framework)
+        .get("/frameworks/{id}/items", items)
+        .get("/items/{id}", item)
+        .post("/quotes", quote)
+        .get("/call-offs", list_call_offs)
+        .post("/call-offs", place_call_off)
+        .get("/call-offs/{id}", call_off)
+        .post("/call-offs/{id}/{action}", act)
+        .get("/notifications", list_notifications)
+        .post("/notifications/read", mark_notifications_read)
+}
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/sessions", post(sign_in))
-        .route("/sessions/current", delete(sign_out))
-        .route("/frameworks", get(list_frameworks))
-        .route("/frameworks/{id}", get(framework))
-        .route("/frameworks/{id}/items", get(items))
-        .route("/items/{id}", get(item))
-        .route("/quotes", post(quote))
-        .route("/call-offs", get(list_call_offs).post(place_call_off))
-        .route("/call-offs/{id}", get(call_off))
-        .route("/call-offs/{id}/{action}", post(act))
-        .route("/notifications", get(list_notifications))
-        .route("/notifications/read", post(mark_notifications_read))
-        .fallback(|| async {
-            problem::problem(
-                StatusCode::NOT_FOUND,
-                "not-found",
-                "Not found",
-                "No such API endpoint",
-                &[],
-            )
-        })
+/// Unknown paths under `/api/v1` get a problem document, not an HTML page.
+pub async fn not_found() -> Response {
+    problem::problem(
+        StatusCode::NOT_FOUND,
+        "not-found",
+        "Not found",
+        "No such API endpoint",
+        &[],
+    )
 }
 
 type ApiResult = Result<Response, Response>;

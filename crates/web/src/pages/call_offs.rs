@@ -288,18 +288,20 @@ fn reason_page(user: &PageUser, view: &CallOffView, action: &str, errors: &[Fiel
     )
 }
 
-/// The form asking for a reason before rejecting or cancelling.
+/// The form asking for a reason before rejecting or cancelling, for those who may do so.
 pub async fn reason_form(
     State(state): State<AppState>,
     user: PageUser,
     Path((id, action)): Path<(String, String)>,
 ) -> Response {
-    if action != "reject" && action != "cancel" {
-        return super::not_found().await;
-    }
+    let action = match action.as_str() {
+        "reject" => CallOffAction::Reject { reason: String::new() },
+        "cancel" => CallOffAction::Cancel { reason: String::new() },
+        _ => return super::not_found().await,
+    };
     let actor = &user.session.actor;
-    match call_offs::view(&state.app, actor, &CallOffId::from_stored(id)).await {
-        Ok(view) => render(StatusCode::OK, reason_page(&user, &view, &action, &[], "")),
+    match call_offs::may_take(&state.app, actor, &CallOffId::from_stored(id), &action).await {
+        Ok(view) => render(StatusCode::OK, reason_page(&user, &view, action.name(), &[], "")),
         Err(e) => error_page(Some(actor), &e),
     }
 }

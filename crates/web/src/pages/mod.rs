@@ -9,36 +9,35 @@ mod quote;
 mod sign_in;
 
 use crate::html::{layout, Chrome, Section};
-use crate::AppState;
+use crate::routes::Routes;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::Router;
 use calloff_app::{Actor, AppError};
 use maud::{html, Markup};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(frameworks::home))
-        .route("/sign-in", get(sign_in::form).post(sign_in::submit))
-        .route("/sign-out", post(sign_in::sign_out))
-        .route("/frameworks", get(frameworks::list))
-        .route("/frameworks/{id}", get(frameworks::overview))
-        .route("/frameworks/{id}/catalogue", get(catalogue::search))
-        .route("/items/{id}", get(catalogue::item))
-        .route("/quote", get(quote::show).post(quote::update))
-        .route("/quote/lines", post(quote::add_line))
-        .route("/quote/place", get(quote::review))
-        .route("/call-offs", get(call_offs::list).post(quote::place))
-        .route("/call-offs/{id}", get(call_offs::show))
-        .route("/call-offs/{id}/order-form", get(call_offs::order_form))
-        .route(
-            "/call-offs/{id}/{action}",
-            get(call_offs::reason_form).post(call_offs::act),
-        )
-        .route("/supplier/inbox", get(call_offs::inbox))
-        .route("/notifications", get(notifications::list))
-        .route("/notifications/read", post(notifications::mark_read))
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/", frameworks::home)
+        .get("/sign-in", sign_in::form)
+        .post("/sign-in", sign_in::submit)
+        .post("/sign-out", sign_in::sign_out)
+        .get("/frameworks", frameworks::list)
+        .get("/frameworks/{id}", frameworks::overview)
+        .get("/frameworks/{id}/catalogue", catalogue::search)
+        .get("/items/{id}", catalogue::item)
+        .get("/quote", quote::show)
+        .post("/quote", quote::update)
+        .post("/quote/lines", quote::add_line)
+        .get("/quote/place", quote::review)
+        .get("/call-offs", call_offs::list)
+        .post("/call-offs", quote::place)
+        .get("/call-offs/{id}", call_offs::show)
+        .get("/call-offs/{id}/order-form", call_offs::order_form)
+        .get("/call-offs/{id}/{action}", call_offs::reason_form)
+        .post("/call-offs/{id}/{action}", call_offs::act)
+        .get("/supplier/inbox", call_offs::inbox)
+        .get("/notifications", notifications::list)
+        .post("/notifications/read", notifications::mark_read)
 }
 
 /// Form fields as posted, in order (repeated names are allowed).

@@ -437,6 +437,9 @@ pub async fn place(
     if !user.csrf_ok(fields.get("csrf_token")) {
         return csrf_failure(Some(&user.session.actor));
     }
+    if let Err(r) = require_buyer(&user) {
+        return r;
+    }
     let actor = &user.session.actor;
     let basket = user.session.basket.clone();
     let Some(framework_id) = basket.framework_id.clone() else {

@@ -2,5 +2,6 @@
 
 mod a11y;
 mod api;
+mod authz;
 mod browser;
 mod pages;

@@ -1,0 +1,393 @@
+//! The authorisation matrix: every route the router serves × every role × own and other
+//! organisation (and own and other supplier). A route missing from `rule` fails the test.
+
+use crate::browser::{Browser, Site};
+use calloff_app::call_offs::{self, CallOffAction, PlaceCallOff};
+use calloff_app::quotes::LineInput;
+use calloff_domain::organisation::{OrgIdentifier, Organisation, OrganisationKind, Verification};
+use calloff_domain::role::Role;
+use calloff_test_support::Backend;
+use serde_json::json;
+
+/// Who may use a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rule {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in user.
+    SignedIn,
+    /// A signed-in user with the buyer role.
+    Buyer,
+    /// A supplier user.
+    SupplierUser,
+    /// Those who may see the call-off: its buyer's organisation, its supplier, the framework's
+    /// managing authority. Others are told it does not exist.
+    CallOffReader,
+    /// Readers may see it exists; only its supplier's users may act.
+    CallOffSupplier,
+    /// Readers may see it exists; only buyers of its organisation may act.
+    CallOffBuyer,
+}
+
+/// The rule for each (method, path); `None` for a route nobody has classified yet.
+fn rule(method: &str, path: &str) -> Option<Rule> {
+    use Rule::*;
+    Some(match (method, path) {
+        ("GET", "/") | ("GET", "/sign-in") | ("POST", "/sign-in") | ("POST", "/api/v1/sessions") => Public,
+        ("GET", "/api/openapi.json") => Public,
+        ("POST", "/sign-out") | ("DELETE", "/api/v1/sessions/current") => SignedIn,
+        ("GET", "/frameworks" | "/frameworks/{id}" | "/frameworks/{id}/catalogue" | "/items/{id}") => SignedIn,
+        (
+            "GET",
+            "/api/v1/frameworks" | "/api/v1/frameworks/{id}" | "/api/v1/frameworks/{id}/items" | "/api/v1/items/{id}",
+        ) => SignedIn,
+        ("GET", "/call-offs" | "/api/v1/call-offs") => SignedIn,
+        ("GET", "/notifications" | "/api/v1/notifications") => SignedIn,
+        ("POST", "/notifications/read" | "/api/v1/notifications/read") => SignedIn,
+        ("GET", "/quote" | "/quote/place") | ("POST", "/quote" | "/quote/lines" | "/call-offs") => Buyer,
+        ("POST", "/api/v1/quotes" | "/api/v1/call-offs") => Buyer,
+        ("GET", "/supplier/inbox") => SupplierUser,
+        ("GET", "/call-offs/{id}" | "/call-offs/{id}/order-form" | "/api/v1/call-offs/{id}") => CallOffReader,
+        // Actions are checked with one the supplier takes and one the buyer takes.
+        ("GET" | "POST", "/call-offs/{id}/{action}") | ("POST", "/api/v1/call-offs/{id}/{action}") => CallOffSupplier,
+        _ => return None,
+    })
+}
+
+struct Person {
+    label: &'static str,
+    email: Option<&'static str>,
+    roles: Vec<Role>,
+    /// Reads the test call-off (its buyer's organisation, its supplier, the managing authority).
+    reads_call_off: bool,
+    /// Is a user of the test call-off's supplier.
+    its_supplier: bool,
+    /// Is a buyer at the test call-off's organisation.
+    its_buyer: bool,
+}
+
+fn expected(rule: Rule, p: &Person) -> Outcome {
+    use Outcome::*;
+    if rule == Rule::Public {
+        return Allowed;
+    }
+    if p.email.is_none() {
+        return SignInFirst;
+    }
+    match rule {
+        Rule::Public | Rule::SignedIn => Allowed,
+        Rule::Buyer => {
+            if p.roles.contains(&Role::Buyer) {
+                Allowed
+            } else {
+                Refused
+            }
+        }
+        Rule::SupplierUser => {
+            if p.roles.contains(&Role::SupplierUser) {
+                Allowed
+            } else {
+                Refused
+            }
+        }
+        Rule::CallOffReader => {
+            if p.reads_call_off {
+                Allowed
+            } else {
+                Hidden
+            }
+        }
+        Rule::CallOffSupplier => match (p.reads_call_off, p.its_supplier) {
+            (false, _) => Hidden,
+            (true, true) => Allowed,
+            (true, false) => Refused,
+        },
+        Rule::CallOffBuyer => match (p.reads_call_off, p.its_buyer) {
+            (false, _) => Hidden,
+            (true, true) => Allowed,
+            (true, false) => Refused,
+        },
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// Let through: 2xx, a redirect within the site, or a validation or state error (400, 409, 422).
+    Allowed,
+    SignInFirst,
+    Refused,
+    Hidden,
+}
+
+fn outcome(status: u16, location: Option<&str>, api: bool) -> Outcome {
+    match status {
+        401 => Outcome::SignInFirst,
+        303 if !api && location == Some("/sign-in") => Outcome::SignInFirst,
+        403 => Outcome::Refused,
+        404 => Outcome::Hidden,
+        200..=399 | 400 | 409 | 422 => Outcome::Allowed,
+        other => panic!("unexpected status {other}"),
+    }
+}
+
+async fn api_token(site: &Site, email: &str) -> String {
+    let response = site
+        .api()
+        .post(format!("{}/api/v1/sessions", site.base))
+        .json(&json!({ "email": email, "password": calloff_app::demo::DEMO_PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    response.json::<serde_json::Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_for_every_role_and_organisation() {
+    let site = Site::start(Backend::Sqlite).await;
+    let t = &site.t;
+    // A second supplier, with a user, to stand for "another supplier".
+    let other_supplier = Organisation {
+        id: calloff_domain::ids::OrganisationId::generate(),
+        name: "Other Networks Ltd".into(),
+        kind: OrganisationKind::Supplier,
+        identifiers: vec![OrgIdentifier::parse("GB-COH", "ZZ000002").unwrap()],
+        verification: Verification::Verified,
+    };
+    let mut conn = t.app.db.pool().acquire().await.unwrap();
+    calloff_store::organisations::insert(&mut conn, &other_supplier, "2026-11-26T10:00:00.000Z")
+        .await
+        .unwrap();
+    drop(conn);
+    calloff_app::auth::create_user(
+        &t.app,
+        &other_supplier.id,
+        "supplier@othernetworks.example",
+        "Otto Other",
+        calloff_app::demo::DEMO_PASSWORD,
+        &[Role::SupplierUser],
+    )
+    .await
+    .unwrap();
+
+    // The call-off under test: Camden's, ended, so that every action is a conflict for those
+    // allowed to try it and nothing changes while the matrix runs.
+    let buyer = t.buyer().await;
+    let supplier = t.supplier().await;
+    let command = PlaceCallOff {
+        framework_id: t.framework_id.clone(),
+        lines: vec![LineInput {
+            sku: "L4-SIM-5GB".into(),
+            quantity: 3,
+            term_months: 24,
+            monthly_usage: None,
+        }],
+    };
+    let call_off = call_offs::place(&t.app, &buyer, &command, Some("matrix"))
+        .await
+        .unwrap()
+        .call_off;
+    for action in [CallOffAction::Accept, CallOffAction::GoLive, CallOffAction::End] {
+        call_offs::act(&t.app, &supplier, &call_off.id, &action).await.unwrap();
+    }
+    let item_id = calloff_store::catalogue::find_by_sku(
+        &mut t.app.db.pool().acquire().await.unwrap(),
+        &calloff_domain::catalogue::Sku::parse("L4-SIM-5GB").unwrap(),
+    )
+    .await
+    .unwrap()[0]
+        .item
+        .id
+        .clone();
+
+    let person = |label, email, roles: Vec<Role>, reads, its_supplier, its_buyer| Person {
+        label,
+        email,
+        roles,
+        reads_call_off: reads,
+        its_supplier,
+        its_buyer,
+    };
+    let people = vec![
+        person("anonymous", None, vec![], false, false, false),
+        person(
+            "buyer, own organisation",
+            Some("buyer@camden.example"),
+            vec![Role::Buyer],
+            true,
+            false,
+            true,
+        ),
+        person(
+            "approver, own organisation",
+            Some("approver@camden.example"),
+            vec![Role::Approver],
+            true,
+            false,
+            false,
+        ),
+        person(
+            "organisation admin, own organisation",
+            Some("admin@camden.example"),
+            vec![Role::OrganisationAdmin],
+            true,
+            false,
+            false,
+        ),
+        person(
+            "buyer, other organisation",
+            Some("buyer@hackney.example"),
+            vec![Role::Buyer],
+            false,
+            false,
+            false,
+        ),
+        person(
+            "framework manager, managing authority",
+            Some("manager@rbkc.example"),
+            vec![Role::FrameworkManager],
+            true,
+            false,
+            false,
+        ),
+        person(
+            "auditor",
+            Some("auditor@rbkc.example"),
+            vec![Role::Auditor],
+            false,
+            false,
+            false,
+        ),
+        person(
+            "supplier user, own supplier",
+            Some("supplier@londonict.example"),
+            vec![Role::SupplierUser],
+            true,
+            true,
+            false,
+        ),
+        person(
+            "supplier user, other supplier",
+            Some("supplier@othernetworks.example"),
+            vec![Role::SupplierUser],
+            false,
+            false,
+            false,
+        ),
+    ];
+
+    let routes = calloff_web::route_table();
+    let unclassified: Vec<_> = routes.iter().filter(|(m, p)| rule(m, p).is_none()).collect();
+    assert!(
+        unclassified.is_empty(),
+        "add these routes to the authorisation matrix: {unclassified:?}"
+    );
+
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for (method, path) in &routes {
+        let base_rule = rule(method, path).unwrap();
+        // Routes with an {action} are checked with a supplier's action and with a buyer's.
+        let variants: Vec<(&str, Rule)> = if path.contains("{action}") {
+            if *method == "GET" {
+                vec![("reject", Rule::CallOffSupplier), ("cancel", Rule::CallOffBuyer)]
+            } else {
+                vec![("accept", Rule::CallOffSupplier), ("cancel", Rule::CallOffBuyer)]
+            }
+        } else {
+            vec![("", base_rule)]
+        };
+        for (action, rule) in variants {
+            let id = if path.starts_with("/frameworks") || path.starts_with("/api/v1/frameworks") {
+                t.framework_id.to_string()
+            } else if path.contains("/items/") {
+                item_id.to_string()
+            } else {
+                call_off.id.to_string()
+            };
+            let concrete = path.replace("{id}", &id).replace("{action}", action);
+            for p in &people {
+                let api = concrete.starts_with("/api/");
+                let (status, location) = if api {
+                    let token = match p.email {
+                        Some(email) => Some(api_token(&site, email).await),
+                        None => None,
+                    };
+                    let url = format!("{}{concrete}", site.base);
+                    let client = site.api();
+                    // A well-formed body, so that what is checked is who asks, not what they sent.
+                    let body = json!({
+                        "framework_id": t.framework_id,
+                        "lines": [{ "sku": "L4-SIM-5GB", "quantity": 1, "term_months": 24 }],
+                        "reason": "matrix",
+                        "email": p.email.unwrap_or("nobody@example.com"),
+                        "password": calloff_app::demo::DEMO_PASSWORD,
+                    });
+                    let mut request = match *method {
+                        "GET" => client.get(&url),
+                        "DELETE" => client.delete(&url),
+                        _ => client.post(&url).json(&body).header("Idempotency-Key", "matrix-probe"),
+                    };
+                    if let Some(token) = token {
+                        request = request.bearer_auth(token);
+                    }
+                    let response = request.send().await.unwrap();
+                    (response.status().as_u16(), None)
+                } else {
+                    // A fresh session per check, so signing out or a basket change cannot leak.
+                    let browser: Browser = match p.email {
+                        Some(email) => site.signed_in(email).await,
+                        None => site.browser(),
+                    };
+                    let mut browser = browser;
+                    let page = match (*method, concrete.as_str()) {
+                        ("GET", _) => browser.get(&concrete).await,
+                        // Signing in is checked by signing in, with the double-submit cookie.
+                        ("POST", "/sign-in") => {
+                            let email = p.email.unwrap_or("nobody@example.com");
+                            browser.sign_in(email, calloff_app::demo::DEMO_PASSWORD).await
+                        }
+                        _ => {
+                            let fields = [("reason", "matrix"), ("item_id", item_id.as_str())];
+                            browser.post(&concrete, &fields).await
+                        }
+                    };
+                    // Signing out succeeds by sending the user to the sign-in page: tell that
+                    // apart from being sent there for want of a session.
+                    if concrete == "/sign-out" && p.email.is_some() && page.status == 303 {
+                        let gone = browser.get("/frameworks").await.location.as_deref() == Some("/sign-in");
+                        assert!(gone, "signing out must end the session");
+                        (200, None)
+                    } else {
+                        (page.status, page.location)
+                    }
+                };
+                let got = outcome(status, location.as_deref(), api);
+                let want = expected(rule, p);
+                checked += 1;
+                if got != want {
+                    failures.push(format!(
+                        "{method} {concrete} as {}: expected {want:?}, got {got:?} ({status})",
+                        p.label
+                    ));
+                }
+            }
+        }
+    }
+    println!(
+        "authorisation matrix: {checked} checks over {} routes and {} people",
+        routes.len(),
+        people.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} checks failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    // Nothing in the matrix changed the call-off.
+    let after = call_offs::get(&t.app, &buyer, &call_off.id).await.unwrap();
+    assert_eq!(after.state, calloff_domain::call_off::CallOffState::Ended);
+}
