@@ -5,6 +5,7 @@ use crate::{Actor, App, AppError, AppResult};
 use calloff_domain::call_off::{CallOff, CallOffState, Totals};
 use calloff_domain::framework::FrameworkStatus;
 use calloff_domain::ids::{CallOffId, FrameworkId};
+use calloff_domain::money::Money;
 use calloff_domain::organisation::Verification;
 use calloff_domain::role::Role;
 use calloff_domain::FieldError;
@@ -181,6 +182,33 @@ enum Placement {
     },
 }
 
+/// Why a lot's guard refused: its ceiling, or a direct award the lot does not allow.
+async fn why_lot_refused(conn: &mut Conn, quote: &quotes::Quote, lot: u32, value: Money) -> AppResult<AppError> {
+    let record = frameworks::get(conn, &quote.framework_id)
+        .await?
+        .ok_or_else(|| AppError::invalid("framework_id", "No such framework"))?;
+    let headroom = record
+        .lot_headroom
+        .iter()
+        .find(|(n, _)| *n == lot)
+        .and_then(|(_, h)| *h);
+    if let Some(h) = headroom.filter(|h| value > h.left()) {
+        return Ok(AppError::HeadroomExceeded {
+            scope: format!("lot {lot}"),
+            value,
+            left: h.left(),
+        });
+    }
+    let advice = quotes::advice_for(&record, quote);
+    Ok(AppError::invalid(
+        "lines",
+        format!(
+            "This needs a further competition, not a direct award. {}",
+            advice.reasons.join(" ")
+        ),
+    ))
+}
+
 /// One attempt at the placing transaction.
 async fn insert_placed(
     app: &App,
@@ -206,16 +234,7 @@ async fn insert_placed(
     };
     for (lot, lot_value) in Totals::per_lot(&quote.lines) {
         if !frameworks::reserve_lot(&mut tx, &quote.framework_id, lot, lot_value).await? {
-            let left = frameworks::get(&mut tx, &quote.framework_id)
-                .await?
-                .and_then(|r| r.lot_headroom.into_iter().find(|(n, _)| *n == lot).and_then(|(_, h)| h))
-                .map(|h| h.left())
-                .unwrap_or_default();
-            return Err(AppError::HeadroomExceeded {
-                scope: format!("lot {lot}"),
-                value: lot_value,
-                left,
-            });
+            return Err(why_lot_refused(&mut tx, quote, lot, lot_value).await?);
         }
     }
     let call_off = CallOff {

@@ -158,6 +158,9 @@ async fn seed_framework(app: &App, orgs: &[Organisation]) -> AppResult<Framework
                 number: *number,
                 title: title.to_string(),
                 ceiling: Some(Money::from_pounds(*ceiling)),
+                // A single-supplier framework: every lot may be bought by direct award.
+                direct_award_route: true,
+                direct_award_limit: None,
             })
             .collect(),
         maximum_value: MAXIMUM_VALUE,

@@ -5,6 +5,7 @@ use calloff_domain::call_off::{price_line, MonthlyUsage, PricedLine, Quantity, T
 use calloff_domain::catalogue::Sku;
 use calloff_domain::ids::{FrameworkId, OrganisationId};
 use calloff_domain::role::Role;
+use calloff_domain::route_to_market::{self, Advice, LotFacts};
 use calloff_domain::FieldError;
 use calloff_store::{catalogue, frameworks, Conn};
 use serde::{Deserialize, Serialize};
@@ -146,4 +147,33 @@ pub(crate) async fn price_on(
         lines: priced,
         totals,
     })
+}
+
+/// Whether this quote may be placed as a direct award, or needs further competition, and why.
+pub async fn route_to_market(app: &App, _actor: &Actor, quote: &Quote) -> AppResult<Advice> {
+    let mut conn = app.db.pool().acquire().await?;
+    let record = frameworks::get(&mut conn, &quote.framework_id)
+        .await?
+        .ok_or_else(|| AppError::invalid("framework_id", "No such framework"))?;
+    Ok(advice_for(&record, quote))
+}
+
+/// The adviser's answer for a priced quote on a framework as stored.
+pub(crate) fn advice_for(record: &frameworks::FrameworkRecord, quote: &Quote) -> Advice {
+    let lots: Vec<LotFacts> = Totals::per_lot(&quote.lines)
+        .into_iter()
+        .filter_map(|(number, value)| {
+            let lot = record.framework.lots.iter().find(|l| l.number == number)?;
+            Some(LotFacts {
+                number,
+                title: lot.title.clone(),
+                suppliers: record.framework.suppliers.len(),
+                direct_award_route: lot.direct_award_route,
+                direct_award_limit: lot.direct_award_limit,
+                value,
+            })
+        })
+        .collect();
+    // A priced quote has every item in the catalogue.
+    route_to_market::advise(&[], &lots)
 }

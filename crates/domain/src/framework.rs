@@ -49,6 +49,10 @@ pub struct Lot {
     pub title: String,
     /// A lot may carry its own ceiling within the framework's.
     pub ceiling: Option<Money>,
+    /// Whether buyers may direct-award in this lot even if it has several suppliers.
+    pub direct_award_route: bool,
+    /// The highest contract value a direct award in this lot may have, if limited.
+    pub direct_award_limit: Option<Money>,
 }
 
 /// A framework's term: start and end dates, at most [`MAX_TERM_MONTHS`] apart.

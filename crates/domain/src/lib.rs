@@ -13,5 +13,6 @@ pub mod ids;
 pub mod money;
 pub mod organisation;
 pub mod role;
+pub mod route_to_market;
 
 pub use error::FieldError;

@@ -10,7 +10,8 @@ use sqlx::Row;
 crate::statements! {
     INSERT = "INSERT INTO frameworks (id, reference, title, authority_id, maximum_value, committed_value, \
               call_off_count, start_date, end_date, status, created_at) VALUES ($1, $2, $3, $4, $5, 0, 0, $6, $7, $8, $9)";
-    INSERT_LOT = "INSERT INTO lots (framework_id, number, id, title, ceiling, committed_value) VALUES ($1, $2, $3, $4, $5, 0)";
+    INSERT_LOT = "INSERT INTO lots (framework_id, number, id, title, ceiling, committed_value, direct_award_route, \
+                  direct_award_limit) VALUES ($1, $2, $3, $4, $5, 0, $6, $7)";
     INSERT_SUPPLIER = "INSERT INTO framework_suppliers (framework_id, supplier_id) VALUES ($1, $2)";
     INSERT_ELIGIBLE = "INSERT INTO framework_eligibility (framework_id, organisation_id) VALUES ($1, $2)";
     BY_ID = "SELECT id, reference, title, authority_id, maximum_value, committed_value, start_date, end_date, status \
@@ -19,7 +20,9 @@ crate::statements! {
                     FROM frameworks WHERE reference = $1";
     ALL_FRAMEWORKS = "SELECT id, reference, title, authority_id, maximum_value, committed_value, start_date, end_date, status \
                       FROM frameworks ORDER BY reference";
-    LOTS = "SELECT id, number, title, ceiling, committed_value FROM lots WHERE framework_id = $1 ORDER BY number";
+    LOTS = "SELECT id, number, title, ceiling, committed_value, direct_award_route, direct_award_limit FROM lots \
+            WHERE framework_id = $1 ORDER BY number";
+    SET_DIRECT_AWARD = "UPDATE lots SET direct_award_route = $1, direct_award_limit = $2 WHERE framework_id = $3 AND number = $4";
     SUPPLIERS = "SELECT supplier_id FROM framework_suppliers WHERE framework_id = $1 ORDER BY supplier_id";
     IS_ELIGIBLE = "SELECT 1 AS eligible FROM framework_eligibility WHERE framework_id = $1 AND organisation_id = $2";
     ELIGIBLE_COUNT = "SELECT COUNT(*) AS n FROM framework_eligibility WHERE framework_id = $1";
@@ -32,8 +35,13 @@ crate::statements! {
                AND EXISTS (SELECT 1 FROM framework_eligibility e JOIN organisations o ON o.id = e.organisation_id \
                            WHERE e.framework_id = frameworks.id AND e.organisation_id = $4 AND o.verification = 'verified') \
                RETURNING call_off_count, reference";
+    // The lot guard: within the lot's ceiling, and a direct award the lot allows (a direct-award
+    // route or a single supplier on the framework, and within the direct-award limit).
     RESERVE_LOT = "UPDATE lots SET committed_value = committed_value + $1 \
-                   WHERE framework_id = $2 AND number = $3 AND (ceiling IS NULL OR committed_value + $1 <= ceiling)";
+                   WHERE framework_id = $2 AND number = $3 AND (ceiling IS NULL OR committed_value + $1 <= ceiling) \
+                   AND (direct_award_limit IS NULL OR $1 <= direct_award_limit) \
+                   AND (direct_award_route = 1 \
+                        OR (SELECT COUNT(*) FROM framework_suppliers s WHERE s.framework_id = $2) = 1)";
     RELEASE = "UPDATE frameworks SET committed_value = committed_value - $1 WHERE id = $2";
     RELEASE_LOT = "UPDATE lots SET committed_value = committed_value - $1 WHERE framework_id = $2 AND number = $3";
 }
@@ -66,6 +74,8 @@ pub async fn insert(conn: &mut Conn, f: &Framework, at: &str) -> StoreResult<()>
             .bind(lot.id.as_str())
             .bind(&lot.title)
             .bind(lot.ceiling.map(Money::pence))
+            .bind(i64::from(lot.direct_award_route))
+            .bind(lot.direct_award_limit.map(Money::pence))
             .execute(&mut *conn)
             .await?;
     }
@@ -137,6 +147,10 @@ async fn from_row(conn: &mut Conn, row: &sqlx::any::AnyRow) -> StoreResult<Frame
             number: number as u32,
             title: lot_row.try_get("title")?,
             ceiling: ceiling.map(Money::from_pence),
+            direct_award_route: lot_row.try_get::<i64, _>("direct_award_route")? == 1,
+            direct_award_limit: lot_row
+                .try_get::<Option<i64>, _>("direct_award_limit")?
+                .map(Money::from_pence),
         });
         lot_headroom.push((
             number as u32,
@@ -255,6 +269,24 @@ pub async fn release(conn: &mut Conn, framework: &FrameworkId, value: Money) -> 
 pub async fn release_lot(conn: &mut Conn, framework: &FrameworkId, lot: u32, value: Money) -> StoreResult<()> {
     sqlx::query(RELEASE_LOT)
         .bind(value.pence())
+        .bind(framework.as_str())
+        .bind(lot as i64)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Sets a lot's direct-award route and limit.
+pub async fn set_direct_award(
+    conn: &mut Conn,
+    framework: &FrameworkId,
+    lot: u32,
+    route: bool,
+    limit: Option<Money>,
+) -> StoreResult<()> {
+    sqlx::query(SET_DIRECT_AWARD)
+        .bind(i64::from(route))
+        .bind(limit.map(Money::pence))
         .bind(framework.as_str())
         .bind(lot as i64)
         .execute(&mut *conn)

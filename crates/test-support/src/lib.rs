@@ -208,6 +208,8 @@ impl TestApp {
                 number: 1,
                 title: "Everything".into(),
                 ceiling: lot_ceiling,
+                direct_award_route: true,
+                direct_award_limit: None,
             }],
             maximum_value: maximum,
             term: Term::parse(

@@ -18,6 +18,7 @@ on_both_databases!(
     a_retry_with_the_same_idempotency_key_returns_the_first_call_off,
     a_line_is_not_frozen_if_its_item_changed_after_pricing,
     placing_after_a_price_change_freezes_the_price_then_in_force,
+    the_adviser_says_direct_award_or_further_competition_and_placing_follows_it,
 );
 
 fn line(sku: &str, quantity: i64, term_months: i64) -> LineInput {
@@ -549,4 +550,63 @@ async fn placing_after_a_price_change_freezes_the_price_then_in_force(backend: B
     assert_eq!(placed.totals.contract_value, Money::from_pounds(460 * 36));
     assert_eq!(committed(&t, &t.framework_id).await, Money::from_pounds(460 * 36));
     assert_eq!(call_off_count(&t).await, 1);
+}
+
+async fn the_adviser_says_direct_award_or_further_competition_and_placing_follows_it(backend: Backend) {
+    use calloff_domain::route_to_market::Route;
+    let t = TestApp::init(backend).await;
+    let buyer = t.buyer().await;
+    // The demo: one supplier, direct award in every lot.
+    let quote = calloff_app::quotes::price(&t.app, &buyer, &t.framework_id, &[line("L1-ETH-1G", 2, 36)])
+        .await
+        .unwrap();
+    let advice = calloff_app::quotes::route_to_market(&t.app, &buyer, &quote)
+        .await
+        .unwrap();
+    assert_eq!(advice.route, Route::DirectAward);
+    assert!(
+        advice.reasons.iter().any(|r| r.contains("single supplier")),
+        "{advice:?}"
+    );
+
+    // A lot whose direct awards stop at £500.
+    let small = t
+        .add_framework("DA-FW", Money::from_pounds(1_000_000), None, FrameworkStatus::Live)
+        .await;
+    let mut conn = t.app.db.pool().acquire().await.unwrap();
+    calloff_store::frameworks::set_direct_award(&mut conn, &small.id, 1, false, Some(Money::from_pounds(500)))
+        .await
+        .unwrap();
+    drop(conn);
+    let lines = vec![line(&small.sku, 50, 12)]; // £600
+    let quote = calloff_app::quotes::price(&t.app, &buyer, &small.id, &lines)
+        .await
+        .unwrap();
+    let advice = calloff_app::quotes::route_to_market(&t.app, &buyer, &quote)
+        .await
+        .unwrap();
+    assert_eq!(advice.route, Route::FurtherCompetition);
+    assert!(
+        advice.reasons[0].contains("over the direct-award limit of £500.00"),
+        "{advice:?}"
+    );
+    let command = PlaceCallOff {
+        framework_id: small.id.clone(),
+        lines,
+    };
+    let err = call_offs::place(&t.app, &buyer, &command, Some("da-1"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AppError::Invalid(ref e) if e.field == "lines" && e.message.contains("further competition")),
+        "{err:?}"
+    );
+    assert_eq!(committed(&t, &small.id).await, Money::ZERO);
+    // Within the limit it is a direct award; one supplier makes up for the lot having no route.
+    let within = PlaceCallOff {
+        framework_id: small.id.clone(),
+        lines: vec![line(&small.sku, 40, 12)],
+    }; // £480
+    call_offs::place(&t.app, &buyer, &within, Some("da-2")).await.unwrap();
+    assert_eq!(committed(&t, &small.id).await, Money::from_pounds(480));
 }

@@ -153,7 +153,10 @@ async fn quote(State(state): State<AppState>, user: ApiUser, ApiJson(body): ApiJ
     let quote = quotes::price(&state.app, &user.session.actor, &body.framework_id, &body.lines)
         .await
         .map_err(fail)?;
-    Ok(Json(views::quote(&quote)).into_response())
+    let advice = quotes::route_to_market(&state.app, &user.session.actor, &quote)
+        .await
+        .map_err(fail)?;
+    Ok(Json(views::quote(&quote, &advice)).into_response())
 }
 
 async fn place_call_off(

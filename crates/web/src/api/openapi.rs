@@ -173,7 +173,11 @@ pub fn spec() -> Value {
                     "contract_value": { "$ref": "#/components/schemas/Money" }, "vat": { "$ref": "#/components/schemas/Money" }, "total_inc_vat": { "$ref": "#/components/schemas/Money" }
                 }},
                 "Quote": { "type": "object", "properties": {
-                    "framework_id": { "type": "string" }, "route_to_market": { "type": "string" },
+                    "framework_id": { "type": "string" },
+                    "route_to_market": { "type": "object", "description": "Whether a direct award applies, and why", "properties": {
+                        "route": { "type": "string", "enum": ["direct_award", "further_competition"] },
+                        "reasons": { "type": "array", "items": { "type": "string" } }
+                    }},
                     "lines": { "type": "array", "items": { "$ref": "#/components/schemas/Line" } }, "totals": { "$ref": "#/components/schemas/Totals" }
                 }},
                 "CallOff": { "type": "object", "properties": {

@@ -87,10 +87,10 @@ fn totals(t: &Totals) -> Value {
     json!({ "contract_value": money(t.contract_value), "vat": money(t.vat), "total_inc_vat": money(t.total_inc_vat) })
 }
 
-pub fn quote(q: &Quote) -> Value {
+pub fn quote(q: &Quote, advice: &calloff_domain::route_to_market::Advice) -> Value {
     json!({
         "framework_id": q.framework_id, "supplier_id": q.supplier_id,
-        "route_to_market": "direct_award",
+        "route_to_market": { "route": advice.route, "reasons": advice.reasons },
         "lines": q.lines.iter().map(line).collect::<Vec<_>>(),
         "totals": totals(&q.totals),
     })

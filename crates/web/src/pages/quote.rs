@@ -15,6 +15,7 @@ use calloff_domain::call_off::MAX_LINES;
 use calloff_domain::catalogue::{CatalogueItem, Charging};
 use calloff_domain::ids::ItemId;
 use calloff_domain::role::Role;
+use calloff_domain::route_to_market::{Advice, Route};
 use calloff_domain::FieldError;
 use maud::{html, Markup};
 use rand::RngCore;
@@ -70,7 +71,37 @@ async fn form_lines(state: &AppState, user: &PageUser, basket: &Basket, raw: Opt
     lines
 }
 
+/// The adviser's answer, as an inset (direct award) or a warning (further competition).
+pub fn advice_panel(advice: &Advice) -> Markup {
+    html! {
+        @match advice.route {
+            Route::DirectAward => div class="govuk-inset-text" id="route-to-market" {
+                h2 class="govuk-heading-s govuk-!-margin-bottom-1" { "Route to market: direct award" }
+                ul class="govuk-list govuk-list--bullet govuk-!-margin-bottom-0" { @for r in &advice.reasons { li { (r) } } }
+            },
+            Route::FurtherCompetition => div class="govuk-warning-text" id="route-to-market" {
+                span class="govuk-warning-text__icon" aria-hidden="true" { "!" }
+                div class="govuk-warning-text__text" {
+                    span class="govuk-visually-hidden" { "Warning" }
+                    "This needs a further competition: it cannot be placed as a direct award."
+                    ul class="govuk-list govuk-list--bullet govuk-!-margin-bottom-0" { @for r in &advice.reasons { li { (r) } } }
+                }
+            },
+        }
+    }
+}
+
 fn quote_page(user: &PageUser, lines: &[FormLine], priced: Option<&Quote>, errors: &[FieldError]) -> Markup {
+    quote_page_with_advice(user, lines, priced, None, errors)
+}
+
+fn quote_page_with_advice(
+    user: &PageUser,
+    lines: &[FormLine],
+    priced: Option<&Quote>,
+    advice: Option<&Advice>,
+    errors: &[FieldError],
+) -> Markup {
     let actor = &user.session.actor;
     let chrome = Chrome {
         title: "Your quote",
@@ -128,6 +159,7 @@ fn quote_page(user: &PageUser, lines: &[FormLine], priced: Option<&Quote>, error
                     }
                 }
                 @if let Some(quote) = priced { (quote_table(quote)) }
+                @if let Some(advice) = advice { (advice_panel(advice)) }
             }
         },
     )
@@ -182,7 +214,16 @@ pub async fn show(State(state): State<AppState>, user: PageUser) -> Response {
     let (priced, errors) = price(&state, &user, &basket).await;
     match errors {
         Err(e) => error_page(Some(&user.session.actor), &e),
-        Ok(errors) => render(StatusCode::OK, quote_page(&user, &lines, priced.as_ref(), &errors)),
+        Ok(errors) => {
+            let advice = match &priced {
+                Some(q) => quotes::route_to_market(&state.app, &user.session.actor, q).await.ok(),
+                None => None,
+            };
+            render(
+                StatusCode::OK,
+                quote_page_with_advice(&user, &lines, priced.as_ref(), advice.as_ref(), &errors),
+            )
+        }
     }
 }
 
@@ -371,7 +412,15 @@ fn new_idempotency_key() -> String {
     hex::encode(bytes)
 }
 
-fn review_page(user: &PageUser, quote: &Quote, reviewed: &str, idempotency_key: &str, errors: &[FieldError]) -> Markup {
+/// The page to check a call-off before placing it. `advice` is shown when known.
+fn review_page(
+    user: &PageUser,
+    quote: &Quote,
+    advice: Option<&Advice>,
+    reviewed: &str,
+    idempotency_key: &str,
+    errors: &[FieldError],
+) -> Markup {
     let actor = &user.session.actor;
     let chrome = Chrome {
         title: "Check your call-off before placing it",
@@ -394,6 +443,7 @@ fn review_page(user: &PageUser, quote: &Quote, reviewed: &str, idempotency_key: 
                 }
             }
             div id="lines" { (quote_table(quote)) }
+            @if let Some(advice) = advice { (advice_panel(advice)) }
             p class="govuk-body" { "Placing the call-off commits its contract value against the framework's ceiling and sends it to the supplier to accept." }
             form method="post" action="/call-offs" {
                 (csrf_field(&user.session.csrf_token))
@@ -413,16 +463,16 @@ pub async fn review(State(state): State<AppState>, user: PageUser) -> Response {
         return r;
     }
     match price(&state, &user, &user.session.basket).await {
-        (Some(quote), Ok(_)) => render(
-            StatusCode::OK,
-            review_page(
-                &user,
-                &quote,
-                &fingerprint(&user.session.basket),
-                &new_idempotency_key(),
-                &[],
-            ),
-        ),
+        (Some(quote), Ok(_)) => {
+            let advice = quotes::route_to_market(&state.app, &user.session.actor, &quote)
+                .await
+                .ok();
+            let reviewed = fingerprint(&user.session.basket);
+            render(
+                StatusCode::OK,
+                review_page(&user, &quote, advice.as_ref(), &reviewed, &new_idempotency_key(), &[]),
+            )
+        }
         (_, Err(e)) => error_page(Some(&user.session.actor), &e),
         _ => Redirect::to("/quote").into_response(),
     }
@@ -447,7 +497,7 @@ pub async fn place(
     };
     let current = fingerprint(&basket);
     let review_again = |quote: &Quote, key: &str, errors: &[FieldError], status: StatusCode| {
-        render(status, review_page(&user, quote, &current, key, errors))
+        render(status, review_page(&user, quote, None, &current, key, errors))
     };
     if fields.text("reviewed") != current {
         // Changed in another tab since this page was shown: show what would be placed now.

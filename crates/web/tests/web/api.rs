@@ -95,6 +95,7 @@ async fn a_client_signs_in_searches_quotes_and_places(backend: Backend) {
     assert_eq!(status, 200, "{quote}");
     assert_eq!(quote["totals"]["contract_value"]["pence"], 1_020_000); // 0.85p × 100,000 × 12
     assert_eq!(quote["totals"]["vat"]["pence"], 204_000);
+    assert_eq!(quote["route_to_market"]["route"], "direct_award");
 
     let (status, placed, headers) = api.post("/call-offs", quote_body, Some("first")).await;
     assert_eq!(status, 201, "{placed}");

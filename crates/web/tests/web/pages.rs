@@ -137,6 +137,7 @@ async fn a_buyer_finds_quotes_and_places_a_call_off(backend: Backend) {
     let review = buyer.get("/quote/place").await;
     // The first match is L1-ETH-100M at £260 a month: 2 × £260 × 36 = £18,720, £22,464 with VAT.
     review
+        .assert_contains("Route to market: direct award")
         .assert_contains("Check your call-off")
         .assert_contains("£18,720.00")
         .assert_contains("£22,464.00");
