@@ -38,6 +38,21 @@ pub fn hash_password(password: &str) -> AppResult<String> {
         .map_err(|e| AppError::invalid("password", format!("cannot be hashed: {e}")))
 }
 
+/// Hashes a password on a blocking thread, a few at a time.
+pub(crate) async fn hash_password_bounded(password: &str) -> AppResult<String> {
+    if password.chars().count() < MIN_PASSWORD_LEN {
+        return Err(AppError::invalid(
+            "password",
+            format!("must be at least {MIN_PASSWORD_LEN} characters"),
+        ));
+    }
+    let _permit = HASHING.acquire().await.map_err(|_| AppError::Unauthenticated)?;
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| AppError::invalid("password", e.to_string()))?
+}
+
 fn password_matches(password: &str, stored_hash: &str) -> bool {
     PasswordHash::new(stored_hash)
         .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
@@ -202,17 +217,7 @@ pub async fn create_user(
             "Enter an email address like name@example.gov.uk",
         ));
     }
-    if password.len() < MIN_PASSWORD_LEN {
-        return Err(AppError::invalid(
-            "password",
-            format!("must be at least {MIN_PASSWORD_LEN} characters"),
-        ));
-    }
-    let password = password.to_string();
-    let _permit = HASHING.acquire().await.map_err(|_| AppError::Unauthenticated)?;
-    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|e| AppError::invalid("password", e.to_string()))??;
+    let hash = hash_password_bounded(password).await?;
     let id = UserId::generate();
     let at = app.now_text();
     let mut tx = app.db.begin_write().await?;

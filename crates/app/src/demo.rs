@@ -175,8 +175,12 @@ async fn seed_framework(app: &App, orgs: &[Organisation]) -> AppResult<Framework
         organisations::insert(&mut tx, org, &at).await?;
     }
     frameworks::insert(&mut tx, &framework, &at).await?;
-    for org in orgs.iter().filter(|o| o.kind != OrganisationKind::Supplier) {
-        frameworks::add_eligible(&mut tx, &framework.id, &org.id).await?;
+    // Every London public body may buy: each kind of body is on the register.
+    for kind in OrganisationKind::ALL
+        .into_iter()
+        .filter(|k| *k != OrganisationKind::Supplier)
+    {
+        frameworks::add_eligible_kind(&mut tx, &framework.id, kind).await?;
     }
     for row in &price_list {
         let item = CatalogueItem {

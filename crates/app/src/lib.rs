@@ -12,6 +12,7 @@ pub mod frameworks;
 pub mod notifications;
 mod price_cache;
 pub mod quotes;
+pub mod registration;
 
 pub use calloff_store::Db;
 pub use error::{AppError, AppResult};

@@ -76,6 +76,63 @@ impl OrganisationKind {
     }
 }
 
+/// Codes of the local-authority-eng register for the bodies a pan-London framework serves: the 32
+/// boroughs, the City of London and the GLA. (The national register has about 350.)
+pub const KNOWN_LAE_CODES: [&str; 34] = [
+    "LND", "BDG", "BNE", "BEX", "BEN", "BRY", "CMD", "CRY", "EAL", "ENF", "GRE", "HCK", "HMF", "HRY", "HRW", "HAV",
+    "HIL", "HNS", "ISL", "KEC", "KTT", "LBH", "LEW", "MRT", "NWM", "RDB", "RIC", "SWK", "STN", "TWH", "WFT", "WND",
+    "WSM", "GLA",
+];
+
+/// What a value of `scheme` must look like, if `value` does not.
+fn format_problem(scheme: &str, value: &str) -> Option<&'static str> {
+    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    let upper = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_uppercase());
+    let ok = match scheme {
+        "GB-LAE" => KNOWN_LAE_CODES.contains(&value),
+        // ODS codes: a letter then 2 to 5 letters or digits (trusts RQM, ICBs QWE, sites R1H01).
+        "GB-NHS" => value.len() >= 3 && value.len() <= 6 && value.starts_with(|c: char| c.is_ascii_uppercase()),
+        "GB-EDU" => value.len() == 6 && digits(value),
+        // Registered providers: 4 digits, or L or LH and 4 digits.
+        "GB-SHPE" => {
+            let rest = value
+                .strip_prefix("LH")
+                .or_else(|| value.strip_prefix('L'))
+                .unwrap_or(value);
+            rest.len() == 4 && digits(rest)
+        }
+        // Companies House: 8 digits, or a 2-letter prefix (SC, NI, OC…) and 6 digits.
+        "GB-COH" => value.len() == 8 && (digits(value) || (upper(&value[..2]) && digits(&value[2..]))),
+        // PPON: P, three letters, four digits, four letters, e.g. PABC-1234-DEFG.
+        "GB-PPON" => {
+            let parts: Vec<&str> = value.split('-').collect();
+            parts.len() == 3
+                && parts[0].len() == 4
+                && parts[0].starts_with('P')
+                && upper(parts[0])
+                && parts[1].len() == 4
+                && digits(parts[1])
+                && parts[2].len() == 4
+                && upper(parts[2])
+        }
+        // ONS GSS codes: a country letter and 8 digits.
+        "ONS-GSS" | "ONS-PFA" => value.len() == 9 && value.starts_with(['E', 'W', 'S', 'N']) && digits(&value[1..]),
+        _ => true,
+    };
+    if ok {
+        return None;
+    }
+    Some(match scheme {
+        "GB-LAE" => "a local-authority-eng register code of a London body, like HAV",
+        "GB-NHS" => "an ODS code, like RQM",
+        "GB-EDU" => "a 6-digit URN",
+        "GB-SHPE" => "a registered provider code, like 4865 or L4517",
+        "GB-COH" => "a company number: 8 digits, or 2 letters and 6 digits",
+        "GB-PPON" => "a PPON, like PABC-1234-DEFG",
+        _ => "a GSS code, like E09000001",
+    })
+}
+
 /// An identifier in an org-id.guide scheme, such as `GB-LAE` + `HAV`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct OrgIdentifier {
@@ -102,22 +159,16 @@ impl OrgIdentifier {
                 ),
             ));
         }
-        let well_formed = !value.is_empty() && value.len() <= 20 && value.chars().all(|c| c.is_ascii_alphanumeric());
+        // PPONs carry hyphens; every other scheme is letters and digits.
+        let well_formed = !value.is_empty()
+            && value.len() <= 20
+            && value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || (scheme == "GB-PPON" && c == '-'));
         if !well_formed {
             return Err(FieldError::new("identifier", "must be 1 to 20 letters and digits"));
         }
-        let exact_format = match scheme.as_str() {
-            "GB-LAE" => value.len() == 3 && value.chars().all(|c| c.is_ascii_uppercase()),
-            "GB-EDU" => value.len() == 6 && value.chars().all(|c| c.is_ascii_digit()),
-            "GB-COH" => value.len() == 8,
-            _ => true,
-        };
-        if !exact_format {
-            let expected = match scheme.as_str() {
-                "GB-LAE" => "a 3-letter register code, like HAV",
-                "GB-EDU" => "a 6-digit URN",
-                _ => "an 8-character company number",
-            };
+        if let Some(expected) = format_problem(&scheme, &value) {
             return Err(FieldError::new(
                 "identifier",
                 format!("must be {expected} for {scheme}"),
@@ -185,6 +236,27 @@ mod tests {
         assert_eq!(OrgIdentifier::parse("GB-LAE", "HAVE").unwrap_err().field, "identifier");
         assert_eq!(OrgIdentifier::parse("GB-EDU", "12345").unwrap_err().field, "identifier");
         assert_eq!(OrgIdentifier::parse("GB-NHS", "R-1").unwrap_err().field, "identifier");
+        assert!(OrgIdentifier::parse("GB-LAE", "XYZ")
+            .unwrap_err()
+            .message
+            .contains("register code"));
+        for (scheme, good, bad) in [
+            ("GB-NHS", "RQM", "1QM"),
+            ("GB-EDU", "100000", "10000A"),
+            ("GB-SHPE", "L4517", "X4517"),
+            ("GB-SHPE", "LH0032", "LH003"),
+            ("GB-COH", "SC123456", "S1234567"),
+            ("GB-COH", "01234567", "0123456"),
+            ("GB-PPON", "PABC-1234-DEFG", "PABC-12X4-DEFG"),
+            ("ONS-GSS", "E09000001", "X09000001"),
+        ] {
+            assert!(OrgIdentifier::parse(scheme, good).is_ok(), "{scheme} {good}");
+            assert_eq!(
+                OrgIdentifier::parse(scheme, bad).unwrap_err().field,
+                "identifier",
+                "{scheme} {bad}"
+            );
+        }
     }
 
     proptest::proptest! {

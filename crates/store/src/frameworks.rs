@@ -4,6 +4,7 @@ use crate::{Conn, StoreError, StoreResult};
 use calloff_domain::framework::{Framework, FrameworkStatus, Headroom, Lot, Term};
 use calloff_domain::ids::{FrameworkId, LotId, OrganisationId};
 use calloff_domain::money::Money;
+use calloff_domain::organisation::OrganisationKind;
 use chrono::NaiveDate;
 use sqlx::Row;
 
@@ -24,16 +25,25 @@ crate::statements! {
             WHERE framework_id = $1 ORDER BY number";
     SET_DIRECT_AWARD = "UPDATE lots SET direct_award_route = $1, direct_award_limit = $2 WHERE framework_id = $3 AND number = $4";
     SUPPLIERS = "SELECT supplier_id FROM framework_suppliers WHERE framework_id = $1 ORDER BY supplier_id";
-    IS_ELIGIBLE = "SELECT 1 AS eligible FROM framework_eligibility WHERE framework_id = $1 AND organisation_id = $2";
-    ELIGIBLE_COUNT = "SELECT COUNT(*) AS n FROM framework_eligibility WHERE framework_id = $1";
+    INSERT_ELIGIBLE_KIND = "INSERT INTO framework_eligible_kinds (framework_id, kind) VALUES ($1, $2)";
+    ELIGIBLE_KINDS = "SELECT kind FROM framework_eligible_kinds WHERE framework_id = $1 ORDER BY kind";
+    NAMED_ELIGIBLE = "SELECT organisation_id FROM framework_eligibility WHERE framework_id = $1";
+    // Eligible: named on the register, or of a kind the register admits.
+    IS_ELIGIBLE = "SELECT 1 AS eligible FROM organisations o WHERE o.id = $2 \
+                   AND (EXISTS (SELECT 1 FROM framework_eligibility e WHERE e.framework_id = $1 AND e.organisation_id = o.id) \
+                        OR EXISTS (SELECT 1 FROM framework_eligible_kinds k WHERE k.framework_id = $1 AND k.kind = o.kind))";
+    ELIGIBLE_COUNT = "SELECT COUNT(*) AS n FROM organisations o \
+                      WHERE EXISTS (SELECT 1 FROM framework_eligibility e WHERE e.framework_id = $1 AND e.organisation_id = o.id) \
+                      OR EXISTS (SELECT 1 FROM framework_eligible_kinds k WHERE k.framework_id = $1 AND k.kind = o.kind)";
     SET_STATUS = "UPDATE frameworks SET status = $1 WHERE id = $2";
     // The guard: the database adds the value only if the framework is live and in term, the buyer
     // verified and eligible, and the result stays within the maximum.
     RESERVE = "UPDATE frameworks SET committed_value = committed_value + $1, call_off_count = call_off_count + 1 \
                WHERE id = $2 AND status = 'live' AND start_date <= $3 AND end_date >= $3 \
                AND committed_value + $1 <= maximum_value \
-               AND EXISTS (SELECT 1 FROM framework_eligibility e JOIN organisations o ON o.id = e.organisation_id \
-                           WHERE e.framework_id = frameworks.id AND e.organisation_id = $4 AND o.verification = 'verified') \
+               AND EXISTS (SELECT 1 FROM organisations o WHERE o.id = $4 AND o.verification = 'verified' \
+                   AND (EXISTS (SELECT 1 FROM framework_eligibility e WHERE e.framework_id = frameworks.id AND e.organisation_id = o.id) \
+                        OR EXISTS (SELECT 1 FROM framework_eligible_kinds k WHERE k.framework_id = frameworks.id AND k.kind = o.kind))) \
                RETURNING call_off_count, reference";
     // The lot guard: within the lot's ceiling, and a direct award the lot allows (a direct-award
     // route or a single supplier on the framework, and within the direct-award limit).
@@ -292,4 +302,41 @@ pub async fn set_direct_award(
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// Admits every body of `kind` to the framework's register.
+pub async fn add_eligible_kind(conn: &mut Conn, framework: &FrameworkId, kind: OrganisationKind) -> StoreResult<()> {
+    sqlx::query(INSERT_ELIGIBLE_KIND)
+        .bind(framework.as_str())
+        .bind(kind.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The register: kinds admitted, and bodies named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Register {
+    pub kinds: Vec<OrganisationKind>,
+    pub named: Vec<OrganisationId>,
+}
+
+pub async fn register(conn: &mut Conn, framework: &FrameworkId) -> StoreResult<Register> {
+    let mut kinds = Vec::new();
+    for row in sqlx::query(ELIGIBLE_KINDS)
+        .bind(framework.as_str())
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        let kind: String = row.try_get("kind")?;
+        kinds.push(OrganisationKind::parse(&kind).map_err(corrupt)?);
+    }
+    let named = sqlx::query(NAMED_ELIGIBLE)
+        .bind(framework.as_str())
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| Ok(OrganisationId::from_stored(r.try_get::<String, _>("organisation_id")?)))
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(Register { kinds, named })
 }

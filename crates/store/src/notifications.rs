@@ -24,6 +24,8 @@ crate::statements! {
     MARK_READ = "UPDATE notifications SET read_at = $1 WHERE recipient_id = $2 AND read_at IS NULL";
     RECIPIENTS = "SELECT u.id, u.email FROM users u JOIN user_roles r ON r.user_id = u.id \
                   WHERE u.organisation_id = $1 AND r.role = $2 AND u.active = 1 ORDER BY u.email";
+    WITH_ROLE = "SELECT u.id, u.email FROM users u JOIN user_roles r ON r.user_id = u.id \
+                 WHERE r.role = $1 AND u.active = 1 ORDER BY u.email";
     USER_EMAIL = "SELECT id, email FROM users WHERE id = $1 AND active = 1";
 }
 
@@ -169,4 +171,17 @@ pub async fn user(conn: &mut Conn, user: &UserId) -> StoreResult<Option<Recipien
         })
     })
     .transpose()
+}
+
+/// Active users anywhere with a role (e.g. every framework manager).
+pub async fn with_role(conn: &mut Conn, role: Role) -> StoreResult<Vec<Recipient>> {
+    let rows = sqlx::query(WITH_ROLE).bind(role.as_str()).fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Recipient {
+                user_id: UserId::from_stored(r.try_get::<String, _>("id")?),
+                email: r.try_get("email")?,
+            })
+        })
+        .collect()
 }

@@ -11,6 +11,13 @@ crate::statements! {
     BY_NAME = "SELECT id, name, kind, verification FROM organisations WHERE name = $1";
     ALL_ORGS = "SELECT id, name, kind, verification FROM organisations ORDER BY name";
     IDENTIFIERS = "SELECT scheme, value FROM organisation_identifiers WHERE organisation_id = $1 ORDER BY position";
+    PENDING = "SELECT id, name, kind, verification FROM organisations WHERE verification = 'pending' ORDER BY created_at, name";
+    // Only a pending organisation can be verified, so two managers deciding at once cannot both win.
+    VERIFY = "UPDATE organisations SET verification = 'verified' WHERE id = $1 AND verification = 'pending'";
+    INSERT_DECISION = "INSERT INTO organisation_decisions (id, organisation_id, decision, reason, decided_by, decided_at) \
+                       VALUES ($1, $2, $3, $4, $5, $6)";
+    LATEST_DECISION = "SELECT decision, reason, decided_at FROM organisation_decisions WHERE organisation_id = $1 \
+                       ORDER BY decided_at DESC, id DESC LIMIT 1";
 }
 
 pub async fn insert(conn: &mut Conn, org: &Organisation, at: &str) -> StoreResult<()> {
@@ -86,4 +93,67 @@ pub async fn all(conn: &mut Conn) -> StoreResult<Vec<Organisation>> {
         orgs.push(from_row(conn, row).await?);
     }
     Ok(orgs)
+}
+
+pub async fn pending(conn: &mut Conn) -> StoreResult<Vec<Organisation>> {
+    let rows = sqlx::query(PENDING).fetch_all(&mut *conn).await?;
+    let mut orgs = Vec::with_capacity(rows.len());
+    for row in &rows {
+        orgs.push(from_row(conn, row).await?);
+    }
+    Ok(orgs)
+}
+
+/// Marks a pending organisation verified; false if it was not pending.
+pub async fn verify(conn: &mut Conn, id: &OrganisationId) -> StoreResult<bool> {
+    Ok(sqlx::query(VERIFY)
+        .bind(id.as_str())
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+        == 1)
+}
+
+/// A manager's decision on a registration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub decision: String,
+    pub reason: Option<String>,
+    pub decided_at: String,
+}
+
+pub async fn record_decision(
+    conn: &mut Conn,
+    decision_id: &str,
+    id: &OrganisationId,
+    decision: &str,
+    reason: Option<&str>,
+    decided_by: &calloff_domain::ids::UserId,
+    at: &str,
+) -> StoreResult<()> {
+    sqlx::query(INSERT_DECISION)
+        .bind(decision_id)
+        .bind(id.as_str())
+        .bind(decision)
+        .bind(reason)
+        .bind(decided_by.as_str())
+        .bind(at)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn latest_decision(conn: &mut Conn, id: &OrganisationId) -> StoreResult<Option<Decision>> {
+    let row = sqlx::query(LATEST_DECISION)
+        .bind(id.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(|r| {
+        Ok(Decision {
+            decision: r.try_get("decision")?,
+            reason: r.try_get("reason")?,
+            decided_at: r.try_get("decided_at")?,
+        })
+    })
+    .transpose()
 }

@@ -5,4 +5,5 @@ mod call_offs;
 mod concurrency;
 mod demo;
 mod notifications;
+mod registration;
 mod schema;

@@ -1,0 +1,308 @@
+//! Organisations registering themselves, and framework managers verifying or rejecting them.
+//! Until verified an organisation can browse but not buy.
+
+use crate::{auth, Actor, App, AppError, AppResult};
+use calloff_domain::ids::{OrganisationId, UserId};
+use calloff_domain::organisation::{OrgIdentifier, Organisation, OrganisationKind, Verification};
+use calloff_domain::role::Role;
+use calloff_domain::FieldError;
+use calloff_store::audit::ChainHead;
+use calloff_store::notifications::{self, Notification, Recipient};
+use calloff_store::{organisations, users, with_retries};
+use serde::{Deserialize, Serialize};
+
+/// Longest organisation or person name accepted.
+pub const MAX_NAME_LEN: usize = 200;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Registration {
+    pub organisation_name: String,
+    pub kind: String,
+    pub identifier_scheme: String,
+    pub identifier: String,
+    pub your_name: String,
+    pub email: String,
+    pub password: String,
+}
+
+struct Checked {
+    organisation: Organisation,
+    your_name: String,
+    email: String,
+    password: String,
+}
+
+/// Every bad field of a registration, not just the first.
+fn check(r: &Registration) -> Result<Checked, AppError> {
+    let mut errors = Vec::new();
+    let name = |field: &str, value: &str, what: &str, errors: &mut Vec<FieldError>| {
+        let value = value.trim();
+        if value.is_empty() {
+            errors.push(FieldError::new(field, format!("Enter {what}")));
+        } else if value.chars().count() > MAX_NAME_LEN {
+            errors.push(FieldError::new(
+                field,
+                format!("{what} must be {MAX_NAME_LEN} characters or fewer"),
+            ));
+        }
+        value.to_string()
+    };
+    let organisation_name = name(
+        "organisation_name",
+        &r.organisation_name,
+        "the organisation's name",
+        &mut errors,
+    );
+    let your_name = name("your_name", &r.your_name, "your name", &mut errors);
+    let kind = match OrganisationKind::parse(r.kind.trim()) {
+        Ok(OrganisationKind::Supplier) => {
+            errors.push(FieldError::new(
+                "kind",
+                "Suppliers join a framework through its manager, not by registering",
+            ));
+            None
+        }
+        Ok(kind) => Some(kind),
+        Err(_) => {
+            errors.push(FieldError::new("kind", "Choose the kind of organisation"));
+            None
+        }
+    };
+    let identifier = OrgIdentifier::parse(&r.identifier_scheme, &r.identifier)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let email = r.email.trim().to_lowercase();
+    if !email.contains('@') || email.len() > 254 {
+        errors.push(FieldError::new(
+            "email",
+            "Enter an email address like name@example.gov.uk",
+        ));
+    }
+    if r.password.chars().count() < auth::MIN_PASSWORD_LEN {
+        errors.push(FieldError::new(
+            "password",
+            format!("Password must be at least {} characters", auth::MIN_PASSWORD_LEN),
+        ));
+    }
+    match (kind, identifier) {
+        (Some(kind), Some(identifier)) if errors.is_empty() => Ok(Checked {
+            organisation: Organisation {
+                id: OrganisationId::generate(),
+                name: organisation_name,
+                kind,
+                identifiers: vec![identifier],
+                verification: Verification::Pending,
+            },
+            your_name,
+            email,
+            password: r.password.clone(),
+        }),
+        _ => Err(if errors.len() == 1 {
+            AppError::Invalid(errors.remove(0))
+        } else {
+            AppError::InvalidFields(errors)
+        }),
+    }
+}
+
+/// Registers an organisation (pending verification) with its first user as organisation admin
+/// and buyer, and tells the framework managers. Audited.
+pub async fn register(app: &App, registration: &Registration) -> AppResult<OrganisationId> {
+    let checked = check(registration)?;
+    let password_hash = auth::hash_password_bounded(&checked.password).await?;
+    let user_id = UserId::generate();
+    with_retries(|| insert(app, &checked, &user_id, &password_hash)).await
+}
+
+async fn insert(app: &App, c: &Checked, user_id: &UserId, password_hash: &str) -> AppResult<OrganisationId> {
+    let at = app.now_text();
+    let org = &c.organisation;
+    let mut tx = app.db.begin_write().await?;
+    let mut head = ChainHead::claim(&mut tx).await?;
+    if let Err(e) = organisations::insert(&mut tx, org, &at).await {
+        return Err(if e.is_unique_violation() {
+            AppError::Invalid(FieldError::new(
+                "identifier",
+                format!(
+                    "{} or an organisation called {} is already registered",
+                    org.identifiers[0], org.name
+                ),
+            ))
+        } else {
+            e.into()
+        });
+    }
+    let roles = [Role::OrganisationAdmin, Role::Buyer];
+    let new_user = users::NewUser {
+        id: user_id,
+        organisation_id: &org.id,
+        email: &c.email,
+        name: &c.your_name,
+        password_hash,
+        roles: &roles,
+    };
+    if let Err(e) = users::insert(&mut tx, new_user, &at).await {
+        return Err(if e.is_unique_violation() {
+            AppError::invalid("email", "A user with this email address already exists")
+        } else {
+            e.into()
+        });
+    }
+    let org_id = org.org_id().unwrap_or_default();
+    head.append(
+        &mut tx,
+        &at,
+        user_id.as_str(),
+        "organisation.registered",
+        org.id.as_str(),
+        serde_json::json!({ "name": org.name, "kind": org.kind.as_str(), "org_id": org_id }),
+    )
+    .await?;
+    for manager in notifications::with_role(&mut tx, Role::FrameworkManager).await? {
+        let notification = Notification {
+            id: uuid::Uuid::now_v7().to_string(),
+            recipient: manager,
+            event: "organisation.registered".into(),
+            subject: format!("{} asks to be verified", org.name),
+            body: format!(
+                "{} ({}, {}) registered and is waiting for verification.",
+                org.name,
+                org.kind.label(),
+                org_id
+            ),
+            link: "/organisations/pending".into(),
+            created_at: at.clone(),
+            attempts: 0,
+            sent_at: None,
+            last_error: None,
+            read_at: None,
+        };
+        notifications::insert(&mut tx, &notification).await?;
+    }
+    head.seal(&mut tx).await?;
+    tx.commit().await?;
+    Ok(org.id.clone())
+}
+
+/// Organisations waiting for verification, for framework managers.
+pub async fn pending(app: &App, actor: &Actor) -> AppResult<Vec<Organisation>> {
+    actor.require(Role::FrameworkManager, "verify organisations")?;
+    let mut conn = app.db.pool().acquire().await?;
+    Ok(organisations::pending(&mut conn).await?)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VerificationDecision {
+    Verify,
+    Reject { reason: String },
+}
+
+/// A framework manager verifies a registered organisation, or rejects it with a reason (it stays
+/// unverified and is told why). Audited; the organisation's admins are notified.
+pub async fn decide(app: &App, actor: &Actor, id: &OrganisationId, decision: &VerificationDecision) -> AppResult<()> {
+    actor.require(Role::FrameworkManager, "verify organisations")?;
+    if let VerificationDecision::Reject { reason } = decision {
+        if reason.trim().is_empty() {
+            return Err(AppError::invalid("reason", "Enter a reason"));
+        }
+    }
+    with_retries(|| apply(app, actor, id, decision)).await
+}
+
+async fn apply(app: &App, actor: &Actor, id: &OrganisationId, decision: &VerificationDecision) -> AppResult<()> {
+    let at = app.now_text();
+    let mut tx = app.db.begin_write().await?;
+    let mut head = ChainHead::claim(&mut tx).await?;
+    let org = organisations::get(&mut tx, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("organisation".into()))?;
+    if org.verification != Verification::Pending {
+        return Err(AppError::Conflict(FieldError::new(
+            "organisation",
+            format!("{} is already verified", org.name),
+        )));
+    }
+    let (name, reason) = match decision {
+        VerificationDecision::Verify => {
+            if !organisations::verify(&mut tx, id).await? {
+                return Err(AppError::Conflict(FieldError::new(
+                    "organisation",
+                    "Someone else decided first",
+                )));
+            }
+            ("verified", None)
+        }
+        VerificationDecision::Reject { reason } => ("rejected", Some(reason.trim())),
+    };
+    organisations::record_decision(
+        &mut tx,
+        &uuid::Uuid::now_v7().to_string(),
+        id,
+        name,
+        reason,
+        &actor.user_id,
+        &at,
+    )
+    .await?;
+    head.append(
+        &mut tx,
+        &at,
+        actor.user_id.as_str(),
+        &format!("organisation.{name}"),
+        id.as_str(),
+        serde_json::json!({ "reason": reason }),
+    )
+    .await?;
+    let subject = format!("{} has been {name}", org.name);
+    let body = match reason {
+        Some(reason) => format!("A framework manager did not verify {}: {reason}", org.name),
+        None => format!(
+            "{} is verified and can now place call-offs on the frameworks it is eligible for.",
+            org.name
+        ),
+    };
+    for admin in notifications::recipients(&mut tx, id, Role::OrganisationAdmin).await? {
+        let notification = Notification {
+            id: uuid::Uuid::now_v7().to_string(),
+            recipient: Recipient {
+                user_id: admin.user_id,
+                email: admin.email,
+            },
+            event: format!("organisation.{name}"),
+            subject: subject.clone(),
+            body: body.clone(),
+            link: "/frameworks".into(),
+            created_at: at.clone(),
+            attempts: 0,
+            sent_at: None,
+            last_error: None,
+            read_at: None,
+        };
+        notifications::insert(&mut tx, &notification).await?;
+    }
+    head.seal(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Why the actor's organisation cannot buy yet, if it cannot: shown on its pages.
+pub async fn standing(app: &App, actor: &Actor) -> AppResult<Option<String>> {
+    let mut conn = app.db.pool().acquire().await?;
+    let Some(org) = organisations::get(&mut conn, &actor.organisation_id).await? else {
+        return Ok(None);
+    };
+    if org.verification == Verification::Verified || org.kind == OrganisationKind::Supplier {
+        return Ok(None);
+    }
+    Ok(Some(match organisations::latest_decision(&mut conn, &org.id).await? {
+        Some(d) if d.decision == "rejected" => format!(
+            "{} was not verified: {}. You can browse the catalogue but cannot place call-offs.",
+            org.name,
+            d.reason.unwrap_or_default()
+        ),
+        _ => format!(
+            "{} is waiting for a framework manager to verify it. Until then you can browse the catalogue but cannot place call-offs.",
+            org.name
+        ),
+    }))
+}
