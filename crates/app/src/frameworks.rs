@@ -75,3 +75,32 @@ pub async fn overview(app: &App, _actor: &Actor, id: &FrameworkId) -> AppResult<
         eligible_bodies,
     })
 }
+
+/// A framework's eligibility register: the kinds of body admitted and the bodies named.
+#[derive(Debug, Clone)]
+pub struct EligibilityRegister {
+    pub framework: Framework,
+    pub kinds: Vec<calloff_domain::organisation::OrganisationKind>,
+    pub named: Vec<Organisation>,
+}
+
+/// Every signed-in user may read who may buy through a framework.
+pub async fn eligibility(app: &App, _actor: &Actor, id: &FrameworkId) -> AppResult<EligibilityRegister> {
+    let mut conn = app.db.pool().acquire().await?;
+    let record = frameworks::get(&mut conn, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("framework".into()))?;
+    let register = frameworks::register(&mut conn, id).await?;
+    let mut named = Vec::with_capacity(register.named.len());
+    for org in &register.named {
+        if let Some(org) = organisations::get(&mut conn, org).await? {
+            named.push(org);
+        }
+    }
+    named.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(EligibilityRegister {
+        framework: record.framework,
+        kinds: register.kinds,
+        named,
+    })
+}

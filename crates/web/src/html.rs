@@ -24,6 +24,7 @@ pub enum Section {
     CallOffs,
     Inbox,
     Notifications,
+    Verification,
 }
 
 /// The HTML id of a field, for error summary links: `lines[0].quantity` → `lines-0-quantity`.
@@ -121,6 +122,9 @@ fn service_navigation(chrome: &Chrome<'_>) -> Markup {
             items.push(("Supplier inbox", "/supplier/inbox", Section::Inbox));
         } else {
             items.push(("Call-offs", "/call-offs", Section::CallOffs));
+        }
+        if actor.has(Role::FrameworkManager) {
+            items.push(("Verification", "/organisations/pending", Section::Verification));
         }
         items.push(("Notifications", "/notifications", Section::Notifications));
     }

@@ -17,6 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use calloff_app::call_offs::{self, CallOffAction, PlaceCallOff};
 use calloff_app::quotes::LineInput;
+use calloff_app::registration::{self, Registration, VerificationDecision};
 use calloff_app::{auth, catalogue, frameworks, quotes, AppError};
 use calloff_domain::ids::{CallOffId, FrameworkId, ItemId};
 use json::ApiJson;
@@ -37,6 +38,10 @@ pub fn routes() -> Routes {
         .post("/call-offs", place_call_off)
         .get("/call-offs/{id}", call_off)
         .post("/call-offs/{id}/{action}", act)
+        .post("/organisations", register_organisation)
+        .get("/organisations/pending", pending_organisations)
+        .post("/organisations/{id}/{decision}", decide_organisation)
+        .get("/frameworks/{id}/eligibility", eligibility)
         .get("/notifications", list_notifications)
         .post("/notifications/read", mark_notifications_read)
 }
@@ -271,4 +276,58 @@ async fn mark_notifications_read(State(state): State<AppState>, user: ApiUser) -
         .await
         .map_err(fail)?;
     Ok(Json(json!({ "marked_read": marked })).into_response())
+}
+
+async fn register_organisation(State(state): State<AppState>, ApiJson(body): ApiJson<Registration>) -> ApiResult {
+    let id = registration::register(&state.app, &body).await.map_err(fail)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "id": id, "verification": "pending" })),
+    )
+        .into_response())
+}
+
+async fn pending_organisations(State(state): State<AppState>, user: ApiUser) -> ApiResult {
+    let pending = registration::pending(&state.app, &user.session.actor)
+        .await
+        .map_err(fail)?;
+    Ok(Json(json!({ "organisations": pending.iter().map(views::organisation).collect::<Vec<_>>() })).into_response())
+}
+
+async fn decide_organisation(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path((id, decision)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult {
+    let reason = if body.iter().all(u8::is_ascii_whitespace) {
+        String::new()
+    } else {
+        json::parse_body::<ActionBody>(&body)?.reason
+    };
+    let decision = match decision.as_str() {
+        "verify" => VerificationDecision::Verify,
+        "reject" => VerificationDecision::Reject { reason },
+        _ => return Err(fail(AppError::NotFound(format!("decision \"{decision}\"")))),
+    };
+    let id = calloff_domain::ids::OrganisationId::from_stored(id);
+    registration::decide(&state.app, &user.session.actor, &id, &decision)
+        .await
+        .map_err(fail)?;
+    Ok(Json(
+        json!({ "id": id, "decision": if decision == VerificationDecision::Verify { "verified" } else { "rejected" } }),
+    )
+    .into_response())
+}
+
+async fn eligibility(State(state): State<AppState>, user: ApiUser, Path(id): Path<String>) -> ApiResult {
+    let register = frameworks::eligibility(&state.app, &user.session.actor, &FrameworkId::from_stored(id))
+        .await
+        .map_err(fail)?;
+    Ok(Json(json!({
+        "framework_id": register.framework.id,
+        "kinds": register.kinds,
+        "named": register.named.iter().map(views::organisation).collect::<Vec<_>>(),
+    }))
+    .into_response())
 }

@@ -52,6 +52,8 @@ pub fn spec() -> Value {
     });
     let mut session_responses = problem_responses(&["400", "415", "422"]);
     session_responses["201"] = json!({ "description": "Signed in", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Session" } } } });
+    let mut registered = problem_responses(&["400", "415", "422"]);
+    registered["201"] = json!({ "description": "Registered, pending verification", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/OrganisationDecision" } } } });
     let mut sign_out_responses = problem_responses(&["401"]);
     sign_out_responses["204"] = json!({ "description": "Signed out" });
 
@@ -109,6 +111,25 @@ pub fn spec() -> Value {
                 "parameters": [id_param("id", "Call-off id"), { "name": "action", "in": "path", "required": true, "schema": { "type": "string", "enum": ["accept", "reject", "go-live", "end", "cancel"] } }],
                 "requestBody": { "required": false, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Reason" } } } },
                 "responses": ok("The call-off after the change", "CallOff", &["400", "401", "403", "404", "409", "422"])
+            }},
+            "/organisations": { "post": {
+                "summary": "Register an organisation (pending verification) and its first user, who becomes its admin and a buyer",
+                "security": [], "operationId": "registerOrganisation",
+                "requestBody": json_body("Registration"), "responses": registered
+            }},
+            "/organisations/pending": { "get": {
+                "summary": "Organisations waiting for verification (framework managers)", "operationId": "listPendingOrganisations",
+                "responses": ok("Organisations", "OrganisationList", &["401", "403"])
+            }},
+            "/organisations/{id}/{decision}": { "post": {
+                "summary": "Verify an organisation, or reject it with a reason (framework managers)", "operationId": "decideOrganisation",
+                "parameters": [id_param("id", "Organisation id"), { "name": "decision", "in": "path", "required": true, "schema": { "type": "string", "enum": ["verify", "reject"] } }],
+                "requestBody": { "required": false, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Reason" } } } },
+                "responses": ok("The decision", "OrganisationDecision", &["400", "401", "403", "404", "409", "422"])
+            }},
+            "/frameworks/{id}/eligibility": { "get": {
+                "summary": "The framework's eligibility register: kinds of body admitted and bodies named", "operationId": "getEligibility",
+                "parameters": [id_param("id", "Framework id")], "responses": ok("The register", "EligibilityRegister", &read_errors)
             }},
             "/notifications": { "get": {
                 "summary": "The signed-in user's notifications, newest first, with their email delivery state",
@@ -199,6 +220,21 @@ pub fn spec() -> Value {
                 }},
                 "NotificationList": { "type": "object", "properties": { "notifications": { "type": "array", "items": { "$ref": "#/components/schemas/Notification" } } } },
                 "MarkedRead": { "type": "object", "properties": { "marked_read": { "type": "integer" } } },
+                "Registration": { "type": "object", "required": ["organisation_name", "kind", "identifier_scheme", "identifier", "your_name", "email", "password"], "properties": {
+                    "organisation_name": { "type": "string" }, "kind": { "type": "string" },
+                    "identifier_scheme": { "type": "string", "enum": ["GB-LAE", "GB-NHS", "GB-EDU", "GB-SHPE", "GB-COH", "GB-PPON", "ONS-GSS", "ONS-PFA"] },
+                    "identifier": { "type": "string" }, "your_name": { "type": "string" }, "email": { "type": "string" }, "password": { "type": "string", "minLength": 10 }
+                }},
+                "Organisation": { "type": "object", "properties": {
+                    "id": { "type": "string" }, "name": { "type": "string" }, "kind": { "type": "string" },
+                    "identifiers": { "type": "array", "items": { "type": "string" } }, "verification": { "type": "string", "enum": ["pending", "verified"] }
+                }},
+                "OrganisationList": { "type": "object", "properties": { "organisations": { "type": "array", "items": { "$ref": "#/components/schemas/Organisation" } } } },
+                "OrganisationDecision": { "type": "object", "properties": { "id": { "type": "string" }, "decision": { "type": "string" }, "verification": { "type": "string" } } },
+                "EligibilityRegister": { "type": "object", "properties": {
+                    "framework_id": { "type": "string" }, "kinds": { "type": "array", "items": { "type": "string" } },
+                    "named": { "type": "array", "items": { "$ref": "#/components/schemas/Organisation" } }
+                }},
                 "Reason": { "type": "object", "properties": { "reason": { "type": "string", "maxLength": 2000 } } }
             }
         }

@@ -39,10 +39,11 @@ fn headroom(h: &Headroom) -> Value {
     })
 }
 
-fn organisation(o: &Organisation) -> Value {
+pub fn organisation(o: &Organisation) -> Value {
     json!({
         "id": o.id, "name": o.name, "kind": o.kind,
         "identifiers": o.identifiers.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "verification": o.verification,
     })
 }
 

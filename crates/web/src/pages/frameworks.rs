@@ -20,6 +20,10 @@ pub async fn list(State(state): State<AppState>, user: PageUser) -> Response {
         Ok(all) => all,
         Err(e) => return error_page(Some(actor), &e),
     };
+    let standing = calloff_app::registration::standing(&state.app, actor)
+        .await
+        .ok()
+        .flatten();
     let chrome = Chrome {
         title: "Frameworks",
         actor: Some(actor),
@@ -32,6 +36,14 @@ pub async fn list(State(state): State<AppState>, user: PageUser) -> Response {
         layout(
             chrome,
             html! {
+                @if let Some(why) = &standing {
+                    div class="govuk-notification-banner" role="region" aria-labelledby="standing-title" data-module="govuk-notification-banner" {
+                        div class="govuk-notification-banner__header" {
+                            h2 class="govuk-notification-banner__title" id="standing-title" { "Important" }
+                        }
+                        div class="govuk-notification-banner__content" { p class="govuk-notification-banner__heading" { (why) } }
+                    }
+                }
                 h1 class="govuk-heading-l" { "Frameworks" }
                 table class="govuk-table" {
                     caption class="govuk-table__caption govuk-table__caption--m" { "Framework agreements you can buy through" }
@@ -135,6 +147,7 @@ pub async fn overview(State(state): State<AppState>, user: PageUser, Path(id): P
                     }
                 }
                 p class="govuk-body" { a class="govuk-link" href={ "/frameworks/" (f.id) "/catalogue" } { "Search the whole catalogue" } }
+                p class="govuk-body" { a class="govuk-link" href={ "/frameworks/" (f.id) "/eligibility" } { "Who may buy through this framework" } }
             },
         ),
     )

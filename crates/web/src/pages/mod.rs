@@ -5,6 +5,7 @@ mod call_offs;
 mod catalogue;
 mod frameworks;
 mod notifications;
+mod organisations;
 mod quote;
 mod sign_in;
 
@@ -21,6 +22,11 @@ pub fn routes() -> Routes {
         .get("/sign-in", sign_in::form)
         .post("/sign-in", sign_in::submit)
         .post("/sign-out", sign_in::sign_out)
+        .get("/register", organisations::register_form)
+        .post("/register", organisations::register)
+        .get("/organisations/pending", organisations::pending)
+        .post("/organisations/{id}/{decision}", organisations::decide)
+        .get("/frameworks/{id}/eligibility", organisations::eligibility)
         .get("/frameworks", frameworks::list)
         .get("/frameworks/{id}", frameworks::overview)
         .get("/frameworks/{id}/catalogue", catalogue::search)

@@ -42,6 +42,7 @@ fn page(form_token: &str, email: &str, errors: &[FieldError]) -> maud::Markup {
                         (input(Input { error: error("password"), autocomplete: Some("current-password"), kind: "password", ..Input::text("password", "Password", "") }))
                         button type="submit" class="govuk-button" data-module="govuk-button" { "Sign in" }
                     }
+                    p class="govuk-body" { "New to calloff? " a class="govuk-link" href="/register" { "Register your organisation" } }
                 }
             }
         },

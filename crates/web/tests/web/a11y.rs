@@ -80,9 +80,52 @@ async fn every_page_and_error_state_passes_a11y_check() {
     );
     keep("not-found", &anonymous.get("/no-such-page").await);
 
+    keep("register", &anonymous.get("/register").await);
+    keep(
+        "register-error",
+        &anonymous
+            .submit_public_form("/register", &[("organisation_name", ""), ("identifier", "x")])
+            .await,
+    );
+    let registration = [
+        ("organisation_name", "A11y Academy"),
+        ("kind", "school"),
+        ("identifier_scheme", "GB-EDU"),
+        ("identifier", "100997"),
+        ("your_name", "Ally"),
+        ("email", "ally@academy.example"),
+        ("password", "a long enough password"),
+    ];
+    keep(
+        "registered",
+        &anonymous.submit_public_form("/register", &registration).await,
+    );
+    let pending_buyer = site
+        .signed_in_with("ally@academy.example", "a long enough password")
+        .await;
+    keep("frameworks-unverified", &pending_buyer.get("/frameworks").await);
+    let manager = site.signed_in("manager@rbkc.example").await;
+    let queue = manager.get("/organisations/pending").await;
+    keep("verification-queue", &queue);
+    let mut conn = site.t.app.db.pool().acquire().await.unwrap();
+    let org_id = calloff_store::organisations::find_by_name(&mut conn, "A11y Academy")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    drop(conn);
+    keep(
+        "verification-error",
+        &manager.post(&format!("/organisations/{org_id}/reject"), &[]).await,
+    );
+
     let buyer = site.signed_in("buyer@camden.example").await;
     keep("frameworks", &buyer.get("/frameworks").await);
     keep("framework-overview", &buyer.get(&framework).await);
+    keep(
+        "eligibility-register",
+        &buyer.get(&format!("{framework}/eligibility")).await,
+    );
     keep(
         "catalogue-lot",
         &buyer.get(&format!("{framework}/catalogue?lot=3")).await,

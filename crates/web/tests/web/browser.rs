@@ -34,8 +34,12 @@ impl Site {
     }
 
     pub async fn signed_in(&self, email: &str) -> Browser {
+        self.signed_in_with(email, calloff_app::demo::DEMO_PASSWORD).await
+    }
+
+    pub async fn signed_in_with(&self, email: &str, password: &str) -> Browser {
         let mut b = self.browser();
-        let page = b.sign_in(email, calloff_app::demo::DEMO_PASSWORD).await;
+        let page = b.sign_in(email, password).await;
         assert_eq!(page.status, 303, "sign-in failed: {}", page.body);
         b
     }
@@ -143,6 +147,17 @@ impl Browser {
             .expect("review page names the reviewed basket");
         self.post("/call-offs", &[("idempotency_key", &key), ("reviewed", &reviewed)])
             .await
+    }
+
+    /// Submits a form that needs no session (registering), with its double-submit cookie.
+    pub async fn submit_public_form(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let form = self.get(path).await;
+        let token = form.input_value("csrf_token").expect("the form has a CSRF token");
+        let cookie = cookie_value(&form.set_cookies, "calloff_sign_in").expect("the form sets its cookie");
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf_token", &token));
+        let request = self.client.post(format!("{}{path}", self.base)).form(&all);
+        self.send(request, Some(format!("calloff_sign_in={cookie}"))).await
     }
 
     /// Signs in through the form; on success keeps the session and its CSRF token.

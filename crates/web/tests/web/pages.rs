@@ -8,6 +8,7 @@ on_both_databases!(
     pages_keep_each_organisation_to_its_own,
     forms_without_a_valid_csrf_token_change_nothing,
     placing_refuses_a_quote_changed_since_it_was_checked,
+    an_organisation_registers_and_a_manager_verifies_it,
 );
 
 /// The first `href` on the page that starts with `prefix`.
@@ -352,4 +353,69 @@ async fn placing_refuses_a_quote_changed_since_it_was_checked(backend: Backend) 
         .get(placed.location.as_deref().unwrap())
         .await
         .assert_contains("£118,800.00");
+}
+
+async fn an_organisation_registers_and_a_manager_verifies_it(backend: Backend) {
+    let site = Site::start(backend).await;
+    let form = [
+        ("organisation_name", "Hackney New School"),
+        ("kind", "school"),
+        ("identifier_scheme", "GB-EDU"),
+        ("identifier", "12345"),
+        ("your_name", "Sam Head"),
+        ("email", "head@hackneynew.example"),
+        ("password", "a long enough password"),
+    ];
+    let bad = site.browser().submit_public_form("/register", &form).await;
+    assert_eq!(bad.status, 422);
+    bad.assert_contains("href=\"#identifier\"")
+        .assert_contains("6-digit URN")
+        .assert_contains("value=\"Hackney New School\"");
+    let mut good = form;
+    good[3] = ("identifier", "100271");
+    let done = site.browser().submit_public_form("/register", &good).await;
+    assert_eq!(done.status, 200);
+    done.assert_contains("Registration received");
+
+    let head = site
+        .signed_in_with("head@hackneynew.example", "a long enough password")
+        .await;
+    head.get("/frameworks")
+        .await
+        .assert_contains("waiting for a framework manager to verify it");
+    let manager = site.signed_in("manager@rbkc.example").await;
+    let queue = manager.get("/organisations/pending").await;
+    queue
+        .assert_contains("Hackney New School")
+        .assert_contains("GB-EDU-100271");
+    let mut conn = site.t.app.db.pool().acquire().await.unwrap();
+    let org_id = calloff_store::organisations::find_by_name(&mut conn, "Hackney New School")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    drop(conn);
+    let empty_reason = manager.post(&format!("/organisations/{org_id}/reject"), &[]).await;
+    assert_eq!(empty_reason.status, 422);
+    empty_reason.assert_contains(&format!("href=\"#reason-{org_id}\""));
+    assert_eq!(
+        manager
+            .post(&format!("/organisations/{org_id}/verify"), &[])
+            .await
+            .status,
+        303
+    );
+    assert!(!manager
+        .get("/organisations/pending")
+        .await
+        .body
+        .contains("Hackney New School"));
+    assert!(!head
+        .get("/frameworks")
+        .await
+        .body
+        .contains("waiting for a framework manager"));
+    head.get(&format!("/frameworks/{}/eligibility", site.t.framework_id))
+        .await
+        .assert_contains("School");
 }

@@ -1,0 +1,271 @@
+//! Registering an organisation, the framework managers' verification queue, and a framework's
+//! eligibility register.
+
+use super::{csrf_failure, error_page, render, Fields};
+use crate::html::{csrf_field, error_for, input, layout, summary_list, textarea, Chrome, Input, Section};
+use crate::session::{cookie, set_cookie, tokens_match, PageUser, SIGN_IN_COOKIE};
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use calloff_app::frameworks;
+use calloff_app::registration::{self, Registration, VerificationDecision};
+use calloff_domain::ids::{FrameworkId, OrganisationId};
+use calloff_domain::organisation::{OrganisationKind, KNOWN_SCHEMES};
+use calloff_domain::FieldError;
+use maud::{html, Markup};
+
+/// Minutes a registration form stays valid.
+const REGISTER_FORM_MINUTES: i64 = 30;
+
+fn register_page(token: &str, r: &Registration, errors: &[FieldError]) -> Markup {
+    let chrome = Chrome {
+        title: "Register your organisation",
+        actor: None,
+        csrf_token: None,
+        section: Section::None,
+        errors,
+    };
+    let error = |field: &str| error_for(errors, field);
+    let kind_error = error("kind");
+    let scheme_error = error("identifier_scheme");
+    layout(
+        chrome,
+        html! {
+            div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
+                h1 class="govuk-heading-l" { "Register your organisation" }
+                p class="govuk-body" {
+                    "Public bodies register here to buy through calloff. A framework manager checks your organisation's "
+                    "identifier; until then you can sign in and browse the catalogue, but not place call-offs."
+                }
+                form method="post" action="/register" novalidate {
+                    (csrf_field(token))
+                    (input(Input { error: error("organisation_name"), autocomplete: Some("organization"), ..Input::text("organisation_name", "Organisation name", &r.organisation_name) }))
+                    div class={ "govuk-form-group" @if kind_error.is_some() { " govuk-form-group--error" } } {
+                        label class="govuk-label" for="kind" { "Kind of organisation" }
+                        @if let Some(e) = kind_error { p id="kind-error" class="govuk-error-message" { span class="govuk-visually-hidden" { "Error:" } " " (e) } }
+                        select class={ "govuk-select" @if kind_error.is_some() { " govuk-select--error" } } id="kind" name="kind" aria-describedby=[kind_error.map(|_| "kind-error")] {
+                            option value="" { "Choose a kind" }
+                            @for kind in OrganisationKind::ALL.into_iter().filter(|k| *k != OrganisationKind::Supplier) {
+                                option value=(kind.as_str()) selected[r.kind == kind.as_str()] { (kind.label()) }
+                            }
+                        }
+                    }
+                    div class={ "govuk-form-group" @if scheme_error.is_some() { " govuk-form-group--error" } } {
+                        label class="govuk-label" for="identifier_scheme" { "Identifier scheme" }
+                        div id="identifier_scheme-hint" class="govuk-hint" {
+                            "GB-LAE for local authorities, GB-NHS for NHS bodies (ODS code), GB-EDU for schools (URN), "
+                            "GB-SHPE for housing associations, GB-COH for companies, GB-PPON for your PPON"
+                        }
+                        @if let Some(e) = scheme_error { p id="identifier_scheme-error" class="govuk-error-message" { span class="govuk-visually-hidden" { "Error:" } " " (e) } }
+                        select class={ "govuk-select" @if scheme_error.is_some() { " govuk-select--error" } } id="identifier_scheme" name="identifier_scheme"
+                            aria-describedby={ "identifier_scheme-hint" @if scheme_error.is_some() { " identifier_scheme-error" } } {
+                            @for scheme in KNOWN_SCHEMES {
+                                option value=(scheme) selected[r.identifier_scheme == scheme] { (scheme) }
+                            }
+                        }
+                    }
+                    (input(Input { error: error("identifier"), width_class: Some("govuk-input--width-20"), spellcheck: Some(false), ..Input::text("identifier", "Identifier", &r.identifier) }))
+                    (input(Input { error: error("your_name"), autocomplete: Some("name"), ..Input::text("your_name", "Your name", &r.your_name) }))
+                    (input(Input { error: error("email"), kind: "email", autocomplete: Some("email"), spellcheck: Some(false), ..Input::text("email", "Your work email address", &r.email) }))
+                    (input(Input { error: error("password"), kind: "password", autocomplete: Some("new-password"), hint: Some("At least 10 characters"), ..Input::text("password", "Choose a password", "") }))
+                    button type="submit" class="govuk-button" data-module="govuk-button" { "Register" }
+                }
+            } }
+        },
+    )
+}
+
+fn new_token() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 24];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+pub async fn register_form() -> Response {
+    let token = new_token();
+    let cookie = set_cookie(SIGN_IN_COOKIE, &token, REGISTER_FORM_MINUTES * 60);
+    let page = register_page(
+        &token,
+        &Registration {
+            identifier_scheme: "GB-LAE".into(),
+            ..Default::default()
+        },
+        &[],
+    );
+    ([(header::SET_COOKIE, cookie)], render(StatusCode::OK, page)).into_response()
+}
+
+pub async fn register(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let fields = Fields(fields);
+    let expected = cookie(&headers, SIGN_IN_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !tokens_match(fields.get("csrf_token").unwrap_or_default(), &expected) {
+        return csrf_failure(None);
+    }
+    let r = Registration {
+        organisation_name: fields.text("organisation_name"),
+        kind: fields.text("kind"),
+        identifier_scheme: fields.text("identifier_scheme"),
+        identifier: fields.text("identifier"),
+        your_name: fields.text("your_name"),
+        email: fields.text("email"),
+        password: fields.get("password").unwrap_or_default().to_string(),
+    };
+    match registration::register(&state.app, &r).await {
+        Ok(_) => {
+            let chrome = Chrome {
+                title: "Registration received",
+                actor: None,
+                csrf_token: None,
+                section: Section::None,
+                errors: &[],
+            };
+            render(
+                StatusCode::OK,
+                layout(
+                    chrome,
+                    html! {
+                        div class="govuk-panel govuk-panel--confirmation" {
+                            h1 class="govuk-panel__title" { "Registration received" }
+                            div class="govuk-panel__body" { (r.organisation_name) " is waiting to be verified" }
+                        }
+                        p class="govuk-body" { "A framework manager will check your identifier. We will email you when they decide." }
+                        p class="govuk-body" { "You can " a class="govuk-link" href="/sign-in" { "sign in" } " now to browse the catalogue." }
+                    },
+                ),
+            )
+        }
+        Err(e) if !e.field_errors().is_empty() => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            register_page(&expected, &r, &e.field_errors()),
+        ),
+        Err(e) => error_page(None, &e),
+    }
+}
+
+fn pending_page(
+    user: &PageUser,
+    pending: &[calloff_domain::organisation::Organisation],
+    errors: &[FieldError],
+) -> Markup {
+    let chrome = Chrome {
+        title: "Organisations waiting for verification",
+        actor: Some(&user.session.actor),
+        csrf_token: Some(&user.session.csrf_token),
+        section: Section::Verification,
+        errors,
+    };
+    layout(
+        chrome,
+        html! {
+            h1 class="govuk-heading-l" { "Organisations waiting for verification" }
+            @if pending.is_empty() {
+                p class="govuk-body" { "No organisations are waiting." }
+            }
+            @for org in pending {
+                h2 class="govuk-heading-m" { (org.name) }
+                (summary_list(&[
+                    ("Kind", html! { (org.kind.label()) }),
+                    ("Identifier", html! { @for id in &org.identifiers { (id) " " } @if org.identifiers.is_empty() { "None given" } }),
+                ]))
+                div class="govuk-button-group" {
+                    form method="post" action={ "/organisations/" (org.id) "/verify" } {
+                        (csrf_field(&user.session.csrf_token))
+                        button type="submit" class="govuk-button" data-module="govuk-button" { "Verify " span class="govuk-visually-hidden" { (org.name) } }
+                    }
+                }
+                form method="post" action={ "/organisations/" (org.id) "/reject" } novalidate {
+                    (csrf_field(&user.session.csrf_token))
+                    @let field = format!("reason-{}", org.id);
+                    (textarea(&field, &format!("Reason for not verifying {}", org.name), "", None, error_for(errors, &field)))
+                    button type="submit" class="govuk-button govuk-button--warning" data-module="govuk-button" { "Reject " span class="govuk-visually-hidden" { (org.name) } }
+                }
+            }
+        },
+    )
+}
+
+pub async fn pending(State(state): State<AppState>, user: PageUser) -> Response {
+    match registration::pending(&state.app, &user.session.actor).await {
+        Ok(pending) => render(StatusCode::OK, pending_page(&user, &pending, &[])),
+        Err(e) => error_page(Some(&user.session.actor), &e),
+    }
+}
+
+pub async fn decide(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path((id, decision)): Path<(String, String)>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let fields = Fields(fields);
+    let actor = &user.session.actor;
+    if !user.csrf_ok(fields.get("csrf_token")) {
+        return csrf_failure(Some(actor));
+    }
+    let reason_field = format!("reason-{id}");
+    let decision = match decision.as_str() {
+        "verify" => VerificationDecision::Verify,
+        "reject" => VerificationDecision::Reject {
+            reason: fields.text(&reason_field),
+        },
+        _ => return super::not_found().await,
+    };
+    match registration::decide(&state.app, actor, &OrganisationId::from_stored(id), &decision).await {
+        Ok(()) => Redirect::to("/organisations/pending").into_response(),
+        Err(e) if matches!(e, calloff_app::AppError::Invalid(_)) => {
+            let errors: Vec<FieldError> = e
+                .field_errors()
+                .into_iter()
+                .map(|fe| fe.at(reason_field.clone()))
+                .collect();
+            match registration::pending(&state.app, actor).await {
+                Ok(pending) => render(StatusCode::UNPROCESSABLE_ENTITY, pending_page(&user, &pending, &errors)),
+                Err(e) => error_page(Some(actor), &e),
+            }
+        }
+        Err(e) => error_page(Some(actor), &e),
+    }
+}
+
+pub async fn eligibility(State(state): State<AppState>, user: PageUser, Path(id): Path<String>) -> Response {
+    let actor = &user.session.actor;
+    let register = match frameworks::eligibility(&state.app, actor, &FrameworkId::from_stored(id)).await {
+        Ok(r) => r,
+        Err(e) => return error_page(Some(actor), &e),
+    };
+    let chrome = Chrome {
+        title: "Who may buy",
+        actor: Some(actor),
+        csrf_token: Some(&user.session.csrf_token),
+        section: Section::Frameworks,
+        errors: &[],
+    };
+    render(
+        StatusCode::OK,
+        layout(
+            chrome,
+            html! {
+                span class="govuk-caption-l" { (register.framework.reference) }
+                h1 class="govuk-heading-l" { "Who may buy through this framework" }
+                p class="govuk-body" { "A verified organisation may place call-offs if it is of a kind listed here, or named here." }
+                h2 class="govuk-heading-m" { "Kinds of body" }
+                @if register.kinds.is_empty() { p class="govuk-body" { "None: only the bodies named below." } }
+                ul class="govuk-list govuk-list--bullet" { @for kind in &register.kinds { li { (kind.label()) } } }
+                h2 class="govuk-heading-m" { "Named bodies" }
+                @if register.named.is_empty() { p class="govuk-body" { "None." } }
+                ul class="govuk-list govuk-list--bullet" {
+                    @for org in &register.named {
+                        li { (org.name) @if let Some(id) = org.org_id() { " (" (id) ")" } }
+                    }
+                }
+            },
+        ),
+    )
+}
