@@ -59,13 +59,13 @@ fn password_matches(password: &str, stored_hash: &str) -> bool {
         .unwrap_or(false)
 }
 
-fn random_token() -> String {
+pub(crate) fn random_token() -> String {
     let mut bytes = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut bytes);
     hex::encode(bytes)
 }
 
-fn token_hash(token: &str) -> String {
+pub(crate) fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
@@ -225,6 +225,7 @@ pub async fn create_user(
     users::insert(
         &mut tx,
         users::NewUser {
+            active: true,
             id: &id,
             organisation_id,
             email: &email,

@@ -10,6 +10,7 @@ pub mod demo;
 mod error;
 pub mod frameworks;
 pub mod notifications;
+pub mod people;
 mod price_cache;
 pub mod quotes;
 pub mod registration;

@@ -134,6 +134,7 @@ async fn insert(app: &App, c: &Checked, user_id: &UserId, password_hash: &str) -
     }
     let roles = [Role::OrganisationAdmin, Role::Buyer];
     let new_user = users::NewUser {
+        active: true,
         id: user_id,
         organisation_id: &org.id,
         email: &c.email,

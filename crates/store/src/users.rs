@@ -5,7 +5,18 @@ use sqlx::Row;
 
 crate::statements! {
     INSERT = "INSERT INTO users (id, organisation_id, email, name, password_hash, active, created_at) \
-              VALUES ($1, $2, $3, $4, $5, 1, $6)";
+              VALUES ($1, $2, $3, $4, $5, $6, $7)";
+    IN_ORGANISATION = "SELECT id, organisation_id, email, name, password_hash, active FROM users \
+                       WHERE organisation_id = $1 ORDER BY name, email";
+    DELETE_ROLES = "DELETE FROM user_roles WHERE user_id = $1";
+    SET_ACTIVE = "UPDATE users SET active = $1 WHERE id = $2";
+    DELETE_USER_SESSIONS = "DELETE FROM sessions WHERE user_id = $1";
+    INSERT_INVITATION = "INSERT INTO invitations (token_hash, user_id, organisation_id, invited_by, created_at, expires_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6)";
+    // Single use: only an unused, unexpired invitation is taken, and only once.
+    USE_INVITATION = "UPDATE invitations SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1";
+    INVITATION = "SELECT user_id, organisation_id, expires_at, used_at FROM invitations WHERE token_hash = $1";
+    ACTIVATE = "UPDATE users SET name = $1, password_hash = $2, active = 1 WHERE id = $3 AND active = 0";
     INSERT_ROLE = "INSERT INTO user_roles (user_id, role) VALUES ($1, $2)";
     BY_EMAIL = "SELECT id, organisation_id, email, name, password_hash, active FROM users WHERE email = $1";
     BY_ID = "SELECT id, organisation_id, email, name, password_hash, active FROM users WHERE id = $1";
@@ -30,6 +41,8 @@ pub struct UserRecord {
 }
 
 pub struct NewUser<'a> {
+    /// Invited users start inactive, without a password, until they accept.
+    pub active: bool,
     pub id: &'a UserId,
     pub organisation_id: &'a OrganisationId,
     pub email: &'a str,
@@ -45,6 +58,7 @@ pub async fn insert(conn: &mut Conn, user: NewUser<'_>, at: &str) -> StoreResult
         .bind(user.email)
         .bind(user.name)
         .bind(user.password_hash)
+        .bind(i64::from(user.active))
         .bind(at)
         .execute(&mut *conn)
         .await?;
@@ -154,4 +168,113 @@ pub async fn set_basket(conn: &mut Conn, token_hash: &str, basket: &str) -> Stor
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+pub async fn in_organisation(conn: &mut Conn, organisation: &OrganisationId) -> StoreResult<Vec<UserRecord>> {
+    let rows = sqlx::query(IN_ORGANISATION)
+        .bind(organisation.as_str())
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in &rows {
+        out.push(from_row(conn, row).await?);
+    }
+    Ok(out)
+}
+
+pub async fn set_roles(conn: &mut Conn, user: &UserId, roles: &[Role]) -> StoreResult<()> {
+    sqlx::query(DELETE_ROLES)
+        .bind(user.as_str())
+        .execute(&mut *conn)
+        .await?;
+    for role in roles {
+        sqlx::query(INSERT_ROLE)
+            .bind(user.as_str())
+            .bind(role.as_str())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Deactivates a user and ends their sessions.
+pub async fn deactivate(conn: &mut Conn, user: &UserId) -> StoreResult<()> {
+    sqlx::query(SET_ACTIVE)
+        .bind(0_i64)
+        .bind(user.as_str())
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(DELETE_USER_SESSIONS)
+        .bind(user.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub struct NewInvitation<'a> {
+    pub token_hash: &'a str,
+    pub user: &'a UserId,
+    pub organisation: &'a OrganisationId,
+    pub invited_by: &'a UserId,
+    pub created_at: &'a str,
+    pub expires_at: &'a str,
+}
+
+pub async fn insert_invitation(conn: &mut Conn, i: NewInvitation<'_>) -> StoreResult<()> {
+    sqlx::query(INSERT_INVITATION)
+        .bind(i.token_hash)
+        .bind(i.user.as_str())
+        .bind(i.organisation.as_str())
+        .bind(i.invited_by.as_str())
+        .bind(i.created_at)
+        .bind(i.expires_at)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone)]
+pub struct InvitationRecord {
+    pub user_id: UserId,
+    pub organisation_id: OrganisationId,
+    pub expires_at: String,
+    pub used_at: Option<String>,
+}
+
+pub async fn invitation(conn: &mut Conn, token_hash: &str) -> StoreResult<Option<InvitationRecord>> {
+    let row = sqlx::query(INVITATION)
+        .bind(token_hash)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(|r| {
+        Ok(InvitationRecord {
+            user_id: UserId::from_stored(r.try_get::<String, _>("user_id")?),
+            organisation_id: OrganisationId::from_stored(r.try_get::<String, _>("organisation_id")?),
+            expires_at: r.try_get("expires_at")?,
+            used_at: r.try_get("used_at")?,
+        })
+    })
+    .transpose()
+}
+
+/// Takes an invitation; false if it was used or has expired.
+pub async fn use_invitation(conn: &mut Conn, token_hash: &str, now: &str) -> StoreResult<bool> {
+    Ok(sqlx::query(USE_INVITATION)
+        .bind(now)
+        .bind(token_hash)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+        == 1)
+}
+
+/// Gives an invited user their name and password and lets them sign in.
+pub async fn activate(conn: &mut Conn, user: &UserId, name: &str, password_hash: &str) -> StoreResult<bool> {
+    let result = sqlx::query(ACTIVATE)
+        .bind(name)
+        .bind(password_hash)
+        .bind(user.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(result.rows_affected() == 1)
 }

@@ -5,5 +5,6 @@ mod call_offs;
 mod concurrency;
 mod demo;
 mod notifications;
+mod people;
 mod registration;
 mod schema;
