@@ -47,11 +47,43 @@ fn check_roles(kind: OrganisationKind, roles: &[Role]) -> AppResult<()> {
     Ok(())
 }
 
+/// Someone in the admin's organisation, as the people page shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub id: UserId,
+    pub name: String,
+    pub email: String,
+    pub roles: Vec<Role>,
+    pub active: bool,
+    /// "Active", "Invited" (not yet joined) or "Deactivated".
+    pub status: &'static str,
+}
+
 /// Everyone in the admin's organisation.
-pub async fn list(app: &App, actor: &Actor) -> AppResult<Vec<UserRecord>> {
+pub async fn list(app: &App, actor: &Actor) -> AppResult<Vec<Person>> {
     own_organisation_kind(app, actor).await?;
     let mut conn = app.db.pool().acquire().await?;
-    Ok(users::in_organisation(&mut conn, &actor.organisation_id).await?)
+    let records: Vec<UserRecord> = users::in_organisation(&mut conn, &actor.organisation_id).await?;
+    Ok(records
+        .into_iter()
+        .map(|u| Person {
+            status: match (u.active, u.password_hash.is_empty()) {
+                (true, _) => "Active",
+                (false, true) => "Invited",
+                (false, false) => "Deactivated",
+            },
+            id: u.id,
+            name: u.name,
+            email: u.email,
+            roles: u.roles,
+            active: u.active,
+        })
+        .collect())
+}
+
+/// The roles this admin may give.
+pub async fn grantable(app: &App, actor: &Actor) -> AppResult<&'static [Role]> {
+    Ok(grantable_roles(own_organisation_kind(app, actor).await?))
 }
 
 /// Invites `email` with `roles`; the link goes out by email. Returns the link's token, which

@@ -25,6 +25,7 @@ pub enum Section {
     Inbox,
     Notifications,
     Verification,
+    People,
 }
 
 /// The HTML id of a field, for error summary links: `lines[0].quantity` → `lines-0-quantity`.
@@ -125,6 +126,9 @@ fn service_navigation(chrome: &Chrome<'_>) -> Markup {
         }
         if actor.has(Role::FrameworkManager) {
             items.push(("Verification", "/organisations/pending", Section::Verification));
+        }
+        if actor.has(Role::OrganisationAdmin) {
+            items.push(("People", "/organisation/people", Section::People));
         }
         items.push(("Notifications", "/notifications", Section::Notifications));
     }
@@ -273,6 +277,36 @@ pub fn textarea(name: &str, label: &str, value: &str, hint: Option<&str>, error:
             }
             textarea class={ "govuk-textarea" @if error.is_some() { " govuk-textarea--error" } } id=(id) name=(name) rows="4"
                 aria-describedby=[(!described_by.is_empty()).then_some(described_by.as_str())] { (value) }
+        }
+    }
+}
+
+/// GOV.UK checkboxes. The first box's id is `id_prefix`, which error summaries link to.
+pub fn checkboxes(
+    name: &str,
+    id_prefix: &str,
+    legend: &str,
+    options: &[(&str, &str, bool)],
+    error: Option<&str>,
+) -> Markup {
+    let error_id = format!("{id_prefix}-error");
+    html! {
+        div class={ "govuk-form-group" @if error.is_some() { " govuk-form-group--error" } } {
+            fieldset class="govuk-fieldset" aria-describedby=[error.map(|_| error_id.as_str())] {
+                legend class="govuk-fieldset__legend govuk-fieldset__legend--s" { (legend) }
+                @if let Some(error) = error {
+                    p id=(error_id) class="govuk-error-message" { span class="govuk-visually-hidden" { "Error:" } " " (error) }
+                }
+                div class="govuk-checkboxes govuk-checkboxes--small" data-module="govuk-checkboxes" {
+                    @for (i, (value, label, checked)) in options.iter().enumerate() {
+                        @let id = if i == 0 { id_prefix.to_string() } else { format!("{id_prefix}-{}", i + 1) };
+                        div class="govuk-checkboxes__item" {
+                            input class="govuk-checkboxes__input" id=(id) name=(name) type="checkbox" value=(value) checked[*checked];
+                            label class="govuk-label govuk-checkboxes__label" for=(id) { (label) }
+                        }
+                    }
+                }
+            }
         }
     }
 }

@@ -42,6 +42,10 @@ pub fn routes() -> Routes {
         .get("/organisations/pending", pending_organisations)
         .post("/organisations/{id}/{decision}", decide_organisation)
         .get("/frameworks/{id}/eligibility", eligibility)
+        .get("/organisation/people", list_people)
+        .post("/organisation/invitations", invite)
+        .post("/organisation/people/{id}/{change}", change_person)
+        .post("/invitations/{token}", accept_invitation)
         .get("/notifications", list_notifications)
         .post("/notifications/read", mark_notifications_read)
 }
@@ -330,4 +334,86 @@ async fn eligibility(State(state): State<AppState>, user: ApiUser, Path(id): Pat
         "named": register.named.iter().map(views::organisation).collect::<Vec<_>>(),
     }))
     .into_response())
+}
+
+async fn list_people(State(state): State<AppState>, user: ApiUser) -> ApiResult {
+    let people = calloff_app::people::list(&state.app, &user.session.actor)
+        .await
+        .map_err(fail)?;
+    let people: Vec<_> = people
+        .iter()
+        .map(|p| json!({ "id": p.id, "name": p.name, "email": p.email, "roles": p.roles, "status": p.status.to_lowercase() }))
+        .collect();
+    Ok(Json(json!({ "people": people })).into_response())
+}
+
+#[derive(Deserialize)]
+struct InviteBody {
+    email: String,
+    roles: Vec<String>,
+}
+
+fn parse_roles(names: &[String]) -> Result<Vec<calloff_domain::role::Role>, Response> {
+    names
+        .iter()
+        .map(|r| calloff_domain::role::Role::parse(r).map_err(|e| fail(AppError::Invalid(e.at("roles")))))
+        .collect()
+}
+
+async fn invite(State(state): State<AppState>, user: ApiUser, ApiJson(body): ApiJson<InviteBody>) -> ApiResult {
+    let roles = parse_roles(&body.roles)?;
+    // The link goes to the invitee by email only; it is not returned here.
+    calloff_app::people::invite(&state.app, &user.session.actor, &body.email, &roles)
+        .await
+        .map_err(fail)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "invited": body.email.trim().to_lowercase(), "expires_in_days": calloff_app::people::INVITATION_DAYS })),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct ChangeBody {
+    #[serde(default)]
+    roles: Vec<String>,
+}
+
+async fn change_person(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path((id, change)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult {
+    let body: ChangeBody = if body.iter().all(u8::is_ascii_whitespace) {
+        ChangeBody::default()
+    } else {
+        json::parse_body(&body)?
+    };
+    let target = calloff_domain::ids::UserId::from_stored(id);
+    let actor = &user.session.actor;
+    match change.as_str() {
+        "roles" => calloff_app::people::set_roles(&state.app, actor, &target, &parse_roles(&body.roles)?).await,
+        "deactivate" => calloff_app::people::deactivate(&state.app, actor, &target).await,
+        _ => Err(AppError::NotFound(format!("change \"{change}\""))),
+    }
+    .map_err(fail)?;
+    Ok(Json(json!({ "id": target, "changed": change })).into_response())
+}
+
+#[derive(Deserialize)]
+struct AcceptBody {
+    name: String,
+    password: String,
+}
+
+async fn accept_invitation(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    ApiJson(body): ApiJson<AcceptBody>,
+) -> ApiResult {
+    let user = calloff_app::people::accept(&state.app, &token, &body.name, &body.password)
+        .await
+        .map_err(fail)?;
+    Ok((StatusCode::CREATED, Json(json!({ "user_id": user }))).into_response())
 }

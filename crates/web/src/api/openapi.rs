@@ -54,6 +54,10 @@ pub fn spec() -> Value {
     session_responses["201"] = json!({ "description": "Signed in", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Session" } } } });
     let mut registered = problem_responses(&["400", "415", "422"]);
     registered["201"] = json!({ "description": "Registered, pending verification", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/OrganisationDecision" } } } });
+    let mut invited = problem_responses(&["400", "401", "403", "415", "422"]);
+    invited["201"] = json!({ "description": "Invited", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Changed" } } } });
+    let mut joined = problem_responses(&["400", "404", "409", "415", "422"]);
+    joined["201"] = json!({ "description": "Joined", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Changed" } } } });
     let mut sign_out_responses = problem_responses(&["401"]);
     sign_out_responses["204"] = json!({ "description": "Signed out" });
 
@@ -130,6 +134,26 @@ pub fn spec() -> Value {
             "/frameworks/{id}/eligibility": { "get": {
                 "summary": "The framework's eligibility register: kinds of body admitted and bodies named", "operationId": "getEligibility",
                 "parameters": [id_param("id", "Framework id")], "responses": ok("The register", "EligibilityRegister", &read_errors)
+            }},
+            "/organisation/people": { "get": {
+                "summary": "The users of the signed-in admin's organisation", "operationId": "listPeople",
+                "responses": ok("People", "People", &["401", "403"])
+            }},
+            "/organisation/invitations": { "post": {
+                "summary": "Invite someone by email, with roles; the single-use link expires after 7 days and is sent only by email",
+                "operationId": "invitePerson", "requestBody": json_body("Invitation"),
+                "responses": invited
+            }},
+            "/organisation/people/{id}/{change}": { "post": {
+                "summary": "Set a user's roles (body: roles), or deactivate them", "operationId": "changePerson",
+                "parameters": [id_param("id", "User id"), { "name": "change", "in": "path", "required": true, "schema": { "type": "string", "enum": ["roles", "deactivate"] } }],
+                "requestBody": { "required": false, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Roles" } } } },
+                "responses": ok("Changed", "Changed", &["400", "401", "403", "404", "422"])
+            }},
+            "/invitations/{token}": { "post": {
+                "summary": "Accept an invitation: choose a name and password. Works once, before it expires.", "security": [],
+                "operationId": "acceptInvitation", "parameters": [id_param("token", "The token from the invitation email")],
+                "requestBody": json_body("Acceptance"), "responses": joined
             }},
             "/notifications": { "get": {
                 "summary": "The signed-in user's notifications, newest first, with their email delivery state",
@@ -235,6 +259,16 @@ pub fn spec() -> Value {
                     "framework_id": { "type": "string" }, "kinds": { "type": "array", "items": { "type": "string" } },
                     "named": { "type": "array", "items": { "$ref": "#/components/schemas/Organisation" } }
                 }},
+                "People": { "type": "object", "properties": { "people": { "type": "array", "items": { "type": "object", "properties": {
+                    "id": { "type": "string" }, "name": { "type": "string" }, "email": { "type": "string" },
+                    "roles": { "type": "array", "items": { "type": "string" } }, "status": { "type": "string", "enum": ["active", "invited", "deactivated"] }
+                }}}}},
+                "Invitation": { "type": "object", "required": ["email", "roles"], "properties": {
+                    "email": { "type": "string" }, "roles": { "type": "array", "items": { "type": "string" } }
+                }},
+                "Roles": { "type": "object", "properties": { "roles": { "type": "array", "items": { "type": "string" } } } },
+                "Acceptance": { "type": "object", "required": ["name", "password"], "properties": { "name": { "type": "string" }, "password": { "type": "string", "minLength": 10 } } },
+                "Changed": { "type": "object" },
                 "Reason": { "type": "object", "properties": { "reason": { "type": "string", "maxLength": 2000 } } }
             }
         }

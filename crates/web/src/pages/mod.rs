@@ -6,6 +6,7 @@ mod catalogue;
 mod frameworks;
 mod notifications;
 mod organisations;
+mod people;
 mod quote;
 mod sign_in;
 
@@ -27,6 +28,11 @@ pub fn routes() -> Routes {
         .get("/organisations/pending", organisations::pending)
         .post("/organisations/{id}/{decision}", organisations::decide)
         .get("/frameworks/{id}/eligibility", organisations::eligibility)
+        .get("/organisation/people", people::show)
+        .post("/organisation/invitations", people::invite)
+        .post("/organisation/people/{id}/{change}", people::change)
+        .get("/invitations/{token}", people::accept_form)
+        .post("/invitations/{token}", people::accept)
         .get("/frameworks", frameworks::list)
         .get("/frameworks/{id}", frameworks::overview)
         .get("/frameworks/{id}/catalogue", catalogue::search)

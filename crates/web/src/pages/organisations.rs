@@ -77,15 +77,8 @@ fn register_page(token: &str, r: &Registration, errors: &[FieldError]) -> Markup
     )
 }
 
-fn new_token() -> String {
-    use rand::RngCore;
-    let mut bytes = [0u8; 24];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    hex::encode(bytes)
-}
-
 pub async fn register_form() -> Response {
-    let token = new_token();
+    let token = super::sign_in::new_form_token();
     let cookie = set_cookie(SIGN_IN_COOKIE, &token, REGISTER_FORM_MINUTES * 60);
     let page = register_page(
         &token,

@@ -14,13 +14,17 @@ use rand::RngCore;
 /// Minutes a sign-in form stays valid.
 const SIGN_IN_FORM_MINUTES: i64 = 30;
 
-fn new_form_token() -> String {
+pub(super) fn new_form_token() -> String {
     let mut bytes = [0u8; 24];
     rand::thread_rng().fill_bytes(&mut bytes);
     hex::encode(bytes)
 }
 
 fn page(form_token: &str, email: &str, errors: &[FieldError]) -> maud::Markup {
+    page_with_notice(form_token, email, errors, None)
+}
+
+fn page_with_notice(form_token: &str, email: &str, errors: &[FieldError], notice: Option<&str>) -> maud::Markup {
     let chrome = Chrome {
         title: "Sign in",
         actor: None,
@@ -34,6 +38,7 @@ fn page(form_token: &str, email: &str, errors: &[FieldError]) -> maud::Markup {
         html! {
             div class="govuk-grid-row" {
                 div class="govuk-grid-column-two-thirds" {
+                    @if let Some(notice) = notice { (crate::html::success_banner(notice)) }
                     h1 class="govuk-heading-l" { "Sign in to calloff" }
                     p class="govuk-body" { "Buy ICT services through London's framework agreements." }
                     form method="post" action="/sign-in" novalidate {
@@ -49,12 +54,21 @@ fn page(form_token: &str, email: &str, errors: &[FieldError]) -> maud::Markup {
     )
 }
 
-pub async fn form() -> Response {
+#[derive(serde::Deserialize)]
+pub struct Joined {
+    joined: Option<String>,
+}
+
+pub async fn form(axum::extract::Query(q): axum::extract::Query<Joined>) -> Response {
     let token = new_form_token();
     let cookie = set_cookie(SIGN_IN_COOKIE, &token, SIGN_IN_FORM_MINUTES * 60);
+    let notice = q
+        .joined
+        .is_some()
+        .then_some("You have joined. Sign in with your email address and new password.");
     (
         [(header::SET_COOKIE, cookie)],
-        render(StatusCode::OK, page(&token, "", &[])),
+        render(StatusCode::OK, page_with_notice(&token, "", &[], notice)),
     )
         .into_response()
 }

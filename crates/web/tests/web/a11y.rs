@@ -219,6 +219,30 @@ async fn every_page_and_error_state_passes_a11y_check() {
     assert_eq!(refused.status, 422);
     keep("place-headroom-error", &refused);
 
+    let admin = site.signed_in("admin@camden.example").await;
+    keep("people", &admin.get("/organisation/people").await);
+    keep(
+        "people-error",
+        &admin.post("/organisation/invitations", &[("email", "nope")]).await,
+    );
+    let admin_actor = site.t.actor("admin@camden.example").await;
+    let token = calloff_app::people::invite(
+        &site.t.app,
+        &admin_actor,
+        "a11y@camden.example",
+        &[calloff_domain::role::Role::Buyer],
+    )
+    .await
+    .unwrap();
+    keep("invitation", &anonymous.get(&format!("/invitations/{token}")).await);
+    keep(
+        "invitation-error",
+        &anonymous
+            .submit_public_form(&format!("/invitations/{token}"), &[("name", ""), ("password", "x")])
+            .await,
+    );
+    keep("sign-in-joined", &anonymous.get("/sign-in?joined=1").await);
+
     let supplier = site.signed_in("supplier@londonict.example").await;
     keep("supplier-inbox", &supplier.get("/supplier/inbox").await);
     keep("notifications", &supplier.get("/notifications").await);

@@ -22,6 +22,8 @@ enum Rule {
     SupplierUser,
     /// A framework manager.
     FrameworkManager,
+    /// An organisation admin (acting within their own organisation).
+    OrganisationAdmin,
     /// Those who may see the call-off: its buyer's organisation, its supplier, the framework's
     /// managing authority. Others are told it does not exist.
     CallOffReader,
@@ -38,6 +40,12 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("GET", "/") | ("GET", "/sign-in") | ("POST", "/sign-in") | ("POST", "/api/v1/sessions") => Public,
         ("GET", "/api/openapi.json") => Public,
         ("GET" | "POST", "/register") | ("POST", "/api/v1/organisations") => Public,
+        ("GET" | "POST", "/invitations/{token}") | ("POST", "/api/v1/invitations/{token}") => Public,
+        ("GET", "/organisation/people" | "/api/v1/organisation/people") => OrganisationAdmin,
+        ("POST", "/organisation/invitations" | "/api/v1/organisation/invitations") => OrganisationAdmin,
+        ("POST", "/organisation/people/{id}/{change}" | "/api/v1/organisation/people/{id}/{change}") => {
+            OrganisationAdmin
+        }
         ("GET", "/frameworks/{id}/eligibility" | "/api/v1/frameworks/{id}/eligibility") => SignedIn,
         ("GET", "/organisations/pending" | "/api/v1/organisations/pending") => FrameworkManager,
         ("POST", "/organisations/{id}/{decision}" | "/api/v1/organisations/{id}/{decision}") => FrameworkManager,
@@ -98,6 +106,13 @@ fn expected(rule: Rule, p: &Person) -> Outcome {
         }
         Rule::FrameworkManager => {
             if p.roles.contains(&Role::FrameworkManager) {
+                Allowed
+            } else {
+                Refused
+            }
+        }
+        Rule::OrganisationAdmin => {
+            if p.roles.contains(&Role::OrganisationAdmin) {
                 Allowed
             } else {
                 Refused
@@ -215,6 +230,13 @@ async fn every_route_for_every_role_and_organisation() {
         .id
         .clone();
 
+    // An invitation whose link the matrix follows; the first to follow it joins, the rest are told
+    // it has been used.
+    let admin = t.actor("admin@camden.example").await;
+    let invitation = calloff_app::people::invite(&t.app, &admin, "invited@camden.example", &[Role::Buyer])
+        .await
+        .unwrap();
+    let camden_approver = t.actor("approver@camden.example").await.user_id;
     // TfL is on the demo register with no identifier yet, so it waits for verification.
     let pending_org = calloff_store::organisations::find_by_name(
         &mut t.app.db.pool().acquire().await.unwrap(),
@@ -328,6 +350,8 @@ async fn every_route_for_every_role_and_organisation() {
                 item_id.to_string()
             } else if path.contains("/organisations/") {
                 pending_org.to_string()
+            } else if path.contains("/organisation/people/") {
+                camden_approver.to_string()
             } else {
                 call_off.id.to_string()
             };
@@ -335,7 +359,9 @@ async fn every_route_for_every_role_and_organisation() {
             let concrete = path
                 .replace("{id}", &id)
                 .replace("{action}", action)
-                .replace("{decision}", "reject");
+                .replace("{decision}", "reject")
+                .replace("{change}", "roles")
+                .replace("{token}", &invitation);
             for p in &people {
                 let api = concrete.starts_with("/api/");
                 let (status, location) = if api {
@@ -355,6 +381,8 @@ async fn every_route_for_every_role_and_organisation() {
                         "identifier_scheme": "GB-EDU",
                         "identifier": "100998",
                         "your_name": "Matrix",
+                        "name": "Matrix",
+                        "roles": ["buyer"],
                         "email": p.email.unwrap_or("nobody@example.com"),
                         "password": calloff_app::demo::DEMO_PASSWORD,
                     });
@@ -377,6 +405,10 @@ async fn every_route_for_every_role_and_organisation() {
                     let mut browser = browser;
                     let page = match (*method, concrete.as_str()) {
                         ("GET", _) => browser.get(&concrete).await,
+                        ("POST", path) if path.starts_with("/invitations/") => {
+                            let fields = [("name", "Matrix"), ("password", "a long enough password")];
+                            browser.submit_public_form(path, &fields).await
+                        }
                         ("POST", "/register") => {
                             let fields = [
                                 ("organisation_name", "Matrix Academy"),

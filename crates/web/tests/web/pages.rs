@@ -9,6 +9,7 @@ on_both_databases!(
     forms_without_a_valid_csrf_token_change_nothing,
     placing_refuses_a_quote_changed_since_it_was_checked,
     an_organisation_registers_and_a_manager_verifies_it,
+    an_admin_invites_someone_who_joins_by_the_link,
 );
 
 /// The first `href` on the page that starts with `prefix`.
@@ -418,4 +419,85 @@ async fn an_organisation_registers_and_a_manager_verifies_it(backend: Backend) {
     head.get(&format!("/frameworks/{}/eligibility", site.t.framework_id))
         .await
         .assert_contains("School");
+}
+
+async fn an_admin_invites_someone_who_joins_by_the_link(backend: Backend) {
+    let site = Site::start(backend).await;
+    let admin = site.signed_in("admin@camden.example").await;
+    let people = admin.get("/organisation/people").await;
+    people.assert_contains("Bola Buyer").assert_contains("Send invitation");
+    let bad = admin.post("/organisation/invitations", &[("email", "nope")]).await;
+    assert_eq!(bad.status, 422);
+    bad.assert_contains("href=\"#email\"")
+        .assert_contains("href=\"#roles\"");
+    let sent = admin
+        .post(
+            "/organisation/invitations",
+            &[
+                ("email", "nia@camden.example"),
+                ("roles", "buyer"),
+                ("roles", "approver"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, 303);
+    admin
+        .get(sent.location.as_deref().unwrap())
+        .await
+        .assert_contains("Invitation sent to nia@camden.example")
+        .assert_contains("Invited");
+    // The link is in the invitee's (emailed) notification.
+    let mut conn = site.t.app.db.pool().acquire().await.unwrap();
+    let nia = calloff_store::users::find_by_email(&mut conn, "nia@camden.example")
+        .await
+        .unwrap()
+        .unwrap();
+    let link = calloff_store::notifications::for_recipient(&mut conn, &nia.id, 1)
+        .await
+        .unwrap()[0]
+        .link
+        .clone();
+    drop(conn);
+    let short = site
+        .browser()
+        .submit_public_form(&link, &[("name", "Nia"), ("password", "short")])
+        .await;
+    assert_eq!(short.status, 422);
+    short.assert_contains("href=\"#password\"");
+    let joined = site
+        .browser()
+        .submit_public_form(&link, &[("name", "Nia New"), ("password", "a long enough password")])
+        .await;
+    assert_eq!(joined.location.as_deref(), Some("/sign-in?joined=1"));
+    site.browser()
+        .get("/sign-in?joined=1")
+        .await
+        .assert_contains("You have joined");
+    let used = site
+        .browser()
+        .submit_public_form(&link, &[("name", "Nia New"), ("password", "a long enough password")])
+        .await;
+    assert_eq!(used.status, 409);
+    used.assert_contains("already been used");
+    let nia = site
+        .signed_in_with("nia@camden.example", "a long enough password")
+        .await;
+    nia.get("/frameworks").await.assert_contains("Nia New");
+    // Deactivated, Nia is signed out.
+    let nia_id = {
+        let mut conn = site.t.app.db.pool().acquire().await.unwrap();
+        calloff_store::users::find_by_email(&mut conn, "nia@camden.example")
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    };
+    assert_eq!(
+        admin
+            .post(&format!("/organisation/people/{nia_id}/deactivate"), &[])
+            .await
+            .status,
+        303
+    );
+    assert_eq!(nia.get("/frameworks").await.location.as_deref(), Some("/sign-in"));
 }
