@@ -4,8 +4,8 @@
 use crate::{Actor, App, AppResult};
 use calloff_domain::call_off::CallOff;
 use calloff_domain::role::Role;
+use calloff_store::notifications;
 pub use calloff_store::notifications::Notification;
-use calloff_store::notifications::{self, Recipient};
 use calloff_store::Conn;
 use chrono::{Duration, SecondsFormat};
 use lettre::message::{header::ContentType, Mailbox};
@@ -34,38 +34,9 @@ pub fn retry_delay(attempt: i64) -> Duration {
     Duration::seconds(seconds.min(LONGEST_RETRY_SECONDS))
 }
 
-async fn queue(
-    conn: &mut Conn,
-    at: &str,
-    recipients: &[Recipient],
-    event: &str,
-    subject: &str,
-    body: &str,
-    link: &str,
-) -> AppResult<()> {
-    for recipient in recipients {
-        let notification = Notification {
-            id: uuid::Uuid::now_v7().to_string(),
-            recipient: recipient.clone(),
-            event: event.to_string(),
-            subject: subject.to_string(),
-            body: body.to_string(),
-            link: link.to_string(),
-            created_at: at.to_string(),
-            attempts: 0,
-            sent_at: None,
-            last_error: None,
-            read_at: None,
-        };
-        notifications::insert(conn, &notification).await?;
-    }
-    Ok(())
-}
-
 /// Tells the supplier's users that a call-off has been placed with them. Call inside the placing
-/// transaction.
+/// transaction; it is one statement whatever the number of recipients.
 pub(crate) async fn call_off_placed(conn: &mut Conn, at: &str, buyer: &Actor, call_off: &CallOff) -> AppResult<()> {
-    let recipients = notifications::recipients(conn, &call_off.supplier_id, Role::SupplierUser).await?;
     let subject = format!("New call-off {} from {}", call_off.reference, buyer.organisation_name);
     let body = format!(
         "{} placed call-off {} with you, worth {} excluding VAT ({} lines). Accept it, or reject it with a reason.",
@@ -74,58 +45,65 @@ pub(crate) async fn call_off_placed(conn: &mut Conn, at: &str, buyer: &Actor, ca
         call_off.totals.contract_value,
         call_off.lines.len()
     );
-    queue(
+    let message = notifications::Message {
+        id_prefix: &uuid::Uuid::now_v7().to_string(),
+        event: "call_off.placed",
+        subject: &subject,
+        body: &body,
+        link: &format!("/call-offs/{}", call_off.id),
+        created_at: at,
+    };
+    notifications::queue_for_role(
         conn,
-        at,
-        &recipients,
-        "call_off.placed",
-        &subject,
-        &body,
-        &format!("/call-offs/{}", call_off.id),
+        &message,
+        &call_off.supplier_id,
+        Role::SupplierUser,
+        &buyer.user_id,
     )
-    .await
+    .await?;
+    Ok(())
 }
 
 /// Tells whoever needs to know that a call-off changed state. Call inside the same transaction.
 pub(crate) async fn call_off_changed(conn: &mut Conn, at: &str, actor: &Actor, call_off: &CallOff) -> AppResult<()> {
     use calloff_domain::call_off::CallOffState::*;
-    let recipients = match call_off.state {
-        // The buyer hears what the supplier did.
-        Accepted | Rejected | Live | Ended => notifications::user(conn, &call_off.placed_by)
-            .await?
-            .into_iter()
-            .collect(),
-        // The supplier hears that the buyer withdrew.
-        Cancelled => notifications::recipients(conn, &call_off.supplier_id, Role::SupplierUser).await?,
-        Draft | Placed => vec![],
-    };
-    let recipients: Vec<Recipient> = recipients.into_iter().filter(|r| r.user_id != actor.user_id).collect();
-    let subject = format!(
-        "Call-off {}: {}",
-        call_off.reference,
-        call_off.state.label().to_lowercase()
-    );
+    let state = call_off.state.label().to_lowercase();
+    let subject = format!("Call-off {}: {state}", call_off.reference);
     let mut body = format!(
-        "{} ({}) marked call-off {} as {}.",
-        actor.name,
-        actor.organisation_name,
-        call_off.reference,
-        call_off.state.label().to_lowercase()
+        "{} ({}) marked call-off {} as {state}.",
+        actor.name, actor.organisation_name, call_off.reference
     );
     if let Some(reason) = &call_off.rejection_reason {
         body.push_str(&format!(" Reason given: {reason}"));
     }
     let event = format!("call_off.{}", call_off.state.as_str());
-    queue(
-        conn,
-        at,
-        &recipients,
-        &event,
-        &subject,
-        &body,
-        &format!("/call-offs/{}", call_off.id),
-    )
-    .await
+    let message = notifications::Message {
+        id_prefix: &uuid::Uuid::now_v7().to_string(),
+        event: &event,
+        subject: &subject,
+        body: &body,
+        link: &format!("/call-offs/{}", call_off.id),
+        created_at: at,
+    };
+    match call_off.state {
+        // The buyer hears what the supplier did.
+        Accepted | Rejected | Live | Ended => {
+            notifications::queue_for_user(conn, &message, &call_off.placed_by, &actor.user_id).await?;
+        }
+        // The supplier hears that the buyer withdrew.
+        Cancelled => {
+            notifications::queue_for_role(
+                conn,
+                &message,
+                &call_off.supplier_id,
+                Role::SupplierUser,
+                &actor.user_id,
+            )
+            .await?;
+        }
+        Draft | Placed => {}
+    }
+    Ok(())
 }
 
 /// The signed-in user's notifications, newest first.

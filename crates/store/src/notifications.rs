@@ -8,6 +8,17 @@ use sqlx::Row;
 crate::statements! {
     INSERT = "INSERT INTO notifications (id, recipient_id, recipient_email, event, subject, body, link, created_at, \
               send_after, attempts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, 0)";
+    // One statement for all the active users of an organisation with a role; ids are the given
+    // prefix and the user's id, so they are unique per event and recipient.
+    INSERT_FOR_ROLE = "INSERT INTO notifications (id, recipient_id, recipient_email, event, subject, body, link, created_at, \
+                       send_after, attempts) \
+                       SELECT $1 || '-' || u.id, u.id, u.email, $2, $3, $4, $5, $6, $6, 0 \
+                       FROM users u JOIN user_roles r ON r.user_id = u.id \
+                       WHERE u.organisation_id = $7 AND r.role = $8 AND u.active = 1 AND u.id <> $9";
+    INSERT_FOR_USER = "INSERT INTO notifications (id, recipient_id, recipient_email, event, subject, body, link, created_at, \
+                       send_after, attempts) \
+                       SELECT $1 || '-' || u.id, u.id, u.email, $2, $3, $4, $5, $6, $6, 0 \
+                       FROM users u WHERE u.id = $7 AND u.active = 1 AND u.id <> $8";
     FOR_RECIPIENT = "SELECT id, recipient_id, recipient_email, event, subject, body, link, created_at, attempts, \
                      sent_at, last_error, read_at FROM notifications WHERE recipient_id = $1 \
                      ORDER BY created_at DESC, id DESC LIMIT $2";
@@ -184,4 +195,54 @@ pub async fn with_role(conn: &mut Conn, role: Role) -> StoreResult<Vec<Recipient
             })
         })
         .collect()
+}
+
+/// What a notification says, before it has recipients.
+pub struct Message<'a> {
+    /// Unique per event; each recipient's notification id is this and their user id.
+    pub id_prefix: &'a str,
+    pub event: &'a str,
+    pub subject: &'a str,
+    pub body: &'a str,
+    pub link: &'a str,
+    pub created_at: &'a str,
+}
+
+/// Queues `message` for every active user of `organisation` with `role`, except `not_to`.
+pub async fn queue_for_role(
+    conn: &mut Conn,
+    m: &Message<'_>,
+    organisation: &OrganisationId,
+    role: Role,
+    not_to: &UserId,
+) -> StoreResult<u64> {
+    let result = sqlx::query(INSERT_FOR_ROLE)
+        .bind(m.id_prefix)
+        .bind(m.event)
+        .bind(m.subject)
+        .bind(m.body)
+        .bind(m.link)
+        .bind(m.created_at)
+        .bind(organisation.as_str())
+        .bind(role.as_str())
+        .bind(not_to.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(result.rows_affected())
+}
+
+/// Queues `message` for one user if they are active and not `not_to`.
+pub async fn queue_for_user(conn: &mut Conn, m: &Message<'_>, user: &UserId, not_to: &UserId) -> StoreResult<u64> {
+    let result = sqlx::query(INSERT_FOR_USER)
+        .bind(m.id_prefix)
+        .bind(m.event)
+        .bind(m.subject)
+        .bind(m.body)
+        .bind(m.link)
+        .bind(m.created_at)
+        .bind(user.as_str())
+        .bind(not_to.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(result.rows_affected())
 }
