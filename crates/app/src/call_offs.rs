@@ -272,7 +272,6 @@ async fn insert_placed(
         }
         Err(e) => return Err(e.into()),
     }
-    crate::notifications::call_off_placed(&mut tx, &at, actor, &call_off).await?;
     let skus: Vec<&str> = call_off.lines.iter().map(|l| l.sku.as_str()).collect();
     head.append(
         &mut tx,

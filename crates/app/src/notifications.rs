@@ -3,10 +3,11 @@
 
 use crate::{Actor, App, AppResult};
 use calloff_domain::call_off::CallOff;
+use calloff_domain::ids::CallOffId;
 use calloff_domain::role::Role;
-use calloff_store::notifications;
 pub use calloff_store::notifications::Notification;
 use calloff_store::Conn;
+use calloff_store::{call_offs, notifications, organisations, with_retries};
 use chrono::{Duration, SecondsFormat};
 use lettre::message::{header::ContentType, Mailbox};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -34,13 +35,40 @@ pub fn retry_delay(attempt: i64) -> Duration {
     Duration::seconds(seconds.min(LONGEST_RETRY_SECONDS))
 }
 
-/// Tells the supplier's users that a call-off has been placed with them. Call inside the placing
-/// transaction; it is one statement whatever the number of recipients.
-pub(crate) async fn call_off_placed(conn: &mut Conn, at: &str, buyer: &Actor, call_off: &CallOff) -> AppResult<()> {
-    let subject = format!("New call-off {} from {}", call_off.reference, buyer.organisation_name);
+/// Call-offs dispatched per round.
+const DISPATCH_BATCH: i64 = 100;
+
+/// Tells suppliers of call-offs placed with them. Placing leaves the to-do on the call-off row in
+/// its own transaction (so the placing transaction stays short); this turns each into
+/// notifications exactly once, however many processes dispatch at the same time.
+pub async fn dispatch_placed(app: &App) -> AppResult<usize> {
+    let mut conn = app.db.pool().acquire().await?;
+    let to_notify = call_offs::supplier_not_yet_notified(&mut conn, DISPATCH_BATCH).await?;
+    drop(conn);
+    let mut dispatched = 0;
+    for id in to_notify {
+        if with_retries(|| notify_placed(app, &id)).await? {
+            dispatched += 1;
+        }
+    }
+    Ok(dispatched)
+}
+
+async fn notify_placed(app: &App, id: &CallOffId) -> AppResult<bool> {
+    let mut tx = app.db.begin_write().await?;
+    if !call_offs::mark_supplier_notified(&mut tx, id, &app.now_text()).await? {
+        return Ok(false);
+    }
+    let Some(call_off) = call_offs::get(&mut tx, id).await? else {
+        return Ok(false);
+    };
+    let buyer = organisations::get(&mut tx, &call_off.buyer_id)
+        .await?
+        .map(|o| o.name)
+        .unwrap_or_default();
+    let subject = format!("New call-off {} from {buyer}", call_off.reference);
     let body = format!(
-        "{} placed call-off {} with you, worth {} excluding VAT ({} lines). Accept it, or reject it with a reason.",
-        buyer.organisation_name,
+        "{buyer} placed call-off {} with you, worth {} excluding VAT ({} lines). Accept it, or reject it with a reason.",
         call_off.reference,
         call_off.totals.contract_value,
         call_off.lines.len()
@@ -51,17 +79,18 @@ pub(crate) async fn call_off_placed(conn: &mut Conn, at: &str, buyer: &Actor, ca
         subject: &subject,
         body: &body,
         link: &format!("/call-offs/{}", call_off.id),
-        created_at: at,
+        created_at: &call_off.placed_at,
     };
     notifications::queue_for_role(
-        conn,
+        &mut tx,
         &message,
         &call_off.supplier_id,
         Role::SupplierUser,
-        &buyer.user_id,
+        &call_off.placed_by,
     )
     .await?;
-    Ok(())
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// Tells whoever needs to know that a call-off changed state. Call inside the same transaction.
@@ -106,8 +135,9 @@ pub(crate) async fn call_off_changed(conn: &mut Conn, at: &str, actor: &Actor, c
     Ok(())
 }
 
-/// The signed-in user's notifications, newest first.
+/// The signed-in user's notifications, newest first (after dispatching any still to do).
 pub async fn list(app: &App, actor: &Actor) -> AppResult<Vec<Notification>> {
+    dispatch_placed(app).await?;
     let mut conn = app.db.pool().acquire().await?;
     Ok(notifications::for_recipient(&mut conn, &actor.user_id, LIST_LIMIT).await?)
 }
@@ -180,6 +210,7 @@ pub struct DeliveryReport {
 /// Sends the notifications that are due. Each is claimed first, so two workers (in two server
 /// processes, say) do not both send it; a failed send is kept and retried later.
 pub async fn deliver_due(app: &App, mailer: &impl Mailer, public_url: &str) -> AppResult<DeliveryReport> {
+    dispatch_placed(app).await?;
     let now = app.now();
     let mut conn = app.db.pool().acquire().await?;
     let due = notifications::due(&mut conn, MAX_SEND_ATTEMPTS, &text(now), DELIVERY_BATCH).await?;

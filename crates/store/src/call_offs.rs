@@ -32,6 +32,9 @@ crate::statements! {
     // Moves a call-off on only from the state the caller saw, so two racing decisions cannot both win.
     SET_STATE = "UPDATE call_offs SET state = $1, rejection_reason = $2, updated_at = $3, change_seq = $4 \
                  WHERE id = $5 AND state = $6";
+    TO_NOTIFY = "SELECT id FROM call_offs WHERE supplier_notified_at IS NULL ORDER BY change_seq LIMIT $1";
+    // Only one dispatcher gets to tell the supplier.
+    MARK_SUPPLIER_NOTIFIED = "UPDATE call_offs SET supplier_notified_at = $1 WHERE id = $2 AND supplier_notified_at IS NULL";
     COMMITTED_SUM = "SELECT CAST(COALESCE(SUM(contract_value), 0) AS BIGINT) AS total, COUNT(*) AS n FROM call_offs \
                      WHERE framework_id = $1 AND state IN ('placed', 'accepted', 'live', 'ended')";
 }
@@ -251,4 +254,23 @@ pub async fn committed_sum(conn: &mut Conn, framework: &FrameworkId) -> StoreRes
         .fetch_one(&mut *conn)
         .await?;
     Ok((Money::from_pence(row.try_get("total")?), row.try_get("n")?))
+}
+
+/// Placed call-offs whose supplier has not yet been told, oldest first.
+pub async fn supplier_not_yet_notified(conn: &mut Conn, limit: i64) -> StoreResult<Vec<CallOffId>> {
+    let rows = sqlx::query(TO_NOTIFY).bind(limit).fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|r| Ok(CallOffId::from_stored(r.try_get::<String, _>("id")?)))
+        .collect()
+}
+
+/// Takes the to-do of telling the supplier; false if another dispatcher took it.
+pub async fn mark_supplier_notified(conn: &mut Conn, id: &CallOffId, at: &str) -> StoreResult<bool> {
+    Ok(sqlx::query(MARK_SUPPLIER_NOTIFIED)
+        .bind(at)
+        .bind(id.as_str())
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+        == 1)
 }
