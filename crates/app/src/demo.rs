@@ -1,7 +1,7 @@
 //! The demo: the pan-London ICT framework, its catalogue, every London body, and demo users of
 //! every role. Seeding is idempotent: a second run finds the framework and changes nothing.
 
-use crate::{auth, App, AppResult};
+use crate::{auth, Actor, App, AppResult};
 use calloff_domain::catalogue::CatalogueItem;
 use calloff_domain::framework::{Framework, FrameworkStatus, Lot, Term};
 use calloff_domain::ids::{FrameworkId, ItemId, LotId, OrganisationId};
@@ -218,4 +218,122 @@ async fn seed_framework(app: &App, orgs: &[Organisation]) -> AppResult<Framework
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
+}
+
+/// A newcomer's walk-through: call-offs in every state, and registrations waiting and refused.
+/// Only `calloff demo` adds this; tests start from the bare framework.
+pub async fn seed_activity(app: &App) -> AppResult<usize> {
+    use crate::call_offs::{self, CallOffAction, PlaceCallOff};
+    use crate::quotes::LineInput;
+    use crate::registration::{self, Registration, VerificationDecision};
+
+    let sign_in = |email: &'static str| async move { auth::sign_in(app, email, DEMO_PASSWORD).await.map(|s| s.actor) };
+    let (camden, hackney, supplier, manager) = (
+        sign_in("buyer@camden.example").await?,
+        sign_in("buyer@hackney.example").await?,
+        sign_in("supplier@londonict.example").await?,
+        sign_in("manager@rbkc.example").await?,
+    );
+    let mut conn = app.db.pool().acquire().await?;
+    let framework_id = frameworks::find_by_reference(&mut conn, FRAMEWORK_REFERENCE)
+        .await?
+        .map(|r| r.framework.id)
+        .ok_or_else(|| crate::AppError::NotFound("demo framework".into()))?;
+    drop(conn);
+    let line = |sku: &str, quantity: i64, term_months: i64, monthly_usage: Option<i64>| LineInput {
+        sku: sku.into(),
+        quantity,
+        term_months,
+        monthly_usage,
+    };
+    // A buyer, the lines, and what the supplier and buyer then do.
+    type Journey<'a> = (&'a Actor, Vec<LineInput>, Vec<(&'a Actor, CallOffAction)>);
+    let journeys: Vec<Journey> = vec![
+        (&camden, vec![line("L2-M365-E3", 250, 12, None)], vec![]),
+        (
+            &camden,
+            vec![line("L1-ETH-1G", 2, 36, None), line("L1-ETH-INST", 2, 36, None)],
+            vec![(&supplier, CallOffAction::Accept)],
+        ),
+        (
+            &camden,
+            vec![line("L4-SIM-5GB", 400, 24, None)],
+            vec![(&supplier, CallOffAction::Accept), (&supplier, CallOffAction::GoLive)],
+        ),
+        (
+            &camden,
+            vec![
+                line("L5-TEAMS-PHONE", 50, 12, None),
+                line("L3-CALL-GEO", 1, 12, Some(20_000)),
+            ],
+            vec![
+                (&supplier, CallOffAction::Accept),
+                (&supplier, CallOffAction::GoLive),
+                (&camden, CallOffAction::End),
+            ],
+        ),
+        (
+            &camden,
+            vec![line("L3-SIP-CH", 30, 36, None)],
+            vec![(
+                &supplier,
+                CallOffAction::Reject {
+                    reason: "SIP trunks need a site survey first; please book one".into(),
+                },
+            )],
+        ),
+        (
+            &camden,
+            vec![line("L2-IAAS-VM-S", 5, 12, None)],
+            vec![(
+                &camden,
+                CallOffAction::Cancel {
+                    reason: "Ordered under the wrong cost centre".into(),
+                },
+            )],
+        ),
+        (&hackney, vec![line("L5-TEAMS-PHONE", 120, 12, None)], vec![]),
+    ];
+    let count = journeys.len();
+    for (i, (buyer, lines, steps)) in journeys.into_iter().enumerate() {
+        let command = PlaceCallOff {
+            framework_id: framework_id.clone(),
+            lines,
+        };
+        let placed = call_offs::place(app, buyer, &command, Some(&format!("demo-{i}")))
+            .await?
+            .call_off;
+        for (actor, action) in steps {
+            call_offs::act(app, actor, &placed.id, &action).await?;
+        }
+    }
+    let waiting = Registration {
+        organisation_name: "Islington Sixth Form Consortium (demo)".into(),
+        kind: "school".into(),
+        identifier_scheme: "GB-EDU".into(),
+        identifier: "999991".into(),
+        your_name: "Priya Principal".into(),
+        email: "principal@isfc.example".into(),
+        password: DEMO_PASSWORD.into(),
+    };
+    registration::register(app, &waiting).await?;
+    let refused = Registration {
+        organisation_name: "Thames Co-operative Homes (demo)".into(),
+        kind: "housing_association".into(),
+        identifier_scheme: "GB-SHPE".into(),
+        identifier: "L9991".into(),
+        your_name: "Harry Housing".into(),
+        email: "harry@thamescoop.example".into(),
+        password: DEMO_PASSWORD.into(),
+    };
+    let refused_id = registration::register(app, &refused).await?;
+    let reason = "L9991 is not on the Regulator of Social Housing's register; send your registration certificate";
+    registration::decide(
+        app,
+        &manager,
+        &refused_id,
+        &VerificationDecision::Reject { reason: reason.into() },
+    )
+    .await?;
+    Ok(count)
 }

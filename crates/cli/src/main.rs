@@ -78,6 +78,10 @@ enum Command {
         /// Seed, print the sign-ins, and exit without serving.
         #[arg(long)]
         seed_only: bool,
+        /// Seed only the framework, its catalogue, the organisations and the demo users: no
+        /// call-offs or registrations.
+        #[arg(long)]
+        bare: bool,
     },
     /// Apply the database migrations and exit.
     Migrate,
@@ -107,9 +111,22 @@ async fn main() -> anyhow::Result<()> {
             let app = open(&cli.database_url).await?;
             serve(app, args).await
         }
-        Command::Demo { serve: args, seed_only } => {
+        Command::Demo {
+            serve: args,
+            seed_only,
+            bare,
+        } => {
             let app = open(&cli.database_url).await?;
             let seeded = demo::seed(&app).await.context("seeding the demo")?;
+            let activity = if seeded.created && !bare {
+                Some(
+                    demo::seed_activity(&app)
+                        .await
+                        .context("seeding the demo's call-offs")?,
+                )
+            } else {
+                None
+            };
             println!(
                 "{} the {} demo in {}",
                 if seeded.created { "Seeded" } else { "Found" },
@@ -120,6 +137,10 @@ async fn main() -> anyhow::Result<()> {
             for (email, name, org, roles) in demo::DEMO_USERS {
                 let roles: Vec<&str> = roles.iter().map(|r| r.label()).collect();
                 println!("  {email:<28} {name:<14} {} at {org}", roles.join(", "));
+            }
+            if let Some(call_offs) = activity {
+                println!("Added {call_offs} call-offs in every state, and two registrations: principal@isfc.example");
+                println!("  (waiting for verification) and harry@thamescoop.example (refused), same password");
             }
             if seed_only {
                 return Ok(());

@@ -31,13 +31,29 @@ async fn demo_and_audit_verify(backend: Backend) {
     assert!(first.status.success(), "{first:?}");
     assert!(stdout(&first).contains("Seeded the LON-ICT-2025 demo"));
     assert!(stdout(&first).contains("buyer@camden.example"));
+    assert!(
+        stdout(&first).contains("Added 7 call-offs in every state"),
+        "{}",
+        stdout(&first)
+    );
+    let states: Vec<String> = {
+        use sqlx::Row;
+        sqlx::query("SELECT DISTINCT state FROM call_offs ORDER BY state")
+            .fetch_all(test_db.db.pool())
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get::<String, _>("state"))
+            .collect()
+    };
+    assert_eq!(states, ["accepted", "cancelled", "ended", "live", "placed", "rejected"]);
     let second = run(&test_db.url, &["demo", "--seed-only"]).await;
     assert!(stdout(&second).contains("Found the LON-ICT-2025 demo"), "{second:?}");
 
     let intact = run(&test_db.url, &["audit", "verify"]).await;
     assert!(intact.status.success(), "{intact:?}");
     assert!(
-        stdout(&intact).contains("Audit chain intact: 8 entries verified"),
+        stdout(&intact).contains("Audit chain intact: 26 entries verified"),
         "{}",
         stdout(&intact)
     );
@@ -118,7 +134,10 @@ async fn api_token(client: &reqwest::Client, base: &str, email: &str) -> String 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_server_processes_never_overspend_the_ceiling_on_postgres() {
     let test_db = TestDb::new(Backend::Postgres).await;
-    assert!(run(&test_db.url, &["demo", "--seed-only"]).await.status.success());
+    assert!(run(&test_db.url, &["demo", "--seed-only", "--bare"])
+        .await
+        .status
+        .success());
     sqlx::query("UPDATE frameworks SET maximum_value = 100000000 WHERE reference = 'LON-ICT-2025'")
         .execute(test_db.db.pool())
         .await
@@ -220,7 +239,10 @@ fn ci_runs_exactly_the_readme_test_command() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_served_call_off_is_emailed_to_the_supplier() {
     let test_db = TestDb::new(Backend::Sqlite).await;
-    assert!(run(&test_db.url, &["demo", "--seed-only"]).await.status.success());
+    assert!(run(&test_db.url, &["demo", "--seed-only", "--bare"])
+        .await
+        .status
+        .success());
     let sink = calloff_test_support::smtp_sink::SmtpSink::start().await;
     let server = start_server_with(
         &test_db.url,
