@@ -10,7 +10,7 @@ use calloff_domain::organisation::Verification;
 use calloff_domain::role::Role;
 use calloff_domain::FieldError;
 use calloff_store::audit::ChainHead;
-use calloff_store::{call_offs, frameworks, organisations, with_retries, Attempts, Conn};
+use calloff_store::{call_offs, frameworks, lifecycle, organisations, with_retries, Attempts, Conn};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -304,8 +304,10 @@ pub enum CallOffAction {
     Reject { reason: String },
     /// Supplier: service delivered and running.
     GoLive,
-    /// Supplier or buyer: the term is over.
+    /// Supplier or buyer: the term is over (only on or after its end date).
     End,
+    /// Supplier or buyer: end a live call-off before its term is over, with a reason.
+    Terminate { reason: String },
     /// Buyer: withdraw before the service goes live; releases the headroom.
     Cancel { reason: String },
 }
@@ -316,14 +318,14 @@ impl CallOffAction {
             Self::Accept => CallOffState::Accepted,
             Self::Reject { .. } => CallOffState::Rejected,
             Self::GoLive => CallOffState::Live,
-            Self::End => CallOffState::Ended,
+            Self::End | Self::Terminate { .. } => CallOffState::Ended,
             Self::Cancel { .. } => CallOffState::Cancelled,
         }
     }
 
     fn reason(&self) -> Option<&str> {
         match self {
-            Self::Reject { reason } | Self::Cancel { reason } => Some(reason.as_str()),
+            Self::Reject { reason } | Self::Cancel { reason } | Self::Terminate { reason } => Some(reason.as_str()),
             _ => None,
         }
     }
@@ -334,6 +336,7 @@ impl CallOffAction {
             Self::Reject { .. } => "reject",
             Self::GoLive => "go_live",
             Self::End => "end",
+            Self::Terminate { .. } => "terminate",
             Self::Cancel { .. } => "cancel",
         }
     }
@@ -346,7 +349,7 @@ fn may_act(actor: &Actor, call_off: &CallOff, action: &CallOffAction) -> bool {
     let is_buyer = actor.has(Role::Buyer) && actor.organisation_id == call_off.buyer_id;
     match action {
         CallOffAction::Accept | CallOffAction::Reject { .. } | CallOffAction::GoLive => is_supplier,
-        CallOffAction::End => is_supplier || is_buyer,
+        CallOffAction::End | CallOffAction::Terminate { .. } => is_supplier || is_buyer,
         CallOffAction::Cancel { .. } => is_buyer,
     }
 }
@@ -377,10 +380,21 @@ pub async fn act(app: &App, actor: &Actor, id: &CallOffId, action: &CallOffActio
             ));
         }
     }
+    if *action == CallOffAction::End {
+        let mut conn = app.db.pool().acquire().await?;
+        if let (_, Some(ends_on)) = lifecycle::term(&mut conn, &call_off.id).await? {
+            if app.today().to_string() < ends_on {
+                return Err(AppError::Conflict(FieldError::new(
+                    "state",
+                    format!("The term runs to {ends_on}. To end it sooner, terminate it with a reason."),
+                )));
+            }
+        }
+    }
     with_retries(|| apply(app, actor, &call_off, action)).await
 }
 
-async fn apply(app: &App, actor: &Actor, seen: &CallOff, action: &CallOffAction) -> AppResult<CallOff> {
+pub(crate) async fn apply(app: &App, actor: &Actor, seen: &CallOff, action: &CallOffAction) -> AppResult<CallOff> {
     let next = seen.state.transition(action.target()).map_err(AppError::Conflict)?;
     let at = app.now_text();
     let mut tx = app.db.begin_write().await?;
@@ -391,6 +405,11 @@ async fn apply(app: &App, actor: &Actor, seen: &CallOff, action: &CallOffAction)
             "state",
             "This call-off was changed by someone else; reload it and try again",
         )));
+    }
+    if next == CallOffState::Live {
+        let live_on = app.today();
+        let ends_on = crate::lifecycle::end_of_term(live_on, &seen.lines);
+        lifecycle::set_term(&mut tx, &seen.id, &live_on.to_string(), &ends_on.to_string()).await?;
     }
     if seen.state.counts_against_ceiling() && !next.counts_against_ceiling() {
         frameworks::release(&mut tx, &seen.framework_id, seen.totals.contract_value).await?;
@@ -474,6 +493,10 @@ pub async fn list(app: &App, actor: &Actor, before: Option<i64>) -> AppResult<Pa
 #[derive(Debug, Clone)]
 pub struct CallOffView {
     pub call_off: CallOff,
+    /// When it went live and when its term ends (`YYYY-MM-DD`), once live.
+    pub live_on: Option<String>,
+    pub ends_on: Option<String>,
+    pub milestones: Vec<lifecycle::Milestone>,
     pub framework_reference: String,
     pub framework_title: String,
     pub buyer: calloff_domain::organisation::Organisation,
@@ -498,7 +521,12 @@ async fn with_parties(app: &App, call_off: CallOff) -> AppResult<CallOffView> {
         .await?
         .ok_or_else(|| AppError::NotFound("framework".into()))?
         .framework;
+    let (live_on, ends_on) = lifecycle::term(&mut conn, &call_off.id).await?;
+    let milestones = lifecycle::milestones(&mut conn, &call_off.id).await?;
     Ok(CallOffView {
+        live_on,
+        ends_on,
+        milestones,
         call_off,
         framework_reference: framework.reference,
         framework_title: framework.title,

@@ -269,7 +269,12 @@ pub async fn seed_activity(app: &App) -> AppResult<usize> {
             vec![
                 (&supplier, CallOffAction::Accept),
                 (&supplier, CallOffAction::GoLive),
-                (&camden, CallOffAction::End),
+                (
+                    &camden,
+                    CallOffAction::Terminate {
+                        reason: "Moved to the council's new Teams contract".into(),
+                    },
+                ),
             ],
         ),
         (

@@ -9,6 +9,7 @@ pub mod catalogue;
 pub mod demo;
 mod error;
 pub mod frameworks;
+pub mod lifecycle;
 pub mod notifications;
 pub mod people;
 mod price_cache;

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod call_offs;
 pub mod catalogue;
 pub mod frameworks;
+pub mod lifecycle;
 pub mod notifications;
 pub mod organisations;
 pub mod users;
@@ -41,6 +42,7 @@ pub fn all_statements() -> Vec<&'static str> {
         call_offs::ALL,
         catalogue::ALL,
         frameworks::ALL,
+        lifecycle::ALL,
         notifications::ALL,
         organisations::ALL,
         users::ALL,

@@ -174,10 +174,35 @@ async fn supplier_accepts_or_rejects_and_rejection_releases_headroom(backend: Ba
         .await
         .unwrap_err();
     assert!(matches!(err, AppError::Conflict(_)), "{err:?}");
-    let ended = call_offs::act(&t.app, &buyer, &first.id, &CallOffAction::End)
+    // Ending needs the term to be over; before then it is terminated, with a reason.
+    let early = call_offs::act(&t.app, &buyer, &first.id, &CallOffAction::End)
         .await
-        .unwrap();
+        .unwrap_err();
+    assert!(
+        matches!(early, AppError::Conflict(ref e) if e.message.contains("terminate")),
+        "{early:?}"
+    );
+    let no_reason = call_offs::act(
+        &t.app,
+        &buyer,
+        &first.id,
+        &CallOffAction::Terminate { reason: "".into() },
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(no_reason, AppError::Invalid(ref e) if e.field == "reason"));
+    let ended = call_offs::act(
+        &t.app,
+        &buyer,
+        &first.id,
+        &CallOffAction::Terminate {
+            reason: "Site closed".into(),
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(ended.state, CallOffState::Ended);
+    assert_eq!(ended.rejection_reason.as_deref(), Some("Site closed"));
     assert_eq!(
         committed(&t, &t.framework_id).await,
         first.totals.contract_value,

@@ -4,6 +4,7 @@ mod audit_chain;
 mod call_offs;
 mod concurrency;
 mod demo;
+mod lifecycle;
 mod notifications;
 mod people;
 mod registration;

@@ -217,7 +217,10 @@ async fn every_route_for_every_role_and_organisation() {
         .await
         .unwrap()
         .call_off;
-    for action in [CallOffAction::Accept, CallOffAction::GoLive, CallOffAction::End] {
+    let terminate = CallOffAction::Terminate {
+        reason: "matrix".into(),
+    };
+    for action in [CallOffAction::Accept, CallOffAction::GoLive, terminate] {
         call_offs::act(&t.app, &supplier, &call_off.id, &action).await.unwrap();
     }
     let item_id = calloff_store::catalogue::find_by_sku(
