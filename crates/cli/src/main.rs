@@ -64,6 +64,9 @@ struct ServeArgs {
     public_url: String,
 }
 
+/// How often call-offs are swept for end-of-term reminders and ends.
+const SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3600);
+
 /// How often the notification worker looks for emails to send.
 const DELIVERY_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
 
@@ -179,6 +182,7 @@ async fn open(database_url: &str) -> anyhow::Result<App> {
 }
 
 async fn serve(app: App, args: ServeArgs) -> anyhow::Result<()> {
+    tokio::spawn(calloff_app::lifecycle::run_sweeper(app.clone(), SWEEP_INTERVAL));
     match &args.smtp_url {
         Some(url) => {
             let mailer = SmtpMailer::new(url, &args.mail_from).map_err(anyhow::Error::msg)?;

@@ -37,6 +37,7 @@ pub fn routes() -> Routes {
         .get("/call-offs", list_call_offs)
         .post("/call-offs", place_call_off)
         .get("/call-offs/{id}", call_off)
+        .post("/call-offs/{id}/milestones", record_milestone)
         .post("/call-offs/{id}/{action}", act)
         .post("/organisations", register_organisation)
         .get("/organisations/pending", pending_organisations)
@@ -256,6 +257,7 @@ async fn act(
         "cancel" => CallOffAction::Cancel { reason },
         "go-live" => CallOffAction::GoLive,
         "end" => CallOffAction::End,
+        "terminate" => CallOffAction::Terminate { reason },
         _ => return Err(fail(AppError::NotFound(format!("action \"{action}\"")))),
     };
     let id = CallOffId::from_stored(id);
@@ -416,4 +418,28 @@ async fn accept_invitation(
         .await
         .map_err(fail)?;
     Ok((StatusCode::CREATED, Json(json!({ "user_id": user }))).into_response())
+}
+
+#[derive(Deserialize)]
+struct MilestoneBody {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    done_on: String,
+}
+
+async fn record_milestone(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<MilestoneBody>,
+) -> ApiResult {
+    let id = CallOffId::from_stored(id);
+    calloff_app::lifecycle::record_milestone(&state.app, &user.session.actor, &id, &body.name, &body.done_on)
+        .await
+        .map_err(fail)?;
+    let view = call_offs::view(&state.app, &user.session.actor, &id)
+        .await
+        .map_err(fail)?;
+    Ok((StatusCode::CREATED, Json(views::call_off(&view))).into_response())
 }

@@ -58,6 +58,8 @@ pub fn spec() -> Value {
     invited["201"] = json!({ "description": "Invited", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Changed" } } } });
     let mut joined = problem_responses(&["400", "404", "409", "415", "422"]);
     joined["201"] = json!({ "description": "Joined", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Changed" } } } });
+    let mut milestone_recorded = problem_responses(&["400", "401", "403", "404", "409", "415", "422"]);
+    milestone_recorded["201"] = json!({ "description": "Recorded", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/CallOff" } } } });
     let mut sign_out_responses = problem_responses(&["401"]);
     sign_out_responses["204"] = json!({ "description": "Signed out" });
 
@@ -109,10 +111,15 @@ pub fn spec() -> Value {
                 }
             },
             "/call-offs/{id}": { "get": { "summary": "A call-off", "operationId": "getCallOff", "parameters": [id_param("id", "Call-off id")], "responses": ok("The call-off", "CallOff", &read_errors) }},
+            "/call-offs/{id}/milestones": { "post": {
+                "summary": "Record a provisioning milestone (the supplier, while the call-off is accepted); dates run in order",
+                "operationId": "recordMilestone", "parameters": [id_param("id", "Call-off id")],
+                "requestBody": json_body("Milestone"), "responses": milestone_recorded
+            }},
             "/call-offs/{id}/{action}": { "post": {
-                "summary": "Move a call-off on: accept, reject (supplier, with reason), go-live (supplier), end, cancel (buyer, with reason)",
+                "summary": "Move a call-off on: accept, reject (supplier, with reason), go-live (supplier), end (on or after its end date), terminate (early, with reason), cancel (buyer, with reason)",
                 "operationId": "actOnCallOff",
-                "parameters": [id_param("id", "Call-off id"), { "name": "action", "in": "path", "required": true, "schema": { "type": "string", "enum": ["accept", "reject", "go-live", "end", "cancel"] } }],
+                "parameters": [id_param("id", "Call-off id"), { "name": "action", "in": "path", "required": true, "schema": { "type": "string", "enum": ["accept", "reject", "go-live", "end", "terminate", "cancel"] } }],
                 "requestBody": { "required": false, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Reason" } } } },
                 "responses": ok("The call-off after the change", "CallOff", &["400", "401", "403", "404", "409", "422"])
             }},
@@ -231,7 +238,9 @@ pub fn spec() -> Value {
                     "framework": { "type": "object" }, "buyer": { "type": "object" }, "supplier": { "type": "object" },
                     "lines": { "type": "array", "items": { "$ref": "#/components/schemas/Line" } }, "totals": { "$ref": "#/components/schemas/Totals" },
                     "rejection_reason": { "type": "string", "nullable": true }, "placed_at": { "type": "string", "format": "date-time" },
-                    "updated_at": { "type": "string", "format": "date-time" }, "change_seq": { "type": "integer" }
+                    "updated_at": { "type": "string", "format": "date-time" }, "change_seq": { "type": "integer" },
+                    "live_on": { "type": "string", "format": "date", "nullable": true }, "ends_on": { "type": "string", "format": "date", "nullable": true },
+                    "milestones": { "type": "array", "items": { "$ref": "#/components/schemas/Milestone" } }
                 }},
                 "CallOffPage": { "type": "object", "properties": {
                     "call_offs": { "type": "array", "items": { "$ref": "#/components/schemas/CallOff" } }, "next_cursor": { "type": "string", "nullable": true }
@@ -269,6 +278,9 @@ pub fn spec() -> Value {
                 "Roles": { "type": "object", "properties": { "roles": { "type": "array", "items": { "type": "string" } } } },
                 "Acceptance": { "type": "object", "required": ["name", "password"], "properties": { "name": { "type": "string" }, "password": { "type": "string", "minLength": 10 } } },
                 "Changed": { "type": "object" },
+                "Milestone": { "type": "object", "required": ["name", "done_on"], "properties": {
+                    "name": { "type": "string", "maxLength": 200 }, "done_on": { "type": "string", "format": "date" }
+                }},
                 "Reason": { "type": "object", "properties": { "reason": { "type": "string", "maxLength": 2000 } } }
             }
         }

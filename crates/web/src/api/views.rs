@@ -107,6 +107,8 @@ pub fn call_off(v: &CallOffView) -> Value {
         "totals": totals(&c.totals),
         "rejection_reason": c.rejection_reason,
         "placed_at": c.placed_at, "updated_at": c.updated_at,
+        "live_on": v.live_on, "ends_on": v.ends_on,
+        "milestones": v.milestones.iter().map(|m| json!({ "name": m.name, "done_on": m.done_on })).collect::<Vec<_>>(),
         "change_seq": c.change_seq,
     })
 }

@@ -155,7 +155,23 @@ fn details(view: &CallOffView) -> Markup {
             ("Supplier", party(&view.supplier)),
             ("Placed", html! { (timestamp(&c.placed_at)) }),
             ("Last changed", html! { (timestamp(&c.updated_at)) }),
+            ("Live since", html! { (view.live_on.as_deref().unwrap_or("Not yet live")) }),
+            ("Term ends", html! { (view.ends_on.as_deref().unwrap_or("When it goes live, after its longest term")) }),
         ]))
+        @if !view.milestones.is_empty() {
+            table class="govuk-table" {
+                caption class="govuk-table__caption govuk-table__caption--m" { "Provisioning milestones" }
+                thead class="govuk-table__head" { tr class="govuk-table__row" {
+                    th scope="col" class="govuk-table__header" { "Milestone" }
+                    th scope="col" class="govuk-table__header" { "Done on" }
+                } }
+                tbody class="govuk-table__body" {
+                    @for m in &view.milestones {
+                        tr class="govuk-table__row" { td class="govuk-table__cell" { (m.name) } td class="govuk-table__cell" { (m.done_on) } }
+                    }
+                }
+            }
+        }
         @if let Some(reason) = &c.rejection_reason {
             div class="govuk-inset-text" { strong { "Reason given: " } (reason) }
         }
@@ -164,7 +180,8 @@ fn details(view: &CallOffView) -> Markup {
 }
 
 /// The buttons this user may press on this call-off, in its current state.
-fn actions(user: &PageUser, view: &CallOffView) -> Markup {
+fn actions(user: &PageUser, view: &CallOffView, today: &str) -> Markup {
+    let today = today.to_string();
     let actor = &user.session.actor;
     let c = &view.call_off;
     let is_supplier = actor.has(Role::SupplierUser) && actor.organisation_id == c.supplier_id;
@@ -184,7 +201,13 @@ fn actions(user: &PageUser, view: &CallOffView) -> Markup {
                 a class="govuk-button govuk-button--warning" href={ "/call-offs/" (c.id) "/reject" } { "Reject call-off" }
             }
             @if is_supplier && c.state == CallOffState::Accepted { (button("go-live", "Mark as live", "")) }
-            @if (is_supplier || is_buyer) && c.state == CallOffState::Live { (button("end", "End call-off", "govuk-button--secondary")) }
+            @if (is_supplier || is_buyer) && c.state == CallOffState::Live {
+                @if view.ends_on.as_deref().is_some_and(|end| end <= today.as_str()) {
+                    (button("end", "End call-off", "govuk-button--secondary"))
+                } @else {
+                    a class="govuk-button govuk-button--warning" href={ "/call-offs/" (c.id) "/terminate" } { "Terminate early" }
+                }
+            }
             @if is_buyer && matches!(c.state, CallOffState::Placed | CallOffState::Accepted) {
                 a class="govuk-button govuk-button--warning" href={ "/call-offs/" (c.id) "/cancel" } { "Cancel call-off" }
             }
@@ -226,7 +249,12 @@ pub async fn show(
                 span class="govuk-caption-l" { "Call-off" }
                 h1 class="govuk-heading-l" { (view.call_off.reference) }
                 (details(&view))
-                (actions(&user, &view))
+                @if view.call_off.state == CallOffState::Accepted
+                    && user.session.actor.has(Role::SupplierUser)
+                    && user.session.actor.organisation_id == view.call_off.supplier_id {
+                    (milestone_form(&user, &view, &[], "", ""))
+                }
+                (actions(&user, &view, &state.app.today().to_string()))
             },
         ),
     )
@@ -260,6 +288,70 @@ pub async fn order_form(State(state): State<AppState>, user: PageUser, Path(id):
     )
 }
 
+fn milestone_form(user: &PageUser, view: &CallOffView, errors: &[FieldError], name: &str, done_on: &str) -> Markup {
+    html! {
+        h2 class="govuk-heading-m" { "Record a provisioning milestone" }
+        form method="post" action={ "/call-offs/" (view.call_off.id) "/milestones" } novalidate class="calloff-no-print" {
+            (csrf_field(&user.session.csrf_token))
+            (crate::html::input(crate::html::Input { error: crate::html::error_for(errors, "name"), ..crate::html::Input::text("name", "Milestone", name) }))
+            (crate::html::input(crate::html::Input {
+                error: crate::html::error_for(errors, "done_on"),
+                hint: Some("Year-month-day, for example 2026-11-27. Milestones run in date order."),
+                width_class: Some("govuk-input--width-10"),
+                ..crate::html::Input::text("done_on", "Done on", done_on)
+            }))
+            button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button" { "Record milestone" }
+        }
+    }
+}
+
+pub async fn record_milestone(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let fields = Fields(fields);
+    let actor = &user.session.actor;
+    if !user.csrf_ok(fields.get("csrf_token")) {
+        return csrf_failure(Some(actor));
+    }
+    let id = CallOffId::from_stored(id);
+    let (name, done_on) = (fields.text("name"), fields.text("done_on"));
+    match calloff_app::lifecycle::record_milestone(&state.app, actor, &id, &name, &done_on).await {
+        Ok(()) => Redirect::to(&format!("/call-offs/{id}")).into_response(),
+        Err(e) if !e.field_errors().is_empty() && !matches!(e, calloff_app::AppError::Conflict(_)) => {
+            match call_offs::view(&state.app, actor, &id).await {
+                Ok(view) => {
+                    let title = format!("Call-off {}", view.call_off.reference);
+                    let errors = e.field_errors();
+                    let chrome = Chrome {
+                        title: &title,
+                        actor: Some(actor),
+                        csrf_token: Some(&user.session.csrf_token),
+                        section: Section::Inbox,
+                        errors: &errors,
+                    };
+                    render(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        layout(
+                            chrome,
+                            html! {
+                                span class="govuk-caption-l" { "Call-off" }
+                                h1 class="govuk-heading-l" { (view.call_off.reference) }
+                                (details(&view))
+                                (milestone_form(&user, &view, &errors, &name, &done_on))
+                            },
+                        ),
+                    )
+                }
+                Err(e) => error_page(Some(actor), &e),
+            }
+        }
+        Err(e) => error_page(Some(actor), &e),
+    }
+}
+
 fn reason_page(user: &PageUser, view: &CallOffView, action: &str, errors: &[FieldError], reason: &str) -> Markup {
     let title = if action == "reject" {
         "Reject call-off"
@@ -278,7 +370,11 @@ fn reason_page(user: &PageUser, view: &CallOffView, action: &str, errors: &[Fiel
         html! {
             span class="govuk-caption-l" { (view.call_off.reference) }
             h1 class="govuk-heading-l" { (title) }
-            p class="govuk-body" { "Contract value " (view.call_off.totals.contract_value) " ex VAT, for " (view.buyer.name) ". Its value will be released back to the framework's headroom." }
+            p class="govuk-body" {
+                "Contract value " (view.call_off.totals.contract_value) " ex VAT, for " (view.buyer.name) ". "
+                @if action == "terminate" { "It ends today; its value stays committed, as it was spent under the framework." }
+                @else { "Its value will be released back to the framework's headroom." }
+            }
             form method="post" action={ "/call-offs/" (view.call_off.id) "/" (action) } novalidate {
                 (csrf_field(&user.session.csrf_token))
                 (textarea("reason", "Reason", reason, Some("The buyer and the audit record will see this"), crate::html::error_for(errors, "reason")))
@@ -297,6 +393,7 @@ pub async fn reason_form(
     let action = match action.as_str() {
         "reject" => CallOffAction::Reject { reason: String::new() },
         "cancel" => CallOffAction::Cancel { reason: String::new() },
+        "terminate" => CallOffAction::Terminate { reason: String::new() },
         _ => return super::not_found().await,
     };
     let actor = &user.session.actor;
@@ -324,6 +421,7 @@ pub async fn act(
         "cancel" => CallOffAction::Cancel { reason: reason.clone() },
         "go-live" => CallOffAction::GoLive,
         "end" => CallOffAction::End,
+        "terminate" => CallOffAction::Terminate { reason: reason.clone() },
         _ => return super::not_found().await,
     };
     let id = CallOffId::from_stored(id);

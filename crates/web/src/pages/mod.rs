@@ -45,6 +45,7 @@ pub fn routes() -> Routes {
         .post("/call-offs", quote::place)
         .get("/call-offs/{id}", call_offs::show)
         .get("/call-offs/{id}/order-form", call_offs::order_form)
+        .post("/call-offs/{id}/milestones", call_offs::record_milestone)
         .get("/call-offs/{id}/{action}", call_offs::reason_form)
         .post("/call-offs/{id}/{action}", call_offs::act)
         .get("/supplier/inbox", call_offs::inbox)

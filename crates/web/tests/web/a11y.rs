@@ -253,6 +253,33 @@ async fn every_page_and_error_state_passes_a11y_check() {
         "reject-error",
         &supplier.post(&format!("{call_off}/reject"), &[("reason", "")]).await,
     );
+    // Provisioning, live, and terminating early.
+    supplier.post(&format!("{call_off}/accept"), &[]).await;
+    keep("call-off-accepted-supplier", &supplier.get(&call_off).await);
+    keep(
+        "milestone-error",
+        &supplier
+            .post(
+                &format!("{call_off}/milestones"),
+                &[("name", ""), ("done_on", "yesterday")],
+            )
+            .await,
+    );
+    let today = site.t.app.today().to_string();
+    let recorded = supplier
+        .post(
+            &format!("{call_off}/milestones"),
+            &[("name", "SIMs delivered"), ("done_on", &today)],
+        )
+        .await;
+    assert_eq!(recorded.status, 303);
+    supplier.post(&format!("{call_off}/go-live"), &[]).await;
+    keep("call-off-live", &buyer.get(&call_off).await);
+    keep("terminate-form", &buyer.get(&format!("{call_off}/terminate")).await);
+    keep(
+        "terminate-error",
+        &buyer.post(&format!("{call_off}/terminate"), &[("reason", "")]).await,
+    );
 
     let output = tokio::process::Command::new(a11y_check())
         .args(&urls)
