@@ -15,6 +15,7 @@ pub mod people;
 mod price_cache;
 pub mod quotes;
 pub mod registration;
+pub mod variations;
 
 pub use calloff_store::Db;
 pub use error::{AppError, AppResult};

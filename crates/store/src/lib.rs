@@ -16,6 +16,7 @@ pub mod lifecycle;
 pub mod notifications;
 pub mod organisations;
 pub mod users;
+pub mod variations;
 
 pub use db::{
     create_postgres_database, drop_postgres_database, with_database_name, with_retries, Attempts, Db, Dialect,
@@ -46,6 +47,7 @@ pub fn all_statements() -> Vec<&'static str> {
         notifications::ALL,
         organisations::ALL,
         users::ALL,
+        variations::ALL,
     ]
     .concat()
 }

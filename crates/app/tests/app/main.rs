@@ -9,3 +9,4 @@ mod notifications;
 mod people;
 mod registration;
 mod schema;
+mod variations;

@@ -1,0 +1,276 @@
+//! Varying a call-off: adding or removing lines, changing quantities, extending terms. Each
+//! variation recomputes the contract value and re-checks the ceilings atomically, as placing does,
+//! and is kept with its change against the original value.
+
+use crate::quotes::LineInput;
+use crate::{Actor, App, AppError, AppResult};
+use calloff_domain::call_off::{
+    price_line, CallOff, CallOffState, MonthlyUsage, PricedLine, Quantity, TermMonths, Totals,
+};
+use calloff_domain::catalogue::{CatalogueItem, Sku};
+use calloff_domain::ids::CallOffId;
+use calloff_domain::money::Money;
+use calloff_domain::role::Role;
+use calloff_domain::FieldError;
+use calloff_store::audit::ChainHead;
+use calloff_store::variations::{self, Variation};
+use calloff_store::{catalogue, frameworks, notifications, with_retries};
+
+#[derive(Debug, Clone)]
+pub struct Varied {
+    pub call_off: CallOff,
+    pub variation: Variation,
+    /// The change against the original value, in basis points (1000 = 10%).
+    pub cumulative_change_bp: i64,
+    /// The framework's modification limit, in basis points.
+    pub limit_bp: i64,
+}
+
+impl Varied {
+    /// A warning for the buyer when the cumulative change passes the modification limit.
+    pub fn warning(&self) -> Option<String> {
+        self.variation.over_limit.then(|| {
+            format!(
+                "The call-off has now changed by {}.{:02}% from its original value of {}, more than the {}.{:02}% modification limit. Check whether a new procurement is needed.",
+                self.cumulative_change_bp / 100,
+                self.cumulative_change_bp % 100,
+                self.variation.original_value,
+                self.limit_bp / 100,
+                self.limit_bp % 100
+            )
+        })
+    }
+}
+
+/// The catalogue item a kept line was placed with: its frozen price and description.
+fn frozen_item(line: &PricedLine, call_off: &CallOff) -> CatalogueItem {
+    CatalogueItem {
+        id: line.item_id.clone(),
+        framework_id: call_off.framework_id.clone(),
+        lot_number: line.lot_number,
+        sku: line.sku.clone(),
+        name: line.name.clone(),
+        description: line.description.clone(),
+        unit: line.unit,
+        unit_price: line.unit_price,
+        minimum_term_months: line.term_months.get(),
+        cpv: line.cpv.clone(),
+    }
+}
+
+/// Prices the varied lines: kept lines at their frozen prices (terms may only be extended), new
+/// lines at today's catalogue prices.
+async fn price_varied(app: &App, call_off: &CallOff, lines: &[LineInput]) -> AppResult<Vec<PricedLine>> {
+    if lines.is_empty() {
+        return Err(AppError::invalid(
+            "lines",
+            "A call-off needs at least one line; to stop it, terminate it",
+        ));
+    }
+    let mut conn = app.db.pool().acquire().await?;
+    let mut priced = Vec::with_capacity(lines.len());
+    let mut errors = Vec::new();
+    for (i, input) in lines.iter().enumerate() {
+        let field = format!("lines[{i}]");
+        let at = |e: FieldError| {
+            let name = e.field.clone();
+            e.at(format!("{field}.{name}"))
+        };
+        let parsed = (
+            Sku::parse(&input.sku).map_err(at),
+            Quantity::parse(input.quantity).map_err(at),
+            TermMonths::parse(input.term_months).map_err(at),
+            input.monthly_usage.map(MonthlyUsage::parse).transpose().map_err(at),
+        );
+        let (sku, quantity, term, usage) = match parsed {
+            (Ok(s), Ok(q), Ok(t), Ok(u)) => (s, q, t, u),
+            (s, q, t, u) => {
+                errors.extend([s.err(), q.err(), t.err(), u.err()].into_iter().flatten());
+                continue;
+            }
+        };
+        let item = match call_off.lines.iter().find(|l| l.sku == sku) {
+            Some(kept) => frozen_item(kept, call_off),
+            None => match catalogue::find(&mut conn, &call_off.framework_id, &sku).await? {
+                Some(record) => record.item,
+                None => {
+                    errors.push(FieldError::new(
+                        format!("{field}.sku"),
+                        format!("{sku} is not on this framework's catalogue"),
+                    ));
+                    continue;
+                }
+            },
+        };
+        match price_line(&item, quantity, term, usage, &field) {
+            Ok(line) => priced.push(line),
+            // For a kept line the "minimum term" is its current term: terms only get longer.
+            Err(e) if call_off.lines.iter().any(|l| l.sku == sku) && e.field.ends_with("term_months") => {
+                errors.push(FieldError::new(
+                    e.field,
+                    format!(
+                        "A term can only be extended (it is {} months); to end early, terminate",
+                        item.minimum_term_months
+                    ),
+                ))
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(if errors.len() == 1 {
+            AppError::Invalid(errors.remove(0))
+        } else {
+            AppError::InvalidFields(errors)
+        });
+    }
+    Ok(priced)
+}
+
+/// Varies an accepted or live call-off of the buyer's organisation to the given lines.
+pub async fn vary(app: &App, actor: &Actor, id: &CallOffId, lines: &[LineInput]) -> AppResult<Varied> {
+    let call_off = crate::call_offs::get(app, actor, id).await?;
+    if !(actor.has(Role::Buyer) && actor.organisation_id == call_off.buyer_id) {
+        return Err(AppError::Forbidden(
+            "only a buyer of the ordering organisation can vary a call-off".into(),
+        ));
+    }
+    if !matches!(call_off.state, CallOffState::Accepted | CallOffState::Live) {
+        return Err(AppError::Conflict(FieldError::new(
+            "state",
+            format!(
+                "A call-off that is {} cannot be varied",
+                call_off.state.label().to_lowercase()
+            ),
+        )));
+    }
+    let priced = price_varied(app, &call_off, lines).await?;
+    with_retries(|| apply(app, actor, &call_off, &priced)).await
+}
+
+async fn apply(app: &App, actor: &Actor, seen: &CallOff, lines: &[PricedLine]) -> AppResult<Varied> {
+    let totals = Totals::of(lines)?;
+    let previous = seen.totals.contract_value;
+    let at = app.now_text();
+    let mut tx = app.db.begin_write().await?;
+    let mut head = ChainHead::claim(&mut tx).await?;
+    let pence = |m: Money| m.pence();
+    let delta = totals.contract_value.pence() - previous.pence();
+    if delta > 0 && !variations::reserve_more(&mut tx, &seen.framework_id, Money::from_pence(delta)).await? {
+        let left = frameworks::get(&mut tx, &seen.framework_id)
+            .await?
+            .map(|r| r.headroom.left())
+            .unwrap_or_default();
+        return Err(AppError::HeadroomExceeded {
+            scope: "framework".into(),
+            value: Money::from_pence(delta),
+            left,
+        });
+    }
+    if delta < 0 {
+        frameworks::release(&mut tx, &seen.framework_id, Money::from_pence(-delta)).await?;
+    }
+    let (old_lots, new_lots) = (Totals::per_lot(&seen.lines), Totals::per_lot(lines));
+    let mut lot_numbers: Vec<u32> = old_lots.iter().chain(new_lots.iter()).map(|(n, _)| *n).collect();
+    lot_numbers.sort_unstable();
+    lot_numbers.dedup();
+    for lot in lot_numbers {
+        let value_in = |lots: &[(u32, Money)]| {
+            lots.iter()
+                .find(|(n, _)| *n == lot)
+                .map(|(_, v)| pence(*v))
+                .unwrap_or(0)
+        };
+        let lot_delta = value_in(&new_lots) - value_in(&old_lots);
+        if lot_delta > 0
+            && !variations::reserve_lot_more(&mut tx, &seen.framework_id, lot, Money::from_pence(lot_delta)).await?
+        {
+            let left = frameworks::get(&mut tx, &seen.framework_id)
+                .await?
+                .and_then(|r| r.lot_headroom.into_iter().find(|(n, _)| *n == lot).and_then(|(_, h)| h))
+                .map(|h| h.left())
+                .unwrap_or_default();
+            return Err(AppError::HeadroomExceeded {
+                scope: format!("lot {lot}"),
+                value: Money::from_pence(lot_delta),
+                left,
+            });
+        }
+        if lot_delta < 0 {
+            frameworks::release_lot(&mut tx, &seen.framework_id, lot, Money::from_pence(-lot_delta)).await?;
+        }
+    }
+    variations::replace_lines(&mut tx, &seen.id, lines).await?;
+    if !variations::set_value(
+        &mut tx,
+        &seen.id,
+        totals.contract_value,
+        totals.vat,
+        &at,
+        head.next_seq(),
+    )
+    .await?
+    {
+        return Err(AppError::Conflict(FieldError::new(
+            "state",
+            "This call-off changed meanwhile; reload it and try again",
+        )));
+    }
+    let earlier = variations::list(&mut tx, &seen.id).await?;
+    let original = earlier.first().map(|v| v.original_value).unwrap_or(previous);
+    let limit_bp = variations::modification_limit_bp(&mut tx, &seen.framework_id).await?;
+    let change_bp = (totals.contract_value.pence() - original.pence())
+        .abs()
+        .saturating_mul(10_000)
+        / original.pence().max(1);
+    let variation = Variation {
+        number: earlier.len() as i64 + 1,
+        previous_value: previous,
+        new_value: totals.contract_value,
+        original_value: original,
+        over_limit: change_bp > limit_bp,
+        varied_at: at.clone(),
+    };
+    let lines_json = serde_json::to_string(lines).unwrap_or_default();
+    variations::insert(&mut tx, &seen.id, &variation, &lines_json, &actor.user_id).await?;
+    head.append(
+        &mut tx,
+        &at,
+        actor.user_id.as_str(),
+        "call_off.varied",
+        seen.id.as_str(),
+        serde_json::json!({
+            "number": variation.number,
+            "previous_value_pence": previous.pence(),
+            "new_value_pence": totals.contract_value.pence(),
+            "original_value_pence": original.pence(),
+            "over_modification_limit": variation.over_limit,
+        }),
+    )
+    .await?;
+    let subject = format!("Call-off {} varied", seen.reference);
+    let body = format!(
+        "{} varied call-off {}: its value is now {} (was {}).",
+        actor.organisation_name, seen.reference, totals.contract_value, previous
+    );
+    let message = notifications::Message {
+        id_prefix: &uuid::Uuid::now_v7().to_string(),
+        event: "call_off.varied",
+        subject: &subject,
+        body: &body,
+        link: &format!("/call-offs/{}", seen.id),
+        created_at: &at,
+    };
+    notifications::queue_for_role(&mut tx, &message, &seen.supplier_id, Role::SupplierUser, &actor.user_id).await?;
+    head.seal(&mut tx).await?;
+    let call_off = calloff_store::call_offs::get(&mut tx, &seen.id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("call-off".into()))?;
+    tx.commit().await?;
+    Ok(Varied {
+        call_off,
+        variation,
+        cumulative_change_bp: change_bp,
+        limit_bp,
+    })
+}
