@@ -38,6 +38,7 @@ pub fn routes() -> Routes {
         .post("/call-offs", place_call_off)
         .get("/call-offs/{id}", call_off)
         .post("/call-offs/{id}/milestones", record_milestone)
+        .post("/call-offs/{id}/variations", vary)
         .post("/call-offs/{id}/{action}", act)
         .post("/organisations", register_organisation)
         .get("/organisations/pending", pending_organisations)
@@ -442,4 +443,34 @@ async fn record_milestone(
         .await
         .map_err(fail)?;
     Ok((StatusCode::CREATED, Json(views::call_off(&view))).into_response())
+}
+
+#[derive(Deserialize)]
+struct VaryBody {
+    lines: Vec<LineInput>,
+}
+
+async fn vary(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<VaryBody>,
+) -> ApiResult {
+    let id = CallOffId::from_stored(id);
+    let varied = calloff_app::variations::vary(&state.app, &user.session.actor, &id, &body.lines)
+        .await
+        .map_err(fail)?;
+    let view = call_offs::view(&state.app, &user.session.actor, &id)
+        .await
+        .map_err(fail)?;
+    let mut body = views::call_off(&view);
+    body["variation"] = json!({
+        "number": varied.variation.number,
+        "previous_value": { "pence": varied.variation.previous_value.pence(), "display": varied.variation.previous_value.to_string() },
+        "original_value": { "pence": varied.variation.original_value.pence(), "display": varied.variation.original_value.to_string() },
+        "cumulative_change_basis_points": varied.cumulative_change_bp,
+        "over_modification_limit": varied.variation.over_limit,
+        "warning": varied.warning(),
+    });
+    Ok((StatusCode::CREATED, Json(body)).into_response())
 }

@@ -60,6 +60,8 @@ pub fn spec() -> Value {
     joined["201"] = json!({ "description": "Joined", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Changed" } } } });
     let mut milestone_recorded = problem_responses(&["400", "401", "403", "404", "409", "415", "422"]);
     milestone_recorded["201"] = json!({ "description": "Recorded", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/CallOff" } } } });
+    let mut varied = problem_responses(&["400", "401", "403", "404", "409", "415", "422"]);
+    varied["201"] = json!({ "description": "Varied: the call-off, with `variation` (number, values, cumulative change, warning)", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/CallOff" } } } });
     let mut sign_out_responses = problem_responses(&["401"]);
     sign_out_responses["204"] = json!({ "description": "Signed out" });
 
@@ -115,6 +117,11 @@ pub fn spec() -> Value {
                 "summary": "Record a provisioning milestone (the supplier, while the call-off is accepted); dates run in order",
                 "operationId": "recordMilestone", "parameters": [id_param("id", "Call-off id")],
                 "requestBody": json_body("Milestone"), "responses": milestone_recorded
+            }},
+            "/call-offs/{id}/variations": { "post": {
+                "summary": "Vary an accepted or live call-off (its buyer): the full new set of lines. Kept lines keep their prices and terms may only be extended; the value is re-checked against the ceilings, and a warning is given past the framework's modification limit.",
+                "operationId": "varyCallOff", "parameters": [id_param("id", "Call-off id")],
+                "requestBody": json_body("Variation"), "responses": varied
             }},
             "/call-offs/{id}/{action}": { "post": {
                 "summary": "Move a call-off on: accept, reject (supplier, with reason), go-live (supplier), end (on or after its end date), terminate (early, with reason), cancel (buyer, with reason)",
@@ -278,6 +285,9 @@ pub fn spec() -> Value {
                 "Roles": { "type": "object", "properties": { "roles": { "type": "array", "items": { "type": "string" } } } },
                 "Acceptance": { "type": "object", "required": ["name", "password"], "properties": { "name": { "type": "string" }, "password": { "type": "string", "minLength": 10 } } },
                 "Changed": { "type": "object" },
+                "Variation": { "type": "object", "required": ["lines"], "properties": {
+                    "lines": { "type": "array", "items": { "$ref": "#/components/schemas/LineInput" } }
+                }},
                 "Milestone": { "type": "object", "required": ["name", "done_on"], "properties": {
                     "name": { "type": "string", "maxLength": 200 }, "done_on": { "type": "string", "format": "date" }
                 }},

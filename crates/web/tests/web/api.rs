@@ -277,6 +277,22 @@ async fn suppliers_decide_and_tenants_stay_apart(backend: Backend) {
         .is_empty());
     let (status, marked, _) = camden.post("/notifications/read", json!({}), None).await;
     assert_eq!((status, marked["marked_read"].clone()), (StatusCode::OK, json!(1)));
+    // The buyer varies the accepted call-off; the supplier hears of it.
+    let (status, varied, _) = camden
+        .post(
+            &format!("{path}/variations"),
+            json!({ "lines": [{ "sku": "L5-UCAAS-STD", "quantity": 44, "term_months": 36 }] }),
+            None,
+        )
+        .await;
+    assert_eq!(status, 201, "{varied}");
+    assert_eq!(varied["variation"]["number"], 1);
+    assert_eq!(varied["variation"]["cumulative_change_basis_points"], 1000);
+    assert_eq!(varied["variation"]["over_modification_limit"], false);
+    let (status, problem, _) = hackney
+        .post(&format!("{path}/variations"), json!({ "lines": [] }), None)
+        .await;
+    assert_eq!(status, 404, "{problem}");
     let (_, supplier_list) = supplier.get("/call-offs").await;
     assert_eq!(supplier_list["call_offs"].as_array().unwrap().len(), 1);
     let (_, hackney_list) = hackney.get("/call-offs").await;
