@@ -127,23 +127,30 @@ async fn price_varied(app: &App, call_off: &CallOff, lines: &[LineInput]) -> App
     Ok(priced)
 }
 
-/// Varies an accepted or live call-off of the buyer's organisation to the given lines.
-pub async fn vary(app: &App, actor: &Actor, id: &CallOffId, lines: &[LineInput]) -> AppResult<Varied> {
-    let call_off = crate::call_offs::get(app, actor, id).await?;
-    if !(actor.has(Role::Buyer) && actor.organisation_id == call_off.buyer_id) {
+/// The call-off, if the actor may vary it now: a buyer of its organisation, while it is
+/// accepted or live.
+pub async fn may_vary(app: &App, actor: &Actor, id: &CallOffId) -> AppResult<crate::call_offs::CallOffView> {
+    let view = crate::call_offs::view(app, actor, id).await?;
+    if !(actor.has(Role::Buyer) && actor.organisation_id == view.call_off.buyer_id) {
         return Err(AppError::Forbidden(
             "only a buyer of the ordering organisation can vary a call-off".into(),
         ));
     }
-    if !matches!(call_off.state, CallOffState::Accepted | CallOffState::Live) {
+    if !matches!(view.call_off.state, CallOffState::Accepted | CallOffState::Live) {
         return Err(AppError::Conflict(FieldError::new(
             "state",
             format!(
                 "A call-off that is {} cannot be varied",
-                call_off.state.label().to_lowercase()
+                view.call_off.state.label().to_lowercase()
             ),
         )));
     }
+    Ok(view)
+}
+
+/// Varies an accepted or live call-off of the buyer's organisation to the given lines.
+pub async fn vary(app: &App, actor: &Actor, id: &CallOffId, lines: &[LineInput]) -> AppResult<Varied> {
+    let call_off = may_vary(app, actor, id).await?.call_off;
     let priced = price_varied(app, &call_off, lines).await?;
     with_retries(|| apply(app, actor, &call_off, &priced)).await
 }

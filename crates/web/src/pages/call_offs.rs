@@ -24,6 +24,7 @@ use serde::Deserialize;
 pub struct ListQuery {
     before: Option<String>,
     placed: Option<String>,
+    varied: Option<String>,
 }
 
 impl ListQuery {
@@ -208,6 +209,9 @@ fn actions(user: &PageUser, view: &CallOffView, today: &str) -> Markup {
                     a class="govuk-button govuk-button--warning" href={ "/call-offs/" (c.id) "/terminate" } { "Terminate early" }
                 }
             }
+            @if is_buyer && matches!(c.state, CallOffState::Accepted | CallOffState::Live) {
+                a class="govuk-button govuk-button--secondary" href={ "/call-offs/" (c.id) "/vary" } { "Vary call-off" }
+            }
             @if is_buyer && matches!(c.state, CallOffState::Placed | CallOffState::Accepted) {
                 a class="govuk-button govuk-button--warning" href={ "/call-offs/" (c.id) "/cancel" } { "Cancel call-off" }
             }
@@ -246,6 +250,17 @@ pub async fn show(
             chrome,
             html! {
                 @if query.just_placed() { (success_banner("Call-off placed and sent to the supplier")) }
+                @match query.varied.as_deref() {
+                    Some("over-limit") => div class="govuk-warning-text" {
+                        span class="govuk-warning-text__icon" aria-hidden="true" { "!" }
+                        strong class="govuk-warning-text__text" {
+                            span class="govuk-visually-hidden" { "Warning" }
+                            "Varied. The call-off has now changed by more than the framework's modification limit from its original value: check whether a new procurement is needed."
+                        }
+                    },
+                    Some(_) => (success_banner("Call-off varied")),
+                    None => {},
+                }
                 span class="govuk-caption-l" { "Call-off" }
                 h1 class="govuk-heading-l" { (view.call_off.reference) }
                 (details(&view))

@@ -9,6 +9,7 @@ mod organisations;
 mod people;
 mod quote;
 mod sign_in;
+mod variations;
 
 use crate::html::{layout, Chrome, Section};
 use crate::routes::Routes;
@@ -46,6 +47,8 @@ pub fn routes() -> Routes {
         .get("/call-offs/{id}", call_offs::show)
         .get("/call-offs/{id}/order-form", call_offs::order_form)
         .post("/call-offs/{id}/milestones", call_offs::record_milestone)
+        .get("/call-offs/{id}/vary", variations::form)
+        .post("/call-offs/{id}/vary", variations::submit)
         .get("/call-offs/{id}/{action}", call_offs::reason_form)
         .post("/call-offs/{id}/{action}", call_offs::act)
         .get("/supplier/inbox", call_offs::inbox)

@@ -275,6 +275,34 @@ async fn every_page_and_error_state_passes_a11y_check() {
     assert_eq!(recorded.status, 303);
     supplier.post(&format!("{call_off}/go-live"), &[]).await;
     keep("call-off-live", &buyer.get(&call_off).await);
+    keep("vary-form", &buyer.get(&format!("{call_off}/vary")).await);
+    let vary_error = buyer
+        .post(
+            &format!("{call_off}/vary"),
+            &[
+                ("lines[0].sku", "L4-SIM-5GB"),
+                ("lines[0].quantity", "ten"),
+                ("lines[0].term_months", "24"),
+            ],
+        )
+        .await;
+    assert_eq!(vary_error.status, 422);
+    keep("vary-error", &vary_error);
+    let varied = buyer
+        .post(
+            &format!("{call_off}/vary"),
+            &[
+                ("lines[0].sku", "L4-SIM-5GB"),
+                ("lines[0].quantity", "30"),
+                ("lines[0].term_months", "24"),
+            ],
+        )
+        .await;
+    assert_eq!(varied.status, 303);
+    keep(
+        "call-off-varied-over-limit",
+        &buyer.get(varied.location.as_deref().unwrap()).await,
+    );
     keep("terminate-form", &buyer.get(&format!("{call_off}/terminate")).await);
     keep(
         "terminate-error",
