@@ -60,16 +60,6 @@ impl Clock for SettableClock {
     }
 }
 
-/// A clock stopped at one instant.
-#[derive(Debug)]
-pub struct FixedClock(pub DateTime<Utc>);
-
-impl Clock for FixedClock {
-    fn now(&self) -> DateTime<Utc> {
-        self.0
-    }
-}
-
 /// The application: a database and a clock. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct App {

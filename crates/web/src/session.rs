@@ -88,3 +88,28 @@ impl FromRequestParts<AppState> for ApiUser {
             .map_err(|e| crate::api::problem::from_app_error(&e))
     }
 }
+
+/// A form posted by a signed-in user, with its CSRF token already checked: a forged post gets
+/// the "form could not be sent" page and changes nothing.
+pub struct SignedInForm {
+    pub user: PageUser,
+    pub fields: crate::pages::Fields,
+}
+
+impl axum::extract::FromRequest<AppState> for SignedInForm {
+    type Rejection = Response;
+
+    async fn from_request(request: axum::extract::Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let user = PageUser::from_request_parts(&mut parts, state).await?;
+        let request = axum::extract::Request::from_parts(parts, body);
+        let axum::Form(fields) = axum::Form::<Vec<(String, String)>>::from_request(request, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let fields = crate::pages::Fields(fields);
+        if !user.csrf_ok(fields.get("csrf_token")) {
+            return Err(crate::pages::csrf_failure(Some(&user.session.actor)));
+        }
+        Ok(SignedInForm { user, fields })
+    }
+}

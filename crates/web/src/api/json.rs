@@ -59,3 +59,12 @@ pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Response> {
         })
     }
 }
+
+/// A body that may be left out (or blank): its default then.
+pub fn optional_body<T: DeserializeOwned + Default>(bytes: &[u8]) -> Result<T, Response> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        Ok(T::default())
+    } else {
+        parse_body(bytes)
+    }
+}

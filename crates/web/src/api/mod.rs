@@ -247,11 +247,7 @@ async fn act(
     Path((id, action)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let reason = if body.iter().all(u8::is_ascii_whitespace) {
-        String::new()
-    } else {
-        json::parse_body::<ActionBody>(&body)?.reason
-    };
+    let reason = json::optional_body::<ActionBody>(&body)?.reason;
     let action = match action.as_str() {
         "accept" => CallOffAction::Accept,
         "reject" => CallOffAction::Reject { reason },
@@ -307,11 +303,7 @@ async fn decide_organisation(
     Path((id, decision)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let reason = if body.iter().all(u8::is_ascii_whitespace) {
-        String::new()
-    } else {
-        json::parse_body::<ActionBody>(&body)?.reason
-    };
+    let reason = json::optional_body::<ActionBody>(&body)?.reason;
     let decision = match decision.as_str() {
         "verify" => VerificationDecision::Verify,
         "reject" => VerificationDecision::Reject { reason },
@@ -388,11 +380,7 @@ async fn change_person(
     Path((id, change)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let body: ChangeBody = if body.iter().all(u8::is_ascii_whitespace) {
-        ChangeBody::default()
-    } else {
-        json::parse_body(&body)?
-    };
+    let body: ChangeBody = json::optional_body(&body)?;
     let target = calloff_domain::ids::UserId::from_stored(id);
     let actor = &user.session.actor;
     match change.as_str() {

@@ -1,16 +1,15 @@
 //! Call-off pages for buyers and suppliers: lists, the call-off page, and decisions.
 
-use super::{csrf_failure, error_page, render, Fields};
+use super::{error_page, render};
 use crate::html::{
     csrf_field, layout, short_date, state_tag, success_banner, summary_list, textarea, timestamp, Chrome, Section,
 };
 use crate::pages::quote::quote_table;
-use crate::session::PageUser;
+use crate::session::{PageUser, SignedInForm};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use calloff_app::call_offs::{self, CallOffAction, CallOffView};
 use calloff_app::quotes::Quote;
 use calloff_domain::call_off::CallOffState;
@@ -322,15 +321,10 @@ fn milestone_form(user: &PageUser, view: &CallOffView, errors: &[FieldError], na
 
 pub async fn record_milestone(
     State(state): State<AppState>,
-    user: PageUser,
     Path(id): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
+    SignedInForm { user, fields }: SignedInForm,
 ) -> Response {
-    let fields = Fields(fields);
     let actor = &user.session.actor;
-    if !user.csrf_ok(fields.get("csrf_token")) {
-        return csrf_failure(Some(actor));
-    }
     let id = CallOffId::from_stored(id);
     let (name, done_on) = (fields.text("name"), fields.text("done_on"));
     match calloff_app::lifecycle::record_milestone(&state.app, actor, &id, &name, &done_on).await {
@@ -420,15 +414,10 @@ pub async fn reason_form(
 
 pub async fn act(
     State(state): State<AppState>,
-    user: PageUser,
     Path((id, action)): Path<(String, String)>,
-    Form(fields): Form<Vec<(String, String)>>,
+    SignedInForm { user, fields }: SignedInForm,
 ) -> Response {
-    let fields = Fields(fields);
     let actor = &user.session.actor;
-    if !user.csrf_ok(fields.get("csrf_token")) {
-        return csrf_failure(Some(actor));
-    }
     let reason = fields.text("reason");
     let action = match action.as_str() {
         "accept" => CallOffAction::Accept,

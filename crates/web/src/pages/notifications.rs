@@ -1,13 +1,12 @@
 //! The signed-in user's notifications.
 
-use super::{csrf_failure, error_page, render, Fields};
+use super::{error_page, render};
 use crate::html::{csrf_field, layout, timestamp, Chrome, Section};
-use crate::session::PageUser;
+use crate::session::{PageUser, SignedInForm};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use calloff_app::notifications;
 use maud::html;
 
@@ -64,15 +63,7 @@ pub async fn list(State(state): State<AppState>, user: PageUser) -> Response {
     )
 }
 
-pub async fn mark_read(
-    State(state): State<AppState>,
-    user: PageUser,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    let fields = Fields(fields);
-    if !user.csrf_ok(fields.get("csrf_token")) {
-        return csrf_failure(Some(&user.session.actor));
-    }
+pub async fn mark_read(State(state): State<AppState>, SignedInForm { user, fields: _ }: SignedInForm) -> Response {
     match notifications::mark_all_read(&state.app, &user.session.actor).await {
         Ok(_) => Redirect::to("/notifications").into_response(),
         Err(e) => error_page(Some(&user.session.actor), &e),

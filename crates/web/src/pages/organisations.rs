@@ -3,7 +3,7 @@
 
 use super::{csrf_failure, error_page, render, Fields};
 use crate::html::{csrf_field, error_for, input, layout, summary_list, textarea, Chrome, Input, Section};
-use crate::session::{cookie, set_cookie, tokens_match, PageUser, SIGN_IN_COOKIE};
+use crate::session::{cookie, set_cookie, tokens_match, PageUser, SignedInForm, SIGN_IN_COOKIE};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -193,15 +193,10 @@ pub async fn pending(State(state): State<AppState>, user: PageUser) -> Response 
 
 pub async fn decide(
     State(state): State<AppState>,
-    user: PageUser,
     Path((id, decision)): Path<(String, String)>,
-    Form(fields): Form<Vec<(String, String)>>,
+    SignedInForm { user, fields }: SignedInForm,
 ) -> Response {
-    let fields = Fields(fields);
     let actor = &user.session.actor;
-    if !user.csrf_ok(fields.get("csrf_token")) {
-        return csrf_failure(Some(actor));
-    }
     let reason_field = format!("reason-{id}");
     let decision = match decision.as_str() {
         "verify" => VerificationDecision::Verify,

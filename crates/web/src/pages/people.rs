@@ -2,7 +2,7 @@
 
 use super::{csrf_failure, error_page, render, Fields};
 use crate::html::{checkboxes, csrf_field, error_for, input, layout, success_banner, Chrome, Input, Section};
-use crate::session::{cookie, set_cookie, tokens_match, PageUser, SIGN_IN_COOKIE};
+use crate::session::{cookie, set_cookie, tokens_match, PageUser, SignedInForm, SIGN_IN_COOKIE};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -128,15 +128,7 @@ pub async fn show(State(state): State<AppState>, user: PageUser, Query(done): Qu
     page(&state, &user, notice.as_deref(), &[], "").await
 }
 
-pub async fn invite(
-    State(state): State<AppState>,
-    user: PageUser,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    let fields = Fields(fields);
-    if !user.csrf_ok(fields.get("csrf_token")) {
-        return csrf_failure(Some(&user.session.actor));
-    }
+pub async fn invite(State(state): State<AppState>, SignedInForm { user, fields }: SignedInForm) -> Response {
     let email = fields.text("email");
     match people::invite(&state.app, &user.session.actor, &email, &roles_from(&fields)).await {
         Ok(_) => Redirect::to(&format!(
@@ -163,15 +155,10 @@ fn urlencode(text: &str) -> String {
 
 pub async fn change(
     State(state): State<AppState>,
-    user: PageUser,
     Path((id, what)): Path<(String, String)>,
-    Form(fields): Form<Vec<(String, String)>>,
+    SignedInForm { user, fields }: SignedInForm,
 ) -> Response {
-    let fields = Fields(fields);
     let actor = &user.session.actor;
-    if !user.csrf_ok(fields.get("csrf_token")) {
-        return csrf_failure(Some(actor));
-    }
     let target = UserId::from_stored(id.clone());
     let result = match what.as_str() {
         "roles" => people::set_roles(&state.app, actor, &target, &roles_from(&fields)).await,

@@ -1,13 +1,12 @@
 //! The quote builder and placing a call-off. The basket is kept with the session.
 
-use super::{csrf_failure, error_page, render, Fields};
+use super::{error_page, render, Fields};
 use crate::html::{csrf_field, field_id, input, layout, summary_list, Chrome, Input, Section};
-use crate::session::PageUser;
+use crate::session::{PageUser, SignedInForm};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use calloff_app::call_offs::{self, PlaceCallOff};
 use calloff_app::quotes::{self, Basket, LineInput, Quote};
 use calloff_app::{auth, catalogue, AppError};
@@ -246,15 +245,7 @@ async fn price(
     }
 }
 
-pub async fn add_line(
-    State(state): State<AppState>,
-    user: PageUser,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    let fields = Fields(fields);
-    if !user.csrf_ok(fields.get("csrf_token")) {
-        return csrf_failure(Some(&user.session.actor));
-    }
+pub async fn add_line(State(state): State<AppState>, SignedInForm { user, fields }: SignedInForm) -> Response {
     if let Err(r) = require_buyer(&user) {
         return r;
     }
@@ -348,15 +339,7 @@ fn posted_lines(fields: &Fields) -> PostedLines {
     PostedLines { typed: raw, parsed }
 }
 
-pub async fn update(
-    State(state): State<AppState>,
-    user: PageUser,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    let fields = Fields(fields);
-    if !user.csrf_ok(fields.get("csrf_token")) {
-        return csrf_failure(Some(&user.session.actor));
-    }
+pub async fn update(State(state): State<AppState>, SignedInForm { user, fields }: SignedInForm) -> Response {
     if let Err(r) = require_buyer(&user) {
         return r;
     }
@@ -478,15 +461,7 @@ pub async fn review(State(state): State<AppState>, user: PageUser) -> Response {
     }
 }
 
-pub async fn place(
-    State(state): State<AppState>,
-    user: PageUser,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    let fields = Fields(fields);
-    if !user.csrf_ok(fields.get("csrf_token")) {
-        return csrf_failure(Some(&user.session.actor));
-    }
+pub async fn place(State(state): State<AppState>, SignedInForm { user, fields }: SignedInForm) -> Response {
     if let Err(r) = require_buyer(&user) {
         return r;
     }

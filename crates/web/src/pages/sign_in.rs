@@ -1,6 +1,6 @@
 use super::{csrf_failure, render, Fields};
 use crate::html::{csrf_field, input, layout, Chrome, Input, Section};
-use crate::session::{clear_cookie, cookie, set_cookie, tokens_match, PageUser, SESSION_COOKIE, SIGN_IN_COOKIE};
+use crate::session::{clear_cookie, cookie, set_cookie, tokens_match, SignedInForm, SESSION_COOKIE, SIGN_IN_COOKIE};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -113,15 +113,7 @@ pub async fn submit(
     }
 }
 
-pub async fn sign_out(
-    State(state): State<AppState>,
-    user: PageUser,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    let fields = Fields(fields);
-    if !user.csrf_ok(fields.get("csrf_token")) {
-        return csrf_failure(Some(&user.session.actor));
-    }
+pub async fn sign_out(State(state): State<AppState>, SignedInForm { user, fields: _ }: SignedInForm) -> Response {
     if let Err(e) = auth::sign_out(&state.app, &user.token).await {
         return super::error_page(Some(&user.session.actor), &e);
     }

@@ -1,13 +1,12 @@
 //! The buyer's page for varying a call-off.
 
-use super::{csrf_failure, error_page, render, Fields};
+use super::{error_page, render};
 use crate::html::{csrf_field, error_for, field_id, input, layout, Chrome, Input, Section};
-use crate::session::PageUser;
+use crate::session::{PageUser, SignedInForm};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use calloff_app::call_offs::CallOffView;
 use calloff_app::quotes::LineInput;
 use calloff_app::variations;
@@ -84,15 +83,10 @@ pub async fn form(State(state): State<AppState>, user: PageUser, Path(id): Path<
 
 pub async fn submit(
     State(state): State<AppState>,
-    user: PageUser,
     Path(id): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
+    SignedInForm { user, fields }: SignedInForm,
 ) -> Response {
-    let fields = Fields(fields);
     let actor = &user.session.actor;
-    if !user.csrf_ok(fields.get("csrf_token")) {
-        return csrf_failure(Some(actor));
-    }
     let id = CallOffId::from_stored(id);
     let mut typed = Vec::new();
     let mut lines = Vec::new();
