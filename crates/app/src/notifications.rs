@@ -84,7 +84,7 @@ async fn notify_placed(app: &App, id: &CallOffId) -> AppResult<bool> {
     notifications::queue_for_role(
         &mut tx,
         &message,
-        &call_off.supplier_id,
+        Some(&call_off.supplier_id),
         Role::SupplierUser,
         &call_off.placed_by,
     )
@@ -124,7 +124,7 @@ pub(crate) async fn call_off_changed(conn: &mut Conn, at: &str, actor: &Actor, c
             notifications::queue_for_role(
                 conn,
                 &message,
-                &call_off.supplier_id,
+                Some(&call_off.supplier_id),
                 Role::SupplierUser,
                 &actor.user_id,
             )

@@ -7,7 +7,7 @@ use calloff_domain::organisation::{OrgIdentifier, Organisation, OrganisationKind
 use calloff_domain::role::Role;
 use calloff_domain::FieldError;
 use calloff_store::audit::ChainHead;
-use calloff_store::notifications::{self, Notification, Recipient};
+use calloff_store::notifications;
 use calloff_store::{organisations, users, with_retries};
 use serde::{Deserialize, Serialize};
 
@@ -159,27 +159,22 @@ async fn insert(app: &App, c: &Checked, user_id: &UserId, password_hash: &str) -
         serde_json::json!({ "name": org.name, "kind": org.kind.as_str(), "org_id": org_id }),
     )
     .await?;
-    for manager in notifications::with_role(&mut tx, Role::FrameworkManager).await? {
-        let notification = Notification {
-            id: uuid::Uuid::now_v7().to_string(),
-            recipient: manager,
-            event: "organisation.registered".into(),
-            subject: format!("{} asks to be verified", org.name),
-            body: format!(
-                "{} ({}, {}) registered and is waiting for verification.",
-                org.name,
-                org.kind.label(),
-                org_id
-            ),
-            link: "/organisations/pending".into(),
-            created_at: at.clone(),
-            attempts: 0,
-            sent_at: None,
-            last_error: None,
-            read_at: None,
-        };
-        notifications::insert(&mut tx, &notification).await?;
-    }
+    let subject = format!("{} asks to be verified", org.name);
+    let body = format!(
+        "{} ({}, {}) registered and is waiting for verification.",
+        org.name,
+        org.kind.label(),
+        org_id
+    );
+    let message = notifications::Message {
+        id_prefix: &uuid::Uuid::now_v7().to_string(),
+        event: "organisation.registered",
+        subject: &subject,
+        body: &body,
+        link: "/organisations/pending",
+        created_at: &at,
+    };
+    notifications::queue_for_role(&mut tx, &message, None, Role::FrameworkManager, user_id).await?;
     head.seal(&mut tx).await?;
     tx.commit().await?;
     Ok(org.id.clone())
@@ -262,25 +257,16 @@ async fn apply(app: &App, actor: &Actor, id: &OrganisationId, decision: &Verific
             org.name
         ),
     };
-    for admin in notifications::recipients(&mut tx, id, Role::OrganisationAdmin).await? {
-        let notification = Notification {
-            id: uuid::Uuid::now_v7().to_string(),
-            recipient: Recipient {
-                user_id: admin.user_id,
-                email: admin.email,
-            },
-            event: format!("organisation.{name}"),
-            subject: subject.clone(),
-            body: body.clone(),
-            link: "/frameworks".into(),
-            created_at: at.clone(),
-            attempts: 0,
-            sent_at: None,
-            last_error: None,
-            read_at: None,
-        };
-        notifications::insert(&mut tx, &notification).await?;
-    }
+    let event = format!("organisation.{name}");
+    let message = notifications::Message {
+        id_prefix: &uuid::Uuid::now_v7().to_string(),
+        event: &event,
+        subject: &subject,
+        body: &body,
+        link: "/frameworks",
+        created_at: &at,
+    };
+    notifications::queue_for_role(&mut tx, &message, Some(id), Role::OrganisationAdmin, &actor.user_id).await?;
     head.seal(&mut tx).await?;
     tx.commit().await?;
     Ok(())

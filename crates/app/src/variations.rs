@@ -268,7 +268,14 @@ async fn apply(app: &App, actor: &Actor, seen: &CallOff, lines: &[PricedLine]) -
         link: &format!("/call-offs/{}", seen.id),
         created_at: &at,
     };
-    notifications::queue_for_role(&mut tx, &message, &seen.supplier_id, Role::SupplierUser, &actor.user_id).await?;
+    notifications::queue_for_role(
+        &mut tx,
+        &message,
+        Some(&seen.supplier_id),
+        Role::SupplierUser,
+        &actor.user_id,
+    )
+    .await?;
     head.seal(&mut tx).await?;
     let call_off = calloff_store::call_offs::get(&mut tx, &seen.id)
         .await?

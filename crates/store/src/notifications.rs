@@ -8,13 +8,13 @@ use sqlx::Row;
 crate::statements! {
     INSERT = "INSERT INTO notifications (id, recipient_id, recipient_email, event, subject, body, link, created_at, \
               send_after, attempts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, 0)";
-    // One statement for all the active users of an organisation with a role; ids are the given
+    // One statement for all the active users with a role (in one organisation, or in any); ids are the given
     // prefix and the user's id, so they are unique per event and recipient.
     INSERT_FOR_ROLE = "INSERT INTO notifications (id, recipient_id, recipient_email, event, subject, body, link, created_at, \
                        send_after, attempts) \
                        SELECT $1 || '-' || u.id, u.id, u.email, $2, $3, $4, $5, $6, $6, 0 \
                        FROM users u JOIN user_roles r ON r.user_id = u.id \
-                       WHERE u.organisation_id = $7 AND r.role = $8 AND u.active = 1 AND u.id <> $9";
+                       WHERE (CAST($7 AS TEXT) IS NULL OR u.organisation_id = $7) AND r.role = $8 AND u.active = 1 AND u.id <> $9";
     INSERT_FOR_USER = "INSERT INTO notifications (id, recipient_id, recipient_email, event, subject, body, link, created_at, \
                        send_after, attempts) \
                        SELECT $1 || '-' || u.id, u.id, u.email, $2, $3, $4, $5, $6, $6, 0 \
@@ -33,10 +33,6 @@ crate::statements! {
     MARK_FAILED = "UPDATE notifications SET attempts = attempts + 1, send_after = $1, last_error = $2, \
                    claimed_until = NULL WHERE id = $3";
     MARK_READ = "UPDATE notifications SET read_at = $1 WHERE recipient_id = $2 AND read_at IS NULL";
-    RECIPIENTS = "SELECT u.id, u.email FROM users u JOIN user_roles r ON r.user_id = u.id \
-                  WHERE u.organisation_id = $1 AND r.role = $2 AND u.active = 1 ORDER BY u.email";
-    WITH_ROLE = "SELECT u.id, u.email FROM users u JOIN user_roles r ON r.user_id = u.id \
-                 WHERE r.role = $1 AND u.active = 1 ORDER BY u.email";
     USER_EMAIL = "SELECT id, email FROM users WHERE id = $1 AND active = 1";
 }
 
@@ -152,23 +148,6 @@ pub async fn mark_all_read(conn: &mut Conn, user: &UserId, now: &str) -> StoreRe
         .rows_affected())
 }
 
-/// Active users of an organisation with a role.
-pub async fn recipients(conn: &mut Conn, organisation: &OrganisationId, role: Role) -> StoreResult<Vec<Recipient>> {
-    let rows = sqlx::query(RECIPIENTS)
-        .bind(organisation.as_str())
-        .bind(role.as_str())
-        .fetch_all(&mut *conn)
-        .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Recipient {
-                user_id: UserId::from_stored(r.try_get::<String, _>("id")?),
-                email: r.try_get("email")?,
-            })
-        })
-        .collect()
-}
-
 /// One active user, as a recipient.
 pub async fn user(conn: &mut Conn, user: &UserId) -> StoreResult<Option<Recipient>> {
     let row = sqlx::query(USER_EMAIL)
@@ -184,19 +163,6 @@ pub async fn user(conn: &mut Conn, user: &UserId) -> StoreResult<Option<Recipien
     .transpose()
 }
 
-/// Active users anywhere with a role (e.g. every framework manager).
-pub async fn with_role(conn: &mut Conn, role: Role) -> StoreResult<Vec<Recipient>> {
-    let rows = sqlx::query(WITH_ROLE).bind(role.as_str()).fetch_all(&mut *conn).await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Recipient {
-                user_id: UserId::from_stored(r.try_get::<String, _>("id")?),
-                email: r.try_get("email")?,
-            })
-        })
-        .collect()
-}
-
 /// What a notification says, before it has recipients.
 pub struct Message<'a> {
     /// Unique per event; each recipient's notification id is this and their user id.
@@ -208,11 +174,12 @@ pub struct Message<'a> {
     pub created_at: &'a str,
 }
 
-/// Queues `message` for every active user of `organisation` with `role`, except `not_to`.
+/// Queues `message` for every active user with `role` (of `organisation`, or of any when it is
+/// `None`), except `not_to`.
 pub async fn queue_for_role(
     conn: &mut Conn,
     m: &Message<'_>,
-    organisation: &OrganisationId,
+    organisation: Option<&OrganisationId>,
     role: Role,
     not_to: &UserId,
 ) -> StoreResult<u64> {
@@ -223,7 +190,7 @@ pub async fn queue_for_role(
         .bind(m.body)
         .bind(m.link)
         .bind(m.created_at)
-        .bind(organisation.as_str())
+        .bind(organisation.map(OrganisationId::as_str))
         .bind(role.as_str())
         .bind(not_to.as_str())
         .execute(&mut *conn)
