@@ -2,6 +2,7 @@
 
 use crate::quotes::{self, LineInput, Prices};
 use crate::{Actor, App, AppError, AppResult};
+use calloff_domain::approval::{ApprovalKind, ApprovalStatus, CostCentre};
 use calloff_domain::call_off::{CallOff, CallOffState, Totals};
 use calloff_domain::framework::FrameworkStatus;
 use calloff_domain::ids::{CallOffId, FrameworkId};
@@ -25,6 +26,9 @@ pub const PAGE_SIZE: i64 = 50;
 pub struct PlaceCallOff {
     pub framework_id: FrameworkId,
     pub lines: Vec<LineInput>,
+    /// What the buyer charges it to; required.
+    #[serde(default)]
+    pub cost_centre: String,
 }
 
 #[derive(Debug, Clone)]
@@ -53,9 +57,10 @@ pub async fn place(
             ));
         }
     }
+    let cost_centre = CostCentre::parse(&command.cost_centre)?;
     let request_hash = hex::encode(Sha256::digest(serde_json::to_vec(command).unwrap_or_default()));
     match (
-        price_and_commit(app, actor, command, idempotency_key, &request_hash).await,
+        price_and_commit(app, actor, command, &cost_centre, idempotency_key, &request_hash).await,
         idempotency_key,
     ) {
         (Ok(call_off), _) => Ok(Placed {
@@ -76,6 +81,7 @@ async fn price_and_commit(
     app: &App,
     actor: &Actor,
     command: &PlaceCallOff,
+    cost_centre: &CostCentre,
     idempotency_key: Option<&str>,
     request_hash: &str,
 ) -> AppResult<CallOff> {
@@ -85,7 +91,17 @@ async fn price_and_commit(
         let quote = quotes::price_on(app, &mut conn, actor, &command.framework_id, &command.lines, prices).await?;
         let mut attempts = Attempts::default();
         let placement = loop {
-            match insert_placed(app, &mut conn, actor, &quote, idempotency_key, request_hash).await {
+            match insert_placed(
+                app,
+                &mut conn,
+                actor,
+                &quote,
+                cost_centre,
+                idempotency_key,
+                request_hash,
+            )
+            .await
+            {
                 Err(e) if attempts.retry(&e).await => continue,
                 result => break result,
             }
@@ -122,7 +138,12 @@ async fn replay(app: &App, actor: &Actor, key: &str, request_hash: &str) -> AppR
 }
 
 /// Why the guarded update refused a call-off: read only after the refusal, for the message.
-async fn why_refused(app: &App, conn: &mut Conn, actor: &Actor, quote: &quotes::Quote) -> AppResult<AppError> {
+pub(crate) async fn why_refused(
+    app: &App,
+    conn: &mut Conn,
+    actor: &Actor,
+    quote: &quotes::Quote,
+) -> AppResult<AppError> {
     let value = quote.totals.contract_value;
     let Some(record) = frameworks::get(conn, &quote.framework_id).await? else {
         return Ok(AppError::invalid("framework_id", "No such framework"));
@@ -183,7 +204,12 @@ enum Placement {
 }
 
 /// Why a lot's guard refused: its ceiling, or a direct award the lot does not allow.
-async fn why_lot_refused(conn: &mut Conn, quote: &quotes::Quote, lot: u32, value: Money) -> AppResult<AppError> {
+pub(crate) async fn why_lot_refused(
+    conn: &mut Conn,
+    quote: &quotes::Quote,
+    lot: u32,
+    value: Money,
+) -> AppResult<AppError> {
     let record = frameworks::get(conn, &quote.framework_id)
         .await?
         .ok_or_else(|| AppError::invalid("framework_id", "No such framework"))?;
@@ -215,6 +241,7 @@ async fn insert_placed(
     conn: &mut Conn,
     actor: &Actor,
     quote: &quotes::Quote,
+    cost_centre: &CostCentre,
     idempotency_key: Option<&str>,
     request_hash: &str,
 ) -> AppResult<Placement> {
@@ -228,15 +255,20 @@ async fn insert_placed(
         buyer: &actor.organisation_id,
         value,
         today: &today,
+        new_call_off: true,
     };
     let Some(reserved) = frameworks::reserve(&mut tx, guard).await? else {
         return Err(why_refused(app, &mut tx, actor, quote).await?);
     };
-    for (lot, lot_value) in Totals::per_lot(&quote.lines) {
+    let lots = Totals::per_lot(&quote.lines);
+    for &(lot, lot_value) in &lots {
         if !frameworks::reserve_lot(&mut tx, &quote.framework_id, lot, lot_value).await? {
             return Err(why_lot_refused(&mut tx, quote, lot, lot_value).await?);
         }
     }
+    // Under the buyer's approval rules it is either placed now, or a draft holding its headroom
+    // until approvers decide.
+    let needs_approval = reserved.approvers_required > 0;
     let call_off = CallOff {
         id: CallOffId::generate(),
         reference: format!("{}-CO-{:06}", reserved.framework_reference, reserved.call_off_count),
@@ -244,9 +276,14 @@ async fn insert_placed(
         buyer_id: actor.organisation_id.clone(),
         supplier_id: quote.supplier_id.clone(),
         placed_by: actor.user_id.clone(),
-        state: CallOffState::Placed,
+        state: if needs_approval {
+            CallOffState::Draft
+        } else {
+            CallOffState::Placed
+        },
         lines: quote.lines.clone(),
         totals: quote.totals,
+        cost_centre: Some(cost_centre.clone()),
         rejection_reason: None,
         placed_at: at.clone(),
         updated_at: at.clone(),
@@ -272,12 +309,33 @@ async fn insert_placed(
         }
         Err(e) => return Err(e.into()),
     }
+    if needs_approval {
+        crate::approvals::open(
+            &mut tx,
+            app,
+            actor,
+            crate::approvals::NewRequest {
+                call_off: &call_off,
+                kind: ApprovalKind::Submission,
+                value,
+                approvers_required: reserved.approvers_required,
+                expiry_days: reserved.approval_expiry_days,
+                reserved_lots: lots,
+                lines: None,
+            },
+        )
+        .await?;
+    }
     let skus: Vec<&str> = call_off.lines.iter().map(|l| l.sku.as_str()).collect();
     head.append(
         &mut tx,
         &at,
         actor.user_id.as_str(),
-        "call_off.placed",
+        if needs_approval {
+            "call_off.submitted"
+        } else {
+            "call_off.placed"
+        },
         call_off.id.as_str(),
         serde_json::json!({
             "reference": call_off.reference,
@@ -285,6 +343,8 @@ async fn insert_placed(
             "buyer_id": call_off.buyer_id.as_str(),
             "supplier_id": call_off.supplier_id.as_str(),
             "contract_value_pence": value.pence(),
+            "cost_centre": cost_centre.as_str(),
+            "approvers_required": reserved.approvers_required,
             "skus": skus,
         }),
     )
@@ -411,6 +471,14 @@ pub(crate) async fn apply(app: &App, actor: &Actor, seen: &CallOff, action: &Cal
         let ends_on = crate::lifecycle::end_of_term(live_on, &seen.lines);
         lifecycle::set_term(&mut tx, &seen.id, &live_on.to_string(), &ends_on.to_string()).await?;
     }
+    // A request awaiting approval (the draft's own, or a variation's) goes with the call-off.
+    if !next.counts_against_ceiling() || next == CallOffState::Ended {
+        crate::approvals::close_awaiting(&mut tx, seen, ApprovalStatus::Withdrawn, &at).await?;
+    }
+    if seen.state == CallOffState::Draft {
+        // The supplier never saw it, so there is nothing to tell them.
+        call_offs::mark_supplier_notified(&mut tx, &seen.id, &at).await?;
+    }
     if seen.state.counts_against_ceiling() && !next.counts_against_ceiling() {
         frameworks::release(&mut tx, &seen.framework_id, seen.totals.contract_value).await?;
         for (lot, value) in Totals::per_lot(&seen.lines) {
@@ -430,16 +498,21 @@ pub(crate) async fn apply(app: &App, actor: &Actor, seen: &CallOff, action: &Cal
     let updated = call_offs::get(&mut tx, &seen.id)
         .await?
         .ok_or_else(|| AppError::NotFound("call-off".into()))?;
-    crate::notifications::call_off_changed(&mut tx, &at, actor, &updated).await?;
+    if seen.state != CallOffState::Draft {
+        crate::notifications::call_off_changed(&mut tx, &at, actor, &updated).await?;
+    }
     tx.commit().await?;
     Ok(updated)
 }
 
-/// Whether the actor may see this call-off: its buyer's organisation, its supplier, or the
-/// framework's managing authority.
+/// Whether the actor may see this call-off: its buyer's organisation, its supplier (once it is
+/// placed), or the framework's managing authority.
 async fn may_see(app: &App, actor: &Actor, call_off: &CallOff) -> AppResult<bool> {
-    if actor.organisation_id == call_off.buyer_id || actor.organisation_id == call_off.supplier_id {
+    if actor.organisation_id == call_off.buyer_id {
         return Ok(true);
+    }
+    if actor.organisation_id == call_off.supplier_id {
+        return Ok(call_off.state != CallOffState::Draft);
     }
     if actor.has(Role::FrameworkManager) {
         let mut conn = app.db.pool().acquire().await?;
@@ -497,6 +570,9 @@ pub struct CallOffView {
     pub live_on: Option<String>,
     pub ends_on: Option<String>,
     pub milestones: Vec<lifecycle::Milestone>,
+    /// Requests for approval, oldest first, with their decisions.
+    pub approvals: Vec<crate::approvals::RequestView>,
+    pub variations: Vec<calloff_store::variations::Variation>,
     pub framework_reference: String,
     pub framework_title: String,
     pub buyer: calloff_domain::organisation::Organisation,
@@ -523,10 +599,14 @@ async fn with_parties(app: &App, call_off: CallOff) -> AppResult<CallOffView> {
         .framework;
     let (live_on, ends_on) = lifecycle::term(&mut conn, &call_off.id).await?;
     let milestones = lifecycle::milestones(&mut conn, &call_off.id).await?;
+    let approvals = crate::approvals::history(&mut conn, &call_off.id).await?;
+    let variations = calloff_store::variations::list(&mut conn, &call_off.id).await?;
     Ok(CallOffView {
         live_on,
         ends_on,
         milestones,
+        approvals,
+        variations,
         call_off,
         framework_reference: framework.reference,
         framework_title: framework.title,

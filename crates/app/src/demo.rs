@@ -34,7 +34,7 @@ const LOTS: [(u32, &str, i64); 5] = [
 ];
 
 /// Demo sign-ins: email, name, organisation, roles.
-pub const DEMO_USERS: [(&str, &str, &str, &[Role]); 7] = [
+pub const DEMO_USERS: [(&str, &str, &str, &[Role]); 8] = [
     (
         "buyer@camden.example",
         "Bola Buyer",
@@ -44,6 +44,12 @@ pub const DEMO_USERS: [(&str, &str, &str, &[Role]); 7] = [
     (
         "approver@camden.example",
         "Ada Approver",
+        "London Borough of Camden",
+        &[Role::Approver],
+    ),
+    (
+        "approver2@camden.example",
+        "Ravi Reviewer",
         "London Borough of Camden",
         &[Role::Approver],
     ),
@@ -304,6 +310,7 @@ pub async fn seed_activity(app: &App) -> AppResult<usize> {
         let command = PlaceCallOff {
             framework_id: framework_id.clone(),
             lines,
+            cost_centre: "IT-4021".into(),
         };
         let placed = call_offs::place(app, buyer, &command, Some(&format!("demo-{i}")))
             .await?
@@ -312,6 +319,7 @@ pub async fn seed_activity(app: &App) -> AppResult<usize> {
             call_offs::act(app, actor, &placed.id, &action).await?;
         }
     }
+    seed_approvals(app, &framework_id, &camden).await?;
     let waiting = Registration {
         organisation_name: "Islington Sixth Form Consortium (demo)".into(),
         kind: "school".into(),
@@ -341,4 +349,76 @@ pub async fn seed_activity(app: &App) -> AppResult<usize> {
     )
     .await?;
     Ok(count)
+}
+
+/// Camden's approval rules (none under £10,000, one approver from £10,000, two from £250,000) and
+/// call-offs at each step of approval: awaiting, half-approved, returned, and approved.
+async fn seed_approvals(app: &App, framework_id: &FrameworkId, camden: &Actor) -> AppResult<()> {
+    use crate::approvals;
+    use crate::call_offs::{self, PlaceCallOff};
+    use crate::quotes::LineInput;
+    use calloff_domain::approval::{ApprovalRules, Decision, Threshold};
+    use calloff_domain::money::Money;
+
+    let sign_in = |email: &'static str| async move { auth::sign_in(app, email, DEMO_PASSWORD).await.map(|s| s.actor) };
+    let (admin, ada, ravi) = (
+        sign_in("admin@camden.example").await?,
+        sign_in("approver@camden.example").await?,
+        sign_in("approver2@camden.example").await?,
+    );
+    let threshold = |pounds: i64, approvers: u32| Threshold {
+        from_value: Money::from_pounds(pounds),
+        approvers,
+    };
+    let rules = ApprovalRules::new(vec![threshold(0, 0), threshold(10_000, 1), threshold(250_000, 2)], 30)
+        .map_err(crate::AppError::InvalidFields)?;
+    approvals::set_rules(app, &admin, &rules).await?;
+    let submit = |sku: &str, quantity: i64, term_months: i64, key: &str| {
+        let command = PlaceCallOff {
+            framework_id: framework_id.clone(),
+            lines: vec![LineInput {
+                sku: sku.into(),
+                quantity,
+                term_months,
+                monthly_usage: None,
+            }],
+            cost_centre: "IT-4021".into(),
+        };
+        let key = key.to_string();
+        async move { call_offs::place(app, camden, &command, Some(&key)).await }
+    };
+    let request_of = |call_off: calloff_domain::call_off::CallOff| async move {
+        let mut conn = app.db.pool().acquire().await?;
+        let history = approvals::history(&mut conn, &call_off.id).await?;
+        history
+            .last()
+            .map(|v| v.request.id.clone())
+            .ok_or_else(|| crate::AppError::NotFound("approval request".into()))
+    };
+    // Awaiting one approver.
+    submit("L1-ETH-1G", 4, 36, "demo-approval-1").await?;
+    // Two approvers needed; Ada has approved, Ravi has not yet decided.
+    let big = submit("L2-M365-E3", 3_000, 36, "demo-approval-2").await?.call_off;
+    approvals::decide(
+        app,
+        &ada,
+        &request_of(big).await?,
+        Decision::Approve,
+        "Within the digital budget",
+    )
+    .await?;
+    // Returned to the buyer with a comment.
+    let returned = submit("L4-SIM-5GB", 900, 24, "demo-approval-3").await?.call_off;
+    approvals::decide(
+        app,
+        &ravi,
+        &request_of(returned).await?,
+        Decision::Return,
+        "Charge this to the mobile-devices cost centre, MOB-1100, and resubmit",
+    )
+    .await?;
+    // Approved, and so placed with the supplier.
+    let approved = submit("L5-TEAMS-PHONE", 300, 36, "demo-approval-4").await?.call_off;
+    approvals::decide(app, &ada, &request_of(approved).await?, Decision::Approve, "").await?;
+    Ok(())
 }

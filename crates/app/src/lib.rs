@@ -2,6 +2,7 @@
 //! (claiming the audit chain, making guarded writes, appending the audit entry) and returns a
 //! typed result. The web pages, the JSON API and the CLI call only these.
 
+pub mod approvals;
 pub mod audit;
 pub mod auth;
 pub mod call_offs;

@@ -4,6 +4,7 @@
 
 use crate::quotes::LineInput;
 use crate::{Actor, App, AppError, AppResult};
+use calloff_domain::approval::ApprovalKind;
 use calloff_domain::call_off::{
     price_line, CallOff, CallOffState, MonthlyUsage, PricedLine, Quantity, TermMonths, Totals,
 };
@@ -14,7 +15,7 @@ use calloff_domain::role::Role;
 use calloff_domain::FieldError;
 use calloff_store::audit::ChainHead;
 use calloff_store::variations::{self, Variation};
-use calloff_store::{catalogue, frameworks, notifications, with_retries};
+use calloff_store::{approvals, catalogue, frameworks, notifications, with_retries};
 
 #[derive(Debug, Clone)]
 pub struct Varied {
@@ -148,21 +149,57 @@ pub async fn may_vary(app: &App, actor: &Actor, id: &CallOffId) -> AppResult<cra
     Ok(view)
 }
 
-/// Varies an accepted or live call-off of the buyer's organisation to the given lines.
-pub async fn vary(app: &App, actor: &Actor, id: &CallOffId, lines: &[LineInput]) -> AppResult<Varied> {
+/// What a variation led to.
+#[derive(Debug, Clone)]
+pub enum VariationOutcome {
+    Applied(Box<Varied>),
+    /// The increase needs approval under the buyer's rules; its headroom is held meanwhile.
+    AwaitingApproval(Box<calloff_store::approvals::Request>),
+}
+
+impl VariationOutcome {
+    /// The variation, if it applied straight away.
+    pub fn applied(self) -> Option<Varied> {
+        match self {
+            Self::Applied(varied) => Some(*varied),
+            Self::AwaitingApproval(_) => None,
+        }
+    }
+}
+
+/// Varies an accepted or live call-off of the buyer's organisation to the given lines. An
+/// increase that the buyer's approval rules cover waits for approval instead.
+pub async fn vary(app: &App, actor: &Actor, id: &CallOffId, lines: &[LineInput]) -> AppResult<VariationOutcome> {
     let call_off = may_vary(app, actor, id).await?.call_off;
     let priced = price_varied(app, &call_off, lines).await?;
     with_retries(|| apply(app, actor, &call_off, &priced)).await
 }
 
-async fn apply(app: &App, actor: &Actor, seen: &CallOff, lines: &[PricedLine]) -> AppResult<Varied> {
+/// Each lot's change of value from `old` to `new` lines.
+fn lot_deltas(old: &[PricedLine], new: &[PricedLine]) -> Vec<(u32, i64)> {
+    let (old_lots, new_lots) = (Totals::per_lot(old), Totals::per_lot(new));
+    let mut numbers: Vec<u32> = old_lots.iter().chain(new_lots.iter()).map(|(n, _)| *n).collect();
+    numbers.sort_unstable();
+    numbers.dedup();
+    let value_in = |lots: &[(u32, Money)], lot: u32| lots.iter().find(|(n, _)| *n == lot).map_or(0, |(_, v)| v.pence());
+    numbers
+        .into_iter()
+        .map(|lot| (lot, value_in(&new_lots, lot) - value_in(&old_lots, lot)))
+        .collect()
+}
+
+async fn apply(app: &App, actor: &Actor, seen: &CallOff, lines: &[PricedLine]) -> AppResult<VariationOutcome> {
     let totals = Totals::of(lines)?;
-    let previous = seen.totals.contract_value;
-    let at = app.now_text();
+    let delta = totals.contract_value.pence() - seen.totals.contract_value.pence();
     let mut tx = app.db.begin_write().await?;
     let mut head = ChainHead::claim(&mut tx).await?;
-    let pence = |m: Money| m.pence();
-    let delta = totals.contract_value.pence() - previous.pence();
+    if approvals::awaiting_for_call_off(&mut tx, &seen.id).await?.is_some() {
+        return Err(AppError::Conflict(FieldError::new(
+            "lines",
+            "A variation of this call-off is awaiting approval; wait for the decision or withdraw it first",
+        )));
+    }
+    // Increases are reserved now, on the framework and each lot (with its direct-award limit).
     if delta > 0 && !variations::reserve_more(&mut tx, &seen.framework_id, Money::from_pence(delta)).await? {
         let left = frameworks::get(&mut tx, &seen.framework_id)
             .await?
@@ -174,58 +211,141 @@ async fn apply(app: &App, actor: &Actor, seen: &CallOff, lines: &[PricedLine]) -
             left,
         });
     }
+    let new_lots = Totals::per_lot(lines);
+    let mut lot_increases = Vec::new();
+    for (lot, lot_delta) in lot_deltas(&seen.lines, lines) {
+        if lot_delta <= 0 {
+            continue;
+        }
+        let lot_value = new_lots
+            .iter()
+            .find(|(n, _)| *n == lot)
+            .map_or(Money::ZERO, |(_, v)| *v);
+        let increase = Money::from_pence(lot_delta);
+        if !variations::reserve_lot_more(&mut tx, &seen.framework_id, lot, increase, lot_value).await? {
+            return Err(why_lot_refused(&mut tx, seen, lot, increase, lot_value).await?);
+        }
+        lot_increases.push((lot, increase));
+    }
+    let rules = approvals::rules(&mut tx, &seen.buyer_id).await?;
+    let approvers_required = if delta > 0 {
+        rules.approvers_for(Money::from_pence(delta))
+    } else {
+        0
+    };
+    let at = app.now_text();
+    let outcome = if approvers_required > 0 {
+        let request = crate::approvals::open(
+            &mut tx,
+            app,
+            actor,
+            crate::approvals::NewRequest {
+                call_off: seen,
+                kind: ApprovalKind::Variation,
+                value: Money::from_pence(delta),
+                approvers_required,
+                expiry_days: rules.expiry_days,
+                reserved_lots: lot_increases,
+                lines: Some(lines),
+            },
+        )
+        .await?;
+        head.append(
+            &mut tx,
+            &at,
+            actor.user_id.as_str(),
+            "call_off.variation_submitted",
+            seen.id.as_str(),
+            serde_json::json!({
+                "request": request.id,
+                "previous_value_pence": seen.totals.contract_value.pence(),
+                "new_value_pence": totals.contract_value.pence(),
+                "approvers_required": approvers_required,
+            }),
+        )
+        .await?;
+        VariationOutcome::AwaitingApproval(Box::new(request))
+    } else {
+        let varied = record(&mut tx, &mut head, app, actor, &actor.user_id, seen, lines).await?;
+        VariationOutcome::Applied(Box::new(varied))
+    };
+    head.seal(&mut tx).await?;
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// Why a lot refused a variation's increase: its ceiling, or its direct-award limit.
+async fn why_lot_refused(
+    conn: &mut calloff_store::Conn,
+    seen: &CallOff,
+    lot: u32,
+    increase: Money,
+    lot_value: Money,
+) -> AppResult<AppError> {
+    let record = frameworks::get(conn, &seen.framework_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("framework".into()))?;
+    let headroom = record
+        .lot_headroom
+        .iter()
+        .find(|(n, _)| *n == lot)
+        .and_then(|(_, h)| *h);
+    if let Some(h) = headroom.filter(|h| increase > h.left()) {
+        return Ok(AppError::HeadroomExceeded {
+            scope: format!("lot {lot}"),
+            value: increase,
+            left: h.left(),
+        });
+    }
+    let limit = record
+        .framework
+        .lots
+        .iter()
+        .find(|l| l.number == lot)
+        .and_then(|l| l.direct_award_limit)
+        .unwrap_or_default();
+    Ok(AppError::invalid(
+        "lines",
+        format!(
+            "Lot {lot} would be worth {lot_value} on this call-off, over its direct-award limit of {limit}; this needs a further competition, not a variation"
+        ),
+    ))
+}
+
+/// Applies varied lines whose increases are already reserved: releases decreases, replaces the
+/// lines, sets the new value, keeps the variation and tells the supplier. In the caller's
+/// transaction (placing a variation directly, or on its last approval).
+pub(crate) async fn record(
+    tx: &mut calloff_store::Conn,
+    head: &mut ChainHead,
+    app: &App,
+    actor: &Actor,
+    varied_by: &calloff_domain::ids::UserId,
+    seen: &CallOff,
+    lines: &[PricedLine],
+) -> AppResult<Varied> {
+    let totals = Totals::of(lines)?;
+    let previous = seen.totals.contract_value;
+    let at = app.now_text();
+    let delta = totals.contract_value.pence() - previous.pence();
     if delta < 0 {
-        frameworks::release(&mut tx, &seen.framework_id, Money::from_pence(-delta)).await?;
+        frameworks::release(tx, &seen.framework_id, Money::from_pence(-delta)).await?;
     }
-    let (old_lots, new_lots) = (Totals::per_lot(&seen.lines), Totals::per_lot(lines));
-    let mut lot_numbers: Vec<u32> = old_lots.iter().chain(new_lots.iter()).map(|(n, _)| *n).collect();
-    lot_numbers.sort_unstable();
-    lot_numbers.dedup();
-    for lot in lot_numbers {
-        let value_in = |lots: &[(u32, Money)]| {
-            lots.iter()
-                .find(|(n, _)| *n == lot)
-                .map(|(_, v)| pence(*v))
-                .unwrap_or(0)
-        };
-        let lot_delta = value_in(&new_lots) - value_in(&old_lots);
-        if lot_delta > 0
-            && !variations::reserve_lot_more(&mut tx, &seen.framework_id, lot, Money::from_pence(lot_delta)).await?
-        {
-            let left = frameworks::get(&mut tx, &seen.framework_id)
-                .await?
-                .and_then(|r| r.lot_headroom.into_iter().find(|(n, _)| *n == lot).and_then(|(_, h)| h))
-                .map(|h| h.left())
-                .unwrap_or_default();
-            return Err(AppError::HeadroomExceeded {
-                scope: format!("lot {lot}"),
-                value: Money::from_pence(lot_delta),
-                left,
-            });
-        }
+    for (lot, lot_delta) in lot_deltas(&seen.lines, lines) {
         if lot_delta < 0 {
-            frameworks::release_lot(&mut tx, &seen.framework_id, lot, Money::from_pence(-lot_delta)).await?;
+            frameworks::release_lot(tx, &seen.framework_id, lot, Money::from_pence(-lot_delta)).await?;
         }
     }
-    variations::replace_lines(&mut tx, &seen.id, lines).await?;
-    if !variations::set_value(
-        &mut tx,
-        &seen.id,
-        totals.contract_value,
-        totals.vat,
-        &at,
-        head.next_seq(),
-    )
-    .await?
-    {
+    variations::replace_lines(tx, &seen.id, lines).await?;
+    if !variations::set_value(tx, &seen.id, totals.contract_value, totals.vat, &at, head.next_seq()).await? {
         return Err(AppError::Conflict(FieldError::new(
             "state",
             "This call-off changed meanwhile; reload it and try again",
         )));
     }
-    let earlier = variations::list(&mut tx, &seen.id).await?;
+    let earlier = variations::list(tx, &seen.id).await?;
     let original = earlier.first().map(|v| v.original_value).unwrap_or(previous);
-    let limit_bp = variations::modification_limit_bp(&mut tx, &seen.framework_id).await?;
+    let limit_bp = variations::modification_limit_bp(tx, &seen.framework_id).await?;
     let change_bp = (totals.contract_value.pence() - original.pence())
         .abs()
         .saturating_mul(10_000)
@@ -239,9 +359,9 @@ async fn apply(app: &App, actor: &Actor, seen: &CallOff, lines: &[PricedLine]) -
         varied_at: at.clone(),
     };
     let lines_json = serde_json::to_string(lines).unwrap_or_default();
-    variations::insert(&mut tx, &seen.id, &variation, &lines_json, &actor.user_id).await?;
+    variations::insert(tx, &seen.id, &variation, &lines_json, varied_by).await?;
     head.append(
-        &mut tx,
+        tx,
         &at,
         actor.user_id.as_str(),
         "call_off.varied",
@@ -269,18 +389,16 @@ async fn apply(app: &App, actor: &Actor, seen: &CallOff, lines: &[PricedLine]) -
         created_at: &at,
     };
     notifications::queue_for_role(
-        &mut tx,
+        tx,
         &message,
         Some(&seen.supplier_id),
         Role::SupplierUser,
         &actor.user_id,
     )
     .await?;
-    head.seal(&mut tx).await?;
-    let call_off = calloff_store::call_offs::get(&mut tx, &seen.id)
+    let call_off = calloff_store::call_offs::get(tx, &seen.id)
         .await?
         .ok_or_else(|| AppError::NotFound("call-off".into()))?;
-    tx.commit().await?;
     Ok(Varied {
         call_off,
         variation,

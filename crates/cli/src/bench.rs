@@ -172,6 +172,7 @@ async fn place_one(app: &App, framework_id: &FrameworkId, buyer: &Actor) -> anyh
             term_months: 24,
             monthly_usage: None,
         }],
+        cost_centre: "IT-4021".into(),
     };
     let key = uuid::Uuid::now_v7().to_string();
     call_offs::place(app, buyer, &command, Some(&key)).await?;

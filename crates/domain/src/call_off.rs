@@ -1,5 +1,6 @@
 //! Call-offs: lines, contract value, and the state machine.
 
+use crate::approval::CostCentre;
 use crate::catalogue::{CatalogueItem, Charging, CpvCode, Sku, Unit};
 use crate::ids::{CallOffId, FrameworkId, ItemId, OrganisationId, UserId};
 use crate::money::{Money, UnitPrice, STANDARD_VAT_PERCENT};
@@ -203,6 +204,8 @@ pub struct CallOff {
     pub state: CallOffState,
     pub lines: Vec<PricedLine>,
     pub totals: Totals,
+    /// What the buyer charges it to (call-offs placed before cost centres have none).
+    pub cost_centre: Option<CostCentre>,
     pub rejection_reason: Option<String>,
     pub placed_at: String,
     pub updated_at: String,

@@ -3,6 +3,7 @@
 //! Constructors parse and reject bad values ("parse, don't validate"), so a value of one of these
 //! types is valid by construction and no later code re-checks it.
 
+pub mod approval;
 pub mod audit;
 pub mod calendar;
 pub mod call_off;

@@ -1,4 +1,5 @@
 use crate::{Conn, StoreError, StoreResult};
+use calloff_domain::approval::CostCentre;
 use calloff_domain::call_off::{CallOff, CallOffState, MonthlyUsage, PricedLine, Quantity, TermMonths, Totals};
 use calloff_domain::catalogue::{CpvCode, Sku, Unit};
 use calloff_domain::ids::{CallOffId, FrameworkId, ItemId, OrganisationId, UserId};
@@ -7,8 +8,8 @@ use sqlx::Row;
 
 crate::statements! {
     INSERT = "INSERT INTO call_offs (id, reference, framework_id, buyer_id, supplier_id, placed_by, state, \
-              contract_value, vat, idempotency_key, request_hash, placed_at, updated_at, change_seq) \
-              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
+              contract_value, vat, idempotency_key, request_hash, placed_at, updated_at, change_seq, cost_centre) \
+              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
     // The line is copied from the catalogue row only if that row is still exactly what was priced,
     // so a call-off can never freeze a price or description that was not in force as it was placed.
     INSERT_LINE = "INSERT INTO call_off_lines (call_off_id, line_number, item_id, lot_number, sku, name, description, \
@@ -17,22 +18,27 @@ crate::statements! {
                    FROM catalogue_items WHERE id = $7 AND unit_price_micros = $8 AND name = $9 AND description = $10 \
                    AND unit = $11 AND cpv = $12 AND minimum_term_months <= $4";
     BY_ID = "SELECT id, reference, framework_id, buyer_id, supplier_id, placed_by, state, contract_value, vat, \
-             rejection_reason, placed_at, updated_at, change_seq, request_hash FROM call_offs WHERE id = $1";
+             rejection_reason, placed_at, updated_at, change_seq, request_hash, cost_centre FROM call_offs WHERE id = $1";
     BY_IDEMPOTENCY_KEY = "SELECT id, reference, framework_id, buyer_id, supplier_id, placed_by, state, contract_value, vat, \
-                          rejection_reason, placed_at, updated_at, change_seq, request_hash FROM call_offs \
+                          rejection_reason, placed_at, updated_at, change_seq, request_hash, cost_centre FROM call_offs \
                           WHERE placed_by = $1 AND idempotency_key = $2";
     FOR_BUYER = "SELECT id, reference, framework_id, buyer_id, supplier_id, placed_by, state, contract_value, vat, \
-                 rejection_reason, placed_at, updated_at, change_seq, request_hash FROM call_offs \
+                 rejection_reason, placed_at, updated_at, change_seq, request_hash, cost_centre FROM call_offs \
                  WHERE buyer_id = $1 AND change_seq < $2 ORDER BY change_seq DESC LIMIT $3";
     FOR_SUPPLIER = "SELECT id, reference, framework_id, buyer_id, supplier_id, placed_by, state, contract_value, vat, \
-                    rejection_reason, placed_at, updated_at, change_seq, request_hash FROM call_offs \
-                    WHERE supplier_id = $1 AND change_seq < $2 ORDER BY change_seq DESC LIMIT $3";
+                    rejection_reason, placed_at, updated_at, change_seq, request_hash, cost_centre FROM call_offs \
+                    WHERE supplier_id = $1 AND state <> 'draft' AND change_seq < $2 ORDER BY change_seq DESC LIMIT $3";
     LINES = "SELECT item_id, lot_number, sku, name, description, unit, unit_price_micros, cpv, quantity, term_months, \
              monthly_usage, line_value FROM call_off_lines WHERE call_off_id = $1 ORDER BY line_number";
     // Moves a call-off on only from the state the caller saw, so two racing decisions cannot both win.
     SET_STATE = "UPDATE call_offs SET state = $1, rejection_reason = $2, updated_at = $3, change_seq = $4 \
                  WHERE id = $5 AND state = $6";
-    TO_NOTIFY = "SELECT id FROM call_offs WHERE supplier_notified_at IS NULL ORDER BY change_seq LIMIT $1";
+    // Drafts await approval: the supplier hears of them once they are placed.
+    TO_NOTIFY = "SELECT id FROM call_offs WHERE supplier_notified_at IS NULL AND state <> 'draft' \
+                 ORDER BY change_seq LIMIT $1";
+    // An approved draft is placed now.
+    PLACE_DRAFT = "UPDATE call_offs SET state = 'placed', placed_at = $1, updated_at = $1, change_seq = $2 \
+                   WHERE id = $3 AND state = 'draft'";
     // Only one dispatcher gets to tell the supplier.
     MARK_SUPPLIER_NOTIFIED = "UPDATE call_offs SET supplier_notified_at = $1 WHERE id = $2 AND supplier_notified_at IS NULL";
     COMMITTED_SUM = "SELECT CAST(COALESCE(SUM(contract_value), 0) AS BIGINT) AS total, COUNT(*) AS n FROM call_offs \
@@ -72,6 +78,7 @@ pub async fn insert(conn: &mut Conn, new: NewCallOff<'_>) -> StoreResult<Inserte
         .bind(&c.placed_at)
         .bind(&c.updated_at)
         .bind(c.change_seq)
+        .bind(c.cost_centre.as_ref().map(CostCentre::as_str))
         .execute(&mut *conn)
         .await?;
     for (number, line) in c.lines.iter().enumerate() {
@@ -139,6 +146,7 @@ async fn from_row(conn: &mut Conn, row: &sqlx::any::AnyRow) -> StoreResult<CallO
         .map(line_from_row)
         .collect::<StoreResult<Vec<_>>>()?;
     let state: String = row.try_get("state")?;
+    let cost_centre: Option<String> = row.try_get("cost_centre")?;
     let contract_value = Money::from_pence(row.try_get("contract_value")?);
     let vat = Money::from_pence(row.try_get("vat")?);
     Ok(CallOffRecord {
@@ -158,6 +166,11 @@ async fn from_row(conn: &mut Conn, row: &sqlx::any::AnyRow) -> StoreResult<CallO
                     .checked_add(vat)
                     .ok_or_else(|| corrupt("total overflows"))?,
             },
+            cost_centre: cost_centre
+                .as_deref()
+                .map(CostCentre::parse)
+                .transpose()
+                .map_err(corrupt)?,
             rejection_reason: row.try_get("rejection_reason")?,
             placed_at: row.try_get("placed_at")?,
             updated_at: row.try_get("updated_at")?,
@@ -268,6 +281,18 @@ pub async fn supplier_not_yet_notified(conn: &mut Conn, limit: i64) -> StoreResu
 pub async fn mark_supplier_notified(conn: &mut Conn, id: &CallOffId, at: &str) -> StoreResult<bool> {
     Ok(sqlx::query(MARK_SUPPLIER_NOTIFIED)
         .bind(at)
+        .bind(id.as_str())
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+        == 1)
+}
+
+/// Places a draft whose approvals are complete; false if it is no longer a draft.
+pub async fn place_draft(conn: &mut Conn, id: &CallOffId, at: &str, change_seq: i64) -> StoreResult<bool> {
+    Ok(sqlx::query(PLACE_DRAFT)
+        .bind(at)
+        .bind(change_seq)
         .bind(id.as_str())
         .execute(&mut *conn)
         .await?

@@ -37,14 +37,18 @@ crate::statements! {
                       OR EXISTS (SELECT 1 FROM framework_eligible_kinds k WHERE k.framework_id = $1 AND k.kind = o.kind)";
     SET_STATUS = "UPDATE frameworks SET status = $1 WHERE id = $2";
     // The guard: the database adds the value only if the framework is live and in term, the buyer
-    // verified and eligible, and the result stays within the maximum.
-    RESERVE = "UPDATE frameworks SET committed_value = committed_value + $1, call_off_count = call_off_count + 1 \
+    // verified and eligible, and the result stays within the maximum. It returns how many
+    // approvers the buyer's rules ask for at this value, so deciding costs no extra statement.
+    RESERVE = "UPDATE frameworks SET committed_value = committed_value + $1, call_off_count = call_off_count + $5 \
                WHERE id = $2 AND status = 'live' AND start_date <= $3 AND end_date >= $3 \
                AND committed_value + $1 <= maximum_value \
                AND EXISTS (SELECT 1 FROM organisations o WHERE o.id = $4 AND o.verification = 'verified' \
                    AND (EXISTS (SELECT 1 FROM framework_eligibility e WHERE e.framework_id = frameworks.id AND e.organisation_id = o.id) \
                         OR EXISTS (SELECT 1 FROM framework_eligible_kinds k WHERE k.framework_id = frameworks.id AND k.kind = o.kind))) \
-               RETURNING call_off_count, reference";
+               RETURNING call_off_count, reference, \
+               COALESCE((SELECT t.approvers FROM approval_thresholds t WHERE t.organisation_id = $4 \
+                   AND t.from_value <= $1 ORDER BY t.from_value DESC LIMIT 1), 0) AS approvers_required, \
+               (SELECT o.approval_expiry_days FROM organisations o WHERE o.id = $4) AS approval_expiry_days";
     // The lot guard: within the lot's ceiling, and a direct award the lot allows (a direct-award
     // route or a single supplier on the framework, and within the direct-award limit).
     RESERVE_LOT = "UPDATE lots SET committed_value = committed_value + $1 \
@@ -229,12 +233,17 @@ pub struct Reservation<'a> {
     pub value: Money,
     /// Today as `YYYY-MM-DD`, compared with the framework's term.
     pub today: &'a str,
+    /// False when a returned call-off is submitted again (it keeps its reference).
+    pub new_call_off: bool,
 }
 
 /// What a successful reservation returns, for the call-off's reference.
 pub struct Reserved {
     pub call_off_count: i64,
     pub framework_reference: String,
+    /// Distinct approvers the buyer's rules ask for at this value (0: none).
+    pub approvers_required: u32,
+    pub approval_expiry_days: u32,
 }
 
 /// Adds the value to the framework's committed value if the framework is live and in term, the
@@ -245,12 +254,16 @@ pub async fn reserve(conn: &mut Conn, r: Reservation<'_>) -> StoreResult<Option<
         .bind(r.framework.as_str())
         .bind(r.today)
         .bind(r.buyer.as_str())
+        .bind(i64::from(r.new_call_off))
         .fetch_optional(&mut *conn)
         .await?;
+    let count = |n: i64| u32::try_from(n).map_err(|e| StoreError::corrupt(e.to_string()));
     row.map(|row| {
         Ok(Reserved {
             call_off_count: row.try_get("call_off_count")?,
             framework_reference: row.try_get("reference")?,
+            approvers_required: count(row.try_get("approvers_required")?)?,
+            approval_expiry_days: count(row.try_get("approval_expiry_days")?)?,
         })
     })
     .transpose()

@@ -8,6 +8,7 @@
 mod db;
 mod error;
 
+pub mod approvals;
 pub mod audit;
 pub mod call_offs;
 pub mod catalogue;
@@ -39,6 +40,7 @@ pub(crate) use statements;
 /// Every statement the store runs, module by module.
 pub fn all_statements() -> Vec<&'static str> {
     [
+        approvals::ALL,
         audit::ALL,
         call_offs::ALL,
         catalogue::ALL,

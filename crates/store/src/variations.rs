@@ -22,8 +22,11 @@ crate::statements! {
     // The ceiling guard for a variation's increase (the buyer was checked when it was placed).
     RESERVE_MORE = "UPDATE frameworks SET committed_value = committed_value + $1 \
                     WHERE id = $2 AND status = 'live' AND committed_value + $1 <= maximum_value";
+    // The lot guard for an increase: within the ceiling, and the lot's new value ($4) within its
+    // direct-award limit.
     RESERVE_LOT_MORE = "UPDATE lots SET committed_value = committed_value + $1 \
-                        WHERE framework_id = $2 AND number = $3 AND (ceiling IS NULL OR committed_value + $1 <= ceiling)";
+                        WHERE framework_id = $2 AND number = $3 AND (ceiling IS NULL OR committed_value + $1 <= ceiling) \
+                        AND (direct_award_limit IS NULL OR $4 <= direct_award_limit)";
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,11 +145,20 @@ pub async fn reserve_more(conn: &mut Conn, framework: &FrameworkId, delta: Money
     Ok(result.rows_affected() == 1)
 }
 
-pub async fn reserve_lot_more(conn: &mut Conn, framework: &FrameworkId, lot: u32, delta: Money) -> StoreResult<bool> {
+/// Adds a variation's increase to a lot if it stays within the ceiling and the lot's value for
+/// this call-off (`new_lot_value`) within the direct-award limit.
+pub async fn reserve_lot_more(
+    conn: &mut Conn,
+    framework: &FrameworkId,
+    lot: u32,
+    delta: Money,
+    new_lot_value: Money,
+) -> StoreResult<bool> {
     let result = sqlx::query(RESERVE_LOT_MORE)
         .bind(delta.pence())
         .bind(framework.as_str())
         .bind(lot as i64)
+        .bind(new_lot_value.pence())
         .execute(&mut *conn)
         .await?;
     Ok(result.rows_affected() == 1)

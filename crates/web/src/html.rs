@@ -26,6 +26,8 @@ pub enum Section {
     Notifications,
     Verification,
     People,
+    Approvals,
+    ApprovalRules,
 }
 
 /// The HTML id of a field, for error summary links: `lines[0].quantity` → `lines-0-quantity`.
@@ -127,8 +129,12 @@ fn service_navigation(chrome: &Chrome<'_>) -> Markup {
         if actor.has(Role::FrameworkManager) {
             items.push(("Verification", "/organisations/pending", Section::Verification));
         }
+        if actor.has(Role::Approver) {
+            items.push(("Approvals", "/approvals", Section::Approvals));
+        }
         if actor.has(Role::OrganisationAdmin) {
             items.push(("People", "/organisation/people", Section::People));
+            items.push(("Approval rules", "/organisation/approval-rules", Section::ApprovalRules));
         }
         items.push(("Notifications", "/notifications", Section::Notifications));
     }

@@ -20,13 +20,14 @@ async fn every_change_is_chained_and_tampering_is_found(backend: Backend) {
                 term_months: 24,
                 monthly_usage: None,
             }],
+            cost_centre: "IT-4021".into(),
         };
         call_offs::place(&t.app, &buyer, &command, None).await.unwrap();
     }
-    // Seeding the framework, seven demo users, four call-offs.
+    // Seeding the framework, eight demo users, four call-offs.
     assert_eq!(
         audit::verify(&t.app).await.unwrap(),
-        ChainReport::Intact { entries: 12 }
+        ChainReport::Intact { entries: 13 }
     );
 
     sqlx::query("UPDATE audit_entries SET detail = replace(detail, '\"skus\"', '\"SKUs\"') WHERE seq = 10")
@@ -41,7 +42,7 @@ async fn every_change_is_chained_and_tampering_is_found(backend: Backend) {
 
 async fn removing_the_last_entries_is_found(backend: Backend) {
     let t = TestApp::init(backend).await;
-    assert_eq!(audit::verify(&t.app).await.unwrap(), ChainReport::Intact { entries: 8 });
+    assert_eq!(audit::verify(&t.app).await.unwrap(), ChainReport::Intact { entries: 9 });
     sqlx::query("DELETE FROM audit_entries WHERE seq >= 7")
         .execute(t.app.db.pool())
         .await

@@ -34,6 +34,7 @@ fn basket(t: &TestApp, lines: Vec<LineInput>) -> PlaceCallOff {
     PlaceCallOff {
         framework_id: t.framework_id.clone(),
         lines,
+        cost_centre: "IT-4021".into(),
     }
 }
 
@@ -343,6 +344,7 @@ async fn framework_must_be_live_and_buyer_eligible_and_verified(backend: Backend
     let command = PlaceCallOff {
         framework_id: suspended.id.clone(),
         lines: vec![line(&suspended.sku, 1, 12)],
+        cost_centre: "IT-4021".into(),
     };
     let err = call_offs::place(&t.app, &buyer, &command, None).await.unwrap_err();
     assert!(
@@ -398,6 +400,7 @@ async fn framework_must_be_live_and_buyer_eligible_and_verified(backend: Backend
     let command = PlaceCallOff {
         framework_id: live.id.clone(),
         lines: vec![line(&live.sku, 1, 12)],
+        cost_centre: "IT-4021".into(),
     };
     let err = call_offs::place(&t.app, &westminster_buyer, &command, None)
         .await
@@ -434,6 +437,7 @@ async fn headroom_shortfall_names_what_is_left(backend: Backend) {
         let command = PlaceCallOff {
             framework_id: small.id.clone(),
             lines: vec![line(&small.sku, quantity, 12)],
+            cost_centre: "IT-4021".into(),
         };
         let (app, buyer) = (t.app.clone(), buyer.clone());
         async move { call_offs::place(&app, &buyer, &command, None).await }
@@ -457,6 +461,7 @@ async fn headroom_shortfall_names_what_is_left(backend: Backend) {
     let command = PlaceCallOff {
         framework_id: bigger.id.clone(),
         lines: vec![line(&bigger.sku, 84, 12)],
+        cost_centre: "IT-4021".into(),
     };
     let err = call_offs::place(&t.app, &buyer, &command, None).await.unwrap_err(); // 84 × 12 = £1,008
     assert!(
@@ -527,6 +532,7 @@ async fn a_line_is_not_frozen_if_its_item_changed_after_pricing(backend: Backend
         state: CallOffState::Placed,
         lines: quote.lines.clone(),
         totals: quote.totals,
+        cost_centre: None,
         rejection_reason: None,
         placed_at: "2026-11-26T10:00:00.000Z".into(),
         updated_at: "2026-11-26T10:00:00.000Z".into(),
@@ -618,6 +624,7 @@ async fn the_adviser_says_direct_award_or_further_competition_and_placing_follow
     let command = PlaceCallOff {
         framework_id: small.id.clone(),
         lines,
+        cost_centre: "IT-4021".into(),
     };
     let err = call_offs::place(&t.app, &buyer, &command, Some("da-1"))
         .await
@@ -631,6 +638,7 @@ async fn the_adviser_says_direct_award_or_further_competition_and_placing_follow
     let within = PlaceCallOff {
         framework_id: small.id.clone(),
         lines: vec![line(&small.sku, 40, 12)],
+        cost_centre: "IT-4021".into(),
     }; // £480
     call_offs::place(&t.app, &buyer, &within, Some("da-2")).await.unwrap();
     assert_eq!(committed(&t, &small.id).await, Money::from_pounds(480));

@@ -49,6 +49,7 @@ async fn race(backend: Backend, maximum: Money, lot_ceiling: Option<Money>) {
                     term_months: 12,
                     monthly_usage: None,
                 }],
+                cost_centre: "IT-4021".into(),
             };
             let (app, buyer) = (t.app.clone(), buyers[i % 2].clone());
             tokio::spawn(async move { call_offs::place(&app, &buyer, &command, None).await })

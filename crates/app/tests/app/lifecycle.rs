@@ -28,6 +28,7 @@ async fn placed_and_accepted(t: &TestApp, key: &str) -> calloff_domain::call_off
                 monthly_usage: None,
             },
         ],
+        cost_centre: "IT-4021".into(),
     };
     let placed = call_offs::place(&t.app, &buyer, &command, Some(key))
         .await

@@ -1,5 +1,6 @@
 //! Store and use-case tests, each run on SQLite and on PostgreSQL.
 
+mod approvals;
 mod audit_chain;
 mod call_offs;
 mod concurrency;

@@ -22,6 +22,7 @@ async fn place(t: &TestApp, key: &str) -> calloff_domain::call_off::CallOff {
             term_months: 24,
             monthly_usage: None,
         }],
+        cost_centre: "IT-4021".into(),
     };
     call_offs::place(&t.app, &buyer, &command, Some(key))
         .await

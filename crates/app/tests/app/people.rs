@@ -95,7 +95,7 @@ async fn admins_manage_only_their_own_people(backend: Backend) {
         listed.iter().all(|u| u.email.ends_with("@camden.example")),
         "{listed:?}"
     );
-    assert_eq!(listed.len(), 3);
+    assert_eq!(listed.len(), 4);
 
     people::set_roles(&t.app, &admin, &camden_buyer.user_id, &[Role::Buyer, Role::Approver])
         .await

@@ -99,6 +99,7 @@ async fn a_registered_body_browses_until_verified(backend: Backend) {
             term_months: 12,
             monthly_usage: None,
         }],
+        cost_centre: "IT-4021".into(),
     };
     let err = call_offs::place(&t.app, &head, &command, Some("school-1"))
         .await

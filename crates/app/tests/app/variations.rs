@@ -37,6 +37,7 @@ async fn accepted(
     let command = PlaceCallOff {
         framework_id: framework.clone(),
         lines,
+        cost_centre: "IT-4021".into(),
     };
     let placed = call_offs::place(&t.app, &t.buyer().await, &command, Some(key))
         .await
@@ -60,6 +61,8 @@ async fn a_variation_recomputes_the_value_against_the_ceiling_and_is_kept(backen
     // 105 SIMs: +5%, within the 10% limit.
     let small = variations::vary(&t.app, &buyer, &call_off.id, &[line("L4-SIM-5GB", 105, 24)])
         .await
+        .unwrap()
+        .applied()
         .unwrap();
     assert_eq!(small.call_off.totals.contract_value, Money::from_pounds(13_860));
     assert_eq!(
@@ -78,6 +81,8 @@ async fn a_variation_recomputes_the_value_against_the_ceiling_and_is_kept(backen
         &[line("L4-SIM-5GB", 105, 24), line("L4-MDM", 100, 24)],
     )
     .await
+    .unwrap()
+    .applied()
     .unwrap();
     assert!(more.variation.over_limit, "{more:?}");
     assert!(more.warning().unwrap().contains("modification limit"));
@@ -90,6 +95,8 @@ async fn a_variation_recomputes_the_value_against_the_ceiling_and_is_kept(backen
     // Taking the new line away again releases its value.
     let less = variations::vary(&t.app, &buyer, &call_off.id, &[line("L4-SIM-5GB", 105, 24)])
         .await
+        .unwrap()
+        .applied()
         .unwrap();
     assert_eq!(less.variation.number, 3);
     assert_eq!(committed(&t, &t.framework_id).await, Money::from_pounds(13_860));

@@ -36,24 +36,34 @@ async fn demo_and_audit_verify(backend: Backend) {
         "{}",
         stdout(&first)
     );
-    let states: Vec<String> = {
-        use sqlx::Row;
-        sqlx::query("SELECT DISTINCT state FROM call_offs ORDER BY state")
-            .fetch_all(test_db.db.pool())
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.get::<String, _>("state"))
-            .collect()
+    let pool = test_db.db.pool().clone();
+    let distinct = |sql: &'static str| {
+        let pool = pool.clone();
+        async move {
+            use sqlx::Row;
+            sqlx::query(sql)
+                .fetch_all(&pool)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.get::<String, _>(0))
+                .collect::<Vec<_>>()
+        }
     };
-    assert_eq!(states, ["accepted", "cancelled", "ended", "live", "placed", "rejected"]);
+    let states = distinct("SELECT DISTINCT state FROM call_offs ORDER BY state").await;
+    assert_eq!(
+        states,
+        ["accepted", "cancelled", "draft", "ended", "live", "placed", "rejected"]
+    );
+    let approvals = distinct("SELECT DISTINCT status FROM approval_requests ORDER BY status").await;
+    assert_eq!(approvals, ["approved", "awaiting", "returned"]);
     let second = run(&test_db.url, &["demo", "--seed-only"]).await;
     assert!(stdout(&second).contains("Found the LON-ICT-2025 demo"), "{second:?}");
 
     let intact = run(&test_db.url, &["audit", "verify"]).await;
     assert!(intact.status.success(), "{intact:?}");
     assert!(
-        stdout(&intact).contains("Audit chain intact: 26 entries verified"),
+        stdout(&intact).contains("Audit chain intact: 36 entries verified"),
         "{}",
         stdout(&intact)
     );
@@ -169,7 +179,7 @@ async fn two_server_processes_never_overspend_the_ceiling_on_postgres() {
         let token = if i % 3 == 0 { hackney.clone() } else { camden.clone() };
         let (client, framework_id) = (client.clone(), framework_id.clone());
         tasks.push(tokio::spawn(async move {
-            let body = json!({ "framework_id": framework_id, "lines": [{ "sku": "L4-SIM-5GB", "quantity": quantity, "term_months": 24 }] });
+            let body = json!({ "framework_id": framework_id, "lines": [{ "sku": "L4-SIM-5GB", "quantity": quantity, "term_months": 24 }], "cost_centre": "IT-4021" });
             let response = client
                 .post(format!("{base}/api/v1/call-offs"))
                 .bearer_auth(token)
@@ -263,6 +273,7 @@ async fn a_served_call_off_is_emailed_to_the_supplier() {
     let body = json!({
         "framework_id": frameworks["frameworks"][0]["id"],
         "lines": [{ "sku": "L5-TEAMS-PHONE", "quantity": 40, "term_months": 12 }],
+        "cost_centre": "IT-4021",
     });
     let placed = client
         .post(format!("{}/api/v1/call-offs", server.base))

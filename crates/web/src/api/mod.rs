@@ -18,8 +18,12 @@ use axum::Json;
 use calloff_app::call_offs::{self, CallOffAction, PlaceCallOff};
 use calloff_app::quotes::LineInput;
 use calloff_app::registration::{self, Registration, VerificationDecision};
-use calloff_app::{auth, catalogue, frameworks, quotes, AppError};
+use calloff_app::variations::VariationOutcome;
+use calloff_app::{approvals, auth, catalogue, frameworks, quotes, AppError};
+use calloff_domain::approval::{ApprovalRules, Decision, Threshold};
 use calloff_domain::ids::{CallOffId, FrameworkId, ItemId};
+use calloff_domain::money::Money;
+use calloff_domain::role::Role;
 use json::ApiJson;
 use problem::from_app_error;
 use serde::Deserialize;
@@ -40,6 +44,10 @@ pub fn routes() -> Routes {
         .post("/call-offs/{id}/milestones", record_milestone)
         .post("/call-offs/{id}/variations", vary)
         .post("/call-offs/{id}/{action}", act)
+        .get("/approvals", awaiting_approval)
+        .post("/approvals/{id}/decision", decide_approval)
+        .get("/organisation/approval-rules", approval_rules)
+        .post("/organisation/approval-rules", set_approval_rules)
         .post("/organisations", register_organisation)
         .get("/organisations/pending", pending_organisations)
         .post("/organisations/{id}/{decision}", decide_organisation)
@@ -248,6 +256,19 @@ async fn act(
     body: Bytes,
 ) -> ApiResult {
     let reason = json::optional_body::<ActionBody>(&body)?.reason;
+    let id = CallOffId::from_stored(id);
+    let actor = &user.session.actor;
+    // Withdrawing a request for approval, or submitting a returned draft again.
+    let approval_step = match action.as_str() {
+        "withdraw" => Some(approvals::withdraw(&state.app, actor, &id).await.map(|_| ())),
+        "resubmit" => Some(approvals::resubmit(&state.app, actor, &id).await.map(|_| ())),
+        _ => None,
+    };
+    if let Some(done) = approval_step {
+        done.map_err(fail)?;
+        let view = call_offs::view(&state.app, actor, &id).await.map_err(fail)?;
+        return Ok(Json(views::call_off(&view)).into_response());
+    }
     let action = match action.as_str() {
         "accept" => CallOffAction::Accept,
         "reject" => CallOffAction::Reject { reason },
@@ -257,7 +278,6 @@ async fn act(
         "terminate" => CallOffAction::Terminate { reason },
         _ => return Err(fail(AppError::NotFound(format!("action \"{action}\"")))),
     };
-    let id = CallOffId::from_stored(id);
     call_offs::act(&state.app, &user.session.actor, &id, &action)
         .await
         .map_err(fail)?;
@@ -445,20 +465,131 @@ async fn vary(
     ApiJson(body): ApiJson<VaryBody>,
 ) -> ApiResult {
     let id = CallOffId::from_stored(id);
-    let varied = calloff_app::variations::vary(&state.app, &user.session.actor, &id, &body.lines)
+    let outcome = calloff_app::variations::vary(&state.app, &user.session.actor, &id, &body.lines)
         .await
         .map_err(fail)?;
     let view = call_offs::view(&state.app, &user.session.actor, &id)
         .await
         .map_err(fail)?;
     let mut body = views::call_off(&view);
-    body["variation"] = json!({
-        "number": varied.variation.number,
-        "previous_value": { "pence": varied.variation.previous_value.pence(), "display": varied.variation.previous_value.to_string() },
-        "original_value": { "pence": varied.variation.original_value.pence(), "display": varied.variation.original_value.to_string() },
-        "cumulative_change_basis_points": varied.cumulative_change_bp,
-        "over_modification_limit": varied.variation.over_limit,
-        "warning": varied.warning(),
-    });
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+    match outcome {
+        VariationOutcome::Applied(varied) => {
+            body["variation"] = json!({
+                "status": "applied",
+                "number": varied.variation.number,
+                "previous_value": { "pence": varied.variation.previous_value.pence(), "display": varied.variation.previous_value.to_string() },
+                "original_value": { "pence": varied.variation.original_value.pence(), "display": varied.variation.original_value.to_string() },
+                "cumulative_change_basis_points": varied.cumulative_change_bp,
+                "over_modification_limit": varied.variation.over_limit,
+                "warning": varied.warning(),
+            });
+            Ok((StatusCode::CREATED, Json(body)).into_response())
+        }
+        VariationOutcome::AwaitingApproval(request) => {
+            body["variation"] = json!({
+                "status": "awaiting_approval",
+                "approval_request_id": request.id,
+                "increase": { "pence": request.value.pence(), "display": request.value.to_string() },
+                "approvers_required": request.approvers_required,
+                "expires_at": request.expires_at,
+            });
+            Ok((StatusCode::ACCEPTED, Json(body)).into_response())
+        }
+    }
+}
+
+async fn approval_rules(State(state): State<AppState>, user: ApiUser) -> ApiResult {
+    let rules = approvals::rules(&state.app, &user.session.actor).await.map_err(fail)?;
+    Ok(Json(views::approval_rules(&rules)).into_response())
+}
+
+#[derive(Deserialize)]
+struct ThresholdBody {
+    from_value_pence: i64,
+    approvers: u32,
+}
+
+#[derive(Deserialize)]
+struct RulesBody {
+    thresholds: Vec<ThresholdBody>,
+    #[serde(default = "default_expiry_days")]
+    expiry_days: u32,
+}
+
+fn default_expiry_days() -> u32 {
+    calloff_domain::approval::DEFAULT_EXPIRY_DAYS
+}
+
+async fn set_approval_rules(State(state): State<AppState>, user: ApiUser, body: Bytes) -> ApiResult {
+    let actor = &user.session.actor;
+    // Who may set them is checked before what they sent.
+    actor
+        .require(Role::OrganisationAdmin, "set approval rules")
+        .map_err(fail)?;
+    let body: RulesBody = json::parse_body(&body)?;
+    let thresholds = body
+        .thresholds
+        .iter()
+        .map(|t| Threshold {
+            from_value: Money::from_pence(t.from_value_pence),
+            approvers: t.approvers,
+        })
+        .collect();
+    let rules = ApprovalRules::new(thresholds, body.expiry_days).map_err(|e| fail(AppError::InvalidFields(e)))?;
+    approvals::set_rules(&state.app, actor, &rules).await.map_err(fail)?;
+    Ok(Json(views::approval_rules(&rules)).into_response())
+}
+
+async fn awaiting_approval(State(state): State<AppState>, user: ApiUser) -> ApiResult {
+    let awaiting = approvals::awaiting(&state.app, &user.session.actor)
+        .await
+        .map_err(fail)?;
+    let items: Vec<_> = awaiting
+        .iter()
+        .map(|a| {
+            let mut item = views::approval_request(&a.view);
+            item["call_off"] = json!({
+                "id": a.call_off.id, "reference": a.call_off.reference,
+                "contract_value": { "pence": a.call_off.totals.contract_value.pence(), "display": a.call_off.totals.contract_value.to_string() },
+                "cost_centre": a.call_off.cost_centre,
+            });
+            item["you_may_decide"] = json!(a.blocked.is_none());
+            item["why_not"] = json!(a.blocked);
+            item
+        })
+        .collect();
+    Ok(Json(json!({ "approvals": items })).into_response())
+}
+
+#[derive(Deserialize)]
+struct DecisionBody {
+    decision: String,
+    #[serde(default)]
+    comment: String,
+}
+
+async fn decide_approval(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    let actor = &user.session.actor;
+    actor.require(Role::Approver, "decide on approvals").map_err(fail)?;
+    let body: DecisionBody = json::parse_body(&body)?;
+    let decision = Decision::parse(&body.decision).map_err(|e| fail(e.into()))?;
+    let decided = approvals::decide(&state.app, actor, &id, decision, &body.comment)
+        .await
+        .map_err(fail)?;
+    let outcome = match decided {
+        approvals::Decided::Recorded {
+            approvals_given,
+            approvers_required,
+        } => {
+            json!({ "outcome": "recorded", "approvals_given": approvals_given, "approvers_required": approvers_required })
+        }
+        approvals::Decided::Approved => json!({ "outcome": "approved" }),
+        approvals::Decided::Returned => json!({ "outcome": "returned" }),
+    };
+    Ok(Json(outcome).into_response())
 }

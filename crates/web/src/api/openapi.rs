@@ -46,7 +46,7 @@ pub fn spec() -> Value {
     let read_errors = ["401", "404"];
     let mut place_responses = problem_responses(&["400", "401", "403", "409", "415", "422"]);
     place_responses["201"] = json!({
-        "description": "Placed (or, for a retried Idempotency-Key, the call-off placed the first time, with Idempotent-Replayed: true)",
+        "description": "Placed; or, when the buyer's approval rules cover its value, a `draft` awaiting approval that holds its headroom (see `approvals`). A retried Idempotency-Key returns the call-off created the first time, with Idempotent-Replayed: true.",
         "headers": { "Location": { "schema": { "type": "string" } }, "Idempotent-Replayed": { "schema": { "type": "string" } } },
         "content": { "application/json": { "schema": { "$ref": "#/components/schemas/CallOff" } } }
     });
@@ -61,7 +61,8 @@ pub fn spec() -> Value {
     let mut milestone_recorded = problem_responses(&["400", "401", "403", "404", "409", "415", "422"]);
     milestone_recorded["201"] = json!({ "description": "Recorded", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/CallOff" } } } });
     let mut varied = problem_responses(&["400", "401", "403", "404", "409", "415", "422"]);
-    varied["201"] = json!({ "description": "Varied: the call-off, with `variation` (number, values, cumulative change, warning)", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/CallOff" } } } });
+    varied["201"] = json!({ "description": "Varied: the call-off, with `variation` (status applied, number, values, cumulative change, warning)", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/CallOff" } } } });
+    varied["202"] = json!({ "description": "The increase needs approval under the buyer's rules: the call-off as it stands, with `variation` (status awaiting_approval, approval_request_id); the increase's headroom is held meanwhile", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/CallOff" } } } });
     let mut sign_out_responses = problem_responses(&["401"]);
     sign_out_responses["204"] = json!({ "description": "Signed out" });
 
@@ -124,12 +125,33 @@ pub fn spec() -> Value {
                 "requestBody": json_body("Variation"), "responses": varied
             }},
             "/call-offs/{id}/{action}": { "post": {
-                "summary": "Move a call-off on: accept, reject (supplier, with reason), go-live (supplier), end (on or after its end date), terminate (early, with reason), cancel (buyer, with reason)",
+                "summary": "Move a call-off on: accept, reject (supplier, with reason), go-live (supplier), end (on or after its end date), terminate (early, with reason), cancel (buyer, with reason), withdraw (buyer: the request awaiting approval, releasing its headroom), resubmit (buyer: a returned, withdrawn or expired draft)",
                 "operationId": "actOnCallOff",
-                "parameters": [id_param("id", "Call-off id"), { "name": "action", "in": "path", "required": true, "schema": { "type": "string", "enum": ["accept", "reject", "go-live", "end", "terminate", "cancel"] } }],
+                "parameters": [id_param("id", "Call-off id"), { "name": "action", "in": "path", "required": true, "schema": { "type": "string", "enum": ["accept", "reject", "go-live", "end", "terminate", "cancel", "withdraw", "resubmit"] } }],
                 "requestBody": { "required": false, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Reason" } } } },
                 "responses": ok("The call-off after the change", "CallOff", &["400", "401", "403", "404", "409", "422"])
             }},
+            "/approvals": { "get": {
+                "summary": "Requests of the approver's organisation awaiting approval, oldest first, each saying whether this approver may decide",
+                "operationId": "listAwaitingApproval", "responses": ok("Requests", "AwaitingApprovalList", &["401", "403"])
+            }},
+            "/approvals/{id}/decision": { "post": {
+                "summary": "Approve, or return with a comment, a request of the approver's organisation. Nobody decides on their own call-off; each approver decides once. The last approval places the call-off or applies the variation.",
+                "operationId": "decideApproval", "parameters": [id_param("id", "Approval request id")],
+                "requestBody": json_body("ApprovalDecision"),
+                "responses": ok("The outcome", "ApprovalOutcome", &["400", "401", "403", "404", "409", "415", "422"])
+            }},
+            "/organisation/approval-rules": {
+                "get": {
+                    "summary": "The signed-in user's organisation's approval rules", "operationId": "getApprovalRules",
+                    "responses": ok("The rules", "ApprovalRules", &["401"])
+                },
+                "post": {
+                    "summary": "Replace the organisation's approval rules (organisation admins)", "operationId": "setApprovalRules",
+                    "requestBody": json_body("ApprovalRulesInput"),
+                    "responses": ok("The rules now in force", "ApprovalRules", &["400", "401", "403", "415", "422"])
+                }
+            },
             "/organisations": { "post": {
                 "summary": "Register an organisation (pending verification) and its first user, who becomes its admin and a buyer",
                 "security": [], "operationId": "registerOrganisation",
@@ -222,7 +244,10 @@ pub fn spec() -> Value {
                 "QuoteRequest": { "type": "object", "required": ["framework_id", "lines"], "properties": {
                     "framework_id": { "type": "string" }, "lines": { "type": "array", "items": { "$ref": "#/components/schemas/LineInput" } }
                 }},
-                "PlaceCallOff": { "$ref": "#/components/schemas/QuoteRequest" },
+                "PlaceCallOff": { "type": "object", "required": ["framework_id", "lines", "cost_centre"], "properties": {
+                    "framework_id": { "type": "string" }, "lines": { "type": "array", "items": { "$ref": "#/components/schemas/LineInput" } },
+                    "cost_centre": { "type": "string", "maxLength": 40, "description": "What the buyer charges the call-off to" }
+                }},
                 "Line": { "type": "object", "properties": {
                     "sku": { "type": "string" }, "name": { "type": "string" }, "unit": { "type": "string" }, "unit_price_micros": { "type": "integer" },
                     "quantity": { "type": "integer" }, "term_months": { "type": "integer" }, "monthly_usage": { "type": "integer", "nullable": true },
@@ -247,7 +272,53 @@ pub fn spec() -> Value {
                     "rejection_reason": { "type": "string", "nullable": true }, "placed_at": { "type": "string", "format": "date-time" },
                     "updated_at": { "type": "string", "format": "date-time" }, "change_seq": { "type": "integer" },
                     "live_on": { "type": "string", "format": "date", "nullable": true }, "ends_on": { "type": "string", "format": "date", "nullable": true },
-                    "milestones": { "type": "array", "items": { "$ref": "#/components/schemas/Milestone" } }
+                    "milestones": { "type": "array", "items": { "$ref": "#/components/schemas/Milestone" } },
+                    "cost_centre": { "type": "string", "nullable": true },
+                    "approvals": { "type": "array", "items": { "$ref": "#/components/schemas/ApprovalRequest" } },
+                    "variations": { "type": "array", "items": { "type": "object", "properties": {
+                        "number": { "type": "integer" }, "previous_value": { "$ref": "#/components/schemas/Money" },
+                        "new_value": { "$ref": "#/components/schemas/Money" }, "original_value": { "$ref": "#/components/schemas/Money" },
+                        "over_modification_limit": { "type": "boolean" }, "varied_at": { "type": "string", "format": "date-time" }
+                    }}}
+                }},
+                "ApprovalRequest": { "type": "object", "properties": {
+                    "id": { "type": "string" }, "call_off_id": { "type": "string" },
+                    "kind": { "type": "string", "enum": ["submission", "variation"] },
+                    "value": { "$ref": "#/components/schemas/Money" },
+                    "approvers_required": { "type": "integer" }, "approvals_given": { "type": "integer" },
+                    "status": { "type": "string", "enum": ["awaiting", "approved", "returned", "withdrawn", "expired"] },
+                    "requested_by": { "type": "string" }, "requested_at": { "type": "string", "format": "date-time" },
+                    "expires_at": { "type": "string", "format": "date-time" }, "closed_at": { "type": "string", "nullable": true },
+                    "decisions": { "type": "array", "items": { "type": "object", "properties": {
+                        "approver": { "type": "object" }, "decision": { "type": "string", "enum": ["approve", "return"] },
+                        "comment": { "type": "string" }, "decided_at": { "type": "string", "format": "date-time" }
+                    }}}
+                }},
+                "AwaitingApprovalList": { "type": "object", "properties": { "approvals": { "type": "array", "items": { "allOf": [
+                    { "$ref": "#/components/schemas/ApprovalRequest" },
+                    { "type": "object", "properties": {
+                        "call_off": { "type": "object" }, "you_may_decide": { "type": "boolean" }, "why_not": { "type": "string", "nullable": true }
+                    }}
+                ]}}}},
+                "ApprovalDecision": { "type": "object", "required": ["decision"], "properties": {
+                    "decision": { "type": "string", "enum": ["approve", "return"] },
+                    "comment": { "type": "string", "maxLength": 2000, "description": "Required to return" }
+                }},
+                "ApprovalOutcome": { "type": "object", "properties": {
+                    "outcome": { "type": "string", "enum": ["recorded", "approved", "returned"] },
+                    "approvals_given": { "type": "integer" }, "approvers_required": { "type": "integer" }
+                }},
+                "ApprovalRules": { "type": "object", "properties": {
+                    "thresholds": { "type": "array", "items": { "type": "object", "properties": {
+                        "from_value": { "$ref": "#/components/schemas/Money" }, "approvers": { "type": "integer" }
+                    }}},
+                    "expiry_days": { "type": "integer" }
+                }},
+                "ApprovalRulesInput": { "type": "object", "required": ["thresholds"], "properties": {
+                    "thresholds": { "type": "array", "maxItems": 10, "items": { "type": "object", "required": ["from_value_pence", "approvers"], "properties": {
+                        "from_value_pence": { "type": "integer", "minimum": 0 }, "approvers": { "type": "integer", "minimum": 0, "maximum": 5 }
+                    }}},
+                    "expiry_days": { "type": "integer", "minimum": 1, "maximum": 365, "default": 30 }
                 }},
                 "CallOffPage": { "type": "object", "properties": {
                     "call_offs": { "type": "array", "items": { "$ref": "#/components/schemas/CallOff" } }, "next_cursor": { "type": "string", "nullable": true }

@@ -1,10 +1,12 @@
 //! JSON representations. Money is integer pence (`*_pence`) and unit prices integer millionths of
 //! a pound (`unit_price_micros`), with display strings beside them.
 
+use calloff_app::approvals::RequestView;
 use calloff_app::call_offs::CallOffView;
 use calloff_app::frameworks::FrameworkOverview;
 use calloff_app::quotes::Quote;
 use calloff_app::Actor;
+use calloff_domain::approval::ApprovalRules;
 use calloff_domain::call_off::{PricedLine, Totals};
 use calloff_domain::catalogue::CatalogueItem;
 use calloff_domain::framework::{Framework, Headroom};
@@ -109,7 +111,36 @@ pub fn call_off(v: &CallOffView) -> Value {
         "placed_at": c.placed_at, "updated_at": c.updated_at,
         "live_on": v.live_on, "ends_on": v.ends_on,
         "milestones": v.milestones.iter().map(|m| json!({ "name": m.name, "done_on": m.done_on })).collect::<Vec<_>>(),
+        "cost_centre": c.cost_centre,
+        "approvals": v.approvals.iter().map(approval_request).collect::<Vec<_>>(),
+        "variations": v.variations.iter().map(|x| json!({
+            "number": x.number, "previous_value": money(x.previous_value), "new_value": money(x.new_value),
+            "original_value": money(x.original_value), "over_modification_limit": x.over_limit, "varied_at": x.varied_at,
+        })).collect::<Vec<_>>(),
         "change_seq": c.change_seq,
+    })
+}
+
+pub fn approval_request(v: &RequestView) -> Value {
+    let r = &v.request;
+    json!({
+        "id": r.id, "call_off_id": r.call_off_id, "kind": r.kind, "value": money(r.value),
+        "approvers_required": r.approvers_required, "approvals_given": v.approvals_given(), "status": r.status,
+        "requested_by": r.requested_by, "requested_at": r.requested_at, "expires_at": r.expires_at,
+        "closed_at": r.closed_at,
+        "decisions": v.decisions.iter().map(|d| json!({
+            "approver": { "id": d.approver_id, "name": d.approver_name }, "decision": d.decision,
+            "comment": d.comment, "decided_at": d.decided_at,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+pub fn approval_rules(r: &ApprovalRules) -> Value {
+    json!({
+        "thresholds": r.thresholds.iter().map(|t| json!({
+            "from_value": money(t.from_value), "approvers": t.approvers,
+        })).collect::<Vec<_>>(),
+        "expiry_days": r.expiry_days,
     })
 }
 

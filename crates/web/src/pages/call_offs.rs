@@ -2,7 +2,8 @@
 
 use super::{error_page, render};
 use crate::html::{
-    csrf_field, layout, short_date, state_tag, success_banner, summary_list, textarea, timestamp, Chrome, Section,
+    csrf_field, layout, percent, short_date, state_tag, success_banner, summary_list, textarea, timestamp, Chrome,
+    Section,
 };
 use crate::pages::quote::quote_table;
 use crate::session::{PageUser, SignedInForm};
@@ -10,8 +11,10 @@ use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use calloff_app::approvals;
 use calloff_app::call_offs::{self, CallOffAction, CallOffView};
 use calloff_app::quotes::Quote;
+use calloff_domain::approval::{ApprovalKind, ApprovalStatus, Decision};
 use calloff_domain::call_off::CallOffState;
 use calloff_domain::ids::CallOffId;
 use calloff_domain::role::Role;
@@ -24,6 +27,7 @@ pub struct ListQuery {
     before: Option<String>,
     placed: Option<String>,
     varied: Option<String>,
+    approval: Option<String>,
 }
 
 impl ListQuery {
@@ -145,7 +149,7 @@ fn party(org: &calloff_domain::organisation::Organisation) -> Markup {
     }
 }
 
-fn details(view: &CallOffView) -> Markup {
+pub(super) fn details(view: &CallOffView) -> Markup {
     let c = &view.call_off;
     html! {
         (summary_list(&[
@@ -153,7 +157,8 @@ fn details(view: &CallOffView) -> Markup {
             ("Framework", html! { (view.framework_title) " (" (view.framework_reference) ")" }),
             ("Buyer", party(&view.buyer)),
             ("Supplier", party(&view.supplier)),
-            ("Placed", html! { (timestamp(&c.placed_at)) }),
+            ("Cost centre", html! { (c.cost_centre.as_ref().map_or("Not recorded", |cc| cc.as_str())) }),
+            (if c.state == CallOffState::Draft { "Submitted" } else { "Placed" }, html! { (timestamp(&c.placed_at)) }),
             ("Last changed", html! { (timestamp(&c.updated_at)) }),
             ("Live since", html! { (view.live_on.as_deref().unwrap_or("Not yet live")) }),
             ("Term ends", html! { (view.ends_on.as_deref().unwrap_or("When it goes live, after its longest term")) }),
@@ -176,6 +181,77 @@ fn details(view: &CallOffView) -> Markup {
             div class="govuk-inset-text" { strong { "Reason given: " } (reason) }
         }
         (quote_table(&as_quote(view)))
+        @if !view.approvals.is_empty() { (approvals_table(view)) }
+        @if !view.variations.is_empty() { (variations_table(view)) }
+    }
+}
+
+fn approvals_table(view: &CallOffView) -> Markup {
+    html! {
+        table class="govuk-table" id="approvals" {
+            caption class="govuk-table__caption govuk-table__caption--m" { "Approvals" }
+            thead class="govuk-table__head" { tr class="govuk-table__row" {
+                th scope="col" class="govuk-table__header" { "Request" }
+                th scope="col" class="govuk-table__header" { "Status" }
+                th scope="col" class="govuk-table__header" { "Decisions" }
+            } }
+            tbody class="govuk-table__body" {
+                @for a in &view.approvals {
+                    @let r = &a.request;
+                    tr class="govuk-table__row" {
+                        td class="govuk-table__cell" {
+                            @match r.kind { ApprovalKind::Submission => "Call-off", ApprovalKind::Variation => "Variation increase" }
+                            " of " (r.value) ", submitted " (timestamp(&r.requested_at))
+                            br; span class="govuk-body-s" { (r.approvers_required) " approver(s) needed; expires " (short_date(&r.expires_at)) }
+                        }
+                        td class="govuk-table__cell" {
+                            (r.status.label())
+                            @if let Some(closed) = &r.closed_at { br; span class="govuk-body-s" { (timestamp(closed)) } }
+                        }
+                        td class="govuk-table__cell" {
+                            @if a.decisions.is_empty() { "None yet" }
+                            @for d in &a.decisions {
+                                p class="govuk-body-s govuk-!-margin-bottom-1" {
+                                    strong { (d.approver_name) } " "
+                                    @match d.decision { Decision::Approve => "approved", Decision::Return => "returned it" }
+                                    " on " (timestamp(&d.decided_at))
+                                    @if !d.comment.is_empty() { ": " (d.comment) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn variations_table(view: &CallOffView) -> Markup {
+    html! {
+        table class="govuk-table" id="variations" {
+            caption class="govuk-table__caption govuk-table__caption--m" { "Variations" }
+            thead class="govuk-table__head" { tr class="govuk-table__row" {
+                th scope="col" class="govuk-table__header" { "Number" }
+                th scope="col" class="govuk-table__header" { "Varied" }
+                th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Value before" }
+                th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Value after" }
+                th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Change from original" }
+            } }
+            tbody class="govuk-table__body" {
+                @for v in &view.variations {
+                    tr class="govuk-table__row" {
+                        td class="govuk-table__cell" { (v.number) }
+                        td class="govuk-table__cell" { (short_date(&v.varied_at)) }
+                        td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (v.previous_value) }
+                        td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (v.new_value) }
+                        td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" {
+                            (percent((v.new_value.pence() - v.original_value.pence()).abs().saturating_mul(10_000) / v.original_value.pence().max(1)))
+                            @if v.over_limit { " (over the modification limit)" }
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -186,6 +262,10 @@ fn actions(user: &PageUser, view: &CallOffView, today: &str) -> Markup {
     let c = &view.call_off;
     let is_supplier = actor.has(Role::SupplierUser) && actor.organisation_id == c.supplier_id;
     let is_buyer = actor.has(Role::Buyer) && actor.organisation_id == c.buyer_id;
+    let awaiting = view
+        .approvals
+        .iter()
+        .find(|a| a.request.status == ApprovalStatus::Awaiting);
     let button = |action: &str, label: &str, class: &str| {
         html! {
             form method="post" action={ "/call-offs/" (c.id) "/" (action) } class="govuk-!-display-inline-block govuk-!-margin-right-3" {
@@ -211,8 +291,17 @@ fn actions(user: &PageUser, view: &CallOffView, today: &str) -> Markup {
             @if is_buyer && matches!(c.state, CallOffState::Accepted | CallOffState::Live) {
                 a class="govuk-button govuk-button--secondary" href={ "/call-offs/" (c.id) "/vary" } { "Vary call-off" }
             }
-            @if is_buyer && matches!(c.state, CallOffState::Placed | CallOffState::Accepted) {
+            @if is_buyer && awaiting.is_some() {
+                (button("withdraw", "Withdraw from approval", "govuk-button--secondary"))
+            }
+            @if is_buyer && c.state == CallOffState::Draft && awaiting.is_none() {
+                (button("resubmit", "Submit for approval again", ""))
+            }
+            @if is_buyer && matches!(c.state, CallOffState::Draft | CallOffState::Placed | CallOffState::Accepted) {
                 a class="govuk-button govuk-button--warning" href={ "/call-offs/" (c.id) "/cancel" } { "Cancel call-off" }
+            }
+            @if let Some(a) = awaiting.filter(|a| a.why_not_decide(actor, c).is_none()) {
+                a class="govuk-button" href={ "/approvals/" (a.request.id) } { "Approve or return" }
             }
             a class="govuk-link" href={ "/call-offs/" (c.id) "/order-form" } { "Printable order form" }
         }
@@ -248,7 +337,18 @@ pub async fn show(
         layout(
             chrome,
             html! {
-                @if query.just_placed() { (success_banner("Call-off placed and sent to the supplier")) }
+                @if query.just_placed() {
+                    @if view.call_off.state == CallOffState::Draft {
+                        (success_banner("Call-off submitted for approval"))
+                    } @else {
+                        (success_banner("Call-off placed and sent to the supplier"))
+                    }
+                }
+                @match query.approval.as_deref() {
+                    Some("withdraw") => (success_banner("Withdrawn from approval; its value is released")),
+                    Some("resubmit") => (success_banner("Submitted again")),
+                    _ => {},
+                }
                 @match query.varied.as_deref() {
                     Some("over-limit") => div class="govuk-warning-text" {
                         span class="govuk-warning-text__icon" aria-hidden="true" { "!" }
@@ -257,6 +357,7 @@ pub async fn show(
                             "Varied. The call-off has now changed by more than the framework's modification limit from its original value: check whether a new procurement is needed."
                         }
                     },
+                    Some("awaiting-approval") => (success_banner("Variation sent for approval; its increase is held against the ceiling meanwhile")),
                     Some(_) => (success_banner("Call-off varied")),
                     None => {},
                 }
@@ -419,6 +520,18 @@ pub async fn act(
 ) -> Response {
     let actor = &user.session.actor;
     let reason = fields.text("reason");
+    let id = CallOffId::from_stored(id);
+    let approval_step = match action.as_str() {
+        "withdraw" => Some(approvals::withdraw(&state.app, actor, &id).await.map(|_| ())),
+        "resubmit" => Some(approvals::resubmit(&state.app, actor, &id).await.map(|_| ())),
+        _ => None,
+    };
+    if let Some(done) = approval_step {
+        return match done {
+            Ok(()) => Redirect::to(&format!("/call-offs/{id}?approval={action}")).into_response(),
+            Err(e) => error_page(Some(actor), &e),
+        };
+    }
     let action = match action.as_str() {
         "accept" => CallOffAction::Accept,
         "reject" => CallOffAction::Reject { reason: reason.clone() },
@@ -428,7 +541,6 @@ pub async fn act(
         "terminate" => CallOffAction::Terminate { reason: reason.clone() },
         _ => return super::not_found().await,
     };
-    let id = CallOffId::from_stored(id);
     match call_offs::act(&state.app, actor, &id, &action).await {
         Ok(_) => Redirect::to(&format!("/call-offs/{id}")).into_response(),
         Err(e) if matches!(e, calloff_app::AppError::Invalid(_)) => {

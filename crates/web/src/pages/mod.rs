@@ -1,6 +1,7 @@
 //! Server-rendered pages. Every journey works without JavaScript: forms post back, and errors
 //! are shown in an error summary whose links go to the fields.
 
+mod approvals;
 mod call_offs;
 mod catalogue;
 mod frameworks;
@@ -52,6 +53,11 @@ pub fn routes() -> Routes {
         .get("/call-offs/{id}/{action}", call_offs::reason_form)
         .post("/call-offs/{id}/{action}", call_offs::act)
         .get("/supplier/inbox", call_offs::inbox)
+        .get("/approvals", approvals::awaiting)
+        .get("/approvals/{id}", approvals::show)
+        .post("/approvals/{id}/decision", approvals::decide)
+        .get("/organisation/approval-rules", approvals::rules)
+        .post("/organisation/approval-rules", approvals::save_rules)
         .get("/notifications", notifications::list)
         .post("/notifications/read", notifications::mark_read)
 }

@@ -1,7 +1,7 @@
 //! The quote builder and placing a call-off. The basket is kept with the session.
 
 use super::{error_page, render, Fields};
-use crate::html::{csrf_field, field_id, input, layout, summary_list, Chrome, Input, Section};
+use crate::html::{csrf_field, error_for, field_id, input, layout, summary_list, Chrome, Input, Section};
 use crate::session::{PageUser, SignedInForm};
 use crate::AppState;
 use axum::extract::State;
@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use calloff_app::call_offs::{self, PlaceCallOff};
 use calloff_app::quotes::{self, Basket, LineInput, Quote};
-use calloff_app::{auth, catalogue, AppError};
+use calloff_app::{approvals, auth, catalogue, AppError};
 use calloff_domain::call_off::MAX_LINES;
 use calloff_domain::catalogue::{CatalogueItem, Charging};
 use calloff_domain::ids::ItemId;
@@ -395,13 +395,31 @@ fn new_idempotency_key() -> String {
     hex::encode(bytes)
 }
 
+/// What the review page carries into the placing form.
+struct Review<'a> {
+    /// The basket's fingerprint, so placing refuses a basket changed since.
+    fingerprint: &'a str,
+    idempotency_key: &'a str,
+    cost_centre: &'a str,
+    /// Approvers the organisation's rules ask for at this value, when known.
+    approvers: Option<u32>,
+}
+
+/// Approvers the buyer's rules ask for at the quote's value (for the review page only: placing
+/// applies the rules in force as it commits).
+async fn approvers_for(state: &AppState, user: &PageUser, quote: &Quote) -> Option<u32> {
+    approvals::rules(&state.app, &user.session.actor)
+        .await
+        .ok()
+        .map(|rules| rules.approvers_for(quote.totals.contract_value))
+}
+
 /// The page to check a call-off before placing it. `advice` is shown when known.
 fn review_page(
     user: &PageUser,
     quote: &Quote,
     advice: Option<&Advice>,
-    reviewed: &str,
-    idempotency_key: &str,
+    review: &Review<'_>,
     errors: &[FieldError],
 ) -> Markup {
     let actor = &user.session.actor;
@@ -427,13 +445,33 @@ fn review_page(
             }
             div id="lines" { (quote_table(quote)) }
             @if let Some(advice) = advice { (advice_panel(advice)) }
-            p class="govuk-body" { "Placing the call-off commits its contract value against the framework's ceiling and sends it to the supplier to accept." }
-            form method="post" action="/call-offs" {
+            @match review.approvers {
+                Some(n) if n > 0 => {
+                    div class="govuk-inset-text" id="approval" {
+                        "Under your organisation's approval rules, " (quote.totals.contract_value) " needs "
+                        (n) @if n == 1 { " approver" } @else { " distinct approvers" }
+                        ". Submitting holds its value against the framework's ceiling; it goes to the supplier once approved."
+                    }
+                }
+                _ => {
+                    p class="govuk-body" { "Placing the call-off commits its contract value against the framework's ceiling and sends it to the supplier to accept." }
+                }
+            }
+            form method="post" action="/call-offs" novalidate {
                 (csrf_field(&user.session.csrf_token))
-                input type="hidden" name="idempotency_key" value=(idempotency_key);
-                input type="hidden" name="reviewed" value=(reviewed);
+                input type="hidden" name="idempotency_key" value=(review.idempotency_key);
+                input type="hidden" name="reviewed" value=(review.fingerprint);
+                (input(Input {
+                    hint: Some("The budget code your finance team charges this to, for example IT-4021"),
+                    error: error_for(errors, "cost_centre"),
+                    width_class: Some("govuk-input--width-10"),
+                    spellcheck: Some(false),
+                    ..Input::text("cost_centre", "Cost centre", review.cost_centre)
+                }))
                 div class="govuk-button-group" {
-                    button type="submit" class="govuk-button" data-module="govuk-button" data-prevent-double-click="true" { "Place call-off" }
+                    button type="submit" class="govuk-button" data-module="govuk-button" data-prevent-double-click="true" {
+                        @if review.approvers.is_some_and(|n| n > 0) { "Submit for approval" } @else { "Place call-off" }
+                    }
                     a class="govuk-link" href="/quote" { "Change the quote" }
                 }
             }
@@ -450,10 +488,15 @@ pub async fn review(State(state): State<AppState>, user: PageUser) -> Response {
             let advice = quotes::route_to_market(&state.app, &user.session.actor, &quote)
                 .await
                 .ok();
-            let reviewed = fingerprint(&user.session.basket);
+            let review = Review {
+                fingerprint: &fingerprint(&user.session.basket),
+                idempotency_key: &new_idempotency_key(),
+                cost_centre: "",
+                approvers: approvers_for(&state, &user, &quote).await,
+            };
             render(
                 StatusCode::OK,
-                review_page(&user, &quote, advice.as_ref(), &reviewed, &new_idempotency_key(), &[]),
+                review_page(&user, &quote, advice.as_ref(), &review, &[]),
             )
         }
         (_, Err(e)) => error_page(Some(&user.session.actor), &e),
@@ -471,8 +514,15 @@ pub async fn place(State(state): State<AppState>, SignedInForm { user, fields }:
         return Redirect::to("/quote").into_response();
     };
     let current = fingerprint(&basket);
+    let cost_centre = fields.text("cost_centre");
     let review_again = |quote: &Quote, key: &str, errors: &[FieldError], status: StatusCode| {
-        render(status, review_page(&user, quote, None, &current, key, errors))
+        let review = Review {
+            fingerprint: &current,
+            idempotency_key: key,
+            cost_centre: &cost_centre,
+            approvers: None,
+        };
+        render(status, review_page(&user, quote, None, &review, errors))
     };
     if fields.text("reviewed") != current {
         // Changed in another tab since this page was shown: show what would be placed now.
@@ -489,6 +539,7 @@ pub async fn place(State(state): State<AppState>, SignedInForm { user, fields }:
     let command = PlaceCallOff {
         framework_id,
         lines: basket.lines.clone(),
+        cost_centre: cost_centre.clone(),
     };
     match call_offs::place(&state.app, actor, &command, (!key.is_empty()).then_some(key.as_str())).await {
         Ok(placed) => {

@@ -131,8 +131,12 @@ pub async fn submit(
     if errors.is_empty() {
         let inputs: Vec<LineInput> = lines.iter().map(|(_, l)| l.clone()).collect();
         match variations::vary(&state.app, actor, &id, &inputs).await {
-            Ok(varied) => {
-                let notice = if varied.variation.over_limit { "over-limit" } else { "1" };
+            Ok(outcome) => {
+                let notice = match outcome {
+                    variations::VariationOutcome::Applied(varied) if varied.variation.over_limit => "over-limit",
+                    variations::VariationOutcome::Applied(_) => "1",
+                    variations::VariationOutcome::AwaitingApproval(_) => "awaiting-approval",
+                };
                 return Redirect::to(&format!("/call-offs/{id}?varied={notice}")).into_response();
             }
             Err(e) if !e.field_errors().is_empty() && !matches!(e, calloff_app::AppError::Conflict(_)) => {

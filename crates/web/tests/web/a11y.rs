@@ -309,6 +309,99 @@ async fn every_page_and_error_state_passes_a11y_check() {
         &buyer.post(&format!("{call_off}/terminate"), &[("reason", "")]).await,
     );
 
+    // Approvals: the rules, a submission, the approver's list and decision.
+    keep("approval-rules", &admin.get("/organisation/approval-rules").await);
+    let bad_rules = admin
+        .post(
+            "/organisation/approval-rules",
+            &[
+                ("thresholds[0].from_value", "lots"),
+                ("thresholds[0].approvers", "9"),
+                ("expiry_days", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(bad_rules.status, 422);
+    keep("approval-rules-error", &bad_rules);
+    let saved = admin
+        .post(
+            "/organisation/approval-rules",
+            &[
+                ("thresholds[0].from_value", "0"),
+                ("thresholds[0].approvers", "0"),
+                ("thresholds[1].from_value", "10,000"),
+                ("thresholds[1].approvers", "1"),
+                ("expiry_days", "30"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303);
+    keep(
+        "approval-rules-saved",
+        &admin.get(saved.location.as_deref().unwrap()).await,
+    );
+    let sims = buyer.get(&format!("{framework}/catalogue?q=L4-SIM-5GB")).await;
+    let sims_item = buyer.get(&first_link(&sims.body, "/items/")).await;
+    buyer
+        .post(
+            "/quote/lines",
+            &[("item_id", &sims_item.input_value("item_id").unwrap())],
+        )
+        .await;
+    buyer
+        .post(
+            "/quote",
+            &[
+                ("lines[0].sku", "L4-SIM-5GB"),
+                ("lines[0].quantity", "100"),
+                ("lines[0].term_months", "24"),
+                ("action", "review"),
+            ],
+        )
+        .await;
+    let review = buyer.get("/quote/place").await;
+    review.assert_contains("needs 1 approver");
+    keep("place-review-approval", &review);
+    let no_cost_centre = buyer.submit_review_with(&review, "").await;
+    assert_eq!(no_cost_centre.status, 422);
+    keep("place-cost-centre-error", &no_cost_centre);
+    let submitted = buyer.submit_review(&review).await;
+    assert_eq!(submitted.status, 303);
+    keep(
+        "call-off-submitted",
+        &buyer.get(submitted.location.as_deref().unwrap()).await,
+    );
+    let approver = site.signed_in("approver@camden.example").await;
+    let awaiting = approver.get("/approvals").await;
+    keep("approvals", &awaiting);
+    let request = first_link(&awaiting.body, "/approvals/");
+    keep("approval-decision", &approver.get(&request).await);
+    let unexplained = approver
+        .post(
+            &format!("{request}/decision"),
+            &[("decision", "return"), ("comment", "")],
+        )
+        .await;
+    assert_eq!(unexplained.status, 422);
+    keep("approval-decision-error", &unexplained);
+    let approved = approver
+        .post(
+            &format!("{request}/decision"),
+            &[("decision", "approve"), ("comment", "Fine")],
+        )
+        .await;
+    assert_eq!(approved.status, 303);
+    keep(
+        "approvals-decided",
+        &approver.get(approved.location.as_deref().unwrap()).await,
+    );
+    keep(
+        "call-off-approved",
+        &buyer
+            .get(submitted.location.as_deref().unwrap().split('?').next().unwrap())
+            .await,
+    );
+
     let output = tokio::process::Command::new(a11y_check())
         .args(&urls)
         .output()

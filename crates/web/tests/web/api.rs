@@ -66,7 +66,7 @@ impl Api {
 }
 
 fn basket(site: &Site, sku: &str, quantity: i64, term: i64) -> Value {
-    json!({ "framework_id": site.t.framework_id, "lines": [{ "sku": sku, "quantity": quantity, "term_months": term }] })
+    json!({ "framework_id": site.t.framework_id, "lines": [{ "sku": sku, "quantity": quantity, "term_months": term }], "cost_centre": "IT-4021" })
 }
 
 async fn a_client_signs_in_searches_quotes_and_places(backend: Backend) {
@@ -193,10 +193,17 @@ async fn errors_are_problem_details_naming_the_field(backend: Backend) {
         (basket(&site, "L1-ETH-1G", 1, 12), "lines[0].term_months"),
         (basket(&site, "NOPE", 1, 12), "lines[0].sku"),
         (
-            json!({ "framework_id": "nope", "lines": [{ "sku": "L1-ETH-1G", "quantity": 1, "term_months": 36 }] }),
+            json!({ "framework_id": "nope", "lines": [{ "sku": "L1-ETH-1G", "quantity": 1, "term_months": 36 }], "cost_centre": "IT-4021" }),
             "framework_id",
         ),
-        (json!({ "framework_id": site.t.framework_id, "lines": [] }), "lines"),
+        (
+            json!({ "framework_id": site.t.framework_id, "lines": [], "cost_centre": "IT-4021" }),
+            "lines",
+        ),
+        (
+            json!({ "framework_id": site.t.framework_id, "lines": [{ "sku": "L1-ETH-1G", "quantity": 1, "term_months": 36 }] }),
+            "cost_centre",
+        ),
     ] {
         let (status, problem, _) = api.post("/call-offs", body, Some(field)).await;
         assert_eq!(status, 422, "{problem}");

@@ -24,6 +24,10 @@ enum Rule {
     FrameworkManager,
     /// An organisation admin (acting within their own organisation).
     OrganisationAdmin,
+    /// An approver (deciding within their own organisation).
+    Approver,
+    /// People of the organisation that bought the call-off; others are told it does not exist.
+    BuyingOrganisation,
     /// Those who may see the call-off: its buyer's organisation, its supplier, the framework's
     /// managing authority. Others are told it does not exist.
     CallOffReader,
@@ -47,6 +51,11 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
             OrganisationAdmin
         }
         ("GET", "/frameworks/{id}/eligibility" | "/api/v1/frameworks/{id}/eligibility") => SignedIn,
+        ("GET", "/approvals" | "/api/v1/approvals") => Approver,
+        ("POST", "/approvals/{id}/decision" | "/api/v1/approvals/{id}/decision") => Approver,
+        ("GET", "/approvals/{id}") => BuyingOrganisation,
+        ("GET", "/organisation/approval-rules" | "/api/v1/organisation/approval-rules") => SignedIn,
+        ("POST", "/organisation/approval-rules" | "/api/v1/organisation/approval-rules") => OrganisationAdmin,
         ("GET", "/organisations/pending" | "/api/v1/organisations/pending") => FrameworkManager,
         ("POST", "/organisations/{id}/{decision}" | "/api/v1/organisations/{id}/{decision}") => FrameworkManager,
         ("POST", "/sign-out") | ("DELETE", "/api/v1/sessions/current") => SignedIn,
@@ -80,6 +89,8 @@ struct Person {
     its_supplier: bool,
     /// Is a buyer at the test call-off's organisation.
     its_buyer: bool,
+    /// Belongs to the test call-off's buying organisation, whatever their role.
+    in_buying_org: bool,
 }
 
 fn expected(rule: Rule, p: &Person) -> Outcome {
@@ -118,6 +129,20 @@ fn expected(rule: Rule, p: &Person) -> Outcome {
                 Allowed
             } else {
                 Refused
+            }
+        }
+        Rule::Approver => {
+            if p.roles.contains(&Role::Approver) {
+                Allowed
+            } else {
+                Refused
+            }
+        }
+        Rule::BuyingOrganisation => {
+            if p.in_buying_org {
+                Allowed
+            } else {
+                Hidden
             }
         }
         Rule::CallOffReader => {
@@ -214,6 +239,7 @@ async fn every_route_for_every_role_and_organisation() {
             term_months: 24,
             monthly_usage: None,
         }],
+        cost_centre: "IT-4021".into(),
     };
     let call_off = call_offs::place(&t.app, &buyer, &command, Some("matrix"))
         .await
@@ -242,6 +268,26 @@ async fn every_route_for_every_role_and_organisation() {
         .await
         .unwrap();
     let camden_approver = t.actor("approver@camden.example").await.user_id;
+    // A call-off awaiting Camden's approval, for the approval routes.
+    let one_approver = calloff_domain::approval::ApprovalRules::new(
+        vec![calloff_domain::approval::Threshold {
+            from_value: calloff_domain::money::Money::ZERO,
+            approvers: 1,
+        }],
+        30,
+    )
+    .unwrap();
+    calloff_app::approvals::set_rules(&t.app, &admin, &one_approver)
+        .await
+        .unwrap();
+    let draft = call_offs::place(&t.app, &buyer, &command, Some("matrix-draft"))
+        .await
+        .unwrap()
+        .call_off;
+    let approval_request = call_offs::view(&t.app, &buyer, &draft.id).await.unwrap().approvals[0]
+        .request
+        .id
+        .clone();
     // TfL is on the demo register with no identifier yet, so it waits for verification.
     let pending_org = calloff_store::organisations::find_by_name(
         &mut t.app.db.pool().acquire().await.unwrap(),
@@ -251,13 +297,14 @@ async fn every_route_for_every_role_and_organisation() {
     .unwrap()
     .unwrap()
     .id;
-    let person = |label, email, roles: Vec<Role>, reads, its_supplier, its_buyer| Person {
+    let person = |label, email: Option<&'static str>, roles: Vec<Role>, reads, its_supplier, its_buyer| Person {
         label,
         email,
         roles,
         reads_call_off: reads,
         its_supplier,
         its_buyer,
+        in_buying_org: email.is_some_and(|e| e.ends_with("@camden.example")),
     };
     let people = vec![
         person("anonymous", None, vec![], false, false, false),
@@ -355,6 +402,8 @@ async fn every_route_for_every_role_and_organisation() {
                 item_id.to_string()
             } else if path.contains("/organisations/") {
                 pending_org.to_string()
+            } else if path.contains("/approvals/") {
+                approval_request.clone()
             } else if path.contains("/organisation/people/") {
                 camden_approver.to_string()
             } else {
@@ -380,6 +429,7 @@ async fn every_route_for_every_role_and_organisation() {
                     let body = json!({
                         "framework_id": t.framework_id,
                         "lines": [{ "sku": "L4-SIM-5GB", "quantity": 1, "term_months": 24 }],
+                        "cost_centre": "IT-4021",
                         "reason": "matrix",
                         "organisation_name": "Matrix API Academy",
                         "kind": "school",

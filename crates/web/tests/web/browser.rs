@@ -137,16 +137,28 @@ impl Browser {
             .await
     }
 
-    /// Presses "Place call-off" on a review page.
+    /// Presses "Place call-off" on a review page, with cost centre IT-4021.
     pub async fn submit_review(&self, review: &Page) -> Page {
+        self.submit_review_with(review, "IT-4021").await
+    }
+
+    /// Presses "Place call-off" on a review page with the given cost centre.
+    pub async fn submit_review_with(&self, review: &Page, cost_centre: &str) -> Page {
         let key = review
             .input_value("idempotency_key")
             .expect("review page has an idempotency key");
         let reviewed = review
             .input_value("reviewed")
             .expect("review page names the reviewed basket");
-        self.post("/call-offs", &[("idempotency_key", &key), ("reviewed", &reviewed)])
-            .await
+        self.post(
+            "/call-offs",
+            &[
+                ("idempotency_key", &key),
+                ("reviewed", &reviewed),
+                ("cost_centre", cost_centre),
+            ],
+        )
+        .await
     }
 
     /// Submits a form that needs no session (registering), with its double-submit cookie.

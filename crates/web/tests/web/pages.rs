@@ -143,6 +143,12 @@ async fn a_buyer_finds_quotes_and_places_a_call_off(backend: Backend) {
         .assert_contains("Check your call-off")
         .assert_contains("£18,720.00")
         .assert_contains("£22,464.00");
+    // A cost centre is required; without one nothing is placed.
+    let refused = buyer.submit_review_with(&review, "  ").await;
+    assert_eq!(refused.status, 422);
+    refused
+        .assert_contains("Enter a cost centre")
+        .assert_contains("href=\"#cost_centre\"");
     let placed = buyer.submit_review(&review).await;
     assert_eq!(placed.status, 303, "{}", placed.body);
     let placed_path = placed.location.unwrap();
@@ -152,6 +158,7 @@ async fn a_buyer_finds_quotes_and_places_a_call_off(backend: Backend) {
         .assert_contains("Call-off placed")
         .assert_contains("Placed")
         .assert_contains("GB-LAE-CMD")
+        .assert_contains("IT-4021")
         .assert_contains("£18,720.00");
     // Pressing "Place call-off" twice places one call-off.
     let again = buyer.submit_review(&review).await;
