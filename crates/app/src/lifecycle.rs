@@ -120,13 +120,19 @@ pub async fn record_milestone(app: &App, actor: &Actor, id: &CallOffId, name: &s
 pub struct SweepReport {
     pub reminded: usize,
     pub ended: usize,
+    /// Requests for approval that waited too long and were expired.
+    pub expired: usize,
 }
 
-/// Reminds buyers 90 and 30 days before a call-off's term ends, and ends call-offs whose term is
-/// over. Each reminder is sent once, however many processes sweep.
+/// Reminds buyers 90 and 30 days before a call-off's term ends, ends call-offs whose term is
+/// over, and expires requests for approval that waited too long. Each reminder is sent once,
+/// however many processes sweep.
 pub async fn sweep(app: &App) -> AppResult<SweepReport> {
     let today = app.today();
-    let mut report = SweepReport::default();
+    let mut report = SweepReport {
+        expired: crate::approvals::expire_due(app).await?,
+        ..SweepReport::default()
+    };
     for days in REMINDER_DAYS {
         let ending_by = (today + chrono::Duration::days(days)).to_string();
         let mut conn = app.db.pool().acquire().await?;
@@ -202,8 +208,13 @@ async fn remind(app: &App, id: &CallOffId, days: i64) -> AppResult<bool> {
 pub async fn run_sweeper(app: App, every: std::time::Duration) {
     loop {
         match sweep(&app).await {
-            Ok(r) if r.reminded + r.ended > 0 => {
-                tracing::info!(reminded = r.reminded, ended = r.ended, "call-offs swept")
+            Ok(r) if r.reminded + r.ended + r.expired > 0 => {
+                tracing::info!(
+                    reminded = r.reminded,
+                    ended = r.ended,
+                    expired = r.expired,
+                    "call-offs swept"
+                )
             }
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "call-off sweep"),

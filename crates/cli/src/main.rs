@@ -144,6 +144,7 @@ async fn main() -> anyhow::Result<()> {
             if let Some(call_offs) = activity {
                 println!("Added {call_offs} call-offs in every state, and two registrations: principal@isfc.example");
                 println!("  (waiting for verification) and harry@thamescoop.example (refused), same password");
+                println!("Camden needs one approver from £10,000 and two from £250,000: four call-offs show each step");
             }
             if seed_only {
                 return Ok(());

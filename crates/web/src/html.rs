@@ -287,6 +287,91 @@ pub fn textarea(name: &str, label: &str, value: &str, hint: Option<&str>, error:
     }
 }
 
+/// A date as typed into a GOV.UK date input: day, month and year.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TypedDate {
+    pub day: String,
+    pub month: String,
+    pub year: String,
+}
+
+impl TypedDate {
+    /// Reads `{name}-day`, `{name}-month` and `{name}-year` from a form.
+    pub fn from_fields(fields: &crate::pages::Fields, name: &str) -> Self {
+        TypedDate {
+            day: fields.text(&format!("{name}-day")),
+            month: fields.text(&format!("{name}-month")),
+            year: fields.text(&format!("{name}-year")),
+        }
+    }
+
+    /// The date, if the three parts make a real one.
+    pub fn date(&self) -> Option<chrono::NaiveDate> {
+        chrono::NaiveDate::from_ymd_opt(
+            self.year.parse().ok()?,
+            self.month.parse().ok()?,
+            self.day.parse().ok()?,
+        )
+    }
+}
+
+/// A GOV.UK date input. The day field's id is the field's id, which error summaries link to.
+pub fn date_input(name: &str, legend: &str, hint: &str, value: &TypedDate, error: Option<&str>) -> Markup {
+    let id = field_id(name);
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let described_by = if error.is_some() {
+        format!("{hint_id} {error_id}")
+    } else {
+        hint_id.clone()
+    };
+    let class = |width: &str| {
+        format!(
+            "govuk-input govuk-date-input__input {width}{}",
+            if error.is_some() { " govuk-input--error" } else { "" }
+        )
+    };
+    let parts = [
+        ("day", "Day", &value.day, id.clone(), "govuk-input--width-2"),
+        (
+            "month",
+            "Month",
+            &value.month,
+            format!("{id}-month"),
+            "govuk-input--width-2",
+        ),
+        (
+            "year",
+            "Year",
+            &value.year,
+            format!("{id}-year"),
+            "govuk-input--width-4",
+        ),
+    ];
+    html! {
+        div class={ "govuk-form-group" @if error.is_some() { " govuk-form-group--error" } } {
+            fieldset class="govuk-fieldset" role="group" aria-describedby=(described_by) {
+                legend class="govuk-fieldset__legend govuk-fieldset__legend--s" { (legend) }
+                div id=(hint_id) class="govuk-hint" { (hint) }
+                @if let Some(error) = error {
+                    p id=(error_id) class="govuk-error-message" { span class="govuk-visually-hidden" { "Error:" } " " (error) }
+                }
+                div class="govuk-date-input" id={ (id) "-date" } {
+                    @for (part, label, typed, part_id, width) in &parts {
+                        div class="govuk-date-input__item" {
+                            div class="govuk-form-group" {
+                                label class="govuk-label govuk-date-input__label" for=(part_id) { (label) }
+                                input class=(class(width)) id=(part_id) name={ (name) "-" (part) } type="text"
+                                    inputmode="numeric" value=[(!typed.is_empty()).then_some(typed.as_str())];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// GOV.UK checkboxes. The first box's id is `id_prefix`, which error summaries link to.
 pub fn checkboxes(
     name: &str,

@@ -2,8 +2,8 @@
 
 use super::{error_page, render};
 use crate::html::{
-    csrf_field, layout, percent, short_date, state_tag, success_banner, summary_list, textarea, timestamp, Chrome,
-    Section,
+    csrf_field, date_input, layout, percent, short_date, state_tag, success_banner, summary_list, textarea, timestamp,
+    Chrome, Section, TypedDate,
 };
 use crate::pages::quote::quote_table;
 use crate::session::{PageUser, SignedInForm};
@@ -367,7 +367,7 @@ pub async fn show(
                 @if view.call_off.state == CallOffState::Accepted
                     && user.session.actor.has(Role::SupplierUser)
                     && user.session.actor.organisation_id == view.call_off.supplier_id {
-                    (milestone_form(&user, &view, &[], "", ""))
+                    (milestone_form(&user, &view, &[], "", &TypedDate::default()))
                 }
                 (actions(&user, &view, &state.app.today().to_string()))
             },
@@ -403,18 +403,19 @@ pub async fn order_form(State(state): State<AppState>, user: PageUser, Path(id):
     )
 }
 
-fn milestone_form(user: &PageUser, view: &CallOffView, errors: &[FieldError], name: &str, done_on: &str) -> Markup {
+fn milestone_form(
+    user: &PageUser,
+    view: &CallOffView,
+    errors: &[FieldError],
+    name: &str,
+    done_on: &TypedDate,
+) -> Markup {
     html! {
         h2 class="govuk-heading-m" { "Record a provisioning milestone" }
         form method="post" action={ "/call-offs/" (view.call_off.id) "/milestones" } novalidate class="calloff-no-print" {
             (csrf_field(&user.session.csrf_token))
             (crate::html::input(crate::html::Input { error: crate::html::error_for(errors, "name"), ..crate::html::Input::text("name", "Milestone", name) }))
-            (crate::html::input(crate::html::Input {
-                error: crate::html::error_for(errors, "done_on"),
-                hint: Some("Year-month-day, for example 2026-11-27. Milestones run in date order."),
-                width_class: Some("govuk-input--width-10"),
-                ..crate::html::Input::text("done_on", "Done on", done_on)
-            }))
+            (date_input("done_on", "Done on", "For example, 27 11 2026. Milestones run in date order.", done_on, crate::html::error_for(errors, "done_on")))
             button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button" { "Record milestone" }
         }
     }
@@ -427,14 +428,26 @@ pub async fn record_milestone(
 ) -> Response {
     let actor = &user.session.actor;
     let id = CallOffId::from_stored(id);
-    let (name, done_on) = (fields.text("name"), fields.text("done_on"));
+    let (name, typed) = (fields.text("name"), TypedDate::from_fields(&fields, "done_on"));
+    let done_on = typed.date().map(|d| d.to_string()).unwrap_or_default();
     match calloff_app::lifecycle::record_milestone(&state.app, actor, &id, &name, &done_on).await {
         Ok(()) => Redirect::to(&format!("/call-offs/{id}")).into_response(),
         Err(e) if !e.field_errors().is_empty() && !matches!(e, calloff_app::AppError::Conflict(_)) => {
             match call_offs::view(&state.app, actor, &id).await {
                 Ok(view) => {
                     let title = format!("Call-off {}", view.call_off.reference);
-                    let errors = e.field_errors();
+                    // The three boxes did not make a date: say so in their terms.
+                    let errors: Vec<FieldError> = e
+                        .field_errors()
+                        .into_iter()
+                        .map(|fe| match fe.field.as_str() {
+                            "done_on" if typed.date().is_none() => FieldError::new(
+                                "done_on",
+                                "Enter the date the milestone was done, with a real day, month and year",
+                            ),
+                            _ => fe,
+                        })
+                        .collect();
                     let chrome = Chrome {
                         title: &title,
                         actor: Some(actor),
@@ -450,7 +463,7 @@ pub async fn record_milestone(
                                 span class="govuk-caption-l" { "Call-off" }
                                 h1 class="govuk-heading-l" { (view.call_off.reference) }
                                 (details(&view))
-                                (milestone_form(&user, &view, &errors, &name, &done_on))
+                                (milestone_form(&user, &view, &errors, &name, &typed))
                             },
                         ),
                     )

@@ -256,20 +256,38 @@ async fn every_page_and_error_state_passes_a11y_check() {
     // Provisioning, live, and terminating early.
     supplier.post(&format!("{call_off}/accept"), &[]).await;
     keep("call-off-accepted-supplier", &supplier.get(&call_off).await);
-    keep(
-        "milestone-error",
-        &supplier
-            .post(
-                &format!("{call_off}/milestones"),
-                &[("name", ""), ("done_on", "yesterday")],
-            )
-            .await,
+    let milestone_error = supplier
+        .post(
+            &format!("{call_off}/milestones"),
+            &[
+                ("name", ""),
+                ("done_on-day", "31"),
+                ("done_on-month", "2"),
+                ("done_on-year", "2026"),
+            ],
+        )
+        .await;
+    assert_eq!(milestone_error.status, 422);
+    milestone_error
+        .assert_contains("with a real day, month and year")
+        .assert_contains("href=\"#done_on\"")
+        .assert_contains("value=\"31\"");
+    keep("milestone-error", &milestone_error);
+    let today = site.t.app.today();
+    let (day, month, year) = (
+        today.format("%d").to_string(),
+        today.format("%m").to_string(),
+        today.format("%Y").to_string(),
     );
-    let today = site.t.app.today().to_string();
     let recorded = supplier
         .post(
             &format!("{call_off}/milestones"),
-            &[("name", "SIMs delivered"), ("done_on", &today)],
+            &[
+                ("name", "SIMs delivered"),
+                ("done_on-day", &day),
+                ("done_on-month", &month),
+                ("done_on-year", &year),
+            ],
         )
         .await;
     assert_eq!(recorded.status, 303);

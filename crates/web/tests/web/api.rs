@@ -8,6 +8,7 @@ on_both_databases!(
     idempotency_keys_make_retries_safe,
     errors_are_problem_details_naming_the_field,
     suppliers_decide_and_tenants_stay_apart,
+    approvals_through_the_api,
 );
 
 struct Api {
@@ -361,4 +362,78 @@ async fn every_api_route_is_served() {
         .await
         .unwrap();
     assert_eq!(served.status(), 200);
+}
+
+async fn approvals_through_the_api(backend: Backend) {
+    let site = Site::start(backend).await;
+    let admin = Api::sign_in(&site, "admin@camden.example").await;
+    let buyer = Api::sign_in(&site, "buyer@camden.example").await;
+    let approver = Api::sign_in(&site, "approver@camden.example").await;
+
+    // Rules are the admin's to set; bad ones are refused, naming the field.
+    let rules = json!({ "thresholds": [{ "from_value_pence": 0, "approvers": 0 }, { "from_value_pence": 1_000_000, "approvers": 1 }], "expiry_days": 14 });
+    let (status, _, _) = buyer.post("/organisation/approval-rules", rules.clone(), None).await;
+    assert_eq!(status, 403);
+    let bad = json!({ "thresholds": [{ "from_value_pence": 0, "approvers": 7 }], "expiry_days": 14 });
+    let (status, problem, _) = admin.post("/organisation/approval-rules", bad, None).await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "thresholds[0].approvers");
+    let (status, set, _) = admin.post("/organisation/approval-rules", rules, None).await;
+    assert_eq!(status, 200, "{set}");
+    let (_, read) = buyer.get("/organisation/approval-rules").await;
+    assert_eq!(read["thresholds"][1]["from_value"]["pence"], 1_000_000);
+    assert_eq!(read["expiry_days"], 14);
+
+    // £13,200 needs one approver: a draft awaiting approval.
+    let (status, draft, _) = buyer
+        .post("/call-offs", basket(&site, "L4-SIM-5GB", 100, 24), Some("approve-me"))
+        .await;
+    assert_eq!(status, 201, "{draft}");
+    assert_eq!(draft["state"], "draft");
+    assert_eq!(draft["cost_centre"], "IT-4021");
+    assert_eq!(draft["approvals"][0]["status"], "awaiting");
+    let (status, awaiting) = approver.get("/approvals").await;
+    assert_eq!(status, 200);
+    let request = awaiting["approvals"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(awaiting["approvals"][0]["you_may_decide"], true);
+    assert_eq!(buyer.get("/approvals").await.0, 403);
+
+    let decide = |decision: &str, comment: &str| json!({ "decision": decision, "comment": comment });
+    let path = format!("/approvals/{request}/decision");
+    let (status, problem, _) = approver.post(&path, decide("return", ""), None).await;
+    assert_eq!(
+        (status, problem["errors"][0]["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("comment"))
+    );
+    let (status, problem, _) = approver.post(&path, decide("maybe", ""), None).await;
+    assert_eq!(
+        (status, problem["errors"][0]["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("decision"))
+    );
+    let hackney = Api::sign_in(&site, "buyer@hackney.example").await;
+    assert_eq!(hackney.post(&path, decide("approve", ""), None).await.0, 403);
+    let (status, outcome, _) = approver.post(&path, decide("approve", "In budget"), None).await;
+    assert_eq!(status, 200, "{outcome}");
+    assert_eq!(outcome["outcome"], "approved");
+    let (_, placed) = buyer
+        .get(&format!("/call-offs/{}", draft["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(placed["state"], "placed");
+    assert_eq!(placed["approvals"][0]["decisions"][0]["comment"], "In budget");
+    let (status, problem, _) = approver.post(&path, decide("approve", ""), None).await;
+    assert_eq!(status, 409, "{problem}");
+
+    // Withdrawn and submitted again through the call-off's actions.
+    let (_, second, _) = buyer
+        .post("/call-offs", basket(&site, "L4-SIM-5GB", 101, 24), Some("withdraw-me"))
+        .await;
+    let actions = format!("/call-offs/{}", second["id"].as_str().unwrap());
+    let (status, withdrawn, _) = buyer.post(&format!("{actions}/withdraw"), json!({}), None).await;
+    assert_eq!(status, 200, "{withdrawn}");
+    assert_eq!(withdrawn["approvals"][0]["status"], "withdrawn");
+    let (status, again, _) = buyer.post(&format!("{actions}/resubmit"), json!({}), None).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["approvals"][1]["status"], "awaiting");
+    let supplier = Api::sign_in(&site, "supplier@londonict.example").await;
+    assert_eq!(supplier.get(&actions).await.0, 404, "suppliers do not see drafts");
 }
