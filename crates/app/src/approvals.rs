@@ -60,6 +60,13 @@ pub struct RequestView {
 }
 
 impl RequestView {
+    /// A variation's proposed lines and their totals (a submission proposes the call-off itself).
+    pub fn proposed(&self) -> Option<(Vec<PricedLine>, calloff_domain::call_off::Totals)> {
+        let lines: Vec<PricedLine> = serde_json::from_str(self.request.lines.as_deref()?).ok()?;
+        let totals = calloff_domain::call_off::Totals::of(&lines).ok()?;
+        Some((lines, totals))
+    }
+
     pub fn approvals_given(&self) -> u32 {
         self.decisions
             .iter()

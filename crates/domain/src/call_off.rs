@@ -250,7 +250,7 @@ impl CallOffState {
 
     pub fn label(self) -> &'static str {
         match self {
-            Self::Draft => "Draft",
+            Self::Draft => "Draft, needs approval",
             Self::Placed => "Placed",
             Self::Accepted => "Accepted",
             Self::Rejected => "Rejected by supplier",

@@ -8,6 +8,7 @@ on_both_databases!(
     events_notify_the_right_people_and_the_worker_emails_each_once,
     a_failed_send_is_kept_and_retried_after_a_backoff,
     two_workers_send_each_notification_once,
+    approvers_and_buyers_are_emailed_about_approvals,
 );
 
 const PUBLIC_URL: &str = "https://calloff.example";
@@ -161,4 +162,60 @@ async fn two_workers_send_each_notification_once(backend: Backend) {
     let sent = first.unwrap().sent + second.unwrap().sent;
     assert_eq!(sent, 6);
     assert_eq!(sink.received().len(), 6);
+}
+
+async fn approvers_and_buyers_are_emailed_about_approvals(backend: Backend) {
+    use calloff_app::approvals;
+    use calloff_domain::approval::{ApprovalRules, Decision, Threshold};
+    let t = TestApp::init(backend).await;
+    let admin = t.actor("admin@camden.example").await;
+    let from_zero = Threshold {
+        from_value: calloff_domain::money::Money::ZERO,
+        approvers: 1,
+    };
+    let rules = ApprovalRules::new(vec![from_zero], 30).unwrap();
+    approvals::set_rules(&t.app, &admin, &rules).await.unwrap();
+    let draft = place(&t, "approve-by-mail").await;
+    let sink = SmtpSink::start().await;
+    notifications::deliver_due(&t.app, &mailer(&sink), PUBLIC_URL)
+        .await
+        .unwrap();
+    let mut to: Vec<String> = sink
+        .received()
+        .iter()
+        .filter(|m| m.subject().unwrap().starts_with("Approval needed"))
+        .flat_map(|m| m.to.clone())
+        .collect();
+    to.sort();
+    assert_eq!(to, ["approver2@camden.example", "approver@camden.example"]);
+    assert!(
+        !sink.received().iter().any(|m| m.to == ["supplier@londonict.example"]),
+        "the supplier hears nothing of a draft"
+    );
+
+    let ada = t.actor("approver@camden.example").await;
+    let request = call_offs::view(&t.app, &t.buyer().await, &draft.id)
+        .await
+        .unwrap()
+        .approvals[0]
+        .request
+        .id
+        .clone();
+    approvals::decide(&t.app, &ada, &request, Decision::Approve, "")
+        .await
+        .unwrap();
+    notifications::deliver_due(&t.app, &mailer(&sink), PUBLIC_URL)
+        .await
+        .unwrap();
+    let mail = sink.received();
+    let to_buyer = mail
+        .iter()
+        .find(|m| m.to == ["buyer@camden.example"])
+        .expect("mail to the buyer");
+    assert!(to_buyer.subject().unwrap().ends_with("approved"), "{to_buyer:?}");
+    let to_supplier = mail
+        .iter()
+        .find(|m| m.to == ["supplier@londonict.example"])
+        .expect("the supplier hears once it is placed");
+    assert!(to_supplier.subject().unwrap().contains(&draft.reference));
 }

@@ -6,6 +6,7 @@ use crate::html::{
     csrf_field, error_for, input, layout, short_date, success_banner, textarea, timestamp, Chrome, Input, Section,
 };
 use crate::pages::call_offs::details;
+use crate::pages::quote::quote_table;
 use crate::session::{PageUser, SignedInForm};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
@@ -13,6 +14,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use calloff_app::approvals::{self, Decided, RequestView};
 use calloff_app::call_offs::CallOffView;
+use calloff_app::quotes::Quote;
 use calloff_app::AppError;
 use calloff_domain::approval::{ApprovalKind, ApprovalRules, Decision, Threshold, MAX_THRESHOLDS};
 use calloff_domain::money::Money;
@@ -131,8 +133,16 @@ fn decision_page(
                 (kind_label(r.kind)) " of " strong { (r.value) } " excluding VAT, submitted " (timestamp(&r.requested_at))
                 ". It needs " (r.approvers_required) " approver(s); " (request.approvals_given()) " so far. It expires on " (short_date(&r.expires_at)) "."
             }
-            @if r.kind == ApprovalKind::Variation {
-                p class="govuk-body" { "The lines below are the call-off as it stands; approving applies the variation." }
+            @if let Some((lines, totals)) = request.proposed() {
+                h2 class="govuk-heading-m" { "Proposed lines" }
+                p class="govuk-body" { "Approving replaces the call-off's lines with these. The call-off as it stands follows." }
+                (quote_table(&Quote {
+                    framework_id: view.call_off.framework_id.clone(),
+                    supplier_id: view.call_off.supplier_id.clone(),
+                    lines,
+                    totals,
+                }))
+                h2 class="govuk-heading-m" { "The call-off now" }
             }
             (details(view))
             @match blocked {

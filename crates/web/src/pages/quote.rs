@@ -181,7 +181,7 @@ pub fn quote_table(quote: &Quote) -> Markup {
                 @for (i, line) in quote.lines.iter().enumerate() {
                     tr class="govuk-table__row" {
                         td class="govuk-table__cell" id={ "lines-" (i) "-sku" } {
-                            (line.name) br; span class="govuk-body-s" { (line.sku) }
+                            (line.name) br; span class="govuk-body-s" { (line.sku) ", lot " (line.lot_number) }
                             @if let (Some(usage), Some(noun)) = (line.monthly_usage, line.unit.usage_noun()) {
                                 br; span class="govuk-body-s" { (usage.get()) " " (noun) " a month each" }
                             }

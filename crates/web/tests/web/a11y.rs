@@ -419,6 +419,26 @@ async fn every_page_and_error_state_passes_a11y_check() {
             .get(submitted.location.as_deref().unwrap().split('?').next().unwrap())
             .await,
     );
+    // An increase of £13,200 on the live call-off waits for approval.
+    let increase = buyer
+        .post(
+            &format!("{call_off}/vary"),
+            &[
+                ("lines[0].sku", "L4-SIM-5GB"),
+                ("lines[0].quantity", "130"),
+                ("lines[0].term_months", "24"),
+            ],
+        )
+        .await;
+    assert_eq!(increase.status, 303);
+    keep(
+        "call-off-variation-awaiting",
+        &buyer.get(increase.location.as_deref().unwrap()).await,
+    );
+    let awaiting = approver.get("/approvals").await;
+    let variation_request = first_link(&awaiting.body, "/approvals/");
+    approver.get(&variation_request).await.assert_contains("Proposed lines");
+    keep("approval-decision-variation", &approver.get(&variation_request).await);
 
     let output = tokio::process::Command::new(a11y_check())
         .args(&urls)
