@@ -5,7 +5,7 @@
 //! or expires (after the organisation's expiry days); each releases the headroom it held.
 
 use crate::{Actor, App, AppError, AppResult};
-use calloff_domain::approval::{ApprovalKind, ApprovalRules, ApprovalStatus, Decision, MAX_COMMENT_LEN};
+use calloff_domain::approval::{ApprovalKind, ApprovalRules, ApprovalStatus, CostCentre, Decision, MAX_COMMENT_LEN};
 use calloff_domain::call_off::{CallOff, CallOffState, PricedLine};
 use calloff_domain::ids::{CallOffId, FrameworkId, UserId};
 use calloff_domain::money::Money;
@@ -485,9 +485,13 @@ pub enum Resubmitted {
 }
 
 /// A buyer submits a returned, withdrawn or expired draft again, at the prices it was priced
-/// at. Its headroom is reserved again and the organisation's rules applied afresh.
-pub async fn resubmit(app: &App, actor: &Actor, id: &CallOffId) -> AppResult<Resubmitted> {
-    let call_off = buyers_call_off(app, actor, id).await?;
+/// at, with a corrected cost centre if one is given. Its headroom is reserved again and the
+/// organisation's rules applied afresh.
+pub async fn resubmit(app: &App, actor: &Actor, id: &CallOffId, cost_centre: Option<&str>) -> AppResult<Resubmitted> {
+    let mut call_off = buyers_call_off(app, actor, id).await?;
+    if let Some(code) = cost_centre {
+        call_off.cost_centre = Some(CostCentre::parse(code)?);
+    }
     if call_off.state != CallOffState::Draft {
         return Err(AppError::Conflict(FieldError::new(
             "state",
@@ -511,6 +515,9 @@ async fn submit_again(app: &App, actor: &Actor, call_off: &CallOff) -> AppResult
             "state",
             "This call-off is already awaiting approval",
         )));
+    }
+    if let Some(code) = &call_off.cost_centre {
+        call_offs::set_draft_cost_centre(&mut tx, &call_off.id, code).await?;
     }
     let guard = frameworks::Reservation {
         framework: &call_off.framework_id,
@@ -570,7 +577,12 @@ async fn submit_again(app: &App, actor: &Actor, call_off: &CallOff) -> AppResult
         actor.user_id.as_str(),
         action,
         call_off.id.as_str(),
-        serde_json::json!({ "reference": call_off.reference, "contract_value_pence": value.pence(), "again": true }),
+        serde_json::json!({
+            "reference": call_off.reference,
+            "contract_value_pence": value.pence(),
+            "cost_centre": call_off.cost_centre.as_ref().map(CostCentre::as_str),
+            "again": true,
+        }),
     )
     .await?;
     head.seal(&mut tx).await?;

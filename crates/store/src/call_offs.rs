@@ -36,6 +36,7 @@ crate::statements! {
     // Drafts await approval: the supplier hears of them once they are placed.
     TO_NOTIFY = "SELECT id FROM call_offs WHERE supplier_notified_at IS NULL AND state <> 'draft' \
                  ORDER BY change_seq LIMIT $1";
+    SET_DRAFT_COST_CENTRE = "UPDATE call_offs SET cost_centre = $1 WHERE id = $2 AND state = 'draft'";
     // An approved draft is placed now.
     PLACE_DRAFT = "UPDATE call_offs SET state = 'placed', placed_at = $1, updated_at = $1, change_seq = $2 \
                    WHERE id = $3 AND state = 'draft'";
@@ -298,4 +299,14 @@ pub async fn place_draft(conn: &mut Conn, id: &CallOffId, at: &str, change_seq: 
         .await?
         .rows_affected()
         == 1)
+}
+
+/// Corrects the cost centre of a draft before it is submitted again.
+pub async fn set_draft_cost_centre(conn: &mut Conn, id: &CallOffId, cost_centre: &CostCentre) -> StoreResult<()> {
+    sqlx::query(SET_DRAFT_COST_CENTRE)
+        .bind(cost_centre.as_str())
+        .bind(id.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }

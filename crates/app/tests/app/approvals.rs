@@ -195,8 +195,17 @@ async fn approvals_hold_headroom_until_approved_returned_withdrawn_or_expired(ba
 
     // Submitted again it holds its value again; withdrawn it lets go; cancelled it is gone,
     // and the supplier never hears of it.
-    let again = approvals::resubmit(&t.app, &buyer, &big.id).await.unwrap();
+    let bad = approvals::resubmit(&t.app, &buyer, &big.id, Some("")).await;
+    assert!(
+        matches!(&bad, Err(AppError::Invalid(e)) if e.field == "cost_centre"),
+        "{bad:?}"
+    );
+    let again = approvals::resubmit(&t.app, &buyer, &big.id, Some("MOB-1100"))
+        .await
+        .unwrap();
     assert!(matches!(again, Resubmitted::AwaitingApproval(_)));
+    let view = call_offs::view(&t.app, &buyer, &big.id).await.unwrap();
+    assert_eq!(view.call_off.cost_centre.unwrap().as_str(), "MOB-1100");
     assert_eq!(committed(&t).await, before);
     approvals::withdraw(&t.app, &buyer, &big.id).await.unwrap();
     assert_eq!(before.pence() - committed(&t).await.pence(), 39_600_000);

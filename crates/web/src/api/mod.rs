@@ -246,6 +246,9 @@ async fn call_off(State(state): State<AppState>, user: ApiUser, Path(id): Path<S
 struct ActionBody {
     #[serde(default)]
     reason: String,
+    /// Resubmitting: a corrected cost centre.
+    #[serde(default)]
+    cost_centre: Option<String>,
 }
 
 /// The body is optional: only rejecting and cancelling need one, with a reason.
@@ -255,13 +258,18 @@ async fn act(
     Path((id, action)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let reason = json::optional_body::<ActionBody>(&body)?.reason;
+    let body = json::optional_body::<ActionBody>(&body)?;
+    let reason = body.reason.clone();
     let id = CallOffId::from_stored(id);
     let actor = &user.session.actor;
     // Withdrawing a request for approval, or submitting a returned draft again.
     let approval_step = match action.as_str() {
         "withdraw" => Some(approvals::withdraw(&state.app, actor, &id).await.map(|_| ())),
-        "resubmit" => Some(approvals::resubmit(&state.app, actor, &id).await.map(|_| ())),
+        "resubmit" => Some(
+            approvals::resubmit(&state.app, actor, &id, body.cost_centre.as_deref())
+                .await
+                .map(|_| ()),
+        ),
         _ => None,
     };
     if let Some(done) = approval_step {
@@ -323,7 +331,8 @@ async fn decide_organisation(
     Path((id, decision)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let reason = json::optional_body::<ActionBody>(&body)?.reason;
+    let body = json::optional_body::<ActionBody>(&body)?;
+    let reason = body.reason.clone();
     let decision = match decision.as_str() {
         "verify" => VerificationDecision::Verify,
         "reject" => VerificationDecision::Reject { reason },

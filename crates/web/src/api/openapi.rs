@@ -362,7 +362,10 @@ pub fn spec() -> Value {
                 "Milestone": { "type": "object", "required": ["name", "done_on"], "properties": {
                     "name": { "type": "string", "maxLength": 200 }, "done_on": { "type": "string", "format": "date" }
                 }},
-                "Reason": { "type": "object", "properties": { "reason": { "type": "string", "maxLength": 2000 } } }
+                "Reason": { "type": "object", "properties": {
+                    "reason": { "type": "string", "maxLength": 2000 },
+                    "cost_centre": { "type": "string", "maxLength": 40, "description": "resubmit only: a corrected cost centre" }
+                }}
             }
         }
     })

@@ -295,7 +295,16 @@ fn actions(user: &PageUser, view: &CallOffView, today: &str) -> Markup {
                 (button("withdraw", "Withdraw from approval", "govuk-button--secondary"))
             }
             @if is_buyer && c.state == CallOffState::Draft && awaiting.is_none() {
-                (button("resubmit", "Submit for approval again", ""))
+                form method="post" action={ "/call-offs/" (c.id) "/resubmit" } novalidate {
+                    (csrf_field(&user.session.csrf_token))
+                    (crate::html::input(crate::html::Input {
+                        hint: Some("Correct it if an approver asked you to"),
+                        width_class: Some("govuk-input--width-10"),
+                        spellcheck: Some(false),
+                        ..crate::html::Input::text("cost_centre", "Cost centre", c.cost_centre.as_ref().map_or("", |cc| cc.as_str()))
+                    }))
+                    button type="submit" class="govuk-button" data-module="govuk-button" { "Submit for approval again" }
+                }
             }
             @if is_buyer && matches!(c.state, CallOffState::Draft | CallOffState::Placed | CallOffState::Accepted) {
                 a class="govuk-button govuk-button--warning" href={ "/call-offs/" (c.id) "/cancel" } { "Cancel call-off" }
@@ -536,7 +545,11 @@ pub async fn act(
     let id = CallOffId::from_stored(id);
     let approval_step = match action.as_str() {
         "withdraw" => Some(approvals::withdraw(&state.app, actor, &id).await.map(|_| ())),
-        "resubmit" => Some(approvals::resubmit(&state.app, actor, &id).await.map(|_| ())),
+        "resubmit" => Some(
+            approvals::resubmit(&state.app, actor, &id, Some(&fields.text("cost_centre")))
+                .await
+                .map(|_| ()),
+        ),
         _ => None,
     };
     if let Some(done) = approval_step {

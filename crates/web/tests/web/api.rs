@@ -431,8 +431,15 @@ async fn approvals_through_the_api(backend: Backend) {
     let (status, withdrawn, _) = buyer.post(&format!("{actions}/withdraw"), json!({}), None).await;
     assert_eq!(status, 200, "{withdrawn}");
     assert_eq!(withdrawn["approvals"][0]["status"], "withdrawn");
-    let (status, again, _) = buyer.post(&format!("{actions}/resubmit"), json!({}), None).await;
+    let (status, again, _) = buyer
+        .post(
+            &format!("{actions}/resubmit"),
+            json!({ "cost_centre": "MOB-1100" }),
+            None,
+        )
+        .await;
     assert_eq!(status, 200, "{again}");
+    assert_eq!(again["cost_centre"], "MOB-1100");
     assert_eq!(again["approvals"][1]["status"], "awaiting");
     let supplier = Api::sign_in(&site, "supplier@londonict.example").await;
     assert_eq!(supplier.get(&actions).await.0, 404, "suppliers do not see drafts");
