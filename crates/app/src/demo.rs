@@ -201,7 +201,7 @@ async fn seed_framework(app: &App, orgs: &[Organisation]) -> AppResult<Framework
             minimum_term_months: row.minimum_term_months,
             cpv: row.cpv.clone(),
         };
-        catalogue::insert(&mut tx, &item, &supplier).await?;
+        catalogue::insert(&mut tx, &item, &supplier, &framework.term.start.to_string(), None).await?;
     }
     head.append(
         &mut tx,

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod call_offs;
 pub mod catalogue;
+pub mod change_requests;
 pub mod demo;
 mod error;
 pub mod frameworks;

@@ -108,6 +108,13 @@ pub(crate) async fn price_on(
             errors.push(FieldError::new(format!("{field}.sku"), message));
             continue;
         };
+        if record.withdrawn {
+            errors.push(FieldError::new(
+                format!("{field}.sku"),
+                format!("{sku} has been withdrawn from the catalogue"),
+            ));
+            continue;
+        }
         let (quantity, term, usage) = match (quantity, term, usage) {
             (Ok(q), Ok(t), Ok(u)) => (q, t, u),
             (q, t, u) => {

@@ -93,6 +93,13 @@ async fn price_varied(app: &App, call_off: &CallOff, lines: &[LineInput]) -> App
         let item = match call_off.lines.iter().find(|l| l.sku == sku) {
             Some(kept) => frozen_item(kept, call_off),
             None => match catalogue::find(&mut conn, &call_off.framework_id, &sku).await? {
+                Some(record) if record.withdrawn => {
+                    errors.push(FieldError::new(
+                        format!("{field}.sku"),
+                        format!("{sku} has been withdrawn from the catalogue"),
+                    ));
+                    continue;
+                }
                 Some(record) => record.item,
                 None => {
                     errors.push(FieldError::new(

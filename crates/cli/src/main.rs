@@ -184,6 +184,10 @@ async fn open(database_url: &str) -> anyhow::Result<App> {
 
 async fn serve(app: App, args: ServeArgs) -> anyhow::Result<()> {
     tokio::spawn(calloff_app::lifecycle::run_sweeper(app.clone(), SWEEP_INTERVAL));
+    tokio::spawn(calloff_app::change_requests::run_applier(
+        app.clone(),
+        std::time::Duration::from_secs(60),
+    ));
     match &args.smtp_url {
         Some(url) => {
             let mailer = SmtpMailer::new(url, &args.mail_from).map_err(anyhow::Error::msg)?;

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod calendar;
 pub mod call_off;
 pub mod catalogue;
+pub mod change_control;
 pub mod error;
 pub mod framework;
 pub mod ids;

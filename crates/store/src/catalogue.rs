@@ -1,5 +1,6 @@
 use crate::{Conn, StoreError, StoreResult};
 use calloff_domain::catalogue::{CatalogueItem, CpvCode, Sku, Unit};
+use calloff_domain::change_control::ItemDetails;
 use calloff_domain::ids::{FrameworkId, ItemId, OrganisationId};
 use calloff_domain::money::UnitPrice;
 use sqlx::Row;
@@ -8,32 +9,64 @@ crate::statements! {
     INSERT = "INSERT INTO catalogue_items (id, framework_id, lot_number, supplier_id, sku, name, description, unit, \
               unit_price_micros, minimum_term_months, cpv, search_text) \
               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+    // Records the version in force of the item with this SKU, as it now stands.
+    RECORD_VERSION = "INSERT INTO catalogue_item_versions (item_id, version, effective_from, lot_number, name, description, \
+                      unit, unit_price_micros, minimum_term_months, cpv, withdrawn, change_request_id) \
+                      SELECT id, version, $3, lot_number, name, description, unit, unit_price_micros, minimum_term_months, \
+                      cpv, withdrawn, $4 FROM catalogue_items WHERE framework_id = $1 AND sku = $2";
+    UPDATE_DETAILS = "UPDATE catalogue_items SET lot_number = $3, name = $4, description = $5, unit = $6, \
+                      unit_price_micros = $7, minimum_term_months = $8, cpv = $9, search_text = $10, version = version + 1 \
+                      WHERE framework_id = $1 AND sku = $2";
+    UPDATE_PRICE = "UPDATE catalogue_items SET unit_price_micros = $3, version = version + 1 \
+                    WHERE framework_id = $1 AND sku = $2";
+    WITHDRAW = "UPDATE catalogue_items SET withdrawn = 1, version = version + 1 WHERE framework_id = $1 AND sku = $2";
+    VERSIONS = "SELECT version, effective_from, lot_number, name, description, unit, unit_price_micros, \
+                minimum_term_months, cpv, withdrawn, change_request_id FROM catalogue_item_versions \
+                WHERE item_id = $1 ORDER BY version";
+    SKUS = "SELECT sku, supplier_id, withdrawn FROM catalogue_items WHERE framework_id = $1";
+    SUPPLIER_ITEMS = "SELECT id, framework_id, lot_number, supplier_id, sku, name, description, unit, \
+                      unit_price_micros, minimum_term_months, cpv, version, withdrawn FROM catalogue_items \
+                      WHERE framework_id = $1 AND supplier_id = $2 AND withdrawn = 0 ORDER BY sku";
     BY_ID = "SELECT id, framework_id, lot_number, supplier_id, sku, name, description, unit, \
-             unit_price_micros, minimum_term_months, cpv FROM catalogue_items WHERE id = $1";
+             unit_price_micros, minimum_term_months, cpv, version, withdrawn FROM catalogue_items WHERE id = $1";
     // Served by the (framework_id, sku) unique index.
     BY_FRAMEWORK_AND_SKU = "SELECT id, framework_id, lot_number, supplier_id, sku, name, description, unit, \
-                            unit_price_micros, minimum_term_months, cpv FROM catalogue_items \
+                            unit_price_micros, minimum_term_months, cpv, version, withdrawn FROM catalogue_items \
                             WHERE framework_id = $1 AND sku = $2";
     BY_SKU = "SELECT id, framework_id, lot_number, supplier_id, sku, name, description, unit, \
-              unit_price_micros, minimum_term_months, cpv FROM catalogue_items WHERE sku = $1 ORDER BY framework_id";
+              unit_price_micros, minimum_term_months, cpv, version, withdrawn FROM catalogue_items WHERE sku = $1 ORDER BY framework_id";
     // $2 = 0 means every lot. The pattern is matched against lower-cased text on both databases.
     SEARCH = "SELECT id, framework_id, lot_number, supplier_id, sku, name, description, unit, \
-              unit_price_micros, minimum_term_months, cpv FROM catalogue_items \
-              WHERE framework_id = $1 AND ($2 = 0 OR lot_number = $2) AND search_text LIKE $3 ESCAPE '\\' \
+              unit_price_micros, minimum_term_months, cpv, version, withdrawn FROM catalogue_items \
+              WHERE framework_id = $1 AND withdrawn = 0 AND ($2 = 0 OR lot_number = $2) AND search_text LIKE $3 ESCAPE '\\' \
               ORDER BY lot_number, sku LIMIT $4";
-    COUNT_BY_LOT = "SELECT lot_number, COUNT(*) AS n FROM catalogue_items WHERE framework_id = $1 \
+    COUNT_BY_LOT = "SELECT lot_number, COUNT(*) AS n FROM catalogue_items WHERE framework_id = $1 AND withdrawn = 0 \
                     GROUP BY lot_number ORDER BY lot_number";
 }
 
-/// An item with the supplier that sells it.
+/// An item with the supplier that sells it, its version in force and whether it is withdrawn.
 #[derive(Debug, Clone)]
 pub struct ItemRecord {
     pub item: CatalogueItem,
     pub supplier_id: OrganisationId,
+    pub version: i64,
+    pub withdrawn: bool,
 }
 
-pub async fn insert(conn: &mut Conn, item: &CatalogueItem, supplier: &OrganisationId) -> StoreResult<()> {
-    let search_text = format!("{} {} {} {}", item.sku, item.name, item.description, item.cpv.as_str()).to_lowercase();
+/// What search matches an item on.
+fn search_text(sku: &Sku, name: &str, description: &str, cpv: &CpvCode) -> String {
+    format!("{sku} {name} {description} {}", cpv.as_str()).to_lowercase()
+}
+
+/// Inserts an item at version 1, in force from `effective_from`.
+pub async fn insert(
+    conn: &mut Conn,
+    item: &CatalogueItem,
+    supplier: &OrganisationId,
+    effective_from: &str,
+    change_request: Option<&str>,
+) -> StoreResult<()> {
+    let search_text = search_text(&item.sku, &item.name, &item.description, &item.cpv);
     sqlx::query(INSERT)
         .bind(item.id.as_str())
         .bind(item.framework_id.as_str())
@@ -49,7 +82,150 @@ pub async fn insert(conn: &mut Conn, item: &CatalogueItem, supplier: &Organisati
         .bind(search_text)
         .execute(&mut *conn)
         .await?;
+    record_version(conn, &item.framework_id, &item.sku, effective_from, change_request).await
+}
+
+async fn record_version(
+    conn: &mut Conn,
+    framework: &FrameworkId,
+    sku: &Sku,
+    effective_from: &str,
+    change_request: Option<&str>,
+) -> StoreResult<()> {
+    sqlx::query(RECORD_VERSION)
+        .bind(framework.as_str())
+        .bind(sku.as_str())
+        .bind(effective_from)
+        .bind(change_request)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
+}
+
+/// Sets new details of an item and records the new version.
+pub async fn update_details(
+    conn: &mut Conn,
+    framework: &FrameworkId,
+    sku: &Sku,
+    d: &ItemDetails,
+    effective_from: &str,
+    change_request: Option<&str>,
+) -> StoreResult<bool> {
+    let updated = sqlx::query(UPDATE_DETAILS)
+        .bind(framework.as_str())
+        .bind(sku.as_str())
+        .bind(d.lot_number as i64)
+        .bind(&d.name)
+        .bind(&d.description)
+        .bind(d.unit.as_str())
+        .bind(d.unit_price.micros())
+        .bind(d.minimum_term_months as i64)
+        .bind(d.cpv.as_str())
+        .bind(search_text(sku, &d.name, &d.description, &d.cpv))
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    if updated == 1 {
+        record_version(conn, framework, sku, effective_from, change_request).await?;
+    }
+    Ok(updated == 1)
+}
+
+/// Sets a new price of an item and records the new version.
+pub async fn update_price(
+    conn: &mut Conn,
+    framework: &FrameworkId,
+    sku: &Sku,
+    price: UnitPrice,
+    effective_from: &str,
+    change_request: Option<&str>,
+) -> StoreResult<bool> {
+    let updated = sqlx::query(UPDATE_PRICE)
+        .bind(framework.as_str())
+        .bind(sku.as_str())
+        .bind(price.micros())
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    if updated == 1 {
+        record_version(conn, framework, sku, effective_from, change_request).await?;
+    }
+    Ok(updated == 1)
+}
+
+/// Withdraws an item (it stays, for the call-offs that hold it) and records the new version.
+pub async fn withdraw(
+    conn: &mut Conn,
+    framework: &FrameworkId,
+    sku: &Sku,
+    effective_from: &str,
+    change_request: Option<&str>,
+) -> StoreResult<bool> {
+    let updated = sqlx::query(WITHDRAW)
+        .bind(framework.as_str())
+        .bind(sku.as_str())
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    if updated == 1 {
+        record_version(conn, framework, sku, effective_from, change_request).await?;
+    }
+    Ok(updated == 1)
+}
+
+/// One version of an item: what it was from its effective date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemVersion {
+    pub version: i64,
+    pub effective_from: String,
+    pub details: ItemDetails,
+    pub withdrawn: bool,
+    pub change_request_id: Option<String>,
+}
+
+pub async fn versions(conn: &mut Conn, item: &ItemId) -> StoreResult<Vec<ItemVersion>> {
+    let corrupt = |e: calloff_domain::FieldError| StoreError::corrupt(e.to_string());
+    sqlx::query(VERSIONS)
+        .bind(item.as_str())
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|row| {
+            let unit: String = row.try_get("unit")?;
+            let cpv: String = row.try_get("cpv")?;
+            Ok(ItemVersion {
+                version: row.try_get("version")?,
+                effective_from: row.try_get("effective_from")?,
+                details: ItemDetails {
+                    lot_number: row.try_get::<i64, _>("lot_number")? as u32,
+                    name: row.try_get("name")?,
+                    description: row.try_get("description")?,
+                    unit: Unit::parse(&unit).map_err(corrupt)?,
+                    unit_price: UnitPrice::from_micros(row.try_get("unit_price_micros")?).map_err(corrupt)?,
+                    minimum_term_months: row.try_get::<i64, _>("minimum_term_months")? as u32,
+                    cpv: CpvCode::parse(&cpv).map_err(corrupt)?,
+                },
+                withdrawn: row.try_get::<i64, _>("withdrawn")? == 1,
+                change_request_id: row.try_get("change_request_id")?,
+            })
+        })
+        .collect()
+}
+
+/// A supplier's items on a framework that are not withdrawn, by SKU.
+pub async fn supplier_items(
+    conn: &mut Conn,
+    framework: &FrameworkId,
+    supplier: &OrganisationId,
+) -> StoreResult<Vec<ItemRecord>> {
+    sqlx::query(SUPPLIER_ITEMS)
+        .bind(framework.as_str())
+        .bind(supplier.as_str())
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
 }
 
 fn from_row(row: &sqlx::any::AnyRow) -> StoreResult<ItemRecord> {
@@ -73,6 +249,8 @@ fn from_row(row: &sqlx::any::AnyRow) -> StoreResult<ItemRecord> {
             cpv: CpvCode::parse(&cpv).map_err(corrupt)?,
         },
         supplier_id: OrganisationId::from_stored(row.try_get::<String, _>("supplier_id")?),
+        version: row.try_get("version")?,
+        withdrawn: row.try_get::<i64, _>("withdrawn")? == 1,
     })
 }
 
@@ -143,4 +321,22 @@ pub async fn count_by_lot(conn: &mut Conn, framework: &FrameworkId) -> StoreResu
 
 fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// Every SKU of a framework with its supplier and whether it is withdrawn, for checking many
+/// changes at once.
+pub async fn skus(conn: &mut Conn, framework: &FrameworkId) -> StoreResult<Vec<(String, OrganisationId, bool)>> {
+    sqlx::query(SKUS)
+        .bind(framework.as_str())
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get("sku")?,
+                OrganisationId::from_stored(r.try_get::<String, _>("supplier_id")?),
+                r.try_get::<i64, _>("withdrawn")? == 1,
+            ))
+        })
+        .collect()
 }

@@ -56,6 +56,8 @@ crate::statements! {
                    AND (direct_award_limit IS NULL OR $1 <= direct_award_limit) \
                    AND (direct_award_route = 1 \
                         OR (SELECT COUNT(*) FROM framework_suppliers s WHERE s.framework_id = $2) = 1)";
+    INDEXATION_CAP = "SELECT indexation_cap_bp FROM frameworks WHERE id = $1";
+    SET_INDEXATION_CAP = "UPDATE frameworks SET indexation_cap_bp = $1 WHERE id = $2";
     RELEASE = "UPDATE frameworks SET committed_value = committed_value - $1 WHERE id = $2";
     RELEASE_LOT = "UPDATE lots SET committed_value = committed_value - $1 WHERE framework_id = $2 AND number = $3";
 }
@@ -352,4 +354,22 @@ pub async fn register(conn: &mut Conn, framework: &FrameworkId) -> StoreResult<R
         .map(|r| Ok(OrganisationId::from_stored(r.try_get::<String, _>("organisation_id")?)))
         .collect::<StoreResult<Vec<_>>>()?;
     Ok(Register { kinds, named })
+}
+
+/// The most an annual indexation may raise the framework's prices, in basis points.
+pub async fn indexation_cap_bp(conn: &mut Conn, framework: &FrameworkId) -> StoreResult<i64> {
+    Ok(sqlx::query(INDEXATION_CAP)
+        .bind(framework.as_str())
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("indexation_cap_bp")?)
+}
+
+pub async fn set_indexation_cap_bp(conn: &mut Conn, framework: &FrameworkId, cap_bp: i64) -> StoreResult<()> {
+    sqlx::query(SET_INDEXATION_CAP)
+        .bind(cap_bp)
+        .bind(framework.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }

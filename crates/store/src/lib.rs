@@ -12,6 +12,7 @@ pub mod approvals;
 pub mod audit;
 pub mod call_offs;
 pub mod catalogue;
+pub mod change_requests;
 pub mod frameworks;
 pub mod lifecycle;
 pub mod notifications;
@@ -44,6 +45,7 @@ pub fn all_statements() -> Vec<&'static str> {
         audit::ALL,
         call_offs::ALL,
         catalogue::ALL,
+        change_requests::ALL,
         frameworks::ALL,
         lifecycle::ALL,
         notifications::ALL,

@@ -240,7 +240,9 @@ impl TestApp {
         for org in &eligible {
             frameworks::add_eligible(&mut tx, &framework.id, org).await.unwrap();
         }
-        catalogue::insert(&mut tx, &item, &supplier.id).await.unwrap();
+        catalogue::insert(&mut tx, &item, &supplier.id, &framework.term.start.to_string(), None)
+            .await
+            .unwrap();
         head.append(
             &mut tx,
             "2026-11-26T10:00:00.000Z",

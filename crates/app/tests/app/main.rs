@@ -3,6 +3,7 @@
 mod approvals;
 mod audit_chain;
 mod call_offs;
+mod change_requests;
 mod concurrency;
 mod demo;
 mod lifecycle;
