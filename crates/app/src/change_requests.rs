@@ -12,6 +12,8 @@ use calloff_domain::ids::{FrameworkId, ItemId};
 use calloff_domain::role::Role;
 use calloff_domain::FieldError;
 use calloff_store::audit::ChainHead;
+pub use calloff_store::catalogue::ItemVersion;
+pub use calloff_store::change_requests::ChangeRequest as RequestSummary;
 use calloff_store::change_requests::{self, ChangeRequest, StoredChange};
 use calloff_store::frameworks::FrameworkRecord;
 use calloff_store::{catalogue, frameworks, notifications, with_retries, Conn};
@@ -93,6 +95,27 @@ async fn check_against_catalogue(
     Ok(errors)
 }
 
+/// The framework, if the actor may propose changes to its catalogue (a user of one of its
+/// suppliers); checked before anything they sent is read.
+pub async fn may_propose(app: &App, actor: &Actor, framework_id: &FrameworkId) -> AppResult<FrameworkRecord> {
+    actor.require(Role::SupplierUser, "propose catalogue changes")?;
+    let mut conn = app.db.pool().acquire().await?;
+    let record = framework(&mut conn, framework_id).await?;
+    if !supplies(actor, &record) {
+        return Err(AppError::Forbidden(format!(
+            "{} is not a supplier on {}",
+            actor.organisation_name, record.framework.reference
+        )));
+    }
+    Ok(record)
+}
+
+/// The most an annual indexation may raise prices on the framework, in basis points.
+pub async fn indexation_cap_bp(app: &App, framework_id: &FrameworkId) -> AppResult<i64> {
+    let mut conn = app.db.pool().acquire().await?;
+    Ok(frameworks::indexation_cap_bp(&mut conn, framework_id).await?)
+}
+
 /// A supplier proposes changes to its items on a framework, as one change request.
 pub async fn propose(
     app: &App,
@@ -123,15 +146,8 @@ pub(crate) async fn submit(
     mut errors: Vec<FieldError>,
     indexation_bp: Option<i64>,
 ) -> AppResult<ChangeRequest> {
-    actor.require(Role::SupplierUser, "propose catalogue changes")?;
+    let record = may_propose(app, actor, framework_id).await?;
     let mut conn = app.db.pool().acquire().await?;
-    let record = framework(&mut conn, framework_id).await?;
-    if !supplies(actor, &record) {
-        return Err(AppError::Forbidden(format!(
-            "{} is not a supplier on {}",
-            actor.organisation_name, record.framework.reference
-        )));
-    }
     let title = title.trim();
     if title.is_empty() || title.chars().count() > MAX_TITLE_LEN {
         errors.insert(
@@ -234,7 +250,7 @@ pub async fn propose_indexation(
     uplift_bp: i64,
     effective_from: &str,
 ) -> AppResult<ChangeRequest> {
-    actor.require(Role::SupplierUser, "propose an indexation")?;
+    may_propose(app, actor, framework_id).await?;
     let today = app.today();
     let date = chrono::NaiveDate::parse_from_str(effective_from.trim(), "%Y-%m-%d")
         .map_err(|_| AppError::invalid("effective_from", "Enter the effective date as year-month-day"))?;

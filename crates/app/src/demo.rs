@@ -320,6 +320,7 @@ pub async fn seed_activity(app: &App) -> AppResult<usize> {
         }
     }
     seed_approvals(app, &framework_id, &camden).await?;
+    seed_catalogue_changes(app, &framework_id, &supplier, &manager).await?;
     let waiting = Registration {
         organisation_name: "Islington Sixth Form Consortium (demo)".into(),
         kind: "school".into(),
@@ -420,5 +421,62 @@ async fn seed_approvals(app: &App, framework_id: &FrameworkId, camden: &Actor) -
     // Approved, and so placed with the supplier.
     let approved = submit("L5-TEAMS-PHONE", 300, 36, "demo-approval-4").await?.call_off;
     approvals::decide(app, &ada, &request_of(approved).await?, Decision::Approve, "").await?;
+    Ok(())
+}
+
+/// A 5% indexation cap, a change request waiting for the manager, and an approved one that takes
+/// effect next month.
+async fn seed_catalogue_changes(
+    app: &App,
+    framework_id: &FrameworkId,
+    supplier: &Actor,
+    manager: &Actor,
+) -> AppResult<()> {
+    use crate::change_requests::{self, Decision};
+    use calloff_domain::change_control::ChangeInput;
+
+    let mut conn = app.db.pool().acquire().await?;
+    frameworks::set_indexation_cap_bp(&mut conn, framework_id, 500).await?;
+    drop(conn);
+    let next_month = (app.today() + chrono::Months::new(1)).to_string();
+    let change = |kind: &str, sku: &str| ChangeInput {
+        kind: kind.into(),
+        sku: sku.into(),
+        effective_from: next_month.clone(),
+        ..ChangeInput::default()
+    };
+    let waiting = [
+        ChangeInput {
+            lot: Some(4),
+            name: Some("5G SIM, 50 GB a month".into()),
+            description: Some("A 5G data SIM with 50 GB a month and EU roaming, for field teams.".into()),
+            unit: Some("per month".into()),
+            price: Some("11.50".into()),
+            minimum_term_months: Some(24),
+            cpv: Some("64212000-5".into()),
+            ..change("add", "L4-SIM-50GB")
+        },
+        ChangeInput {
+            price: Some("5.25".into()),
+            ..change("price", "L4-SIM-5GB")
+        },
+    ];
+    change_requests::propose(
+        app,
+        supplier,
+        framework_id,
+        "New 50 GB SIM and a cheaper 5 GB SIM",
+        &waiting,
+    )
+    .await?;
+    let approved = change_requests::propose(
+        app,
+        supplier,
+        framework_id,
+        "Withdraw the ISDN migration service after the switch-off",
+        &[change("withdraw", "L3-ISDN-MIG")],
+    )
+    .await?;
+    change_requests::decide(app, manager, &approved.id, &Decision::Approve).await?;
     Ok(())
 }

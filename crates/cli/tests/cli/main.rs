@@ -57,13 +57,15 @@ async fn demo_and_audit_verify(backend: Backend) {
     );
     let approvals = distinct("SELECT DISTINCT status FROM approval_requests ORDER BY status").await;
     assert_eq!(approvals, ["approved", "awaiting", "returned"]);
+    let change_requests = distinct("SELECT DISTINCT status FROM change_requests ORDER BY status").await;
+    assert_eq!(change_requests, ["approved", "submitted"]);
     let second = run(&test_db.url, &["demo", "--seed-only"]).await;
     assert!(stdout(&second).contains("Found the LON-ICT-2025 demo"), "{second:?}");
 
     let intact = run(&test_db.url, &["audit", "verify"]).await;
     assert!(intact.status.success(), "{intact:?}");
     assert!(
-        stdout(&intact).contains("Audit chain intact: 36 entries verified"),
+        stdout(&intact).contains("Audit chain intact: 39 entries verified"),
         "{}",
         stdout(&intact)
     );

@@ -19,8 +19,9 @@ use calloff_app::call_offs::{self, CallOffAction, PlaceCallOff};
 use calloff_app::quotes::LineInput;
 use calloff_app::registration::{self, Registration, VerificationDecision};
 use calloff_app::variations::VariationOutcome;
-use calloff_app::{approvals, auth, catalogue, frameworks, quotes, AppError};
+use calloff_app::{approvals, auth, catalogue, change_requests, frameworks, quotes, AppError};
 use calloff_domain::approval::{ApprovalRules, Decision, Threshold};
+use calloff_domain::change_control::ChangeInput;
 use calloff_domain::ids::{CallOffId, FrameworkId, ItemId};
 use calloff_domain::money::Money;
 use calloff_domain::role::Role;
@@ -44,6 +45,12 @@ pub fn routes() -> Routes {
         .post("/call-offs/{id}/milestones", record_milestone)
         .post("/call-offs/{id}/variations", vary)
         .post("/call-offs/{id}/{action}", act)
+        .get("/frameworks/{id}/change-requests", list_change_requests)
+        .post("/frameworks/{id}/change-requests", propose_changes)
+        .post("/frameworks/{id}/indexation", propose_indexation)
+        .get("/change-requests/{id}", change_request)
+        .post("/change-requests/{id}/{decision}", decide_change_request)
+        .get("/items/{id}/versions", item_versions)
         .get("/approvals", awaiting_approval)
         .post("/approvals/{id}/decision", decide_approval)
         .get("/organisation/approval-rules", approval_rules)
@@ -601,4 +608,119 @@ async fn decide_approval(
         approvals::Decided::Returned => json!({ "outcome": "returned" }),
     };
     Ok(Json(outcome).into_response())
+}
+
+async fn list_change_requests(State(state): State<AppState>, user: ApiUser, Path(id): Path<String>) -> ApiResult {
+    let requests = change_requests::list(&state.app, &user.session.actor, &FrameworkId::from_stored(id))
+        .await
+        .map_err(fail)?;
+    Ok(
+        Json(json!({ "change_requests": requests.iter().map(views::change_request).collect::<Vec<_>>() }))
+            .into_response(),
+    )
+}
+
+#[derive(Deserialize)]
+struct ProposeBody {
+    #[serde(default)]
+    title: String,
+    changes: Vec<ChangeInput>,
+}
+
+async fn propose_changes(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    let actor = &user.session.actor;
+    let framework_id = FrameworkId::from_stored(id);
+    // Who may propose is checked before what they sent.
+    change_requests::may_propose(&state.app, actor, &framework_id)
+        .await
+        .map_err(fail)?;
+    let body: ProposeBody = json::parse_body(&body)?;
+    let request = change_requests::propose(&state.app, actor, &framework_id, &body.title, &body.changes)
+        .await
+        .map_err(fail)?;
+    let view = change_requests::view(&state.app, actor, &request.id, None)
+        .await
+        .map_err(fail)?;
+    Ok((StatusCode::CREATED, Json(views::change_request_view(&view))).into_response())
+}
+
+#[derive(Deserialize)]
+struct IndexationBody {
+    uplift_basis_points: i64,
+    effective_from: String,
+}
+
+async fn propose_indexation(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    let actor = &user.session.actor;
+    let framework_id = FrameworkId::from_stored(id);
+    change_requests::may_propose(&state.app, actor, &framework_id)
+        .await
+        .map_err(fail)?;
+    let body: IndexationBody = json::parse_body(&body)?;
+    let request = change_requests::propose_indexation(
+        &state.app,
+        actor,
+        &framework_id,
+        body.uplift_basis_points,
+        &body.effective_from,
+    )
+    .await
+    .map_err(fail)?;
+    Ok((StatusCode::CREATED, Json(views::change_request(&request))).into_response())
+}
+
+#[derive(Deserialize)]
+struct AfterQuery {
+    after: Option<i64>,
+}
+
+async fn change_request(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    Query(query): Query<AfterQuery>,
+) -> ApiResult {
+    let view = change_requests::view(&state.app, &user.session.actor, &id, query.after)
+        .await
+        .map_err(fail)?;
+    Ok(Json(views::change_request_view(&view)).into_response())
+}
+
+async fn decide_change_request(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path((id, decision)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult {
+    let reason = json::optional_body::<ActionBody>(&body)?.reason;
+    let decision = match decision.as_str() {
+        "approve" => change_requests::Decision::Approve,
+        "reject" => change_requests::Decision::Reject { reason },
+        _ => return Err(fail(AppError::NotFound(format!("decision \"{decision}\"")))),
+    };
+    let decided = change_requests::decide(&state.app, &user.session.actor, &id, &decision)
+        .await
+        .map_err(fail)?;
+    Ok(Json(views::change_request(&decided)).into_response())
+}
+
+async fn item_versions(State(state): State<AppState>, user: ApiUser, Path(id): Path<String>) -> ApiResult {
+    let item = catalogue::item(&state.app, &user.session.actor, &ItemId::from_stored(id))
+        .await
+        .map_err(fail)?;
+    let versions = change_requests::versions(&state.app, &item.id).await.map_err(fail)?;
+    Ok(
+        Json(json!({ "item_id": item.id, "versions": versions.iter().map(views::item_version).collect::<Vec<_>>() }))
+            .into_response(),
+    )
 }

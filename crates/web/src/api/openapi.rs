@@ -63,6 +63,10 @@ pub fn spec() -> Value {
     let mut varied = problem_responses(&["400", "401", "403", "404", "409", "415", "422"]);
     varied["201"] = json!({ "description": "Varied: the call-off, with `variation` (status applied, number, values, cumulative change, warning)", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/CallOff" } } } });
     varied["202"] = json!({ "description": "The increase needs approval under the buyer's rules: the call-off as it stands, with `variation` (status awaiting_approval, approval_request_id); the increase's headroom is held meanwhile", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/CallOff" } } } });
+    let mut change_proposed = problem_responses(&["400", "401", "403", "404", "415", "422"]);
+    change_proposed["201"] = json!({ "description": "Submitted", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ChangeRequestView" } } } });
+    let mut indexation_proposed = problem_responses(&["400", "401", "403", "404", "415", "422"]);
+    indexation_proposed["201"] = json!({ "description": "Submitted", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ChangeRequest" } } } });
     let mut sign_out_responses = problem_responses(&["401"]);
     sign_out_responses["204"] = json!({ "description": "Signed out" });
 
@@ -130,6 +134,41 @@ pub fn spec() -> Value {
                 "parameters": [id_param("id", "Call-off id"), { "name": "action", "in": "path", "required": true, "schema": { "type": "string", "enum": ["accept", "reject", "go-live", "end", "terminate", "cancel", "withdraw", "resubmit"] } }],
                 "requestBody": { "required": false, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Reason" } } } },
                 "responses": ok("The call-off after the change", "CallOff", &["400", "401", "403", "404", "409", "422"])
+            }},
+            "/frameworks/{id}/change-requests": {
+                "get": {
+                    "summary": "The framework's catalogue change requests, newest first: all of them for its manager, a supplier's own for its users",
+                    "operationId": "listChangeRequests", "parameters": [id_param("id", "Framework id")],
+                    "responses": ok("Change requests", "ChangeRequestList", &["401", "403", "404"])
+                },
+                "post": {
+                    "summary": "Propose changes to the supplier's items (new items, edits, price changes, withdrawals), each from an effective date, as one request for the framework manager to approve. The whole request is checked first; every error names changes[i].field and nothing is written unless all are valid.",
+                    "operationId": "proposeChanges", "parameters": [id_param("id", "Framework id")],
+                    "requestBody": json_body("ProposeChanges"), "responses": change_proposed
+                }
+            },
+            "/frameworks/{id}/indexation": { "post": {
+                "summary": "Propose the annual price indexation: every price of the supplier's items up by at most the framework's cap, from an effective date, once a year",
+                "operationId": "proposeIndexation", "parameters": [id_param("id", "Framework id")],
+                "requestBody": json_body("Indexation"), "responses": indexation_proposed
+            }},
+            "/change-requests/{id}": { "get": {
+                "summary": "A change request with a page of its changes, each beside the version in force",
+                "operationId": "getChangeRequest",
+                "parameters": [id_param("id", "Change request id"), { "name": "after", "in": "query", "schema": { "type": "integer" }, "description": "next_after from the previous page" }],
+                "responses": ok("The request", "ChangeRequestView", &read_errors)
+            }},
+            "/change-requests/{id}/{decision}": { "post": {
+                "summary": "Approve a change request, or reject it with a reason (the framework's manager). Approved changes apply from their effective dates.",
+                "operationId": "decideChangeRequest",
+                "parameters": [id_param("id", "Change request id"), { "name": "decision", "in": "path", "required": true, "schema": { "type": "string", "enum": ["approve", "reject"] } }],
+                "requestBody": { "required": false, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Reason" } } } },
+                "responses": ok("The request after the decision", "ChangeRequest", &["400", "401", "403", "404", "409", "422"])
+            }},
+            "/items/{id}/versions": { "get": {
+                "summary": "Every version of an item, oldest first, with the date each was in force from",
+                "operationId": "getItemVersions", "parameters": [id_param("id", "Item id")],
+                "responses": ok("Versions", "ItemVersions", &read_errors)
             }},
             "/approvals": { "get": {
                 "summary": "Requests of the approver's organisation awaiting approval, oldest first, each saying whether this approver may decide",
@@ -279,6 +318,54 @@ pub fn spec() -> Value {
                         "number": { "type": "integer" }, "previous_value": { "$ref": "#/components/schemas/Money" },
                         "new_value": { "$ref": "#/components/schemas/Money" }, "original_value": { "$ref": "#/components/schemas/Money" },
                         "over_modification_limit": { "type": "boolean" }, "varied_at": { "type": "string", "format": "date-time" }
+                    }}}
+                }},
+                "ChangeInput": { "type": "object", "required": ["kind", "sku", "effective_from"], "properties": {
+                    "kind": { "type": "string", "enum": ["add", "edit", "price", "withdraw"] },
+                    "sku": { "type": "string", "maxLength": 40 }, "effective_from": { "type": "string", "format": "date" },
+                    "lot": { "type": "integer", "description": "add and edit" }, "name": { "type": "string", "maxLength": 200 },
+                    "description": { "type": "string", "maxLength": 2000 },
+                    "unit": { "type": "string", "enum": ["per_month", "per_user_per_month", "one_off", "per_minute", "per_gb"] },
+                    "price": { "type": "string", "description": "Pounds excluding VAT, up to six decimal places: add, edit and price" },
+                    "minimum_term_months": { "type": "integer", "minimum": 0, "maximum": 120 }, "cpv": { "type": "string" }
+                }},
+                "ProposeChanges": { "type": "object", "required": ["title", "changes"], "properties": {
+                    "title": { "type": "string", "maxLength": 200 },
+                    "changes": { "type": "array", "items": { "$ref": "#/components/schemas/ChangeInput" } }
+                }},
+                "Indexation": { "type": "object", "required": ["uplift_basis_points", "effective_from"], "properties": {
+                    "uplift_basis_points": { "type": "integer", "minimum": 1, "description": "350 = 3.5%; at most the framework's cap" },
+                    "effective_from": { "type": "string", "format": "date" }
+                }},
+                "ChangeRequest": { "type": "object", "properties": {
+                    "id": { "type": "string" }, "framework_id": { "type": "string" }, "supplier_id": { "type": "string" },
+                    "title": { "type": "string" }, "status": { "type": "string", "enum": ["submitted", "approved", "rejected"] },
+                    "indexation_basis_points": { "type": "integer", "nullable": true }, "change_count": { "type": "integer" },
+                    "submitted_by": { "type": "string" }, "submitted_at": { "type": "string", "format": "date-time" },
+                    "decided_by": { "type": "string", "nullable": true }, "decided_at": { "type": "string", "nullable": true },
+                    "decision_reason": { "type": "string", "nullable": true }
+                }},
+                "ChangeRequestList": { "type": "object", "properties": { "change_requests": { "type": "array", "items": { "$ref": "#/components/schemas/ChangeRequest" } } } },
+                "ChangeRequestView": { "allOf": [{ "$ref": "#/components/schemas/ChangeRequest" }, { "type": "object", "properties": {
+                    "changes": { "type": "array", "items": { "type": "object", "properties": {
+                        "position": { "type": "integer" }, "kind": { "type": "string" }, "sku": { "type": "string" },
+                        "effective_from": { "type": "string", "format": "date" },
+                        "status": { "type": "string", "enum": ["proposed", "scheduled", "applied", "rejected"] },
+                        "applied_at": { "type": "string", "nullable": true }, "details": { "type": "object", "nullable": true },
+                        "new_price_micros": { "type": "integer", "nullable": true },
+                        "current": { "nullable": true, "allOf": [{ "$ref": "#/components/schemas/Item" }] },
+                        "diff": { "type": "array", "items": { "type": "object", "properties": {
+                            "field": { "type": "string" }, "now": { "type": "string" }, "proposed": { "type": "string" }
+                        }}}
+                    }}},
+                    "next_after": { "type": "integer", "nullable": true }
+                }}]},
+                "ItemVersions": { "type": "object", "properties": {
+                    "item_id": { "type": "string" },
+                    "versions": { "type": "array", "items": { "type": "object", "properties": {
+                        "version": { "type": "integer" }, "effective_from": { "type": "string", "format": "date" },
+                        "withdrawn": { "type": "boolean" }, "change_request_id": { "type": "string", "nullable": true },
+                        "details": { "type": "object" }
                     }}}
                 }},
                 "ApprovalRequest": { "type": "object", "properties": {

@@ -151,3 +151,49 @@ pub fn notification(n: &calloff_app::notifications::Notification) -> Value {
         "last_error": n.last_error, "read_at": n.read_at,
     })
 }
+
+pub fn change_request(r: &calloff_app::change_requests::RequestSummary) -> Value {
+    json!({
+        "id": r.id, "framework_id": r.framework_id, "supplier_id": r.supplier_id, "title": r.title,
+        "status": r.status, "indexation_basis_points": r.indexation_bp, "change_count": r.change_count,
+        "submitted_by": r.submitted_by, "submitted_at": r.submitted_at, "decided_by": r.decided_by,
+        "decided_at": r.decided_at, "decision_reason": r.decision_reason,
+    })
+}
+
+fn details(d: &calloff_domain::change_control::ItemDetails) -> Value {
+    json!({
+        "lot": d.lot_number, "name": d.name, "description": d.description, "unit": d.unit,
+        "unit_price_micros": d.unit_price.micros(), "unit_price_display": d.unit_price.to_string(),
+        "minimum_term_months": d.minimum_term_months, "cpv": d.cpv,
+    })
+}
+
+pub fn change_request_view(v: &calloff_app::change_requests::RequestView) -> Value {
+    let mut value = change_request(&v.request);
+    value["changes"] = v
+        .changes
+        .iter()
+        .map(|c| {
+            let change = &c.stored.change;
+            json!({
+                "position": c.stored.position, "kind": change.kind, "sku": change.sku,
+                "effective_from": change.effective_from.to_string(), "status": c.stored.status,
+                "applied_at": c.stored.applied_at,
+                "details": change.details.as_ref().map(details),
+                "new_price_micros": change.new_price.map(|p| p.micros()),
+                "current": c.current.as_ref().map(item),
+                "diff": c.diff.iter().map(|(field, now, proposed)| json!({ "field": field, "now": now, "proposed": proposed })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    value["next_after"] = json!(v.next_after);
+    value
+}
+
+pub fn item_version(v: &calloff_app::change_requests::ItemVersion) -> Value {
+    json!({
+        "version": v.version, "effective_from": v.effective_from, "withdrawn": v.withdrawn,
+        "change_request_id": v.change_request_id, "details": details(&v.details),
+    })
+}

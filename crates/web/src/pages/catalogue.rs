@@ -155,6 +155,10 @@ pub async fn item(State(state): State<AppState>, user: PageUser, Path(id): Path<
         Ok(item) => item,
         Err(e) => return error_page(Some(actor), &e),
     };
+    let versions = match calloff_app::change_requests::versions(&state.app, &item.id).await {
+        Ok(v) => v,
+        Err(e) => return error_page(Some(actor), &e),
+    };
     let chrome = Chrome {
         title: &item.name,
         actor: Some(actor),
@@ -181,6 +185,27 @@ pub async fn item(State(state): State<AppState>, user: PageUser, Path(id): Path<
                         (csrf_field(&user.session.csrf_token))
                         input type="hidden" name="item_id" value=(item.id);
                         button type="submit" class="govuk-button" data-module="govuk-button" { "Add to quote" }
+                    }
+                }
+                @if versions.len() > 1 {
+                    table class="govuk-table" id="versions" {
+                        caption class="govuk-table__caption govuk-table__caption--m" { "Versions" }
+                        thead class="govuk-table__head" { tr class="govuk-table__row" {
+                            th scope="col" class="govuk-table__header" { "Version" }
+                            th scope="col" class="govuk-table__header" { "In force from" }
+                            th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Price (ex VAT)" }
+                            th scope="col" class="govuk-table__header" { "Note" }
+                        } }
+                        tbody class="govuk-table__body" {
+                            @for v in &versions {
+                                tr class="govuk-table__row" {
+                                    td class="govuk-table__cell" { (v.version) }
+                                    td class="govuk-table__cell" { (v.effective_from) }
+                                    td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (v.details.unit_price) }
+                                    td class="govuk-table__cell" { @if v.withdrawn { "Withdrawn" } }
+                                }
+                            }
+                        }
                     }
                 }
                 p class="govuk-body" {

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use calloff_app::frameworks;
 use calloff_domain::ids::FrameworkId;
+use calloff_domain::role::Role;
 use maud::html;
 
 /// The frameworks page sends anyone not signed in on to the sign-in page.
@@ -148,6 +149,9 @@ pub async fn overview(State(state): State<AppState>, user: PageUser, Path(id): P
                 }
                 p class="govuk-body" { a class="govuk-link" href={ "/frameworks/" (f.id) "/catalogue" } { "Search the whole catalogue" } }
                 p class="govuk-body" { a class="govuk-link" href={ "/frameworks/" (f.id) "/eligibility" } { "Who may buy through this framework" } }
+                @if actor.has(Role::FrameworkManager) || actor.has(Role::SupplierUser) {
+                    p class="govuk-body" { a class="govuk-link" href={ "/frameworks/" (f.id) "/change-requests" } { "Catalogue change requests" } }
+                }
             },
         ),
     )

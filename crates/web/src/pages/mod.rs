@@ -4,6 +4,7 @@
 mod approvals;
 mod call_offs;
 mod catalogue;
+mod change_requests;
 mod frameworks;
 mod notifications;
 mod organisations;
@@ -39,6 +40,12 @@ pub fn routes() -> Routes {
         .get("/frameworks/{id}", frameworks::overview)
         .get("/frameworks/{id}/catalogue", catalogue::search)
         .get("/items/{id}", catalogue::item)
+        .get("/frameworks/{id}/change-requests", change_requests::list)
+        .get("/frameworks/{id}/change-requests/new", change_requests::new_request)
+        .post("/frameworks/{id}/change-requests", change_requests::submit)
+        .post("/frameworks/{id}/indexation", change_requests::indexation)
+        .get("/change-requests/{id}", change_requests::show)
+        .post("/change-requests/{id}/{decision}", change_requests::decide)
         .get("/quote", quote::show)
         .post("/quote", quote::update)
         .post("/quote/lines", quote::add_line)

@@ -440,6 +440,67 @@ async fn every_page_and_error_state_passes_a11y_check() {
     approver.get(&variation_request).await.assert_contains("Proposed lines");
     keep("approval-decision-variation", &approver.get(&variation_request).await);
 
+    // Catalogue change control: the supplier proposes, the manager decides, the item keeps versions.
+    let requests = format!("{framework}/change-requests");
+    keep("change-requests-empty", &supplier.get(&requests).await);
+    keep("change-request-new", &supplier.get(&format!("{requests}/new")).await);
+    let (day, month, year) = (
+        today.format("%d").to_string(),
+        today.format("%m").to_string(),
+        today.format("%Y").to_string(),
+    );
+    let bad_request = supplier
+        .post(
+            &requests,
+            &[
+                ("title", ""),
+                ("effective_from-day", &day),
+                ("effective_from-month", &month),
+                ("effective_from-year", &year),
+                ("changes[0].kind", "add"),
+                ("changes[0].sku", "L4-SIM-5GB"),
+                ("changes[0].price", "cheap"),
+            ],
+        )
+        .await;
+    assert_eq!(bad_request.status, 422);
+    bad_request
+        .assert_contains("Enter a title")
+        .assert_contains("href=\"#changes-0-price\"");
+    keep("change-request-error", &bad_request);
+    let proposed = supplier
+        .post(
+            &requests,
+            &[
+                ("title", "SIM price rise"),
+                ("effective_from-day", &day),
+                ("effective_from-month", &month),
+                ("effective_from-year", &year),
+                ("changes[0].kind", "price"),
+                ("changes[0].sku", "L4-SIM-5GB"),
+                ("changes[0].price", "5.75"),
+            ],
+        )
+        .await;
+    assert_eq!(proposed.status, 303, "{}", proposed.body);
+    let request = proposed.location.clone().unwrap();
+    keep("change-request-submitted", &supplier.get(&request).await);
+    keep("change-requests", &manager.get(&requests).await);
+    let review = manager.get(request.split('?').next().unwrap()).await;
+    review.assert_contains("£5.50").assert_contains("£5.75");
+    keep("change-request-review", &review);
+    let request_path = request.split('?').next().unwrap().to_string();
+    let unexplained = manager.post(&format!("{request_path}/reject"), &[("reason", "")]).await;
+    assert_eq!(unexplained.status, 422);
+    keep("change-request-reject-error", &unexplained);
+    let approved = manager.post(&format!("{request_path}/approve"), &[]).await;
+    assert_eq!(approved.status, 303);
+    keep("change-request-approved", &manager.get(&request_path).await);
+    let sims = buyer.get(&format!("{framework}/catalogue?q=L4-SIM-5GB")).await;
+    let sim_page = buyer.get(&first_link(&sims.body, "/items/")).await;
+    sim_page.assert_contains("Versions").assert_contains("£5.75");
+    keep("item-versions", &sim_page);
+
     let output = tokio::process::Command::new(a11y_check())
         .args(&urls)
         .output()

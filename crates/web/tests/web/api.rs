@@ -9,6 +9,7 @@ on_both_databases!(
     errors_are_problem_details_naming_the_field,
     suppliers_decide_and_tenants_stay_apart,
     approvals_through_the_api,
+    catalogue_changes_through_the_api,
 );
 
 struct Api {
@@ -443,4 +444,56 @@ async fn approvals_through_the_api(backend: Backend) {
     assert_eq!(again["approvals"][1]["status"], "awaiting");
     let supplier = Api::sign_in(&site, "supplier@londonict.example").await;
     assert_eq!(supplier.get(&actions).await.0, 404, "suppliers do not see drafts");
+}
+
+async fn catalogue_changes_through_the_api(backend: Backend) {
+    let site = Site::start(backend).await;
+    let supplier = Api::sign_in(&site, "supplier@londonict.example").await;
+    let manager = Api::sign_in(&site, "manager@rbkc.example").await;
+    let path = format!("/frameworks/{}/change-requests", site.t.framework_id);
+    let bad = json!({ "title": "Prices", "changes": [
+        { "kind": "price", "sku": "L4-SIM-5GB", "effective_from": "2026-11-26", "price": "6.00" },
+        { "kind": "price", "sku": "NOPE", "effective_from": "2026-11-26", "price": "6.00" },
+        { "kind": "add", "sku": "L4-NEW", "effective_from": "2026-11-26" },
+    ]});
+    let (status, problem, _) = supplier.post(&path, bad, None).await;
+    assert_eq!(status, 422, "{problem}");
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "changes[2].lot",
+            "changes[2].name",
+            "changes[2].description",
+            "changes[2].unit",
+            "changes[2].price",
+            "changes[2].minimum_term_months",
+            "changes[2].cpv",
+            "changes[1].sku"
+        ]
+    );
+    assert_eq!(
+        manager.get(&path).await.1["change_requests"].as_array().unwrap().len(),
+        0
+    );
+
+    let good = json!({ "title": "SIM price", "changes": [
+        { "kind": "price", "sku": "L4-SIM-5GB", "effective_from": "2026-11-26", "price": "6.00" },
+    ]});
+    let (status, request, _) = supplier.post(&path, good, None).await;
+    assert_eq!(status, 201, "{request}");
+    assert_eq!(request["changes"][0]["diff"][0]["proposed"], "£6.00");
+    let decide = format!("/change-requests/{}/approve", request["id"].as_str().unwrap());
+    assert_eq!(supplier.post(&decide, json!({}), None).await.0, 403);
+    let (status, decided, _) = manager.post(&decide, json!({}), None).await;
+    assert_eq!((status, decided["status"].clone()), (StatusCode::OK, json!("approved")));
+    let item = request["changes"][0]["current"]["id"].as_str().unwrap().to_string();
+    let (_, versions) = manager.get(&format!("/items/{item}/versions")).await;
+    assert_eq!(versions["versions"].as_array().unwrap().len(), 2);
+    assert_eq!(versions["versions"][1]["details"]["unit_price_micros"], 6_000_000);
 }

@@ -28,6 +28,14 @@ enum Rule {
     Approver,
     /// People of the organisation that bought the call-off; others are told it does not exist.
     BuyingOrganisation,
+    /// The framework's manager and its suppliers' users.
+    FrameworkManagerOrSupplier,
+    /// Users of one of the framework's suppliers.
+    FrameworkSupplier,
+    /// The framework's manager and the proposing supplier see it; others are told it does not exist.
+    ChangeRequestReader,
+    /// Readers may see it exists; only the framework's manager may decide.
+    ChangeRequestManager,
     /// Those who may see the call-off: its buyer's organisation, its supplier, the framework's
     /// managing authority. Others are told it does not exist.
     CallOffReader,
@@ -52,6 +60,22 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         }
         ("GET", "/frameworks/{id}/eligibility" | "/api/v1/frameworks/{id}/eligibility") => SignedIn,
         ("GET", "/approvals" | "/api/v1/approvals") => Approver,
+        ("GET", "/frameworks/{id}/change-requests" | "/api/v1/frameworks/{id}/change-requests") => {
+            FrameworkManagerOrSupplier
+        }
+        ("GET", "/frameworks/{id}/change-requests/new") => FrameworkSupplier,
+        (
+            "POST",
+            "/frameworks/{id}/change-requests"
+            | "/api/v1/frameworks/{id}/change-requests"
+            | "/frameworks/{id}/indexation"
+            | "/api/v1/frameworks/{id}/indexation",
+        ) => FrameworkSupplier,
+        ("GET", "/change-requests/{id}" | "/api/v1/change-requests/{id}") => ChangeRequestReader,
+        ("POST", "/change-requests/{id}/{decision}" | "/api/v1/change-requests/{id}/{decision}") => {
+            ChangeRequestManager
+        }
+        ("GET", "/api/v1/items/{id}/versions") => SignedIn,
         ("POST", "/approvals/{id}/decision" | "/api/v1/approvals/{id}/decision") => Approver,
         ("GET", "/approvals/{id}") => BuyingOrganisation,
         ("GET", "/organisation/approval-rules" | "/api/v1/organisation/approval-rules") => SignedIn,
@@ -136,6 +160,36 @@ fn expected(rule: Rule, p: &Person) -> Outcome {
                 Allowed
             } else {
                 Refused
+            }
+        }
+        Rule::FrameworkManagerOrSupplier => {
+            if p.roles.contains(&Role::FrameworkManager) || p.its_supplier {
+                Allowed
+            } else {
+                Refused
+            }
+        }
+        Rule::FrameworkSupplier => {
+            if p.its_supplier {
+                Allowed
+            } else {
+                Refused
+            }
+        }
+        Rule::ChangeRequestReader => {
+            if p.roles.contains(&Role::FrameworkManager) || p.its_supplier {
+                Allowed
+            } else {
+                Hidden
+            }
+        }
+        Rule::ChangeRequestManager => {
+            if p.roles.contains(&Role::FrameworkManager) {
+                Allowed
+            } else if p.its_supplier {
+                Refused
+            } else {
+                Hidden
             }
         }
         Rule::BuyingOrganisation => {
@@ -268,6 +322,22 @@ async fn every_route_for_every_role_and_organisation() {
         .await
         .unwrap();
     let camden_approver = t.actor("approver@camden.example").await.user_id;
+    // A change request of the supplier's, for the change-control routes.
+    let change_request = calloff_app::change_requests::propose(
+        &t.app,
+        &supplier,
+        &t.framework_id,
+        "Matrix",
+        &[calloff_domain::change_control::ChangeInput {
+            kind: "withdraw".into(),
+            sku: "L3-SIP-CH".into(),
+            effective_from: "2027-01-01".into(),
+            ..Default::default()
+        }],
+    )
+    .await
+    .unwrap()
+    .id;
     // A call-off awaiting Camden's approval, for the approval routes.
     let one_approver = calloff_domain::approval::ApprovalRules::new(
         vec![calloff_domain::approval::Threshold {
@@ -402,6 +472,8 @@ async fn every_route_for_every_role_and_organisation() {
                 item_id.to_string()
             } else if path.contains("/organisations/") {
                 pending_org.to_string()
+            } else if path.contains("/change-requests/") {
+                change_request.clone()
             } else if path.contains("/approvals/") {
                 approval_request.clone()
             } else if path.contains("/organisation/people/") {
