@@ -180,6 +180,15 @@ pub async fn sign_out(app: &App, token: &str) -> AppResult<()> {
     Ok(())
 }
 
+/// The active user with this email, as an actor, for the command line (which has the database's
+/// own authority and so no password to check).
+pub async fn actor_by_email(app: &App, email: &str) -> AppResult<Actor> {
+    let mut conn = app.db.pool().acquire().await?;
+    let not_found = || AppError::NotFound(format!("active user {email}"));
+    let user = users::find_by_email(&mut conn, email).await?.ok_or_else(not_found)?;
+    actor_for(&mut conn, &user.id).await?.ok_or_else(not_found)
+}
+
 async fn actor_for(conn: &mut calloff_store::Conn, user_id: &UserId) -> AppResult<Option<Actor>> {
     let Some(user) = users::get(conn, user_id).await? else {
         return Ok(None);

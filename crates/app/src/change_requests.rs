@@ -116,6 +116,18 @@ pub async fn indexation_cap_bp(app: &App, framework_id: &FrameworkId) -> AppResu
     Ok(frameworks::indexation_cap_bp(&mut conn, framework_id).await?)
 }
 
+/// Checks changes against the catalogue as it stands (see `check_against_catalogue`).
+pub(crate) async fn check_changes(
+    app: &App,
+    actor: &Actor,
+    framework_id: &FrameworkId,
+    changes: &[(usize, ProposedChange)],
+) -> AppResult<Vec<FieldError>> {
+    let mut conn = app.db.pool().acquire().await?;
+    let record = framework(&mut conn, framework_id).await?;
+    check_against_catalogue(&mut conn, &record, actor, changes).await
+}
+
 /// A supplier proposes changes to its items on a framework, as one change request.
 pub async fn propose(
     app: &App,
@@ -176,7 +188,7 @@ pub(crate) async fn submit(
             AppError::InvalidFields(errors)
         });
     }
-    let changes: Vec<ProposedChange> = changes.into_iter().map(|(_, c)| c).collect();
+    let changes: Vec<&ProposedChange> = changes.iter().map(|(_, c)| c).collect();
     let request = ChangeRequest {
         id: uuid::Uuid::now_v7().to_string(),
         framework_id: framework_id.clone(),

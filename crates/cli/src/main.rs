@@ -1,6 +1,8 @@
 //! `calloff`: one binary for the server, the demo, migrations, audit checks and the benchmark.
 
 mod bench;
+mod bench_import;
+mod import;
 
 use anyhow::Context;
 use calloff_app::audit::ChainReport;
@@ -95,6 +97,22 @@ enum Command {
     },
     /// Benchmark placing call-offs against the bare SQL transaction, on PostgreSQL and SQLite.
     Bench(bench::BenchArgs),
+    /// Benchmark importing a generated price list through `calloff import catalogue`.
+    BenchImport(bench_import::BenchImportArgs),
+    /// Import files.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import a supplier's price list (CSV or XLSX) as one change request for the framework
+    /// manager to approve. Columns: lot, sku, name, description, unit, price_gbp_ex_vat,
+    /// min_term_months, cpv, and optionally effective_from and action (withdraw). Nothing is
+    /// imported unless the whole file is valid; every error is printed by row and column.
+    Catalogue(import::CatalogueArgs),
 }
 
 #[derive(Subcommand)]
@@ -172,6 +190,13 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::Bench(args) => bench::run(args).await,
+        Command::BenchImport(args) => bench_import::run(args).await,
+        Command::Import {
+            command: ImportCommand::Catalogue(args),
+        } => {
+            let app = open(&cli.database_url).await?;
+            import::catalogue(&app, args).await
+        }
     }
 }
 

@@ -44,6 +44,40 @@ crate::statements! {
                        AND r.status IN ('submitted', 'approved')";
 }
 
+/// Changes inserted per statement. Larger batches save PostgreSQL round trips but cost SQLite
+/// (through sqlx) time that grows with the square of the parameters per statement.
+pub const CHANGE_BATCH: usize = 25;
+
+/// One statement inserting [`CHANGE_BATCH`] changes: a big price list is a few hundred round
+/// trips, not one per row.
+pub static INSERT_CHANGE_BATCH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let rows: Vec<String> = (0..CHANGE_BATCH)
+        .map(|r| {
+            let p = |i: usize| format!("${}", r * 12 + i);
+            format!(
+                "({}, {}, {}, {}, {}, 'proposed', {}, {}, {}, {}, {}, {}, {})",
+                p(1),
+                p(2),
+                p(3),
+                p(4),
+                p(5),
+                p(6),
+                p(7),
+                p(8),
+                p(9),
+                p(10),
+                p(11),
+                p(12)
+            )
+        })
+        .collect();
+    format!(
+        "INSERT INTO catalogue_changes (change_request_id, position, kind, sku, effective_from, status, \
+         lot_number, name, description, unit, unit_price_micros, minimum_term_months, cpv) VALUES {}",
+        rows.join(", ")
+    )
+});
+
 /// A change request as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangeRequest {
@@ -84,8 +118,32 @@ fn request_from_row(r: &sqlx::any::AnyRow) -> StoreResult<ChangeRequest> {
     })
 }
 
+/// Binds one change's twelve values.
+fn bind_change<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    request: &'q str,
+    position: usize,
+    change: &'q ProposedChange,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    let d = change.details.as_ref();
+    let price = d.map(|d| d.unit_price).or(change.new_price);
+    query
+        .bind(request)
+        .bind(position as i64)
+        .bind(change.kind.as_str())
+        .bind(change.sku.as_str())
+        .bind(change.effective_from.to_string())
+        .bind(d.map(|d| d.lot_number as i64))
+        .bind(d.map(|d| d.name.as_str()))
+        .bind(d.map(|d| d.description.as_str()))
+        .bind(d.map(|d| d.unit.as_str()))
+        .bind(price.map(UnitPrice::micros))
+        .bind(d.map(|d| d.minimum_term_months as i64))
+        .bind(d.map(|d| d.cpv.as_str()))
+}
+
 /// Inserts a submitted request and its changes, numbered from 1 in the order given.
-pub async fn insert(conn: &mut Conn, request: &ChangeRequest, changes: &[ProposedChange]) -> StoreResult<()> {
+pub async fn insert(conn: &mut Conn, request: &ChangeRequest, changes: &[&ProposedChange]) -> StoreResult<()> {
     sqlx::query(INSERT_REQUEST)
         .bind(&request.id)
         .bind(request.framework_id.as_str())
@@ -97,22 +155,19 @@ pub async fn insert(conn: &mut Conn, request: &ChangeRequest, changes: &[Propose
         .bind(&request.submitted_at)
         .execute(&mut *conn)
         .await?;
-    for (i, change) in changes.iter().enumerate() {
-        let d = change.details.as_ref();
-        let price = d.map(|d| d.unit_price).or(change.new_price);
-        sqlx::query(INSERT_CHANGE)
-            .bind(&request.id)
-            .bind(i as i64 + 1)
-            .bind(change.kind.as_str())
-            .bind(change.sku.as_str())
-            .bind(change.effective_from.to_string())
-            .bind(d.map(|d| d.lot_number as i64))
-            .bind(d.map(|d| d.name.clone()))
-            .bind(d.map(|d| d.description.clone()))
-            .bind(d.map(|d| d.unit.as_str()))
-            .bind(price.map(UnitPrice::micros))
-            .bind(d.map(|d| d.minimum_term_months as i64))
-            .bind(d.map(|d| d.cpv.as_str().to_string()))
+    let mut batches = changes.chunks_exact(CHANGE_BATCH);
+    let mut position = 0;
+    for batch in batches.by_ref() {
+        let mut query = sqlx::query(INSERT_CHANGE_BATCH.as_str());
+        for change in batch {
+            position += 1;
+            query = bind_change(query, &request.id, position, change);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    for change in batches.remainder() {
+        position += 1;
+        bind_change(sqlx::query(INSERT_CHANGE), &request.id, position, change)
             .execute(&mut *conn)
             .await?;
     }

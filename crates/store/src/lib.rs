@@ -54,4 +54,7 @@ pub fn all_statements() -> Vec<&'static str> {
         variations::ALL,
     ]
     .concat()
+    .into_iter()
+    .chain([change_requests::INSERT_CHANGE_BATCH.as_str()])
+    .collect()
 }
