@@ -123,7 +123,8 @@ pub async fn price_list<R: Read + Seek>(
     (format, input, size): (Format, R, u64),
     mut progress: impl FnMut(Progress),
 ) -> Result<Imported, ImportError> {
-    change_requests::may_propose(app, actor, framework_id).await?;
+    let record = change_requests::may_propose(app, actor, framework_id).await?;
+    let lots: std::collections::HashSet<u32> = record.framework.lots.iter().map(|l| l.number).collect();
     let today = app.today();
     let default_date = effective_from.map_or_else(|| today.to_string(), str::to_string);
     let mut conn = app.db.pool().acquire().await.map_err(AppError::from)?;
@@ -146,17 +147,31 @@ pub async fn price_list<R: Read + Seek>(
             progress(at);
         }
         let sku = row.sku.trim().to_ascii_uppercase();
-        if let Some(first) = first_row.get(&sku) {
-            errors.push(CellError {
+        // A repeated SKU is reported, and its row still checked for its other errors.
+        let repeated = first_row.get(&sku).copied();
+        match repeated {
+            Some(first) => errors.push(CellError {
                 row: row.row,
                 column: "sku".into(),
                 message: format!("{sku} appears again (first on row {first})"),
-            });
-            return;
+            }),
+            None => {
+                first_row.insert(sku.clone(), row.row);
+            }
         }
-        first_row.insert(sku.clone(), row.row);
+        // Checked here for every row, not only those that parse, so that all errors show at once.
+        if let Ok(lot) = row.lot.trim().parse::<u32>() {
+            if !lots.contains(&lot) {
+                errors.push(CellError {
+                    row: row.row,
+                    column: "lot".into(),
+                    message: format!("The framework has no lot {lot}"),
+                });
+            }
+        }
         let existing = own.get(&sku);
         match input_for(&row, existing, &default_date).parse("row", today) {
+            Ok(_) if repeated.is_some() => {}
             Ok(change) => match simplify(change, existing) {
                 Some(change) => changes.push((row.row, change)),
                 None => unchanged += 1,
@@ -188,7 +203,7 @@ pub async fn price_list<R: Read + Seek>(
             let (row, field) = rest.split_once("].")?;
             Some((row.parse::<usize>().ok()?, column(field)))
         });
-        if let Some((row, column)) = located {
+        if let Some((row, column)) = located.filter(|(_, column)| *column != "lot") {
             errors.push(CellError {
                 row,
                 column: column.to_string(),

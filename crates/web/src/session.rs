@@ -113,3 +113,52 @@ impl axum::extract::FromRequest<AppState> for SignedInForm {
         Ok(SignedInForm { user, fields })
     }
 }
+
+/// An uploaded file.
+pub struct Upload {
+    pub file_name: String,
+    pub bytes: axum::body::Bytes,
+}
+
+/// A multipart form with one file, posted by a signed-in user, its CSRF token checked like
+/// [`SignedInForm`]'s.
+pub struct SignedInUpload {
+    pub user: PageUser,
+    pub fields: crate::pages::Fields,
+    pub file: Option<Upload>,
+}
+
+impl axum::extract::FromRequest<AppState> for SignedInUpload {
+    type Rejection = Response;
+
+    async fn from_request(request: axum::extract::Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let user = PageUser::from_request_parts(&mut parts, state).await?;
+        let request = axum::extract::Request::from_parts(parts, body);
+        let mut multipart = axum::extract::Multipart::from_request(request, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let mut fields = Vec::new();
+        let mut file = None;
+        while let Some(field) = multipart.next_field().await.map_err(IntoResponse::into_response)? {
+            let name = field.name().unwrap_or_default().to_string();
+            match field.file_name().map(str::to_string) {
+                Some(file_name) => {
+                    let bytes = field.bytes().await.map_err(IntoResponse::into_response)?;
+                    if !bytes.is_empty() {
+                        file = Some(Upload { file_name, bytes });
+                    }
+                }
+                None => {
+                    let text = field.text().await.map_err(IntoResponse::into_response)?;
+                    fields.push((name, text));
+                }
+            }
+        }
+        let fields = crate::pages::Fields(fields);
+        if !user.csrf_ok(fields.get("csrf_token")) {
+            return Err(crate::pages::csrf_failure(Some(&user.session.actor)));
+        }
+        Ok(SignedInUpload { user, fields, file })
+    }
+}

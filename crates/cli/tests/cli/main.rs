@@ -305,3 +305,61 @@ async fn a_served_call_off_is_emailed_to_the_supplier() {
     }
     panic!("no email reached the SMTP server within 10 s");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_catalogue_reports_each_bad_cell_or_submits_one_change_request() {
+    let test_db = TestDb::new(Backend::Sqlite).await;
+    assert!(run(&test_db.url, &["demo", "--seed-only", "--bare"])
+        .await
+        .status
+        .success());
+    let dir = std::env::temp_dir().join(format!("calloff-import-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let header = "lot,sku,name,description,unit,price_gbp_ex_vat,min_term_months,cpv";
+    let bad = dir.join("bad.csv");
+    std::fs::write(
+        &bad,
+        format!("{header}\n4,L4-A,A,An item,per month,1.00,24,64212000-5\n7,L4-B,B,An item,per month,1.00,24,nope\n"),
+    )
+    .unwrap();
+    let args = |file: &std::path::Path| {
+        vec![
+            "import".to_string(),
+            "catalogue".to_string(),
+            file.display().to_string(),
+            "--framework".to_string(),
+            "LON-ICT-2025".to_string(),
+            "--as".to_string(),
+            "supplier@londonict.example".to_string(),
+        ]
+    };
+    let refused = calloff(&test_db.url).args(args(&bad)).output().await.unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    let printed = stdout(&refused);
+    assert!(printed.contains("row 3, column cpv"), "{printed}");
+    assert!(
+        printed.contains("row 3, column lot: The framework has no lot 7"),
+        "{printed}"
+    );
+    let count = |sql: &'static str| {
+        let pool = test_db.db.pool().clone();
+        async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.unwrap() }
+    };
+    assert_eq!(count("SELECT COUNT(*) FROM change_requests").await, 0);
+
+    let good = dir.join("good.csv");
+    std::fs::write(
+        &good,
+        format!("{header}\n4,L4-A,A,An item,per month,1.00,24,64212000-5\n"),
+    )
+    .unwrap();
+    let imported = calloff(&test_db.url).args(args(&good)).output().await.unwrap();
+    assert!(imported.status.success(), "{imported:?}");
+    assert!(
+        stdout(&imported).starts_with("Imported 1 rows"),
+        "{}",
+        stdout(&imported)
+    );
+    assert_eq!(count("SELECT COUNT(*) FROM catalogue_changes").await, 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -6,7 +6,7 @@ use crate::html::{
     csrf_field, date_input, error_for, input, layout, short_date, success_banner, textarea, timestamp, Chrome, Input,
     Section, TypedDate,
 };
-use crate::session::{PageUser, SignedInForm};
+use crate::session::{PageUser, SignedInForm, SignedInUpload};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -68,8 +68,9 @@ pub async fn list(State(state): State<AppState>, user: PageUser, Path(id): Path<
             html! {
                 h1 class="govuk-heading-l" { "Catalogue change requests" }
                 @if supplier {
-                    p class="govuk-body" {
+                    div class="govuk-button-group" {
                         a class="govuk-button" href={ "/frameworks/" (framework_id) "/change-requests/new" } { "Propose changes" }
+                        a class="govuk-button govuk-button--secondary" href={ "/frameworks/" (framework_id) "/change-requests/import" } { "Upload a price list" }
                     }
                 }
                 @if requests.is_empty() {
@@ -474,5 +475,153 @@ pub async fn decide(
             Err(e) => error_page(Some(actor), &e),
         },
         Err(e) => error_page(Some(actor), &e),
+    }
+}
+
+/// Largest price list the upload page takes.
+pub const MAX_UPLOAD_BYTES: usize = 50 * 1024 * 1024;
+
+fn import_page(
+    user: &PageUser,
+    framework_id: &FrameworkId,
+    errors: &[FieldError],
+    cells: &[calloff_interop::csv_rows::CellError],
+    total: usize,
+    title: &str,
+    date: &TypedDate,
+) -> Markup {
+    let chrome = Chrome {
+        title: "Upload a price list",
+        actor: Some(&user.session.actor),
+        csrf_token: Some(&user.session.csrf_token),
+        section: Section::Frameworks,
+        errors,
+    };
+    let file_error = error_for(errors, "file");
+    layout(
+        chrome,
+        html! {
+            h1 class="govuk-heading-l" { "Upload a price list" }
+            p class="govuk-body" { "A CSV or XLSX file with a header row naming these columns, in any order:" }
+            ul class="govuk-list govuk-list--bullet" {
+                li { code { "lot" } ", " code { "sku" } ", " code { "name" } ", " code { "description" } }
+                li { code { "unit" } ": per month, per user per month, one-off, per minute or per GB" }
+                li { code { "price_gbp_ex_vat" } ": pounds, up to six decimal places; " code { "min_term_months" } "; " code { "cpv" } ", like 72720000-3" }
+                li { "optionally " code { "effective_from" } " (year-month-day) and " code { "action" } " (" code { "withdraw" } ")" }
+            }
+            p class="govuk-body" {
+                "New SKUs become new items, and rows that differ from an item in force become edits or price changes. "
+                "The whole file is checked first; nothing is imported unless every row is valid. A valid file becomes one change request for the framework manager."
+            }
+            @if !cells.is_empty() {
+                table class="govuk-table" id="file-errors" {
+                    caption class="govuk-table__caption govuk-table__caption--m" {
+                        (total) " error(s) in the file" @if total > cells.len() { ", the first " (cells.len()) " shown" }
+                    }
+                    thead class="govuk-table__head" { tr class="govuk-table__row" {
+                        th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Row" }
+                        th scope="col" class="govuk-table__header" { "Column" }
+                        th scope="col" class="govuk-table__header" { "Problem" }
+                    } }
+                    tbody class="govuk-table__body" {
+                        @for e in cells {
+                            tr class="govuk-table__row" {
+                                td class="govuk-table__cell govuk-table__cell--numeric" { (e.row) }
+                                td class="govuk-table__cell" { code { (e.column) } }
+                                td class="govuk-table__cell" { (e.message) }
+                            }
+                        }
+                    }
+                }
+            }
+            form method="post" action={ "/frameworks/" (framework_id) "/change-requests/import" } enctype="multipart/form-data" novalidate {
+                (csrf_field(&user.session.csrf_token))
+                (input(Input { error: error_for(errors, "title"), ..Input::text("title", "Title", title) }))
+                (date_input("effective_from", "Effective from", "For rows without their own date. For example, 1 1 2027.", date, error_for(errors, "effective_from")))
+                div class={ "govuk-form-group" @if file_error.is_some() { " govuk-form-group--error" } } {
+                    label class="govuk-label" for="file" { "Price list (CSV or XLSX)" }
+                    @if let Some(e) = file_error {
+                        p class="govuk-error-message" id="file-error" { span class="govuk-visually-hidden" { "Error:" } " " (e) }
+                    }
+                    input class={ "govuk-file-upload" @if file_error.is_some() { " govuk-file-upload--error" } } id="file" name="file" type="file" accept=".csv,.xlsx"
+                        aria-describedby=[file_error.map(|_| "file-error")];
+                }
+                button type="submit" class="govuk-button" data-module="govuk-button" data-prevent-double-click="true" { "Check and upload" }
+            }
+        },
+    )
+}
+
+pub async fn import_form(State(state): State<AppState>, user: PageUser, Path(id): Path<String>) -> Response {
+    let actor = &user.session.actor;
+    let framework_id = FrameworkId::from_stored(id);
+    match change_requests::may_propose(&state.app, actor, &framework_id).await {
+        Ok(_) => render(
+            StatusCode::OK,
+            import_page(&user, &framework_id, &[], &[], 0, "", &TypedDate::default()),
+        ),
+        Err(e) => error_page(Some(actor), &e),
+    }
+}
+
+pub async fn import(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SignedInUpload { user, fields, file }: SignedInUpload,
+) -> Response {
+    use calloff_app::imports::{self, ImportError};
+    use calloff_interop::price_list::Format;
+    let actor = &user.session.actor;
+    let framework_id = FrameworkId::from_stored(id);
+    if let Err(e) = change_requests::may_propose(&state.app, actor, &framework_id).await {
+        return error_page(Some(actor), &e);
+    }
+    let title = fields.text("title");
+    let date = TypedDate::from_fields(&fields, "effective_from");
+    let refuse = |errors: Vec<FieldError>, cells: &[calloff_interop::csv_rows::CellError], total: usize| {
+        render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            import_page(&user, &framework_id, &errors, cells, total, &title, &date),
+        )
+    };
+    let Some(file) = file else {
+        return refuse(vec![FieldError::new("file", "Choose a CSV or XLSX file")], &[], 0);
+    };
+    let Some(effective) = date.date().filter(|d| *d >= state.app.today()) else {
+        return refuse(
+            vec![FieldError::new("effective_from", "Enter a real date, today or later")],
+            &[],
+            0,
+        );
+    };
+    let size = file.bytes.len() as u64;
+    let format = Format::sniff(&file.bytes);
+    let title = if title.is_empty() {
+        format!("Price list {}", file.file_name)
+    } else {
+        title.clone()
+    };
+    let outcome = imports::price_list(
+        &state.app,
+        actor,
+        &framework_id,
+        &title,
+        Some(&effective.to_string()),
+        (format, std::io::Cursor::new(file.bytes), size),
+        |_| {},
+    )
+    .await;
+    match outcome {
+        Ok(imported) => Redirect::to(&format!("/change-requests/{}?submitted=1", imported.request.id)).into_response(),
+        Err(ImportError::Cells { errors, total }) => refuse(
+            vec![FieldError::new(
+                "file",
+                format!("The file has {total} error(s), listed by row and column; nothing was imported"),
+            )],
+            &errors,
+            total,
+        ),
+        Err(ImportError::App(e)) if !e.field_errors().is_empty() => refuse(e.field_errors(), &[], 0),
+        Err(ImportError::App(e)) => error_page(Some(actor), &e),
     }
 }

@@ -44,6 +44,14 @@ pub fn routes() -> Routes {
         .get("/frameworks/{id}/change-requests/new", change_requests::new_request)
         .post("/frameworks/{id}/change-requests", change_requests::submit)
         .post("/frameworks/{id}/indexation", change_requests::indexation)
+        .get("/frameworks/{id}/change-requests/import", change_requests::import_form)
+        .post(
+            "/frameworks/{id}/change-requests/import",
+            axum::handler::Handler::layer(
+                change_requests::import,
+                axum::extract::DefaultBodyLimit::max(change_requests::MAX_UPLOAD_BYTES),
+            ),
+        )
         .get("/change-requests/{id}", change_requests::show)
         .post("/change-requests/{id}/{decision}", change_requests::decide)
         .get("/quote", quote::show)

@@ -496,6 +496,29 @@ async fn every_page_and_error_state_passes_a11y_check() {
     let approved = manager.post(&format!("{request_path}/approve"), &[]).await;
     assert_eq!(approved.status, 303);
     keep("change-request-approved", &manager.get(&request_path).await);
+    keep("price-list-upload", &supplier.get(&format!("{requests}/import")).await);
+    let bad_file = b"lot,sku,name,description,unit,price_gbp_ex_vat,min_term_months,cpv\n\
+                     4,L4-UP-1,Up,An item,per week,1.00,12,64212000-5\n\
+                     4,L4-UP-1,Up,An item,per month,x,12,64212000-5\n"
+        .to_vec();
+    let date = [
+        ("effective_from-day", day.as_str()),
+        ("effective_from-month", month.as_str()),
+        ("effective_from-year", year.as_str()),
+    ];
+    let refused = supplier
+        .upload(&format!("{requests}/import"), &date, "prices.csv", bad_file)
+        .await;
+    assert_eq!(refused.status, 422);
+    refused
+        .assert_contains("3 error(s) in the file")
+        .assert_contains("per week");
+    keep("price-list-upload-errors", &refused);
+    let good_file = crate::browser::xlsx_price_list();
+    let uploaded = supplier
+        .upload(&format!("{requests}/import"), &date, "prices.xlsx", good_file)
+        .await;
+    assert_eq!(uploaded.status, 303, "{}", uploaded.body);
     let sims = buyer.get(&format!("{framework}/catalogue?q=L4-SIM-5GB")).await;
     let sim_page = buyer.get(&first_link(&sims.body, "/items/")).await;
     sim_page.assert_contains("Versions").assert_contains("£5.75");

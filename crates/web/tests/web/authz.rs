@@ -63,7 +63,10 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("GET", "/frameworks/{id}/change-requests" | "/api/v1/frameworks/{id}/change-requests") => {
             FrameworkManagerOrSupplier
         }
-        ("GET", "/frameworks/{id}/change-requests/new") => FrameworkSupplier,
+        ("GET", "/frameworks/{id}/change-requests/new" | "/frameworks/{id}/change-requests/import") => {
+            FrameworkSupplier
+        }
+        ("POST", "/frameworks/{id}/change-requests/import") => FrameworkSupplier,
         (
             "POST",
             "/frameworks/{id}/change-requests"
@@ -547,6 +550,12 @@ async fn every_route_for_every_role_and_organisation() {
                                 ("password", "a long enough password"),
                             ];
                             browser.submit_public_form("/register", &fields).await
+                        }
+                        // The upload is a multipart form; an empty file asks nothing of the catalogue.
+                        ("POST", path) if path.ends_with("/change-requests/import") => {
+                            browser
+                                .upload(path, &[("title", "Matrix")], "empty.csv", Vec::new())
+                                .await
                         }
                         // Signing in is checked by signing in, with the double-submit cookie.
                         ("POST", "/sign-in") => {

@@ -125,6 +125,24 @@ impl Browser {
         self.send(self.client.get(format!("{}{path}", self.base)), None).await
     }
 
+    /// Posts a multipart form with a file (empty bytes send no file), and this session's CSRF
+    /// token.
+    pub async fn upload(&self, path: &str, fields: &[(&str, &str)], file_name: &str, bytes: Vec<u8>) -> Page {
+        let mut form = reqwest::multipart::Form::new();
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        if let Some(csrf) = &self.csrf {
+            form = form.text("csrf_token", csrf.clone());
+        }
+        form = form.part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string()),
+        );
+        self.send(self.client.post(format!("{}{path}", self.base)).multipart(form), None)
+            .await
+    }
+
     /// Posts a form, adding this session's CSRF token unless the fields carry one.
     pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
         let mut form: Vec<(String, String)> = fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
@@ -193,4 +211,23 @@ impl Browser {
         }
         page
     }
+}
+
+/// A one-row XLSX price list adding a new item.
+pub fn xlsx_price_list() -> Vec<u8> {
+    calloff_test_support::xlsx(&[
+        "lot,sku,name,description,unit,price_gbp_ex_vat,min_term_months,cpv"
+            .split(',')
+            .collect(),
+        vec![
+            "4",
+            "L4-UP-XLSX",
+            "5G SIM, 20 GB",
+            "A 5G SIM with 20 GB a month",
+            "per month",
+            "8.00",
+            "24",
+            "64212000-5",
+        ],
+    ])
 }
