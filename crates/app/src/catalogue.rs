@@ -1,34 +1,385 @@
-//! Browsing the catalogue: by lot, with simple text search, and one item's page.
+//! Browsing the catalogue: full-text search with facets, and one item's page.
 
 use crate::{Actor, App, AppError, AppResult};
-use calloff_domain::catalogue::CatalogueItem;
-use calloff_domain::ids::{FrameworkId, ItemId};
-use calloff_store::catalogue;
+use calloff_domain::catalogue::{query_terms, CatalogueItem, Unit};
+use calloff_domain::ids::{FrameworkId, ItemId, OrganisationId};
+use calloff_domain::FieldError;
+pub use calloff_store::search::Sort;
+use calloff_store::search::{self, Filters};
+use calloff_store::{catalogue, organisations};
 
 /// Longest search text accepted; longer is a mistake or an attack.
 pub const MAX_QUERY_LEN: usize = 200;
-/// Results per search; the whole catalogue of one framework is a few hundred items.
-pub const MAX_RESULTS: i64 = 500;
+/// Items per page of results.
+pub const PAGE_SIZE: i64 = 20;
 
+/// Price bands (label, from, to in micros): the facet and filter by unit price.
+pub const PRICE_BANDS: [(&str, i64, i64); 4] = [
+    ("Under £10", 0, 10_000_000),
+    ("£10 to £100", 10_000_000, 100_000_000),
+    ("£100 to £1,000", 100_000_000, 1_000_000_000),
+    ("£1,000 or more", 1_000_000_000, i64::MAX),
+];
+/// Minimum-term bands (label, from, to in months, inclusive).
+pub const TERM_BANDS: [(&str, i64, i64); 5] = [
+    ("No minimum term", 0, 0),
+    ("Up to 12 months", 1, 12),
+    ("13 to 24 months", 13, 24),
+    ("25 to 36 months", 25, 36),
+    ("Over 36 months", 37, i64::MAX),
+];
+
+/// A search as typed: text, filters by facet, sort and page. Every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct SearchParams {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub lot: String,
+    #[serde(default)]
+    pub unit: String,
+    #[serde(default)]
+    pub price_band: String,
+    #[serde(default)]
+    pub term_band: String,
+    #[serde(default)]
+    pub supplier: String,
+    #[serde(default)]
+    pub sort: String,
+    #[serde(default)]
+    pub page: String,
+}
+
+/// A checked search.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchRequest {
+    pub text: String,
+    pub lot: Option<u32>,
+    pub unit: Option<Unit>,
+    pub price_band: Option<usize>,
+    pub term_band: Option<usize>,
+    pub supplier: Option<OrganisationId>,
+    pub sort: Sort,
+    /// 1-based.
+    pub page: u32,
+}
+
+impl SearchParams {
+    /// Checks each parameter, naming the one at fault.
+    pub fn parse(&self) -> Result<SearchRequest, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        if self.q.len() > MAX_QUERY_LEN {
+            errors.push(FieldError::new(
+                "q",
+                format!("Search text must be {MAX_QUERY_LEN} characters or fewer"),
+            ));
+        }
+        let mut band = |value: &str, field: &str, count: usize| match value.trim() {
+            "" => None,
+            v => match v.parse::<usize>() {
+                Ok(i) if i < count => Some(i),
+                _ => {
+                    errors.push(FieldError::new(field, "Choose a band from the list"));
+                    None
+                }
+            },
+        };
+        let price_band = band(&self.price_band, "price_band", PRICE_BANDS.len());
+        let term_band = band(&self.term_band, "term_band", TERM_BANDS.len());
+        let lot = match self.lot.trim() {
+            "" => None,
+            v => match v.parse::<u32>() {
+                Ok(n) if n > 0 => Some(n),
+                _ => {
+                    errors.push(FieldError::new("lot", "Choose a lot from the list"));
+                    None
+                }
+            },
+        };
+        let unit = match self.unit.trim() {
+            "" => None,
+            v => Unit::parse(v).map_err(|e| errors.push(e)).ok(),
+        };
+        let sort = match self.sort.trim() {
+            "" | "relevance" => Sort::Relevance,
+            "price_low" => Sort::PriceLow,
+            "price_high" => Sort::PriceHigh,
+            "name" => Sort::Name,
+            _ => {
+                errors.push(FieldError::new(
+                    "sort",
+                    "Sort by relevance, price_low, price_high or name",
+                ));
+                Sort::Relevance
+            }
+        };
+        let page = match self.page.trim() {
+            "" => 1,
+            v => v.parse::<u32>().ok().filter(|p| *p >= 1).unwrap_or_else(|| {
+                errors.push(FieldError::new("page", "Pages are numbered from 1"));
+                1
+            }),
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(SearchRequest {
+            text: self.q.trim().to_string(),
+            lot,
+            unit,
+            price_band,
+            term_band,
+            supplier: Some(self.supplier.trim())
+                .filter(|s| !s.is_empty())
+                .map(OrganisationId::from_stored),
+            sort,
+            page,
+        })
+    }
+}
+
+impl SearchRequest {
+    fn filters(&self) -> Filters {
+        Filters {
+            lot: self.lot,
+            unit: self.unit,
+            price: self.price_band.map(|i| (PRICE_BANDS[i].1, PRICE_BANDS[i].2)),
+            term: self.term_band.map(|i| (TERM_BANDS[i].1, TERM_BANDS[i].2)),
+            supplier: self.supplier.clone(),
+        }
+    }
+
+    /// Query parameters that repeat this search (for links).
+    pub fn to_query(&self) -> String {
+        let mut parts = Vec::new();
+        let mut add = |k: &str, v: String| {
+            if !v.is_empty() {
+                parts.push(format!("{k}={}", urlencode(&v)));
+            }
+        };
+        add("q", self.text.clone());
+        add("lot", self.lot.map(|l| l.to_string()).unwrap_or_default());
+        add("unit", self.unit.map(|u| u.as_str().to_string()).unwrap_or_default());
+        add("price_band", self.price_band.map(|b| b.to_string()).unwrap_or_default());
+        add("term_band", self.term_band.map(|b| b.to_string()).unwrap_or_default());
+        add(
+            "supplier",
+            self.supplier.as_ref().map(|s| s.to_string()).unwrap_or_default(),
+        );
+        if self.sort != Sort::Relevance {
+            add("sort", self.sort.as_str().to_string());
+        }
+        if self.page > 1 {
+            add("page", self.page.to_string());
+        }
+        parts.join("&")
+    }
+}
+
+fn urlencode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b' ' => "+".to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A way to loosen a search that found nothing, and how many items it would find.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suggestion {
+    pub label: String,
+    pub request: SearchRequest,
+    pub count: i64,
+}
+
+/// A page of results, with the facets of everything that matched.
+#[derive(Debug, Clone, Default)]
+pub struct SearchResults {
+    pub items: Vec<CatalogueItem>,
+    pub total: i64,
+    pub pages: i64,
+    pub lots: Vec<(u32, i64)>,
+    pub units: Vec<(Unit, i64)>,
+    pub price_bands: Vec<(usize, i64)>,
+    pub term_bands: Vec<(usize, i64)>,
+    /// Supplier id, name and count.
+    pub suppliers: Vec<(OrganisationId, String, i64)>,
+    /// When nothing matched: what to relax.
+    pub suggestions: Vec<Suggestion>,
+}
+
+fn tally<K: Ord + Clone>(rows: &[search::FacetRow], key: impl Fn(&search::FacetRow) -> K) -> Vec<(K, i64)> {
+    let mut counts = std::collections::BTreeMap::new();
+    for row in rows {
+        *counts.entry(key(row)).or_insert(0) += row.count;
+    }
+    counts.into_iter().collect()
+}
+
+/// Full-text search over a framework's catalogue (name, description, SKU and CPV code; each word
+/// a prefix, all required), with facets by lot, unit, price band, minimum term and supplier,
+/// sorted by relevance, price or name. The same on SQLite and PostgreSQL.
 pub async fn search(
     app: &App,
     _actor: &Actor,
     framework: &FrameworkId,
-    lot: Option<u32>,
-    text: &str,
-) -> AppResult<Vec<CatalogueItem>> {
-    if text.len() > MAX_QUERY_LEN {
-        return Err(AppError::invalid(
-            "q",
-            format!("Search text must be {MAX_QUERY_LEN} characters or fewer"),
-        ));
-    }
+    request: &SearchRequest,
+) -> AppResult<SearchResults> {
+    let terms = query_terms(&request.text);
+    let sku = request.text.trim().to_ascii_uppercase();
+    let dialect = app.db.dialect();
     let mut conn = app.db.pool().acquire().await?;
-    Ok(catalogue::search(&mut conn, framework, lot, text, MAX_RESULTS)
+    let filters = request.filters();
+    let rows = search::facets(&mut conn, dialect, framework, &terms, &filters).await?;
+    let total: i64 = rows.iter().map(|r| r.count).sum();
+    let offset = i64::from(request.page.saturating_sub(1)) * PAGE_SIZE;
+    let items = if total > offset {
+        search::items(
+            &mut conn,
+            dialect,
+            framework,
+            &terms,
+            &sku,
+            &filters,
+            request.sort,
+            (PAGE_SIZE, offset),
+        )
         .await?
         .into_iter()
         .map(|r| r.item)
-        .collect())
+        .collect()
+    } else {
+        Vec::new()
+    };
+    let mut suppliers = Vec::new();
+    for (id, count) in tally(&rows, |r| r.supplier.clone()) {
+        let name = organisations::get(&mut conn, &id)
+            .await?
+            .map(|o| o.name)
+            .unwrap_or_default();
+        suppliers.push((id, name, count));
+    }
+    let suggestions = if total == 0 {
+        suggestions(&mut conn, dialect, framework, request, &terms).await?
+    } else {
+        Vec::new()
+    };
+    Ok(SearchResults {
+        items,
+        total,
+        pages: (total + PAGE_SIZE - 1) / PAGE_SIZE,
+        lots: tally(&rows, |r| r.lot),
+        units: tally(&rows, |r| r.unit.clone())
+            .into_iter()
+            .filter_map(|(u, n)| Some((Unit::parse(&u).ok()?, n)))
+            .collect(),
+        price_bands: tally(&rows, |r| r.price_band as usize),
+        term_bands: tally(&rows, |r| r.term_band as usize),
+        suppliers,
+        suggestions,
+    })
+}
+
+/// Searches that loosen one thing at a time (a filter, or a word), with what each would find.
+async fn suggestions(
+    conn: &mut calloff_store::Conn,
+    dialect: calloff_store::Dialect,
+    framework: &FrameworkId,
+    request: &SearchRequest,
+    terms: &[String],
+) -> AppResult<Vec<Suggestion>> {
+    let base = SearchRequest {
+        page: 1,
+        ..request.clone()
+    };
+    let mut candidates: Vec<(String, SearchRequest)> = Vec::new();
+    if request.lot.is_some() {
+        candidates.push((
+            "Search every lot".into(),
+            SearchRequest {
+                lot: None,
+                ..base.clone()
+            },
+        ));
+    }
+    if request.unit.is_some() {
+        candidates.push((
+            "Any unit".into(),
+            SearchRequest {
+                unit: None,
+                ..base.clone()
+            },
+        ));
+    }
+    if request.price_band.is_some() {
+        candidates.push((
+            "Any price".into(),
+            SearchRequest {
+                price_band: None,
+                ..base.clone()
+            },
+        ));
+    }
+    if request.term_band.is_some() {
+        candidates.push((
+            "Any minimum term".into(),
+            SearchRequest {
+                term_band: None,
+                ..base.clone()
+            },
+        ));
+    }
+    if request.supplier.is_some() {
+        candidates.push((
+            "Every supplier".into(),
+            SearchRequest {
+                supplier: None,
+                ..base.clone()
+            },
+        ));
+    }
+    if terms.len() > 1 {
+        for (i, dropped) in terms.iter().enumerate() {
+            let kept: Vec<&str> = terms
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, t)| t.as_str())
+                .collect();
+            candidates.push((
+                format!("Search for \"{}\" without \"{dropped}\"", kept.join(" ")),
+                SearchRequest {
+                    text: kept.join(" "),
+                    ..base.clone()
+                },
+            ));
+        }
+    }
+    let mut out = Vec::new();
+    for (label, candidate) in candidates {
+        let count: i64 = search::facets(
+            conn,
+            dialect,
+            framework,
+            &query_terms(&candidate.text),
+            &candidate.filters(),
+        )
+        .await?
+        .iter()
+        .map(|r| r.count)
+        .sum();
+        if count > 0 {
+            out.push(Suggestion {
+                label,
+                request: candidate,
+                count,
+            });
+        }
+    }
+    Ok(out)
 }
 
 pub async fn item(app: &App, _actor: &Actor, id: &ItemId) -> AppResult<CatalogueItem> {

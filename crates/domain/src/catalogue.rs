@@ -152,6 +152,38 @@ impl CpvCode {
     }
 }
 
+/// Most words a search query keeps.
+pub const MAX_QUERY_TERMS: usize = 8;
+
+/// Text as the search index holds it: lower-case ASCII letters and digits, everything else a
+/// space. SQLite's FTS5 and PostgreSQL's `simple` configuration then see the same words, so a
+/// search finds the same items on both.
+pub fn search_words(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut gap = true;
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+            gap = false;
+        } else if !gap {
+            out.push(' ');
+            gap = true;
+        }
+    }
+    out.truncate(out.trim_end().len());
+    out
+}
+
+/// The words of a search query (at most [`MAX_QUERY_TERMS`]), each matched as a word prefix.
+pub fn query_terms(text: &str) -> Vec<String> {
+    search_words(text)
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .take(MAX_QUERY_TERMS)
+        .map(str::to_string)
+        .collect()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CatalogueItem {
     pub id: ItemId,
@@ -164,6 +196,22 @@ pub struct CatalogueItem {
     pub unit_price: UnitPrice,
     pub minimum_term_months: u32,
     pub cpv: CpvCode,
+}
+
+#[cfg(test)]
+mod search_tests {
+    use super::*;
+
+    #[test]
+    fn search_words_are_lower_case_ascii_words() {
+        assert_eq!(
+            search_words("L4-SIM-5GB  5G SIM, £4–£8 (72720000-3)"),
+            "l4 sim 5gb 5g sim 4 8 72720000 3"
+        );
+        assert_eq!(query_terms(" Ethernet 1-Gbit "), ["ethernet", "1", "gbit"]);
+        assert_eq!(query_terms("a b c d e f g h i j").len(), MAX_QUERY_TERMS);
+        assert!(query_terms("£–").is_empty());
+    }
 }
 
 #[cfg(test)]

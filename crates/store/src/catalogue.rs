@@ -1,5 +1,5 @@
 use crate::{Conn, StoreError, StoreResult};
-use calloff_domain::catalogue::{CatalogueItem, CpvCode, Sku, Unit};
+use calloff_domain::catalogue::{search_words, CatalogueItem, CpvCode, Sku, Unit};
 use calloff_domain::change_control::ItemDetails;
 use calloff_domain::ids::{FrameworkId, ItemId, OrganisationId};
 use calloff_domain::money::UnitPrice;
@@ -7,15 +7,18 @@ use sqlx::Row;
 
 crate::statements! {
     INSERT = "INSERT INTO catalogue_items (id, framework_id, lot_number, supplier_id, sku, name, description, unit, \
-              unit_price_micros, minimum_term_months, cpv, search_text) \
-              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+              unit_price_micros, minimum_term_months, cpv, search_text, name_text) \
+              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+    UNINDEXED = "SELECT id, sku, name, description, cpv FROM catalogue_items WHERE name_text = '' LIMIT $1";
+    SET_SEARCH_TEXT = "UPDATE catalogue_items SET search_text = $1, name_text = $2 WHERE id = $3";
     // Records the version in force of the item with this SKU, as it now stands.
     RECORD_VERSION = "INSERT INTO catalogue_item_versions (item_id, version, effective_from, lot_number, name, description, \
                       unit, unit_price_micros, minimum_term_months, cpv, withdrawn, change_request_id) \
                       SELECT id, version, $3, lot_number, name, description, unit, unit_price_micros, minimum_term_months, \
                       cpv, withdrawn, $4 FROM catalogue_items WHERE framework_id = $1 AND sku = $2";
     UPDATE_DETAILS = "UPDATE catalogue_items SET lot_number = $3, name = $4, description = $5, unit = $6, \
-                      unit_price_micros = $7, minimum_term_months = $8, cpv = $9, search_text = $10, version = version + 1 \
+                      unit_price_micros = $7, minimum_term_months = $8, cpv = $9, search_text = $10, name_text = $11, \
+                      version = version + 1 \
                       WHERE framework_id = $1 AND sku = $2";
     UPDATE_PRICE = "UPDATE catalogue_items SET unit_price_micros = $3, version = version + 1 \
                     WHERE framework_id = $1 AND sku = $2";
@@ -35,11 +38,6 @@ crate::statements! {
                             WHERE framework_id = $1 AND sku = $2";
     BY_SKU = "SELECT id, framework_id, lot_number, supplier_id, sku, name, description, unit, \
               unit_price_micros, minimum_term_months, cpv, version, withdrawn FROM catalogue_items WHERE sku = $1 ORDER BY framework_id";
-    // $2 = 0 means every lot. The pattern is matched against lower-cased text on both databases.
-    SEARCH = "SELECT id, framework_id, lot_number, supplier_id, sku, name, description, unit, \
-              unit_price_micros, minimum_term_months, cpv, version, withdrawn FROM catalogue_items \
-              WHERE framework_id = $1 AND withdrawn = 0 AND ($2 = 0 OR lot_number = $2) AND search_text LIKE $3 ESCAPE '\\' \
-              ORDER BY lot_number, sku LIMIT $4";
     COUNT_BY_LOT = "SELECT lot_number, COUNT(*) AS n FROM catalogue_items WHERE framework_id = $1 AND withdrawn = 0 \
                     GROUP BY lot_number ORDER BY lot_number";
 }
@@ -53,9 +51,38 @@ pub struct ItemRecord {
     pub withdrawn: bool,
 }
 
-/// What search matches an item on.
+/// What search matches an item on: the words of its SKU, name, description and CPV code.
 fn search_text(sku: &Sku, name: &str, description: &str, cpv: &CpvCode) -> String {
-    format!("{sku} {name} {description} {}", cpv.as_str()).to_lowercase()
+    search_words(&format!("{sku} {name} {description} {}", cpv.as_str()))
+}
+
+/// Gives items stored before search had its own words (`name_text` empty) their search words.
+pub async fn index_unindexed(conn: &mut Conn) -> StoreResult<u64> {
+    let mut indexed = 0;
+    loop {
+        let rows = sqlx::query(UNINDEXED).bind(500_i64).fetch_all(&mut *conn).await?;
+        if rows.is_empty() {
+            return Ok(indexed);
+        }
+        for row in &rows {
+            let sku: String = row.try_get("sku")?;
+            let name: String = row.try_get("name")?;
+            let description: String = row.try_get("description")?;
+            let cpv: String = row.try_get("cpv")?;
+            let words = search_words(&format!("{sku} {name} {description} {cpv}"));
+            // An item whose name has no words at all still needs a marker that it was indexed.
+            let name_words = Some(search_words(&name))
+                .filter(|w| !w.is_empty())
+                .unwrap_or_else(|| " ".into());
+            sqlx::query(SET_SEARCH_TEXT)
+                .bind(words)
+                .bind(name_words)
+                .bind(row.try_get::<String, _>("id")?)
+                .execute(&mut *conn)
+                .await?;
+            indexed += 1;
+        }
+    }
 }
 
 /// Inserts an item at version 1, in force from `effective_from`.
@@ -80,6 +107,7 @@ pub async fn insert(
         .bind(item.minimum_term_months as i64)
         .bind(item.cpv.as_str())
         .bind(search_text)
+        .bind(search_words(&item.name))
         .execute(&mut *conn)
         .await?;
     record_version(conn, &item.framework_id, &item.sku, effective_from, change_request).await
@@ -122,6 +150,7 @@ pub async fn update_details(
         .bind(d.minimum_term_months as i64)
         .bind(d.cpv.as_str())
         .bind(search_text(sku, &d.name, &d.description, &d.cpv))
+        .bind(search_words(&d.name))
         .execute(&mut *conn)
         .await?
         .rows_affected();
@@ -228,7 +257,7 @@ pub async fn supplier_items(
         .collect()
 }
 
-fn from_row(row: &sqlx::any::AnyRow) -> StoreResult<ItemRecord> {
+pub(crate) fn from_row(row: &sqlx::any::AnyRow) -> StoreResult<ItemRecord> {
     let corrupt = |e: calloff_domain::FieldError| StoreError::corrupt(e.to_string());
     let lot: i64 = row.try_get("lot_number")?;
     let min_term: i64 = row.try_get("minimum_term_months")?;
@@ -287,28 +316,6 @@ pub async fn find_by_sku(conn: &mut Conn, sku: &Sku) -> StoreResult<Vec<ItemReco
         .collect()
 }
 
-/// Items of a framework whose SKU, name, description or CPV code contains `text` (any case),
-/// optionally in one lot.
-pub async fn search(
-    conn: &mut Conn,
-    framework: &FrameworkId,
-    lot: Option<u32>,
-    text: &str,
-    limit: i64,
-) -> StoreResult<Vec<ItemRecord>> {
-    let pattern = format!("%{}%", escape_like(&text.trim().to_lowercase()));
-    sqlx::query(SEARCH)
-        .bind(framework.as_str())
-        .bind(lot.map(i64::from).unwrap_or(0))
-        .bind(pattern)
-        .bind(limit)
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(from_row)
-        .collect()
-}
-
 pub async fn count_by_lot(conn: &mut Conn, framework: &FrameworkId) -> StoreResult<Vec<(u32, i64)>> {
     let rows = sqlx::query(COUNT_BY_LOT)
         .bind(framework.as_str())
@@ -317,10 +324,6 @@ pub async fn count_by_lot(conn: &mut Conn, framework: &FrameworkId) -> StoreResu
     rows.iter()
         .map(|r| Ok((r.try_get::<i64, _>("lot_number")? as u32, r.try_get::<i64, _>("n")?)))
         .collect()
-}
-
-fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 /// Every SKU of a framework with its supplier and whether it is withdrawn, for checking many

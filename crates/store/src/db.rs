@@ -102,6 +102,9 @@ impl Db {
             Dialect::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.pool).await?,
             Dialect::Postgres => sqlx::migrate!("migrations/postgres").run(&self.pool).await?,
         }
+        // Items stored before search had its own words get them now (ADR 0004).
+        let mut conn = self.pool.acquire().await?;
+        crate::catalogue::index_unindexed(&mut conn).await?;
         Ok(())
     }
 

@@ -17,6 +17,7 @@ pub mod frameworks;
 pub mod lifecycle;
 pub mod notifications;
 pub mod organisations;
+pub mod search;
 pub mod users;
 pub mod variations;
 
@@ -50,6 +51,7 @@ pub fn all_statements() -> Vec<&'static str> {
         lifecycle::ALL,
         notifications::ALL,
         organisations::ALL,
+        search::ALL,
         users::ALL,
         variations::ALL,
     ]

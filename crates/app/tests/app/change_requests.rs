@@ -139,11 +139,14 @@ async fn approved_changes_apply_on_their_dates_and_keep_every_version(backend: B
         matches!(&withdrawn, Err(AppError::Invalid(e)) if e.message.contains("withdrawn")),
         "{withdrawn:?}"
     );
-    let found = catalogue::search(&t.app, &buyer, &t.framework_id, None, "SIP")
-        .await
-        .unwrap();
+    let sip = catalogue::SearchRequest {
+        text: "SIP".into(),
+        ..Default::default()
+    };
+    let found = catalogue::search(&t.app, &buyer, &t.framework_id, &sip).await.unwrap();
+    assert!(!found.items.is_empty());
     assert!(
-        found.iter().all(|i| i.sku.as_str() != "L3-SIP-CH"),
+        found.items.iter().all(|i| i.sku.as_str() != "L3-SIP-CH"),
         "withdrawn items are not listed"
     );
 

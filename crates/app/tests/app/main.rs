@@ -12,4 +12,5 @@ mod notifications;
 mod people;
 mod registration;
 mod schema;
+mod search;
 mod variations;

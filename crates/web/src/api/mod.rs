@@ -130,36 +130,17 @@ async fn framework(State(state): State<AppState>, user: ApiUser, Path(id): Path<
     Ok(Json(views::framework_overview(&overview)).into_response())
 }
 
-#[derive(Deserialize)]
-struct ItemsQuery {
-    #[serde(default)]
-    q: String,
-    lot: Option<String>,
-}
-
 async fn items(
     State(state): State<AppState>,
     user: ApiUser,
     Path(id): Path<String>,
-    Query(query): Query<ItemsQuery>,
+    Query(params): Query<catalogue::SearchParams>,
 ) -> ApiResult {
-    let lot = match query.lot.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => None,
-        Some(text) => Some(
-            text.parse::<u32>()
-                .map_err(|_| fail(AppError::invalid("lot", "must be a lot number, like 3")))?,
-        ),
-    };
-    let found = catalogue::search(
-        &state.app,
-        &user.session.actor,
-        &FrameworkId::from_stored(id),
-        lot,
-        &query.q,
-    )
-    .await
-    .map_err(fail)?;
-    Ok(Json(json!({ "items": found.iter().map(views::item).collect::<Vec<_>>() })).into_response())
+    let request = params.parse().map_err(|e| fail(AppError::InvalidFields(e)))?;
+    let found = catalogue::search(&state.app, &user.session.actor, &FrameworkId::from_stored(id), &request)
+        .await
+        .map_err(fail)?;
+    Ok(Json(views::search_results(&found, &request)).into_response())
 }
 
 async fn item(State(state): State<AppState>, user: ApiUser, Path(id): Path<String>) -> ApiResult {

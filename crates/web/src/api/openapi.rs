@@ -94,10 +94,16 @@ pub fn spec() -> Value {
                 "summary": "Search a framework's catalogue", "operationId": "searchItems",
                 "parameters": [
                     id_param("id", "Framework id"),
-                    { "name": "q", "in": "query", "schema": { "type": "string", "maxLength": 200 }, "description": "Text in the SKU, name, description or CPV code (any case)" },
-                    { "name": "lot", "in": "query", "schema": { "type": "integer", "minimum": 1 }, "description": "Only this lot" }
+                    { "name": "q", "in": "query", "schema": { "type": "string", "maxLength": 200 }, "description": "Words of the name, description, SKU or CPV code; each word matches as a prefix and all must match" },
+                    { "name": "lot", "in": "query", "schema": { "type": "integer", "minimum": 1 }, "description": "Only this lot" },
+                    { "name": "unit", "in": "query", "schema": { "type": "string", "enum": ["per_month", "per_user_per_month", "one_off", "per_minute", "per_gb"] } },
+                    { "name": "price_band", "in": "query", "schema": { "type": "integer", "minimum": 0, "maximum": 3 }, "description": "0 under £10, 1 £10 to £100, 2 £100 to £1,000, 3 £1,000 or more (unit price ex VAT)" },
+                    { "name": "term_band", "in": "query", "schema": { "type": "integer", "minimum": 0, "maximum": 4 }, "description": "Minimum term: 0 none, 1 up to 12 months, 2 13 to 24, 3 25 to 36, 4 over 36" },
+                    { "name": "supplier", "in": "query", "schema": { "type": "string" }, "description": "Supplier organisation id" },
+                    { "name": "sort", "in": "query", "schema": { "type": "string", "enum": ["relevance", "price_low", "price_high", "name"] }, "description": "Relevance: an exact SKU first, then items whose name has every word" },
+                    { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 }, "description": "20 items a page" }
                 ],
-                "responses": ok("Matching items", "ItemList", &["401", "404", "422"])
+                "responses": ok("A page of matching items, the facets of all of them, and suggestions when none match", "SearchResults", &["401", "404", "422"])
             }},
             "/items/{id}": { "get": { "summary": "A catalogue item", "operationId": "getItem", "parameters": [id_param("id", "Item id")], "responses": ok("The item", "Item", &read_errors) }},
             "/quotes": { "post": {
@@ -274,7 +280,14 @@ pub fn spec() -> Value {
                     "unit_price_micros": { "type": "integer", "format": "int64", "description": "Millionths of a pound, excluding VAT" },
                     "minimum_term_months": { "type": "integer" }, "cpv": { "type": "string" }
                 }},
-                "ItemList": { "type": "object", "properties": { "items": { "type": "array", "items": { "$ref": "#/components/schemas/Item" } } } },
+                "SearchResults": { "type": "object", "properties": {
+                    "items": { "type": "array", "items": { "$ref": "#/components/schemas/Item" } },
+                    "total": { "type": "integer" }, "page": { "type": "integer" }, "pages": { "type": "integer" },
+                    "facets": { "type": "object", "description": "lot, unit, price_band, term_band and supplier: each a list of { value, label, count }" },
+                    "suggestions": { "type": "array", "items": { "type": "object", "properties": {
+                        "label": { "type": "string" }, "count": { "type": "integer" }, "query": { "type": "string", "description": "query parameters of the loosened search" }
+                    }}}
+                }},
                 "LineInput": { "type": "object", "required": ["sku", "quantity", "term_months"], "properties": {
                     "sku": { "type": "string" }, "quantity": { "type": "integer", "minimum": 1, "maximum": 100000 },
                     "term_months": { "type": "integer", "minimum": 1, "maximum": 120 },

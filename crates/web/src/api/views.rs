@@ -197,3 +197,22 @@ pub fn item_version(v: &calloff_app::change_requests::ItemVersion) -> Value {
         "change_request_id": v.change_request_id, "details": details(&v.details),
     })
 }
+
+pub fn search_results(
+    r: &calloff_app::catalogue::SearchResults,
+    request: &calloff_app::catalogue::SearchRequest,
+) -> Value {
+    use calloff_app::catalogue::{PRICE_BANDS, TERM_BANDS};
+    json!({
+        "items": r.items.iter().map(item).collect::<Vec<_>>(),
+        "total": r.total, "page": request.page, "pages": r.pages,
+        "facets": {
+            "lot": r.lots.iter().map(|(n, c)| json!({ "value": n, "count": c })).collect::<Vec<_>>(),
+            "unit": r.units.iter().map(|(u, c)| json!({ "value": u, "label": u.label(), "count": c })).collect::<Vec<_>>(),
+            "price_band": r.price_bands.iter().map(|(b, c)| json!({ "value": b, "label": PRICE_BANDS[*b].0, "count": c })).collect::<Vec<_>>(),
+            "term_band": r.term_bands.iter().map(|(b, c)| json!({ "value": b, "label": TERM_BANDS[*b].0, "count": c })).collect::<Vec<_>>(),
+            "supplier": r.suppliers.iter().map(|(id, name, c)| json!({ "value": id, "label": name, "count": c })).collect::<Vec<_>>(),
+        },
+        "suggestions": r.suggestions.iter().map(|s| json!({ "label": s.label, "count": s.count, "query": s.request.to_query() })).collect::<Vec<_>>(),
+    })
+}

@@ -5,27 +5,19 @@ use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use calloff_app::catalogue::{SearchParams, SearchRequest, SearchResults, Sort, PRICE_BANDS, TERM_BANDS};
 use calloff_app::{catalogue, frameworks};
 use calloff_domain::catalogue::CatalogueItem;
 use calloff_domain::ids::{FrameworkId, ItemId};
 use calloff_domain::role::Role;
 use calloff_domain::FieldError;
 use maud::html;
-use serde::Deserialize;
-
-#[derive(Deserialize)]
-pub struct SearchQuery {
-    #[serde(default)]
-    q: String,
-    #[serde(default)]
-    lot: String,
-}
 
 pub async fn search(
     State(state): State<AppState>,
     user: PageUser,
     Path(id): Path<String>,
-    Query(query): Query<SearchQuery>,
+    Query(params): Query<SearchParams>,
 ) -> Response {
     let actor = &user.session.actor;
     let framework_id = FrameworkId::from_stored(id);
@@ -33,32 +25,26 @@ pub async fn search(
         Ok(o) => o,
         Err(e) => return error_page(Some(actor), &e),
     };
-    let mut errors = Vec::new();
-    let lot = match query.lot.trim() {
-        "" => None,
-        text => match text.parse::<u32>() {
-            Ok(n) if overview.lots.iter().any(|l| l.lot.number == n) => Some(n),
-            _ => {
-                errors.push(FieldError::new("lot", "Choose a lot from the list"));
-                None
-            }
-        },
+    let request = params.parse().and_then(|r| match r.lot {
+        Some(n) if !overview.lots.iter().any(|l| l.lot.number == n) => {
+            Err(vec![FieldError::new("lot", "Choose a lot from the list")])
+        }
+        _ => Ok(r),
+    });
+    let (request, errors) = match request {
+        Ok(r) => (r, Vec::new()),
+        Err(errors) => (SearchRequest::default(), errors),
     };
-    let items = if errors.is_empty() {
-        match catalogue::search(&state.app, actor, &framework_id, lot, &query.q).await {
-            Ok(items) => items,
-            Err(e) => {
-                errors.extend(e.field_errors());
-                if errors.is_empty() {
-                    return error_page(Some(actor), &e);
-                }
-                Vec::new()
-            }
+    let results = if errors.is_empty() {
+        match catalogue::search(&state.app, actor, &framework_id, &request).await {
+            Ok(r) => r,
+            Err(e) => return error_page(Some(actor), &e),
         }
     } else {
-        Vec::new()
+        SearchResults::default()
     };
-    let lot_title = lot
+    let lot_title = request
+        .lot
         .and_then(|n| overview.lots.iter().find(|l| l.lot.number == n))
         .map(|l| format!("Lot {}: {}", l.lot.number, l.lot.title));
     let title = lot_title.clone().unwrap_or_else(|| "Catalogue".to_string());
@@ -74,7 +60,23 @@ pub async fn search(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let lot_error = crate::html::error_for(&errors, "lot");
+    let base = format!("/frameworks/{framework_id}/catalogue");
+    let link = |r: &SearchRequest| format!("{base}?{}", r.to_query());
+    let narrowed = |change: &dyn Fn(&mut SearchRequest)| {
+        let mut r = SearchRequest {
+            page: 1,
+            ..request.clone()
+        };
+        change(&mut r);
+        link(&r)
+    };
+    let lot_name = |n: u32| {
+        overview
+            .lots
+            .iter()
+            .find(|l| l.lot.number == n)
+            .map_or(format!("Lot {n}"), |l| format!("Lot {n}: {}", l.lot.title))
+    };
     render(
         status,
         layout(
@@ -83,34 +85,111 @@ pub async fn search(
                 (error_summary(&errors))
                 span class="govuk-caption-l" { (overview.framework.reference) " catalogue" }
                 h1 class="govuk-heading-l" { (title) }
-                form method="get" action={ "/frameworks/" (framework_id) "/catalogue" } novalidate {
-                    div class={ "govuk-form-group" @if lot_error.is_some() { " govuk-form-group--error" } } {
-                        label class="govuk-label" for="lot" { "Lot" }
-                        @if let Some(error) = lot_error {
-                            p id="lot-error" class="govuk-error-message" { span class="govuk-visually-hidden" { "Error:" } " " (error) }
-                        }
-                        select class={ "govuk-select" @if lot_error.is_some() { " govuk-select--error" } } id="lot" name="lot"
-                            aria-describedby=[lot_error.map(|_| "lot-error")] {
-                            option value="" selected[lot.is_none()] { "All lots" }
-                            @for l in &overview.lots {
-                                option value=(l.lot.number) selected[lot == Some(l.lot.number)] { "Lot " (l.lot.number) ": " (l.lot.title) }
-                            }
-                        }
+                form method="get" action=(base) novalidate {
+                    @for (name, value) in [
+                        ("lot", request.lot.map(|l| l.to_string())),
+                        ("unit", request.unit.map(|u| u.as_str().to_string())),
+                        ("price_band", request.price_band.map(|b| b.to_string())),
+                        ("term_band", request.term_band.map(|b| b.to_string())),
+                        ("supplier", request.supplier.as_ref().map(|s| s.to_string())),
+                    ] {
+                        @if let Some(value) = value { input type="hidden" name=(name) value=(value); }
                     }
                     (input(Input {
                         hint: Some("Words from the name or description, a SKU or a CPV code"),
                         error: crate::html::error_for(&errors, "q"),
-                        ..Input::text("q", "Search the catalogue", &query.q)
+                        ..Input::text("q", "Search the catalogue", &request.text)
                     }))
+                    div class="govuk-form-group" {
+                        label class="govuk-label" for="sort" { "Sort by" }
+                        select class="govuk-select" id="sort" name="sort" {
+                            @for (value, label, sort) in [
+                                ("relevance", "Relevance", Sort::Relevance),
+                                ("price_low", "Price, lowest first", Sort::PriceLow),
+                                ("price_high", "Price, highest first", Sort::PriceHigh),
+                                ("name", "Name", Sort::Name),
+                            ] {
+                                option value=(value) selected[request.sort == sort] { (label) }
+                            }
+                        }
+                    }
                     button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button" { "Search" }
                 }
                 @if errors.is_empty() {
-                    p class="govuk-body" { (items.len()) " " (if items.len() == 1 { "item" } else { "items" }) }
-                    @if !items.is_empty() { (items_table(&items)) }
+                    div class="govuk-grid-row" {
+                        div class="govuk-grid-column-one-third" {
+                            (facet("Lot", "lot", request.lot.is_some(), &narrowed(&|r| r.lot = None),
+                                results.lots.iter().map(|(n, c)| (lot_name(*n), *c, narrowed(&|r| r.lot = Some(*n)))).collect()))
+                            (facet("Unit", "unit", request.unit.is_some(), &narrowed(&|r| r.unit = None),
+                                results.units.iter().map(|(u, c)| (u.label().to_string(), *c, narrowed(&|r| r.unit = Some(*u)))).collect()))
+                            (facet("Price (ex VAT)", "price", request.price_band.is_some(), &narrowed(&|r| r.price_band = None),
+                                results.price_bands.iter().map(|(b, c)| (PRICE_BANDS[*b].0.to_string(), *c, narrowed(&|r| r.price_band = Some(*b)))).collect()))
+                            (facet("Minimum term", "term", request.term_band.is_some(), &narrowed(&|r| r.term_band = None),
+                                results.term_bands.iter().map(|(b, c)| (TERM_BANDS[*b].0.to_string(), *c, narrowed(&|r| r.term_band = Some(*b)))).collect()))
+                            (facet("Supplier", "supplier", request.supplier.is_some(), &narrowed(&|r| r.supplier = None),
+                                results.suppliers.iter().map(|(id, name, c)| (name.clone(), *c, narrowed(&|r| r.supplier = Some(id.clone())))).collect()))
+                        }
+                        div class="govuk-grid-column-two-thirds" {
+                            p class="govuk-body" id="result-count" { (results.total) " " (if results.total == 1 { "item" } else { "items" }) }
+                            @if results.total == 0 && !results.suggestions.is_empty() {
+                                h2 class="govuk-heading-s" { "Try" }
+                                ul class="govuk-list" id="suggestions" {
+                                    @for s in &results.suggestions {
+                                        li { a class="govuk-link" href=(link(&s.request)) { (s.label) } " (" (s.count) ")" }
+                                    }
+                                }
+                            }
+                            @if !results.items.is_empty() { (items_table(&results.items)) }
+                            @if results.pages > 1 {
+                                nav class="govuk-pagination" aria-label="Pagination" {
+                                    @if request.page > 1 {
+                                        div class="govuk-pagination__prev" {
+                                            a class="govuk-link govuk-pagination__link" href=(narrowed_page(&request, request.page - 1, &link)) rel="prev" {
+                                                span class="govuk-pagination__link-title" { "Previous" }
+                                            }
+                                        }
+                                    }
+                                    @if i64::from(request.page) < results.pages {
+                                        div class="govuk-pagination__next" {
+                                            a class="govuk-link govuk-pagination__link" href=(narrowed_page(&request, request.page + 1, &link)) rel="next" {
+                                                span class="govuk-pagination__link-title" { "Next" }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
             },
         ),
     )
+}
+
+fn narrowed_page(request: &SearchRequest, page: u32, link: &dyn Fn(&SearchRequest) -> String) -> String {
+    link(&SearchRequest {
+        page,
+        ..request.clone()
+    })
+}
+
+/// One facet: its values with counts, each a link that narrows the search, or (when applied) a
+/// link to remove it.
+fn facet(heading: &str, id: &str, applied: bool, remove: &str, values: Vec<(String, i64, String)>) -> maud::Markup {
+    html! {
+        h2 class="govuk-heading-s" id={ "facet-" (id) } { (heading) }
+        ul class="govuk-list" aria-labelledby={ "facet-" (id) } {
+            @for (label, count, href) in &values {
+                li {
+                    @if applied { (label) " (" (count) ")" }
+                    @else { a class="govuk-link" href=(href) { (label) } " (" (count) ")" }
+                }
+            }
+            @if applied {
+                li { a class="govuk-link" href=(remove) { "Remove this filter" span class="govuk-visually-hidden" { ": " (heading) } } }
+            }
+        }
+    }
 }
 
 fn items_table(items: &[CatalogueItem]) -> maud::Markup {

@@ -132,6 +132,17 @@ async fn every_page_and_error_state_passes_a11y_check() {
     );
     let search = buyer.get(&format!("{framework}/catalogue?q=ethernet")).await;
     keep("catalogue-search", &search);
+    let relax = buyer
+        .get(&format!("{framework}/catalogue?lot=1&q=5gb&sort=price_low"))
+        .await;
+    relax.assert_contains("Search every lot");
+    keep("catalogue-suggestions", &relax);
+    keep(
+        "catalogue-facet-applied",
+        &buyer
+            .get(&format!("{framework}/catalogue?unit=per_minute&price_band=0"))
+            .await,
+    );
     keep(
         "catalogue-no-results",
         &buyer.get(&format!("{framework}/catalogue?q=zzzz")).await,

@@ -82,7 +82,10 @@ async fn a_buyer_finds_quotes_and_places_a_call_off(backend: Backend) {
     assert_eq!(bad_lot.status, 422);
     bad_lot.assert_contains("href=\"#lot\"");
 
-    let item_path = first_link(&lot.body, "/items/");
+    // Every word must match: the 100 Mbit/s circuit.
+    let hundred = buyer.get(&format!("{framework}/catalogue?lot=1&q=ETHERNET+100")).await;
+    hundred.assert_contains("1 item");
+    let item_path = first_link(&hundred.body, "/items/");
     let item = buyer.get(&item_path).await;
     item.assert_contains("Add to quote").assert_contains("72720000-3");
     let item_id = item.input_value("item_id").unwrap();

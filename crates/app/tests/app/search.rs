@@ -1,0 +1,161 @@
+use calloff_app::catalogue::{self, SearchParams, SearchResults, Sort};
+use calloff_test_support::{Backend, TestApp};
+
+fn params(q: &str) -> SearchParams {
+    SearchParams {
+        q: q.into(),
+        ..SearchParams::default()
+    }
+}
+
+/// Searches that exercise words, prefixes, SKUs, CPV codes, every facet and every sort.
+fn searches() -> Vec<SearchParams> {
+    vec![
+        params(""),
+        params("sim"),
+        params("SIM 5gb"),
+        params("L4-SIM-5GB"),
+        params("ether"),
+        params("64212000"),
+        params("teams phone licence"),
+        SearchParams {
+            sort: "price_low".into(),
+            ..params("call")
+        },
+        SearchParams {
+            sort: "price_high".into(),
+            ..params("")
+        },
+        SearchParams {
+            sort: "name".into(),
+            lot: "2".into(),
+            ..params("")
+        },
+        SearchParams {
+            unit: "per_minute".into(),
+            ..params("")
+        },
+        SearchParams {
+            price_band: "3".into(),
+            ..params("")
+        },
+        SearchParams {
+            term_band: "0".into(),
+            page: "2".into(),
+            ..params("")
+        },
+        SearchParams {
+            lot: "1".into(),
+            ..params("5gb")
+        },
+        params("quantum teleporter"),
+    ]
+}
+
+fn summary(r: &SearchResults) -> String {
+    let skus: Vec<&str> = r.items.iter().map(|i| i.sku.as_str()).collect();
+    let suggestions: Vec<String> = r
+        .suggestions
+        .iter()
+        .map(|s| format!("{} ({})", s.label, s.count))
+        .collect();
+    format!(
+        "total {} pages {} items {skus:?} lots {:?} units {:?} prices {:?} terms {:?} suppliers {} suggestions {suggestions:?}",
+        r.total,
+        r.pages,
+        r.lots,
+        r.units,
+        r.price_bands,
+        r.term_bands,
+        r.suppliers.len()
+    )
+}
+
+async fn run(backend: Backend) -> Vec<(SearchParams, SearchResults)> {
+    let t = TestApp::init(backend).await;
+    let buyer = t.buyer().await;
+    let mut out = Vec::new();
+    for p in searches() {
+        let request = p.parse().unwrap();
+        let results = catalogue::search(&t.app, &buyer, &t.framework_id, &request)
+            .await
+            .unwrap();
+        out.push((p, results));
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_finds_the_same_items_in_the_same_order_on_both_databases() {
+    let sqlite = run(Backend::Sqlite).await;
+    let postgres = run(Backend::Postgres).await;
+    for ((p, s), (_, pg)) in sqlite.iter().zip(&postgres) {
+        assert_eq!(summary(s), summary(pg), "different results for {p:?}");
+    }
+
+    let by = |q: &str| {
+        sqlite
+            .iter()
+            .find(|(p, _)| p.q == q && p.sort.is_empty() && p.lot.is_empty())
+            .map(|(_, r)| r)
+            .unwrap()
+    };
+    // Browsing shows the whole catalogue, 20 a page, with facets that add up.
+    let all = by("");
+    assert_eq!((all.total, all.pages, all.items.len()), (65, 4, 20));
+    assert_eq!(all.lots.iter().map(|(_, n)| n).sum::<i64>(), 65);
+    assert_eq!(all.units.iter().map(|(_, n)| n).sum::<i64>(), 65);
+    assert_eq!(all.suppliers.len(), 1);
+    // Every word must match, as a word prefix; an exact SKU ranks first.
+    let sim_5gb = by("SIM 5gb");
+    assert!(
+        sim_5gb.total >= 1
+            && sim_5gb
+                .items
+                .iter()
+                .all(|i| i.sku.as_str().contains("SIM") || i.name.to_lowercase().contains("sim"))
+    );
+    assert_eq!(by("L4-SIM-5GB").items[0].sku.as_str(), "L4-SIM-5GB");
+    assert!(
+        by("ether").items.iter().any(|i| i.sku.as_str() == "L1-ETH-1G"),
+        "prefixes match"
+    );
+    assert!(
+        by("64212000").items.iter().all(|i| i.cpv.as_str() == "64212000-5"),
+        "CPV codes match"
+    );
+    assert!(by("64212000").total > 0);
+    // Sorting by price.
+    let (_, cheapest) = sqlite.iter().find(|(p, _)| p.sort == "price_low").unwrap();
+    let prices: Vec<i64> = cheapest.items.iter().map(|i| i.unit_price.micros()).collect();
+    assert!(prices.windows(2).all(|w| w[0] <= w[1]), "{prices:?}");
+    let (_, dearest) = sqlite.iter().find(|(p, _)| p.sort == "price_high").unwrap();
+    assert!(dearest.items.windows(2).all(|w| w[0].unit_price >= w[1].unit_price));
+    // Facets narrow.
+    let (_, per_minute) = sqlite.iter().find(|(p, _)| p.unit == "per_minute").unwrap();
+    assert!(per_minute.total > 0 && per_minute.items.iter().all(|i| i.unit.as_str() == "per_minute"));
+    // Nothing found: suggestions say what to relax, and how much each would find.
+    let (_, sim_in_lot_1) = sqlite.iter().find(|(p, _)| p.lot == "1" && p.q == "5gb").unwrap();
+    assert_eq!(sim_in_lot_1.total, 0);
+    assert!(sim_in_lot_1
+        .suggestions
+        .iter()
+        .any(|s| s.label == "Search every lot" && s.count > 0));
+    let none = by("quantum teleporter");
+    assert_eq!(none.total, 0);
+    assert!(none.suggestions.is_empty(), "{:?}", none.suggestions);
+    let _ = Sort::Relevance;
+}
+
+#[test]
+fn bad_search_parameters_name_the_field() {
+    let bad = SearchParams {
+        lot: "x".into(),
+        price_band: "9".into(),
+        sort: "cheapest".into(),
+        page: "0".into(),
+        ..SearchParams::default()
+    };
+    let fields: Vec<String> = bad.parse().unwrap_err().into_iter().map(|e| e.field).collect();
+    assert_eq!(fields, ["price_band", "lot", "sort", "page"]);
+}
