@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_import;
+mod bench_search;
 mod import;
 
 use anyhow::Context;
@@ -99,6 +100,8 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Benchmark importing a generated price list through `calloff import catalogue`.
     BenchImport(bench_import::BenchImportArgs),
+    /// Benchmark catalogue search over a generated catalogue of 100,000 items.
+    BenchSearch(bench_search::BenchSearchArgs),
     /// Import files.
     Import {
         #[command(subcommand)]
@@ -191,6 +194,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Bench(args) => bench::run(args).await,
         Command::BenchImport(args) => bench_import::run(args).await,
+        Command::BenchSearch(args) => bench_search::run(args).await,
         Command::Import {
             command: ImportCommand::Catalogue(args),
         } => {

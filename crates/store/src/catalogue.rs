@@ -11,6 +11,10 @@ crate::statements! {
               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
     UNINDEXED = "SELECT id, sku, name, description, cpv FROM catalogue_items WHERE name_text = '' LIMIT $1";
     SET_SEARCH_TEXT = "UPDATE catalogue_items SET search_text = $1, name_text = $2 WHERE id = $3";
+    // Records version 1 of a new item.
+    INSERT_FIRST_VERSION = "INSERT INTO catalogue_item_versions (item_id, version, effective_from, lot_number, name, \
+                            description, unit, unit_price_micros, minimum_term_months, cpv, withdrawn, change_request_id) \
+                            VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10)";
     // Records the version in force of the item with this SKU, as it now stands.
     RECORD_VERSION = "INSERT INTO catalogue_item_versions (item_id, version, effective_from, lot_number, name, description, \
                       unit, unit_price_micros, minimum_term_months, cpv, withdrawn, change_request_id) \
@@ -110,7 +114,20 @@ pub async fn insert(
         .bind(search_words(&item.name))
         .execute(&mut *conn)
         .await?;
-    record_version(conn, &item.framework_id, &item.sku, effective_from, change_request).await
+    sqlx::query(INSERT_FIRST_VERSION)
+        .bind(item.id.as_str())
+        .bind(effective_from)
+        .bind(item.lot_number as i64)
+        .bind(&item.name)
+        .bind(&item.description)
+        .bind(item.unit.as_str())
+        .bind(item.unit_price.micros())
+        .bind(item.minimum_term_months as i64)
+        .bind(item.cpv.as_str())
+        .bind(change_request)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 async fn record_version(
