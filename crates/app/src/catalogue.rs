@@ -1,5 +1,6 @@
 //! Browsing the catalogue: full-text search with facets, and one item's page.
 
+pub use crate::search_index::SearchIndex;
 use crate::{Actor, App, AppError, AppResult};
 use calloff_domain::catalogue::{query_terms, CatalogueItem, Unit};
 use calloff_domain::ids::{FrameworkId, ItemId, OrganisationId};
@@ -7,6 +8,8 @@ use calloff_domain::FieldError;
 pub use calloff_store::search::Sort;
 use calloff_store::search::{self, Filters};
 use calloff_store::{catalogue, organisations};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Longest search text accepted; longer is a mistake or an attack.
 pub const MAX_QUERY_LEN: usize = 200;
@@ -221,8 +224,76 @@ fn tally<K: Ord + Clone>(rows: &[search::FacetRow], key: impl Fn(&search::FacetR
 
 /// Full-text search over a framework's catalogue (name, description, SKU and CPV code; each word
 /// a prefix, all required), with facets by lot, unit, price band, minimum term and supplier,
-/// sorted by relevance, price or name. The same on SQLite and PostgreSQL.
+/// sorted by relevance, price or name. Answered from this process's in-memory index when it is
+/// of the catalogue's current generation; otherwise from the database while the index is
+/// rebuilt in the background. Both give the same results (ADR 0004).
 pub async fn search(
+    app: &App,
+    actor: &Actor,
+    framework: &FrameworkId,
+    request: &SearchRequest,
+) -> AppResult<SearchResults> {
+    let mut conn = app.db.pool().acquire().await?;
+    let generation = search::generation(&mut conn, framework).await?;
+    drop(conn);
+    match app.search_indexes.current(framework, generation) {
+        Some(index) => Ok(search_index(&index, request)),
+        None => {
+            let (app2, framework2) = (app.clone(), framework.clone());
+            if app.search_indexes.start_building(framework) {
+                tokio::spawn(async move {
+                    if let Err(e) = prepare_index(&app2, &framework2).await {
+                        tracing::error!(error = %e, "building the search index");
+                    }
+                    app2.search_indexes.done_building(&framework2);
+                });
+            }
+            search_in_database(app, actor, framework, request).await
+        }
+    }
+}
+
+/// Builds (or rebuilds) the framework's in-memory search index from the database, now.
+pub async fn prepare_index(app: &App, framework: &FrameworkId) -> AppResult<Arc<SearchIndex>> {
+    let mut conn = app.db.pool().acquire().await?;
+    let generation = search::generation(&mut conn, framework).await?;
+    let rows = search::index_items(&mut conn, framework).await?;
+    let mut names = HashMap::new();
+    for (record, _, _) in &rows {
+        if !names.contains_key(&record.supplier_id) {
+            let name = organisations::get(&mut conn, &record.supplier_id)
+                .await?
+                .map(|o| o.name)
+                .unwrap_or_default();
+            names.insert(record.supplier_id.clone(), name);
+        }
+    }
+    let index = Arc::new(SearchIndex::build(generation, rows, names));
+    app.search_indexes.put(framework, index.clone());
+    Ok(index)
+}
+
+/// The search answered from an in-memory index.
+pub fn search_index(index: &SearchIndex, request: &SearchRequest) -> SearchResults {
+    let mut results = index.search(request);
+    if results.total == 0 {
+        results.suggestions = suggestion_candidates(request)
+            .into_iter()
+            .filter_map(|(label, candidate)| {
+                let count = index.count(&candidate);
+                (count > 0).then_some(Suggestion {
+                    label,
+                    request: candidate,
+                    count,
+                })
+            })
+            .collect();
+    }
+    results
+}
+
+/// The search answered by the database's full-text index.
+pub async fn search_in_database(
     app: &App,
     _actor: &Actor,
     framework: &FrameworkId,
@@ -263,7 +334,7 @@ pub async fn search(
         suppliers.push((id, name, count));
     }
     let suggestions = if total == 0 {
-        suggestions(&mut conn, dialect, framework, request, &terms).await?
+        suggestions(&mut conn, dialect, framework, request).await?
     } else {
         Vec::new()
     };
@@ -289,8 +360,29 @@ async fn suggestions(
     dialect: calloff_store::Dialect,
     framework: &FrameworkId,
     request: &SearchRequest,
-    terms: &[String],
 ) -> AppResult<Vec<Suggestion>> {
+    let mut out = Vec::new();
+    for (label, candidate) in suggestion_candidates(request) {
+        let terms = query_terms(&candidate.text);
+        let count: i64 = search::facets(conn, dialect, framework, &terms, &candidate.filters())
+            .await?
+            .iter()
+            .map(|r| r.count)
+            .sum();
+        if count > 0 {
+            out.push(Suggestion {
+                label,
+                request: candidate,
+                count,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Searches that loosen one thing: each filter in turn, then each word in turn.
+fn suggestion_candidates(request: &SearchRequest) -> Vec<(String, SearchRequest)> {
+    let terms = query_terms(&request.text);
     let base = SearchRequest {
         page: 1,
         ..request.clone()
@@ -358,28 +450,7 @@ async fn suggestions(
             ));
         }
     }
-    let mut out = Vec::new();
-    for (label, candidate) in candidates {
-        let count: i64 = search::facets(
-            conn,
-            dialect,
-            framework,
-            &query_terms(&candidate.text),
-            &candidate.filters(),
-        )
-        .await?
-        .iter()
-        .map(|r| r.count)
-        .sum();
-        if count > 0 {
-            out.push(Suggestion {
-                label,
-                request: candidate,
-                count,
-            });
-        }
-    }
-    Ok(out)
+    candidates
 }
 
 pub async fn item(app: &App, _actor: &Actor, id: &ItemId) -> AppResult<CatalogueItem> {

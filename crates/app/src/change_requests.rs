@@ -556,6 +556,10 @@ async fn apply_batch(app: &App) -> AppResult<usize> {
         applied.push(d);
     }
     if !applied.is_empty() {
+        let frameworks: HashSet<&FrameworkId> = applied.iter().map(|d| &d.framework_id).collect();
+        for framework in frameworks {
+            calloff_store::search::bump_generation(&mut tx, framework).await?;
+        }
         let requests: HashSet<&str> = applied.iter().map(|d| d.request_id.as_str()).collect();
         head.append(
             &mut tx,

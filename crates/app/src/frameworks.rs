@@ -104,3 +104,12 @@ pub async fn eligibility(app: &App, _actor: &Actor, id: &FrameworkId) -> AppResu
         named,
     })
 }
+
+/// A framework with its lots, without the figures an overview gathers.
+pub async fn get(app: &App, _actor: &Actor, id: &FrameworkId) -> AppResult<Framework> {
+    let mut conn = app.db.pool().acquire().await?;
+    Ok(frameworks::get(&mut conn, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("framework".into()))?
+        .framework)
+}

@@ -18,6 +18,7 @@ pub mod people;
 mod price_cache;
 pub mod quotes;
 pub mod registration;
+pub mod search_index;
 pub mod variations;
 
 pub use calloff_store::Db;
@@ -69,6 +70,7 @@ pub struct App {
     pub db: Db,
     clock: Arc<dyn Clock>,
     prices: Arc<price_cache::PriceCache>,
+    search_indexes: Arc<search_index::SearchIndexes>,
 }
 
 impl App {
@@ -77,6 +79,7 @@ impl App {
             db,
             clock,
             prices: Arc::default(),
+            search_indexes: Arc::default(),
         }
     }
 

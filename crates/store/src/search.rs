@@ -54,6 +54,12 @@ macro_rules! order {
 }
 
 crate::statements! {
+    GENERATION = "SELECT catalogue_generation FROM frameworks WHERE id = $1";
+    // Called in the same transaction as any change to the framework's catalogue.
+    BUMP_GENERATION = "UPDATE frameworks SET catalogue_generation = catalogue_generation + 1 WHERE id = $1";
+    INDEX_ITEMS = "SELECT id, framework_id, lot_number, supplier_id, sku, name, description, unit, unit_price_micros, \
+                   minimum_term_months, cpv, version, withdrawn, search_text, name_text FROM catalogue_items \
+                   WHERE framework_id = $1 AND withdrawn = 0";
     // Without words: every item that passes the filters.
     BROWSE = concat!(item_columns!(), filters!(), order!("0"));
     BROWSE_FACETS = concat!(facet_columns!(), filters!(), " GROUP BY 1, 2, 3, 4, 5");
@@ -248,5 +254,36 @@ pub async fn facets(
                 count: r.try_get("n")?,
             })
         })
+        .collect()
+}
+
+/// The framework's catalogue generation; 0 for an unknown framework.
+pub async fn generation(conn: &mut Conn, framework: &FrameworkId) -> StoreResult<i64> {
+    Ok(sqlx::query(GENERATION)
+        .bind(framework.as_str())
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| r.try_get("catalogue_generation"))
+        .transpose()?
+        .unwrap_or(0))
+}
+
+/// Marks the framework's catalogue as changed.
+pub async fn bump_generation(conn: &mut Conn, framework: &FrameworkId) -> StoreResult<()> {
+    sqlx::query(BUMP_GENERATION)
+        .bind(framework.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Every item on sale in the framework, with its search words and name words.
+pub async fn index_items(conn: &mut Conn, framework: &FrameworkId) -> StoreResult<Vec<(ItemRecord, String, String)>> {
+    sqlx::query(INDEX_ITEMS)
+        .bind(framework.as_str())
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| Ok((from_row(r)?, r.try_get("search_text")?, r.try_get("name_text")?)))
         .collect()
 }

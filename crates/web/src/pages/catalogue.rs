@@ -21,12 +21,12 @@ pub async fn search(
 ) -> Response {
     let actor = &user.session.actor;
     let framework_id = FrameworkId::from_stored(id);
-    let overview = match frameworks::overview(&state.app, actor, &framework_id).await {
-        Ok(o) => o,
+    let framework = match frameworks::get(&state.app, actor, &framework_id).await {
+        Ok(f) => f,
         Err(e) => return error_page(Some(actor), &e),
     };
     let request = params.parse().and_then(|r| match r.lot {
-        Some(n) if !overview.lots.iter().any(|l| l.lot.number == n) => {
+        Some(n) if !framework.lots.iter().any(|l| l.number == n) => {
             Err(vec![FieldError::new("lot", "Choose a lot from the list")])
         }
         _ => Ok(r),
@@ -45,8 +45,8 @@ pub async fn search(
     };
     let lot_title = request
         .lot
-        .and_then(|n| overview.lots.iter().find(|l| l.lot.number == n))
-        .map(|l| format!("Lot {}: {}", l.lot.number, l.lot.title));
+        .and_then(|n| framework.lots.iter().find(|l| l.number == n))
+        .map(|l| format!("Lot {}: {}", l.number, l.title));
     let title = lot_title.clone().unwrap_or_else(|| "Catalogue".to_string());
     let chrome = Chrome {
         title: &title,
@@ -71,11 +71,11 @@ pub async fn search(
         link(&r)
     };
     let lot_name = |n: u32| {
-        overview
+        framework
             .lots
             .iter()
-            .find(|l| l.lot.number == n)
-            .map_or(format!("Lot {n}"), |l| format!("Lot {n}: {}", l.lot.title))
+            .find(|l| l.number == n)
+            .map_or(format!("Lot {n}"), |l| format!("Lot {n}: {}", l.title))
     };
     render(
         status,
@@ -83,7 +83,7 @@ pub async fn search(
             chrome,
             html! {
                 (error_summary(&errors))
-                span class="govuk-caption-l" { (overview.framework.reference) " catalogue" }
+                span class="govuk-caption-l" { (framework.reference) " catalogue" }
                 h1 class="govuk-heading-l" { (title) }
                 form method="get" action=(base) novalidate {
                     @for (name, value) in [
