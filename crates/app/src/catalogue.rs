@@ -4,6 +4,7 @@ pub use crate::search_index::SearchIndex;
 use crate::{Actor, App, AppError, AppResult};
 use calloff_domain::catalogue::{query_terms, CatalogueItem, Unit};
 use calloff_domain::ids::{FrameworkId, ItemId, OrganisationId};
+use calloff_domain::money::UnitPrice;
 use calloff_domain::FieldError;
 pub use calloff_store::search::Sort;
 use calloff_store::search::{self, Filters};
@@ -473,4 +474,51 @@ pub async fn item_by_sku(
     };
     let mut conn = app.db.pool().acquire().await?;
     Ok(catalogue::find(&mut conn, framework, &sku).await?.map(|r| r.item))
+}
+
+/// What bodies paid for an item on call-offs that went ahead.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PricesPaid {
+    /// How many bodies bought it.
+    pub bodies: usize,
+    /// How many call-off lines.
+    pub lines: usize,
+    pub median: Option<UnitPrice>,
+    pub lowest: Option<UnitPrice>,
+    pub highest: Option<UnitPrice>,
+    /// The bodies' names, when the framework allows them to be shown.
+    pub buyers: Option<Vec<String>>,
+}
+
+/// The median of sorted values; between two middle values, their mean rounded half-up.
+fn median(sorted: &[i64]) -> Option<i64> {
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(sorted[n / 2]),
+        _ => Some((sorted[n / 2 - 1] + sorted[n / 2] + 1) / 2),
+    }
+}
+
+/// How many bodies bought an item, and the median and range of the unit prices they paid.
+/// Bodies are named only if the item's framework allows it.
+pub async fn prices_paid(app: &App, actor: &Actor, id: &ItemId) -> AppResult<PricesPaid> {
+    let item = self::item(app, actor, id).await?;
+    let mut conn = app.db.pool().acquire().await?;
+    let paid = calloff_store::call_offs::paid_for_item(&mut conn, id).await?;
+    let mut prices: Vec<i64> = paid.iter().map(|(_, _, p)| *p).collect();
+    prices.sort_unstable();
+    let mut names: Vec<String> = paid.iter().map(|(_, name, _)| name.clone()).collect();
+    names.sort();
+    names.dedup();
+    let price = |p: Option<i64>| p.and_then(|p| UnitPrice::from_micros(p).ok());
+    let named = calloff_store::frameworks::names_buyers(&mut conn, &item.framework_id).await?;
+    Ok(PricesPaid {
+        bodies: names.len(),
+        lines: prices.len(),
+        median: price(median(&prices)),
+        lowest: price(prices.first().copied()),
+        highest: price(prices.last().copied()),
+        buyers: named.then_some(names),
+    })
 }

@@ -42,6 +42,10 @@ crate::statements! {
                    WHERE id = $3 AND state = 'draft'";
     // Only one dispatcher gets to tell the supplier.
     MARK_SUPPLIER_NOTIFIED = "UPDATE call_offs SET supplier_notified_at = $1 WHERE id = $2 AND supplier_notified_at IS NULL";
+    // Unit prices paid for an item on call-offs that went ahead, with the buyer of each.
+    PAID_FOR_ITEM = "SELECT c.buyer_id, o.name AS buyer_name, l.unit_price_micros FROM call_off_lines l \
+                     JOIN call_offs c ON c.id = l.call_off_id JOIN organisations o ON o.id = c.buyer_id \
+                     WHERE l.item_id = $1 AND c.state IN ('placed', 'accepted', 'live', 'ended')";
     COMMITTED_SUM = "SELECT CAST(COALESCE(SUM(contract_value), 0) AS BIGINT) AS total, COUNT(*) AS n FROM call_offs \
                      WHERE framework_id = $1 AND state IN ('placed', 'accepted', 'live', 'ended')";
 }
@@ -309,4 +313,22 @@ pub async fn set_draft_cost_centre(conn: &mut Conn, id: &CallOffId, cost_centre:
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// Each unit price paid for an item on a call-off that went ahead: the buyer's id and name, and
+/// the price in micros.
+pub async fn paid_for_item(conn: &mut Conn, item: &ItemId) -> StoreResult<Vec<(OrganisationId, String, i64)>> {
+    sqlx::query(PAID_FOR_ITEM)
+        .bind(item.as_str())
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                OrganisationId::from_stored(r.try_get::<String, _>("buyer_id")?),
+                r.try_get("buyer_name")?,
+                r.try_get("unit_price_micros")?,
+            ))
+        })
+        .collect()
 }

@@ -57,6 +57,8 @@ crate::statements! {
                    AND (direct_award_route = 1 \
                         OR (SELECT COUNT(*) FROM framework_suppliers s WHERE s.framework_id = $2) = 1)";
     INDEXATION_CAP = "SELECT indexation_cap_bp FROM frameworks WHERE id = $1";
+    NAMES_BUYERS = "SELECT names_buyers_of_items FROM frameworks WHERE id = $1";
+    SET_NAMES_BUYERS = "UPDATE frameworks SET names_buyers_of_items = $1 WHERE id = $2";
     SET_INDEXATION_CAP = "UPDATE frameworks SET indexation_cap_bp = $1 WHERE id = $2";
     RELEASE = "UPDATE frameworks SET committed_value = committed_value - $1 WHERE id = $2";
     RELEASE_LOT = "UPDATE lots SET committed_value = committed_value - $1 WHERE framework_id = $2 AND number = $3";
@@ -368,6 +370,26 @@ pub async fn indexation_cap_bp(conn: &mut Conn, framework: &FrameworkId) -> Stor
 pub async fn set_indexation_cap_bp(conn: &mut Conn, framework: &FrameworkId, cap_bp: i64) -> StoreResult<()> {
     sqlx::query(SET_INDEXATION_CAP)
         .bind(cap_bp)
+        .bind(framework.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Whether item pages may name the bodies that bought each item.
+pub async fn names_buyers(conn: &mut Conn, framework: &FrameworkId) -> StoreResult<bool> {
+    Ok(sqlx::query(NAMES_BUYERS)
+        .bind(framework.as_str())
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| r.try_get::<i64, _>("names_buyers_of_items"))
+        .transpose()?
+        == Some(1))
+}
+
+pub async fn set_names_buyers(conn: &mut Conn, framework: &FrameworkId, allowed: bool) -> StoreResult<()> {
+    sqlx::query(SET_NAMES_BUYERS)
+        .bind(i64::from(allowed))
         .bind(framework.as_str())
         .execute(&mut *conn)
         .await?;

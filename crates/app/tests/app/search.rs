@@ -159,3 +159,68 @@ fn bad_search_parameters_name_the_field() {
     let fields: Vec<String> = bad.parse().unwrap_err().into_iter().map(|e| e.field).collect();
     assert_eq!(fields, ["price_band", "lot", "sort", "page"]);
 }
+
+mod prices_paid {
+    use calloff_app::call_offs::{self, PlaceCallOff};
+    use calloff_app::catalogue;
+    use calloff_app::quotes::LineInput;
+    use calloff_domain::catalogue::Sku;
+    use calloff_test_support::{on_both_databases, Backend, TestApp};
+
+    on_both_databases!(item_pages_show_what_others_paid);
+
+    async fn item_pages_show_what_others_paid(backend: Backend) {
+        let t = TestApp::init(backend).await;
+        let (camden, hackney) = (t.buyer().await, t.actor("buyer@hackney.example").await);
+        let mut conn = t.app.db.pool().acquire().await.unwrap();
+        let sim = calloff_store::catalogue::find(&mut conn, &t.framework_id, &Sku::parse("L4-SIM-5GB").unwrap())
+            .await
+            .unwrap()
+            .unwrap()
+            .item;
+        drop(conn);
+        let nobody = catalogue::prices_paid(&t.app, &camden, &sim.id).await.unwrap();
+        assert_eq!((nobody.bodies, nobody.median), (0, None));
+        let place = |buyer: calloff_app::Actor, key: &'static str| {
+            let app = t.app.clone();
+            let command = PlaceCallOff {
+                framework_id: t.framework_id.clone(),
+                lines: vec![LineInput {
+                    sku: "L4-SIM-5GB".into(),
+                    quantity: 10,
+                    term_months: 24,
+                    monthly_usage: None,
+                }],
+                cost_centre: "IT-4021".into(),
+            };
+            async move { call_offs::place(&app, &buyer, &command, Some(key)).await.unwrap() }
+        };
+        place(camden.clone(), "paid-1").await;
+        // The price rises; Hackney then pays more.
+        sqlx::query("UPDATE catalogue_items SET unit_price_micros = 6500000 WHERE sku = 'L4-SIM-5GB'")
+            .execute(t.app.db.pool())
+            .await
+            .unwrap();
+        place(hackney.clone(), "paid-2").await;
+        place(hackney, "paid-3").await;
+        let paid = catalogue::prices_paid(&t.app, &camden, &sim.id).await.unwrap();
+        assert_eq!((paid.bodies, paid.lines), (2, 3));
+        assert_eq!(paid.median.unwrap().micros(), 6_500_000);
+        assert_eq!(paid.lowest.unwrap().micros(), 5_500_000);
+        assert_eq!(paid.highest.unwrap().micros(), 6_500_000);
+        assert!(
+            paid.buyers.is_none(),
+            "bodies are not named unless the framework allows it"
+        );
+        let mut conn = t.app.db.pool().acquire().await.unwrap();
+        calloff_store::frameworks::set_names_buyers(&mut conn, &t.framework_id, true)
+            .await
+            .unwrap();
+        drop(conn);
+        let named = catalogue::prices_paid(&t.app, &camden, &sim.id).await.unwrap();
+        assert_eq!(
+            named.buyers.unwrap(),
+            ["London Borough of Camden", "London Borough of Hackney"]
+        );
+    }
+}

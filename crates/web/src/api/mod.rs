@@ -147,7 +147,12 @@ async fn item(State(state): State<AppState>, user: ApiUser, Path(id): Path<Strin
     let item = catalogue::item(&state.app, &user.session.actor, &ItemId::from_stored(id))
         .await
         .map_err(fail)?;
-    Ok(Json(views::item(&item)).into_response())
+    let paid = catalogue::prices_paid(&state.app, &user.session.actor, &item.id)
+        .await
+        .map_err(fail)?;
+    let mut body = views::item(&item);
+    body["prices_paid"] = views::prices_paid(&paid);
+    Ok(Json(body).into_response())
 }
 
 #[derive(Deserialize)]

@@ -278,7 +278,8 @@ pub fn spec() -> Value {
                     "name": { "type": "string" }, "description": { "type": "string" },
                     "unit": { "type": "string", "enum": ["per_month", "per_user_per_month", "one_off", "per_minute", "per_gb"] },
                     "unit_price_micros": { "type": "integer", "format": "int64", "description": "Millionths of a pound, excluding VAT" },
-                    "minimum_term_months": { "type": "integer" }, "cpv": { "type": "string" }
+                    "minimum_term_months": { "type": "integer" }, "cpv": { "type": "string" },
+                    "prices_paid": { "type": "object", "description": "On GET /items/{id}: how many bodies bought the item, on how many call-off lines, and the median, lowest and highest unit prices paid (micros and display); buyers named only if the framework allows it" }
                 }},
                 "SearchResults": { "type": "object", "properties": {
                     "items": { "type": "array", "items": { "$ref": "#/components/schemas/Item" } },

@@ -216,3 +216,13 @@ pub fn search_results(
         "suggestions": r.suggestions.iter().map(|s| json!({ "label": s.label, "count": s.count, "query": s.request.to_query() })).collect::<Vec<_>>(),
     })
 }
+
+pub fn prices_paid(p: &calloff_app::catalogue::PricesPaid) -> Value {
+    let price = |u: Option<calloff_domain::money::UnitPrice>| {
+        u.map(|u| json!({ "micros": u.micros(), "display": u.to_string() }))
+    };
+    json!({
+        "bodies": p.bodies, "lines": p.lines, "median": price(p.median), "lowest": price(p.lowest),
+        "highest": price(p.highest), "buyers": p.buyers,
+    })
+}

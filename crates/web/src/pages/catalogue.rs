@@ -238,6 +238,10 @@ pub async fn item(State(state): State<AppState>, user: PageUser, Path(id): Path<
         Ok(v) => v,
         Err(e) => return error_page(Some(actor), &e),
     };
+    let paid = match catalogue::prices_paid(&state.app, actor, &item.id).await {
+        Ok(p) => p,
+        Err(e) => return error_page(Some(actor), &e),
+    };
     let chrome = Chrome {
         title: &item.name,
         actor: Some(actor),
@@ -265,6 +269,19 @@ pub async fn item(State(state): State<AppState>, user: PageUser, Path(id): Path<
                         input type="hidden" name="item_id" value=(item.id);
                         button type="submit" class="govuk-button" data-module="govuk-button" { "Add to quote" }
                     }
+                }
+                h2 class="govuk-heading-m" { "What others paid" }
+                @match (paid.median, paid.lowest, paid.highest) {
+                    (Some(median), Some(low), Some(high)) => {
+                        p class="govuk-body" id="prices-paid" {
+                            (paid.bodies) @if paid.bodies == 1 { " body has" } @else { " bodies have" }
+                            " bought it on " (paid.lines) " call-off line(s). The median unit price paid is " strong { (median) } "; the range is " (low) " to " (high) "."
+                        }
+                        @if let Some(buyers) = &paid.buyers {
+                            p class="govuk-body" { "Bought by: " (buyers.join(", ")) "." }
+                        }
+                    }
+                    _ => p class="govuk-body" id="prices-paid" { "Nobody has bought this item through the framework yet." },
                 }
                 @if versions.len() > 1 {
                     table class="govuk-table" id="versions" {
