@@ -533,6 +533,7 @@ async fn apply_batch(app: &App) -> AppResult<usize> {
                     unit_price: details.unit_price,
                     minimum_term_months: details.minimum_term_months,
                     cpv: details.cpv.clone(),
+                    list_price: details.list_price,
                 };
                 catalogue::insert(&mut tx, &item, &d.supplier_id, &effective, request).await?;
             }

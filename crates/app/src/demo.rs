@@ -200,6 +200,7 @@ async fn seed_framework(app: &App, orgs: &[Organisation]) -> AppResult<Framework
             unit_price: row.unit_price,
             minimum_term_months: row.minimum_term_months,
             cpv: row.cpv.clone(),
+            list_price: None,
         };
         catalogue::insert(&mut tx, &item, &supplier, &framework.term.start.to_string(), None).await?;
     }
@@ -452,6 +453,7 @@ async fn seed_catalogue_changes(
             description: Some("A 5G data SIM with 50 GB a month and EU roaming, for field teams.".into()),
             unit: Some("per month".into()),
             price: Some("11.50".into()),
+            list_price: Some("14.00".into()),
             minimum_term_months: Some(24),
             cpv: Some("64212000-5".into()),
             ..change("add", "L4-SIM-50GB")

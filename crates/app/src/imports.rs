@@ -53,6 +53,7 @@ fn column(field: &str) -> &'static str {
         "minimum_term_months" => "min_term_months",
         "cpv" => "cpv",
         "effective_from" => "effective_from",
+        "list_price" => "list_price_gbp",
         _ => "action",
     }
 }
@@ -85,6 +86,7 @@ fn input_for(row: &RawRow, existing: Option<&CatalogueItem>, default_date: &str)
         price: Some(row.price.clone()),
         minimum_term_months: row.min_term_months.trim().parse().ok(),
         cpv: Some(row.cpv.clone()),
+        list_price: Some(row.list_price.clone()),
     }
 }
 

@@ -56,6 +56,7 @@ fn frozen_item(line: &PricedLine, call_off: &CallOff) -> CatalogueItem {
         unit_price: line.unit_price,
         minimum_term_months: line.term_months.get(),
         cpv: line.cpv.clone(),
+        list_price: line.list_price,
     }
 }
 

@@ -140,6 +140,7 @@ async fn add_items(
                 unit_price: UnitPrice::from_micros(((i % 5_000) as i64 + 1) * 370_000)?,
                 minimum_term_months: [0, 12, 24, 36][i % 4],
                 cpv: CpvCode::parse(CPVS[i % CPVS.len()])?,
+                list_price: None,
             };
             calloff_store::catalogue::insert(&mut tx, &item, supplier, &start, None).await?;
         }

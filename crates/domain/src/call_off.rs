@@ -92,9 +92,51 @@ pub struct PricedLine {
     pub monthly_usage: Option<MonthlyUsage>,
     /// What this line adds to the contract value, rounded once to the penny.
     pub value: Money,
+    /// The item's list (off-framework) price, when it has one, and what the line would cost at it.
+    #[serde(default)]
+    pub list_price: Option<UnitPrice>,
+    #[serde(default)]
+    pub list_value: Option<Money>,
+}
+
+impl PricedLine {
+    /// What buying through the framework saves against the list price, if known.
+    pub fn saving(&self) -> Option<Money> {
+        self.list_value.and_then(|list| list.checked_sub(self.value))
+    }
+}
+
+/// The saving against list prices over the lines that have one, and their list value.
+pub fn savings(lines: &[PricedLine]) -> Option<(Money, Money)> {
+    lines
+        .iter()
+        .filter_map(|l| Some((l.saving()?, l.list_value?)))
+        .reduce(|(s, l), (s2, l2)| {
+            (
+                Money::from_pence(s.pence() + s2.pence()),
+                Money::from_pence(l.pence() + l2.pence()),
+            )
+        })
 }
 
 /// Prices one line. `field` names the line in errors (e.g. `lines[0]`).
+/// How many units of price a line is charged: quantity × months, quantity, or quantity × usage
+/// × months. `None` when a usage-priced line has no usage.
+pub fn units_charged(
+    unit: Unit,
+    quantity: Quantity,
+    term_months: TermMonths,
+    monthly_usage: Option<MonthlyUsage>,
+) -> Option<u128> {
+    let quantity = quantity.get() as u128;
+    let months = term_months.get() as u128;
+    Some(match unit.charging() {
+        Charging::Recurring => quantity * months,
+        Charging::OneOff => quantity,
+        Charging::Usage => quantity * monthly_usage?.get() as u128 * months,
+    })
+}
+
 pub fn price_line(
     item: &CatalogueItem,
     quantity: Quantity,
@@ -111,29 +153,22 @@ pub fn price_line(
             ),
         ));
     }
-    let quantity_units = quantity.get() as u128;
-    let months = term_months.get() as u128;
-    let count = match item.unit.charging() {
-        Charging::Recurring => quantity_units * months,
-        Charging::OneOff => quantity_units,
-        Charging::Usage => {
-            let usage = monthly_usage.ok_or_else(|| {
-                FieldError::new(
-                    format!("{field}.monthly_usage"),
-                    format!(
-                        "enter the estimated {} per month for {}",
-                        item.unit.usage_noun().unwrap_or("usage"),
-                        item.sku
-                    ),
-                )
-            })?;
-            quantity_units * usage.get() as u128 * months
-        }
-    };
+    let count = units_charged(item.unit, quantity, term_months, monthly_usage).ok_or_else(|| {
+        FieldError::new(
+            format!("{field}.monthly_usage"),
+            format!(
+                "enter the estimated {} per month for {}",
+                item.unit.usage_noun().unwrap_or("usage"),
+                item.sku
+            ),
+        )
+    })?;
     let value = item
         .unit_price
         .total_for(count)
         .ok_or_else(|| FieldError::new(format!("{field}.quantity"), "makes the line value too large"))?;
+    let list_value = item.list_price.and_then(|p| p.total_for(count));
+    let list_price = item.list_price;
     Ok(PricedLine {
         item_id: item.id.clone(),
         lot_number: item.lot_number,
@@ -150,6 +185,8 @@ pub fn price_line(
             _ => None,
         },
         value,
+        list_price,
+        list_value,
     })
 }
 
@@ -317,6 +354,7 @@ mod tests {
             unit_price: UnitPrice::parse_pounds(price).unwrap(),
             minimum_term_months,
             cpv: CpvCode::parse("64211000-8").unwrap(),
+            list_price: None,
         }
     }
 

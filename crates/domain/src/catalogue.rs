@@ -196,6 +196,9 @@ pub struct CatalogueItem {
     pub unit_price: UnitPrice,
     pub minimum_term_months: u32,
     pub cpv: CpvCode,
+    /// What a buyer would pay off the framework, when the supplier gives it.
+    #[serde(default)]
+    pub list_price: Option<UnitPrice>,
 }
 
 #[cfg(test)]

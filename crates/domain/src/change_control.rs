@@ -68,6 +68,9 @@ pub struct ItemDetails {
     pub unit_price: UnitPrice,
     pub minimum_term_months: u32,
     pub cpv: CpvCode,
+    /// What a buyer would pay off the framework, if given.
+    #[serde(default)]
+    pub list_price: Option<UnitPrice>,
 }
 
 impl ItemDetails {
@@ -80,6 +83,7 @@ impl ItemDetails {
             unit_price: item.unit_price,
             minimum_term_months: item.minimum_term_months,
             cpv: item.cpv.clone(),
+            list_price: item.list_price,
         }
     }
 
@@ -106,6 +110,8 @@ impl ItemDetails {
             before.cpv.as_str().to_string(),
             self.cpv.as_str().to_string(),
         );
+        let list = |p: Option<UnitPrice>| p.map_or("None".to_string(), |p| p.to_string());
+        field("list price", list(before.list_price), list(self.list_price));
         out
     }
 }
@@ -143,6 +149,9 @@ pub struct ChangeInput {
     pub minimum_term_months: Option<i64>,
     #[serde(default)]
     pub cpv: Option<String>,
+    /// The list (off-framework) price in pounds, optional: add and edit.
+    #[serde(default)]
+    pub list_price: Option<String>,
 }
 
 impl ChangeInput {
@@ -239,6 +248,13 @@ impl ChangeInput {
         let cpv = CpvCode::parse(self.cpv.as_deref().unwrap_or_default())
             .map_err(|e| errors.push(named("cpv", e.message)))
             .ok();
+        let list_price = match self.list_price.as_deref().map(str::trim) {
+            None | Some("") => Some(None),
+            Some(p) => UnitPrice::parse_pounds(p)
+                .map(Some)
+                .map_err(|e| errors.push(named("list_price", format!("List price {}", e.message))))
+                .ok(),
+        };
         if errors.len() > before {
             return None;
         }
@@ -250,6 +266,7 @@ impl ChangeInput {
             unit_price: unit_price?,
             minimum_term_months: minimum_term_months?,
             cpv: cpv?,
+            list_price: list_price?,
         })
     }
 }
@@ -318,6 +335,7 @@ mod tests {
             price: Some("12.50".into()),
             minimum_term_months: Some(24),
             cpv: Some("64212000-5".into()),
+            list_price: None,
         }
     }
 

@@ -2,7 +2,8 @@
 //!
 //! Columns (header names, any order, any case): `lot`, `sku`, `name`, `description`, `unit`,
 //! `price_gbp_ex_vat`, `min_term_months`, `cpv`, and optionally `effective_from` (YYYY-MM-DD;
-//! otherwise the import's date), `action` (`withdraw` to withdraw the SKU) and `source` (ignored).
+//! otherwise the import's date), `action` (`withdraw` to withdraw the SKU), `list_price_gbp` (the
+//! off-framework price, to show savings) and `source` (ignored).
 //! `../shared/data/catalogue.csv` is an example.
 
 use crate::csv_rows::CellError;
@@ -19,7 +20,7 @@ pub const REQUIRED_COLUMNS: [&str; 8] = [
     "min_term_months",
     "cpv",
 ];
-pub const OPTIONAL_COLUMNS: [&str; 3] = ["effective_from", "action", "source"];
+pub const OPTIONAL_COLUMNS: [&str; 4] = ["effective_from", "action", "source", "list_price_gbp"];
 
 /// One row as written in the file (1-based row numbers; the header is row 1).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -35,6 +36,8 @@ pub struct RawRow {
     pub cpv: String,
     pub effective_from: String,
     pub action: String,
+    /// The list (off-framework) price in pounds, if given.
+    pub list_price: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,7 +65,7 @@ pub struct Progress {
 }
 
 /// Where each column is, from the header row.
-struct Columns([Option<usize>; 11]);
+struct Columns([Option<usize>; 12]);
 
 impl Columns {
     fn from_header<'a>(names: impl Iterator<Item = &'a str>) -> Result<Columns, Vec<CellError>> {
@@ -74,7 +77,7 @@ impl Columns {
             .chain(OPTIONAL_COLUMNS.iter())
             .copied()
             .collect();
-        let mut at = [None; 11];
+        let mut at = [None; 12];
         for (slot, column) in at.iter_mut().zip(&all) {
             *slot = names.iter().position(|n| n == column);
         }
@@ -109,6 +112,7 @@ impl Columns {
             cpv: get(7),
             effective_from: get(8),
             action: get(9),
+            list_price: get(11),
         }
     }
 }

@@ -1,6 +1,8 @@
 use crate::{Conn, StoreError, StoreResult};
 use calloff_domain::approval::CostCentre;
-use calloff_domain::call_off::{CallOff, CallOffState, MonthlyUsage, PricedLine, Quantity, TermMonths, Totals};
+use calloff_domain::call_off::{
+    units_charged, CallOff, CallOffState, MonthlyUsage, PricedLine, Quantity, TermMonths, Totals,
+};
 use calloff_domain::catalogue::{CpvCode, Sku, Unit};
 use calloff_domain::ids::{CallOffId, FrameworkId, ItemId, OrganisationId, UserId};
 use calloff_domain::money::{Money, UnitPrice};
@@ -13,10 +15,11 @@ crate::statements! {
     // The line is copied from the catalogue row only if that row is still exactly what was priced,
     // so a call-off can never freeze a price or description that was not in force as it was placed.
     INSERT_LINE = "INSERT INTO call_off_lines (call_off_id, line_number, item_id, lot_number, sku, name, description, \
-                   unit, unit_price_micros, cpv, quantity, term_months, monthly_usage, line_value, item_version) \
-                   SELECT $1, $2, id, lot_number, sku, name, description, unit, unit_price_micros, cpv, $3, $4, $5, $6, version \
-                   FROM catalogue_items WHERE id = $7 AND unit_price_micros = $8 AND name = $9 AND description = $10 \
-                   AND unit = $11 AND cpv = $12 AND minimum_term_months <= $4 AND withdrawn = 0";
+                   unit, unit_price_micros, cpv, quantity, term_months, monthly_usage, line_value, item_version, list_price_micros) \
+                   SELECT $1, $2, id, lot_number, sku, name, description, unit, unit_price_micros, cpv, $3, $4, $5, $6, version, \
+                   list_price_micros FROM catalogue_items WHERE id = $7 AND unit_price_micros = $8 AND name = $9 \
+                   AND description = $10 AND unit = $11 AND cpv = $12 AND minimum_term_months <= $4 AND withdrawn = 0 \
+                   AND COALESCE(list_price_micros, -1) = $13";
     BY_ID = "SELECT id, reference, framework_id, buyer_id, supplier_id, placed_by, state, contract_value, vat, \
              rejection_reason, placed_at, updated_at, change_seq, request_hash, cost_centre FROM call_offs WHERE id = $1";
     BY_IDEMPOTENCY_KEY = "SELECT id, reference, framework_id, buyer_id, supplier_id, placed_by, state, contract_value, vat, \
@@ -29,7 +32,7 @@ crate::statements! {
                     rejection_reason, placed_at, updated_at, change_seq, request_hash, cost_centre FROM call_offs \
                     WHERE supplier_id = $1 AND state <> 'draft' AND change_seq < $2 ORDER BY change_seq DESC LIMIT $3";
     LINES = "SELECT item_id, lot_number, sku, name, description, unit, unit_price_micros, cpv, quantity, term_months, \
-             monthly_usage, line_value FROM call_off_lines WHERE call_off_id = $1 ORDER BY line_number";
+             monthly_usage, line_value, list_price_micros FROM call_off_lines WHERE call_off_id = $1 ORDER BY line_number";
     // Moves a call-off on only from the state the caller saw, so two racing decisions cannot both win.
     SET_STATE = "UPDATE call_offs SET state = $1, rejection_reason = $2, updated_at = $3, change_seq = $4 \
                  WHERE id = $5 AND state = $6";
@@ -100,6 +103,7 @@ pub async fn insert(conn: &mut Conn, new: NewCallOff<'_>) -> StoreResult<Inserte
             .bind(&line.description)
             .bind(line.unit.as_str())
             .bind(line.cpv.as_str())
+            .bind(line.list_price.map_or(-1, |p| p.micros()))
             .execute(&mut *conn)
             .await?;
         if copied.rows_affected() != 1 {
@@ -115,22 +119,34 @@ fn corrupt(e: impl std::fmt::Display) -> StoreError {
 
 fn line_from_row(row: &sqlx::any::AnyRow) -> StoreResult<PricedLine> {
     let sku: String = row.try_get("sku")?;
-    let unit: String = row.try_get("unit")?;
+    let unit = Unit::parse(&row.try_get::<String, _>("unit")?).map_err(corrupt)?;
     let cpv: String = row.try_get("cpv")?;
     let usage: Option<i64> = row.try_get("monthly_usage")?;
+    let quantity = Quantity::parse(row.try_get("quantity")?).map_err(corrupt)?;
+    let term_months = TermMonths::parse(row.try_get("term_months")?).map_err(corrupt)?;
+    let monthly_usage = usage.map(MonthlyUsage::parse).transpose().map_err(corrupt)?;
+    let list_price = row
+        .try_get::<Option<i64>, _>("list_price_micros")?
+        .map(UnitPrice::from_micros)
+        .transpose()
+        .map_err(corrupt)?;
+    // What the line would cost at the list price, charged the same way as the line itself.
+    let list_value = list_price.and_then(|p| p.total_for(units_charged(unit, quantity, term_months, monthly_usage)?));
     Ok(PricedLine {
         item_id: ItemId::from_stored(row.try_get::<String, _>("item_id")?),
         lot_number: row.try_get::<i64, _>("lot_number")? as u32,
         sku: Sku::parse(&sku).map_err(corrupt)?,
         name: row.try_get("name")?,
         description: row.try_get("description")?,
-        unit: Unit::parse(&unit).map_err(corrupt)?,
+        unit,
         unit_price: UnitPrice::from_micros(row.try_get("unit_price_micros")?).map_err(corrupt)?,
         cpv: CpvCode::parse(&cpv).map_err(corrupt)?,
-        quantity: Quantity::parse(row.try_get("quantity")?).map_err(corrupt)?,
-        term_months: TermMonths::parse(row.try_get("term_months")?).map_err(corrupt)?,
-        monthly_usage: usage.map(MonthlyUsage::parse).transpose().map_err(corrupt)?,
+        quantity,
+        term_months,
+        monthly_usage,
         value: Money::from_pence(row.try_get("line_value")?),
+        list_price,
+        list_value,
     })
 }
 

@@ -7,41 +7,41 @@ use sqlx::Row;
 
 crate::statements! {
     INSERT = "INSERT INTO catalogue_items (id, framework_id, lot_number, supplier_id, sku, name, description, unit, \
-              unit_price_micros, minimum_term_months, cpv, search_text, name_text) \
-              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+              unit_price_micros, minimum_term_months, cpv, search_text, name_text, list_price_micros) \
+              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
     UNINDEXED = "SELECT id, sku, name, description, cpv FROM catalogue_items WHERE name_text = '' LIMIT $1";
     SET_SEARCH_TEXT = "UPDATE catalogue_items SET search_text = $1, name_text = $2 WHERE id = $3";
     // Records version 1 of a new item.
     INSERT_FIRST_VERSION = "INSERT INTO catalogue_item_versions (item_id, version, effective_from, lot_number, name, \
-                            description, unit, unit_price_micros, minimum_term_months, cpv, withdrawn, change_request_id) \
-                            VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10)";
+                            description, unit, unit_price_micros, minimum_term_months, cpv, withdrawn, change_request_id, \
+                            list_price_micros) VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $11)";
     // Records the version in force of the item with this SKU, as it now stands.
     RECORD_VERSION = "INSERT INTO catalogue_item_versions (item_id, version, effective_from, lot_number, name, description, \
-                      unit, unit_price_micros, minimum_term_months, cpv, withdrawn, change_request_id) \
+                      unit, unit_price_micros, minimum_term_months, cpv, withdrawn, change_request_id, list_price_micros) \
                       SELECT id, version, $3, lot_number, name, description, unit, unit_price_micros, minimum_term_months, \
-                      cpv, withdrawn, $4 FROM catalogue_items WHERE framework_id = $1 AND sku = $2";
+                      cpv, withdrawn, $4, list_price_micros FROM catalogue_items WHERE framework_id = $1 AND sku = $2";
     UPDATE_DETAILS = "UPDATE catalogue_items SET lot_number = $3, name = $4, description = $5, unit = $6, \
                       unit_price_micros = $7, minimum_term_months = $8, cpv = $9, search_text = $10, name_text = $11, \
-                      version = version + 1 \
+                      list_price_micros = $12, version = version + 1 \
                       WHERE framework_id = $1 AND sku = $2";
     UPDATE_PRICE = "UPDATE catalogue_items SET unit_price_micros = $3, version = version + 1 \
                     WHERE framework_id = $1 AND sku = $2";
     WITHDRAW = "UPDATE catalogue_items SET withdrawn = 1, version = version + 1 WHERE framework_id = $1 AND sku = $2";
     VERSIONS = "SELECT version, effective_from, lot_number, name, description, unit, unit_price_micros, \
-                minimum_term_months, cpv, withdrawn, change_request_id FROM catalogue_item_versions \
+                minimum_term_months, cpv, withdrawn, change_request_id, list_price_micros FROM catalogue_item_versions \
                 WHERE item_id = $1 ORDER BY version";
     SKUS = "SELECT sku, supplier_id, withdrawn FROM catalogue_items WHERE framework_id = $1";
     SUPPLIER_ITEMS = "SELECT id, framework_id, lot_number, supplier_id, sku, name, description, unit, \
-                      unit_price_micros, minimum_term_months, cpv, version, withdrawn FROM catalogue_items \
+                      unit_price_micros, minimum_term_months, cpv, version, withdrawn, list_price_micros FROM catalogue_items \
                       WHERE framework_id = $1 AND supplier_id = $2 AND withdrawn = 0 ORDER BY sku";
     BY_ID = "SELECT id, framework_id, lot_number, supplier_id, sku, name, description, unit, \
-             unit_price_micros, minimum_term_months, cpv, version, withdrawn FROM catalogue_items WHERE id = $1";
+             unit_price_micros, minimum_term_months, cpv, version, withdrawn, list_price_micros FROM catalogue_items WHERE id = $1";
     // Served by the (framework_id, sku) unique index.
     BY_FRAMEWORK_AND_SKU = "SELECT id, framework_id, lot_number, supplier_id, sku, name, description, unit, \
-                            unit_price_micros, minimum_term_months, cpv, version, withdrawn FROM catalogue_items \
+                            unit_price_micros, minimum_term_months, cpv, version, withdrawn, list_price_micros FROM catalogue_items \
                             WHERE framework_id = $1 AND sku = $2";
     BY_SKU = "SELECT id, framework_id, lot_number, supplier_id, sku, name, description, unit, \
-              unit_price_micros, minimum_term_months, cpv, version, withdrawn FROM catalogue_items WHERE sku = $1 ORDER BY framework_id";
+              unit_price_micros, minimum_term_months, cpv, version, withdrawn, list_price_micros FROM catalogue_items WHERE sku = $1 ORDER BY framework_id";
     COUNT_BY_LOT = "SELECT lot_number, COUNT(*) AS n FROM catalogue_items WHERE framework_id = $1 AND withdrawn = 0 \
                     GROUP BY lot_number ORDER BY lot_number";
 }
@@ -112,6 +112,7 @@ pub async fn insert(
         .bind(item.cpv.as_str())
         .bind(search_text)
         .bind(search_words(&item.name))
+        .bind(item.list_price.map(UnitPrice::micros))
         .execute(&mut *conn)
         .await?;
     sqlx::query(INSERT_FIRST_VERSION)
@@ -125,6 +126,7 @@ pub async fn insert(
         .bind(item.minimum_term_months as i64)
         .bind(item.cpv.as_str())
         .bind(change_request)
+        .bind(item.list_price.map(UnitPrice::micros))
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -168,6 +170,7 @@ pub async fn update_details(
         .bind(d.cpv.as_str())
         .bind(search_text(sku, &d.name, &d.description, &d.cpv))
         .bind(search_words(&d.name))
+        .bind(d.list_price.map(UnitPrice::micros))
         .execute(&mut *conn)
         .await?
         .rows_affected();
@@ -250,6 +253,11 @@ pub async fn versions(conn: &mut Conn, item: &ItemId) -> StoreResult<Vec<ItemVer
                     unit_price: UnitPrice::from_micros(row.try_get("unit_price_micros")?).map_err(corrupt)?,
                     minimum_term_months: row.try_get::<i64, _>("minimum_term_months")? as u32,
                     cpv: CpvCode::parse(&cpv).map_err(corrupt)?,
+                    list_price: row
+                        .try_get::<Option<i64>, _>("list_price_micros")?
+                        .map(UnitPrice::from_micros)
+                        .transpose()
+                        .map_err(corrupt)?,
                 },
                 withdrawn: row.try_get::<i64, _>("withdrawn")? == 1,
                 change_request_id: row.try_get("change_request_id")?,
@@ -293,6 +301,11 @@ pub(crate) fn from_row(row: &sqlx::any::AnyRow) -> StoreResult<ItemRecord> {
             unit_price: UnitPrice::from_micros(row.try_get("unit_price_micros")?).map_err(corrupt)?,
             minimum_term_months: min_term as u32,
             cpv: CpvCode::parse(&cpv).map_err(corrupt)?,
+            list_price: row
+                .try_get::<Option<i64>, _>("list_price_micros")?
+                .map(UnitPrice::from_micros)
+                .transpose()
+                .map_err(corrupt)?,
         },
         supplier_id: OrganisationId::from_stored(row.try_get::<String, _>("supplier_id")?),
         version: row.try_get("version")?,

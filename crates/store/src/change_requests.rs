@@ -12,15 +12,15 @@ crate::statements! {
     INSERT_REQUEST = "INSERT INTO change_requests (id, framework_id, supplier_id, title, status, indexation_bp, change_count, \
                       submitted_by, submitted_at) VALUES ($1, $2, $3, $4, 'submitted', $5, $6, $7, $8)";
     INSERT_CHANGE = "INSERT INTO catalogue_changes (change_request_id, position, kind, sku, effective_from, status, \
-                     lot_number, name, description, unit, unit_price_micros, minimum_term_months, cpv) \
-                     VALUES ($1, $2, $3, $4, $5, 'proposed', $6, $7, $8, $9, $10, $11, $12)";
+                     lot_number, name, description, unit, unit_price_micros, minimum_term_months, cpv, list_price_micros) \
+                     VALUES ($1, $2, $3, $4, $5, 'proposed', $6, $7, $8, $9, $10, $11, $12, $13)";
     REQUEST = "SELECT id, framework_id, supplier_id, title, status, indexation_bp, change_count, submitted_by, submitted_at, \
                decided_by, decided_at, decision_reason FROM change_requests WHERE id = $1";
     FOR_FRAMEWORK = "SELECT id, framework_id, supplier_id, title, status, indexation_bp, change_count, submitted_by, \
                      submitted_at, decided_by, decided_at, decision_reason FROM change_requests \
                      WHERE framework_id = $1 ORDER BY submitted_at DESC, id LIMIT $2";
     CHANGES = "SELECT position, kind, sku, effective_from, status, lot_number, name, description, unit, unit_price_micros, \
-               minimum_term_months, cpv, applied_at FROM catalogue_changes WHERE change_request_id = $1 \
+               minimum_term_months, cpv, applied_at, list_price_micros FROM catalogue_changes WHERE change_request_id = $1 \
                AND position > $2 ORDER BY position LIMIT $3";
     // Decides a request only while it is submitted, so two decisions cannot both win.
     DECIDE = "UPDATE change_requests SET status = $1, decided_by = $2, decided_at = $3, decision_reason = $4 \
@@ -28,7 +28,7 @@ crate::statements! {
     SET_CHANGES_STATUS = "UPDATE catalogue_changes SET status = $1 WHERE change_request_id = $2 AND status = 'proposed'";
     // Approved changes whose date has come, oldest date first, then in the order proposed.
     DUE = "SELECT c.change_request_id, c.position, c.kind, c.sku, c.effective_from, c.status, c.lot_number, c.name, \
-           c.description, c.unit, c.unit_price_micros, c.minimum_term_months, c.cpv, c.applied_at, r.framework_id, r.supplier_id \
+           c.description, c.unit, c.unit_price_micros, c.minimum_term_months, c.cpv, c.applied_at, c.list_price_micros, r.framework_id, r.supplier_id \
            FROM catalogue_changes c JOIN change_requests r ON r.id = c.change_request_id \
            WHERE c.status = 'scheduled' AND c.effective_from <= $1 \
            ORDER BY c.effective_from, r.decided_at, c.change_request_id, c.position LIMIT $2";
@@ -53,27 +53,21 @@ pub const CHANGE_BATCH: usize = 25;
 pub static INSERT_CHANGE_BATCH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     let rows: Vec<String> = (0..CHANGE_BATCH)
         .map(|r| {
-            let p = |i: usize| format!("${}", r * 12 + i);
+            let p: Vec<String> = (1..=13).map(|i| format!("${}", r * 13 + i)).collect();
             format!(
-                "({}, {}, {}, {}, {}, 'proposed', {}, {}, {}, {}, {}, {}, {})",
-                p(1),
-                p(2),
-                p(3),
-                p(4),
-                p(5),
-                p(6),
-                p(7),
-                p(8),
-                p(9),
-                p(10),
-                p(11),
-                p(12)
+                "({}, {}, {}, {}, {}, 'proposed', {})",
+                p[0],
+                p[1],
+                p[2],
+                p[3],
+                p[4],
+                p[5..].join(", ")
             )
         })
         .collect();
     format!(
         "INSERT INTO catalogue_changes (change_request_id, position, kind, sku, effective_from, status, \
-         lot_number, name, description, unit, unit_price_micros, minimum_term_months, cpv) VALUES {}",
+         lot_number, name, description, unit, unit_price_micros, minimum_term_months, cpv, list_price_micros) VALUES {}",
         rows.join(", ")
     )
 });
@@ -118,7 +112,7 @@ fn request_from_row(r: &sqlx::any::AnyRow) -> StoreResult<ChangeRequest> {
     })
 }
 
-/// Binds one change's twelve values.
+/// Binds one change's thirteen values.
 fn bind_change<'q>(
     query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
     request: &'q str,
@@ -140,6 +134,7 @@ fn bind_change<'q>(
         .bind(price.map(UnitPrice::micros))
         .bind(d.map(|d| d.minimum_term_months as i64))
         .bind(d.map(|d| d.cpv.as_str()))
+        .bind(d.and_then(|d| d.list_price).map(UnitPrice::micros))
 }
 
 /// Inserts a submitted request and its changes, numbered from 1 in the order given.
@@ -224,6 +219,11 @@ fn change_from_row(r: &sqlx::any::AnyRow) -> StoreResult<StoredChange> {
                 unit_price: price.ok_or_else(|| corrupt("a change's details have no price"))?,
                 minimum_term_months: r.try_get::<Option<i64>, _>("minimum_term_months")?.unwrap_or_default() as u32,
                 cpv: CpvCode::parse(&cpv).map_err(corrupt)?,
+                list_price: r
+                    .try_get::<Option<i64>, _>("list_price_micros")?
+                    .map(UnitPrice::from_micros)
+                    .transpose()
+                    .map_err(corrupt)?,
             })
         }
         _ => None,

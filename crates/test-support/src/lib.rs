@@ -231,6 +231,7 @@ impl TestApp {
             unit_price: UnitPrice::parse_pounds("1.00").unwrap(),
             minimum_term_months: 0,
             cpv: CpvCode::parse("72000000-5").unwrap(),
+            list_price: None,
         };
         let mut tx = db.begin_write().await.unwrap();
         let mut head = ChainHead::claim(&mut tx).await.unwrap();

@@ -7,6 +7,7 @@ use calloff_domain::change_control::{ChangeInput, RequestStatus};
 use calloff_test_support::{on_both_databases, Backend, TestApp};
 
 on_both_databases!(
+    list_prices_show_the_saving_and_call_offs_keep_it,
     approved_changes_apply_on_their_dates_and_keep_every_version,
     bad_change_requests_are_refused_whole,
     indexation_is_capped_and_annual
@@ -286,4 +287,63 @@ async fn indexation_is_capped_and_annual(backend: Backend) {
         .unwrap();
     // £5.50 up 3.5% is £5.6925.
     assert_eq!(item_price(&t, "L4-SIM-5GB").await, Some(5_692_500));
+}
+
+async fn list_prices_show_the_saving_and_call_offs_keep_it(backend: Backend) {
+    let t = TestApp::init(backend).await;
+    let (buyer, supplier) = (t.buyer().await, t.supplier().await);
+    let manager = t.actor("manager@rbkc.example").await;
+    let mut with_list = new_item("L4-SIM-LIST", "2026-11-26");
+    with_list.list_price = Some("15.00".into());
+    let mut bad = new_item("L4-SIM-BAD", "2026-11-26");
+    bad.list_price = Some("lots".into());
+    let refused = change_requests::propose(&t.app, &supplier, &t.framework_id, "List", &[bad]).await;
+    assert!(
+        matches!(&refused, Err(AppError::Invalid(e)) if e.field == "changes[0].list_price"),
+        "{refused:?}"
+    );
+    let request = change_requests::propose(&t.app, &supplier, &t.framework_id, "List", &[with_list])
+        .await
+        .unwrap();
+    change_requests::decide(&t.app, &manager, &request.id, &Decision::Approve)
+        .await
+        .unwrap();
+    // 10 SIMs for 24 months at £12.50 against a £15.00 list price: £3,000 against £3,600.
+    let line = LineInput {
+        sku: "L4-SIM-LIST".into(),
+        quantity: 10,
+        term_months: 24,
+        monthly_usage: None,
+    };
+    let quote = quotes::price(&t.app, &buyer, &t.framework_id, std::slice::from_ref(&line))
+        .await
+        .unwrap();
+    let (saving, list) = calloff_domain::call_off::savings(&quote.lines).unwrap();
+    assert_eq!((saving.pence(), list.pence()), (60_000, 360_000));
+    let command = PlaceCallOff {
+        framework_id: t.framework_id.clone(),
+        lines: vec![line],
+        cost_centre: "IT-4021".into(),
+    };
+    let placed = call_offs::place(&t.app, &buyer, &command, Some("list")).await.unwrap();
+    let kept = call_offs::view(&t.app, &buyer, &placed.call_off.id).await.unwrap();
+    assert_eq!(kept.call_off.lines[0].saving().unwrap().pence(), 60_000);
+    // Lines of items without a list price show no saving.
+    assert!(calloff_domain::call_off::savings(
+        &quotes::price(
+            &t.app,
+            &buyer,
+            &t.framework_id,
+            &[LineInput {
+                sku: "L4-SIM-5GB".into(),
+                quantity: 1,
+                term_months: 24,
+                monthly_usage: None,
+            }],
+        )
+        .await
+        .unwrap()
+        .lines
+    )
+    .is_none());
 }

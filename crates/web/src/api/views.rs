@@ -74,6 +74,7 @@ pub fn item(i: &CatalogueItem) -> Value {
         "description": i.description, "unit": i.unit, "unit_label": i.unit.label(),
         "unit_price_micros": i.unit_price.micros(), "unit_price_display": i.unit_price.to_string(),
         "minimum_term_months": i.minimum_term_months, "cpv": i.cpv,
+        "list_price_micros": i.list_price.map(|p| p.micros()),
     })
 }
 
@@ -83,6 +84,8 @@ fn line(l: &PricedLine) -> Value {
         "unit": l.unit, "unit_price_micros": l.unit_price.micros(), "unit_price_display": l.unit_price.to_string(),
         "cpv": l.cpv, "quantity": l.quantity, "term_months": l.term_months, "monthly_usage": l.monthly_usage,
         "value": money(l.value),
+        "list_price_micros": l.list_price.map(|p| p.micros()),
+        "list_value": l.list_value.map(money), "saving": l.saving().map(money),
     })
 }
 

@@ -258,7 +258,12 @@ pub async fn item(State(state): State<AppState>, user: PageUser, Path(id): Path<
                 h1 class="govuk-heading-l" { (item.name) }
                 p class="govuk-body" { (item.description) }
                 (summary_list(&[
-                    ("Price (ex VAT)", html! { (item.unit_price) " " (item.unit.label()) }),
+                    ("Price (ex VAT)", html! {
+                        (item.unit_price) " " (item.unit.label())
+                        @if let Some(list) = item.list_price.filter(|l| *l > item.unit_price) {
+                            br; span class="govuk-body-s" { "List price " (list) ": you save " (crate::html::percent(10_000 - item.unit_price.micros() * 10_000 / list.micros().max(1))) }
+                        }
+                    }),
                     ("Lot", html! { (item.lot_number) }),
                     ("Minimum term", html! { (months(item.minimum_term_months)) }),
                     ("CPV code", html! { (item.cpv.as_str()) }),

@@ -1,7 +1,7 @@
 //! The quote builder and placing a call-off. The basket is kept with the session.
 
 use super::{error_page, render, Fields};
-use crate::html::{csrf_field, error_for, field_id, input, layout, summary_list, Chrome, Input, Section};
+use crate::html::{csrf_field, error_for, field_id, input, layout, percent, summary_list, Chrome, Input, Section};
 use crate::session::{PageUser, SignedInForm};
 use crate::AppState;
 use axum::extract::State;
@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use calloff_app::call_offs::{self, PlaceCallOff};
 use calloff_app::quotes::{self, Basket, LineInput, Quote};
 use calloff_app::{approvals, auth, catalogue, AppError};
-use calloff_domain::call_off::MAX_LINES;
+use calloff_domain::call_off::{savings, MAX_LINES};
 use calloff_domain::catalogue::{CatalogueItem, Charging};
 use calloff_domain::ids::ItemId;
 use calloff_domain::role::Role;
@@ -191,7 +191,12 @@ pub fn quote_table(quote: &Quote) -> Markup {
                         td class="govuk-table__cell govuk-table__cell--numeric" {
                             @if line.unit.charging() == Charging::OneOff { "One-off" } @else { (line.term_months.get()) " months" }
                         }
-                        td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (line.value) }
+                        td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" {
+                            (line.value)
+                            @if let (Some(saving), Some(list)) = (line.saving(), line.list_price) {
+                                br; span class="govuk-body-s" { "List price " (list) "; you save " (saving) }
+                            }
+                        }
                     }
                 }
             }
@@ -201,6 +206,13 @@ pub fn quote_table(quote: &Quote) -> Markup {
             ("VAT at 20%", html! { (quote.totals.vat) }),
             ("Total (inc VAT)", html! { (quote.totals.total_inc_vat) }),
         ]))
+        @if let Some((saving, list)) = savings(&quote.lines) {
+            p class="govuk-body" id="saving" {
+                "Saving against list prices: " strong { (saving) } " (" (percent(saving.basis_points_of(list))) " of " (list) ")"
+                @if quote.lines.iter().any(|l| l.list_price.is_none()) { ", on the lines whose items have a list price" }
+                "."
+            }
+        }
     }
 }
 
