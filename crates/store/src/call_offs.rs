@@ -14,12 +14,12 @@ crate::statements! {
               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
     // The line is copied from the catalogue row only if that row is still exactly what was priced,
     // so a call-off can never freeze a price or description that was not in force as it was placed.
+    // The list price (informational, for savings) is copied as the row has it.
     INSERT_LINE = "INSERT INTO call_off_lines (call_off_id, line_number, item_id, lot_number, sku, name, description, \
                    unit, unit_price_micros, cpv, quantity, term_months, monthly_usage, line_value, item_version, list_price_micros) \
                    SELECT $1, $2, id, lot_number, sku, name, description, unit, unit_price_micros, cpv, $3, $4, $5, $6, version, \
                    list_price_micros FROM catalogue_items WHERE id = $7 AND unit_price_micros = $8 AND name = $9 \
-                   AND description = $10 AND unit = $11 AND cpv = $12 AND minimum_term_months <= $4 AND withdrawn = 0 \
-                   AND COALESCE(list_price_micros, -1) = $13";
+                   AND description = $10 AND unit = $11 AND cpv = $12 AND minimum_term_months <= $4 AND withdrawn = 0";
     BY_ID = "SELECT id, reference, framework_id, buyer_id, supplier_id, placed_by, state, contract_value, vat, \
              rejection_reason, placed_at, updated_at, change_seq, request_hash, cost_centre FROM call_offs WHERE id = $1";
     BY_IDEMPOTENCY_KEY = "SELECT id, reference, framework_id, buyer_id, supplier_id, placed_by, state, contract_value, vat, \
@@ -103,7 +103,6 @@ pub async fn insert(conn: &mut Conn, new: NewCallOff<'_>) -> StoreResult<Inserte
             .bind(&line.description)
             .bind(line.unit.as_str())
             .bind(line.cpv.as_str())
-            .bind(line.list_price.map_or(-1, |p| p.micros()))
             .execute(&mut *conn)
             .await?;
         if copied.rows_affected() != 1 {
