@@ -3,6 +3,7 @@
 use crate::{Actor, App, AppError, AppResult};
 use calloff_domain::framework::{Framework, Headroom, Lot};
 use calloff_domain::ids::FrameworkId;
+use calloff_domain::money::Money;
 use calloff_domain::organisation::Organisation;
 use calloff_store::{catalogue, frameworks, organisations};
 
@@ -22,6 +23,10 @@ pub struct FrameworkOverview {
     pub headroom: Headroom,
     pub lots: Vec<LotOverview>,
     pub eligible_bodies: i64,
+    /// Saved against list prices on call-offs that went ahead: by everyone, and by the actor's
+    /// organisation.
+    pub savings: Money,
+    pub savings_own: Money,
 }
 
 /// Every signed-in user may see every framework's overview: headroom is public information.
@@ -34,7 +39,7 @@ pub async fn list(app: &App, _actor: &Actor) -> AppResult<Vec<Framework>> {
         .collect())
 }
 
-pub async fn overview(app: &App, _actor: &Actor, id: &FrameworkId) -> AppResult<FrameworkOverview> {
+pub async fn overview(app: &App, actor: &Actor, id: &FrameworkId) -> AppResult<FrameworkOverview> {
     let mut conn = app.db.pool().acquire().await?;
     let record = frameworks::get(&mut conn, id)
         .await?
@@ -66,6 +71,12 @@ pub async fn overview(app: &App, _actor: &Actor, id: &FrameworkId) -> AppResult<
         })
         .collect();
     let eligible_bodies = frameworks::eligible_count(&mut conn, id).await?;
+    let by_buyer = calloff_store::call_offs::savings_by_buyer(&mut conn, id).await?;
+    let savings = Money::from_pence(by_buyer.iter().map(|(_, m)| m.pence()).sum());
+    let savings_own = by_buyer
+        .iter()
+        .find(|(b, _)| *b == actor.organisation_id)
+        .map_or(Money::ZERO, |(_, m)| *m);
     Ok(FrameworkOverview {
         framework: record.framework,
         authority,
@@ -73,6 +84,8 @@ pub async fn overview(app: &App, _actor: &Actor, id: &FrameworkId) -> AppResult<
         headroom: record.headroom,
         lots,
         eligible_bodies,
+        savings,
+        savings_own,
     })
 }
 

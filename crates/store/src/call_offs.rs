@@ -45,6 +45,11 @@ crate::statements! {
                    WHERE id = $3 AND state = 'draft'";
     // Only one dispatcher gets to tell the supplier.
     MARK_SUPPLIER_NOTIFIED = "UPDATE call_offs SET supplier_notified_at = $1 WHERE id = $2 AND supplier_notified_at IS NULL";
+    // Lines with a list price on the framework's call-offs that went ahead, for savings.
+    LISTED_LINES = "SELECT c.buyer_id, l.unit, l.quantity, l.term_months, l.monthly_usage, l.line_value, \
+                    l.list_price_micros FROM call_off_lines l JOIN call_offs c ON c.id = l.call_off_id \
+                    WHERE c.framework_id = $1 AND c.state IN ('placed', 'accepted', 'live', 'ended') \
+                    AND l.list_price_micros IS NOT NULL";
     // Unit prices paid for an item on call-offs that went ahead, with the buyer of each.
     PAID_FOR_ITEM = "SELECT c.buyer_id, o.name AS buyer_name, l.unit_price_micros FROM call_off_lines l \
                      JOIN call_offs c ON c.id = l.call_off_id JOIN organisations o ON o.id = c.buyer_id \
@@ -346,4 +351,32 @@ pub async fn paid_for_item(conn: &mut Conn, item: &ItemId) -> StoreResult<Vec<(O
             ))
         })
         .collect()
+}
+
+/// What each buyer saved against list prices on the framework's call-offs that went ahead.
+pub async fn savings_by_buyer(conn: &mut Conn, framework: &FrameworkId) -> StoreResult<Vec<(OrganisationId, Money)>> {
+    let mut by_buyer: Vec<(OrganisationId, Money)> = Vec::new();
+    for row in sqlx::query(LISTED_LINES)
+        .bind(framework.as_str())
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        let buyer = OrganisationId::from_stored(row.try_get::<String, _>("buyer_id")?);
+        let unit = Unit::parse(&row.try_get::<String, _>("unit")?).map_err(corrupt)?;
+        let quantity = Quantity::parse(row.try_get("quantity")?).map_err(corrupt)?;
+        let term = TermMonths::parse(row.try_get("term_months")?).map_err(corrupt)?;
+        let usage: Option<i64> = row.try_get("monthly_usage")?;
+        let usage = usage.map(MonthlyUsage::parse).transpose().map_err(corrupt)?;
+        let list = UnitPrice::from_micros(row.try_get("list_price_micros")?).map_err(corrupt)?;
+        let value = Money::from_pence(row.try_get("line_value")?);
+        let saved = units_charged(unit, quantity, term, usage)
+            .and_then(|count| list.total_for(count))
+            .and_then(|list_value| list_value.checked_sub(value))
+            .unwrap_or_default();
+        match by_buyer.iter_mut().find(|(b, _)| *b == buyer) {
+            Some((_, total)) => *total = Money::from_pence(total.pence() + saved.pence()),
+            None => by_buyer.push((buyer, saved)),
+        }
+    }
+    Ok(by_buyer)
 }

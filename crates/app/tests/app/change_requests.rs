@@ -328,6 +328,19 @@ async fn list_prices_show_the_saving_and_call_offs_keep_it(backend: Backend) {
     let placed = call_offs::place(&t.app, &buyer, &command, Some("list")).await.unwrap();
     let kept = call_offs::view(&t.app, &buyer, &placed.call_off.id).await.unwrap();
     assert_eq!(kept.call_off.lines[0].saving().unwrap().pence(), 60_000);
+    // The framework's and the buyer's savings totals.
+    let overview = calloff_app::frameworks::overview(&t.app, &buyer, &t.framework_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        (overview.savings.pence(), overview.savings_own.pence()),
+        (60_000, 60_000)
+    );
+    let hackney = t.actor("buyer@hackney.example").await;
+    let theirs = calloff_app::frameworks::overview(&t.app, &hackney, &t.framework_id)
+        .await
+        .unwrap();
+    assert_eq!((theirs.savings.pence(), theirs.savings_own.pence()), (60_000, 0));
     // Lines of items without a list price show no saving.
     assert!(calloff_domain::call_off::savings(
         &quotes::price(

@@ -268,6 +268,7 @@ pub fn spec() -> Value {
                 "FrameworkList": { "type": "object", "properties": { "frameworks": { "type": "array", "items": { "$ref": "#/components/schemas/Framework" } } } },
                 "FrameworkOverview": { "allOf": [{ "$ref": "#/components/schemas/Framework" }, { "type": "object", "properties": {
                     "spend": { "$ref": "#/components/schemas/Spend" }, "eligible_bodies": { "type": "integer" },
+                    "savings": { "type": "object", "description": "Saved against list prices on call-offs that went ahead: all_buyers and your_organisation (Money)" },
                     "lots": { "type": "array", "items": { "type": "object", "properties": {
                         "number": { "type": "integer" }, "title": { "type": "string" }, "item_count": { "type": "integer" },
                         "spend": { "nullable": true, "allOf": [{ "$ref": "#/components/schemas/Spend" }] }

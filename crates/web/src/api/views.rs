@@ -55,6 +55,7 @@ pub fn framework_overview(o: &FrameworkOverview) -> Value {
     value["suppliers"] = o.suppliers.iter().map(organisation).collect();
     value["eligible_bodies"] = json!(o.eligible_bodies);
     value["spend"] = headroom(&o.headroom);
+    value["savings"] = json!({ "all_buyers": money(o.savings), "your_organisation": money(o.savings_own) });
     value["lots"] = o
         .lots
         .iter()

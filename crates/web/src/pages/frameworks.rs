@@ -100,6 +100,10 @@ pub async fn overview(State(state): State<AppState>, user: PageUser, Path(id): P
                     ("Term", html! { (f.term.start.format("%-d %B %Y")) " to " (f.term.end.format("%-d %B %Y")) }),
                     ("Status", html! { (f.status.as_str()) }),
                     ("Eligible bodies", html! { (o.eligible_bodies) }),
+                    ("Saved against list prices", html! {
+                        (o.savings) " in all"
+                        @if o.savings_own > calloff_domain::money::Money::ZERO { "; " (o.savings_own) " by " (actor.organisation_name) }
+                    }),
                 ]))
                 h2 class="govuk-heading-m" { "Spend against the ceiling" }
                 table class="govuk-table" {
