@@ -39,32 +39,54 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         "database", "clients", "app call-offs/s", "baseline tx/s", "app/baseline"
     );
     for backend in &args.backends {
+        let database = ScratchDatabase::create(backend, &args.postgres_url).await?;
+        let result = measure(backend, &database.url, &args).await;
+        database.remove().await?;
+        result?;
+    }
+    Ok(())
+}
+
+/// A throwaway database for one benchmark run: a new database on the PostgreSQL server, or a
+/// SQLite file in the temporary folder.
+pub struct ScratchDatabase {
+    pub url: String,
+    /// The server and name of a PostgreSQL database, or the path of a SQLite file.
+    place: Result<(String, String), std::path::PathBuf>,
+}
+
+impl ScratchDatabase {
+    pub async fn create(backend: &str, postgres_url: &str) -> anyhow::Result<ScratchDatabase> {
         let name = format!("calloff_bench_{}", uuid::Uuid::now_v7().simple());
-        let (url, cleanup) = match backend.as_str() {
-            "postgres" => (
-                calloff_store::create_postgres_database(&args.postgres_url, &name)
+        match backend {
+            "postgres" => Ok(ScratchDatabase {
+                url: calloff_store::create_postgres_database(postgres_url, &name)
                     .await
-                    .with_context(|| format!("creating a database on {}", args.postgres_url))?,
-                None,
-            ),
+                    .with_context(|| format!("creating a database on {postgres_url}"))?,
+                place: Ok((postgres_url.to_string(), name)),
+            }),
             "sqlite" => {
                 let path = std::env::temp_dir().join(format!("{name}.db"));
-                (format!("sqlite://{}", path.display()), Some(path))
+                Ok(ScratchDatabase {
+                    url: format!("sqlite://{}", path.display()),
+                    place: Err(path),
+                })
             }
             other => anyhow::bail!("unknown backend {other}: use postgres or sqlite"),
-        };
-        let result = measure(backend, &url, &args).await;
-        match cleanup {
-            Some(path) => {
+        }
+    }
+
+    pub async fn remove(self) -> anyhow::Result<()> {
+        match self.place {
+            Ok((server, name)) => calloff_store::drop_postgres_database(&server, &name).await?,
+            Err(path) => {
                 for suffix in ["", "-wal", "-shm"] {
                     let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
                 }
             }
-            None => calloff_store::drop_postgres_database(&args.postgres_url, &name).await?,
         }
-        result?;
+        Ok(())
     }
-    Ok(())
 }
 
 async fn measure(backend: &str, url: &str, args: &BenchArgs) -> anyhow::Result<()> {

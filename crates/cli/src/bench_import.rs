@@ -2,7 +2,7 @@
 //! `calloff import catalogue` in a child process, on PostgreSQL and SQLite. It prints the wall
 //! time of the whole command and the peak resident memory the import reports; it asserts nothing.
 
-use anyhow::Context;
+use crate::bench::ScratchDatabase;
 use calloff_app::{demo, App, SystemClock};
 use calloff_store::Db;
 use std::io::Write;
@@ -61,14 +61,8 @@ pub async fn run(args: BenchImportArgs) -> anyhow::Result<()> {
         "database", "rows", "seconds", "peak RSS MB"
     );
     for backend in &args.backends {
-        let name = format!("calloff_bench_{}", uuid::Uuid::now_v7().simple());
-        let url = match backend.as_str() {
-            "postgres" => calloff_store::create_postgres_database(&args.postgres_url, &name)
-                .await
-                .with_context(|| format!("creating a database on {}", args.postgres_url))?,
-            "sqlite" => format!("sqlite://{}", dir.join(format!("{name}.db")).display()),
-            other => anyhow::bail!("unknown backend {other}: use postgres or sqlite"),
-        };
+        let database = ScratchDatabase::create(backend, &args.postgres_url).await?;
+        let url = database.url.clone();
         let db = Db::open(&url).await?;
         demo::seed(&App::new(db.clone(), Arc::new(SystemClock))).await?;
         db.close().await;
@@ -99,9 +93,7 @@ pub async fn run(args: BenchImportArgs) -> anyhow::Result<()> {
             .and_then(|rest| rest.split(' ').next())
             .unwrap_or("?");
         println!("{:<9} {:>10} {:>14.2} {:>12}", backend, args.rows, seconds, peak);
-        if backend == "postgres" {
-            calloff_store::drop_postgres_database(&args.postgres_url, &name).await?;
-        }
+        database.remove().await?;
     }
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())

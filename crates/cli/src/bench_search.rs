@@ -3,7 +3,7 @@
 //! per second of the search page over HTTP against a trivial axum handler measured in the same
 //! run. It asserts nothing.
 
-use anyhow::Context;
+use crate::bench::ScratchDatabase;
 use calloff_app::catalogue::{self, SearchParams};
 use calloff_app::{auth, demo, App, SystemClock};
 use calloff_domain::catalogue::{CatalogueItem, CpvCode, Sku, Unit};
@@ -190,29 +190,9 @@ pub async fn run(args: BenchSearchArgs) -> anyhow::Result<()> {
         "database", "items", "p50 ms", "p95 ms", "p99 ms", "page req/s", "trivial/s", "ratio"
     );
     for backend in &args.backends {
-        let name = format!("calloff_bench_{}", uuid::Uuid::now_v7().simple());
-        let (url, file) = match backend.as_str() {
-            "postgres" => (
-                calloff_store::create_postgres_database(&args.postgres_url, &name)
-                    .await
-                    .with_context(|| format!("creating a database on {}", args.postgres_url))?,
-                None,
-            ),
-            "sqlite" => {
-                let path = std::env::temp_dir().join(format!("{name}.db"));
-                (format!("sqlite://{}", path.display()), Some(path))
-            }
-            other => anyhow::bail!("unknown backend {other}: use postgres or sqlite"),
-        };
-        let result = measure(backend, &url, &args).await;
-        match file {
-            Some(path) => {
-                for suffix in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-                }
-            }
-            None => calloff_store::drop_postgres_database(&args.postgres_url, &name).await?,
-        }
+        let database = ScratchDatabase::create(backend, &args.postgres_url).await?;
+        let result = measure(backend, &database.url, &args).await;
+        database.remove().await?;
         result?;
     }
     Ok(())
