@@ -5,10 +5,13 @@ use crate::{Actor, App, AppError, AppResult};
 use calloff_domain::catalogue::{query_terms, CatalogueItem, Unit};
 use calloff_domain::ids::{FrameworkId, ItemId, OrganisationId};
 use calloff_domain::money::UnitPrice;
+use calloff_domain::pricing::PriceBreaks;
 use calloff_domain::FieldError;
+use calloff_store::audit::ChainHead;
 pub use calloff_store::search::Sort;
 use calloff_store::search::{self, Filters};
-use calloff_store::{catalogue, organisations};
+use calloff_store::{catalogue, organisations, with_retries};
+use chrono::NaiveDate;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -521,4 +524,87 @@ pub async fn prices_paid(app: &App, actor: &Actor, id: &ItemId) -> AppResult<Pri
         highest: price(prices.last().copied()),
         buyers: named.then_some(names),
     })
+}
+
+/// The framework manager sets an item's demand bands (`5000 = 3.20; 20000 = 2.90`; empty text
+/// removes them). That makes a new version of the item, in force from today; new quotes and
+/// call-offs price with it at once.
+pub async fn set_demand_bands(app: &App, actor: &Actor, id: &ItemId, bands: &str) -> AppResult<CatalogueItem> {
+    let record = {
+        let mut conn = app.db.pool().acquire().await?;
+        catalogue::get(&mut conn, id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("catalogue item".into()))?
+    };
+    let framework = crate::frameworks::record(app, &record.item.framework_id).await?;
+    if !crate::change_requests::manages(actor, &framework) {
+        return Err(AppError::Forbidden(
+            "only the framework's manager can set demand bands".into(),
+        ));
+    }
+    let bands = PriceBreaks::parse(bands, "demand_bands")?;
+    let item = &record.item;
+    with_retries(|| async {
+        let at = app.now_text();
+        let mut tx = app.db.begin_write().await?;
+        let mut head = ChainHead::claim(&mut tx).await?;
+        let today = app.today().to_string();
+        if !catalogue::set_demand_bands(&mut tx, &item.framework_id, &item.sku, &bands, &today).await? {
+            return Err(AppError::NotFound("catalogue item".into()));
+        }
+        search::bump_generation(&mut tx, &item.framework_id).await?;
+        head.append(
+            &mut tx,
+            &at,
+            actor.user_id.as_str(),
+            "catalogue.demand_bands_set",
+            item.id.as_str(),
+            serde_json::json!({
+                "sku": item.sku,
+                "before": item.demand_bands.to_string(),
+                "after": bands.to_string(),
+            }),
+        )
+        .await?;
+        head.seal(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    })
+    .await?;
+    app.prices.forget(&item.framework_id, &item.sku);
+    self::item(app, actor, id).await
+}
+
+/// A framework's catalogue as it stood at the start of a day.
+#[derive(Debug, Clone)]
+pub struct CatalogueAsOf {
+    pub date: NaiveDate,
+    pub items: Vec<catalogue::ItemAsOf>,
+    /// More items were in force than are listed.
+    pub truncated: bool,
+}
+
+/// Most items listed in a catalogue "as of" a date.
+pub const AS_OF_LIMIT: i64 = 1_000;
+
+/// The catalogue as it stood on `date` (`YYYY-MM-DD`, today or earlier): each item's version in
+/// force then, withdrawn ones included and marked.
+pub async fn as_of(app: &App, _actor: &Actor, framework: &FrameworkId, date: &str) -> AppResult<CatalogueAsOf> {
+    let today = app.today();
+    let date = match NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d") {
+        Ok(date) if date <= today => date,
+        Ok(_) => {
+            return Err(AppError::invalid(
+                "date",
+                format!("The date must be today ({today}) or earlier; approved changes still to come are on the change requests"),
+            ))
+        }
+        Err(_) => return Err(AppError::invalid("date", "Enter a real date, like 2027-01-01")),
+    };
+    crate::frameworks::record(app, framework).await?;
+    let mut conn = app.db.pool().acquire().await?;
+    let mut items = catalogue::as_of(&mut conn, framework, &date.to_string(), AS_OF_LIMIT + 1).await?;
+    let truncated = items.len() as i64 > AS_OF_LIMIT;
+    items.truncate(AS_OF_LIMIT as usize);
+    Ok(CatalogueAsOf { date, items, truncated })
 }

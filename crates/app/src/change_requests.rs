@@ -9,6 +9,7 @@ use calloff_domain::change_control::{
     uplifted, ChangeInput, ChangeKind, ItemDetails, ProposedChange, RequestStatus, MAX_CHANGES, MAX_TITLE_LEN,
 };
 use calloff_domain::ids::{FrameworkId, ItemId};
+use calloff_domain::pricing::PriceBreaks;
 use calloff_domain::role::Role;
 use calloff_domain::FieldError;
 use calloff_store::audit::ChainHead;
@@ -35,7 +36,7 @@ async fn framework(conn: &mut Conn, id: &FrameworkId) -> AppResult<FrameworkReco
 }
 
 /// Whether the actor manages the framework (a framework manager of its managing authority).
-fn manages(actor: &Actor, record: &FrameworkRecord) -> bool {
+pub(crate) fn manages(actor: &Actor, record: &FrameworkRecord) -> bool {
     actor.has(Role::FrameworkManager) && actor.organisation_id == record.framework.authority
 }
 
@@ -522,19 +523,12 @@ async fn apply_batch(app: &App) -> AppResult<usize> {
         let request = Some(d.request_id.as_str());
         match (c.kind, &c.details, c.new_price) {
             (ChangeKind::Add, Some(details), _) => {
-                let item = CatalogueItem {
-                    id: ItemId::generate(),
-                    framework_id: d.framework_id.clone(),
-                    lot_number: details.lot_number,
-                    sku: c.sku.clone(),
-                    name: details.name.clone(),
-                    description: details.description.clone(),
-                    unit: details.unit,
-                    unit_price: details.unit_price,
-                    minimum_term_months: details.minimum_term_months,
-                    cpv: details.cpv.clone(),
-                    list_price: details.list_price,
-                };
+                let item = details.clone().into_item(
+                    ItemId::generate(),
+                    d.framework_id.clone(),
+                    c.sku.clone(),
+                    PriceBreaks::default(),
+                );
                 catalogue::insert(&mut tx, &item, &d.supplier_id, &effective, request).await?;
             }
             (ChangeKind::Edit, Some(details), _) => {

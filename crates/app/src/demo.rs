@@ -201,6 +201,8 @@ async fn seed_framework(app: &App, orgs: &[Organisation]) -> AppResult<Framework
             minimum_term_months: row.minimum_term_months,
             cpv: row.cpv.clone(),
             list_price: None,
+            quantity_tiers: Default::default(),
+            demand_bands: Default::default(),
         };
         catalogue::insert(&mut tx, &item, &supplier, &framework.term.start.to_string(), None).await?;
     }
@@ -454,6 +456,7 @@ async fn seed_catalogue_changes(
             unit: Some("per month".into()),
             price: Some("11.50".into()),
             list_price: Some("14.00".into()),
+            quantity_tiers: Some("100 = 10.75; 1000 = 9.95".into()),
             minimum_term_months: Some(24),
             cpv: Some("64212000-5".into()),
             ..change("add", "L4-SIM-50GB")

@@ -5,7 +5,9 @@ use calloff_domain::framework::{Framework, Headroom, Lot};
 use calloff_domain::ids::FrameworkId;
 use calloff_domain::money::Money;
 use calloff_domain::organisation::Organisation;
-use calloff_store::{catalogue, frameworks, organisations};
+use calloff_store::audit::ChainHead;
+use calloff_store::frameworks::FrameworkRecord;
+use calloff_store::{catalogue, frameworks, organisations, with_retries};
 
 #[derive(Debug, Clone)]
 pub struct LotOverview {
@@ -125,4 +127,76 @@ pub async fn get(app: &App, _actor: &Actor, id: &FrameworkId) -> AppResult<Frame
         .await?
         .ok_or_else(|| AppError::NotFound("framework".into()))?
         .framework)
+}
+
+/// The framework as stored, or "not found".
+pub(crate) async fn record(app: &App, id: &FrameworkId) -> AppResult<FrameworkRecord> {
+    let mut conn = app.db.pool().acquire().await?;
+    frameworks::get(&mut conn, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("framework".into()))
+}
+
+/// The framework manager's catalogue settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CatalogueSettings {
+    /// The most an annual indexation may raise prices, in basis points (100 = 1%).
+    pub indexation_cap_bp: i64,
+    /// Whether item pages name the bodies that bought each item.
+    pub names_buyers: bool,
+}
+
+/// The highest indexation cap a manager may set: 25% a year.
+pub const MAX_INDEXATION_CAP_BP: i64 = 2_500;
+
+pub async fn catalogue_settings(app: &App, _actor: &Actor, id: &FrameworkId) -> AppResult<CatalogueSettings> {
+    record(app, id).await?;
+    let mut conn = app.db.pool().acquire().await?;
+    Ok(CatalogueSettings {
+        indexation_cap_bp: frameworks::indexation_cap_bp(&mut conn, id).await?,
+        names_buyers: frameworks::names_buyers(&mut conn, id).await?,
+    })
+}
+
+/// The framework manager sets the indexation cap and whether buyers are named, audited.
+pub async fn set_catalogue_settings(
+    app: &App,
+    actor: &Actor,
+    id: &FrameworkId,
+    settings: CatalogueSettings,
+) -> AppResult<CatalogueSettings> {
+    let framework = record(app, id).await?;
+    if !crate::change_requests::manages(actor, &framework) {
+        return Err(AppError::Forbidden(
+            "only the framework's manager can change its catalogue settings".into(),
+        ));
+    }
+    if !(0..=MAX_INDEXATION_CAP_BP).contains(&settings.indexation_cap_bp) {
+        return Err(AppError::invalid(
+            "indexation_cap",
+            format!("Enter a cap from 0% to {}%", MAX_INDEXATION_CAP_BP / 100),
+        ));
+    }
+    let before = catalogue_settings(app, actor, id).await?;
+    with_retries(|| async {
+        let at = app.now_text();
+        let mut tx = app.db.begin_write().await?;
+        let mut head = ChainHead::claim(&mut tx).await?;
+        frameworks::set_indexation_cap_bp(&mut tx, id, settings.indexation_cap_bp).await?;
+        frameworks::set_names_buyers(&mut tx, id, settings.names_buyers).await?;
+        head.append(
+            &mut tx,
+            &at,
+            actor.user_id.as_str(),
+            "framework.catalogue_settings_set",
+            id.as_str(),
+            serde_json::json!({ "before": before, "after": settings }),
+        )
+        .await?;
+        head.seal(&mut tx).await?;
+        tx.commit().await?;
+        Ok::<(), AppError>(())
+    })
+    .await?;
+    Ok(settings)
 }

@@ -54,6 +54,7 @@ fn column(field: &str) -> &'static str {
         "cpv" => "cpv",
         "effective_from" => "effective_from",
         "list_price" => "list_price_gbp",
+        "quantity_tiers" => "quantity_tiers",
         _ => "action",
     }
 }
@@ -87,6 +88,11 @@ fn input_for(row: &RawRow, existing: Option<&CatalogueItem>, default_date: &str)
         minimum_term_months: row.min_term_months.trim().parse().ok(),
         cpv: Some(row.cpv.clone()),
         list_price: Some(row.list_price.clone()),
+        // A file without the column leaves an item's tiers as they are.
+        quantity_tiers: row
+            .quantity_tiers
+            .clone()
+            .or_else(|| existing.map(|item| item.quantity_tiers.to_string())),
     }
 }
 

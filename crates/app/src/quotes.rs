@@ -2,12 +2,12 @@
 
 use crate::{Actor, App, AppError, AppResult};
 use calloff_domain::call_off::{price_line, MonthlyUsage, PricedLine, Quantity, TermMonths, Totals, MAX_LINES};
-use calloff_domain::catalogue::Sku;
+use calloff_domain::catalogue::{CatalogueItem, Sku};
 use calloff_domain::ids::{FrameworkId, OrganisationId};
 use calloff_domain::role::Role;
 use calloff_domain::route_to_market::{self, Advice, LotFacts};
 use calloff_domain::FieldError;
-use calloff_store::{catalogue, frameworks, Conn};
+use calloff_store::{call_offs, catalogue, frameworks, Conn};
 use serde::{Deserialize, Serialize};
 
 /// A basket line as the buyer typed it; every field is checked by [`price`].
@@ -122,8 +122,10 @@ pub(crate) async fn price_on(
                 continue;
             }
         };
-        match price_line(&record.item, quantity, term, usage, &field) {
-            Ok(line) => {
+        let demand = committed_demand(conn, &record.item).await?;
+        match price_line(&record.item, quantity, term, usage, demand, &field) {
+            Ok(mut line) => {
+                line.item_version = Some(record.version);
                 match &supplier {
                     Some(s) if *s != record.supplier_id => errors.push(FieldError::new(
                         format!("{field}.sku"),
@@ -154,6 +156,15 @@ pub(crate) async fn price_on(
         lines: priced,
         totals,
     })
+}
+
+/// Units of an item committed across the framework, where the item has demand bands to reach
+/// (asking the database only then keeps pricing other items one query shorter).
+pub(crate) async fn committed_demand(conn: &mut Conn, item: &CatalogueItem) -> AppResult<u64> {
+    if item.demand_bands.is_empty() {
+        return Ok(0);
+    }
+    Ok(call_offs::committed_quantity(conn, &item.id).await?)
 }
 
 /// Whether this quote may be placed as a direct award, or needs further competition, and why.

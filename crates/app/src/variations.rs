@@ -57,6 +57,8 @@ fn frozen_item(line: &PricedLine, call_off: &CallOff) -> CatalogueItem {
         minimum_term_months: line.term_months.get(),
         cpv: line.cpv.clone(),
         list_price: line.list_price,
+        quantity_tiers: Default::default(),
+        demand_bands: Default::default(),
     }
 }
 
@@ -91,8 +93,9 @@ async fn price_varied(app: &App, call_off: &CallOff, lines: &[LineInput]) -> App
                 continue;
             }
         };
-        let item = match call_off.lines.iter().find(|l| l.sku == sku) {
-            Some(kept) => frozen_item(kept, call_off),
+        let kept = call_off.lines.iter().find(|l| l.sku == sku);
+        let (item, version) = match kept {
+            Some(kept) => (frozen_item(kept, call_off), kept.item_version),
             None => match catalogue::find(&mut conn, &call_off.framework_id, &sku).await? {
                 Some(record) if record.withdrawn => {
                     errors.push(FieldError::new(
@@ -101,7 +104,7 @@ async fn price_varied(app: &App, call_off: &CallOff, lines: &[LineInput]) -> App
                     ));
                     continue;
                 }
-                Some(record) => record.item,
+                Some(record) => (record.item, Some(record.version)),
                 None => {
                     errors.push(FieldError::new(
                         format!("{field}.sku"),
@@ -111,18 +114,26 @@ async fn price_varied(app: &App, call_off: &CallOff, lines: &[LineInput]) -> App
                 }
             },
         };
-        match price_line(&item, quantity, term, usage, &field) {
-            Ok(line) => priced.push(line),
+        let demand = match kept {
+            Some(_) => 0,
+            None => crate::quotes::committed_demand(&mut conn, &item).await?,
+        };
+        match price_line(&item, quantity, term, usage, demand, &field) {
+            Ok(line) => priced.push(match kept {
+                Some(kept) => line.priced_as(kept),
+                None => PricedLine {
+                    item_version: version,
+                    ..line
+                },
+            }),
             // For a kept line the "minimum term" is its current term: terms only get longer.
-            Err(e) if call_off.lines.iter().any(|l| l.sku == sku) && e.field.ends_with("term_months") => {
-                errors.push(FieldError::new(
-                    e.field,
-                    format!(
-                        "A term can only be extended (it is {} months); to end early, terminate",
-                        item.minimum_term_months
-                    ),
-                ))
-            }
+            Err(e) if kept.is_some() && e.field.ends_with("term_months") => errors.push(FieldError::new(
+                e.field,
+                format!(
+                    "A term can only be extended (it is {} months); to end early, terminate",
+                    item.minimum_term_months
+                ),
+            )),
             Err(e) => errors.push(e),
         }
     }

@@ -141,6 +141,8 @@ async fn add_items(
                 minimum_term_months: [0, 12, 24, 36][i % 4],
                 cpv: CpvCode::parse(CPVS[i % CPVS.len()])?,
                 list_price: None,
+                quantity_tiers: Default::default(),
+                demand_bands: Default::default(),
             };
             calloff_store::catalogue::insert(&mut tx, &item, supplier, &start, None).await?;
         }

@@ -4,6 +4,7 @@ use crate::approval::CostCentre;
 use crate::catalogue::{CatalogueItem, Charging, CpvCode, Sku, Unit};
 use crate::ids::{CallOffId, FrameworkId, ItemId, OrganisationId, UserId};
 use crate::money::{Money, UnitPrice, STANDARD_VAT_PERCENT};
+use crate::pricing::{unit_price_for, NextBand, PriceBasis};
 use crate::FieldError;
 use serde::{Deserialize, Serialize};
 
@@ -97,12 +98,42 @@ pub struct PricedLine {
     pub list_price: Option<UnitPrice>,
     #[serde(default)]
     pub list_value: Option<Money>,
+    /// Why the line pays `unit_price`: the catalogue price, a quantity tier or a demand band.
+    #[serde(default)]
+    pub price_basis: PriceBasis,
+    /// Below a tier or band: the catalogue price it replaced, and the line at that price.
+    #[serde(default)]
+    pub catalogue_price: Option<UnitPrice>,
+    #[serde(default)]
+    pub catalogue_value: Option<Money>,
+    /// On a quote: the next demand band across the framework, if one would lower the price.
+    #[serde(default)]
+    pub next_band: Option<NextBand>,
+    /// The version of the catalogue item the line was priced from (none on old lines).
+    #[serde(default)]
+    pub item_version: Option<i64>,
 }
 
 impl PricedLine {
     /// What buying through the framework saves against the list price, if known.
     pub fn saving(&self) -> Option<Money> {
         self.list_value.and_then(|list| list.checked_sub(self.value))
+    }
+
+    /// This line (priced at `kept`'s frozen unit price) as `kept` was priced: on the same basis,
+    /// against the same catalogue price and item version.
+    pub fn priced_as(mut self, kept: &PricedLine) -> PricedLine {
+        let count = units_charged(self.unit, self.quantity, self.term_months, self.monthly_usage);
+        self.price_basis = kept.price_basis;
+        self.catalogue_price = kept.catalogue_price;
+        self.catalogue_value = kept.catalogue_price.zip(count).and_then(|(p, n)| p.total_for(n));
+        self.item_version = kept.item_version;
+        self
+    }
+
+    /// What a quantity tier or demand band saves against the catalogue price.
+    pub fn volume_saving(&self) -> Option<Money> {
+        self.catalogue_value.and_then(|full| full.checked_sub(self.value))
     }
 }
 
@@ -142,6 +173,7 @@ pub fn price_line(
     quantity: Quantity,
     term_months: TermMonths,
     monthly_usage: Option<MonthlyUsage>,
+    demand: u64,
     field: &str,
 ) -> Result<PricedLine, FieldError> {
     if term_months.get() < item.minimum_term_months {
@@ -163,10 +195,22 @@ pub fn price_line(
             ),
         )
     })?;
-    let value = item
-        .unit_price
-        .total_for(count)
-        .ok_or_else(|| FieldError::new(format!("{field}.quantity"), "makes the line value too large"))?;
+    let too_large = || FieldError::new(format!("{field}.quantity"), "makes the line value too large");
+    let (unit_price, price_basis, next_band) = unit_price_for(
+        item.unit_price,
+        &item.quantity_tiers,
+        &item.demand_bands,
+        u64::from(quantity.get()),
+        demand,
+    );
+    let value = unit_price.total_for(count).ok_or_else(too_large)?;
+    let (catalogue_price, catalogue_value) = match price_basis {
+        PriceBasis::Catalogue => (None, None),
+        _ => (
+            Some(item.unit_price),
+            Some(item.unit_price.total_for(count).ok_or_else(too_large)?),
+        ),
+    };
     let list_value = item.list_price.and_then(|p| p.total_for(count));
     let list_price = item.list_price;
     Ok(PricedLine {
@@ -176,7 +220,7 @@ pub fn price_line(
         name: item.name.clone(),
         description: item.description.clone(),
         unit: item.unit,
-        unit_price: item.unit_price,
+        unit_price,
         cpv: item.cpv.clone(),
         quantity,
         term_months,
@@ -187,6 +231,11 @@ pub fn price_line(
         value,
         list_price,
         list_value,
+        price_basis,
+        catalogue_price,
+        catalogue_value,
+        next_band,
+        item_version: None,
     })
 }
 
@@ -355,6 +404,8 @@ mod tests {
             minimum_term_months,
             cpv: CpvCode::parse("64211000-8").unwrap(),
             list_price: None,
+            quantity_tiers: Default::default(),
+            demand_bands: Default::default(),
         }
     }
 
@@ -364,6 +415,7 @@ mod tests {
             Quantity::parse(qty).unwrap(),
             TermMonths::parse(term).unwrap(),
             usage.map(|u| MonthlyUsage::parse(u).unwrap()),
+            0,
             "lines[0]",
         )
     }
@@ -382,6 +434,34 @@ mod tests {
         assert_eq!(totals.contract_value, Money::from_pence(3_240_000 + 190_000 + 306_031));
         assert_eq!(totals.vat, Money::from_pence(747_206)); // 20% of 37,360.31 = 7,472.062
         assert_eq!(totals.total_inc_vat, Money::from_pence(3_736_031 + 747_206));
+    }
+
+    #[test]
+    fn tiers_and_bands_lower_the_line_and_show_the_saving() {
+        use crate::pricing::PriceBreaks;
+        let mut sim = item(Unit::PerMonth, "4.00", 0);
+        sim.quantity_tiers = PriceBreaks::parse("100 = 3.50", "t").unwrap();
+        sim.demand_bands = PriceBreaks::parse("5000 = 3.20", "b").unwrap();
+        let small = line(&sim, 10, 12, None).unwrap();
+        assert_eq!((small.value, small.volume_saving()), (Money::from_pence(48_000), None));
+        assert_eq!(small.next_band.unwrap().more_needed, 5_000);
+        let tiered = line(&sim, 100, 12, None).unwrap();
+        assert_eq!(tiered.price_basis, PriceBasis::QuantityTier { from: 100 });
+        assert_eq!(tiered.value, Money::from_pence(420_000)); // 3.50 × 100 × 12
+        assert_eq!(tiered.volume_saving(), Some(Money::from_pence(60_000)));
+        let banded = price_line(
+            &sim,
+            Quantity::parse(10).unwrap(),
+            TermMonths::parse(12).unwrap(),
+            None,
+            5_000,
+            "lines[0]",
+        )
+        .unwrap();
+        assert_eq!(banded.price_basis, PriceBasis::DemandBand { from: 5_000 });
+        assert_eq!(banded.catalogue_price, Some(sim.unit_price));
+        assert_eq!(banded.volume_saving(), Some(Money::from_pence(9_600))); // 0.80 × 120
+        assert!(banded.next_band.is_none());
     }
 
     #[test]

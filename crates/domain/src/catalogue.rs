@@ -2,6 +2,7 @@
 
 use crate::ids::{FrameworkId, ItemId};
 use crate::money::UnitPrice;
+use crate::pricing::PriceBreaks;
 use crate::FieldError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -199,6 +200,12 @@ pub struct CatalogueItem {
     /// What a buyer would pay off the framework, when the supplier gives it.
     #[serde(default)]
     pub list_price: Option<UnitPrice>,
+    /// Lower unit prices for larger quantities on one line (part of the item's version).
+    #[serde(default)]
+    pub quantity_tiers: PriceBreaks,
+    /// Lower unit prices once enough is committed across the framework (set by the manager).
+    #[serde(default)]
+    pub demand_bands: PriceBreaks,
 }
 
 #[cfg(test)]

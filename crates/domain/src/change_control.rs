@@ -3,7 +3,9 @@
 //! request that the framework manager approves or rejects. Nothing changes unapproved.
 
 use crate::catalogue::{CatalogueItem, CpvCode, Sku, Unit};
+use crate::ids::{FrameworkId, ItemId};
 use crate::money::UnitPrice;
+use crate::pricing::PriceBreaks;
 use crate::FieldError;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -71,6 +73,8 @@ pub struct ItemDetails {
     /// What a buyer would pay off the framework, if given.
     #[serde(default)]
     pub list_price: Option<UnitPrice>,
+    #[serde(default)]
+    pub quantity_tiers: PriceBreaks,
 }
 
 impl ItemDetails {
@@ -84,6 +88,32 @@ impl ItemDetails {
             minimum_term_months: item.minimum_term_months,
             cpv: item.cpv.clone(),
             list_price: item.list_price,
+            quantity_tiers: item.quantity_tiers.clone(),
+        }
+    }
+
+    /// The item these details describe.
+    pub fn into_item(
+        self,
+        id: ItemId,
+        framework_id: FrameworkId,
+        sku: Sku,
+        demand_bands: PriceBreaks,
+    ) -> CatalogueItem {
+        CatalogueItem {
+            id,
+            framework_id,
+            lot_number: self.lot_number,
+            sku,
+            name: self.name,
+            description: self.description,
+            unit: self.unit,
+            unit_price: self.unit_price,
+            minimum_term_months: self.minimum_term_months,
+            cpv: self.cpv,
+            list_price: self.list_price,
+            quantity_tiers: self.quantity_tiers,
+            demand_bands,
         }
     }
 
@@ -112,6 +142,18 @@ impl ItemDetails {
         );
         let list = |p: Option<UnitPrice>| p.map_or("None".to_string(), |p| p.to_string());
         field("list price", list(before.list_price), list(self.list_price));
+        let tiers = |t: &PriceBreaks| {
+            if t.is_empty() {
+                "None".to_string()
+            } else {
+                t.to_string()
+            }
+        };
+        field(
+            "quantity tiers",
+            tiers(&before.quantity_tiers),
+            tiers(&self.quantity_tiers),
+        );
         out
     }
 }
@@ -152,6 +194,9 @@ pub struct ChangeInput {
     /// The list (off-framework) price in pounds, optional: add and edit.
     #[serde(default)]
     pub list_price: Option<String>,
+    /// Quantity tiers, optional: add and edit. `100 = 3.50; 1000 = 3.00`.
+    #[serde(default)]
+    pub quantity_tiers: Option<String>,
 }
 
 impl ChangeInput {
@@ -255,6 +300,9 @@ impl ChangeInput {
                 .map_err(|e| errors.push(named("list_price", format!("List price {}", e.message))))
                 .ok(),
         };
+        let quantity_tiers = PriceBreaks::parse(self.quantity_tiers.as_deref().unwrap_or_default(), "quantity_tiers")
+            .map_err(|e| errors.push(named("quantity_tiers", e.message)))
+            .ok();
         if errors.len() > before {
             return None;
         }
@@ -267,6 +315,7 @@ impl ChangeInput {
             minimum_term_months: minimum_term_months?,
             cpv: cpv?,
             list_price: list_price?,
+            quantity_tiers: quantity_tiers?,
         })
     }
 }
@@ -336,6 +385,7 @@ mod tests {
             minimum_term_months: Some(24),
             cpv: Some("64212000-5".into()),
             list_price: None,
+            quantity_tiers: Some("100 = 11.00; 1000 = 10.00".into()),
         }
     }
 
@@ -346,6 +396,7 @@ mod tests {
         let details = change.details.unwrap();
         assert_eq!(details.unit_price.micros(), 12_500_000);
         assert_eq!(details.unit, Unit::PerMonth);
+        assert_eq!(details.quantity_tiers.at(500).unwrap().unit_price.micros(), 11_000_000);
     }
 
     #[test]
@@ -355,6 +406,7 @@ mod tests {
             lot: None,
             price: Some("twelve".into()),
             cpv: Some("123".into()),
+            quantity_tiers: Some("10 = 5; 5 = 4".into()),
             ..add()
         };
         let errors = bad.parse("changes[3]", today()).unwrap_err();
@@ -365,7 +417,8 @@ mod tests {
                 "changes[3].effective_from",
                 "changes[3].lot",
                 "changes[3].price",
-                "changes[3].cpv"
+                "changes[3].cpv",
+                "changes[3].quantity_tiers"
             ]
         );
     }

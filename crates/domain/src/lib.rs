@@ -14,6 +14,7 @@ pub mod framework;
 pub mod ids;
 pub mod money;
 pub mod organisation;
+pub mod pricing;
 pub mod role;
 pub mod route_to_market;
 

@@ -3,7 +3,8 @@
 //! Columns (header names, any order, any case): `lot`, `sku`, `name`, `description`, `unit`,
 //! `price_gbp_ex_vat`, `min_term_months`, `cpv`, and optionally `effective_from` (YYYY-MM-DD;
 //! otherwise the import's date), `action` (`withdraw` to withdraw the SKU), `list_price_gbp` (the
-//! off-framework price, to show savings) and `source` (ignored).
+//! off-framework price, to show savings), `quantity_tiers` (lower prices from a quantity on a line
+//! up, like `100 = 3.50; 1000 = 3.00`) and `source` (ignored).
 //! `../shared/data/catalogue.csv` is an example.
 
 use crate::csv_rows::CellError;
@@ -20,7 +21,7 @@ pub const REQUIRED_COLUMNS: [&str; 8] = [
     "min_term_months",
     "cpv",
 ];
-pub const OPTIONAL_COLUMNS: [&str; 4] = ["effective_from", "action", "source", "list_price_gbp"];
+pub const OPTIONAL_COLUMNS: [&str; 5] = ["effective_from", "action", "source", "list_price_gbp", "quantity_tiers"];
 
 /// One row as written in the file (1-based row numbers; the header is row 1).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -38,6 +39,8 @@ pub struct RawRow {
     pub action: String,
     /// The list (off-framework) price in pounds, if given.
     pub list_price: String,
+    /// Quantity tiers as written; `None` when the file has no such column.
+    pub quantity_tiers: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +68,7 @@ pub struct Progress {
 }
 
 /// Where each column is, from the header row.
-struct Columns([Option<usize>; 12]);
+struct Columns([Option<usize>; 13]);
 
 impl Columns {
     fn from_header<'a>(names: impl Iterator<Item = &'a str>) -> Result<Columns, Vec<CellError>> {
@@ -77,7 +80,7 @@ impl Columns {
             .chain(OPTIONAL_COLUMNS.iter())
             .copied()
             .collect();
-        let mut at = [None; 12];
+        let mut at = [None; 13];
         for (slot, column) in at.iter_mut().zip(&all) {
             *slot = names.iter().position(|n| n == column);
         }
@@ -113,6 +116,7 @@ impl Columns {
             effective_from: get(8),
             action: get(9),
             list_price: get(11),
+            quantity_tiers: self.0[12].map(&cell),
         }
     }
 }

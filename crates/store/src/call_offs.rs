@@ -6,20 +6,23 @@ use calloff_domain::call_off::{
 use calloff_domain::catalogue::{CpvCode, Sku, Unit};
 use calloff_domain::ids::{CallOffId, FrameworkId, ItemId, OrganisationId, UserId};
 use calloff_domain::money::{Money, UnitPrice};
+use calloff_domain::pricing::PriceBasis;
 use sqlx::Row;
 
 crate::statements! {
     INSERT = "INSERT INTO call_offs (id, reference, framework_id, buyer_id, supplier_id, placed_by, state, \
               contract_value, vat, idempotency_key, request_hash, placed_at, updated_at, change_seq, cost_centre) \
               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
-    // The line is copied from the catalogue row only if that row is still exactly what was priced,
-    // so a call-off can never freeze a price or description that was not in force as it was placed.
-    // The list price (informational, for savings) is copied as the row has it.
+    // The line is copied from the catalogue row only if that row is still the version that was
+    // priced (every change of an item's details or prices is a new version), so a call-off can
+    // never freeze a price or description that was not in force as it was placed.
     INSERT_LINE = "INSERT INTO call_off_lines (call_off_id, line_number, item_id, lot_number, sku, name, description, \
-                   unit, unit_price_micros, cpv, quantity, term_months, monthly_usage, line_value, item_version, list_price_micros) \
-                   SELECT $1, $2, id, lot_number, sku, name, description, unit, unit_price_micros, cpv, $3, $4, $5, $6, version, \
-                   list_price_micros FROM catalogue_items WHERE id = $7 AND unit_price_micros = $8 AND name = $9 \
-                   AND description = $10 AND unit = $11 AND cpv = $12 AND minimum_term_months <= $4 AND withdrawn = 0";
+                   unit, unit_price_micros, cpv, quantity, term_months, monthly_usage, line_value, item_version, \
+                   list_price_micros, catalogue_price_micros, price_basis, price_basis_from) \
+                   SELECT $1, $2, id, lot_number, sku, name, description, unit, $8, cpv, $3, $4, $5, $6, version, \
+                   list_price_micros, $9, $10, $11 FROM catalogue_items \
+                   WHERE id = $7 AND version = $12 AND unit_price_micros = $13 AND minimum_term_months <= $4 \
+                   AND withdrawn = 0";
     BY_ID = "SELECT id, reference, framework_id, buyer_id, supplier_id, placed_by, state, contract_value, vat, \
              rejection_reason, placed_at, updated_at, change_seq, request_hash, cost_centre FROM call_offs WHERE id = $1";
     BY_IDEMPOTENCY_KEY = "SELECT id, reference, framework_id, buyer_id, supplier_id, placed_by, state, contract_value, vat, \
@@ -32,7 +35,8 @@ crate::statements! {
                     rejection_reason, placed_at, updated_at, change_seq, request_hash, cost_centre FROM call_offs \
                     WHERE supplier_id = $1 AND state <> 'draft' AND change_seq < $2 ORDER BY change_seq DESC LIMIT $3";
     LINES = "SELECT item_id, lot_number, sku, name, description, unit, unit_price_micros, cpv, quantity, term_months, \
-             monthly_usage, line_value, list_price_micros FROM call_off_lines WHERE call_off_id = $1 ORDER BY line_number";
+             monthly_usage, line_value, list_price_micros, item_version, catalogue_price_micros, price_basis, price_basis_from \
+             FROM call_off_lines WHERE call_off_id = $1 ORDER BY line_number";
     // Moves a call-off on only from the state the caller saw, so two racing decisions cannot both win.
     SET_STATE = "UPDATE call_offs SET state = $1, rejection_reason = $2, updated_at = $3, change_seq = $4 \
                  WHERE id = $5 AND state = $6";
@@ -54,6 +58,10 @@ crate::statements! {
     PAID_FOR_ITEM = "SELECT c.buyer_id, o.name AS buyer_name, l.unit_price_micros FROM call_off_lines l \
                      JOIN call_offs c ON c.id = l.call_off_id JOIN organisations o ON o.id = c.buyer_id \
                      WHERE l.item_id = $1 AND c.state IN ('placed', 'accepted', 'live', 'ended')";
+    // Units of an item committed across the framework: on call-offs that went ahead.
+    COMMITTED_QUANTITY = "SELECT CAST(COALESCE(SUM(l.quantity), 0) AS BIGINT) AS n FROM call_off_lines l \
+                          JOIN call_offs c ON c.id = l.call_off_id \
+                          WHERE l.item_id = $1 AND c.state IN ('placed', 'accepted', 'live', 'ended')";
     COMMITTED_SUM = "SELECT CAST(COALESCE(SUM(contract_value), 0) AS BIGINT) AS total, COUNT(*) AS n FROM call_offs \
                      WHERE framework_id = $1 AND state IN ('placed', 'accepted', 'live', 'ended')";
 }
@@ -104,10 +112,11 @@ pub async fn insert(conn: &mut Conn, new: NewCallOff<'_>) -> StoreResult<Inserte
             .bind(line.value.pence())
             .bind(line.item_id.as_str())
             .bind(line.unit_price.micros())
-            .bind(&line.name)
-            .bind(&line.description)
-            .bind(line.unit.as_str())
-            .bind(line.cpv.as_str())
+            .bind(line.catalogue_price.map(UnitPrice::micros))
+            .bind(stored_basis(line.price_basis))
+            .bind(line.price_basis.from_quantity().map(|q| q as i64))
+            .bind(line.item_version)
+            .bind(line.catalogue_price.unwrap_or(line.unit_price).micros())
             .execute(&mut *conn)
             .await?;
         if copied.rows_affected() != 1 {
@@ -115,6 +124,21 @@ pub async fn insert(conn: &mut Conn, new: NewCallOff<'_>) -> StoreResult<Inserte
         }
     }
     Ok(Inserted::Yes)
+}
+
+/// A line's price basis as stored: none for the catalogue price.
+pub(crate) fn stored_basis(basis: PriceBasis) -> Option<&'static str> {
+    Some(basis.as_str()).filter(|_| basis != PriceBasis::Catalogue)
+}
+
+/// How many units of an item buyers have committed to across the framework.
+pub async fn committed_quantity(conn: &mut Conn, item: &ItemId) -> StoreResult<u64> {
+    let n: i64 = sqlx::query(COMMITTED_QUANTITY)
+        .bind(item.as_str())
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("n")?;
+    Ok(n.max(0) as u64)
 }
 
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
@@ -135,7 +159,17 @@ fn line_from_row(row: &sqlx::any::AnyRow) -> StoreResult<PricedLine> {
         .transpose()
         .map_err(corrupt)?;
     // What the line would cost at the list price, charged the same way as the line itself.
-    let list_value = list_price.and_then(|p| p.total_for(units_charged(unit, quantity, term_months, monthly_usage)?));
+    let count = units_charged(unit, quantity, term_months, monthly_usage);
+    let list_value = list_price.and_then(|p| p.total_for(count?));
+    let catalogue_price = row
+        .try_get::<Option<i64>, _>("catalogue_price_micros")?
+        .map(UnitPrice::from_micros)
+        .transpose()
+        .map_err(corrupt)?;
+    let price_basis = PriceBasis::from_stored(
+        row.try_get::<Option<String>, _>("price_basis")?.as_deref(),
+        row.try_get("price_basis_from")?,
+    );
     Ok(PricedLine {
         item_id: ItemId::from_stored(row.try_get::<String, _>("item_id")?),
         lot_number: row.try_get::<i64, _>("lot_number")? as u32,
@@ -151,6 +185,11 @@ fn line_from_row(row: &sqlx::any::AnyRow) -> StoreResult<PricedLine> {
         value: Money::from_pence(row.try_get("line_value")?),
         list_price,
         list_value,
+        price_basis,
+        catalogue_price,
+        catalogue_value: catalogue_price.and_then(|p| p.total_for(count?)),
+        next_band: None,
+        item_version: row.try_get("item_version")?,
     })
 }
 

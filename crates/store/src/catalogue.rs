@@ -3,45 +3,58 @@ use calloff_domain::catalogue::{search_words, CatalogueItem, CpvCode, Sku, Unit}
 use calloff_domain::change_control::ItemDetails;
 use calloff_domain::ids::{FrameworkId, ItemId, OrganisationId};
 use calloff_domain::money::UnitPrice;
+use calloff_domain::pricing::PriceBreaks;
 use sqlx::Row;
 
 crate::statements! {
     INSERT = "INSERT INTO catalogue_items (id, framework_id, lot_number, supplier_id, sku, name, description, unit, \
-              unit_price_micros, minimum_term_months, cpv, search_text, name_text, list_price_micros) \
-              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
+              unit_price_micros, minimum_term_months, cpv, search_text, name_text, list_price_micros, quantity_tiers, \
+              demand_bands) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
     UNINDEXED = "SELECT id, sku, name, description, cpv FROM catalogue_items WHERE name_text = '' LIMIT $1";
     SET_SEARCH_TEXT = "UPDATE catalogue_items SET search_text = $1, name_text = $2 WHERE id = $3";
     // Records version 1 of a new item.
     INSERT_FIRST_VERSION = "INSERT INTO catalogue_item_versions (item_id, version, effective_from, lot_number, name, \
                             description, unit, unit_price_micros, minimum_term_months, cpv, withdrawn, change_request_id, \
-                            list_price_micros) VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $11)";
+                            list_price_micros, quantity_tiers, demand_bands) \
+                            VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $11, $12, $13)";
     // Records the version in force of the item with this SKU, as it now stands.
     RECORD_VERSION = "INSERT INTO catalogue_item_versions (item_id, version, effective_from, lot_number, name, description, \
-                      unit, unit_price_micros, minimum_term_months, cpv, withdrawn, change_request_id, list_price_micros) \
-                      SELECT id, version, $3, lot_number, name, description, unit, unit_price_micros, minimum_term_months, \
-                      cpv, withdrawn, $4, list_price_micros FROM catalogue_items WHERE framework_id = $1 AND sku = $2";
+                      unit, unit_price_micros, minimum_term_months, cpv, withdrawn, change_request_id, list_price_micros, \
+                      quantity_tiers, demand_bands) SELECT id, version, $3, lot_number, name, description, unit, \
+                      unit_price_micros, minimum_term_months, cpv, withdrawn, $4, list_price_micros, quantity_tiers, \
+                      demand_bands FROM catalogue_items \
+                      WHERE framework_id = $1 AND sku = $2";
     UPDATE_DETAILS = "UPDATE catalogue_items SET lot_number = $3, name = $4, description = $5, unit = $6, \
                       unit_price_micros = $7, minimum_term_months = $8, cpv = $9, search_text = $10, name_text = $11, \
-                      list_price_micros = $12, version = version + 1 \
+                      list_price_micros = $12, quantity_tiers = $13, version = version + 1 \
                       WHERE framework_id = $1 AND sku = $2";
     UPDATE_PRICE = "UPDATE catalogue_items SET unit_price_micros = $3, version = version + 1 \
                     WHERE framework_id = $1 AND sku = $2";
     WITHDRAW = "UPDATE catalogue_items SET withdrawn = 1, version = version + 1 WHERE framework_id = $1 AND sku = $2";
     VERSIONS = "SELECT version, effective_from, lot_number, name, description, unit, unit_price_micros, \
-                minimum_term_months, cpv, withdrawn, change_request_id, list_price_micros FROM catalogue_item_versions \
-                WHERE item_id = $1 ORDER BY version";
+                minimum_term_months, cpv, withdrawn, change_request_id, list_price_micros, quantity_tiers, \
+                demand_bands FROM catalogue_item_versions WHERE item_id = $1 ORDER BY version";
+    // Each item of a framework as the version in force on a date ($2, `YYYY-MM-DD`) had it.
+    AS_OF = "SELECT i.id, i.sku, v.version, v.effective_from, v.lot_number, v.name, v.description, v.unit, \
+             v.unit_price_micros, v.minimum_term_months, v.cpv, v.withdrawn, v.change_request_id, v.list_price_micros, \
+             v.quantity_tiers, v.demand_bands FROM catalogue_items i JOIN catalogue_item_versions v ON v.item_id = i.id \
+             WHERE i.framework_id = $1 AND v.version = (SELECT MAX(w.version) FROM catalogue_item_versions w \
+             WHERE w.item_id = i.id AND substr(w.effective_from, 1, 10) <= $2) ORDER BY i.lot_number, i.sku LIMIT $3";
+    // The framework manager's demand bands for an item: a new version.
+    SET_DEMAND_BANDS = "UPDATE catalogue_items SET demand_bands = $3, version = version + 1 \
+                        WHERE framework_id = $1 AND sku = $2";
     SKUS = "SELECT sku, supplier_id, withdrawn FROM catalogue_items WHERE framework_id = $1";
     SUPPLIER_ITEMS = "SELECT id, framework_id, lot_number, supplier_id, sku, name, description, unit, \
-                      unit_price_micros, minimum_term_months, cpv, version, withdrawn, list_price_micros FROM catalogue_items \
+                      unit_price_micros, minimum_term_months, cpv, version, withdrawn, list_price_micros, quantity_tiers, demand_bands FROM catalogue_items \
                       WHERE framework_id = $1 AND supplier_id = $2 AND withdrawn = 0 ORDER BY sku";
     BY_ID = "SELECT id, framework_id, lot_number, supplier_id, sku, name, description, unit, \
-             unit_price_micros, minimum_term_months, cpv, version, withdrawn, list_price_micros FROM catalogue_items WHERE id = $1";
+             unit_price_micros, minimum_term_months, cpv, version, withdrawn, list_price_micros, quantity_tiers, demand_bands FROM catalogue_items WHERE id = $1";
     // Served by the (framework_id, sku) unique index.
     BY_FRAMEWORK_AND_SKU = "SELECT id, framework_id, lot_number, supplier_id, sku, name, description, unit, \
-                            unit_price_micros, minimum_term_months, cpv, version, withdrawn, list_price_micros FROM catalogue_items \
+                            unit_price_micros, minimum_term_months, cpv, version, withdrawn, list_price_micros, quantity_tiers, demand_bands FROM catalogue_items \
                             WHERE framework_id = $1 AND sku = $2";
     BY_SKU = "SELECT id, framework_id, lot_number, supplier_id, sku, name, description, unit, \
-              unit_price_micros, minimum_term_months, cpv, version, withdrawn, list_price_micros FROM catalogue_items WHERE sku = $1 ORDER BY framework_id";
+              unit_price_micros, minimum_term_months, cpv, version, withdrawn, list_price_micros, quantity_tiers, demand_bands FROM catalogue_items WHERE sku = $1 ORDER BY framework_id";
     COUNT_BY_LOT = "SELECT lot_number, COUNT(*) AS n FROM catalogue_items WHERE framework_id = $1 AND withdrawn = 0 \
                     GROUP BY lot_number ORDER BY lot_number";
 }
@@ -113,6 +126,8 @@ pub async fn insert(
         .bind(search_text)
         .bind(search_words(&item.name))
         .bind(item.list_price.map(UnitPrice::micros))
+        .bind(item.quantity_tiers.to_stored())
+        .bind(item.demand_bands.to_stored())
         .execute(&mut *conn)
         .await?;
     sqlx::query(INSERT_FIRST_VERSION)
@@ -127,6 +142,8 @@ pub async fn insert(
         .bind(item.cpv.as_str())
         .bind(change_request)
         .bind(item.list_price.map(UnitPrice::micros))
+        .bind(item.quantity_tiers.to_stored())
+        .bind(item.demand_bands.to_stored())
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -171,6 +188,7 @@ pub async fn update_details(
         .bind(search_text(sku, &d.name, &d.description, &d.cpv))
         .bind(search_words(&d.name))
         .bind(d.list_price.map(UnitPrice::micros))
+        .bind(d.quantity_tiers.to_stored())
         .execute(&mut *conn)
         .await?
         .rows_affected();
@@ -228,42 +246,105 @@ pub struct ItemVersion {
     pub version: i64,
     pub effective_from: String,
     pub details: ItemDetails,
+    /// The framework manager's demand bands then.
+    pub demand_bands: PriceBreaks,
     pub withdrawn: bool,
     pub change_request_id: Option<String>,
 }
 
 pub async fn versions(conn: &mut Conn, item: &ItemId) -> StoreResult<Vec<ItemVersion>> {
-    let corrupt = |e: calloff_domain::FieldError| StoreError::corrupt(e.to_string());
     sqlx::query(VERSIONS)
         .bind(item.as_str())
         .fetch_all(&mut *conn)
         .await?
         .iter()
+        .map(version_from_row)
+        .collect()
+}
+
+fn version_from_row(row: &sqlx::any::AnyRow) -> StoreResult<ItemVersion> {
+    Ok(ItemVersion {
+        version: row.try_get("version")?,
+        effective_from: row.try_get("effective_from")?,
+        details: details_from_row(row)?,
+        demand_bands: PriceBreaks::from_stored(&row.try_get::<String, _>("demand_bands")?)
+            .map_err(StoreError::corrupt)?,
+        withdrawn: row.try_get::<i64, _>("withdrawn")? == 1,
+        change_request_id: row.try_get("change_request_id")?,
+    })
+}
+
+/// An item as it stood on a date: the version then in force.
+#[derive(Debug, Clone)]
+pub struct ItemAsOf {
+    pub id: ItemId,
+    pub sku: Sku,
+    pub version: ItemVersion,
+}
+
+/// The framework's catalogue as it stood on `date` (`YYYY-MM-DD`): at most `limit` items, by lot
+/// and SKU. Items added later are not in it.
+pub async fn as_of(conn: &mut Conn, framework: &FrameworkId, date: &str, limit: i64) -> StoreResult<Vec<ItemAsOf>> {
+    sqlx::query(AS_OF)
+        .bind(framework.as_str())
+        .bind(date)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
         .map(|row| {
-            let unit: String = row.try_get("unit")?;
-            let cpv: String = row.try_get("cpv")?;
-            Ok(ItemVersion {
-                version: row.try_get("version")?,
-                effective_from: row.try_get("effective_from")?,
-                details: ItemDetails {
-                    lot_number: row.try_get::<i64, _>("lot_number")? as u32,
-                    name: row.try_get("name")?,
-                    description: row.try_get("description")?,
-                    unit: Unit::parse(&unit).map_err(corrupt)?,
-                    unit_price: UnitPrice::from_micros(row.try_get("unit_price_micros")?).map_err(corrupt)?,
-                    minimum_term_months: row.try_get::<i64, _>("minimum_term_months")? as u32,
-                    cpv: CpvCode::parse(&cpv).map_err(corrupt)?,
-                    list_price: row
-                        .try_get::<Option<i64>, _>("list_price_micros")?
-                        .map(UnitPrice::from_micros)
-                        .transpose()
-                        .map_err(corrupt)?,
-                },
-                withdrawn: row.try_get::<i64, _>("withdrawn")? == 1,
-                change_request_id: row.try_get("change_request_id")?,
+            let sku: String = row.try_get("sku")?;
+            Ok(ItemAsOf {
+                id: ItemId::from_stored(row.try_get::<String, _>("id")?),
+                sku: Sku::parse(&sku).map_err(|e| StoreError::corrupt(e.to_string()))?,
+                version: version_from_row(row)?,
             })
         })
         .collect()
+}
+
+/// Sets an item's demand bands (the framework manager's) and records the new version.
+pub async fn set_demand_bands(
+    conn: &mut Conn,
+    framework: &FrameworkId,
+    sku: &Sku,
+    bands: &PriceBreaks,
+    effective_from: &str,
+) -> StoreResult<bool> {
+    let updated = sqlx::query(SET_DEMAND_BANDS)
+        .bind(framework.as_str())
+        .bind(sku.as_str())
+        .bind(bands.to_stored())
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    if updated == 1 {
+        record_version(conn, framework, sku, effective_from, None).await?;
+    }
+    Ok(updated == 1)
+}
+
+/// An item's details from a row of `catalogue_items` or of its versions.
+fn details_from_row(row: &sqlx::any::AnyRow) -> StoreResult<ItemDetails> {
+    let corrupt = |e: calloff_domain::FieldError| StoreError::corrupt(e.to_string());
+    let unit: String = row.try_get("unit")?;
+    let cpv: String = row.try_get("cpv")?;
+    Ok(ItemDetails {
+        lot_number: row.try_get::<i64, _>("lot_number")? as u32,
+        name: row.try_get("name")?,
+        description: row.try_get("description")?,
+        unit: Unit::parse(&unit).map_err(corrupt)?,
+        unit_price: UnitPrice::from_micros(row.try_get("unit_price_micros")?).map_err(corrupt)?,
+        minimum_term_months: row.try_get::<i64, _>("minimum_term_months")? as u32,
+        cpv: CpvCode::parse(&cpv).map_err(corrupt)?,
+        list_price: row
+            .try_get::<Option<i64>, _>("list_price_micros")?
+            .map(UnitPrice::from_micros)
+            .transpose()
+            .map_err(corrupt)?,
+        quantity_tiers: PriceBreaks::from_stored(&row.try_get::<String, _>("quantity_tiers")?)
+            .map_err(StoreError::corrupt)?,
+    })
 }
 
 /// A supplier's items on a framework that are not withdrawn, by SKU.
@@ -283,30 +364,18 @@ pub async fn supplier_items(
 }
 
 pub(crate) fn from_row(row: &sqlx::any::AnyRow) -> StoreResult<ItemRecord> {
-    let corrupt = |e: calloff_domain::FieldError| StoreError::corrupt(e.to_string());
-    let lot: i64 = row.try_get("lot_number")?;
-    let min_term: i64 = row.try_get("minimum_term_months")?;
     let sku: String = row.try_get("sku")?;
-    let unit: String = row.try_get("unit")?;
-    let cpv: String = row.try_get("cpv")?;
+    let sku = Sku::parse(&sku).map_err(|e| StoreError::corrupt(e.to_string()))?;
+    let demand_bands =
+        PriceBreaks::from_stored(&row.try_get::<String, _>("demand_bands")?).map_err(StoreError::corrupt)?;
+    let item = details_from_row(row)?.into_item(
+        ItemId::from_stored(row.try_get::<String, _>("id")?),
+        FrameworkId::from_stored(row.try_get::<String, _>("framework_id")?),
+        sku,
+        demand_bands,
+    );
     Ok(ItemRecord {
-        item: CatalogueItem {
-            id: ItemId::from_stored(row.try_get::<String, _>("id")?),
-            framework_id: FrameworkId::from_stored(row.try_get::<String, _>("framework_id")?),
-            lot_number: lot as u32,
-            sku: Sku::parse(&sku).map_err(corrupt)?,
-            name: row.try_get("name")?,
-            description: row.try_get("description")?,
-            unit: Unit::parse(&unit).map_err(corrupt)?,
-            unit_price: UnitPrice::from_micros(row.try_get("unit_price_micros")?).map_err(corrupt)?,
-            minimum_term_months: min_term as u32,
-            cpv: CpvCode::parse(&cpv).map_err(corrupt)?,
-            list_price: row
-                .try_get::<Option<i64>, _>("list_price_micros")?
-                .map(UnitPrice::from_micros)
-                .transpose()
-                .map_err(corrupt)?,
-        },
+        item,
         supplier_id: OrganisationId::from_stored(row.try_get::<String, _>("supplier_id")?),
         version: row.try_get("version")?,
         withdrawn: row.try_get::<i64, _>("withdrawn")? == 1,

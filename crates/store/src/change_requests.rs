@@ -5,6 +5,7 @@ use calloff_domain::catalogue::{CpvCode, Sku, Unit};
 use calloff_domain::change_control::{ChangeKind, ItemDetails, ProposedChange, RequestStatus};
 use calloff_domain::ids::{FrameworkId, OrganisationId, UserId};
 use calloff_domain::money::UnitPrice;
+use calloff_domain::pricing::PriceBreaks;
 use chrono::NaiveDate;
 use sqlx::Row;
 
@@ -12,15 +13,15 @@ crate::statements! {
     INSERT_REQUEST = "INSERT INTO change_requests (id, framework_id, supplier_id, title, status, indexation_bp, change_count, \
                       submitted_by, submitted_at) VALUES ($1, $2, $3, $4, 'submitted', $5, $6, $7, $8)";
     INSERT_CHANGE = "INSERT INTO catalogue_changes (change_request_id, position, kind, sku, effective_from, status, \
-                     lot_number, name, description, unit, unit_price_micros, minimum_term_months, cpv, list_price_micros) \
-                     VALUES ($1, $2, $3, $4, $5, 'proposed', $6, $7, $8, $9, $10, $11, $12, $13)";
+                     lot_number, name, description, unit, unit_price_micros, minimum_term_months, cpv, list_price_micros, \
+                     quantity_tiers) VALUES ($1, $2, $3, $4, $5, 'proposed', $6, $7, $8, $9, $10, $11, $12, $13, $14)";
     REQUEST = "SELECT id, framework_id, supplier_id, title, status, indexation_bp, change_count, submitted_by, submitted_at, \
                decided_by, decided_at, decision_reason FROM change_requests WHERE id = $1";
     FOR_FRAMEWORK = "SELECT id, framework_id, supplier_id, title, status, indexation_bp, change_count, submitted_by, \
                      submitted_at, decided_by, decided_at, decision_reason FROM change_requests \
                      WHERE framework_id = $1 ORDER BY submitted_at DESC, id LIMIT $2";
     CHANGES = "SELECT position, kind, sku, effective_from, status, lot_number, name, description, unit, unit_price_micros, \
-               minimum_term_months, cpv, applied_at, list_price_micros FROM catalogue_changes WHERE change_request_id = $1 \
+               minimum_term_months, cpv, applied_at, list_price_micros, quantity_tiers FROM catalogue_changes WHERE change_request_id = $1 \
                AND position > $2 ORDER BY position LIMIT $3";
     // Decides a request only while it is submitted, so two decisions cannot both win.
     DECIDE = "UPDATE change_requests SET status = $1, decided_by = $2, decided_at = $3, decision_reason = $4 \
@@ -28,7 +29,7 @@ crate::statements! {
     SET_CHANGES_STATUS = "UPDATE catalogue_changes SET status = $1 WHERE change_request_id = $2 AND status = 'proposed'";
     // Approved changes whose date has come, oldest date first, then in the order proposed.
     DUE = "SELECT c.change_request_id, c.position, c.kind, c.sku, c.effective_from, c.status, c.lot_number, c.name, \
-           c.description, c.unit, c.unit_price_micros, c.minimum_term_months, c.cpv, c.applied_at, c.list_price_micros, r.framework_id, r.supplier_id \
+           c.description, c.unit, c.unit_price_micros, c.minimum_term_months, c.cpv, c.applied_at, c.list_price_micros, c.quantity_tiers, r.framework_id, r.supplier_id \
            FROM catalogue_changes c JOIN change_requests r ON r.id = c.change_request_id \
            WHERE c.status = 'scheduled' AND c.effective_from <= $1 \
            ORDER BY c.effective_from, r.decided_at, c.change_request_id, c.position LIMIT $2";
@@ -53,7 +54,7 @@ pub const CHANGE_BATCH: usize = 25;
 pub static INSERT_CHANGE_BATCH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     let rows: Vec<String> = (0..CHANGE_BATCH)
         .map(|r| {
-            let p: Vec<String> = (1..=13).map(|i| format!("${}", r * 13 + i)).collect();
+            let p: Vec<String> = (1..=14).map(|i| format!("${}", r * 14 + i)).collect();
             format!(
                 "({}, {}, {}, {}, {}, 'proposed', {})",
                 p[0],
@@ -67,7 +68,8 @@ pub static INSERT_CHANGE_BATCH: std::sync::LazyLock<String> = std::sync::LazyLoc
         .collect();
     format!(
         "INSERT INTO catalogue_changes (change_request_id, position, kind, sku, effective_from, status, \
-         lot_number, name, description, unit, unit_price_micros, minimum_term_months, cpv, list_price_micros) VALUES {}",
+         lot_number, name, description, unit, unit_price_micros, minimum_term_months, cpv, list_price_micros, \
+         quantity_tiers) VALUES {}",
         rows.join(", ")
     )
 });
@@ -135,6 +137,7 @@ fn bind_change<'q>(
         .bind(d.map(|d| d.minimum_term_months as i64))
         .bind(d.map(|d| d.cpv.as_str()))
         .bind(d.and_then(|d| d.list_price).map(UnitPrice::micros))
+        .bind(d.map(|d| d.quantity_tiers.to_stored()))
 }
 
 /// Inserts a submitted request and its changes, numbered from 1 in the order given.
@@ -224,6 +227,10 @@ fn change_from_row(r: &sqlx::any::AnyRow) -> StoreResult<StoredChange> {
                     .map(UnitPrice::from_micros)
                     .transpose()
                     .map_err(corrupt)?,
+                quantity_tiers: PriceBreaks::from_stored(
+                    &r.try_get::<Option<String>, _>("quantity_tiers")?.unwrap_or_default(),
+                )
+                .map_err(corrupt)?,
             })
         }
         _ => None,

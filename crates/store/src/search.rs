@@ -23,7 +23,7 @@ macro_rules! filters {
 macro_rules! item_columns {
     () => {
         "SELECT i.id, i.framework_id, i.lot_number, i.supplier_id, i.sku, i.name, i.description, i.unit, \
-         i.unit_price_micros, i.minimum_term_months, i.cpv, i.version, i.withdrawn, i.list_price_micros FROM catalogue_items i WHERE"
+         i.unit_price_micros, i.minimum_term_months, i.cpv, i.version, i.withdrawn, i.list_price_micros, i.quantity_tiers, i.demand_bands FROM catalogue_items i WHERE"
     };
 }
 
@@ -58,7 +58,7 @@ crate::statements! {
     // Called in the same transaction as any change to the framework's catalogue.
     BUMP_GENERATION = "UPDATE frameworks SET catalogue_generation = catalogue_generation + 1 WHERE id = $1";
     INDEX_ITEMS = "SELECT id, framework_id, lot_number, supplier_id, sku, name, description, unit, unit_price_micros, \
-                   minimum_term_months, cpv, version, withdrawn, search_text, name_text, list_price_micros FROM catalogue_items \
+                   minimum_term_months, cpv, version, withdrawn, search_text, name_text, list_price_micros, quantity_tiers, demand_bands FROM catalogue_items \
                    WHERE framework_id = $1 AND withdrawn = 0";
     // Without words: every item that passes the filters.
     BROWSE = concat!(item_columns!(), filters!(), order!("0"));

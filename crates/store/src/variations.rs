@@ -14,8 +14,9 @@ crate::statements! {
     DELETE_LINES = "DELETE FROM call_off_lines WHERE call_off_id = $1";
     // A line kept from before keeps the price and description it was placed with.
     INSERT_KEPT_LINE = "INSERT INTO call_off_lines (call_off_id, line_number, item_id, lot_number, sku, name, description, \
-                        unit, unit_price_micros, cpv, quantity, term_months, monthly_usage, line_value, list_price_micros) \
-                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
+                        unit, unit_price_micros, cpv, quantity, term_months, monthly_usage, line_value, list_price_micros, \
+                        item_version, catalogue_price_micros, price_basis, price_basis_from) \
+                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)";
     SET_VALUE = "UPDATE call_offs SET contract_value = $1, vat = $2, updated_at = $3, change_seq = $4 \
                  WHERE id = $5 AND state IN ('accepted', 'live')";
     MODIFICATION_LIMIT = "SELECT modification_limit_bp FROM frameworks WHERE id = $1";
@@ -103,6 +104,10 @@ pub async fn replace_lines(conn: &mut Conn, call_off: &CallOffId, lines: &[Price
             .bind(line.monthly_usage.map(|u| u.get() as i64))
             .bind(line.value.pence())
             .bind(line.list_price.map(UnitPrice::micros))
+            .bind(line.item_version)
+            .bind(line.catalogue_price.map(UnitPrice::micros))
+            .bind(crate::call_offs::stored_basis(line.price_basis))
+            .bind(line.price_basis.from_quantity().map(|q| q as i64))
             .execute(&mut *conn)
             .await?;
     }

@@ -232,6 +232,8 @@ impl TestApp {
             minimum_term_months: 0,
             cpv: CpvCode::parse("72000000-5").unwrap(),
             list_price: None,
+            quantity_tiers: Default::default(),
+            demand_bands: Default::default(),
         };
         let mut tx = db.begin_write().await.unwrap();
         let mut head = ChainHead::claim(&mut tx).await.unwrap();

@@ -14,3 +14,4 @@ mod registration;
 mod schema;
 mod search;
 mod variations;
+mod volume_pricing;

@@ -203,6 +203,7 @@ fn typed_rows(fields: &Fields) -> Vec<ChangeInput> {
                 minimum_term_months: text("minimum_term_months").parse().ok(),
                 cpv: optional("cpv"),
                 list_price: optional("list_price"),
+                quantity_tiers: optional("quantity_tiers"),
             }
         })
         .collect()
@@ -275,6 +276,7 @@ fn new_request_page(
                         (input(Input { error: error_for(errors, &name("price")), width_class: Some("govuk-input--width-10"), hint: Some("Pounds excluding VAT, for example 12.50 or 0.0085"), ..Input::text(&name("price"), "Price", row.price.as_deref().unwrap_or_default()) }))
                         (input(Input { error: error_for(errors, &name("minimum_term_months")), width_class: Some("govuk-input--width-3"), numeric: true, ..Input::text(&name("minimum_term_months"), "Minimum term (months)", &row.minimum_term_months.map(|m| m.to_string()).unwrap_or_default()) }))
                         (input(Input { error: error_for(errors, &name("list_price")), width_class: Some("govuk-input--width-10"), hint: Some("Optional: what a buyer would pay off the framework, so buyers see their saving"), ..Input::text(&name("list_price"), "List price", row.list_price.as_deref().unwrap_or_default()) }))
+                        (input(Input { error: error_for(errors, &name("quantity_tiers")), hint: Some("Optional: lower prices from a quantity on one line up, for example 100 = 3.50; 1000 = 3.00"), spellcheck: Some(false), ..Input::text(&name("quantity_tiers"), "Quantity tiers", row.quantity_tiers.as_deref().unwrap_or_default()) }))
                         (input(Input { error: error_for(errors, &name("cpv")), width_class: Some("govuk-input--width-10"), spellcheck: Some(false), hint: Some("For example 64212000-5"), ..Input::text(&name("cpv"), "CPV code", row.cpv.as_deref().unwrap_or_default()) }))
                     }
                 }

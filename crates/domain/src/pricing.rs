@@ -1,0 +1,291 @@
+//! Prices that fall with volume. An item may have **quantity tiers** (a lower unit price from a
+//! quantity on a single line up) and **demand bands** (a lower unit price for everyone once the
+//! quantity committed across all buyers on the framework reaches a band). Both are lists of price
+//! breaks; a line pays the lowest of its catalogue price, its tier and the band reached.
+
+use crate::money::UnitPrice;
+use crate::FieldError;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Most breaks an item may have, of each kind.
+pub const MAX_BREAKS: usize = 10;
+
+/// From `from` units on, the unit price is `unit_price`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceBreak {
+    pub from: u64,
+    pub unit_price: UnitPrice,
+}
+
+/// Price breaks in ascending order of quantity, each cheaper than the one before.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PriceBreaks(Vec<PriceBreak>);
+
+impl PriceBreaks {
+    /// Parses breaks as typed: `100 = 3.50; 1000 = £3.00` (semicolons or new lines between
+    /// them). Empty text means no breaks. Errors are named `field`.
+    pub fn parse(text: &str, field: &str) -> Result<Self, FieldError> {
+        let bad = |message: String| FieldError::new(field, message);
+        let mut breaks = Vec::new();
+        for (index, entry) in text
+            .split([';', '\n'])
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .enumerate()
+        {
+            let position = index + 1;
+            let (from, price) = entry.split_once('=').ok_or_else(|| {
+                bad(format!(
+                    "Break {position} (\"{entry}\") must be a quantity, \"=\" and a price, like 100 = 3.50"
+                ))
+            })?;
+            let from: u64 = from
+                .trim()
+                .replace(',', "")
+                .parse()
+                .map_err(|_| bad(format!("Break {position} must start with a whole number of units")))?;
+            let unit_price = UnitPrice::parse_pounds(price.trim())
+                .map_err(|e| bad(format!("Break {position} price {}", e.message)))?;
+            breaks.push(PriceBreak { from, unit_price });
+        }
+        Self::new(breaks).map_err(bad)
+    }
+
+    /// Checks breaks: at most [`MAX_BREAKS`], each from 2 units up, quantities rising and prices
+    /// falling.
+    pub fn new(breaks: Vec<PriceBreak>) -> Result<Self, String> {
+        if breaks.len() > MAX_BREAKS {
+            return Err(format!("Give at most {MAX_BREAKS} price breaks"));
+        }
+        for (index, pair) in breaks.windows(2).enumerate() {
+            let (first, second) = (index + 1, index + 2);
+            if pair[1].from <= pair[0].from {
+                return Err(format!("Break {second} must start at more units than break {first}"));
+            }
+            if pair[1].unit_price >= pair[0].unit_price {
+                return Err(format!("Break {second} must be cheaper than break {first}"));
+            }
+        }
+        if breaks.first().is_some_and(|b| b.from < 2) {
+            return Err("The first break must start at 2 units or more".into());
+        }
+        Ok(PriceBreaks(breaks))
+    }
+
+    /// Reads breaks as stored: `100:3500000;1000:3000000` (unit prices in millionths of a pound).
+    pub fn from_stored(text: &str) -> Result<Self, String> {
+        let mut breaks = Vec::new();
+        for entry in text.split(';').filter(|e| !e.is_empty()) {
+            let (from, micros) = entry
+                .split_once(':')
+                .ok_or_else(|| format!("bad price break \"{entry}\""))?;
+            let from = from.parse().map_err(|_| format!("bad quantity in \"{entry}\""))?;
+            let micros = micros.parse().map_err(|_| format!("bad price in \"{entry}\""))?;
+            let unit_price = UnitPrice::from_micros(micros).map_err(|e| e.message)?;
+            breaks.push(PriceBreak { from, unit_price });
+        }
+        Self::new(breaks)
+    }
+
+    pub fn to_stored(&self) -> String {
+        let entries: Vec<String> = self
+            .0
+            .iter()
+            .map(|b| format!("{}:{}", b.from, b.unit_price.micros()))
+            .collect();
+        entries.join(";")
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &PriceBreak> {
+        self.0.iter()
+    }
+
+    /// The break that applies at `quantity`, if any.
+    pub fn at(&self, quantity: u64) -> Option<PriceBreak> {
+        self.0.iter().rev().find(|b| b.from <= quantity).copied()
+    }
+
+    /// The first break beyond `quantity`, if any.
+    pub fn next_after(&self, quantity: u64) -> Option<PriceBreak> {
+        self.0.iter().find(|b| b.from > quantity).copied()
+    }
+}
+
+/// As typed and shown: `100 = £3.50; 1,000 = £3.00`.
+impl fmt::Display for PriceBreaks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, b) in self.0.iter().enumerate() {
+            if index > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{} = {}", b.from, b.unit_price)?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a line costs what it does per unit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "basis", rename_all = "snake_case")]
+pub enum PriceBasis {
+    /// The item's catalogue price.
+    #[default]
+    Catalogue,
+    /// The line's quantity reached a quantity tier.
+    QuantityTier { from: u64 },
+    /// Demand across the framework reached a band.
+    DemandBand { from: u64 },
+}
+
+impl PriceBasis {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Catalogue => "catalogue",
+            Self::QuantityTier { .. } => "quantity_tier",
+            Self::DemandBand { .. } => "demand_band",
+        }
+    }
+
+    /// Stored as its kind and, for breaks, the quantity it starts at.
+    pub fn from_stored(kind: Option<&str>, from: Option<i64>) -> Self {
+        let from = from.unwrap_or_default().max(0) as u64;
+        match kind {
+            Some("quantity_tier") => Self::QuantityTier { from },
+            Some("demand_band") => Self::DemandBand { from },
+            _ => Self::Catalogue,
+        }
+    }
+
+    pub fn from_quantity(self) -> Option<u64> {
+        match self {
+            Self::Catalogue => None,
+            Self::QuantityTier { from } | Self::DemandBand { from } => Some(from),
+        }
+    }
+
+    /// Plain English: "quantity tier from 100 units".
+    pub fn describe(self) -> String {
+        match self {
+            Self::Catalogue => "catalogue price".into(),
+            Self::QuantityTier { from } => format!("quantity tier from {from} units"),
+            Self::DemandBand { from } => {
+                format!("demand band: {from} units or more bought across the framework")
+            }
+        }
+    }
+}
+
+/// The band a buyer could reach next, once more is committed across the framework.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NextBand {
+    /// Framework-wide quantity at which the band starts.
+    pub from: u64,
+    /// How many more units must be committed (by anyone) to reach it.
+    pub more_needed: u64,
+    pub unit_price: UnitPrice,
+}
+
+/// The unit price a line pays: the lowest of the catalogue price, the tier its quantity reaches
+/// and the band that `demand` (units already committed across the framework) reaches.
+pub fn unit_price_for(
+    catalogue_price: UnitPrice,
+    tiers: &PriceBreaks,
+    bands: &PriceBreaks,
+    quantity: u64,
+    demand: u64,
+) -> (UnitPrice, PriceBasis, Option<NextBand>) {
+    let mut best = (catalogue_price, PriceBasis::Catalogue);
+    if let Some(tier) = tiers.at(quantity).filter(|t| t.unit_price < best.0) {
+        best = (tier.unit_price, PriceBasis::QuantityTier { from: tier.from });
+    }
+    if let Some(band) = bands.at(demand).filter(|b| b.unit_price < best.0) {
+        best = (band.unit_price, PriceBasis::DemandBand { from: band.from });
+    }
+    let next = bands
+        .next_after(demand)
+        .filter(|b| b.unit_price < best.0)
+        .map(|b| NextBand {
+            from: b.from,
+            more_needed: b.from - demand,
+            unit_price: b.unit_price,
+        });
+    (best.0, best.1, next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn price(pounds: &str) -> UnitPrice {
+        UnitPrice::parse_pounds(pounds).unwrap()
+    }
+
+    #[test]
+    fn breaks_parse_show_and_store() {
+        let tiers = PriceBreaks::parse("100 = 3.50;\n 1,000 = £3.00", "quantity_tiers").unwrap();
+        assert_eq!(tiers.to_string(), "100 = £3.50; 1000 = £3.00");
+        assert_eq!(tiers.to_stored(), "100:3500000;1000:3000000");
+        assert_eq!(PriceBreaks::from_stored(&tiers.to_stored()).unwrap(), tiers);
+        assert_eq!(
+            PriceBreaks::parse(" ", "quantity_tiers").unwrap(),
+            PriceBreaks::default()
+        );
+        assert_eq!(PriceBreaks::from_stored("").unwrap(), PriceBreaks::default());
+    }
+
+    #[test]
+    fn bad_breaks_are_refused_with_the_field_named() {
+        for (text, says) in [
+            ("100 3.50", "like 100 = 3.50"),
+            ("ten = 3.50", "whole number"),
+            ("100 = free", "Break 1 price"),
+            ("1000 = 3.00; 100 = 2.00", "more units than break 1"),
+            ("100 = 3.00; 1000 = 3.50", "cheaper than break 1"),
+            ("1 = 3.00", "2 units or more"),
+        ] {
+            let error = PriceBreaks::parse(text, "demand_bands").unwrap_err();
+            assert_eq!(error.field, "demand_bands");
+            assert!(error.message.contains(says), "{text}: {}", error.message);
+        }
+        let many: Vec<String> = (2..14).map(|q| format!("{q} = {}", 100 - q)).collect();
+        assert!(PriceBreaks::parse(&many.join(";"), "t").is_err());
+    }
+
+    #[test]
+    fn a_line_pays_the_lowest_of_catalogue_tier_and_band() {
+        let tiers = PriceBreaks::parse("100 = 3.50; 1000 = 3.00", "t").unwrap();
+        let bands = PriceBreaks::parse("5000 = 3.20; 20000 = 2.90", "b").unwrap();
+        let base = price("4.00");
+        assert_eq!(
+            unit_price_for(base, &tiers, &bands, 10, 0),
+            (
+                base,
+                PriceBasis::Catalogue,
+                Some(NextBand {
+                    from: 5000,
+                    more_needed: 5000,
+                    unit_price: price("3.20")
+                })
+            )
+        );
+        let (p, basis, next) = unit_price_for(base, &tiers, &bands, 150, 4_990);
+        assert_eq!((p, basis), (price("3.50"), PriceBasis::QuantityTier { from: 100 }));
+        assert_eq!(next.unwrap().more_needed, 10);
+        let (p, basis, next) = unit_price_for(base, &tiers, &bands, 150, 5_000);
+        assert_eq!((p, basis), (price("3.20"), PriceBasis::DemandBand { from: 5000 }));
+        assert_eq!(next.unwrap().from, 20_000);
+        // A big order's own tier can beat the band; the next band is shown only if cheaper still.
+        let (p, basis, next) = unit_price_for(base, &tiers, &bands, 1000, 5_000);
+        assert_eq!((p, basis), (price("3.00"), PriceBasis::QuantityTier { from: 1000 }));
+        assert_eq!(next.unwrap().unit_price, price("2.90"));
+        let (p, _, next) = unit_price_for(base, &tiers, &bands, 1, 25_000);
+        assert_eq!(p, price("2.90"));
+        assert!(next.is_none());
+    }
+}
