@@ -608,3 +608,9 @@ pub async fn as_of(app: &App, _actor: &Actor, framework: &FrameworkId, date: &st
     items.truncate(AS_OF_LIMIT as usize);
     Ok(CatalogueAsOf { date, items, truncated })
 }
+
+/// Units of an item bought across its framework on call-offs that went ahead.
+pub async fn committed_quantity(app: &App, id: &ItemId) -> AppResult<u64> {
+    let mut conn = app.db.pool().acquire().await?;
+    Ok(calloff_store::call_offs::committed_quantity(&mut conn, id).await?)
+}

@@ -174,7 +174,10 @@ pub async fn set_catalogue_settings(
     if !(0..=MAX_INDEXATION_CAP_BP).contains(&settings.indexation_cap_bp) {
         return Err(AppError::invalid(
             "indexation_cap",
-            format!("Enter a cap from 0% to {}%", MAX_INDEXATION_CAP_BP / 100),
+            format!(
+                "Enter a cap as a percentage from 0 to {}, for example 3.5",
+                MAX_INDEXATION_CAP_BP / 100
+            ),
         ));
     }
     let before = catalogue_settings(app, actor, id).await?;

@@ -137,6 +137,15 @@ impl PricedLine {
     }
 }
 
+/// What quantity tiers and demand bands save over the lines, if any line has one.
+pub fn volume_savings(lines: &[PricedLine]) -> Option<Money> {
+    let mut total: Option<Money> = None;
+    for saving in lines.iter().filter_map(PricedLine::volume_saving) {
+        total = Some(total.unwrap_or_default().checked_add(saving)?);
+    }
+    total
+}
+
 /// The saving against list prices over the lines that have one, and their list value.
 pub fn savings(lines: &[PricedLine]) -> Option<(Money, Money)> {
     lines

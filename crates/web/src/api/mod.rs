@@ -51,6 +51,10 @@ pub fn routes() -> Routes {
         .get("/change-requests/{id}", change_request)
         .post("/change-requests/{id}/{decision}", decide_change_request)
         .get("/items/{id}/versions", item_versions)
+        .post("/items/{id}/demand-bands", set_demand_bands)
+        .get("/frameworks/{id}/catalogue/as-of", catalogue_as_of)
+        .get("/frameworks/{id}/catalogue-settings", catalogue_settings)
+        .post("/frameworks/{id}/catalogue-settings", set_catalogue_settings)
         .get("/approvals", awaiting_approval)
         .post("/approvals/{id}/decision", decide_approval)
         .get("/organisation/approval-rules", approval_rules)
@@ -709,4 +713,72 @@ async fn item_versions(State(state): State<AppState>, user: ApiUser, Path(id): P
         Json(json!({ "item_id": item.id, "versions": versions.iter().map(views::item_version).collect::<Vec<_>>() }))
             .into_response(),
     )
+}
+
+#[derive(Deserialize)]
+struct DemandBandsBody {
+    /// `5000 = 3.20; 20000 = 2.90`; empty for none.
+    demand_bands: String,
+}
+
+async fn set_demand_bands(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    let body: DemandBandsBody = json::parse_body(&body)?;
+    let item = catalogue::set_demand_bands(
+        &state.app,
+        &user.session.actor,
+        &ItemId::from_stored(id),
+        &body.demand_bands,
+    )
+    .await
+    .map_err(fail)?;
+    Ok(Json(views::item(&item)).into_response())
+}
+
+#[derive(Deserialize)]
+struct AsOfQuery {
+    #[serde(default)]
+    date: String,
+}
+
+async fn catalogue_as_of(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    Query(query): Query<AsOfQuery>,
+) -> ApiResult {
+    let view = catalogue::as_of(
+        &state.app,
+        &user.session.actor,
+        &FrameworkId::from_stored(id),
+        &query.date,
+    )
+    .await
+    .map_err(fail)?;
+    Ok(Json(views::catalogue_as_of(&view)).into_response())
+}
+
+async fn catalogue_settings(State(state): State<AppState>, user: ApiUser, Path(id): Path<String>) -> ApiResult {
+    let settings = frameworks::catalogue_settings(&state.app, &user.session.actor, &FrameworkId::from_stored(id))
+        .await
+        .map_err(fail)?;
+    Ok(Json(json!(settings)).into_response())
+}
+
+async fn set_catalogue_settings(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    let settings: frameworks::CatalogueSettings = json::parse_body(&body)?;
+    let settings =
+        frameworks::set_catalogue_settings(&state.app, &user.session.actor, &FrameworkId::from_stored(id), settings)
+            .await
+            .map_err(fail)?;
+    Ok(Json(json!(settings)).into_response())
 }

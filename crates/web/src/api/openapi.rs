@@ -176,6 +176,31 @@ pub fn spec() -> Value {
                 "operationId": "getItemVersions", "parameters": [id_param("id", "Item id")],
                 "responses": ok("Versions", "ItemVersions", &read_errors)
             }},
+            "/items/{id}/demand-bands": { "post": {
+                "summary": "Set an item's demand bands (the framework's manager): once the quantity bought across the framework reaches a band, new call-offs by everyone pay its price. Each change is a new version of the item, in force from today.",
+                "operationId": "setDemandBands", "parameters": [id_param("id", "Item id")],
+                "requestBody": json_body("DemandBandsInput"),
+                "responses": ok("The item with its bands", "Item", &["400", "401", "403", "404", "415", "422"])
+            }},
+            "/frameworks/{id}/catalogue/as-of": { "get": {
+                "summary": "The catalogue as it stood at the start of a day: each item's version then in force (at most 1,000 items; truncated says if there were more)",
+                "operationId": "getCatalogueAsOf",
+                "parameters": [id_param("id", "Framework id"), { "name": "date", "in": "query", "required": true, "schema": { "type": "string", "format": "date" }, "description": "Today or earlier" }],
+                "responses": ok("The catalogue on that date", "CatalogueAsOf", &["401", "404", "422"])
+            }},
+            "/frameworks/{id}/catalogue-settings": {
+                "get": {
+                    "summary": "The framework's indexation cap and whether item pages name the bodies that bought each item",
+                    "operationId": "getCatalogueSettings", "parameters": [id_param("id", "Framework id")],
+                    "responses": ok("The settings", "CatalogueSettings", &["401", "404"])
+                },
+                "post": {
+                    "summary": "Set the indexation cap (0 to 2,500 basis points) and whether buyers are named (the framework's manager)",
+                    "operationId": "setCatalogueSettings", "parameters": [id_param("id", "Framework id")],
+                    "requestBody": json_body("CatalogueSettings"),
+                    "responses": ok("The settings now in force", "CatalogueSettings", &["400", "401", "403", "404", "415", "422"])
+                }
+            },
             "/approvals": { "get": {
                 "summary": "Requests of the approver's organisation awaiting approval, oldest first, each saying whether this approver may decide",
                 "operationId": "listAwaitingApproval", "responses": ok("Requests", "AwaitingApprovalList", &["401", "403"])
@@ -280,6 +305,9 @@ pub fn spec() -> Value {
                     "unit": { "type": "string", "enum": ["per_month", "per_user_per_month", "one_off", "per_minute", "per_gb"] },
                     "unit_price_micros": { "type": "integer", "format": "int64", "description": "Millionths of a pound, excluding VAT" },
                     "minimum_term_months": { "type": "integer" }, "cpv": { "type": "string" },
+                    "list_price_micros": { "type": "integer", "nullable": true },
+                    "quantity_tiers": { "$ref": "#/components/schemas/PriceBreaks" },
+                    "demand_bands": { "$ref": "#/components/schemas/PriceBreaks" },
                     "prices_paid": { "type": "object", "description": "On GET /items/{id}: how many bodies bought the item, on how many call-off lines, and the median, lowest and highest unit prices paid (micros and display); buyers named only if the framework allows it" }
                 }},
                 "SearchResults": { "type": "object", "properties": {
@@ -305,7 +333,26 @@ pub fn spec() -> Value {
                 "Line": { "type": "object", "properties": {
                     "sku": { "type": "string" }, "name": { "type": "string" }, "unit": { "type": "string" }, "unit_price_micros": { "type": "integer" },
                     "quantity": { "type": "integer" }, "term_months": { "type": "integer" }, "monthly_usage": { "type": "integer", "nullable": true },
-                    "value": { "$ref": "#/components/schemas/Money" }
+                    "value": { "$ref": "#/components/schemas/Money" },
+                    "price_basis": { "type": "object", "description": "Why the line pays its unit price: { basis: catalogue } or { basis: quantity_tier | demand_band, from }" },
+                    "catalogue_price_micros": { "type": "integer", "nullable": true, "description": "The catalogue price a tier or band replaced" },
+                    "volume_saving": { "nullable": true, "allOf": [{ "$ref": "#/components/schemas/Money" }] },
+                    "next_band": { "type": "object", "nullable": true, "description": "On quotes: the next demand band, how many more units must be bought across the framework to reach it, and its price" },
+                    "item_version": { "type": "integer", "nullable": true }
+                }},
+                "PriceBreaks": { "type": "array", "items": { "type": "object", "properties": {
+                    "from": { "type": "integer" }, "unit_price_micros": { "type": "integer" }, "unit_price_display": { "type": "string" }
+                }}},
+                "DemandBandsInput": { "type": "object", "required": ["demand_bands"], "properties": {
+                    "demand_bands": { "type": "string", "example": "5000 = 3.20; 20000 = 2.90", "description": "Empty for none" }
+                }},
+                "CatalogueSettings": { "type": "object", "required": ["indexation_cap_bp", "names_buyers"], "properties": {
+                    "indexation_cap_bp": { "type": "integer", "minimum": 0, "maximum": 2500 },
+                    "names_buyers": { "type": "boolean" }
+                }},
+                "CatalogueAsOf": { "type": "object", "properties": {
+                    "date": { "type": "string", "format": "date" }, "truncated": { "type": "boolean" },
+                    "items": { "type": "array", "items": { "type": "object", "description": "An item version, with item_id and sku" } }
                 }},
                 "Totals": { "type": "object", "properties": {
                     "contract_value": { "$ref": "#/components/schemas/Money" }, "vat": { "$ref": "#/components/schemas/Money" }, "total_inc_vat": { "$ref": "#/components/schemas/Money" }
@@ -342,7 +389,9 @@ pub fn spec() -> Value {
                     "description": { "type": "string", "maxLength": 2000 },
                     "unit": { "type": "string", "enum": ["per_month", "per_user_per_month", "one_off", "per_minute", "per_gb"] },
                     "price": { "type": "string", "description": "Pounds excluding VAT, up to six decimal places: add, edit and price" },
-                    "minimum_term_months": { "type": "integer", "minimum": 0, "maximum": 120 }, "cpv": { "type": "string" }
+                    "minimum_term_months": { "type": "integer", "minimum": 0, "maximum": 120 }, "cpv": { "type": "string" },
+                    "list_price": { "type": "string", "description": "Optional, add and edit: the off-framework price in pounds" },
+                    "quantity_tiers": { "type": "string", "example": "100 = 3.50; 1000 = 3.00", "description": "Optional, add and edit: lower prices from a quantity on one line up" }
                 }},
                 "ProposeChanges": { "type": "object", "required": ["title", "changes"], "properties": {
                     "title": { "type": "string", "maxLength": 200 },

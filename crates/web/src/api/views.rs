@@ -12,6 +12,7 @@ use calloff_domain::catalogue::CatalogueItem;
 use calloff_domain::framework::{Framework, Headroom};
 use calloff_domain::money::Money;
 use calloff_domain::organisation::Organisation;
+use calloff_domain::pricing::PriceBreaks;
 use serde_json::{json, Value};
 
 fn money(m: Money) -> Value {
@@ -76,7 +77,17 @@ pub fn item(i: &CatalogueItem) -> Value {
         "unit_price_micros": i.unit_price.micros(), "unit_price_display": i.unit_price.to_string(),
         "minimum_term_months": i.minimum_term_months, "cpv": i.cpv,
         "list_price_micros": i.list_price.map(|p| p.micros()),
+        "quantity_tiers": price_breaks(&i.quantity_tiers),
+        "demand_bands": price_breaks(&i.demand_bands),
     })
+}
+
+/// Price breaks: from how many units each unit price applies.
+fn price_breaks(breaks: &PriceBreaks) -> Value {
+    breaks
+        .iter()
+        .map(|b| json!({ "from": b.from, "unit_price_micros": b.unit_price.micros(), "unit_price_display": b.unit_price.to_string() }))
+        .collect()
 }
 
 fn line(l: &PricedLine) -> Value {
@@ -87,6 +98,13 @@ fn line(l: &PricedLine) -> Value {
         "value": money(l.value),
         "list_price_micros": l.list_price.map(|p| p.micros()),
         "list_value": l.list_value.map(money), "saving": l.saving().map(money),
+        "price_basis": l.price_basis, "catalogue_price_micros": l.catalogue_price.map(|p| p.micros()),
+        "catalogue_value": l.catalogue_value.map(money), "volume_saving": l.volume_saving().map(money),
+        "next_band": l.next_band.map(|n| json!({
+            "from": n.from, "more_needed": n.more_needed,
+            "unit_price_micros": n.unit_price.micros(), "unit_price_display": n.unit_price.to_string(),
+        })),
+        "item_version": l.item_version,
     })
 }
 
@@ -170,6 +188,8 @@ fn details(d: &calloff_domain::change_control::ItemDetails) -> Value {
         "lot": d.lot_number, "name": d.name, "description": d.description, "unit": d.unit,
         "unit_price_micros": d.unit_price.micros(), "unit_price_display": d.unit_price.to_string(),
         "minimum_term_months": d.minimum_term_months, "cpv": d.cpv,
+        "list_price_micros": d.list_price.map(|p| p.micros()),
+        "quantity_tiers": price_breaks(&d.quantity_tiers),
     })
 }
 
@@ -199,6 +219,19 @@ pub fn item_version(v: &calloff_app::change_requests::ItemVersion) -> Value {
     json!({
         "version": v.version, "effective_from": v.effective_from, "withdrawn": v.withdrawn,
         "change_request_id": v.change_request_id, "details": details(&v.details),
+        "demand_bands": price_breaks(&v.demand_bands),
+    })
+}
+
+pub fn catalogue_as_of(v: &calloff_app::catalogue::CatalogueAsOf) -> Value {
+    json!({
+        "date": v.date.to_string(), "truncated": v.truncated,
+        "items": v.items.iter().map(|i| {
+            let mut version = item_version(&i.version);
+            version["item_id"] = json!(i.id);
+            version["sku"] = json!(i.sku);
+            version
+        }).collect::<Vec<_>>(),
     })
 }
 

@@ -1,17 +1,21 @@
 use super::{error_page, render};
-use crate::html::{csrf_field, error_summary, input, layout, summary_list, Chrome, Input, Section};
-use crate::session::PageUser;
+use crate::html::{
+    csrf_field, date_input, error_for, error_summary, input, layout, summary_list, Chrome, Input, Section, TypedDate,
+};
+use crate::session::{PageUser, SignedInForm};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use calloff_app::catalogue::{SearchParams, SearchRequest, SearchResults, Sort, PRICE_BANDS, TERM_BANDS};
 use calloff_app::{catalogue, frameworks};
 use calloff_domain::catalogue::CatalogueItem;
 use calloff_domain::ids::{FrameworkId, ItemId};
+use calloff_domain::pricing::PriceBreaks;
 use calloff_domain::role::Role;
 use calloff_domain::FieldError;
-use maud::html;
+use chrono::Datelike;
+use maud::{html, Markup};
 
 pub async fn search(
     State(state): State<AppState>,
@@ -229,8 +233,34 @@ pub fn months(n: u32) -> String {
 }
 
 pub async fn item(State(state): State<AppState>, user: PageUser, Path(id): Path<String>) -> Response {
+    item_page(&state, &user, &ItemId::from_stored(id), &[], None).await
+}
+
+/// The framework manager sets an item's demand bands.
+pub async fn set_demand_bands(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SignedInForm { user, fields }: SignedInForm,
+) -> Response {
     let actor = &user.session.actor;
-    let item = match catalogue::item(&state.app, actor, &ItemId::from_stored(id)).await {
+    let id = ItemId::from_stored(id);
+    let typed = fields.text("demand_bands");
+    match catalogue::set_demand_bands(&state.app, actor, &id, &typed).await {
+        Ok(_) => Redirect::to(&format!("/items/{id}#pricing")).into_response(),
+        Err(e) if !e.field_errors().is_empty() => item_page(&state, &user, &id, &e.field_errors(), Some(&typed)).await,
+        Err(e) => error_page(Some(actor), &e),
+    }
+}
+
+async fn item_page(
+    state: &AppState,
+    user: &PageUser,
+    id: &ItemId,
+    errors: &[FieldError],
+    typed_bands: Option<&str>,
+) -> Response {
+    let actor = &user.session.actor;
+    let item = match catalogue::item(&state.app, actor, id).await {
         Ok(item) => item,
         Err(e) => return error_page(Some(actor), &e),
     };
@@ -242,15 +272,25 @@ pub async fn item(State(state): State<AppState>, user: PageUser, Path(id): Path<
         Ok(p) => p,
         Err(e) => return error_page(Some(actor), &e),
     };
+    let demand = match catalogue::committed_quantity(&state.app, &item.id).await {
+        Ok(d) => d,
+        Err(e) => return error_page(Some(actor), &e),
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let chrome = Chrome {
         title: &item.name,
         actor: Some(actor),
         csrf_token: Some(&user.session.csrf_token),
         section: Section::Frameworks,
-        errors: &[],
+        errors,
     };
+    let bands_value = typed_bands.map_or_else(|| item.demand_bands.to_string(), str::to_string);
     render(
-        StatusCode::OK,
+        status,
         layout(
             chrome,
             html! {
@@ -275,6 +315,19 @@ pub async fn item(State(state): State<AppState>, user: PageUser, Path(id): Path<
                         button type="submit" class="govuk-button" data-module="govuk-button" { "Add to quote" }
                     }
                 }
+                (volume_pricing(&item, demand))
+                @if actor.has(Role::FrameworkManager) {
+                    form method="post" action={ "/items/" (item.id) "/demand-bands" } novalidate {
+                        (csrf_field(&user.session.csrf_token))
+                        (input(Input {
+                            error: error_for(errors, "demand_bands"),
+                            hint: Some("For the framework manager: from how many units bought across the framework each lower price applies, for example 5000 = 3.20; 20000 = 2.90. Leave empty for none."),
+                            spellcheck: Some(false),
+                            ..Input::text("demand_bands", "Demand bands", &bands_value)
+                        }))
+                        button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button" { "Save demand bands" }
+                    }
+                }
                 h2 class="govuk-heading-m" { "What others paid" }
                 @match (paid.median, paid.lowest, paid.highest) {
                     (Some(median), Some(low), Some(high)) => {
@@ -295,6 +348,8 @@ pub async fn item(State(state): State<AppState>, user: PageUser, Path(id): Path<
                             th scope="col" class="govuk-table__header" { "Version" }
                             th scope="col" class="govuk-table__header" { "In force from" }
                             th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Price (ex VAT)" }
+                            th scope="col" class="govuk-table__header" { "Quantity tiers" }
+                            th scope="col" class="govuk-table__header" { "Demand bands" }
                             th scope="col" class="govuk-table__header" { "Note" }
                         } }
                         tbody class="govuk-table__body" {
@@ -303,6 +358,8 @@ pub async fn item(State(state): State<AppState>, user: PageUser, Path(id): Path<
                                     td class="govuk-table__cell" { (v.version) }
                                     td class="govuk-table__cell" { (v.effective_from) }
                                     td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (v.details.unit_price) }
+                                    td class="govuk-table__cell" { (breaks_or_none(&v.details.quantity_tiers)) }
+                                    td class="govuk-table__cell" { (breaks_or_none(&v.demand_bands)) }
                                     td class="govuk-table__cell" { @if v.withdrawn { "Withdrawn" } }
                                 }
                             }
@@ -311,6 +368,160 @@ pub async fn item(State(state): State<AppState>, user: PageUser, Path(id): Path<
                 }
                 p class="govuk-body" {
                     a class="govuk-link" href={ "/frameworks/" (item.framework_id) "/catalogue?lot=" (item.lot_number) } { "Back to lot " (item.lot_number) }
+                }
+            },
+        ),
+    )
+}
+
+fn breaks_or_none(breaks: &PriceBreaks) -> String {
+    if breaks.is_empty() {
+        "None".into()
+    } else {
+        breaks.to_string()
+    }
+}
+
+/// An item's quantity tiers and demand bands, with how much has been bought across the framework.
+fn volume_pricing(item: &CatalogueItem, demand: u64) -> Markup {
+    let unit = item.unit.label();
+    html! {
+        h2 class="govuk-heading-m" id="pricing" { "Volume pricing" }
+        @if item.quantity_tiers.is_empty() && item.demand_bands.is_empty() {
+            p class="govuk-body" { "This item has no quantity tiers or demand bands: every buyer pays " (item.unit_price) " " (unit) "." }
+        }
+        @if !item.quantity_tiers.is_empty() {
+            table class="govuk-table" id="quantity-tiers" {
+                caption class="govuk-table__caption govuk-table__caption--s" { "Quantity tiers: the price for the quantity on one call-off line" }
+                thead class="govuk-table__head" { tr class="govuk-table__row" {
+                    th scope="col" class="govuk-table__header" { "Quantity on the line" }
+                    th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Unit price (ex VAT)" }
+                } }
+                tbody class="govuk-table__body" {
+                    tr class="govuk-table__row" {
+                        td class="govuk-table__cell" { "Any" }
+                        td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (item.unit_price) " " (unit) }
+                    }
+                    @for tier in item.quantity_tiers.iter() {
+                        tr class="govuk-table__row" {
+                            td class="govuk-table__cell" { (tier.from) " or more" }
+                            td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (tier.unit_price) " " (unit) }
+                        }
+                    }
+                }
+            }
+        }
+        @if !item.demand_bands.is_empty() {
+            table class="govuk-table" id="demand-bands" {
+                caption class="govuk-table__caption govuk-table__caption--s" { "Demand bands: the price for everyone once enough is bought across the framework" }
+                thead class="govuk-table__head" { tr class="govuk-table__row" {
+                    th scope="col" class="govuk-table__header" { "Bought across the framework" }
+                    th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Unit price (ex VAT)" }
+                    th scope="col" class="govuk-table__header" { "Status" }
+                } }
+                tbody class="govuk-table__body" {
+                    @for band in item.demand_bands.iter() {
+                        tr class="govuk-table__row" {
+                            td class="govuk-table__cell" { (band.from) " or more" }
+                            td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (band.unit_price) " " (unit) }
+                            td class="govuk-table__cell" {
+                                @if demand >= band.from { strong class="govuk-tag govuk-tag--green" { "Reached" } }
+                                @else { (band.from - demand) " more to go" }
+                            }
+                        }
+                    }
+                }
+            }
+            p class="govuk-body" id="demand" { (demand) " bought so far on call-offs that went ahead, by every buyer on the framework." }
+        }
+    }
+}
+
+/// The catalogue as it stood on a date the user chooses (today until they choose).
+pub async fn as_of(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+    Query(query): Query<Vec<(String, String)>>,
+) -> Response {
+    let actor = &user.session.actor;
+    let framework_id = FrameworkId::from_stored(id);
+    let framework = match frameworks::get(&state.app, actor, &framework_id).await {
+        Ok(f) => f,
+        Err(e) => return error_page(Some(actor), &e),
+    };
+    let fields = super::Fields(query);
+    let mut typed = TypedDate::from_fields(&fields, "date");
+    if typed == TypedDate::default() {
+        let today = state.app.today();
+        typed = TypedDate {
+            day: today.day().to_string(),
+            month: today.month().to_string(),
+            year: today.year().to_string(),
+        };
+    }
+    let date = typed.date().map(|d| d.to_string()).unwrap_or_default();
+    let (view, errors) = match catalogue::as_of(&state.app, actor, &framework_id, &date).await {
+        Ok(view) => (Some(view), Vec::new()),
+        Err(e) if !e.field_errors().is_empty() => (None, e.field_errors()),
+        Err(e) => return error_page(Some(actor), &e),
+    };
+    let chrome = Chrome {
+        title: "The catalogue on a date",
+        actor: Some(actor),
+        csrf_token: Some(&user.session.csrf_token),
+        section: Section::Frameworks,
+        errors: &errors,
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render(
+        status,
+        layout(
+            chrome,
+            html! {
+                span class="govuk-caption-l" { (framework.reference) }
+                h1 class="govuk-heading-l" { "The catalogue on a date" }
+                p class="govuk-body" { "Each item as the version in force at the start of the day you choose: its price, tiers and bands then, and whether it had been withdrawn." }
+                form method="get" action={ "/frameworks/" (framework_id) "/catalogue/as-of" } novalidate {
+                    (date_input("date", "Date", "For example, 1 4 2027. Today or earlier.", &typed, error_for(&errors, "date")))
+                    button type="submit" class="govuk-button" data-module="govuk-button" { "Show the catalogue" }
+                }
+                @if let Some(view) = view {
+                    table class="govuk-table" id="as-of" {
+                        caption class="govuk-table__caption govuk-table__caption--m" { "On " (view.date.format("%-d %B %Y")) ": " (view.items.len()) " items" }
+                        thead class="govuk-table__head" { tr class="govuk-table__row" {
+                            th scope="col" class="govuk-table__header" { "Item" }
+                            th scope="col" class="govuk-table__header" { "Lot" }
+                            th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Price (ex VAT)" }
+                            th scope="col" class="govuk-table__header" { "Quantity tiers" }
+                            th scope="col" class="govuk-table__header" { "Demand bands" }
+                            th scope="col" class="govuk-table__header" { "Version" }
+                        } }
+                        tbody class="govuk-table__body" {
+                            @for item in &view.items {
+                                @let v = &item.version;
+                                tr class="govuk-table__row" {
+                                    td class="govuk-table__cell" {
+                                        a class="govuk-link" href={ "/items/" (item.id) } { (v.details.name) }
+                                        br; span class="govuk-body-s" { (item.sku) }
+                                        @if v.withdrawn { " " strong class="govuk-tag govuk-tag--grey" { "Withdrawn" } }
+                                    }
+                                    td class="govuk-table__cell" { (v.details.lot_number) }
+                                    td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (v.details.unit_price) " " (v.details.unit.label()) }
+                                    td class="govuk-table__cell" { (breaks_or_none(&v.details.quantity_tiers)) }
+                                    td class="govuk-table__cell" { (breaks_or_none(&v.demand_bands)) }
+                                    td class="govuk-table__cell" { (v.version) ", from " (v.effective_from) }
+                                }
+                            }
+                        }
+                    }
+                    @if view.truncated {
+                        p class="govuk-body" { "Only the first " (catalogue::AS_OF_LIMIT) " items are shown." }
+                    }
                 }
             },
         ),

@@ -3,8 +3,8 @@
 
 use super::{error_page, render, Fields};
 use crate::html::{
-    csrf_field, date_input, error_for, input, layout, short_date, success_banner, textarea, timestamp, Chrome, Input,
-    Section, TypedDate,
+    basis_points, csrf_field, date_input, error_for, input, layout, short_date, success_banner, textarea, timestamp,
+    Chrome, Input, Section, TypedDate,
 };
 use crate::session::{PageUser, SignedInForm, SignedInUpload};
 use crate::AppState;
@@ -129,12 +129,6 @@ fn indexation_form(
             button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button" { "Propose indexation" }
         }
     }
-}
-
-/// Parses "3.5" (percent) into basis points.
-fn basis_points(percent: &str) -> Option<i64> {
-    let micros = calloff_domain::money::UnitPrice::parse_pounds(percent).ok()?.micros();
-    (micros % 10_000 == 0).then_some(micros / 10_000)
 }
 
 pub async fn indexation(

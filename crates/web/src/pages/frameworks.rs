@@ -1,13 +1,17 @@
 use super::{error_page, render};
-use crate::html::{layout, percent, summary_list, Chrome, Section};
-use crate::session::PageUser;
+use crate::html::{
+    basis_points, checkboxes, csrf_field, error_for, input, layout, percent, success_banner, summary_list, Chrome,
+    Input, Section,
+};
+use crate::session::{PageUser, SignedInForm};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use calloff_app::frameworks;
+use calloff_app::frameworks::{self, CatalogueSettings};
 use calloff_domain::ids::FrameworkId;
 use calloff_domain::role::Role;
+use calloff_domain::FieldError;
 use maud::html;
 
 /// The frameworks page sends anyone not signed in on to the sign-in page.
@@ -153,9 +157,110 @@ pub async fn overview(State(state): State<AppState>, user: PageUser, Path(id): P
                 }
                 p class="govuk-body" { a class="govuk-link" href={ "/frameworks/" (f.id) "/catalogue" } { "Search the whole catalogue" } }
                 p class="govuk-body" { a class="govuk-link" href={ "/frameworks/" (f.id) "/eligibility" } { "Who may buy through this framework" } }
+                p class="govuk-body" { a class="govuk-link" href={ "/frameworks/" (f.id) "/catalogue/as-of" } { "The catalogue as it stood on a past date" } }
                 @if actor.has(Role::FrameworkManager) || actor.has(Role::SupplierUser) {
                     p class="govuk-body" { a class="govuk-link" href={ "/frameworks/" (f.id) "/change-requests" } { "Catalogue change requests" } }
                 }
+                @if actor.has(Role::FrameworkManager) {
+                    p class="govuk-body" { a class="govuk-link" href={ "/frameworks/" (f.id) "/catalogue-settings" } { "Catalogue settings: indexation cap and naming buyers" } }
+                }
+            },
+        ),
+    )
+}
+
+/// The framework manager's catalogue settings: the indexation cap and whether item pages name
+/// the bodies that bought each item.
+pub async fn catalogue_settings(State(state): State<AppState>, user: PageUser, Path(id): Path<String>) -> Response {
+    let actor = &user.session.actor;
+    let id = FrameworkId::from_stored(id);
+    match frameworks::catalogue_settings(&state.app, actor, &id).await {
+        Ok(settings) => {
+            let cap = percent_text(settings.indexation_cap_bp);
+            settings_page(&user, &id, StatusCode::OK, &[], &cap, settings.names_buyers, false)
+        }
+        Err(e) => error_page(Some(actor), &e),
+    }
+}
+
+pub async fn save_catalogue_settings(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SignedInForm { user, fields }: SignedInForm,
+) -> Response {
+    let actor = &user.session.actor;
+    let id = FrameworkId::from_stored(id);
+    let cap = fields.text("indexation_cap");
+    let names_buyers = fields.get("names_buyers") == Some("yes");
+    let settings = CatalogueSettings {
+        // An unreadable cap is refused by the use case, once it has checked who asks.
+        indexation_cap_bp: basis_points(&cap).unwrap_or(-1),
+        names_buyers,
+    };
+    let result = frameworks::set_catalogue_settings(&state.app, actor, &id, settings).await;
+    match result {
+        Ok(_) => settings_page(&user, &id, StatusCode::OK, &[], &cap, names_buyers, true),
+        Err(e) if !e.field_errors().is_empty() => settings_page(
+            &user,
+            &id,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &e.field_errors(),
+            &cap,
+            names_buyers,
+            false,
+        ),
+        Err(e) => error_page(Some(actor), &e),
+    }
+}
+
+/// Basis points as a percentage for a form: 350 is "3.5".
+fn percent_text(basis_points: i64) -> String {
+    let text = format!("{}.{:02}", basis_points / 100, basis_points % 100);
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+fn settings_page(
+    user: &PageUser,
+    id: &FrameworkId,
+    status: StatusCode,
+    errors: &[FieldError],
+    cap: &str,
+    names_buyers: bool,
+    saved: bool,
+) -> Response {
+    let chrome = Chrome {
+        title: "Catalogue settings",
+        actor: Some(&user.session.actor),
+        csrf_token: Some(&user.session.csrf_token),
+        section: Section::Frameworks,
+        errors,
+    };
+    render(
+        status,
+        layout(
+            chrome,
+            html! {
+                @if saved { (success_banner("The catalogue settings are saved.")) }
+                h1 class="govuk-heading-l" { "Catalogue settings" }
+                form method="post" action={ "/frameworks/" (id) "/catalogue-settings" } novalidate {
+                    (csrf_field(&user.session.csrf_token))
+                    (input(Input {
+                        error: error_for(errors, "indexation_cap"),
+                        hint: Some("The most a supplier's annual price indexation may raise prices, from 0 to 25. 0 allows none."),
+                        width_class: Some("govuk-input--width-4"),
+                        spellcheck: Some(false),
+                        ..Input::text("indexation_cap", "Indexation cap (% a year)", cap)
+                    }))
+                    (checkboxes(
+                        "names_buyers",
+                        "names_buyers",
+                        "What others paid",
+                        &[("yes", "Item pages may name the bodies that bought each item", names_buyers)],
+                        error_for(errors, "names_buyers"),
+                    ))
+                    button type="submit" class="govuk-button" data-module="govuk-button" { "Save settings" }
+                }
+                p class="govuk-body" { a class="govuk-link" href={ "/frameworks/" (id) } { "Back to the framework" } }
             },
         ),
     )

@@ -40,6 +40,13 @@ pub fn routes() -> Routes {
         .get("/frameworks/{id}", frameworks::overview)
         .get("/frameworks/{id}/catalogue", catalogue::search)
         .get("/items/{id}", catalogue::item)
+        .post("/items/{id}/demand-bands", catalogue::set_demand_bands)
+        .get("/frameworks/{id}/catalogue/as-of", catalogue::as_of)
+        .get("/frameworks/{id}/catalogue-settings", frameworks::catalogue_settings)
+        .post(
+            "/frameworks/{id}/catalogue-settings",
+            frameworks::save_catalogue_settings,
+        )
         .get("/frameworks/{id}/change-requests", change_requests::list)
         .get("/frameworks/{id}/change-requests/new", change_requests::new_request)
         .post("/frameworks/{id}/change-requests", change_requests::submit)

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use calloff_app::call_offs::{self, PlaceCallOff};
 use calloff_app::quotes::{self, Basket, LineInput, Quote};
 use calloff_app::{approvals, auth, catalogue, AppError};
-use calloff_domain::call_off::{savings, MAX_LINES};
+use calloff_domain::call_off::{savings, volume_savings, MAX_LINES};
 use calloff_domain::catalogue::{CatalogueItem, Charging};
 use calloff_domain::ids::ItemId;
 use calloff_domain::role::Role;
@@ -185,8 +185,19 @@ pub fn quote_table(quote: &Quote) -> Markup {
                             @if let (Some(usage), Some(noun)) = (line.monthly_usage, line.unit.usage_noun()) {
                                 br; span class="govuk-body-s" { (usage.get()) " " (noun) " a month each" }
                             }
+                            @if let Some(next) = line.next_band {
+                                br; span class="govuk-body-s calloff-next-band" {
+                                    "Next demand band: once " (next.from) " are bought across the framework ("
+                                    (next.more_needed) " more), the price falls to " (next.unit_price) " for everyone"
+                                }
+                            }
                         }
-                        td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (line.unit_price) " " (line.unit.label()) }
+                        td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" {
+                            (line.unit_price) " " (line.unit.label())
+                            @if let Some(catalogue) = line.catalogue_price {
+                                br; span class="govuk-body-s" { "Catalogue " (catalogue) "; " (line.price_basis.describe()) }
+                            }
+                        }
                         td class="govuk-table__cell govuk-table__cell--numeric" { (line.quantity.get()) }
                         td class="govuk-table__cell govuk-table__cell--numeric" {
                             @if line.unit.charging() == Charging::OneOff { "One-off" } @else { (line.term_months.get()) " months" }
@@ -195,6 +206,9 @@ pub fn quote_table(quote: &Quote) -> Markup {
                             (line.value)
                             @if let (Some(saving), Some(list)) = (line.saving(), line.list_price) {
                                 br; span class="govuk-body-s" { "List price " (list) "; you save " (saving) }
+                            }
+                            @if let Some(saving) = line.volume_saving() {
+                                br; span class="govuk-body-s" { "Volume pricing saves " (saving) }
                             }
                         }
                     }
@@ -211,6 +225,11 @@ pub fn quote_table(quote: &Quote) -> Markup {
                 "Saving against list prices: " strong { (saving) } " (" (percent(saving.basis_points_of(list))) " of " (list) ")"
                 @if quote.lines.iter().any(|l| l.list_price.is_none()) { ", on the lines whose items have a list price" }
                 "."
+            }
+        }
+        @if let Some(saving) = volume_savings(&quote.lines) {
+            p class="govuk-body" id="volume-saving" {
+                "Saving from quantity tiers and demand bands, against catalogue prices: " strong { (saving) } "."
             }
         }
     }

@@ -535,6 +535,63 @@ async fn every_page_and_error_state_passes_a11y_check() {
     sim_page.assert_contains("Versions").assert_contains("£5.75");
     keep("item-versions", &sim_page);
 
+    // Volume pricing: the manager's demand bands, a quote that reached one, the catalogue on a
+    // date, and the catalogue settings.
+    let sim_path = first_link(&sims.body, "/items/");
+    let bands = format!("{sim_path}/demand-bands");
+    let bad_bands = manager.post(&bands, &[("demand_bands", "500 = 5.00; 50 = 4.00")]).await;
+    assert_eq!(bad_bands.status, 422);
+    bad_bands
+        .assert_contains("more units than break 1")
+        .assert_contains("Demand bands");
+    keep("item-demand-bands-error", &bad_bands);
+    let saved = manager
+        .post(&bands, &[("demand_bands", "2 = 5.20; 1000000 = 5.00")])
+        .await;
+    assert_eq!(saved.status, 303);
+    let priced = manager.get(&sim_path).await;
+    priced.assert_contains("Reached").assert_contains("more to go");
+    keep("item-volume-pricing", &priced);
+    let sim_id = sim_path.trim_start_matches("/items/").to_string();
+    buyer.post("/quote/lines", &[("item_id", sim_id.as_str())]).await;
+    let banded = buyer
+        .post(
+            "/quote",
+            &[
+                ("lines[0].sku", "L4-SIM-5GB"),
+                ("lines[0].quantity", "3"),
+                ("lines[0].term_months", "24"),
+                ("action", "update"),
+            ],
+        )
+        .await;
+    let banded = if banded.status == 303 {
+        buyer.get("/quote").await
+    } else {
+        banded
+    };
+    banded
+        .assert_contains("Next demand band")
+        .assert_contains("Volume pricing saves");
+    keep("quote-demand-band", &banded);
+    let as_of = format!("{framework}/catalogue/as-of");
+    keep("catalogue-as-of", &buyer.get(&as_of).await);
+    let future = buyer
+        .get(&format!("{as_of}?date-day=1&date-month=1&date-year=2099"))
+        .await;
+    assert_eq!(future.status, 422);
+    keep("catalogue-as-of-error", &future);
+    let settings = format!("{framework}/catalogue-settings");
+    keep("catalogue-settings", &manager.get(&settings).await);
+    let too_high = manager.post(&settings, &[("indexation_cap", "30")]).await;
+    assert_eq!(too_high.status, 422);
+    keep("catalogue-settings-error", &too_high);
+    let set = manager
+        .post(&settings, &[("indexation_cap", "4.5"), ("names_buyers", "yes")])
+        .await;
+    set.assert_contains("saved").assert_contains("4.5");
+    keep("catalogue-settings-saved", &set);
+
     let output = tokio::process::Command::new(a11y_check())
         .args(&urls)
         .output()

@@ -10,6 +10,7 @@ on_both_databases!(
     suppliers_decide_and_tenants_stay_apart,
     approvals_through_the_api,
     catalogue_changes_through_the_api,
+    volume_pricing_through_the_api,
 );
 
 struct Api {
@@ -496,4 +497,73 @@ async fn catalogue_changes_through_the_api(backend: Backend) {
     let (_, versions) = manager.get(&format!("/items/{item}/versions")).await;
     assert_eq!(versions["versions"].as_array().unwrap().len(), 2);
     assert_eq!(versions["versions"][1]["details"]["unit_price_micros"], 6_000_000);
+}
+
+async fn volume_pricing_through_the_api(backend: Backend) {
+    let site = Site::start(backend).await;
+    let (hackney, manager) = (
+        Api::sign_in(&site, "buyer@hackney.example").await,
+        Api::sign_in(&site, "manager@rbkc.example").await,
+    );
+    let framework = site.t.framework_id.to_string();
+    let (_, found) = hackney
+        .get(&format!("/frameworks/{framework}/items?q=L4-SIM-5GB"))
+        .await;
+    let item = found["items"][0]["id"].as_str().unwrap().to_string();
+    let bands = format!("/items/{item}/demand-bands");
+
+    // Only the manager, and only good bands; nothing changes otherwise.
+    let body = json!({ "demand_bands": "2 = 5.20; 1000000 = 5.00" });
+    assert_eq!(hackney.post(&bands, body.clone(), None).await.0, 403);
+    let (status, problem, _) = manager
+        .post(&bands, json!({ "demand_bands": "2 = nothing" }), None)
+        .await;
+    assert_eq!(
+        (status, problem["errors"][0]["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("demand_bands"))
+    );
+    let (status, set, _) = manager.post(&bands, body, None).await;
+    assert_eq!(status, 200, "{set}");
+    assert_eq!(set["demand_bands"][1]["from"], 1_000_000);
+
+    // Hackney's five SIMs reach the first band; the next quote pays it and shows the next band.
+    let (status, placed, _) = hackney
+        .post("/call-offs", basket(&site, "L4-SIM-5GB", 5, 24), Some("five-sims"))
+        .await;
+    assert_eq!(status, 201, "{placed}");
+    assert_eq!(placed["lines"][0]["price_basis"]["basis"], "catalogue");
+    let (status, quote, _) = hackney.post("/quotes", basket(&site, "L4-SIM-5GB", 3, 24), None).await;
+    assert_eq!(status, 200, "{quote}");
+    let line = &quote["lines"][0];
+    assert_eq!(line["price_basis"]["basis"], "demand_band");
+    assert_eq!(line["unit_price_micros"], 5_200_000);
+    assert_eq!(line["catalogue_price_micros"], 5_500_000);
+    assert_eq!(line["volume_saving"]["pence"], 30 * 3 * 24);
+    assert_eq!(line["next_band"]["unit_price_micros"], 5_000_000);
+
+    // The catalogue on a date, and the settings.
+    let (status, today) = hackney
+        .get(&format!("/frameworks/{framework}/catalogue/as-of?date=2026-11-26"))
+        .await;
+    assert_eq!(status, 200);
+    let sim = today["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["sku"] == "L4-SIM-5GB")
+        .unwrap();
+    assert_eq!(sim["demand_bands"][0]["from"], 2);
+    let (status, problem) = hackney
+        .get(&format!("/frameworks/{framework}/catalogue/as-of?date=2099-01-01"))
+        .await;
+    assert_eq!(
+        (status, problem["errors"][0]["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("date"))
+    );
+    let settings = format!("/frameworks/{framework}/catalogue-settings");
+    let wanted = json!({ "indexation_cap_bp": 250, "names_buyers": true });
+    assert_eq!(hackney.post(&settings, wanted.clone(), None).await.0, 403);
+    let (status, saved, _) = manager.post(&settings, wanted.clone(), None).await;
+    assert_eq!((status, saved), (StatusCode::OK, wanted.clone()));
+    assert_eq!(hackney.get(&settings).await.1, wanted);
 }

@@ -79,6 +79,17 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
             ChangeRequestManager
         }
         ("GET", "/api/v1/items/{id}/versions") => SignedIn,
+        ("POST", "/items/{id}/demand-bands" | "/api/v1/items/{id}/demand-bands") => FrameworkManager,
+        (
+            "GET",
+            "/frameworks/{id}/catalogue/as-of"
+            | "/api/v1/frameworks/{id}/catalogue/as-of"
+            | "/frameworks/{id}/catalogue-settings"
+            | "/api/v1/frameworks/{id}/catalogue-settings",
+        ) => SignedIn,
+        ("POST", "/frameworks/{id}/catalogue-settings" | "/api/v1/frameworks/{id}/catalogue-settings") => {
+            FrameworkManager
+        }
         ("POST", "/approvals/{id}/decision" | "/api/v1/approvals/{id}/decision") => Approver,
         ("GET", "/approvals/{id}") => BuyingOrganisation,
         ("GET", "/organisation/approval-rules" | "/api/v1/organisation/approval-rules") => SignedIn,
@@ -515,6 +526,9 @@ async fn every_route_for_every_role_and_organisation() {
                         "roles": ["buyer"],
                         "email": p.email.unwrap_or("nobody@example.com"),
                         "password": calloff_app::demo::DEMO_PASSWORD,
+                        "demand_bands": "",
+                        "indexation_cap_bp": 500,
+                        "names_buyers": false,
                     });
                     let mut request = match *method {
                         "GET" => client.get(&url),
