@@ -324,6 +324,7 @@ pub async fn seed_activity(app: &App) -> AppResult<usize> {
     }
     seed_approvals(app, &framework_id, &camden).await?;
     seed_catalogue_changes(app, &framework_id, &supplier, &manager).await?;
+    seed_volume_pricing(app, &framework_id, &supplier, &manager, &hackney).await?;
     let waiting = Registration {
         organisation_name: "Islington Sixth Form Consortium (demo)".into(),
         kind: "school".into(),
@@ -483,5 +484,63 @@ async fn seed_catalogue_changes(
     )
     .await?;
     change_requests::decide(app, manager, &approved.id, &Decision::Approve).await?;
+    Ok(())
+}
+
+/// Volume pricing: quantity tiers on the 30 GB and unlimited SIMs (an approved change request),
+/// demand bands on the 30 GB SIM, and Hackney's order that takes demand past the first band.
+async fn seed_volume_pricing(
+    app: &App,
+    framework_id: &FrameworkId,
+    supplier: &Actor,
+    manager: &Actor,
+    hackney: &Actor,
+) -> AppResult<()> {
+    use crate::call_offs::{self, PlaceCallOff};
+    use crate::change_requests::{self, Decision};
+    use crate::quotes::LineInput;
+    use calloff_domain::change_control::ChangeInput;
+
+    let today = app.today().to_string();
+    let mut tiers = Vec::new();
+    for (sku, tier_text) in [
+        ("L4-SIM-30GB", "100 = 8.00; 1000 = 7.50"),
+        ("L4-SIM-UNL", "50 = 13.25; 500 = 12.50"),
+    ] {
+        let item = crate::catalogue::item_by_sku(app, supplier, framework_id, sku)
+            .await?
+            .ok_or_else(|| crate::AppError::NotFound(format!("demo item {sku}")))?;
+        tiers.push(ChangeInput {
+            kind: "edit".into(),
+            sku: sku.into(),
+            effective_from: today.clone(),
+            lot: Some(i64::from(item.lot_number)),
+            name: Some(item.name),
+            description: Some(item.description),
+            unit: Some(item.unit.as_str().into()),
+            price: Some(item.unit_price.to_string()),
+            minimum_term_months: Some(i64::from(item.minimum_term_months)),
+            cpv: Some(item.cpv.as_str().into()),
+            list_price: None,
+            quantity_tiers: Some(tier_text.into()),
+        });
+    }
+    let request = change_requests::propose(app, supplier, framework_id, "Volume tiers for SIMs", &tiers).await?;
+    change_requests::decide(app, manager, &request.id, &Decision::Approve).await?;
+    let sim = crate::catalogue::item_by_sku(app, manager, framework_id, "L4-SIM-30GB")
+        .await?
+        .ok_or_else(|| crate::AppError::NotFound("demo item L4-SIM-30GB".into()))?;
+    crate::catalogue::set_demand_bands(app, manager, &sim.id, "200 = 8.20; 2000 = 7.80").await?;
+    let command = PlaceCallOff {
+        framework_id: framework_id.clone(),
+        lines: vec![LineInput {
+            sku: "L4-SIM-30GB".into(),
+            quantity: 250,
+            term_months: 24,
+            monthly_usage: None,
+        }],
+        cost_centre: "HOUSING-220".into(),
+    };
+    call_offs::place(app, hackney, &command, Some("demo-volume")).await?;
     Ok(())
 }

@@ -65,7 +65,7 @@ async fn demo_and_audit_verify(backend: Backend) {
     let intact = run(&test_db.url, &["audit", "verify"]).await;
     assert!(intact.status.success(), "{intact:?}");
     assert!(
-        stdout(&intact).contains("Audit chain intact: 39 entries verified"),
+        stdout(&intact).contains("Audit chain intact: 44 entries verified"),
         "{}",
         stdout(&intact)
     );
