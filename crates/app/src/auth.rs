@@ -160,6 +160,18 @@ pub async fn session(app: &App, token: &str) -> AppResult<Session> {
     })
 }
 
+/// The session behind a token for pages that only read (the catalogue): as [`session`], but
+/// trusted for up to [`crate::recent::BROWSING_MAX_AGE`] after it was read.
+pub async fn browsing_session(app: &App, token: &str) -> AppResult<Session> {
+    let hash = token_hash(token);
+    if let Some(session) = app.browsing.sessions.get(&hash) {
+        return Ok(session);
+    }
+    let session = self::session(app, token).await?;
+    app.browsing.sessions.put(hash, session.clone());
+    Ok(session)
+}
+
 /// Keeps the quote being built with the session, so any server process can carry on with it.
 pub async fn save_basket(app: &App, token: &str, basket: &Basket) -> AppResult<()> {
     if basket.lines.len() > MAX_LINES {
@@ -177,6 +189,7 @@ pub async fn save_basket(app: &App, token: &str, basket: &Basket) -> AppResult<(
 pub async fn sign_out(app: &App, token: &str) -> AppResult<()> {
     let mut conn = app.db.pool().acquire().await?;
     users::delete_session(&mut conn, &token_hash(token)).await?;
+    app.browsing.sessions.forget(&token_hash(token));
     Ok(())
 }
 

@@ -58,7 +58,7 @@ pub struct SearchParams {
 }
 
 /// A checked search.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct SearchRequest {
     pub text: String,
     pub lot: Option<u32>,
@@ -236,12 +236,27 @@ pub async fn search(
     actor: &Actor,
     framework: &FrameworkId,
     request: &SearchRequest,
-) -> AppResult<SearchResults> {
-    let mut conn = app.db.pool().acquire().await?;
-    let generation = search::generation(&mut conn, framework).await?;
-    drop(conn);
+) -> AppResult<Arc<SearchResults>> {
+    let generation = match app.browsing.generations.get(framework) {
+        Some(generation) => generation,
+        None => {
+            let mut conn = app.db.pool().acquire().await?;
+            let generation = search::generation(&mut conn, framework).await?;
+            app.browsing.generations.put(framework.clone(), generation);
+            generation
+        }
+    };
     match app.search_indexes.current(framework, generation) {
-        Some(index) => Ok(search_index(&index, request)),
+        Some(index) => {
+            // Results of a generation stay right until the catalogue changes.
+            let key = (framework.clone(), generation, request.clone());
+            if let Some(results) = app.browsing.results.get(&key) {
+                return Ok(results);
+            }
+            let results = Arc::new(search_index(&index, request));
+            app.browsing.results.put(key, results.clone());
+            Ok(results)
+        }
         None => {
             let (app2, framework2) = (app.clone(), framework.clone());
             if app.search_indexes.start_building(framework) {
@@ -252,9 +267,15 @@ pub async fn search(
                     app2.search_indexes.done_building(&framework2);
                 });
             }
-            search_in_database(app, actor, framework, request).await
+            search_in_database(app, actor, framework, request).await.map(Arc::new)
         }
     }
+}
+
+/// After this process changed a framework's catalogue (and bumped its generation): search it
+/// afresh at once rather than within [`crate::recent::BROWSING_MAX_AGE`].
+pub(crate) fn changed(app: &App, framework: &FrameworkId) {
+    app.browsing.generations.forget(framework);
 }
 
 /// Builds (or rebuilds) the framework's in-memory search index from the database, now.
@@ -572,6 +593,7 @@ pub async fn set_demand_bands(app: &App, actor: &Actor, id: &ItemId, bands: &str
     })
     .await?;
     app.prices.forget(&item.framework_id, &item.sku);
+    changed(app, &item.framework_id);
     self::item(app, actor, id).await
 }
 

@@ -570,6 +570,7 @@ async fn apply_batch(app: &App) -> AppResult<usize> {
     tx.commit().await?;
     for d in &applied {
         app.prices.forget(&d.framework_id, &d.stored.change.sku);
+        crate::catalogue::changed(app, &d.framework_id);
     }
     Ok(due.len())
 }

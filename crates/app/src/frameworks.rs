@@ -129,6 +129,17 @@ pub async fn get(app: &App, _actor: &Actor, id: &FrameworkId) -> AppResult<Frame
         .framework)
 }
 
+/// A framework for pages that only read (the catalogue), trusted for up to
+/// [`crate::recent::BROWSING_MAX_AGE`] after it was read.
+pub async fn get_for_browsing(app: &App, actor: &Actor, id: &FrameworkId) -> AppResult<Framework> {
+    if let Some(framework) = app.browsing.frameworks.get(id) {
+        return Ok(framework);
+    }
+    let framework = get(app, actor, id).await?;
+    app.browsing.frameworks.put(id.clone(), framework.clone());
+    Ok(framework)
+}
+
 /// The framework as stored, or "not found".
 pub(crate) async fn record(app: &App, id: &FrameworkId) -> AppResult<FrameworkRecord> {
     let mut conn = app.db.pool().acquire().await?;

@@ -17,6 +17,7 @@ pub mod notifications;
 pub mod people;
 mod price_cache;
 pub mod quotes;
+pub mod recent;
 pub mod registration;
 pub mod search_index;
 pub mod variations;
@@ -71,6 +72,7 @@ pub struct App {
     clock: Arc<dyn Clock>,
     prices: Arc<price_cache::PriceCache>,
     search_indexes: Arc<search_index::SearchIndexes>,
+    browsing: Arc<recent::BrowsingReads>,
 }
 
 impl App {
@@ -80,6 +82,7 @@ impl App {
             clock,
             prices: Arc::default(),
             search_indexes: Arc::default(),
+            browsing: Arc::default(),
         }
     }
 

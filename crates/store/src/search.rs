@@ -120,7 +120,7 @@ pub struct Filters {
     pub supplier: Option<OrganisationId>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum Sort {
     #[default]
     Relevance,

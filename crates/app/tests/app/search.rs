@@ -80,7 +80,7 @@ async fn run(backend: Backend) -> Vec<(SearchParams, SearchResults)> {
         let results = catalogue::search(&t.app, &buyer, &t.framework_id, &request)
             .await
             .unwrap();
-        out.push((p, results));
+        out.push((p, SearchResults::clone(&results)));
     }
     out
 }

@@ -2,7 +2,7 @@ use super::{error_page, render};
 use crate::html::{
     csrf_field, date_input, error_for, error_summary, input, layout, summary_list, Chrome, Input, Section, TypedDate,
 };
-use crate::session::{PageUser, SignedInForm};
+use crate::session::{BrowsingUser, PageUser, SignedInForm};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -19,13 +19,13 @@ use maud::{html, Markup};
 
 pub async fn search(
     State(state): State<AppState>,
-    user: PageUser,
+    BrowsingUser(user): BrowsingUser,
     Path(id): Path<String>,
     Query(params): Query<SearchParams>,
 ) -> Response {
     let actor = &user.session.actor;
     let framework_id = FrameworkId::from_stored(id);
-    let framework = match frameworks::get(&state.app, actor, &framework_id).await {
+    let framework = match frameworks::get_for_browsing(&state.app, actor, &framework_id).await {
         Ok(f) => f,
         Err(e) => return error_page(Some(actor), &e),
     };
@@ -45,7 +45,7 @@ pub async fn search(
             Err(e) => return error_page(Some(actor), &e),
         }
     } else {
-        SearchResults::default()
+        std::sync::Arc::new(SearchResults::default())
     };
     let lot_title = request
         .lot
