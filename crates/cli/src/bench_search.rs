@@ -280,6 +280,15 @@ async fn measure(backend: &str, url: &str, args: &BenchSearchArgs) -> anyhow::Re
         "http://{pages}/frameworks/{}/catalogue?q=resilient+firewall",
         seeded.framework_id
     );
+    let page = reqwest::Client::new()
+        .get(&page_url)
+        .header("cookie", cookie.clone().unwrap_or_default())
+        .send()
+        .await?
+        .text()
+        .await?;
+    anyhow::ensure!(page.contains("result-count"), "the search page did not show results");
+    eprintln!("  {backend}: the search page is {} bytes", page.len());
     let page_rps = requests_per_second(page_url, cookie, args.clients, args.seconds).await?;
     let trivial_rps = requests_per_second(format!("http://{trivial}/"), None, args.clients, args.seconds).await?;
     println!(
