@@ -411,6 +411,8 @@ pub struct ChangeView {
 #[derive(Debug, Clone)]
 pub struct RequestView {
     pub request: ChangeRequest,
+    /// The customer's proposal it answers, if any.
+    pub proposal: Option<calloff_store::proposals::Proposal>,
     pub changes: Vec<ChangeView>,
     /// Pass as `after` for the next page of changes.
     pub next_after: Option<i64>,
@@ -451,8 +453,13 @@ pub async fn view(app: &App, actor: &Actor, id: &str, after: Option<i64>) -> App
         };
         changes.push(ChangeView { stored, current, diff });
     }
+    let proposal = match &request.proposal_id {
+        Some(id) => calloff_store::proposals::get(&mut conn, id).await?,
+        None => None,
+    };
     Ok(RequestView {
         request,
+        proposal,
         changes,
         next_after,
     })

@@ -9,7 +9,7 @@
 use crate::{Actor, App, AppError, AppResult};
 use calloff_domain::framework::Framework;
 use calloff_domain::governance::{
-    text, DecisionInput, ItemRef, Outcome, ProposalInput, ProposalKind, ProposalStatus, MAX_COMMENT_LEN,
+    text, DecisionInput, ItemRef, Outcome, ProposalInput, ProposalKind, ProposalStatus, Quarter, MAX_COMMENT_LEN,
     MAX_RESPONSE_LEN,
 };
 use calloff_domain::ids::{FrameworkId, ProposalId};
@@ -28,6 +28,8 @@ use sha2::{Digest, Sha256};
 const LIST_LIMIT: i64 = 500;
 /// Comments shown with a proposal.
 const COMMENTS_LIMIT: i64 = 1_000;
+/// Roadmap targets the manager may choose from: this quarter and the next seven.
+const TARGET_QUARTERS: usize = 8;
 /// The roles through which a customer organisation's people take part.
 const CUSTOMER_ROLES: [Role; 3] = [Role::Buyer, Role::Approver, Role::OrganisationAdmin];
 
@@ -380,6 +382,8 @@ pub struct ProposalView {
     pub followers: i64,
     /// The supplier's change requests that answer it.
     pub change_requests: Vec<ChangeRequest>,
+    /// The quarters a roadmap item may target, from today's.
+    pub target_quarters: Vec<Quarter>,
 }
 
 /// The proposal and the actor's standing on its framework; "not found" for those who may not
@@ -422,6 +426,7 @@ pub async fn view(app: &App, actor: &Actor, id: &ProposalId) -> AppResult<Propos
         following,
         followers,
         change_requests,
+        target_quarters: Quarter::choices(app.today(), TARGET_QUARTERS),
     })
 }
 
@@ -500,6 +505,18 @@ async fn replay_comment(app: &App, actor: &Actor, key: &str, request_hash: &str)
     }
 }
 
+/// The proposal, if the actor may comment on it; checked before what they sent is read.
+pub async fn may_comment(app: &App, actor: &Actor, id: &ProposalId) -> AppResult<Proposal> {
+    let mut conn = app.db.pool().acquire().await?;
+    let (proposal, _, standing) = readable(&mut conn, actor, id).await?;
+    if !standing.takes_part() {
+        return Err(AppError::Forbidden(
+            "only the framework's customers, its supplier and its manager comment on proposals".into(),
+        ));
+    }
+    Ok(proposal)
+}
+
 /// Customers, the supplier and the manager comment on an undecided proposal; the author then
 /// follows it.
 pub async fn comment(
@@ -509,14 +526,7 @@ pub async fn comment(
     body: &str,
     idempotency_key: Option<&str>,
 ) -> AppResult<Commented> {
-    let mut conn = app.db.pool().acquire().await?;
-    let (proposal, _, standing) = readable(&mut conn, actor, id).await?;
-    drop(conn);
-    if !standing.takes_part() {
-        return Err(AppError::Forbidden(
-            "only the framework's customers, its supplier and its manager comment on proposals".into(),
-        ));
-    }
+    let proposal = may_comment(app, actor, id).await?;
     crate::call_offs::check_idempotency_key(idempotency_key)?;
     let request_hash = hash(&[id.as_str(), body.trim()]);
     if let Some(key) = idempotency_key {
