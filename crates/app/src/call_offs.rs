@@ -49,14 +49,7 @@ pub async fn place(
     idempotency_key: Option<&str>,
 ) -> AppResult<Placed> {
     actor.require(Role::Buyer, "place a call-off")?;
-    if let Some(key) = idempotency_key {
-        if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_LEN {
-            return Err(AppError::invalid(
-                "Idempotency-Key",
-                format!("must be 1 to {MAX_IDEMPOTENCY_KEY_LEN} characters"),
-            ));
-        }
-    }
+    check_idempotency_key(idempotency_key)?;
     let cost_centre = CostCentre::parse(&command.cost_centre)?;
     let request_hash = hex::encode(Sha256::digest(serde_json::to_vec(command).unwrap_or_default()));
     match (
@@ -71,6 +64,17 @@ pub async fn place(
         // whatever has changed since; the unique key stopped a second one from being written.
         (Err(e), Some(key)) => replay(app, actor, key, &request_hash).await?.ok_or(e),
         (Err(e), None) => Err(e),
+    }
+}
+
+/// Refuses an idempotency key that is empty or too long (any create that takes one).
+pub(crate) fn check_idempotency_key(key: Option<&str>) -> AppResult<()> {
+    match key {
+        Some(key) if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_LEN => Err(AppError::invalid(
+            "Idempotency-Key",
+            format!("must be 1 to {MAX_IDEMPOTENCY_KEY_LEN} characters"),
+        )),
+        _ => Ok(()),
     }
 }
 

@@ -8,7 +8,7 @@ use calloff_domain::catalogue::CatalogueItem;
 use calloff_domain::change_control::{
     uplifted, ChangeInput, ChangeKind, ItemDetails, ProposedChange, RequestStatus, MAX_CHANGES, MAX_TITLE_LEN,
 };
-use calloff_domain::ids::{FrameworkId, ItemId};
+use calloff_domain::ids::{FrameworkId, ItemId, ProposalId};
 use calloff_domain::pricing::PriceBreaks;
 use calloff_domain::role::Role;
 use calloff_domain::FieldError;
@@ -137,6 +137,19 @@ pub async fn propose(
     title: &str,
     inputs: &[ChangeInput],
 ) -> AppResult<ChangeRequest> {
+    propose_answering(app, actor, framework_id, title, inputs, None).await
+}
+
+/// [`propose`], answering a customer's proposal that the framework manager accepted as a change
+/// request (see `proposals`).
+pub async fn propose_answering(
+    app: &App,
+    actor: &Actor,
+    framework_id: &FrameworkId,
+    title: &str,
+    inputs: &[ChangeInput],
+    proposal: Option<&ProposalId>,
+) -> AppResult<ChangeRequest> {
     let today = app.today();
     let mut errors = Vec::new();
     let mut changes = Vec::with_capacity(inputs.len());
@@ -146,10 +159,12 @@ pub async fn propose(
             Err(e) => errors.extend(e),
         }
     }
-    submit(app, actor, framework_id, title, changes, errors, None).await
+    submit(app, actor, framework_id, title, changes, errors, None, proposal).await
 }
 
-/// Submits checked changes (from a form, the API, a file import or an indexation).
+/// Submits checked changes (from a form, the API, a file import or an indexation), perhaps
+/// answering a customer's accepted proposal.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn submit(
     app: &App,
     actor: &Actor,
@@ -158,6 +173,7 @@ pub(crate) async fn submit(
     changes: Vec<(usize, ProposedChange)>,
     mut errors: Vec<FieldError>,
     indexation_bp: Option<i64>,
+    proposal: Option<&ProposalId>,
 ) -> AppResult<ChangeRequest> {
     let record = may_propose(app, actor, framework_id).await?;
     let mut conn = app.db.pool().acquire().await?;
@@ -181,6 +197,16 @@ pub(crate) async fn submit(
         ));
     }
     errors.extend(check_against_catalogue(&mut conn, &record, actor, &changes).await?);
+    let answers = match proposal {
+        Some(id) => match crate::proposals::cited(&mut conn, framework_id, id).await {
+            Ok(p) => Some(p),
+            Err(e) => {
+                errors.extend(e.field_errors());
+                None
+            }
+        },
+        None => None,
+    };
     drop(conn);
     if !errors.is_empty() {
         return Err(if errors.len() == 1 {
@@ -203,6 +229,7 @@ pub(crate) async fn submit(
         decided_by: None,
         decided_at: None,
         decision_reason: None,
+        proposal_id: answers.as_ref().map(|p| p.id.clone()),
     };
     with_retries(|| async {
         let mut tx = app.db.begin_write().await?;
@@ -219,6 +246,7 @@ pub(crate) async fn submit(
                 "title": request.title,
                 "changes": changes.len(),
                 "indexation_bp": indexation_bp,
+                "proposal_id": request.proposal_id.as_ref().map(ProposalId::as_str),
             }),
         )
         .await?;
@@ -245,6 +273,23 @@ pub(crate) async fn submit(
             &actor.user_id,
         )
         .await?;
+        if let Some(answered) = &answers {
+            // The proposal's followers hear that the change they asked for is proposed.
+            let subject = format!("Change request proposed: {}", answered.title);
+            let body = format!(
+                "{} proposed the catalogue change request \"{}\" to make the accepted proposal \"{}\".",
+                actor.organisation_name, request.title, answered.title
+            );
+            let message = notifications::Message {
+                id_prefix: &uuid::Uuid::now_v7().to_string(),
+                event: "proposal.change_requested",
+                subject: &subject,
+                body: &body,
+                link: &format!("/proposals/{}", answered.id),
+                created_at: &request.submitted_at,
+            };
+            notifications::queue_for_followers(&mut tx, &message, &answered.id, &actor.user_id).await?;
+        }
         head.seal(&mut tx).await?;
         tx.commit().await?;
         Ok::<_, AppError>(())
@@ -321,7 +366,17 @@ pub async fn propose_indexation(
         uplift_bp / 100,
         uplift_bp % 100
     );
-    submit(app, actor, framework_id, &title, changes, Vec::new(), Some(uplift_bp)).await
+    submit(
+        app,
+        actor,
+        framework_id,
+        &title,
+        changes,
+        Vec::new(),
+        Some(uplift_bp),
+        None,
+    )
+    .await
 }
 
 /// The framework's change requests: all of them for its manager, a supplier's own for them.
@@ -357,6 +412,8 @@ pub struct ChangeView {
 #[derive(Debug, Clone)]
 pub struct RequestView {
     pub request: ChangeRequest,
+    /// The customer's proposal it answers, if any.
+    pub proposal: Option<calloff_store::proposals::Proposal>,
     pub changes: Vec<ChangeView>,
     /// Pass as `after` for the next page of changes.
     pub next_after: Option<i64>,
@@ -397,8 +454,13 @@ pub async fn view(app: &App, actor: &Actor, id: &str, after: Option<i64>) -> App
         };
         changes.push(ChangeView { stored, current, diff });
     }
+    let proposal = match &request.proposal_id {
+        Some(id) => calloff_store::proposals::get(&mut conn, id).await?,
+        None => None,
+    };
     Ok(RequestView {
         request,
+        proposal,
         changes,
         next_after,
     })

@@ -325,6 +325,7 @@ pub async fn seed_activity(app: &App) -> AppResult<usize> {
     seed_approvals(app, &framework_id, &camden).await?;
     seed_catalogue_changes(app, &framework_id, &supplier, &manager).await?;
     seed_volume_pricing(app, &framework_id, &supplier, &manager, &hackney).await?;
+    seed_governance(app, &framework_id, &supplier, &manager).await?;
     let waiting = Registration {
         organisation_name: "Islington Sixth Form Consortium (demo)".into(),
         kind: "school".into(),
@@ -542,5 +543,251 @@ async fn seed_volume_pricing(
         cost_centre: "HOUSING-220".into(),
     };
     call_offs::place(app, hackney, &command, Some("demo-volume")).await?;
+    Ok(())
+}
+
+/// Buyers at more London bodies, who raise and support the demo's proposals.
+pub const GOVERNANCE_USERS: [(&str, &str, &str); 3] = [
+    ("buyer@westminster.example", "Wendy Ashworth", "City of Westminster"),
+    (
+        "buyer@gstt.example",
+        "Gita Thomas",
+        "Guy's and St Thomas' NHS Foundation Trust",
+    ),
+    ("buyer@met.example", "Mark Peel", "Metropolitan Police Service"),
+];
+
+/// Customers' proposals in every state, from several London bodies: one open with support,
+/// comments and the supplier's response; one accepted onto the roadmap; one accepted as a change
+/// request that the supplier has proposed; one declined; one deferred.
+async fn seed_governance(app: &App, framework_id: &FrameworkId, supplier: &Actor, manager: &Actor) -> AppResult<()> {
+    use crate::change_requests;
+    use crate::proposals;
+    use calloff_domain::change_control::ChangeInput;
+    use calloff_domain::governance::{DecisionInput, ProposalInput, Quarter};
+    use calloff_domain::ids::ProposalId;
+
+    let mut people = Vec::new();
+    for (email, name, org_name) in GOVERNANCE_USERS {
+        let mut conn = app.db.pool().acquire().await?;
+        let org = organisations::find_by_name(&mut conn, org_name)
+            .await?
+            .expect("demo organisations are seeded");
+        drop(conn);
+        auth::create_user(app, &org.id, email, name, DEMO_PASSWORD, &[Role::Buyer]).await?;
+        people.push(auth::sign_in(app, email, DEMO_PASSWORD).await?.actor);
+    }
+    let (camden, hackney) = (
+        auth::sign_in(app, "buyer@camden.example", DEMO_PASSWORD).await?.actor,
+        auth::sign_in(app, "buyer@hackney.example", DEMO_PASSWORD).await?.actor,
+    );
+    let (camden, hackney) = (&camden, &hackney);
+    let [westminster, gstt, met] = [&people[0], &people[1], &people[2]];
+    let proposal = |kind: &str, sku: Option<&str>, lot: Option<i64>, title: &str, rationale: &str| ProposalInput {
+        kind: kind.into(),
+        item_id: None,
+        sku: sku.map(str::to_string),
+        lot,
+        title: title.into(),
+        rationale: rationale.into(),
+    };
+    async fn raise(app: &App, who: &Actor, framework_id: &FrameworkId, input: ProposalInput) -> AppResult<ProposalId> {
+        Ok(proposals::raise(app, who, framework_id, &input, None)
+            .await?
+            .proposal
+            .id)
+    }
+    let decision = |decision: &str, outcome: Option<&str>, target: Option<String>, reason: &str| DecisionInput {
+        decision: decision.into(),
+        outcome: outcome.map(str::to_string),
+        target_quarter: target,
+        reason: reason.into(),
+    };
+
+    // Open: supported, discussed and answered, waiting for the manager.
+    let loops = raise(
+        app,
+        westminster,
+        framework_id,
+        proposal(
+            "change",
+            Some("L5-ROOM-KIT-S"),
+            None,
+            "Add a hearing loop and a captions display to the small meeting room kit",
+            "Our customer-facing meeting rooms must be usable by people with hearing loss. Today we buy an induction \
+             loop separately, off the framework, for every room we equip.\n\nAdding a certified loop and a captions \
+             display to the kit would make every room accessible from the day it is installed.",
+        ),
+    )
+    .await?;
+    for who in [camden, hackney, gstt] {
+        proposals::support(app, who, &loops).await?;
+    }
+    proposals::comment(
+        app,
+        hackney,
+        &loops,
+        "Our libraries need the same: we have fitted 14 loops separately this year.",
+        None,
+    )
+    .await?;
+    proposals::comment(
+        app,
+        supplier,
+        &loops,
+        "We are pricing a certified loop with our installer and will respond this week.",
+        None,
+    )
+    .await?;
+    proposals::respond(
+        app,
+        supplier,
+        &loops,
+        "We can add a certified induction loop, installed and tested, for £420 a room. Live captions are already \
+         included with the meeting room licence (L5-ROOM-LIC), so no separate display is needed.",
+    )
+    .await?;
+
+    // Accepted onto the roadmap, for the quarter after next.
+    let backup = raise(
+        app,
+        hackney,
+        framework_id,
+        proposal(
+            "new_product",
+            None,
+            Some(2),
+            "Managed backup for Google Workspace",
+            "Many of Hackney's schools use Google Workspace, not Microsoft 365. The catalogue has Microsoft 365 backup \
+             (L2-BKP-M365) but nothing for Google, so schools buy it off-framework at higher prices.",
+        ),
+    )
+    .await?;
+    for who in [camden, met] {
+        proposals::support(app, who, &backup).await?;
+    }
+    let target = Quarter::containing(app.today()).next().next().to_string();
+    proposals::decide(
+        app,
+        manager,
+        &backup,
+        &decision(
+        "accept",
+        Some("roadmap"),
+        Some(target),
+        "Schools across several boroughs need it. The supplier will add it once its UK data-residency assessment is done.",
+        ),
+    )
+    .await?;
+
+    // Accepted as a change request, which the supplier has proposed.
+    let calls = raise(
+        app,
+        met,
+        framework_id,
+        proposal(
+            "change",
+            Some("L3-CALL-MOB"),
+            None,
+            "A lower rate for calls to UK mobiles",
+            "The Met makes over two million minutes of calls to mobiles a month. At 1.5p a minute the rate is in the \
+             middle of the market's range although the framework's volume is at the top of it.",
+        ),
+    )
+    .await?;
+    for who in [camden, gstt] {
+        proposals::support(app, who, &calls).await?;
+    }
+    proposals::respond(
+        app,
+        supplier,
+        &calls,
+        "With the framework's combined volume we can offer 1.2p a minute from next month.",
+    )
+    .await?;
+    proposals::decide(
+        app,
+        manager,
+        &calls,
+        &decision(
+            "accept",
+            Some("change_request"),
+            None,
+            "A fair reduction that every customer benefits from; the supplier will propose the new rate.",
+        ),
+    )
+    .await?;
+    let next_month = (app.today() + chrono::Months::new(1)).to_string();
+    change_requests::propose_answering(
+        app,
+        supplier,
+        framework_id,
+        "A lower rate for calls to UK mobiles",
+        &[ChangeInput {
+            kind: "price".into(),
+            sku: "L3-CALL-MOB".into(),
+            effective_from: next_month,
+            price: Some("0.012".into()),
+            ..ChangeInput::default()
+        }],
+        Some(&calls),
+    )
+    .await?;
+
+    // Declined.
+    let flagship = raise(
+        app,
+        camden,
+        framework_id,
+        proposal(
+            "retire",
+            Some("L4-DEV-HIGH"),
+            None,
+            "Retire the flagship smartphone",
+            "A flagship handset costs three times a mid-range one. Retiring it would steer every body to value.",
+        ),
+    )
+    .await?;
+    proposals::decide(
+        app,
+        manager,
+        &flagship,
+        &decision(
+        "decline",
+        None,
+        None,
+        "Police and NHS clinical teams need flagship devices for secure apps; each body's approval rules already control this spend.",
+        ),
+    )
+    .await?;
+
+    // Deferred to the framework's annual review.
+    let private_5g = raise(
+        app,
+        gstt,
+        framework_id,
+        proposal(
+            "new_product",
+            None,
+            Some(1),
+            "Private 5G for hospital campuses",
+            "Our estates and clinical engineering teams want a private 5G network for asset tracking and connected \
+             medical devices across our campuses.",
+        ),
+    )
+    .await?;
+    proposals::support(app, met, &private_5g).await?;
+    proposals::decide(
+        app,
+        manager,
+        &private_5g,
+        &decision(
+        "defer",
+        None,
+        None,
+        "To be considered at the framework's annual review, alongside the NHS integrated care boards' connectivity strategy.",
+        ),
+    )
+    .await?;
     Ok(())
 }

@@ -223,7 +223,7 @@ pub async fn price_list<R: Read + Seek>(
         errors.sort_by_key(|e| e.row);
         return Err(cells(errors));
     }
-    let request = change_requests::submit(app, actor, framework_id, title, changes, Vec::new(), None).await?;
+    let request = change_requests::submit(app, actor, framework_id, title, changes, Vec::new(), None, None).await?;
     Ok(Imported {
         request,
         rows,

@@ -16,6 +16,7 @@ pub mod lifecycle;
 pub mod notifications;
 pub mod people;
 mod price_cache;
+pub mod proposals;
 pub mod quotes;
 pub mod recent;
 pub mod registration;

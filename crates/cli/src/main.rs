@@ -171,6 +171,11 @@ async fn main() -> anyhow::Result<()> {
                 println!("Added {call_offs} call-offs in every state, and two registrations: principal@isfc.example");
                 println!("  (waiting for verification) and harry@thamescoop.example (refused), same password");
                 println!("Camden needs one approver from £10,000 and two from £250,000: four call-offs show each step");
+                let raisers: Vec<&str> = demo::GOVERNANCE_USERS.iter().map(|(email, ..)| *email).collect();
+                println!(
+                    "Customers' proposals in every state (framework page → proposals), also raised by {}",
+                    raisers.join(", ")
+                );
             }
             if seed_only {
                 return Ok(());

@@ -30,4 +30,12 @@ macro_rules! id_type {
     )*};
 }
 
-id_type!(FrameworkId, LotId, OrganisationId, ItemId, CallOffId, UserId);
+id_type!(
+    FrameworkId,
+    LotId,
+    OrganisationId,
+    ItemId,
+    CallOffId,
+    UserId,
+    ProposalId
+);

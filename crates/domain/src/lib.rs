@@ -11,6 +11,7 @@ pub mod catalogue;
 pub mod change_control;
 pub mod error;
 pub mod framework;
+pub mod governance;
 pub mod ids;
 pub mod money;
 pub mod organisation;

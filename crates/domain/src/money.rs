@@ -171,7 +171,8 @@ fn parse_decimal_pounds(input: &str, max_decimals: usize) -> Result<i128, String
     Ok(whole * 1_000_000 + fraction_micros)
 }
 
-fn group_thousands(value: u64) -> String {
+/// 5000 → "5,000".
+pub fn group_thousands(value: u64) -> String {
     let digits = value.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, ch) in digits.chars().enumerate() {

@@ -3,7 +3,7 @@
 use crate::{Conn, StoreError, StoreResult};
 use calloff_domain::catalogue::{CpvCode, Sku, Unit};
 use calloff_domain::change_control::{ChangeKind, ItemDetails, ProposedChange, RequestStatus};
-use calloff_domain::ids::{FrameworkId, OrganisationId, UserId};
+use calloff_domain::ids::{FrameworkId, OrganisationId, ProposalId, UserId};
 use calloff_domain::money::UnitPrice;
 use calloff_domain::pricing::PriceBreaks;
 use chrono::NaiveDate;
@@ -11,15 +11,19 @@ use sqlx::Row;
 
 crate::statements! {
     INSERT_REQUEST = "INSERT INTO change_requests (id, framework_id, supplier_id, title, status, indexation_bp, change_count, \
-                      submitted_by, submitted_at) VALUES ($1, $2, $3, $4, 'submitted', $5, $6, $7, $8)";
+                      submitted_by, submitted_at, proposal_id) VALUES ($1, $2, $3, $4, 'submitted', $5, $6, $7, $8, $9)";
     INSERT_CHANGE = "INSERT INTO catalogue_changes (change_request_id, position, kind, sku, effective_from, status, \
                      lot_number, name, description, unit, unit_price_micros, minimum_term_months, cpv, list_price_micros, \
                      quantity_tiers) VALUES ($1, $2, $3, $4, $5, 'proposed', $6, $7, $8, $9, $10, $11, $12, $13, $14)";
     REQUEST = "SELECT id, framework_id, supplier_id, title, status, indexation_bp, change_count, submitted_by, submitted_at, \
-               decided_by, decided_at, decision_reason FROM change_requests WHERE id = $1";
+               decided_by, decided_at, decision_reason, proposal_id FROM change_requests WHERE id = $1";
     FOR_FRAMEWORK = "SELECT id, framework_id, supplier_id, title, status, indexation_bp, change_count, submitted_by, \
-                     submitted_at, decided_by, decided_at, decision_reason FROM change_requests \
+                     submitted_at, decided_by, decided_at, decision_reason, proposal_id FROM change_requests \
                      WHERE framework_id = $1 ORDER BY submitted_at DESC, id LIMIT $2";
+    // The requests that answer a customer's proposal, oldest first.
+    CITING = "SELECT id, framework_id, supplier_id, title, status, indexation_bp, change_count, submitted_by, \
+              submitted_at, decided_by, decided_at, decision_reason, proposal_id FROM change_requests \
+              WHERE proposal_id = $1 ORDER BY submitted_at, id";
     CHANGES = "SELECT position, kind, sku, effective_from, status, lot_number, name, description, unit, unit_price_micros, \
                minimum_term_months, cpv, applied_at, list_price_micros, quantity_tiers FROM catalogue_changes WHERE change_request_id = $1 \
                AND position > $2 ORDER BY position LIMIT $3";
@@ -90,6 +94,8 @@ pub struct ChangeRequest {
     pub decided_by: Option<UserId>,
     pub decided_at: Option<String>,
     pub decision_reason: Option<String>,
+    /// The accepted proposal this request answers, if any.
+    pub proposal_id: Option<ProposalId>,
 }
 
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
@@ -111,6 +117,9 @@ fn request_from_row(r: &sqlx::any::AnyRow) -> StoreResult<ChangeRequest> {
         decided_by: r.try_get::<Option<String>, _>("decided_by")?.map(UserId::from_stored),
         decided_at: r.try_get("decided_at")?,
         decision_reason: r.try_get("decision_reason")?,
+        proposal_id: r
+            .try_get::<Option<String>, _>("proposal_id")?
+            .map(ProposalId::from_stored),
     })
 }
 
@@ -151,6 +160,7 @@ pub async fn insert(conn: &mut Conn, request: &ChangeRequest, changes: &[&Propos
         .bind(request.change_count)
         .bind(request.submitted_by.as_str())
         .bind(&request.submitted_at)
+        .bind(request.proposal_id.as_ref().map(ProposalId::as_str))
         .execute(&mut *conn)
         .await?;
     let mut batches = changes.chunks_exact(CHANGE_BATCH);
@@ -187,6 +197,17 @@ pub async fn for_framework(conn: &mut Conn, framework: &FrameworkId, limit: i64)
     sqlx::query(FOR_FRAMEWORK)
         .bind(framework.as_str())
         .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(request_from_row)
+        .collect()
+}
+
+/// The requests that cite a proposal.
+pub async fn citing(conn: &mut Conn, proposal: &ProposalId) -> StoreResult<Vec<ChangeRequest>> {
+    sqlx::query(CITING)
+        .bind(proposal.as_str())
         .fetch_all(&mut *conn)
         .await?
         .iter()

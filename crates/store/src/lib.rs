@@ -17,6 +17,7 @@ pub mod frameworks;
 pub mod lifecycle;
 pub mod notifications;
 pub mod organisations;
+pub mod proposals;
 pub mod search;
 pub mod users;
 pub mod variations;
@@ -51,6 +52,7 @@ pub fn all_statements() -> Vec<&'static str> {
         lifecycle::ALL,
         notifications::ALL,
         organisations::ALL,
+        proposals::ALL,
         search::ALL,
         users::ALL,
         variations::ALL,

@@ -1,7 +1,7 @@
 //! The notification outbox.
 
 use crate::{Conn, StoreResult};
-use calloff_domain::ids::{OrganisationId, UserId};
+use calloff_domain::ids::{OrganisationId, ProposalId, UserId};
 use calloff_domain::role::Role;
 use sqlx::Row;
 
@@ -19,6 +19,11 @@ crate::statements! {
                        send_after, attempts) \
                        SELECT $1 || '-' || u.id, u.id, u.email, $2, $3, $4, $5, $6, $6, 0 \
                        FROM users u WHERE u.id = $7 AND u.active = 1 AND u.id <> $8";
+    INSERT_FOR_FOLLOWERS = "INSERT INTO notifications (id, recipient_id, recipient_email, event, subject, body, link, \
+                            created_at, send_after, attempts) \
+                            SELECT $1 || '-' || u.id, u.id, u.email, $2, $3, $4, $5, $6, $6, 0 \
+                            FROM proposal_followers f JOIN users u ON u.id = f.user_id \
+                            WHERE f.proposal_id = $7 AND u.active = 1 AND u.id <> $8";
     FOR_RECIPIENT = "SELECT id, recipient_id, recipient_email, event, subject, body, link, created_at, attempts, \
                      sent_at, last_error, read_at FROM notifications WHERE recipient_id = $1 \
                      ORDER BY created_at DESC, id DESC LIMIT $2";
@@ -208,6 +213,27 @@ pub async fn queue_for_user(conn: &mut Conn, m: &Message<'_>, user: &UserId, not
         .bind(m.link)
         .bind(m.created_at)
         .bind(user.as_str())
+        .bind(not_to.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(result.rows_affected())
+}
+
+/// Queues `message` for every active follower of a proposal, except `not_to`.
+pub async fn queue_for_followers(
+    conn: &mut Conn,
+    m: &Message<'_>,
+    proposal: &ProposalId,
+    not_to: &UserId,
+) -> StoreResult<u64> {
+    let result = sqlx::query(INSERT_FOR_FOLLOWERS)
+        .bind(m.id_prefix)
+        .bind(m.event)
+        .bind(m.subject)
+        .bind(m.body)
+        .bind(m.link)
+        .bind(m.created_at)
+        .bind(proposal.as_str())
         .bind(not_to.as_str())
         .execute(&mut *conn)
         .await?;

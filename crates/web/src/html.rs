@@ -402,6 +402,108 @@ pub fn checkboxes(
     }
 }
 
+/// One choice of a set of GOV.UK radios.
+pub struct Radio<'a> {
+    pub value: &'a str,
+    pub label: &'a str,
+    pub hint: Option<&'a str>,
+}
+
+/// A set of GOV.UK radios. The first radio's id is the field's id, which error summaries link to;
+/// the others add `-2`, `-3`…
+pub struct Radios<'a> {
+    pub name: &'a str,
+    pub legend: &'a str,
+    /// Added to `govuk-fieldset__legend`, e.g. `govuk-fieldset__legend--s`.
+    pub legend_class: Option<&'a str>,
+    pub hint: Option<&'a str>,
+    pub error: Option<&'a str>,
+    pub items: &'a [Radio<'a>],
+    /// The value checked, if any.
+    pub checked: &'a str,
+}
+
+pub fn radios(r: Radios<'_>) -> Markup {
+    let id = field_id(r.name);
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let described_by: Vec<&str> = [r.hint.map(|_| hint_id.as_str()), r.error.map(|_| error_id.as_str())]
+        .into_iter()
+        .flatten()
+        .collect();
+    let described_by = described_by.join(" ");
+    html! {
+        div class={ "govuk-form-group" @if r.error.is_some() { " govuk-form-group--error" } } {
+            fieldset class="govuk-fieldset" aria-describedby=[(!described_by.is_empty()).then_some(described_by.as_str())] {
+                legend class={ "govuk-fieldset__legend" @if let Some(c) = r.legend_class { " " (c) } } { (r.legend) }
+                @if let Some(hint) = r.hint { div id=(hint_id) class="govuk-hint" { (hint) } }
+                @if let Some(error) = r.error {
+                    p id=(error_id) class="govuk-error-message" { span class="govuk-visually-hidden" { "Error:" } " " (error) }
+                }
+                div class="govuk-radios" data-module="govuk-radios" {
+                    @for (i, item) in r.items.iter().enumerate() {
+                        @let item_id = if i == 0 { id.clone() } else { format!("{id}-{}", i + 1) };
+                        @let item_hint = format!("{item_id}-item-hint");
+                        div class="govuk-radios__item" {
+                            input class="govuk-radios__input" id=(item_id) name=(r.name) type="radio" value=(item.value)
+                                checked[item.value == r.checked] aria-describedby=[item.hint.map(|_| item_hint.as_str())];
+                            label class="govuk-label govuk-radios__label" for=(item_id) { (item.label) }
+                            @if let Some(hint) = item.hint {
+                                div id=(item_hint) class="govuk-hint govuk-radios__hint" { (hint) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A GOV.UK select: (value, text) options, the one whose value is `selected` chosen.
+pub struct Select<'a> {
+    pub name: &'a str,
+    pub label: &'a str,
+    pub hint: Option<&'a str>,
+    pub error: Option<&'a str>,
+    pub options: &'a [(String, String)],
+    pub selected: &'a str,
+}
+
+pub fn select(s: Select<'_>) -> Markup {
+    let id = field_id(s.name);
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let described_by: Vec<&str> = [s.hint.map(|_| hint_id.as_str()), s.error.map(|_| error_id.as_str())]
+        .into_iter()
+        .flatten()
+        .collect();
+    let described_by = described_by.join(" ");
+    html! {
+        div class={ "govuk-form-group" @if s.error.is_some() { " govuk-form-group--error" } } {
+            label class="govuk-label" for=(id) { (s.label) }
+            @if let Some(hint) = s.hint { div id=(hint_id) class="govuk-hint" { (hint) } }
+            @if let Some(error) = s.error {
+                p id=(error_id) class="govuk-error-message" { span class="govuk-visually-hidden" { "Error:" } " " (error) }
+            }
+            select class={ "govuk-select" @if s.error.is_some() { " govuk-select--error" } } id=(id) name=(s.name)
+                aria-describedby=[(!described_by.is_empty()).then_some(described_by.as_str())] {
+                @for (value, text) in s.options {
+                    option value=(value) selected[value == s.selected] { (text) }
+                }
+            }
+        }
+    }
+}
+
+/// Text as typed, one paragraph per blank-line-separated block.
+pub fn paragraphs(text: &str) -> Markup {
+    html! {
+        @for block in text.split("\n\n").map(str::trim).filter(|b| !b.is_empty()) {
+            p class="govuk-body calloff-prose" { (block) }
+        }
+    }
+}
+
 pub fn summary_list(rows: &[(&str, Markup)]) -> Markup {
     html! {
         dl class="govuk-summary-list" {
@@ -581,6 +683,79 @@ mod tests {
             .collect();
         let ours = error_summary(&errors).into_string();
         assert_eq!(normalise(&ours), normalise(f["html"].as_str().unwrap()));
+    }
+
+    #[test]
+    fn radios_match_the_govuk_fixtures() {
+        let names = [
+            "default",
+            "with hint",
+            "with fieldset and error message",
+            "with hints on parent and items",
+            "with hint and error message",
+        ];
+        for name in names {
+            let f = fixture("radios", name);
+            let o = &f["options"];
+            let labels: Vec<(String, String, Option<String>, bool)> = o["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| {
+                    (
+                        i["value"].as_str().unwrap().to_string(),
+                        i["text"].as_str().unwrap().to_string(),
+                        text(i, "hint"),
+                        i["checked"].as_bool().unwrap_or(false),
+                    )
+                })
+                .collect();
+            let items: Vec<Radio> = labels
+                .iter()
+                .map(|(value, label, hint, _)| Radio {
+                    value,
+                    label,
+                    hint: hint.as_deref(),
+                })
+                .collect();
+            let checked = labels.iter().find(|l| l.3).map_or("", |l| l.0.as_str());
+            let legend = o["fieldset"]["legend"]["text"].as_str().unwrap();
+            let ours = radios(Radios {
+                name: o["name"].as_str().unwrap(),
+                legend,
+                legend_class: None,
+                hint: text(o, "hint").as_deref(),
+                error: text(o, "errorMessage").as_deref(),
+                items: &items,
+                checked,
+            });
+            assert_eq!(
+                normalise(&ours.into_string()),
+                normalise(f["html"].as_str().unwrap()),
+                "fixture {name}"
+            );
+        }
+    }
+
+    #[test]
+    fn selects_match_the_govuk_fixtures() {
+        let f = fixture("select", "with hint text and error message");
+        let o = &f["options"];
+        let options: Vec<(String, String)> = o["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| (i["value"].to_string(), i["text"].as_str().unwrap().to_string()))
+            .collect();
+        let ours = select(Select {
+            name: o["name"].as_str().unwrap(),
+            label: &text(o, "label").unwrap(),
+            hint: text(o, "hint").as_deref(),
+            error: text(o, "errorMessage").as_deref(),
+            options: &options,
+            selected: "",
+        });
+        assert_eq!(normalise(&ours.into_string()), normalise(f["html"].as_str().unwrap()));
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod imports;
 mod lifecycle;
 mod notifications;
 mod people;
+mod proposals;
 mod registration;
 mod schema;
 mod search;

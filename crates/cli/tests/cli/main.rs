@@ -59,13 +59,23 @@ async fn demo_and_audit_verify(backend: Backend) {
     assert_eq!(approvals, ["approved", "awaiting", "returned"]);
     let change_requests = distinct("SELECT DISTINCT status FROM change_requests ORDER BY status").await;
     assert_eq!(change_requests, ["approved", "submitted"]);
+    let proposals = distinct("SELECT DISTINCT status FROM proposals ORDER BY status").await;
+    assert_eq!(proposals, ["accepted", "declined", "deferred", "open"]);
+    let outcomes = distinct("SELECT DISTINCT outcome FROM proposals WHERE outcome IS NOT NULL ORDER BY outcome").await;
+    assert_eq!(outcomes, ["change_request", "roadmap"]);
+    let answered = distinct("SELECT proposal_id FROM change_requests WHERE proposal_id IS NOT NULL").await;
+    assert_eq!(
+        answered.len(),
+        1,
+        "the supplier answered the proposal accepted as a change request"
+    );
     let second = run(&test_db.url, &["demo", "--seed-only"]).await;
     assert!(stdout(&second).contains("Found the LON-ICT-2025 demo"), "{second:?}");
 
     let intact = run(&test_db.url, &["audit", "verify"]).await;
     assert!(intact.status.success(), "{intact:?}");
     assert!(
-        stdout(&intact).contains("Audit chain intact: 44 entries verified"),
+        stdout(&intact).contains("Audit chain intact: 69 entries verified"),
         "{}",
         stdout(&intact)
     );

@@ -5,6 +5,7 @@
 mod json;
 pub mod openapi;
 pub mod problem;
+mod proposals;
 mod views;
 
 use crate::routes::Routes;
@@ -67,6 +68,15 @@ pub fn routes() -> Routes {
         .post("/organisation/invitations", invite)
         .post("/organisation/people/{id}/{change}", change_person)
         .post("/invitations/{token}", accept_invitation)
+        .get("/frameworks/{id}/proposals", proposals::list)
+        .post("/frameworks/{id}/proposals", proposals::raise)
+        .get("/proposals/{id}", proposals::show)
+        .post("/proposals/{id}/votes", proposals::support)
+        .post("/proposals/{id}/comments", proposals::comment)
+        .post("/proposals/{id}/response", proposals::respond)
+        .post("/proposals/{id}/decision", proposals::decide)
+        .post("/proposals/{id}/follow", proposals::follow)
+        .delete("/proposals/{id}/follow", proposals::unfollow)
         .get("/notifications", list_notifications)
         .post("/notifications/read", mark_notifications_read)
 }
@@ -181,32 +191,47 @@ async fn place_call_off(
     headers: HeaderMap,
     ApiJson(body): ApiJson<PlaceCallOff>,
 ) -> ApiResult {
-    let key = headers
-        .get("idempotency-key")
-        .ok_or_else(|| {
-            fail(AppError::invalid(
-                "Idempotency-Key",
-                "is required: send a new unique key (a UUID, say) with each call-off, and the same key when retrying it",
-            ))
-        })?
-        .to_str()
-        .map_err(|_| fail(AppError::invalid("Idempotency-Key", "must be printable ASCII")))?
-        .to_string();
+    let key = idempotency_key(&headers, "call-off")?;
     let placed = call_offs::place(&state.app, &user.session.actor, &body, Some(&key))
         .await
         .map_err(fail)?;
     let view = call_offs::view(&state.app, &user.session.actor, &placed.call_off.id)
         .await
         .map_err(fail)?;
-    let mut response = (StatusCode::CREATED, Json(views::call_off(&view))).into_response();
+    Ok(created(
+        views::call_off(&view),
+        &format!("/api/v1/call-offs/{}", placed.call_off.id),
+        placed.replayed,
+    ))
+}
+
+/// The `Idempotency-Key` every create needs: a new unique key with each `what`, and the same key
+/// when retrying it.
+fn idempotency_key(headers: &HeaderMap, what: &str) -> Result<String, Response> {
+    Ok(headers
+        .get("idempotency-key")
+        .ok_or_else(|| {
+            fail(AppError::invalid(
+                "Idempotency-Key",
+                format!("is required: send a new unique key (a UUID, say) with each {what}, and the same key when retrying it"),
+            ))
+        })?
+        .to_str()
+        .map_err(|_| fail(AppError::invalid("Idempotency-Key", "must be printable ASCII")))?
+        .to_string())
+}
+
+/// A 201 response at `location`, marked when it replays an earlier create.
+fn created(body: serde_json::Value, location: &str, replayed: bool) -> Response {
+    let mut response = (StatusCode::CREATED, Json(body)).into_response();
     let h = response.headers_mut();
-    if let Ok(location) = format!("/api/v1/call-offs/{}", placed.call_off.id).parse() {
+    if let Ok(location) = location.parse() {
         h.insert(header::LOCATION, location);
     }
-    if placed.replayed {
+    if replayed {
         h.insert("Idempotent-Replayed", header::HeaderValue::from_static("true"));
     }
-    Ok(response)
+    response
 }
 
 #[derive(Deserialize)]
@@ -615,6 +640,9 @@ struct ProposeBody {
     #[serde(default)]
     title: String,
     changes: Vec<ChangeInput>,
+    /// An accepted proposal the request answers.
+    #[serde(default)]
+    proposal_id: Option<calloff_domain::ids::ProposalId>,
 }
 
 async fn propose_changes(
@@ -630,9 +658,16 @@ async fn propose_changes(
         .await
         .map_err(fail)?;
     let body: ProposeBody = json::parse_body(&body)?;
-    let request = change_requests::propose(&state.app, actor, &framework_id, &body.title, &body.changes)
-        .await
-        .map_err(fail)?;
+    let request = change_requests::propose_answering(
+        &state.app,
+        actor,
+        &framework_id,
+        &body.title,
+        &body.changes,
+        body.proposal_id.as_ref(),
+    )
+    .await
+    .map_err(fail)?;
     let view = change_requests::view(&state.app, actor, &request.id, None)
         .await
         .map_err(fail)?;

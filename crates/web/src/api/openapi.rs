@@ -43,6 +43,157 @@ fn json_body(schema: &str) -> Value {
 }
 
 pub fn spec() -> Value {
+    let mut spec = core();
+    governance(&mut spec);
+    spec
+}
+
+/// Customer governance: proposals, votes, comments, the supplier's response, the manager's
+/// decision and following.
+fn governance(spec: &mut Value) {
+    let proposal_id = id_param("id", "Proposal id");
+    let key = |what: &str| {
+        json!({ "name": "Idempotency-Key", "in": "header", "required": true, "schema": { "type": "string", "maxLength": 100 },
+                "description": format!("A retry with the same key and body returns the {what} created the first time (Idempotent-Replayed: true); with another body it is refused (409)") })
+    };
+    let created = |description: &str, schema: &str, errors: &[&str]| {
+        let mut responses = problem_responses(errors);
+        responses["201"] = json!({
+            "description": description,
+            "headers": { "Location": { "schema": { "type": "string" } }, "Idempotent-Replayed": { "schema": { "type": "string" } } },
+            "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } }
+        });
+        responses
+    };
+    let paths = json!({
+        "/frameworks/{id}/proposals": {
+            "get": {
+                "summary": "The roadmap: the framework's proposals, most supported first (for its customers, its supplier, its manager and auditors)",
+                "operationId": "listProposals",
+                "parameters": [id_param("id", "Framework id"), { "name": "status", "in": "query", "schema": { "type": "string", "enum": ["open", "accepted", "deferred", "declined"] }, "description": "Only proposals with this status" }],
+                "responses": ok("Proposals", "ProposalList", &["401", "403", "404", "422"])
+            },
+            "post": {
+                "summary": "Raise a proposal (buyers, approvers and organisation admins of verified customer organisations eligible on the framework). The organisation's support is recorded with it and the raiser follows it; the manager and the supplier are told.",
+                "operationId": "raiseProposal",
+                "parameters": [id_param("id", "Framework id"), key("proposal")],
+                "requestBody": json_body("ProposalInput"),
+                "responses": created("Raised", "ProposalView", &["400", "401", "403", "404", "409", "422"])
+            }
+        },
+        "/proposals/{id}": { "get": {
+            "summary": "A proposal with its supporters, comments, the supplier's response, the decision, the change requests answering it, and what the signed-in user may do",
+            "operationId": "getProposal", "parameters": [proposal_id.clone()],
+            "responses": ok("The proposal", "ProposalView", &["401", "404"])
+        }},
+        "/proposals/{id}/votes": { "post": {
+            "summary": "Support the proposal for the signed-in user's organisation (customers only). One vote per organisation: a second is refused with 409 naming `vote`, as is support for a decided proposal. The organisation is its own idempotency key.",
+            "operationId": "supportProposal", "parameters": [proposal_id.clone()],
+            "responses": created("Supported", "ProposalView", &["401", "403", "404", "409"])
+        }},
+        "/proposals/{id}/comments": { "post": {
+            "summary": "Comment on an open or deferred proposal (customers, the supplier, the manager); the author then follows it",
+            "operationId": "commentOnProposal", "parameters": [proposal_id.clone(), key("comment")],
+            "requestBody": json_body("CommentInput"),
+            "responses": created("Added", "ProposalComment", &["400", "401", "403", "404", "409", "422"])
+        }},
+        "/proposals/{id}/response": { "post": {
+            "summary": "The supplier's response to an open or deferred proposal; sending another replaces it. Followers are told.",
+            "operationId": "respondToProposal", "parameters": [proposal_id.clone()],
+            "requestBody": json_body("SupplierResponseInput"),
+            "responses": ok("The proposal", "ProposalView", &["400", "401", "403", "404", "409", "422"])
+        }},
+        "/proposals/{id}/decision": { "post": {
+            "summary": "The framework manager's decision, with a reason: accept (as a change request or onto the roadmap, with an optional target quarter), decline or defer. Accepted and declined are final (409 naming `decision`); a deferred proposal may be decided again. Followers are told.",
+            "operationId": "decideProposal", "parameters": [proposal_id.clone()],
+            "requestBody": json_body("ProposalDecision"),
+            "responses": ok("The proposal", "ProposalView", &["400", "401", "403", "404", "409", "422"])
+        }},
+        "/proposals/{id}/follow": {
+            "post": {
+                "summary": "Follow the proposal: be told when the supplier responds and when the manager decides (customers, the supplier, the manager)",
+                "operationId": "followProposal", "parameters": [proposal_id.clone()],
+                "responses": ok("Following", "Following", &["401", "403", "404"])
+            },
+            "delete": {
+                "summary": "Stop following the proposal", "operationId": "unfollowProposal", "parameters": [proposal_id],
+                "responses": ok("Not following", "Following", &["401", "403", "404"])
+            }
+        }
+    });
+    let named = |id_name: &str| json!({ "type": "object", "properties": { "id": { "type": "string" }, id_name: { "type": "string" } } });
+    let schemas = json!({
+        "ProposalInput": { "type": "object", "required": ["kind", "title", "rationale"], "properties": {
+            "kind": { "type": "string", "enum": ["new_product", "change", "retire"] },
+            "item_id": { "type": "string", "description": "change and retire: the item (or give sku)" },
+            "sku": { "type": "string", "description": "change and retire: the item's SKU, if item_id is not given" },
+            "lot": { "type": "integer", "minimum": 1, "description": "new_product, optionally: its lot. A change or retirement is in its item's lot." },
+            "title": { "type": "string", "minLength": 1, "maxLength": 120 },
+            "rationale": { "type": "string", "minLength": 1, "maxLength": 5000 }
+        }},
+        "Proposal": { "type": "object", "properties": {
+            "id": { "type": "string" }, "framework_id": { "type": "string" },
+            "kind": { "type": "string", "enum": ["new_product", "change", "retire"] },
+            "raised_by": { "type": "object", "properties": { "organisation": named("name"), "user": named("name") } },
+            "item": { "type": "object", "nullable": true, "properties": { "id": { "type": "string" }, "sku": { "type": "string" }, "name": { "type": "string" } } },
+            "lot": { "type": "integer", "nullable": true }, "title": { "type": "string" }, "rationale": { "type": "string" },
+            "status": { "type": "string", "enum": ["open", "accepted", "deferred", "declined"] },
+            "outcome": { "type": "string", "nullable": true, "enum": ["change_request", "roadmap"] },
+            "target_quarter": { "type": "string", "nullable": true, "description": "Calendar quarter, e.g. 2027-Q2 (April to June 2027)" },
+            "decision": { "type": "object", "nullable": true, "properties": {
+                "reason": { "type": "string" }, "decided_at": { "type": "string", "format": "date-time" }, "decided_by": named("name")
+            }},
+            "supplier_response": { "type": "object", "nullable": true, "properties": {
+                "text": { "type": "string" }, "responded_at": { "type": "string", "format": "date-time" }, "responded_by": named("name")
+            }},
+            "support_count": { "type": "integer" }, "comment_count": { "type": "integer" },
+            "created_at": { "type": "string", "format": "date-time" }, "updated_at": { "type": "string", "format": "date-time" }
+        }},
+        "ProposalList": { "type": "object", "properties": {
+            "framework_id": { "type": "string" }, "you_may_raise": { "type": "boolean" },
+            "proposals": { "type": "array", "items": { "$ref": "#/components/schemas/Proposal" } }
+        }},
+        "ProposalComment": { "type": "object", "properties": {
+            "id": { "type": "string" }, "proposal_id": { "type": "string" }, "body": { "type": "string" },
+            "created_at": { "type": "string", "format": "date-time" }, "author": named("name"), "organisation": named("name")
+        }},
+        "ProposalView": { "allOf": [{ "$ref": "#/components/schemas/Proposal" }, { "type": "object", "properties": {
+            "supporters": { "type": "array", "items": { "type": "object", "properties": {
+                "organisation": named("name"), "supported_at": { "type": "string", "format": "date-time" }
+            }}},
+            "comments": { "type": "array", "items": { "$ref": "#/components/schemas/ProposalComment" } },
+            "change_requests": { "type": "array", "items": { "type": "object", "properties": {
+                "id": { "type": "string" }, "title": { "type": "string" }, "status": { "type": "string" }
+            }}},
+            "followers": { "type": "integer" }, "you_follow": { "type": "boolean" },
+            "you_may": { "type": "object", "properties": {
+                "support": { "type": "boolean" }, "comment": { "type": "boolean" }, "respond": { "type": "boolean" },
+                "decide": { "type": "boolean" }, "follow": { "type": "boolean" }, "answer_with_change_request": { "type": "boolean" }
+            }}
+        }}]},
+        "CommentInput": { "type": "object", "required": ["comment"], "properties": { "comment": { "type": "string", "minLength": 1, "maxLength": 2000 } } },
+        "SupplierResponseInput": { "type": "object", "required": ["response"], "properties": { "response": { "type": "string", "minLength": 1, "maxLength": 5000 } } },
+        "ProposalDecision": { "type": "object", "required": ["decision", "reason"], "properties": {
+            "decision": { "type": "string", "enum": ["accept", "decline", "defer"] },
+            "outcome": { "type": "string", "enum": ["change_request", "roadmap"], "description": "Required to accept" },
+            "target_quarter": { "type": "string", "description": "Accepting onto the roadmap, optionally: a calendar quarter from this one, e.g. 2027-Q2" },
+            "reason": { "type": "string", "minLength": 1, "maxLength": 2000 }
+        }},
+        "Following": { "type": "object", "properties": { "proposal_id": { "type": "string" }, "you_follow": { "type": "boolean" } } }
+    });
+    if let (Some(all), Value::Object(more)) = (spec["paths"].as_object_mut(), paths) {
+        all.extend(more);
+    }
+    if let (Some(all), Value::Object(more)) = (spec["components"]["schemas"].as_object_mut(), schemas) {
+        all.extend(more);
+    }
+    spec["components"]["schemas"]["ChangeRequest"]["properties"]["proposal_id"] =
+        json!({ "type": "string", "nullable": true, "description": "The accepted proposal it answers" });
+    spec["components"]["schemas"]["ProposeChanges"]["properties"]["proposal_id"] = json!({ "type": "string", "description": "Optional: a proposal on this framework accepted as a change request" });
+}
+
+/// Everything but governance.
+fn core() -> Value {
     let read_errors = ["401", "404"];
     let mut place_responses = problem_responses(&["400", "401", "403", "409", "415", "422"]);
     place_responses["201"] = json!({

@@ -179,7 +179,7 @@ pub fn change_request(r: &calloff_app::change_requests::RequestSummary) -> Value
         "id": r.id, "framework_id": r.framework_id, "supplier_id": r.supplier_id, "title": r.title,
         "status": r.status, "indexation_basis_points": r.indexation_bp, "change_count": r.change_count,
         "submitted_by": r.submitted_by, "submitted_at": r.submitted_at, "decided_by": r.decided_by,
-        "decided_at": r.decided_at, "decision_reason": r.decision_reason,
+        "decided_at": r.decided_at, "decision_reason": r.decision_reason, "proposal_id": r.proposal_id,
     })
 }
 
@@ -262,4 +262,55 @@ pub fn prices_paid(p: &calloff_app::catalogue::PricesPaid) -> Value {
         "bodies": p.bodies, "lines": p.lines, "median": price(p.median), "lowest": price(p.lowest),
         "highest": price(p.highest), "buyers": p.buyers,
     })
+}
+
+pub fn proposal(p: &calloff_app::proposals::Proposal) -> Value {
+    json!({
+        "id": p.id, "framework_id": p.framework_id, "kind": p.kind,
+        "raised_by": { "organisation": { "id": p.organisation_id, "name": p.organisation_name }, "user": { "id": p.raised_by, "name": p.raised_by_name } },
+        "item": p.item_id.as_ref().map(|id| json!({ "id": id, "sku": p.item_sku, "name": p.item_name })),
+        "lot": p.lot_number, "title": p.title, "rationale": p.rationale, "status": p.status,
+        "outcome": p.outcome, "target_quarter": p.target_quarter.map(|q| q.to_string()),
+        "decision": p.decided_at.as_ref().map(|at| json!({
+            "reason": p.decision_reason, "decided_at": at,
+            "decided_by": { "id": p.decided_by, "name": p.decided_by_name },
+        })),
+        "supplier_response": p.responded_at.as_ref().map(|at| json!({
+            "text": p.supplier_response, "responded_at": at,
+            "responded_by": { "id": p.responded_by, "name": p.responded_by_name },
+        })),
+        "support_count": p.support_count, "comment_count": p.comment_count,
+        "created_at": p.created_at, "updated_at": p.updated_at,
+    })
+}
+
+pub fn proposal_comment(c: &calloff_app::proposals::Comment) -> Value {
+    json!({
+        "id": c.id, "proposal_id": c.proposal_id, "body": c.body, "created_at": c.created_at,
+        "author": { "id": c.author_id, "name": c.author_name },
+        "organisation": { "id": c.organisation_id, "name": c.organisation_name },
+    })
+}
+
+pub fn proposal_view(v: &calloff_app::proposals::ProposalView) -> Value {
+    let mut value = proposal(&v.proposal);
+    value["supporters"] = v
+        .votes
+        .iter()
+        .map(|vote| json!({ "organisation": { "id": vote.organisation_id, "name": vote.organisation_name }, "supported_at": vote.voted_at }))
+        .collect();
+    value["comments"] = v.comments.iter().map(proposal_comment).collect();
+    value["change_requests"] = v
+        .change_requests
+        .iter()
+        .map(|r| json!({ "id": r.id, "title": r.title, "status": r.status }))
+        .collect();
+    value["followers"] = json!(v.followers);
+    value["you_follow"] = json!(v.following);
+    let a = v.allowed;
+    value["you_may"] = json!({
+        "support": a.support, "comment": a.comment, "respond": a.respond, "decide": a.decide, "follow": a.follow,
+        "answer_with_change_request": a.answer_with_change_request,
+    });
+    value
 }

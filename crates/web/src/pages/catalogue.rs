@@ -366,6 +366,11 @@ async fn item_page(
                         }
                     }
                 }
+                @if [Role::Buyer, Role::Approver, Role::OrganisationAdmin].iter().any(|r| actor.has(*r)) {
+                    p class="govuk-body" {
+                        a class="govuk-link" href={ "/frameworks/" (item.framework_id) "/proposals/new?item=" (item.id) } { "Propose a change to this item, or retiring it" }
+                    }
+                }
                 p class="govuk-body" {
                     a class="govuk-link" href={ "/frameworks/" (item.framework_id) "/catalogue?lot=" (item.lot_number) } { "Back to lot " (item.lot_number) }
                 }

@@ -3,8 +3,8 @@
 
 use super::{error_page, render, Fields};
 use crate::html::{
-    basis_points, csrf_field, date_input, error_for, input, layout, short_date, success_banner, textarea, timestamp,
-    Chrome, Input, Section, TypedDate,
+    basis_points, csrf_field, date_input, error_for, input, layout, select, short_date, success_banner, textarea,
+    timestamp, Chrome, Input, Section, Select, TypedDate,
 };
 use crate::session::{PageUser, SignedInForm, SignedInUpload};
 use crate::AppState;
@@ -15,7 +15,7 @@ use calloff_app::change_requests::{self, Decision, RequestView};
 use calloff_app::AppError;
 use calloff_domain::catalogue::Unit;
 use calloff_domain::change_control::{ChangeInput, ChangeKind, RequestStatus};
-use calloff_domain::ids::FrameworkId;
+use calloff_domain::ids::{FrameworkId, ProposalId};
 use calloff_domain::role::Role;
 use calloff_domain::FieldError;
 use maud::{html, Markup};
@@ -203,6 +203,24 @@ fn typed_rows(fields: &Fields) -> Vec<ChangeInput> {
         .collect()
 }
 
+/// The accepted proposals a change request may answer, as (id, label) options after "None".
+async fn answerable(state: &AppState, framework_id: &FrameworkId) -> Vec<(String, String)> {
+    let accepted = calloff_app::proposals::awaiting_change_requests(&state.app, framework_id)
+        .await
+        .unwrap_or_default();
+    if accepted.is_empty() {
+        return Vec::new();
+    }
+    let mut options = vec![(String::new(), "None".to_string())];
+    options.extend(
+        accepted
+            .into_iter()
+            .map(|p| (p.id.to_string(), format!("{} ({})", p.title, p.organisation_name))),
+    );
+    options
+}
+
+#[allow(clippy::too_many_arguments)]
 fn new_request_page(
     user: &PageUser,
     framework_id: &FrameworkId,
@@ -210,6 +228,8 @@ fn new_request_page(
     title: &str,
     date: &TypedDate,
     rows: &[ChangeInput],
+    proposals: &[(String, String)],
+    proposal: &str,
 ) -> Markup {
     let chrome = Chrome {
         title: "Propose catalogue changes",
@@ -232,6 +252,16 @@ fn new_request_page(
                 (csrf_field(&user.session.csrf_token))
                 (input(Input { error: error_for(errors, "title"), ..Input::text("title", "Title", title) }))
                 (date_input("effective_from", "Effective from", "For example, 1 1 2027. Today or later.", date, error_for(errors, "effective_from")))
+                @if !proposals.is_empty() {
+                    (select(Select {
+                        name: "proposal_id",
+                        label: "Answers a customer proposal (optional)",
+                        hint: Some("A proposal the framework manager accepted as a change request; its followers are told"),
+                        error: error_for(errors, "proposal_id"),
+                        options: proposals,
+                        selected: proposal,
+                    }))
+                }
                 @for i in 0..FORM_ROWS {
                     @let row = rows.get(i).unwrap_or(&blank);
                     @let name = |field: &str| format!("changes[{i}].{field}");
@@ -280,14 +310,38 @@ fn new_request_page(
     )
 }
 
-pub async fn new_request(State(state): State<AppState>, user: PageUser, Path(id): Path<String>) -> Response {
+#[derive(Deserialize)]
+pub struct NewQuery {
+    /// Arriving from an accepted proposal: the proposal the request answers.
+    proposal: Option<String>,
+}
+
+pub async fn new_request(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+    Query(query): Query<NewQuery>,
+) -> Response {
     let actor = &user.session.actor;
     let framework_id = FrameworkId::from_stored(id);
     match change_requests::may_propose(&state.app, actor, &framework_id).await {
-        Ok(_) => render(
-            StatusCode::OK,
-            new_request_page(&user, &framework_id, &[], "", &TypedDate::default(), &[]),
-        ),
+        Ok(_) => {
+            let proposals = answerable(&state, &framework_id).await;
+            let proposal = query.proposal.unwrap_or_default();
+            render(
+                StatusCode::OK,
+                new_request_page(
+                    &user,
+                    &framework_id,
+                    &[],
+                    "",
+                    &TypedDate::default(),
+                    &[],
+                    &proposals,
+                    &proposal,
+                ),
+            )
+        }
         Err(e) => error_page(Some(actor), &e),
     }
 }
@@ -314,7 +368,11 @@ pub async fn submit(
     for c in &mut changes {
         c.effective_from = effective.clone().unwrap_or_default();
     }
-    let result = change_requests::propose(&state.app, actor, &framework_id, &title, &changes).await;
+    let proposal = fields.text("proposal_id");
+    let answering = Some(ProposalId::from_stored(proposal.clone())).filter(|_| !proposal.is_empty());
+    let result =
+        change_requests::propose_answering(&state.app, actor, &framework_id, &title, &changes, answering.as_ref())
+            .await;
     match result {
         Ok(request) => Redirect::to(&format!("/change-requests/{}?submitted=1", request.id)).into_response(),
         Err(e) if !e.field_errors().is_empty() => {
@@ -341,9 +399,19 @@ pub async fn submit(
                     errors.push(FieldError::new(field, fe.message));
                 }
             }
+            let proposals = answerable(&state, &framework_id).await;
             render(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                new_request_page(&user, &framework_id, &errors, &title, &date, &rows),
+                new_request_page(
+                    &user,
+                    &framework_id,
+                    &errors,
+                    &title,
+                    &date,
+                    &rows,
+                    &proposals,
+                    &proposal,
+                ),
             )
         }
         Err(e) => error_page(Some(actor), &e),
@@ -373,6 +441,11 @@ fn request_page(user: &PageUser, view: &RequestView, errors: &[FieldError], subm
                 ("Changes", html! { (r.change_count) }),
                 ("Decided", html! { @if let Some(at) = &r.decided_at { (timestamp(at)) } @else { "Not yet" } }),
                 ("Reason given", html! { (r.decision_reason.as_deref().unwrap_or("None")) }),
+                ("Answers proposal", html! {
+                    @if let Some(p) = &view.proposal {
+                        a class="govuk-link" href={ "/proposals/" (p.id) } { (p.title) } " (" (p.organisation_name) ")"
+                    } @else { "None" }
+                }),
             ]))
             table class="govuk-table" id="changes" {
                 caption class="govuk-table__caption govuk-table__caption--m" { "Each change beside the version in force" }

@@ -9,6 +9,7 @@ mod frameworks;
 mod notifications;
 mod organisations;
 mod people;
+mod proposals;
 mod quote;
 mod sign_in;
 mod variations;
@@ -61,6 +62,16 @@ pub fn routes() -> Routes {
         )
         .get("/change-requests/{id}", change_requests::show)
         .post("/change-requests/{id}/{decision}", change_requests::decide)
+        .get("/frameworks/{id}/proposals", proposals::roadmap)
+        .get("/frameworks/{id}/proposals/new", proposals::new_form)
+        .post("/frameworks/{id}/proposals", proposals::raise)
+        .get("/proposals/{id}", proposals::show)
+        .post("/proposals/{id}/support", proposals::support)
+        .post("/proposals/{id}/comments", proposals::comment)
+        .post("/proposals/{id}/response", proposals::respond)
+        .post("/proposals/{id}/decision", proposals::decide)
+        .post("/proposals/{id}/follow", proposals::follow)
+        .post("/proposals/{id}/unfollow", proposals::unfollow)
         .get("/quote", quote::show)
         .post("/quote", quote::update)
         .post("/quote/lines", quote::add_line)
@@ -95,6 +106,15 @@ impl Fields {
     pub fn text(&self, name: &str) -> String {
         self.get(name).unwrap_or_default().trim().to_string()
     }
+}
+
+/// A fresh key for a form that creates something, so that pressing its button twice (or
+/// resending it) creates one thing.
+pub fn new_idempotency_key() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
 }
 
 pub fn render(status: StatusCode, markup: Markup) -> Response {

@@ -1,6 +1,6 @@
 //! The quote builder and placing a call-off. The basket is kept with the session.
 
-use super::{error_page, render, Fields};
+use super::{error_page, new_idempotency_key, render, Fields};
 use crate::html::{csrf_field, error_for, field_id, input, layout, percent, summary_list, Chrome, Input, Section};
 use crate::session::{PageUser, SignedInForm};
 use crate::AppState;
@@ -17,7 +17,6 @@ use calloff_domain::role::Role;
 use calloff_domain::route_to_market::{Advice, Route};
 use calloff_domain::FieldError;
 use maud::{html, Markup};
-use rand::RngCore;
 
 /// A basket line as shown in the form: what was typed, and the item if it is known.
 struct FormLine {
@@ -418,12 +417,6 @@ pub async fn update(State(state): State<AppState>, SignedInForm { user, fields }
 fn fingerprint(basket: &Basket) -> String {
     use sha2::{Digest, Sha256};
     hex::encode(Sha256::digest(serde_json::to_vec(basket).unwrap_or_default()))
-}
-
-fn new_idempotency_key() -> String {
-    let mut bytes = [0u8; 16];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    hex::encode(bytes)
 }
 
 /// What the review page carries into the placing form.

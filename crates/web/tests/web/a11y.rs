@@ -591,6 +591,117 @@ async fn every_page_and_error_state_passes_a11y_check() {
         .await;
     set.assert_contains("saved").assert_contains("4.5");
     keep("catalogue-settings-saved", &set);
+    // Customer governance: the roadmap, raising a proposal, and each part of a proposal's page.
+    let proposals = format!("{framework}/proposals");
+    let hackney = site.signed_in("buyer@hackney.example").await;
+    keep("roadmap-empty", &hackney.get(&proposals).await);
+    let new_form = hackney.get(&format!("{proposals}/new")).await;
+    keep("proposal-new", &new_form);
+    let key = new_form.input_value("idempotency_key").unwrap();
+    let bad_proposal = hackney
+        .post(
+            &proposals,
+            &[
+                ("idempotency_key", &key),
+                ("kind", ""),
+                ("title", ""),
+                ("rationale", ""),
+            ],
+        )
+        .await;
+    assert_eq!(bad_proposal.status, 422);
+    bad_proposal
+        .assert_contains("href=\"#kind\"")
+        .assert_contains("href=\"#title\"");
+    keep("proposal-new-error", &bad_proposal);
+    let raised = hackney
+        .post(
+            &proposals,
+            &[
+                ("idempotency_key", &key),
+                ("kind", "new_product"),
+                ("lot", "5"),
+                ("title", "Teams Rooms kits for small meeting rooms"),
+                (
+                    "rationale",
+                    "Hybrid meetings in our libraries.\n\nEach room needs a camera, a speaker and a screen.",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(raised.status, 303, "{}", raised.body);
+    let proposal = raised.location.clone().unwrap();
+    keep("proposal-raised", &hackney.get(&proposal).await);
+    let proposal = proposal.split('?').next().unwrap().to_string();
+    keep("proposal-customer", &buyer.get(&proposal).await);
+    let vote = buyer.post(&format!("{proposal}/support"), &[]).await;
+    assert_eq!(vote.status, 303);
+    let again = approver.post(&format!("{proposal}/support"), &[]).await;
+    assert_eq!(again.status, 409);
+    again.assert_contains("href=\"#vote\"");
+    keep("proposal-vote-conflict", &again);
+    let no_comment = buyer.post(&format!("{proposal}/comments"), &[("comment", "")]).await;
+    assert_eq!(no_comment.status, 422);
+    keep("proposal-comment-error", &no_comment);
+    buyer
+        .post(
+            &format!("{proposal}/comments"),
+            &[("comment", "Camden's libraries need these too.")],
+        )
+        .await;
+    keep("proposal-supplier", &supplier.get(&proposal).await);
+    let no_response = supplier
+        .post(&format!("{proposal}/response"), &[("response", " ")])
+        .await;
+    assert_eq!(no_response.status, 422);
+    keep("proposal-response-error", &no_response);
+    supplier
+        .post(
+            &format!("{proposal}/response"),
+            &[("response", "We can offer a kit at £1,450 a room.")],
+        )
+        .await;
+    keep("proposal-manager", &manager.get(&proposal).await);
+    let no_reason = manager
+        .post(
+            &format!("{proposal}/decision"),
+            &[("decision", "decline"), ("target_quarter", "2027-Q2"), ("reason", "")],
+        )
+        .await;
+    assert_eq!(no_reason.status, 422);
+    no_reason
+        .assert_contains("href=\"#reason\"")
+        .assert_contains("href=\"#target_quarter\"");
+    keep("proposal-decision-error", &no_reason);
+    let decided = manager
+        .post(
+            &format!("{proposal}/decision"),
+            &[
+                ("decision", "accept_change_request"),
+                ("reason", "Needed across London"),
+            ],
+        )
+        .await;
+    assert_eq!(decided.status, 303);
+    keep("proposal-decided", &supplier.get(&proposal).await);
+    let final_again = manager
+        .post(
+            &format!("{proposal}/decision"),
+            &[("decision", "defer"), ("reason", "Later")],
+        )
+        .await;
+    assert_eq!(final_again.status, 409);
+    keep("proposal-decision-final", &final_again);
+    keep(
+        "proposal-auditor",
+        &site.signed_in("auditor@rbkc.example").await.get(&proposal).await,
+    );
+    keep("roadmap", &buyer.get(&proposals).await);
+    let proposal_id = proposal.trim_start_matches("/proposals/");
+    keep(
+        "change-request-answering",
+        &supplier.get(&format!("{requests}/new?proposal={proposal_id}")).await,
+    );
 
     let output = tokio::process::Command::new(a11y_check())
         .args(&urls)

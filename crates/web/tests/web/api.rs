@@ -11,6 +11,7 @@ on_both_databases!(
     approvals_through_the_api,
     catalogue_changes_through_the_api,
     volume_pricing_through_the_api,
+    proposals_through_the_api,
 );
 
 struct Api {
@@ -41,6 +42,17 @@ impl Api {
         let r = self
             .client
             .get(format!("{}/api/v1{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        let r = self
+            .client
+            .delete(format!("{}/api/v1{path}", self.base))
             .bearer_auth(&self.token)
             .send()
             .await
@@ -566,4 +578,179 @@ async fn volume_pricing_through_the_api(backend: Backend) {
     let (status, saved, _) = manager.post(&settings, wanted.clone(), None).await;
     assert_eq!((status, saved), (StatusCode::OK, wanted.clone()));
     assert_eq!(hackney.get(&settings).await.1, wanted);
+}
+
+async fn proposals_through_the_api(backend: Backend) {
+    let site = Site::start(backend).await;
+    let hackney = Api::sign_in(&site, "buyer@hackney.example").await;
+    let camden = Api::sign_in(&site, "buyer@camden.example").await;
+    let approver = Api::sign_in(&site, "approver@camden.example").await;
+    let supplier = Api::sign_in(&site, "supplier@londonict.example").await;
+    let manager = Api::sign_in(&site, "manager@rbkc.example").await;
+    let auditor = Api::sign_in(&site, "auditor@rbkc.example").await;
+    let list = format!("/frameworks/{}/proposals", site.t.framework_id);
+    let fields = |problem: &Value| -> Vec<String> {
+        problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap().to_string())
+            .collect()
+    };
+
+    // Bad input is refused whole, naming each field; a create needs an idempotency key.
+    let bad = json!({ "kind": "change", "sku": "L4-SIM-5GB", "title": "", "rationale": "x".repeat(5_001) });
+    let (status, problem, _) = hackney.post(&list, bad, Some("bad")).await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(fields(&problem), ["title", "rationale"]);
+    let good = json!({ "kind": "change", "sku": "L4-SIM-5GB", "title": "EU roaming on the 5 GB SIM",
+                       "rationale": "Housing officers visit EU partner cities." });
+    let (status, problem, _) = hackney.post(&list, good.clone(), None).await;
+    assert_eq!(
+        (status, fields(&problem)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["Idempotency-Key".to_string()])
+    );
+    assert!(camden.get(&list).await.1["proposals"].as_array().unwrap().is_empty());
+    let (status, problem, _) = supplier.post(&list, good.clone(), Some("s")).await;
+    assert_eq!(status, 403, "{problem}");
+
+    let (status, raised, headers) = hackney.post(&list, good.clone(), Some("roaming")).await;
+    assert_eq!(status, 201, "{raised}");
+    let id = raised["id"].as_str().unwrap().to_string();
+    assert!(headers[header::LOCATION].to_str().unwrap().ends_with(&id));
+    assert_eq!(raised["support_count"], 1);
+    assert_eq!(raised["item"]["sku"], "L4-SIM-5GB");
+    assert_eq!(raised["you_follow"], true);
+    let (status, again, headers) = hackney.post(&list, good, Some("roaming")).await;
+    assert_eq!((status, again["id"].clone()), (StatusCode::CREATED, json!(id)));
+    assert_eq!(headers["Idempotent-Replayed"], "true");
+
+    // One vote per organisation; suppliers do not vote.
+    let proposal = format!("/proposals/{id}");
+    let (status, supported, _) = camden.post(&format!("{proposal}/votes"), json!({}), None).await;
+    assert_eq!(
+        (status, supported["support_count"].clone()),
+        (StatusCode::CREATED, json!(2))
+    );
+    let (status, problem, _) = approver.post(&format!("{proposal}/votes"), json!({}), None).await;
+    assert_eq!(
+        (status, fields(&problem)),
+        (StatusCode::CONFLICT, vec!["vote".to_string()])
+    );
+    assert_eq!(
+        supplier.post(&format!("{proposal}/votes"), json!({}), None).await.0,
+        403
+    );
+
+    // Comments, with their own idempotency keys; auditors only read.
+    let comments = format!("{proposal}/comments");
+    let (status, problem, _) = camden.post(&comments, json!({ "comment": " " }), Some("c0")).await;
+    assert_eq!(
+        (status, fields(&problem)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["comment".to_string()])
+    );
+    let (status, said, _) = camden
+        .post(&comments, json!({ "comment": "Camden needs it too." }), Some("c1"))
+        .await;
+    assert_eq!(status, 201, "{said}");
+    assert_eq!(said["organisation"]["name"], "London Borough of Camden");
+    assert_eq!(
+        auditor
+            .post(&comments, json!({ "comment": "Noted" }), Some("c2"))
+            .await
+            .0,
+        403
+    );
+    assert_eq!(
+        auditor.get(&proposal).await.1["comments"][0]["body"],
+        "Camden needs it too."
+    );
+
+    // The supplier responds; only the manager decides, once for good.
+    assert_eq!(
+        camden
+            .post(&format!("{proposal}/response"), json!({ "response": "Yes" }), None)
+            .await
+            .0,
+        403
+    );
+    let (status, responded, _) = supplier
+        .post(
+            &format!("{proposal}/response"),
+            json!({ "response": "A roaming bolt-on at £0.95 a month." }),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{responded}");
+    assert_eq!(responded["supplier_response"]["responded_by"]["name"], "Sam Supplier");
+    let decision = format!("{proposal}/decision");
+    let (status, problem, _) = manager
+        .post(&decision, json!({ "decision": "accept", "reason": "Yes" }), None)
+        .await;
+    assert_eq!(
+        (status, fields(&problem)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["outcome".to_string()])
+    );
+    let accept = json!({ "decision": "accept", "outcome": "change_request", "reason": "Two boroughs need it" });
+    assert_eq!(supplier.post(&decision, accept.clone(), None).await.0, 403);
+    let (status, decided, _) = manager.post(&decision, accept.clone(), None).await;
+    assert_eq!(status, 200, "{decided}");
+    assert_eq!(
+        (decided["status"].clone(), decided["outcome"].clone()),
+        (json!("accepted"), json!("change_request"))
+    );
+    let (status, problem, _) = manager.post(&decision, accept, None).await;
+    assert_eq!(
+        (status, fields(&problem)),
+        (StatusCode::CONFLICT, vec!["decision".to_string()])
+    );
+
+    // The roadmap by status; followers heard of the response and the decision.
+    let (_, accepted) = camden.get(&format!("{list}?status=accepted")).await;
+    assert_eq!(accepted["proposals"][0]["id"], json!(id));
+    let (status, problem) = camden.get(&format!("{list}?status=maybe")).await;
+    assert_eq!(
+        (status, problem["errors"][0]["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("status"))
+    );
+    let (_, inbox) = hackney.get("/notifications").await;
+    let events: Vec<&str> = inbox["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["event"].as_str().unwrap())
+        .collect();
+    assert!(
+        events.contains(&"proposal.responded") && events.contains(&"proposal.accepted"),
+        "{events:?}"
+    );
+
+    // The supplier answers it with a change request; each names the other.
+    let request = json!({ "title": "EU roaming", "proposal_id": id, "changes": [
+        { "kind": "price", "sku": "L4-SIM-5GB", "effective_from": "2027-01-01", "price": "6.45" },
+    ]});
+    let (status, request, _) = supplier
+        .post(
+            &format!("/frameworks/{}/change-requests", site.t.framework_id),
+            request,
+            None,
+        )
+        .await;
+    assert_eq!(status, 201, "{request}");
+    assert_eq!(request["proposal_id"], json!(id));
+    assert_eq!(camden.get(&proposal).await.1["change_requests"][0]["id"], request["id"]);
+
+    // Following is each person's to choose.
+    let (status, following) = camden.delete(&format!("{proposal}/follow")).await;
+    assert_eq!(
+        (status, following["you_follow"].clone()),
+        (StatusCode::OK, json!(false))
+    );
+    assert_eq!(camden.get(&proposal).await.1["you_follow"], false);
+    let (status, following, _) = manager.post(&format!("{proposal}/follow"), json!({}), None).await;
+    assert_eq!((status, following["you_follow"].clone()), (StatusCode::OK, json!(true)));
+    assert_eq!(
+        auditor.post(&format!("{proposal}/follow"), json!({}), None).await.0,
+        403
+    );
 }

@@ -43,6 +43,21 @@ enum Rule {
     CallOffSupplier,
     /// Readers may see it exists; only buyers of its organisation may act.
     CallOffBuyer,
+    /// A framework's proposals: its customers, its supplier, its manager and auditors; other
+    /// suppliers are refused.
+    ProposalsReader,
+    /// Customers: buyers, approvers and organisation admins of verified eligible organisations.
+    Customer,
+    /// A proposal: readers see it; others are told it does not exist.
+    ProposalReader,
+    /// Readers may see it exists; only customers may support it.
+    ProposalCustomer,
+    /// Readers may see it exists; customers, the supplier and the manager take part (not auditors).
+    ProposalParticipant,
+    /// Readers may see it exists; only the framework's supplier responds.
+    ProposalSupplier,
+    /// Readers may see it exists; only the framework's manager decides.
+    ProposalManager,
 }
 
 /// The rule for each (method, path); `None` for a route nobody has classified yet.
@@ -113,6 +128,22 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("POST", "/api/v1/call-offs/{id}/variations") | ("GET" | "POST", "/call-offs/{id}/vary") => CallOffBuyer,
         // Actions are checked with one the supplier takes and one the buyer takes.
         ("GET" | "POST", "/call-offs/{id}/{action}") | ("POST", "/api/v1/call-offs/{id}/{action}") => CallOffSupplier,
+        ("GET", "/frameworks/{id}/proposals" | "/api/v1/frameworks/{id}/proposals") => ProposalsReader,
+        ("GET", "/frameworks/{id}/proposals/new")
+        | ("POST", "/frameworks/{id}/proposals" | "/api/v1/frameworks/{id}/proposals") => Customer,
+        ("GET", "/proposals/{id}" | "/api/v1/proposals/{id}") => ProposalReader,
+        ("POST", "/proposals/{id}/support" | "/api/v1/proposals/{id}/votes") => ProposalCustomer,
+        (
+            "POST",
+            "/proposals/{id}/comments"
+            | "/api/v1/proposals/{id}/comments"
+            | "/proposals/{id}/follow"
+            | "/proposals/{id}/unfollow"
+            | "/api/v1/proposals/{id}/follow",
+        )
+        | ("DELETE", "/api/v1/proposals/{id}/follow") => ProposalParticipant,
+        ("POST", "/proposals/{id}/response" | "/api/v1/proposals/{id}/response") => ProposalSupplier,
+        ("POST", "/proposals/{id}/decision" | "/api/v1/proposals/{id}/decision") => ProposalManager,
         _ => return None,
     })
 }
@@ -139,6 +170,19 @@ fn expected(rule: Rule, p: &Person) -> Outcome {
     if p.email.is_none() {
         return SignInFirst;
     }
+    // Everyone in the matrix with one of these roles is at a verified body eligible on the framework.
+    let customer = [Role::Buyer, Role::Approver, Role::OrganisationAdmin]
+        .iter()
+        .any(|r| p.roles.contains(r));
+    let manager = p.roles.contains(&Role::FrameworkManager);
+    let reads_proposals = customer || manager || p.its_supplier || p.roles.contains(&Role::Auditor);
+    // Readers of a proposal who may not take this action are refused; others are told it does
+    // not exist.
+    let proposal = |may: bool| match (reads_proposals, may) {
+        (false, _) => Hidden,
+        (true, true) => Allowed,
+        (true, false) => Refused,
+    };
     match rule {
         Rule::Public | Rule::SignedIn => Allowed,
         Rule::Buyer => {
@@ -230,6 +274,25 @@ fn expected(rule: Rule, p: &Person) -> Outcome {
             (true, true) => Allowed,
             (true, false) => Refused,
         },
+        Rule::ProposalsReader => {
+            if reads_proposals {
+                Allowed
+            } else {
+                Refused
+            }
+        }
+        Rule::Customer => {
+            if customer {
+                Allowed
+            } else {
+                Refused
+            }
+        }
+        Rule::ProposalReader => proposal(true),
+        Rule::ProposalCustomer => proposal(customer),
+        Rule::ProposalParticipant => proposal(customer || manager || p.its_supplier),
+        Rule::ProposalSupplier => proposal(p.its_supplier),
+        Rule::ProposalManager => proposal(manager),
     }
 }
 
@@ -352,6 +415,27 @@ async fn every_route_for_every_role_and_organisation() {
     .await
     .unwrap()
     .id;
+    // Hackney's proposal, for the governance routes: Camden supports it once, and every later
+    // vote is a conflict.
+    let hackney = t.actor("buyer@hackney.example").await;
+    let proposal = calloff_app::proposals::raise(
+        &t.app,
+        &hackney,
+        &t.framework_id,
+        &calloff_domain::governance::ProposalInput {
+            kind: "change".into(),
+            sku: Some("L4-SIM-5GB".into()),
+            title: "Matrix".into(),
+            rationale: "Matrix".into(),
+            ..Default::default()
+        },
+        None,
+    )
+    .await
+    .unwrap()
+    .proposal
+    .id
+    .to_string();
     // A call-off awaiting Camden's approval, for the approval routes.
     let one_approver = calloff_domain::approval::ApprovalRules::new(
         vec![calloff_domain::approval::Threshold {
@@ -486,6 +570,8 @@ async fn every_route_for_every_role_and_organisation() {
                 item_id.to_string()
             } else if path.contains("/organisations/") {
                 pending_org.to_string()
+            } else if path.contains("/proposals/") {
+                proposal.clone()
             } else if path.contains("/change-requests/") {
                 change_request.clone()
             } else if path.contains("/approvals/") {

@@ -10,6 +10,7 @@ on_both_databases!(
     placing_refuses_a_quote_changed_since_it_was_checked,
     an_organisation_registers_and_a_manager_verifies_it,
     an_admin_invites_someone_who_joins_by_the_link,
+    customers_propose_support_and_the_manager_decides_without_javascript,
 );
 
 /// The first `href` on the page that starts with `prefix`.
@@ -510,4 +511,166 @@ async fn an_admin_invites_someone_who_joins_by_the_link(backend: Backend) {
         303
     );
     assert_eq!(nia.get("/frameworks").await.location.as_deref(), Some("/sign-in"));
+}
+
+async fn customers_propose_support_and_the_manager_decides_without_javascript(backend: Backend) {
+    let site = Site::start(backend).await;
+    let framework = format!("/frameworks/{}", site.t.framework_id);
+    let hackney = site.signed_in("buyer@hackney.example").await;
+    let overview = hackney.get(&framework).await;
+    let roadmap = first_link(&overview.body, &format!("{framework}/proposals"));
+    let empty = hackney.get(&roadmap).await;
+    empty
+        .assert_contains("There are no proposals yet.")
+        .assert_contains("Raise a proposal");
+
+    // From an item's page, the form starts as a change to that item.
+    let search = hackney.get(&format!("{framework}/catalogue?q=L4-SIM-5GB")).await;
+    let item = hackney.get(&first_link(&search.body, "/items/")).await;
+    let form = hackney
+        .get(&first_link(&item.body, &format!("{framework}/proposals/new")))
+        .await;
+    form.assert_contains("name=\"sku\" type=\"text\" value=\"L4-SIM-5GB\"")
+        .assert_contains("value=\"change\" checked");
+    let key = form.input_value("idempotency_key").unwrap();
+
+    // Bad input names each field, keeps what was typed, and raises nothing.
+    let long_title = "t".repeat(121);
+    let bad = hackney
+        .post(
+            &format!("{framework}/proposals"),
+            &[
+                ("idempotency_key", &key),
+                ("kind", "change"),
+                ("sku", "L4-SIM-5GB"),
+                ("title", &long_title),
+                ("rationale", ""),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    bad.assert_contains("href=\"#title\"")
+        .assert_contains("Title must be 120 characters or fewer")
+        .assert_contains("href=\"#rationale\"")
+        .assert_contains(&long_title);
+    let fields = [
+        ("idempotency_key", key.as_str()),
+        ("kind", "change"),
+        ("sku", "L4-SIM-5GB"),
+        ("title", "EU roaming on the 5 GB SIM"),
+        ("rationale", "Housing officers visit EU partner cities every month."),
+    ];
+    let raised = hackney.post(&format!("{framework}/proposals"), &fields).await;
+    assert_eq!(raised.status, 303, "{}", raised.body);
+    let location = raised.location.unwrap();
+    assert!(location.ends_with("?done=raised"));
+    // Pressing the button twice raises one proposal.
+    let twice = hackney.post(&format!("{framework}/proposals"), &fields).await;
+    assert_eq!(twice.location.as_deref(), Some(location.as_str()));
+    let proposal = location.split('?').next().unwrap().to_string();
+    hackney
+        .get(&location)
+        .await
+        .assert_contains("Proposal raised")
+        .assert_contains("1 organisation")
+        .assert_contains("London Borough of Hackney supports this proposal.");
+
+    // Camden supports it once; a second vote from Camden is refused, naming the vote.
+    let camden = site.signed_in("buyer@camden.example").await;
+    camden
+        .get(&proposal)
+        .await
+        .assert_contains("Support for London Borough of Camden");
+    let supported = camden.post(&format!("{proposal}/support"), &[]).await;
+    assert_eq!(supported.status, 303);
+    let approver = site.signed_in("approver@camden.example").await;
+    let second = approver.post(&format!("{proposal}/support"), &[]).await;
+    assert_eq!(second.status, 409);
+    second
+        .assert_contains("href=\"#vote\"")
+        .assert_contains("already supports this proposal");
+    let supplier = site.signed_in("supplier@londonict.example").await;
+    let page = supplier.get(&proposal).await;
+    assert!(!page.body.contains("Support for"), "suppliers do not vote");
+    assert_eq!(supplier.post(&format!("{proposal}/support"), &[]).await.status, 403);
+
+    // A comment, then the supplier's response.
+    let empty_comment = camden.post(&format!("{proposal}/comments"), &[("comment", " ")]).await;
+    assert_eq!(empty_comment.status, 422);
+    empty_comment.assert_contains("href=\"#comment\"");
+    let commented = camden
+        .post(
+            &format!("{proposal}/comments"),
+            &[("comment", "Camden's field teams too.")],
+        )
+        .await;
+    assert_eq!(commented.status, 303);
+    let responded = supplier
+        .post(
+            &format!("{proposal}/response"),
+            &[("response", "A roaming bolt-on at £0.95 a month.")],
+        )
+        .await;
+    assert_eq!(responded.status, 303);
+    camden
+        .get(&proposal)
+        .await
+        .assert_contains("Camden's field teams too.")
+        .assert_contains("A roaming bolt-on at £0.95 a month.")
+        .assert_contains("2 organisations");
+
+    // The manager decides with one set of radios; the reason is required.
+    let manager = site.signed_in("manager@rbkc.example").await;
+    manager.get(&proposal).await.assert_contains("Record decision");
+    let no_reason = manager
+        .post(
+            &format!("{proposal}/decision"),
+            &[
+                ("decision", "accept_roadmap"),
+                ("target_quarter", "2027-Q2"),
+                ("reason", ""),
+            ],
+        )
+        .await;
+    assert_eq!(no_reason.status, 422);
+    no_reason
+        .assert_contains("href=\"#reason\"")
+        .assert_contains("value=\"accept_roadmap\" checked")
+        .assert_contains("value=\"2027-Q2\" selected");
+    let decided = manager
+        .post(
+            &format!("{proposal}/decision"),
+            &[
+                ("decision", "accept_roadmap"),
+                ("target_quarter", "2027-Q2"),
+                ("reason", "On the mobile roadmap"),
+            ],
+        )
+        .await;
+    assert_eq!(decided.status, 303);
+    let page = manager.get(&proposal).await;
+    page.assert_contains("On the roadmap for April to June 2027")
+        .assert_contains("On the mobile roadmap");
+    assert!(!page.body.contains("Record decision"), "accepted is final");
+    let again = manager
+        .post(
+            &format!("{proposal}/decision"),
+            &[("decision", "decline"), ("reason", "No")],
+        )
+        .await;
+    assert_eq!(again.status, 409);
+    again.assert_contains("href=\"#decision\"");
+
+    // The roadmap lists it as accepted; followers were told; following is each person's choice.
+    let listed = camden.get(&roadmap).await;
+    listed
+        .assert_contains("Accepted (1)")
+        .assert_contains("EU roaming on the 5 GB SIM");
+    hackney
+        .get("/notifications")
+        .await
+        .assert_contains("Proposal accepted: EU roaming on the 5 GB SIM");
+    let unfollowed = camden.post(&format!("{proposal}/unfollow"), &[]).await;
+    assert_eq!(unfollowed.status, 303);
+    camden.get(&proposal).await.assert_contains("Follow this proposal");
 }
