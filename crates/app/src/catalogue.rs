@@ -6,11 +6,12 @@ use calloff_domain::catalogue::{query_terms, CatalogueItem, Unit};
 use calloff_domain::ids::{FrameworkId, ItemId, OrganisationId};
 use calloff_domain::money::UnitPrice;
 use calloff_domain::pricing::PriceBreaks;
+use calloff_domain::role::Role;
 use calloff_domain::FieldError;
 use calloff_store::audit::ChainHead;
 pub use calloff_store::search::Sort;
 use calloff_store::search::{self, Filters};
-use calloff_store::{catalogue, organisations, with_retries};
+use calloff_store::{catalogue, notifications, organisations, with_retries};
 use chrono::NaiveDate;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -564,16 +565,55 @@ pub async fn set_demand_bands(app: &App, actor: &Actor, id: &ItemId, bands: &str
         ));
     }
     let bands = PriceBreaks::parse(bands, "demand_bands")?;
+    bands.check_against(record.item.unit_price, MAX_BAND_FROM, "demand_bands")?;
+    if record.withdrawn {
+        return Err(AppError::Conflict(FieldError::new(
+            "demand_bands",
+            "This item has been withdrawn from the catalogue",
+        )));
+    }
     let item = &record.item;
+    if bands == item.demand_bands {
+        return Ok(item.clone());
+    }
     with_retries(|| async {
         let at = app.now_text();
         let mut tx = app.db.begin_write().await?;
         let mut head = ChainHead::claim(&mut tx).await?;
         let today = app.today().to_string();
-        if !catalogue::set_demand_bands(&mut tx, &item.framework_id, &item.sku, &bands, &today).await? {
-            return Err(AppError::NotFound("catalogue item".into()));
+        // Only over the version read, so the audit's "before" is what the bands replace.
+        if !catalogue::set_demand_bands(&mut tx, &item.framework_id, &item.sku, record.version, &bands, &today).await? {
+            return Err(AppError::Conflict(FieldError::new(
+                "demand_bands",
+                "The item changed while the bands were being saved; look again and save them again",
+            )));
         }
         search::bump_generation(&mut tx, &item.framework_id).await?;
+        let message = notifications::Message {
+            id_prefix: &uuid::Uuid::now_v7().to_string(),
+            event: "catalogue.demand_bands_set",
+            subject: &format!("Demand bands for {}", item.sku),
+            body: &format!(
+                "{} set the demand bands of {} to: {}",
+                actor.organisation_name,
+                item.sku,
+                if bands.is_empty() {
+                    "none".to_string()
+                } else {
+                    bands.to_string()
+                }
+            ),
+            link: &format!("/items/{}#pricing", item.id),
+            created_at: &at,
+        };
+        notifications::queue_for_role(
+            &mut tx,
+            &message,
+            Some(&record.supplier_id),
+            Role::SupplierUser,
+            &actor.user_id,
+        )
+        .await?;
         head.append(
             &mut tx,
             &at,
@@ -597,7 +637,10 @@ pub async fn set_demand_bands(app: &App, actor: &Actor, id: &ItemId, bands: &str
     self::item(app, actor, id).await
 }
 
-/// A framework's catalogue as it stood at the start of a day.
+/// The highest framework-wide quantity a demand band may start at.
+pub const MAX_BAND_FROM: u64 = 1_000_000_000;
+
+/// A framework's catalogue as it stood at the end of a day.
 #[derive(Debug, Clone)]
 pub struct CatalogueAsOf {
     pub date: NaiveDate,
@@ -609,8 +652,8 @@ pub struct CatalogueAsOf {
 /// Most items listed in a catalogue "as of" a date.
 pub const AS_OF_LIMIT: i64 = 1_000;
 
-/// The catalogue as it stood on `date` (`YYYY-MM-DD`, today or earlier): each item's version in
-/// force then, withdrawn ones included and marked.
+/// The catalogue as it stood at the end of `date` (`YYYY-MM-DD`, today or earlier): each item's
+/// version in force then, withdrawn ones included and marked.
 pub async fn as_of(app: &App, _actor: &Actor, framework: &FrameworkId, date: &str) -> AppResult<CatalogueAsOf> {
     let today = app.today();
     let date = match NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d") {

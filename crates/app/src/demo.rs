@@ -497,7 +497,7 @@ async fn seed_volume_pricing(
     manager: &Actor,
     hackney: &Actor,
 ) -> AppResult<()> {
-    use crate::call_offs::{self, PlaceCallOff};
+    use crate::call_offs::{self, CallOffAction, PlaceCallOff};
     use crate::change_requests::{self, Decision};
     use crate::quotes::LineInput;
     use calloff_domain::change_control::ChangeInput;
@@ -542,7 +542,13 @@ async fn seed_volume_pricing(
         }],
         cost_centre: "HOUSING-220".into(),
     };
-    call_offs::place(app, hackney, &command, Some("demo-volume")).await?;
+    let placed = call_offs::place(app, hackney, &command, Some("demo-volume"))
+        .await?
+        .call_off;
+    // Live, the 250 SIMs count towards demand and reach the first band.
+    for action in [CallOffAction::Accept, CallOffAction::GoLive] {
+        call_offs::act(app, supplier, &placed.id, &action).await?;
+    }
     Ok(())
 }
 

@@ -184,7 +184,7 @@ pub async fn set_catalogue_settings(
     }
     if !(0..=MAX_INDEXATION_CAP_BP).contains(&settings.indexation_cap_bp) {
         return Err(AppError::invalid(
-            "indexation_cap",
+            "indexation_cap_bp",
             format!(
                 "Enter a cap as a percentage from 0 to {}, for example 3.5",
                 MAX_INDEXATION_CAP_BP / 100

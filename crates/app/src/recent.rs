@@ -57,8 +57,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn values_are_kept_for_their_maximum_age_and_bounded_in_number() {
-        let recent = Recent::new(Duration::from_millis(50), 2);
+    fn values_are_kept_bounded_in_number_and_forgotten_on_request() {
+        let recent = Recent::new(Duration::from_secs(3600), 2);
         recent.put("a", 1);
         recent.put("b", 2);
         assert_eq!((recent.get(&"a"), recent.get(&"b")), (Some(1), Some(2)));
@@ -67,13 +67,19 @@ mod tests {
         recent.put("a", 1);
         recent.put("c", 3); // the third entry starts the cache again
         assert_eq!((recent.get(&"a"), recent.get(&"c")), (None, Some(3)));
-        std::thread::sleep(Duration::from_millis(60));
-        assert_eq!(recent.get(&"c"), None);
+    }
+
+    #[test]
+    fn values_older_than_the_maximum_age_are_not_given() {
+        let recent = Recent::new(Duration::ZERO, 10);
+        recent.put("a", 1);
+        assert_eq!(recent.get(&"a"), None);
     }
 }
 
-/// How stale what browsing pages read may be: a sign-out, a role removed or a catalogue change
-/// in another process shows on them within this time (in this process, at once).
+/// How stale what browsing pages read may be: a role removed, or a sign-out or catalogue change
+/// in another process, shows on them within this time (a sign-out or catalogue change in this
+/// process, at once).
 pub const BROWSING_MAX_AGE: Duration = Duration::from_secs(1);
 
 /// What the catalogue pages read through [`Recent`] caches: sessions, frameworks, catalogue
@@ -88,13 +94,22 @@ pub(crate) struct BrowsingReads {
 
 pub(crate) type SearchKey = (calloff_domain::ids::FrameworkId, i64, crate::catalogue::SearchRequest);
 
+/// Sessions kept at most: more than are signed in to one process at once.
+const MAX_SESSIONS: usize = 10_000;
+/// Frameworks (and their generations) kept at most: more than one authority runs.
+const MAX_FRAMEWORKS: usize = 1_000;
+/// Searches kept at most, and for how long: results are of a generation, so they cannot be
+/// stale; the limit only bounds memory (a page of results is a few KB).
+const MAX_SEARCHES: usize = 1_000;
+const SEARCH_MAX_AGE: Duration = Duration::from_secs(60);
+
 impl Default for BrowsingReads {
     fn default() -> Self {
         BrowsingReads {
-            sessions: Recent::new(BROWSING_MAX_AGE, 10_000),
-            frameworks: Recent::new(BROWSING_MAX_AGE, 1_000),
-            generations: Recent::new(BROWSING_MAX_AGE, 1_000),
-            results: Recent::new(BROWSING_MAX_AGE * 60, 1_000),
+            sessions: Recent::new(BROWSING_MAX_AGE, MAX_SESSIONS),
+            frameworks: Recent::new(BROWSING_MAX_AGE, MAX_FRAMEWORKS),
+            generations: Recent::new(BROWSING_MAX_AGE, MAX_FRAMEWORKS),
+            results: Recent::new(SEARCH_MAX_AGE, MAX_SEARCHES),
         }
     }
 }

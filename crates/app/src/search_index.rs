@@ -7,23 +7,34 @@ use crate::catalogue::{SearchRequest, SearchResults, Sort, PAGE_SIZE, PRICE_BAND
 use calloff_domain::catalogue::{query_terms, CatalogueItem, Unit};
 use calloff_domain::ids::{FrameworkId, OrganisationId};
 use calloff_store::catalogue::ItemRecord;
-use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
-struct Entry {
-    item: CatalogueItem,
-    supplier: OrganisationId,
-    /// The words of the name, for ranking.
-    name_words: Vec<String>,
+/// What filters, facets and sorting read of an item, packed together so that scanning tens of
+/// thousands of matches stays in the processor's cache. Lots, units and suppliers are positions in
+/// the index's own lists.
+#[derive(Debug, Clone, Copy)]
+struct Keys {
+    price: i64,
+    lot: u16,
+    unit: u8,
+    price_band: u8,
+    term_band: u8,
+    supplier: u16,
 }
 
 /// One framework's items and their words, as of one catalogue generation.
 pub struct SearchIndex {
     pub generation: i64,
-    entries: Vec<Entry>,
+    /// In name and SKU order, so that an item's place is the final tie-break of every sort.
+    items: Vec<CatalogueItem>,
+    keys: Vec<Keys>,
+    /// Each word of the search text, and of the name alone, with the items that have it.
     words: BTreeMap<String, Vec<u32>>,
-    supplier_names: HashMap<OrganisationId, String>,
+    name_words: BTreeMap<String, Vec<u32>>,
+    skus: HashMap<String, u32>,
+    lots: Vec<u32>,
+    suppliers: Vec<(OrganisationId, String)>,
 }
 
 /// Which items a search matches, one bit each.
@@ -42,6 +53,10 @@ impl Bits {
 
     fn set(&mut self, i: u32) {
         self.0[i as usize / 64] |= 1 << (i % 64);
+    }
+
+    fn get(&self, i: usize) -> bool {
+        self.0[i / 64] & (1 << (i % 64)) != 0
     }
 
     fn and(&mut self, other: &Bits) {
@@ -71,49 +86,95 @@ fn band_of(value: i64, bands: &[(&str, i64, i64)], inclusive_end: bool) -> usize
         .unwrap_or(0)
 }
 
+/// A search's filters as positions in the index's lists; `None` inside means "no such value",
+/// which nothing passes.
+struct Filter {
+    lot: Option<Option<u16>>,
+    unit: Option<u8>,
+    price_band: Option<u8>,
+    term_band: Option<u8>,
+    supplier: Option<Option<u16>>,
+}
+
+impl Filter {
+    fn passes(&self, k: &Keys) -> bool {
+        self.lot.is_none_or(|l| l == Some(k.lot))
+            && self.unit.is_none_or(|u| u == k.unit)
+            && self.price_band.is_none_or(|b| b == k.price_band)
+            && self.term_band.is_none_or(|b| b == k.term_band)
+            && self.supplier.is_none_or(|s| s == Some(k.supplier))
+    }
+}
+
+fn unit_position(unit: Unit) -> u8 {
+    Unit::ALL.iter().position(|u| *u == unit).unwrap_or(0) as u8
+}
+
 impl SearchIndex {
     pub fn build(
         generation: i64,
         rows: Vec<(ItemRecord, String, String)>,
         supplier_names: HashMap<OrganisationId, String>,
     ) -> SearchIndex {
-        let mut words: BTreeMap<String, Vec<u32>> = BTreeMap::new();
-        let mut entries = Vec::with_capacity(rows.len());
-        // Kept in name and SKU order, so that an item's place is the final tie-break of every sort.
         let mut rows = rows;
         rows.sort_by(|(a, _, _), (b, _, _)| a.item.name.cmp(&b.item.name).then_with(|| a.item.sku.cmp(&b.item.sku)));
-        for (i, (record, search_text, name_text)) in rows.into_iter().enumerate() {
-            let mut seen: Vec<&str> = search_text.split(' ').filter(|w| !w.is_empty()).collect();
-            seen.sort_unstable();
-            seen.dedup();
-            for word in seen {
-                words.entry(word.to_string()).or_default().push(i as u32);
-            }
-            entries.push(Entry {
-                item: record.item,
-                supplier: record.supplier_id,
-                name_words: name_text
-                    .split(' ')
-                    .filter(|w| !w.is_empty())
-                    .map(str::to_string)
-                    .collect(),
-            });
-        }
-        SearchIndex {
+        let mut lots: Vec<u32> = rows.iter().map(|(r, _, _)| r.item.lot_number).collect();
+        lots.sort_unstable();
+        lots.dedup();
+        let mut suppliers: Vec<OrganisationId> = rows.iter().map(|(r, _, _)| r.supplier_id.clone()).collect();
+        suppliers.sort();
+        suppliers.dedup();
+        let mut index = SearchIndex {
             generation,
-            entries,
-            words,
-            supplier_names,
+            items: Vec::with_capacity(rows.len()),
+            keys: Vec::with_capacity(rows.len()),
+            words: BTreeMap::new(),
+            name_words: BTreeMap::new(),
+            skus: HashMap::with_capacity(rows.len()),
+            lots,
+            suppliers: suppliers
+                .into_iter()
+                .map(|id| {
+                    let name = supplier_names.get(&id).cloned().unwrap_or_default();
+                    (id, name)
+                })
+                .collect(),
+        };
+        for (i, (record, search_text, name_text)) in rows.into_iter().enumerate() {
+            let i = i as u32;
+            for (text, words) in [(&search_text, &mut index.words), (&name_text, &mut index.name_words)] {
+                let mut seen: Vec<&str> = text.split(' ').filter(|w| !w.is_empty()).collect();
+                seen.sort_unstable();
+                seen.dedup();
+                for word in seen {
+                    words.entry(word.to_string()).or_default().push(i);
+                }
+            }
+            let item = record.item;
+            let price = item.unit_price.micros();
+            index.keys.push(Keys {
+                price,
+                lot: index.lots.binary_search(&item.lot_number).unwrap_or(0) as u16,
+                unit: unit_position(item.unit),
+                price_band: band_of(price, &PRICE_BANDS, false) as u8,
+                term_band: band_of(i64::from(item.minimum_term_months), &TERM_BANDS, true) as u8,
+                supplier: index
+                    .suppliers
+                    .binary_search_by(|(id, _)| id.cmp(&record.supplier_id))
+                    .unwrap_or(0) as u16,
+            });
+            index.skus.insert(item.sku.as_str().to_string(), i);
+            index.items.push(item);
         }
+        index
     }
 
-    /// Items with a word starting with each term.
-    fn matching(&self, terms: &[String]) -> Bits {
-        let mut all = Bits::new(self.entries.len(), true);
+    /// Items with a word (in `words`) starting with each term.
+    fn matching(&self, words: &BTreeMap<String, Vec<u32>>, terms: &[String]) -> Bits {
+        let mut all = Bits::new(self.items.len(), true);
         for term in terms {
-            let mut any = Bits::new(self.entries.len(), false);
-            for (_, items) in self
-                .words
+            let mut any = Bits::new(self.items.len(), false);
+            for (_, items) in words
                 .range(term.clone()..)
                 .take_while(|(w, _)| w.starts_with(term.as_str()))
             {
@@ -126,24 +187,27 @@ impl SearchIndex {
         all
     }
 
-    fn passes(&self, e: &Entry, r: &SearchRequest) -> bool {
-        let price = e.item.unit_price.micros();
-        let term = i64::from(e.item.minimum_term_months);
-        r.lot.is_none_or(|l| e.item.lot_number == l)
-            && r.unit.is_none_or(|u| e.item.unit == u)
-            && r.price_band
-                .is_none_or(|b| price >= PRICE_BANDS[b].1 && price < PRICE_BANDS[b].2)
-            && r.term_band
-                .is_none_or(|b| term >= TERM_BANDS[b].1 && term <= TERM_BANDS[b].2)
-            && r.supplier.as_ref().is_none_or(|s| e.supplier == *s)
+    fn filter(&self, r: &SearchRequest) -> Filter {
+        Filter {
+            lot: r.lot.map(|l| self.lots.binary_search(&l).ok().map(|p| p as u16)),
+            unit: r.unit.map(unit_position),
+            price_band: r.price_band.map(|b| b as u8),
+            term_band: r.term_band.map(|b| b as u8),
+            supplier: r.supplier.as_ref().map(|s| {
+                self.suppliers
+                    .binary_search_by(|(id, _)| id.cmp(s))
+                    .ok()
+                    .map(|p| p as u16)
+            }),
+        }
     }
 
     /// How many items a search finds (for suggestions).
     pub fn count(&self, request: &SearchRequest) -> i64 {
-        let terms = query_terms(&request.text);
-        self.matching(&terms)
+        let filter = self.filter(request);
+        self.matching(&self.words, &query_terms(&request.text))
             .ones()
-            .filter(|&i| self.passes(&self.entries[i], request))
+            .filter(|&i| filter.passes(&self.keys[i]))
             .count() as i64
     }
 
@@ -151,88 +215,81 @@ impl SearchIndex {
     /// the caller.
     pub fn search(&self, request: &SearchRequest) -> SearchResults {
         let terms = query_terms(&request.text);
-        let sku = request.text.trim().to_ascii_uppercase();
+        let filter = self.filter(request);
         let matched: Vec<usize> = self
-            .matching(&terms)
+            .matching(&self.words, &terms)
             .ones()
-            .filter(|&i| self.passes(&self.entries[i], request))
+            .filter(|&i| filter.passes(&self.keys[i]))
             .collect();
-        let mut lots: BTreeMap<u32, i64> = BTreeMap::new();
+        let mut lots = vec![0i64; self.lots.len()];
         let mut units = [0i64; Unit::ALL.len()];
         let mut prices = [0i64; PRICE_BANDS.len()];
         let mut term_bands = [0i64; TERM_BANDS.len()];
-        let mut suppliers: HashMap<&OrganisationId, i64> = HashMap::new();
+        let mut suppliers = vec![0i64; self.suppliers.len()];
         for &i in &matched {
-            let item = &self.entries[i].item;
-            *lots.entry(item.lot_number).or_insert(0) += 1;
-            units[Unit::ALL.iter().position(|u| *u == item.unit).unwrap_or(0)] += 1;
-            prices[band_of(item.unit_price.micros(), &PRICE_BANDS, false)] += 1;
-            term_bands[band_of(i64::from(item.minimum_term_months), &TERM_BANDS, true)] += 1;
-            *suppliers.entry(&self.entries[i].supplier).or_insert(0) += 1;
+            let k = &self.keys[i];
+            lots[k.lot as usize] += 1;
+            units[k.unit as usize] += 1;
+            prices[k.price_band as usize] += 1;
+            term_bands[k.term_band as usize] += 1;
+            suppliers[k.supplier as usize] += 1;
         }
-        let relevance = |e: &Entry| -> u8 {
-            // Not ranking, or an exact SKU: first.
-            if request.sort != Sort::Relevance || terms.is_empty() || e.item.sku.as_str() == sku {
-                0
-            } else if terms
-                .iter()
-                .all(|t| e.name_words.iter().any(|w| w.starts_with(t.as_str())))
-            {
-                1
-            } else {
-                2
-            }
-        };
-        let key = |i: &usize| {
-            let e = &self.entries[*i];
-            let price = e.item.unit_price.micros();
+        // Ranking: an exact SKU first, then items whose name has every word, then the rest.
+        let ranking = request.sort == Sort::Relevance && !terms.is_empty();
+        let exact = self.skus.get(&request.text.trim().to_ascii_uppercase()).copied();
+        let in_name = ranking.then(|| self.matching(&self.name_words, &terms));
+        let key = |i: usize| {
+            let relevance = match &in_name {
+                Some(in_name) if exact != Some(i as u32) => {
+                    if in_name.get(i) {
+                        1u8
+                    } else {
+                        2
+                    }
+                }
+                _ => 0,
+            };
+            let price = self.keys[i].price;
             (
-                relevance(e),
+                relevance,
                 if request.sort == Sort::PriceLow { price } else { 0 },
                 std::cmp::Reverse(if request.sort == Sort::PriceHigh { price } else { 0 }),
+                // Items are in name and SKU order, so their place breaks ties.
+                i,
             )
         };
-        // Entries are in name and SKU order, so their place breaks ties.
-        let order = |a: &usize, b: &usize| -> Ordering { key(a).cmp(&key(b)).then_with(|| a.cmp(b)) };
         let offset = (request.page.saturating_sub(1) as usize) * PAGE_SIZE as usize;
         let end = (offset + PAGE_SIZE as usize).min(matched.len());
-        let mut ranked = matched.clone();
-        let items = if offset < ranked.len() {
+        let items = if offset < matched.len() {
+            let mut ranked: Vec<_> = matched.iter().map(|&i| key(i)).collect();
             // Only the first `end` need full order.
             if end < ranked.len() {
-                ranked.select_nth_unstable_by(end, order);
+                ranked.select_nth_unstable(end);
                 ranked.truncate(end);
             }
-            ranked.sort_unstable_by(order);
-            ranked[offset..end]
-                .iter()
-                .map(|&i| self.entries[i].item.clone())
-                .collect()
+            ranked.sort_unstable();
+            ranked[offset..end].iter().map(|k| self.items[k.3].clone()).collect()
         } else {
             Vec::new()
         };
         let total = matched.len() as i64;
+        let counted = |counts: Vec<i64>| counts.into_iter().enumerate().filter(|(_, n)| *n > 0);
         SearchResults {
             items,
             total,
             pages: (total + PAGE_SIZE - 1) / PAGE_SIZE,
-            lots: lots.into_iter().collect(),
+            lots: counted(lots).map(|(p, n)| (self.lots[p], n)).collect(),
             // In the order the database groups them: by the stored code.
             units: {
                 let mut units: Vec<(Unit, i64)> = Unit::ALL.into_iter().zip(units).filter(|(_, n)| *n > 0).collect();
                 units.sort_by_key(|(u, _)| u.as_str());
                 units
             },
-            price_bands: prices.into_iter().enumerate().filter(|(_, n)| *n > 0).collect(),
-            term_bands: term_bands.into_iter().enumerate().filter(|(_, n)| *n > 0).collect(),
-            suppliers: {
-                let mut suppliers: Vec<(OrganisationId, String, i64)> = suppliers
-                    .into_iter()
-                    .map(|(id, n)| (id.clone(), self.supplier_names.get(id).cloned().unwrap_or_default(), n))
-                    .collect();
-                suppliers.sort();
-                suppliers
-            },
+            price_bands: counted(prices.to_vec()).collect(),
+            term_bands: counted(term_bands.to_vec()).collect(),
+            suppliers: counted(suppliers)
+                .map(|(p, n)| (self.suppliers[p].0.clone(), self.suppliers[p].1.clone(), n))
+                .collect(),
             suggestions: Vec::new(),
         }
     }

@@ -11,6 +11,7 @@ use calloff_domain::call_off::{
 use calloff_domain::catalogue::{CatalogueItem, Sku};
 use calloff_domain::ids::CallOffId;
 use calloff_domain::money::Money;
+use calloff_domain::pricing::PriceBasis;
 use calloff_domain::role::Role;
 use calloff_domain::FieldError;
 use calloff_store::audit::ChainHead;
@@ -43,8 +44,13 @@ impl Varied {
     }
 }
 
-/// The catalogue item a kept line was placed with: its frozen price and description.
-fn frozen_item(line: &PricedLine, call_off: &CallOff) -> CatalogueItem {
+/// The catalogue item a kept line was placed with: its frozen price and description. A line
+/// varied below the quantity tier it was placed at goes back to its frozen catalogue price.
+fn frozen_item(line: &PricedLine, call_off: &CallOff, quantity: Quantity) -> CatalogueItem {
+    let unit_price = match (line.price_basis, line.catalogue_price) {
+        (PriceBasis::QuantityTier { from }, Some(catalogue)) if u64::from(quantity.get()) < from => catalogue,
+        _ => line.unit_price,
+    };
     CatalogueItem {
         id: line.item_id.clone(),
         framework_id: call_off.framework_id.clone(),
@@ -53,7 +59,7 @@ fn frozen_item(line: &PricedLine, call_off: &CallOff) -> CatalogueItem {
         name: line.name.clone(),
         description: line.description.clone(),
         unit: line.unit,
-        unit_price: line.unit_price,
+        unit_price,
         minimum_term_months: line.term_months.get(),
         cpv: line.cpv.clone(),
         list_price: line.list_price,
@@ -95,7 +101,7 @@ async fn price_varied(app: &App, call_off: &CallOff, lines: &[LineInput]) -> App
         };
         let kept = call_off.lines.iter().find(|l| l.sku == sku);
         let (item, version) = match kept {
-            Some(kept) => (frozen_item(kept, call_off), kept.item_version),
+            Some(kept) => (frozen_item(kept, call_off, quantity), kept.item_version),
             None => match catalogue::find(&mut conn, &call_off.framework_id, &sku).await? {
                 Some(record) if record.withdrawn => {
                     errors.push(FieldError::new(

@@ -120,14 +120,18 @@ impl PricedLine {
         self.list_value.and_then(|list| list.checked_sub(self.value))
     }
 
-    /// This line (priced at `kept`'s frozen unit price) as `kept` was priced: on the same basis,
-    /// against the same catalogue price and item version.
+    /// This line (priced from `kept`'s frozen prices) as `kept` was priced: on the same basis,
+    /// against the same catalogue price and item version; or at the catalogue price, if it was
+    /// priced back at it (a quantity varied below its tier).
     pub fn priced_as(mut self, kept: &PricedLine) -> PricedLine {
+        self.item_version = kept.item_version;
+        if kept.catalogue_price == Some(self.unit_price) {
+            return self;
+        }
         let count = units_charged(self.unit, self.quantity, self.term_months, self.monthly_usage);
         self.price_basis = kept.price_basis;
         self.catalogue_price = kept.catalogue_price;
         self.catalogue_value = kept.catalogue_price.zip(count).and_then(|(p, n)| p.total_for(n));
-        self.item_version = kept.item_version;
         self
     }
 

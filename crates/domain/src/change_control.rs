@@ -301,6 +301,12 @@ impl ChangeInput {
                 .ok(),
         };
         let quantity_tiers = PriceBreaks::parse(self.quantity_tiers.as_deref().unwrap_or_default(), "quantity_tiers")
+            .and_then(|tiers| match unit_price {
+                Some(price) => tiers
+                    .check_against(price, crate::call_off::MAX_QUANTITY as u64, "quantity_tiers")
+                    .map(|()| tiers),
+                None => Ok(tiers),
+            })
             .map_err(|e| errors.push(named("quantity_tiers", e.message)))
             .ok();
         if errors.len() > before {

@@ -74,6 +74,24 @@ impl PriceBreaks {
         Ok(PriceBreaks(breaks))
     }
 
+    /// Checks that breaks lower `price` (the first is cheaper) and start at most at `max_from`
+    /// units, so that each can apply. Errors are named `field`.
+    pub fn check_against(&self, price: UnitPrice, max_from: u64, field: &str) -> Result<(), FieldError> {
+        if let Some(first) = self.0.first().filter(|b| b.unit_price >= price) {
+            return Err(FieldError::new(
+                field,
+                format!("Break 1 ({}) must be cheaper than the price, {price}", first.unit_price),
+            ));
+        }
+        if let Some(last) = self.0.last().filter(|b| b.from > max_from) {
+            return Err(FieldError::new(
+                field,
+                format!("A break cannot start above {max_from} units ({} given)", last.from),
+            ));
+        }
+        Ok(())
+    }
+
     /// Reads breaks as stored: `100:3500000;1000:3000000` (unit prices in millionths of a pound).
     pub fn from_stored(text: &str) -> Result<Self, String> {
         let mut breaks = Vec::new();
@@ -255,6 +273,44 @@ mod tests {
         }
         let many: Vec<String> = (2..14).map(|q| format!("{q} = {}", 100 - q)).collect();
         assert!(PriceBreaks::parse(&many.join(";"), "t").is_err());
+        let tiers = PriceBreaks::parse("100 = 3.50; 1000 = 3.00", "quantity_tiers").unwrap();
+        assert!(tiers.check_against(price("4.00"), 1_000, "quantity_tiers").is_ok());
+        let dearer = tiers.check_against(price("3.50"), 1_000, "quantity_tiers").unwrap_err();
+        assert!(dearer.message.contains("cheaper than the price"), "{}", dearer.message);
+        let beyond = tiers.check_against(price("4.00"), 999, "quantity_tiers").unwrap_err();
+        assert!(beyond.message.contains("above 999"), "{}", beyond.message);
+    }
+
+    proptest::proptest! {
+        /// Whatever the breaks, a line never pays more than the catalogue price, and never more
+        /// for a larger quantity or a larger demand; stored breaks read back the same.
+        #[test]
+        fn prices_only_fall_with_volume(
+            base in 1i64..10_000_000, cuts in proptest::collection::vec((1u64..500, 1i64..1_000), 0..5),
+            quantity in 1u64..5_000, demand in 0u64..5_000, more in 1u64..500,
+        ) {
+            let mut from = 1;
+            let mut micros = base;
+            let breaks: Vec<PriceBreak> = cuts
+                .iter()
+                .map_while(|(step, cut)| {
+                    from += step;
+                    micros -= cut;
+                    (micros >= 0).then(|| PriceBreak { from, unit_price: UnitPrice::from_micros(micros).unwrap() })
+                })
+                .collect();
+            let breaks = PriceBreaks::new(breaks).unwrap();
+            proptest::prop_assert_eq!(&PriceBreaks::from_stored(&breaks.to_stored()).unwrap(), &breaks);
+            let base = UnitPrice::from_micros(base).unwrap();
+            let (price, _, _) = unit_price_for(base, &breaks, &breaks, quantity, demand);
+            proptest::prop_assert!(price <= base);
+            let (more_quantity, _, _) = unit_price_for(base, &breaks, &breaks, quantity + more, demand);
+            let (more_demand, _, next) = unit_price_for(base, &breaks, &breaks, quantity, demand + more);
+            proptest::prop_assert!(more_quantity <= price && more_demand <= price);
+            if let Some(next) = next {
+                proptest::prop_assert!(next.unit_price < more_demand && next.more_needed > 0);
+            }
+        }
     }
 
     #[test]

@@ -58,10 +58,12 @@ crate::statements! {
     PAID_FOR_ITEM = "SELECT c.buyer_id, o.name AS buyer_name, l.unit_price_micros FROM call_off_lines l \
                      JOIN call_offs c ON c.id = l.call_off_id JOIN organisations o ON o.id = c.buyer_id \
                      WHERE l.item_id = $1 AND c.state IN ('placed', 'accepted', 'live', 'ended')";
-    // Units of an item committed across the framework: on call-offs that went ahead.
+    // Units of an item bought across the framework, for demand bands: on call-offs that went
+    // live (or have ended). A placed or accepted call-off can still be cancelled, so it counts
+    // only once live; demand then no longer falls when an order is cancelled.
     COMMITTED_QUANTITY = "SELECT CAST(COALESCE(SUM(l.quantity), 0) AS BIGINT) AS n FROM call_off_lines l \
                           JOIN call_offs c ON c.id = l.call_off_id \
-                          WHERE l.item_id = $1 AND c.state IN ('placed', 'accepted', 'live', 'ended')";
+                          WHERE l.item_id = $1 AND c.state IN ('live', 'ended')";
     COMMITTED_SUM = "SELECT CAST(COALESCE(SUM(contract_value), 0) AS BIGINT) AS total, COUNT(*) AS n FROM call_offs \
                      WHERE framework_id = $1 AND state IN ('placed', 'accepted', 'live', 'ended')";
 }
@@ -131,7 +133,7 @@ pub(crate) fn stored_basis(basis: PriceBasis) -> Option<&'static str> {
     Some(basis.as_str()).filter(|_| basis != PriceBasis::Catalogue)
 }
 
-/// How many units of an item buyers have committed to across the framework.
+/// How many units of an item are on live or ended call-offs across the framework.
 pub async fn committed_quantity(conn: &mut Conn, item: &ItemId) -> StoreResult<u64> {
     let n: i64 = sqlx::query(COMMITTED_QUANTITY)
         .bind(item.as_str())

@@ -34,15 +34,16 @@ crate::statements! {
     VERSIONS = "SELECT version, effective_from, lot_number, name, description, unit, unit_price_micros, \
                 minimum_term_months, cpv, withdrawn, change_request_id, list_price_micros, quantity_tiers, \
                 demand_bands FROM catalogue_item_versions WHERE item_id = $1 ORDER BY version";
-    // Each item of a framework as the version in force on a date ($2, `YYYY-MM-DD`) had it.
+    // Each item of a framework as the version in force at the end of a date ($2, `YYYY-MM-DD`)
+    // had it, by the lot and SKU it had then.
     AS_OF = "SELECT i.id, i.sku, v.version, v.effective_from, v.lot_number, v.name, v.description, v.unit, \
              v.unit_price_micros, v.minimum_term_months, v.cpv, v.withdrawn, v.change_request_id, v.list_price_micros, \
              v.quantity_tiers, v.demand_bands FROM catalogue_items i JOIN catalogue_item_versions v ON v.item_id = i.id \
              WHERE i.framework_id = $1 AND v.version = (SELECT MAX(w.version) FROM catalogue_item_versions w \
-             WHERE w.item_id = i.id AND substr(w.effective_from, 1, 10) <= $2) ORDER BY i.lot_number, i.sku LIMIT $3";
-    // The framework manager's demand bands for an item: a new version.
+             WHERE w.item_id = i.id AND substr(w.effective_from, 1, 10) <= $2) ORDER BY v.lot_number, i.sku LIMIT $3";
+    // The framework manager's demand bands for an item, over the version read: a new version.
     SET_DEMAND_BANDS = "UPDATE catalogue_items SET demand_bands = $3, version = version + 1 \
-                        WHERE framework_id = $1 AND sku = $2";
+                        WHERE framework_id = $1 AND sku = $2 AND version = $4 AND withdrawn = 0";
     SKUS = "SELECT sku, supplier_id, withdrawn FROM catalogue_items WHERE framework_id = $1";
     SUPPLIER_ITEMS = "SELECT id, framework_id, lot_number, supplier_id, sku, name, description, unit, \
                       unit_price_micros, minimum_term_months, cpv, version, withdrawn, list_price_micros, quantity_tiers, demand_bands FROM catalogue_items \
@@ -303,11 +304,13 @@ pub async fn as_of(conn: &mut Conn, framework: &FrameworkId, date: &str, limit: 
         .collect()
 }
 
-/// Sets an item's demand bands (the framework manager's) and records the new version.
+/// Sets an item's demand bands (the framework manager's) and records the new version; false if
+/// the item is no longer at `version`, or is withdrawn.
 pub async fn set_demand_bands(
     conn: &mut Conn,
     framework: &FrameworkId,
     sku: &Sku,
+    version: i64,
     bands: &PriceBreaks,
     effective_from: &str,
 ) -> StoreResult<bool> {
@@ -315,6 +318,7 @@ pub async fn set_demand_bands(
         .bind(framework.as_str())
         .bind(sku.as_str())
         .bind(bands.to_stored())
+        .bind(version)
         .execute(&mut *conn)
         .await?
         .rows_affected();

@@ -49,6 +49,9 @@ crate::statements! {
                        AND r.status IN ('submitted', 'approved')";
 }
 
+/// Values bound for each change inserted (see [`bind_change`]).
+const VALUES_PER_CHANGE: usize = 14;
+
 /// Changes inserted per statement. Larger batches save PostgreSQL round trips but cost SQLite
 /// (through sqlx) time that grows with the square of the parameters per statement.
 pub const CHANGE_BATCH: usize = 25;
@@ -58,7 +61,9 @@ pub const CHANGE_BATCH: usize = 25;
 pub static INSERT_CHANGE_BATCH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     let rows: Vec<String> = (0..CHANGE_BATCH)
         .map(|r| {
-            let p: Vec<String> = (1..=14).map(|i| format!("${}", r * 14 + i)).collect();
+            let p: Vec<String> = (1..=VALUES_PER_CHANGE)
+                .map(|i| format!("${}", r * VALUES_PER_CHANGE + i))
+                .collect();
             format!(
                 "({}, {}, {}, {}, {}, 'proposed', {})",
                 p[0],
@@ -123,7 +128,7 @@ fn request_from_row(r: &sqlx::any::AnyRow) -> StoreResult<ChangeRequest> {
     })
 }
 
-/// Binds one change's thirteen values.
+/// Binds one change's [`VALUES_PER_CHANGE`] values.
 fn bind_change<'q>(
     query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
     request: &'q str,

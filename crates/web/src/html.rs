@@ -544,7 +544,6 @@ pub fn state_tag(state: calloff_domain::call_off::CallOffState) -> Markup {
     html! { strong class={ "govuk-tag " (colour) } { (state.label()) } }
 }
 
-/// Basis points as a percentage: 2512 → "25.12%".
 /// A percentage as typed ("3.5") in basis points (350), if it is a number with at most two
 /// decimal places.
 pub fn basis_points(percent: &str) -> Option<i64> {
@@ -552,6 +551,7 @@ pub fn basis_points(percent: &str) -> Option<i64> {
     (micros % 10_000 == 0).then_some(micros / 10_000)
 }
 
+/// Basis points as a percentage: 2512 → "25.12%".
 pub fn percent(basis_points: i64) -> String {
     format!("{}.{:02}%", basis_points / 100, basis_points % 100)
 }

@@ -1,7 +1,8 @@
-use calloff_app::call_offs::{self, PlaceCallOff};
+use calloff_app::call_offs::{self, CallOffAction, PlaceCallOff};
 use calloff_app::change_requests::{self, Decision};
 use calloff_app::frameworks::{self, CatalogueSettings};
 use calloff_app::quotes::{self, LineInput};
+use calloff_app::variations;
 use calloff_app::{catalogue, App, AppError};
 use calloff_domain::catalogue::Sku;
 use calloff_domain::change_control::ChangeInput;
@@ -71,10 +72,12 @@ async fn demand_bands_lower_prices_for_everyone_once_reached(backend: Backend) {
     // Only the manager sets bands, and bad bands are refused by name, changing nothing.
     let refused = catalogue::set_demand_bands(&t.app, &supplier, &before.item.id, &bands).await;
     assert!(matches!(refused, Err(AppError::Forbidden(_))), "{refused:?}");
-    let bad = catalogue::set_demand_bands(&t.app, &manager, &before.item.id, "500 = 5.00; 100 = 4.00")
-        .await
-        .unwrap_err();
-    assert_eq!(bad.field_errors()[0].field, "demand_bands");
+    for bad in ["500 = 5.00; 100 = 4.00", "500 = 5.50"] {
+        let error = catalogue::set_demand_bands(&t.app, &manager, &before.item.id, bad)
+            .await
+            .unwrap_err();
+        assert_eq!(error.field_errors()[0].field, "demand_bands", "{bad}");
+    }
     assert_eq!(sim_record(&t).await.version, before.version);
 
     // A second process holds the SIM in its price cache from before the bands.
@@ -88,6 +91,14 @@ async fn demand_bands_lower_prices_for_everyone_once_reached(backend: Backend) {
         .unwrap();
     assert_eq!(item.demand_bands.iter().count(), 2);
     assert_eq!(sim_record(&t).await.version, before.version + 1);
+    // The same bands again change nothing.
+    catalogue::set_demand_bands(&t.app, &manager, &before.item.id, &bands)
+        .await
+        .unwrap();
+    assert_eq!(sim_record(&t).await.version, before.version + 1);
+    // The supplier is told.
+    let told = calloff_app::notifications::list(&t.app, &supplier).await.unwrap();
+    assert!(told.iter().any(|n| n.subject == format!("Demand bands for {SIM}")));
 
     // Below the first band: the catalogue price, and how far the next band is.
     let quote = quotes::price(&t.app, &hackney, &t.framework_id, &sims(10))
@@ -102,9 +113,23 @@ async fn demand_bands_lower_prices_for_everyone_once_reached(backend: Backend) {
     assert_eq!((next.more_needed, next.unit_price.micros()), (50, 5_000_000));
     assert_eq!(line.volume_saving(), None);
 
-    // Hackney's 60 SIMs take the framework past the first band...
+    // Hackney's 60 SIMs take the framework past the first band once they go live: placed, and
+    // even accepted, they could still be cancelled.
     let first = place(&t.app, &t, &hackney, 60, "first").await;
     assert_eq!(first.lines[0].unit_price.micros(), 5_500_000);
+    call_offs::act(&t.app, &supplier, &first.id, &CallOffAction::Accept)
+        .await
+        .unwrap();
+    assert_eq!(committed(&t).await, demand);
+    let cancelled = place(&t.app, &t, &hackney, 500, "cancelled").await;
+    let cancel = CallOffAction::Cancel {
+        reason: "Too many".into(),
+    };
+    call_offs::act(&t.app, &hackney, &cancelled.id, &cancel).await.unwrap();
+    assert_eq!(committed(&t).await, demand);
+    call_offs::act(&t.app, &supplier, &first.id, &CallOffAction::GoLive)
+        .await
+        .unwrap();
     assert_eq!(committed(&t).await, demand + 60);
 
     // ...so the next call-off, by anyone, pays the band price and shows the saving.
@@ -131,12 +156,18 @@ async fn demand_bands_lower_prices_for_everyone_once_reached(backend: Backend) {
     assert_eq!(kept.catalogue_price.unwrap().micros(), 5_500_000);
     assert_eq!(kept.volume_saving().unwrap().pence(), 50 * 10 * 24);
 
-    // Every change of the bands is audited.
+    // Every change of the bands is audited, with what it replaced.
     let mut conn = t.app.db.pool().acquire().await.unwrap();
     let entries = calloff_store::audit::entries_for_subject(&mut conn, item.id.as_str())
         .await
         .unwrap();
-    assert!(entries.iter().any(|e| e.entry.action == "catalogue.demand_bands_set"));
+    let set: Vec<_> = entries
+        .iter()
+        .filter(|e| e.entry.action == "catalogue.demand_bands_set")
+        .collect();
+    assert_eq!(set.len(), 1);
+    assert_eq!(set[0].entry.detail["before"], "");
+    assert_eq!(set[0].entry.detail["after"], item.demand_bands.to_string());
 }
 
 async fn quantity_tiers_come_through_change_control(backend: Backend) {
@@ -220,6 +251,26 @@ async fn quantity_tiers_come_through_change_control(backend: Backend) {
     let first = place(&t.app, &t, &hackney, 100, "tiered").await;
     assert_eq!(first.lines[0].price_basis, PriceBasis::QuantityTier { from: 100 });
     assert_eq!(first.lines[0].value.pence(), 500 * 100 * 24);
+    call_offs::act(&t.app, &supplier, &first.id, &CallOffAction::Accept)
+        .await
+        .unwrap();
+    // Varied up, it keeps its tier; varied below the tier, it pays the catalogue price again.
+    let (up, down) = (sims(105), sims(99));
+    let vary = |lines| variations::vary(&t.app, &hackney, &first.id, lines);
+    let more = vary(&up).await.unwrap().applied().unwrap().call_off;
+    assert_eq!(more.lines[0].unit_price.micros(), 5_000_000);
+    assert_eq!(more.lines[0].price_basis, PriceBasis::QuantityTier { from: 100 });
+    let fewer = vary(&down).await.unwrap().applied().unwrap().call_off;
+    assert_eq!(fewer.lines[0].unit_price.micros(), 5_500_000);
+    assert_eq!(fewer.lines[0].price_basis, PriceBasis::Catalogue);
+    assert_eq!(fewer.lines[0].volume_saving(), None);
+    assert_eq!(fewer.totals.contract_value.pence(), 550 * 99 * 24);
+
+    // Tiers must lower the price.
+    let dearer = change_requests::propose(&t.app, &supplier, &t.framework_id, "Tiers", &[edit("100 = 6.00")])
+        .await
+        .unwrap_err();
+    assert!(dearer.field_errors()[0].message.contains("cheaper than the price"));
 }
 
 async fn the_catalogue_as_of_a_date_shows_the_versions_then_in_force(backend: Backend) {
@@ -281,7 +332,7 @@ async fn the_manager_sets_the_catalogue_settings(backend: Backend) {
     let error = frameworks::set_catalogue_settings(&t.app, &manager, &t.framework_id, too_high)
         .await
         .unwrap_err();
-    assert_eq!(error.field_errors()[0].field, "indexation_cap");
+    assert_eq!(error.field_errors()[0].field, "indexation_cap_bp");
     assert_eq!(
         frameworks::catalogue_settings(&t.app, &manager, &t.framework_id)
             .await
@@ -298,6 +349,17 @@ async fn the_manager_sets_the_catalogue_settings(backend: Backend) {
             .unwrap(),
         wanted
     );
+    let mut conn = t.app.db.pool().acquire().await.unwrap();
+    let entries = calloff_store::audit::entries_for_subject(&mut conn, t.framework_id.as_str())
+        .await
+        .unwrap();
+    let set = entries
+        .iter()
+        .find(|e| e.entry.action == "framework.catalogue_settings_set")
+        .unwrap();
+    assert_eq!(set.entry.detail["after"]["indexation_cap_bp"], 300);
+    assert_eq!(set.entry.detail["before"]["names_buyers"], false);
+    drop(conn);
     // The cap now limits indexation requests.
     let over = change_requests::propose_indexation(&t.app, &supplier, &t.framework_id, 350, "2026-12-01")
         .await

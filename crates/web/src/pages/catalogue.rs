@@ -490,7 +490,7 @@ pub async fn as_of(
             html! {
                 span class="govuk-caption-l" { (framework.reference) }
                 h1 class="govuk-heading-l" { "The catalogue on a date" }
-                p class="govuk-body" { "Each item as the version in force at the start of the day you choose: its price, tiers and bands then, and whether it had been withdrawn." }
+                p class="govuk-body" { "Each item as the version in force at the end of the day you choose: its price, tiers and bands then, and whether it had been withdrawn." }
                 form method="get" action={ "/frameworks/" (framework_id) "/catalogue/as-of" } novalidate {
                     (date_input("date", "Date", "For example, 1 4 2027. Today or earlier.", &typed, error_for(&errors, "date")))
                     button type="submit" class="govuk-button" data-module="govuk-button" { "Show the catalogue" }

@@ -201,23 +201,35 @@ pub async fn save_catalogue_settings(
     let result = frameworks::set_catalogue_settings(&state.app, actor, &id, settings).await;
     match result {
         Ok(_) => settings_page(&user, &id, StatusCode::OK, &[], &cap, names_buyers, true),
-        Err(e) if !e.field_errors().is_empty() => settings_page(
-            &user,
-            &id,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &e.field_errors(),
-            &cap,
-            names_buyers,
-            false,
-        ),
+        Err(e) if !e.field_errors().is_empty() => {
+            // The form takes the cap as a percentage, in its own field.
+            let errors: Vec<FieldError> = e
+                .field_errors()
+                .into_iter()
+                .map(|e| match e.field.as_str() {
+                    "indexation_cap_bp" => FieldError::new("indexation_cap", e.message),
+                    _ => e,
+                })
+                .collect();
+            settings_page(
+                &user,
+                &id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &errors,
+                &cap,
+                names_buyers,
+                false,
+            )
+        }
         Err(e) => error_page(Some(actor), &e),
     }
 }
 
 /// Basis points as a percentage for a form: 350 is "3.5".
 fn percent_text(basis_points: i64) -> String {
-    let text = format!("{}.{:02}", basis_points / 100, basis_points % 100);
-    text.trim_end_matches('0').trim_end_matches('.').to_string()
+    let text = percent(basis_points);
+    let number = text.trim_end_matches('%');
+    number.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 fn settings_page(

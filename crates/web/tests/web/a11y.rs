@@ -538,6 +538,28 @@ async fn every_page_and_error_state_passes_a11y_check() {
     // Volume pricing: the manager's demand bands, a quote that reached one, the catalogue on a
     // date, and the catalogue settings.
     let sim_path = first_link(&sims.body, "/items/");
+    // Five SIMs on a live call-off count towards demand.
+    {
+        use calloff_app::call_offs::{self, CallOffAction, PlaceCallOff};
+        let (hackney, supplier) = (site.t.actor("buyer@hackney.example").await, site.t.supplier().await);
+        let command = PlaceCallOff {
+            framework_id: site.t.framework_id.clone(),
+            lines: vec![calloff_app::quotes::LineInput {
+                sku: "L4-SIM-5GB".into(),
+                quantity: 5,
+                term_months: 24,
+                monthly_usage: None,
+            }],
+            cost_centre: "ICT-7".into(),
+        };
+        let live = call_offs::place(&site.t.app, &hackney, &command, Some("a11y-live"))
+            .await
+            .unwrap()
+            .call_off;
+        for action in [CallOffAction::Accept, CallOffAction::GoLive] {
+            call_offs::act(&site.t.app, &supplier, &live.id, &action).await.unwrap();
+        }
+    }
     let bands = format!("{sim_path}/demand-bands");
     let bad_bands = manager.post(&bands, &[("demand_bands", "500 = 5.00; 50 = 4.00")]).await;
     assert_eq!(bad_bands.status, 422);

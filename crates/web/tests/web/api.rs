@@ -544,6 +544,15 @@ async fn volume_pricing_through_the_api(backend: Backend) {
         .await;
     assert_eq!(status, 201, "{placed}");
     assert_eq!(placed["lines"][0]["price_basis"]["basis"], "catalogue");
+    // Once live, they count towards demand.
+    let supplier = Api::sign_in(&site, "supplier@londonict.example").await;
+    let call_off = placed["id"].as_str().unwrap();
+    for action in ["accept", "go-live"] {
+        let (status, _, _) = supplier
+            .post(&format!("/call-offs/{call_off}/{action}"), json!({}), None)
+            .await;
+        assert_eq!(status, 200, "{action}");
+    }
     let (status, quote, _) = hackney.post("/quotes", basket(&site, "L4-SIM-5GB", 3, 24), None).await;
     assert_eq!(status, 200, "{quote}");
     let line = &quote["lines"][0];
