@@ -276,7 +276,7 @@ async fn measure(backend: &str, url: &str, args: &BenchSearchArgs) -> anyhow::Re
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let pages = listener.local_addr()?;
     let router = calloff_web::router(app.clone(), calloff_web::DEFAULT_ASSETS_DIR.into());
-    tokio::spawn(calloff_web::serve(listener, router));
+    tokio::spawn(calloff_web::serve(listener, router.clone()));
     let trivial_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let trivial = trivial_listener.local_addr()?;
     let hello = axum::Router::new().route("/", axum::routing::get(|| async { "ok" }));
@@ -295,6 +295,23 @@ async fn measure(backend: &str, url: &str, args: &BenchSearchArgs) -> anyhow::Re
         .await?;
     anyhow::ensure!(page.contains("result-count"), "the search page did not show results");
     eprintln!("  {backend}: the search page is {} bytes", page.len());
+    // The page's own cost, without a network or an HTTP client: the router called in-process.
+    let in_process = {
+        use tower::ServiceExt;
+        let path = page_url.trim_start_matches(&format!("http://{pages}"));
+        let rounds = 20_000;
+        let started = Instant::now();
+        for _ in 0..rounds {
+            let request = axum::http::Request::get(path)
+                .header("cookie", cookie.clone().unwrap_or_default())
+                .body(axum::body::Body::empty())?;
+            let response = router.clone().oneshot(request).await?;
+            anyhow::ensure!(response.status().is_success(), "in-process page: {}", response.status());
+            axum::body::to_bytes(response.into_body(), usize::MAX).await?;
+        }
+        started.elapsed().as_secs_f64() * 1e6 / rounds as f64
+    };
+    eprintln!("  {backend}: the search page takes {in_process:.1} µs in-process (router, session, search, render)");
     let page_rps = requests_per_second(page_url, cookie, args.clients, args.seconds).await?;
     let trivial_rps = requests_per_second(format!("http://{trivial}/"), None, args.clients, args.seconds).await?;
     println!(
