@@ -487,6 +487,7 @@ fn core() -> Value {
                     "value": { "$ref": "#/components/schemas/Money" },
                     "price_basis": { "type": "object", "description": "Why the line pays its unit price: { basis: catalogue } or { basis: quantity_tier | demand_band, from }" },
                     "catalogue_price_micros": { "type": "integer", "nullable": true, "description": "The catalogue price a tier or band replaced" },
+                    "catalogue_value": { "nullable": true, "allOf": [{ "$ref": "#/components/schemas/Money" }], "description": "The line at the catalogue price" },
                     "volume_saving": { "nullable": true, "allOf": [{ "$ref": "#/components/schemas/Money" }] },
                     "next_band": { "type": "object", "nullable": true, "description": "On quotes: the next demand band, how many more units must be bought across the framework to reach it, and its price" },
                     "item_version": { "type": "integer", "nullable": true }
@@ -542,7 +543,7 @@ fn core() -> Value {
                     "price": { "type": "string", "description": "Pounds excluding VAT, up to six decimal places: add, edit and price" },
                     "minimum_term_months": { "type": "integer", "minimum": 0, "maximum": 120 }, "cpv": { "type": "string" },
                     "list_price": { "type": "string", "description": "Optional, add and edit: the off-framework price in pounds" },
-                    "quantity_tiers": { "type": "string", "example": "100 = 3.50; 1000 = 3.00", "description": "Optional, add and edit: lower prices from a quantity on one line up" }
+                    "quantity_tiers": { "type": "string", "example": "100 = 3.50; 1000 = 3.00", "description": "Optional, add and edit: lower prices from a quantity on one line up, each below the price. An edit sets every detail, so an edit without it removes the item's tiers (as without list_price, its list price)" }
                 }},
                 "ProposeChanges": { "type": "object", "required": ["title", "changes"], "properties": {
                     "title": { "type": "string", "maxLength": 200 },
@@ -580,7 +581,8 @@ fn core() -> Value {
                     "versions": { "type": "array", "items": { "type": "object", "properties": {
                         "version": { "type": "integer" }, "effective_from": { "type": "string", "format": "date" },
                         "withdrawn": { "type": "boolean" }, "change_request_id": { "type": "string", "nullable": true },
-                        "details": { "type": "object" }
+                        "details": { "type": "object" },
+                        "demand_bands": { "$ref": "#/components/schemas/PriceBreaks" }
                     }}}
                 }},
                 "ApprovalRequest": { "type": "object", "properties": {
