@@ -6,6 +6,7 @@ use calloff_domain::ids::FrameworkId;
 use calloff_domain::money::Money;
 use calloff_domain::organisation::Organisation;
 use calloff_store::audit::ChainHead;
+use calloff_store::call_offs::Saved;
 use calloff_store::frameworks::FrameworkRecord;
 use calloff_store::{catalogue, frameworks, organisations, with_retries};
 
@@ -25,10 +26,10 @@ pub struct FrameworkOverview {
     pub headroom: Headroom,
     pub lots: Vec<LotOverview>,
     pub eligible_bodies: i64,
-    /// Saved against list prices on call-offs that went ahead: by everyone, and by the actor's
-    /// organisation.
-    pub savings: Money,
-    pub savings_own: Money,
+    /// Saved on call-offs that went ahead (against list prices, and through quantity tiers and
+    /// demand bands): by everyone, and by the actor's organisation.
+    pub savings: Saved,
+    pub savings_own: Saved,
 }
 
 /// Every signed-in user may see every framework's overview: headroom is public information.
@@ -74,11 +75,15 @@ pub async fn overview(app: &App, actor: &Actor, id: &FrameworkId) -> AppResult<F
         .collect();
     let eligible_bodies = frameworks::eligible_count(&mut conn, id).await?;
     let by_buyer = calloff_store::call_offs::savings_by_buyer(&mut conn, id).await?;
-    let savings = Money::from_pence(by_buyer.iter().map(|(_, m)| m.pence()).sum());
+    let total = |pick: fn(&Saved) -> Money| Money::from_pence(by_buyer.iter().map(|(_, s)| pick(s).pence()).sum());
+    let savings = Saved {
+        against_list: total(|s| s.against_list),
+        through_volume: total(|s| s.through_volume),
+    };
     let savings_own = by_buyer
         .iter()
         .find(|(b, _)| *b == actor.organisation_id)
-        .map_or(Money::ZERO, |(_, m)| *m);
+        .map_or(Saved::default(), |(_, s)| *s);
     Ok(FrameworkOverview {
         framework: record.framework,
         authority,

@@ -49,11 +49,13 @@ crate::statements! {
                    WHERE id = $3 AND state = 'draft'";
     // Only one dispatcher gets to tell the supplier.
     MARK_SUPPLIER_NOTIFIED = "UPDATE call_offs SET supplier_notified_at = $1 WHERE id = $2 AND supplier_notified_at IS NULL";
-    // Lines with a list price on the framework's call-offs that went ahead, for savings.
-    LISTED_LINES = "SELECT c.buyer_id, l.unit, l.quantity, l.term_months, l.monthly_usage, l.line_value, \
-                    l.list_price_micros FROM call_off_lines l JOIN call_offs c ON c.id = l.call_off_id \
+    // Lines with a list price, or below their catalogue price, on the framework's call-offs that
+    // went ahead, for savings.
+    SAVING_LINES = "SELECT c.buyer_id, l.unit, l.quantity, l.term_months, l.monthly_usage, l.line_value, \
+                    l.list_price_micros, l.catalogue_price_micros FROM call_off_lines l \
+                    JOIN call_offs c ON c.id = l.call_off_id \
                     WHERE c.framework_id = $1 AND c.state IN ('placed', 'accepted', 'live', 'ended') \
-                    AND l.list_price_micros IS NOT NULL";
+                    AND (l.list_price_micros IS NOT NULL OR l.catalogue_price_micros IS NOT NULL)";
     // Unit prices paid for an item on call-offs that went ahead, with the buyer of each.
     PAID_FOR_ITEM = "SELECT c.buyer_id, o.name AS buyer_name, l.unit_price_micros FROM call_off_lines l \
                      JOIN call_offs c ON c.id = l.call_off_id JOIN organisations o ON o.id = c.buyer_id \
@@ -394,10 +396,25 @@ pub async fn paid_for_item(conn: &mut Conn, item: &ItemId) -> StoreResult<Vec<(O
         .collect()
 }
 
-/// What each buyer saved against list prices on the framework's call-offs that went ahead.
-pub async fn savings_by_buyer(conn: &mut Conn, framework: &FrameworkId) -> StoreResult<Vec<(OrganisationId, Money)>> {
-    let mut by_buyer: Vec<(OrganisationId, Money)> = Vec::new();
-    for row in sqlx::query(LISTED_LINES)
+/// What buying through the framework saved: against list prices, and through quantity tiers and
+/// demand bands (against catalogue prices).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Saved {
+    pub against_list: Money,
+    pub through_volume: Money,
+}
+
+impl Saved {
+    fn add(&mut self, other: Saved) {
+        self.against_list = Money::from_pence(self.against_list.pence() + other.against_list.pence());
+        self.through_volume = Money::from_pence(self.through_volume.pence() + other.through_volume.pence());
+    }
+}
+
+/// What each buyer saved on the framework's call-offs that went ahead.
+pub async fn savings_by_buyer(conn: &mut Conn, framework: &FrameworkId) -> StoreResult<Vec<(OrganisationId, Saved)>> {
+    let mut by_buyer: Vec<(OrganisationId, Saved)> = Vec::new();
+    for row in sqlx::query(SAVING_LINES)
         .bind(framework.as_str())
         .fetch_all(&mut *conn)
         .await?
@@ -408,14 +425,25 @@ pub async fn savings_by_buyer(conn: &mut Conn, framework: &FrameworkId) -> Store
         let term = TermMonths::parse(row.try_get("term_months")?).map_err(corrupt)?;
         let usage: Option<i64> = row.try_get("monthly_usage")?;
         let usage = usage.map(MonthlyUsage::parse).transpose().map_err(corrupt)?;
-        let list = UnitPrice::from_micros(row.try_get("list_price_micros")?).map_err(corrupt)?;
         let value = Money::from_pence(row.try_get("line_value")?);
-        let saved = units_charged(unit, quantity, term, usage)
-            .and_then(|count| list.total_for(count))
-            .and_then(|list_value| list_value.checked_sub(value))
-            .unwrap_or_default();
+        let count = units_charged(unit, quantity, term, usage);
+        // What the line saved against a price it would otherwise have paid.
+        let against = |column: &str| -> StoreResult<Money> {
+            let Some(micros) = row.try_get::<Option<i64>, _>(column)? else {
+                return Ok(Money::ZERO);
+            };
+            let price = UnitPrice::from_micros(micros).map_err(corrupt)?;
+            Ok(count
+                .and_then(|count| price.total_for(count))
+                .and_then(|full| full.checked_sub(value))
+                .unwrap_or_default())
+        };
+        let saved = Saved {
+            against_list: against("list_price_micros")?,
+            through_volume: against("catalogue_price_micros")?,
+        };
         match by_buyer.iter_mut().find(|(b, _)| *b == buyer) {
-            Some((_, total)) => *total = Money::from_pence(total.pence() + saved.pence()),
+            Some((_, total)) => total.add(saved),
             None => by_buyer.push((buyer, saved)),
         }
     }

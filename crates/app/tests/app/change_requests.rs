@@ -333,14 +333,23 @@ async fn list_prices_show_the_saving_and_call_offs_keep_it(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(
-        (overview.savings.pence(), overview.savings_own.pence()),
+        (
+            overview.savings.against_list.pence(),
+            overview.savings_own.against_list.pence()
+        ),
         (60_000, 60_000)
     );
     let hackney = t.actor("buyer@hackney.example").await;
     let theirs = calloff_app::frameworks::overview(&t.app, &hackney, &t.framework_id)
         .await
         .unwrap();
-    assert_eq!((theirs.savings.pence(), theirs.savings_own.pence()), (60_000, 0));
+    assert_eq!(
+        (
+            theirs.savings.against_list.pence(),
+            theirs.savings_own.against_list.pence()
+        ),
+        (60_000, 0)
+    );
     // Lines of items without a list price show no saving.
     assert!(calloff_domain::call_off::savings(
         &quotes::price(

@@ -155,6 +155,14 @@ async fn demand_bands_lower_prices_for_everyone_once_reached(backend: Backend) {
     assert_eq!(kept.price_basis, PriceBasis::DemandBand { from: demand + 50 });
     assert_eq!(kept.catalogue_price.unwrap().micros(), 5_500_000);
     assert_eq!(kept.volume_saving().unwrap().pence(), 50 * 10 * 24);
+    // The framework page totals what tiers and bands saved, for everyone and for Hackney.
+    let overview = frameworks::overview(&t.app, &hackney, &t.framework_id).await.unwrap();
+    assert_eq!(overview.savings.through_volume.pence(), 50 * 10 * 24);
+    assert_eq!(overview.savings_own.through_volume.pence(), 50 * 10 * 24);
+    let camden = frameworks::overview(&t.app, &t.buyer().await, &t.framework_id)
+        .await
+        .unwrap();
+    assert_eq!(camden.savings_own.through_volume.pence(), 0);
 
     // Every change of the bands is audited, with what it replaced.
     let mut conn = t.app.db.pool().acquire().await.unwrap();

@@ -445,6 +445,7 @@ fn core() -> Value {
                 "FrameworkOverview": { "allOf": [{ "$ref": "#/components/schemas/Framework" }, { "type": "object", "properties": {
                     "spend": { "$ref": "#/components/schemas/Spend" }, "eligible_bodies": { "type": "integer" },
                     "savings": { "type": "object", "description": "Saved against list prices on call-offs that went ahead: all_buyers and your_organisation (Money)" },
+                    "volume_savings": { "type": "object", "description": "Saved through quantity tiers and demand bands, against catalogue prices, on call-offs that went ahead: all_buyers and your_organisation (Money)" },
                     "lots": { "type": "array", "items": { "type": "object", "properties": {
                         "number": { "type": "integer" }, "title": { "type": "string" }, "item_count": { "type": "integer" },
                         "spend": { "nullable": true, "allOf": [{ "$ref": "#/components/schemas/Spend" }] }

@@ -56,7 +56,12 @@ pub fn framework_overview(o: &FrameworkOverview) -> Value {
     value["suppliers"] = o.suppliers.iter().map(organisation).collect();
     value["eligible_bodies"] = json!(o.eligible_bodies);
     value["spend"] = headroom(&o.headroom);
-    value["savings"] = json!({ "all_buyers": money(o.savings), "your_organisation": money(o.savings_own) });
+    value["savings"] = json!({
+        "all_buyers": money(o.savings.against_list), "your_organisation": money(o.savings_own.against_list),
+    });
+    value["volume_savings"] = json!({
+        "all_buyers": money(o.savings.through_volume), "your_organisation": money(o.savings_own.through_volume),
+    });
     value["lots"] = o
         .lots
         .iter()

@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use calloff_app::frameworks::{self, CatalogueSettings};
 use calloff_domain::ids::FrameworkId;
+use calloff_domain::money::Money;
 use calloff_domain::role::Role;
 use calloff_domain::FieldError;
 use maud::html;
@@ -105,8 +106,12 @@ pub async fn overview(State(state): State<AppState>, user: PageUser, Path(id): P
                     ("Status", html! { (f.status.as_str()) }),
                     ("Eligible bodies", html! { (o.eligible_bodies) }),
                     ("Saved against list prices", html! {
-                        (o.savings) " in all"
-                        @if o.savings_own > calloff_domain::money::Money::ZERO { "; " (o.savings_own) " by " (actor.organisation_name) }
+                        (o.savings.against_list) " in all"
+                        @if o.savings_own.against_list > Money::ZERO { "; " (o.savings_own.against_list) " by " (actor.organisation_name) }
+                    }),
+                    ("Saved through quantity tiers and demand bands", html! {
+                        (o.savings.through_volume) " in all"
+                        @if o.savings_own.through_volume > Money::ZERO { "; " (o.savings_own.through_volume) " by " (actor.organisation_name) }
                     }),
                 ]))
                 h2 class="govuk-heading-m" { "Spend against the ceiling" }
