@@ -3,6 +3,7 @@
 pub use crate::search_index::SearchIndex;
 use crate::{Actor, App, AppError, AppResult};
 use calloff_domain::catalogue::{query_terms, CatalogueItem, Unit};
+use calloff_domain::change_control::ChangeKind;
 use calloff_domain::ids::{FrameworkId, ItemId, OrganisationId};
 use calloff_domain::money::UnitPrice;
 use calloff_domain::pricing::PriceBreaks;
@@ -11,7 +12,7 @@ use calloff_domain::FieldError;
 use calloff_store::audit::ChainHead;
 pub use calloff_store::search::Sort;
 use calloff_store::search::{self, Filters};
-use calloff_store::{catalogue, notifications, organisations, with_retries};
+use calloff_store::{catalogue, change_requests, notifications, organisations, with_retries};
 use chrono::NaiveDate;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -640,10 +641,12 @@ pub async fn set_demand_bands(app: &App, actor: &Actor, id: &ItemId, bands: &str
 /// The highest framework-wide quantity a demand band may start at.
 pub const MAX_BAND_FROM: u64 = 1_000_000_000;
 
-/// A framework's catalogue as it stood at the end of a day.
+/// A framework's catalogue as it stood, or will stand, at the end of a day.
 #[derive(Debug, Clone)]
 pub struct CatalogueAsOf {
     pub date: NaiveDate,
+    /// Versions in force from after this day are approved changes still to come.
+    pub today: NaiveDate,
     pub items: Vec<catalogue::ItemAsOf>,
     /// More items were in force than are listed.
     pub truncated: bool,
@@ -652,26 +655,85 @@ pub struct CatalogueAsOf {
 /// Most items listed in a catalogue "as of" a date.
 pub const AS_OF_LIMIT: i64 = 1_000;
 
-/// The catalogue as it stood at the end of `date` (`YYYY-MM-DD`, today or earlier): each item's
-/// version in force then, withdrawn ones included and marked.
+/// The catalogue as it stood, or will stand, at the end of `date` (`YYYY-MM-DD`): each item's
+/// version in force then, withdrawn ones included and marked. A future date includes the approved
+/// changes due by then.
 pub async fn as_of(app: &App, _actor: &Actor, framework: &FrameworkId, date: &str) -> AppResult<CatalogueAsOf> {
     let today = app.today();
-    let date = match NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d") {
-        Ok(date) if date <= today => date,
-        Ok(_) => {
-            return Err(AppError::invalid(
-                "date",
-                format!("The date must be today ({today}) or earlier; approved changes still to come are on the change requests"),
-            ))
-        }
-        Err(_) => return Err(AppError::invalid("date", "Enter a real date, like 2027-01-01")),
-    };
+    let date = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
+        .map_err(|_| AppError::invalid("date", "Enter a real date, like 2027-01-01"))?;
     crate::frameworks::record(app, framework).await?;
     let mut conn = app.db.pool().acquire().await?;
-    let mut items = catalogue::as_of(&mut conn, framework, &date.to_string(), AS_OF_LIMIT + 1).await?;
+    let mut items = catalogue::as_of(&mut conn, framework, &date.min(today).to_string(), AS_OF_LIMIT + 1).await?;
+    if date > today {
+        // Approved changes not yet in force, laid over today's versions in the order they apply.
+        for due in change_requests::scheduled(&mut conn, framework, &date.to_string(), MAX_SCHEDULED).await? {
+            lay_over(&mut items, &due);
+        }
+        items.sort_by(|a, b| (a.version.details.lot_number, &a.sku).cmp(&(b.version.details.lot_number, &b.sku)));
+    }
     let truncated = items.len() as i64 > AS_OF_LIMIT;
     items.truncate(AS_OF_LIMIT as usize);
-    Ok(CatalogueAsOf { date, items, truncated })
+    Ok(CatalogueAsOf {
+        date,
+        today,
+        items,
+        truncated,
+    })
+}
+
+/// Most approved changes laid over today's catalogue for a future date.
+const MAX_SCHEDULED: i64 = 200_000;
+
+/// An approved change as it will apply: the item's next version (or, for a new item, its first).
+fn lay_over(items: &mut Vec<catalogue::ItemAsOf>, due: &change_requests::DueChange) {
+    let c = &due.stored.change;
+    let next = |v: &catalogue::ItemVersion| catalogue::ItemVersion {
+        version: v.version + 1,
+        effective_from: c.effective_from.to_string(),
+        change_request_id: Some(due.request_id.clone()),
+        ..v.clone()
+    };
+    match (c.kind, items.iter_mut().find(|i| i.sku == c.sku)) {
+        (ChangeKind::Add, None) => {
+            if let Some(details) = &c.details {
+                items.push(catalogue::ItemAsOf {
+                    id: None,
+                    sku: c.sku.clone(),
+                    version: catalogue::ItemVersion {
+                        version: 1,
+                        effective_from: c.effective_from.to_string(),
+                        details: details.clone(),
+                        demand_bands: PriceBreaks::default(),
+                        withdrawn: false,
+                        change_request_id: Some(due.request_id.clone()),
+                    },
+                });
+            }
+        }
+        (ChangeKind::Edit, Some(item)) => {
+            let mut version = next(&item.version);
+            if let Some(details) = &c.details {
+                version.details = details.clone();
+            }
+            item.version = version;
+        }
+        (ChangeKind::Price, Some(item)) => {
+            let mut version = next(&item.version);
+            if let Some(price) = c.new_price {
+                version.details.unit_price = price;
+            }
+            item.version = version;
+        }
+        (ChangeKind::Withdraw, Some(item)) => {
+            item.version = catalogue::ItemVersion {
+                withdrawn: true,
+                ..next(&item.version)
+            };
+        }
+        // An item beyond the listed ones, or a change the checks would have refused.
+        _ => {}
+    }
 }
 
 /// Units of an item bought across its framework on call-offs that went ahead.

@@ -275,10 +275,11 @@ fn version_from_row(row: &sqlx::any::AnyRow) -> StoreResult<ItemVersion> {
     })
 }
 
-/// An item as it stood on a date: the version then in force.
+/// An item as it stood (or will stand) on a date: the version then in force.
 #[derive(Debug, Clone)]
 pub struct ItemAsOf {
-    pub id: ItemId,
+    /// None for an item an approved change will add.
+    pub id: Option<ItemId>,
     pub sku: Sku,
     pub version: ItemVersion,
 }
@@ -296,7 +297,7 @@ pub async fn as_of(conn: &mut Conn, framework: &FrameworkId, date: &str, limit: 
         .map(|row| {
             let sku: String = row.try_get("sku")?;
             Ok(ItemAsOf {
-                id: ItemId::from_stored(row.try_get::<String, _>("id")?),
+                id: Some(ItemId::from_stored(row.try_get::<String, _>("id")?)),
                 sku: Sku::parse(&sku).map_err(|e| StoreError::corrupt(e.to_string()))?,
                 version: version_from_row(row)?,
             })

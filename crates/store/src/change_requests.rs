@@ -37,6 +37,13 @@ crate::statements! {
            FROM catalogue_changes c JOIN change_requests r ON r.id = c.change_request_id \
            WHERE c.status = 'scheduled' AND c.effective_from <= $1 \
            ORDER BY c.effective_from, r.decided_at, c.change_request_id, c.position LIMIT $2";
+    // A framework's approved changes still to apply, due by a date, in the order they will apply.
+    SCHEDULED = "SELECT c.change_request_id, c.position, c.kind, c.sku, c.effective_from, c.status, c.lot_number, \
+                 c.name, c.description, c.unit, c.unit_price_micros, c.minimum_term_months, c.cpv, c.applied_at, \
+                 c.list_price_micros, c.quantity_tiers, r.framework_id, r.supplier_id \
+                 FROM catalogue_changes c JOIN change_requests r ON r.id = c.change_request_id \
+                 WHERE c.status = 'scheduled' AND c.effective_from <= $1 AND r.framework_id = $2 \
+                 ORDER BY c.effective_from, r.decided_at, c.change_request_id, c.position LIMIT $3";
     MARK_APPLIED = "UPDATE catalogue_changes SET status = 'applied', applied_at = $1 \
                     WHERE change_request_id = $2 AND position = $3 AND status = 'scheduled'";
     // SKUs that other submitted or scheduled requests would add, so two cannot add the same one.
@@ -343,15 +350,35 @@ pub async fn due(conn: &mut Conn, today: &str, limit: i64) -> StoreResult<Vec<Du
         .fetch_all(&mut *conn)
         .await?
         .iter()
-        .map(|r| {
-            Ok(DueChange {
-                request_id: r.try_get("change_request_id")?,
-                framework_id: FrameworkId::from_stored(r.try_get::<String, _>("framework_id")?),
-                supplier_id: OrganisationId::from_stored(r.try_get::<String, _>("supplier_id")?),
-                stored: change_from_row(r)?,
-            })
-        })
+        .map(due_from_row)
         .collect()
+}
+
+/// A framework's approved changes that will have applied by the end of `date`, in order.
+pub async fn scheduled(
+    conn: &mut Conn,
+    framework: &FrameworkId,
+    date: &str,
+    limit: i64,
+) -> StoreResult<Vec<DueChange>> {
+    sqlx::query(SCHEDULED)
+        .bind(date)
+        .bind(framework.as_str())
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(due_from_row)
+        .collect()
+}
+
+fn due_from_row(r: &sqlx::any::AnyRow) -> StoreResult<DueChange> {
+    Ok(DueChange {
+        request_id: r.try_get("change_request_id")?,
+        framework_id: FrameworkId::from_stored(r.try_get::<String, _>("framework_id")?),
+        supplier_id: OrganisationId::from_stored(r.try_get::<String, _>("supplier_id")?),
+        stored: change_from_row(r)?,
+    })
 }
 
 /// Marks a scheduled change applied; false if another process applied it first.

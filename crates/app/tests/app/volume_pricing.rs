@@ -313,7 +313,64 @@ async fn the_catalogue_as_of_a_date_shows_the_versions_then_in_force(backend: Ba
     assert_eq!(sim_on(&now).as_deref(), Some(""));
     assert!(!now.truncated && now.items.len() >= then.items.len());
 
-    for bad in ["2026-11-28", "next week"] {
+    // A future date shows approved changes as they will apply.
+    let (supplier, manager) = (t.supplier().await, t.actor("manager@rbkc.example").await);
+    let later = |kind: &str, sku: &str| ChangeInput {
+        kind: kind.into(),
+        sku: sku.into(),
+        effective_from: "2026-12-10".into(),
+        ..ChangeInput::default()
+    };
+    let changes = [
+        ChangeInput {
+            price: Some("5.10".into()),
+            ..later("price", SIM)
+        },
+        ChangeInput {
+            lot: Some(4),
+            name: Some("SIM with 80 GB".into()),
+            description: Some("A 5G SIM with 80 GB a month".into()),
+            unit: Some("per month".into()),
+            price: Some("15.00".into()),
+            minimum_term_months: Some(24),
+            cpv: Some("64212000-5".into()),
+            ..later("add", "L4-SIM-80GB")
+        },
+        later("withdraw", "L3-SIP-CH"),
+    ];
+    let request = change_requests::propose(&t.app, &supplier, &t.framework_id, "December", &changes)
+        .await
+        .unwrap();
+    change_requests::decide(&t.app, &manager, &request.id, &Decision::Approve)
+        .await
+        .unwrap();
+    let find = |view: &catalogue::CatalogueAsOf, sku: &str| view.items.iter().find(|i| i.sku.as_str() == sku).cloned();
+    let eve = catalogue::as_of(&t.app, &buyer, &t.framework_id, "2026-12-09")
+        .await
+        .unwrap();
+    assert_eq!(find(&eve, SIM).unwrap().version.details.unit_price.micros(), 5_500_000);
+    assert!(find(&eve, "L4-SIM-80GB").is_none());
+    assert!(!find(&eve, "L3-SIP-CH").unwrap().version.withdrawn);
+    let due = catalogue::as_of(&t.app, &buyer, &t.framework_id, "2026-12-10")
+        .await
+        .unwrap();
+    let sim = find(&due, SIM).unwrap();
+    assert_eq!(sim.version.details.unit_price.micros(), 5_100_000);
+    assert_eq!(sim.version.version, find(&eve, SIM).unwrap().version.version + 1);
+    assert_eq!(sim.version.change_request_id.as_deref(), Some(request.id.as_str()));
+    let added = find(&due, "L4-SIM-80GB").unwrap();
+    assert!(added.id.is_none() && added.version.version == 1);
+    assert!(find(&due, "L3-SIP-CH").unwrap().version.withdrawn);
+    // Nothing was applied by looking.
+    let today = catalogue::as_of(&t.app, &buyer, &t.framework_id, "2026-11-27")
+        .await
+        .unwrap();
+    assert_eq!(
+        find(&today, SIM).unwrap().version.details.unit_price.micros(),
+        5_500_000
+    );
+
+    for bad in ["2027-02-31", "next week"] {
         let error = catalogue::as_of(&t.app, &buyer, &t.framework_id, bad)
             .await
             .unwrap_err();

@@ -334,9 +334,9 @@ fn core() -> Value {
                 "responses": ok("The item with its bands", "Item", &["400", "401", "403", "404", "415", "422"])
             }},
             "/frameworks/{id}/catalogue/as-of": { "get": {
-                "summary": "The catalogue as it stood at the start of a day: each item's version then in force (at most 1,000 items; truncated says if there were more)",
+                "summary": "The catalogue as it stood, or will stand, at the end of a day: each item's version then in force (at most 1,000 items; truncated says if there were more)",
                 "operationId": "getCatalogueAsOf",
-                "parameters": [id_param("id", "Framework id"), { "name": "date", "in": "query", "required": true, "schema": { "type": "string", "format": "date" }, "description": "Today or earlier" }],
+                "parameters": [id_param("id", "Framework id"), { "name": "date", "in": "query", "required": true, "schema": { "type": "string", "format": "date" }, "description": "A future date includes the approved changes due by then (items to be added have no item_id yet)" }],
                 "responses": ok("The catalogue on that date", "CatalogueAsOf", &["401", "404", "422"])
             }},
             "/frameworks/{id}/catalogue-settings": {

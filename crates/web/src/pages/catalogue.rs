@@ -490,9 +490,9 @@ pub async fn as_of(
             html! {
                 span class="govuk-caption-l" { (framework.reference) }
                 h1 class="govuk-heading-l" { "The catalogue on a date" }
-                p class="govuk-body" { "Each item as the version in force at the end of the day you choose: its price, tiers and bands then, and whether it had been withdrawn." }
+                p class="govuk-body" { "Each item as the version in force at the end of the day you choose: its price, tiers and bands then, and whether it had been withdrawn. For a future date, changes the framework manager has approved are shown as they will apply." }
                 form method="get" action={ "/frameworks/" (framework_id) "/catalogue/as-of" } novalidate {
-                    (date_input("date", "Date", "For example, 1 4 2027. Today or earlier.", &typed, error_for(&errors, "date")))
+                    (date_input("date", "Date", "For example, 1 4 2027. A future date shows the approved changes due by then.", &typed, error_for(&errors, "date")))
                     button type="submit" class="govuk-button" data-module="govuk-button" { "Show the catalogue" }
                 }
                 @if let Some(view) = view {
@@ -511,8 +511,14 @@ pub async fn as_of(
                                 @let v = &item.version;
                                 tr class="govuk-table__row" {
                                     td class="govuk-table__cell" {
-                                        a class="govuk-link" href={ "/items/" (item.id) } { (v.details.name) }
+                                        @match &item.id {
+                                            Some(id) => a class="govuk-link" href={ "/items/" (id) } { (v.details.name) },
+                                            None => (v.details.name),
+                                        }
                                         br; span class="govuk-body-s" { (item.sku) }
+                                        @if v.effective_from.as_str() > view.today.to_string().as_str() {
+                                            " " strong class="govuk-tag govuk-tag--blue" { "Approved, from " (v.effective_from) }
+                                        }
                                         @if v.withdrawn { " " strong class="govuk-tag govuk-tag--grey" { "Withdrawn" } }
                                     }
                                     td class="govuk-table__cell" { (v.details.lot_number) }

@@ -574,8 +574,12 @@ async fn volume_pricing_through_the_api(backend: Backend) {
         .find(|i| i["sku"] == "L4-SIM-5GB")
         .unwrap();
     assert_eq!(sim["demand_bands"][0]["from"], 2);
-    let (status, problem) = hackney
+    let (status, _) = hackney
         .get(&format!("/frameworks/{framework}/catalogue/as-of?date=2099-01-01"))
+        .await;
+    assert_eq!(status, 200);
+    let (status, problem) = hackney
+        .get(&format!("/frameworks/{framework}/catalogue/as-of?date=2027-02-31"))
         .await;
     assert_eq!(
         (status, problem["errors"][0]["field"].clone()),
