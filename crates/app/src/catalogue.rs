@@ -553,13 +553,12 @@ pub async fn prices_paid(app: &App, actor: &Actor, id: &ItemId) -> AppResult<Pri
 /// removes them). That makes a new version of the item, in force from today; new quotes and
 /// call-offs price with it at once.
 pub async fn set_demand_bands(app: &App, actor: &Actor, id: &ItemId, bands: &str) -> AppResult<CatalogueItem> {
-    let record = {
-        let mut conn = app.db.pool().acquire().await?;
-        catalogue::get(&mut conn, id)
-            .await?
-            .ok_or_else(|| AppError::NotFound("catalogue item".into()))?
-    };
-    let framework = crate::frameworks::record(app, &record.item.framework_id).await?;
+    let mut conn = app.db.pool().acquire().await?;
+    let record = catalogue::get(&mut conn, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("catalogue item".into()))?;
+    let framework = crate::frameworks::record(&mut conn, &record.item.framework_id).await?;
+    drop(conn);
     if !crate::change_requests::manages(actor, &framework) {
         return Err(AppError::Forbidden(
             "only the framework's manager can set demand bands".into(),
@@ -662,8 +661,8 @@ pub async fn as_of(app: &App, _actor: &Actor, framework: &FrameworkId, date: &st
     let today = app.today();
     let date = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
         .map_err(|_| AppError::invalid("date", "Enter a real date, like 2027-01-01"))?;
-    crate::frameworks::record(app, framework).await?;
     let mut conn = app.db.pool().acquire().await?;
+    crate::frameworks::record(&mut conn, framework).await?;
     let mut items = catalogue::as_of(&mut conn, framework, &date.min(today).to_string(), AS_OF_LIMIT + 1).await?;
     if date > today {
         // Approved changes not yet in force, laid over today's versions in the order they apply.

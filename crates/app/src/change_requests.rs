@@ -3,6 +3,7 @@
 //! request with a reason. Approved changes are applied on their effective date, each making a new
 //! version of its item; placed call-offs keep the version they were placed with.
 
+use crate::frameworks::record as framework;
 use crate::{Actor, App, AppError, AppResult};
 use calloff_domain::catalogue::CatalogueItem;
 use calloff_domain::change_control::{
@@ -28,12 +29,6 @@ const APPLY_BATCH: i64 = 500;
 const LIST_LIMIT: i64 = 200;
 /// Longest reason for a rejection.
 pub const MAX_REASON_LEN: usize = 2_000;
-
-async fn framework(conn: &mut Conn, id: &FrameworkId) -> AppResult<FrameworkRecord> {
-    frameworks::get(conn, id)
-        .await?
-        .ok_or_else(|| AppError::NotFound("framework".into()))
-}
 
 /// Whether the actor manages the framework (a framework manager of its managing authority).
 pub(crate) fn manages(actor: &Actor, record: &FrameworkRecord) -> bool {

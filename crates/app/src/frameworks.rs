@@ -8,7 +8,7 @@ use calloff_domain::organisation::Organisation;
 use calloff_store::audit::ChainHead;
 use calloff_store::call_offs::Saved;
 use calloff_store::frameworks::FrameworkRecord;
-use calloff_store::{catalogue, frameworks, organisations, with_retries};
+use calloff_store::{catalogue, frameworks, organisations, with_retries, Conn};
 
 #[derive(Debug, Clone)]
 pub struct LotOverview {
@@ -44,9 +44,7 @@ pub async fn list(app: &App, _actor: &Actor) -> AppResult<Vec<Framework>> {
 
 pub async fn overview(app: &App, actor: &Actor, id: &FrameworkId) -> AppResult<FrameworkOverview> {
     let mut conn = app.db.pool().acquire().await?;
-    let record = frameworks::get(&mut conn, id)
-        .await?
-        .ok_or_else(|| AppError::NotFound("framework".into()))?;
+    let record = self::record(&mut conn, id).await?;
     let counts = catalogue::count_by_lot(&mut conn, id).await?;
     let authority = organisations::get(&mut conn, &record.framework.authority).await?;
     let mut suppliers = Vec::new();
@@ -107,9 +105,7 @@ pub struct EligibilityRegister {
 /// Every signed-in user may read who may buy through a framework.
 pub async fn eligibility(app: &App, _actor: &Actor, id: &FrameworkId) -> AppResult<EligibilityRegister> {
     let mut conn = app.db.pool().acquire().await?;
-    let record = frameworks::get(&mut conn, id)
-        .await?
-        .ok_or_else(|| AppError::NotFound("framework".into()))?;
+    let record = self::record(&mut conn, id).await?;
     let register = frameworks::register(&mut conn, id).await?;
     let mut named = Vec::with_capacity(register.named.len());
     for org in &register.named {
@@ -128,10 +124,7 @@ pub async fn eligibility(app: &App, _actor: &Actor, id: &FrameworkId) -> AppResu
 /// A framework with its lots, without the figures an overview gathers.
 pub async fn get(app: &App, _actor: &Actor, id: &FrameworkId) -> AppResult<Framework> {
     let mut conn = app.db.pool().acquire().await?;
-    Ok(frameworks::get(&mut conn, id)
-        .await?
-        .ok_or_else(|| AppError::NotFound("framework".into()))?
-        .framework)
+    Ok(record(&mut conn, id).await?.framework)
 }
 
 /// A framework for pages that only read (the catalogue), trusted for up to
@@ -146,9 +139,8 @@ pub async fn get_for_browsing(app: &App, actor: &Actor, id: &FrameworkId) -> App
 }
 
 /// The framework as stored, or "not found".
-pub(crate) async fn record(app: &App, id: &FrameworkId) -> AppResult<FrameworkRecord> {
-    let mut conn = app.db.pool().acquire().await?;
-    frameworks::get(&mut conn, id)
+pub(crate) async fn record(conn: &mut Conn, id: &FrameworkId) -> AppResult<FrameworkRecord> {
+    frameworks::get(conn, id)
         .await?
         .ok_or_else(|| AppError::NotFound("framework".into()))
 }
@@ -166,8 +158,8 @@ pub struct CatalogueSettings {
 pub const MAX_INDEXATION_CAP_BP: i64 = 2_500;
 
 pub async fn catalogue_settings(app: &App, _actor: &Actor, id: &FrameworkId) -> AppResult<CatalogueSettings> {
-    record(app, id).await?;
     let mut conn = app.db.pool().acquire().await?;
+    record(&mut conn, id).await?;
     Ok(CatalogueSettings {
         indexation_cap_bp: frameworks::indexation_cap_bp(&mut conn, id).await?,
         names_buyers: frameworks::names_buyers(&mut conn, id).await?,
@@ -181,7 +173,7 @@ pub async fn set_catalogue_settings(
     id: &FrameworkId,
     settings: CatalogueSettings,
 ) -> AppResult<CatalogueSettings> {
-    let framework = record(app, id).await?;
+    let framework = record(&mut *app.db.pool().acquire().await?, id).await?;
     if !crate::change_requests::manages(actor, &framework) {
         return Err(AppError::Forbidden(
             "only the framework's manager can change its catalogue settings".into(),

@@ -6,6 +6,7 @@
 //! with a reason. Followers hear of responses and decisions. Auditors read everything and change
 //! nothing. Every change of state is audited in the transaction that makes it.
 
+use crate::frameworks::record as framework;
 use crate::{Actor, App, AppError, AppResult};
 use calloff_domain::framework::Framework;
 use calloff_domain::governance::{
@@ -54,12 +55,6 @@ impl Standing {
     pub fn takes_part(self) -> bool {
         self.customer || self.manager || self.supplier
     }
-}
-
-async fn framework(conn: &mut Conn, id: &FrameworkId) -> AppResult<FrameworkRecord> {
-    frameworks::get(conn, id)
-        .await?
-        .ok_or_else(|| AppError::NotFound("framework".into()))
 }
 
 /// Why the actor is not a customer of the framework, or `None` if they are.

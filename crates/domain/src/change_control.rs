@@ -142,17 +142,10 @@ impl ItemDetails {
         );
         let list = |p: Option<UnitPrice>| p.map_or("None".to_string(), |p| p.to_string());
         field("list price", list(before.list_price), list(self.list_price));
-        let tiers = |t: &PriceBreaks| {
-            if t.is_empty() {
-                "None".to_string()
-            } else {
-                t.to_string()
-            }
-        };
         field(
             "quantity tiers",
-            tiers(&before.quantity_tiers),
-            tiers(&self.quantity_tiers),
+            before.quantity_tiers.or_none(),
+            self.quantity_tiers.or_none(),
         );
         out
     }

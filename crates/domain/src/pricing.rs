@@ -116,6 +116,15 @@ impl PriceBreaks {
         entries.join(";")
     }
 
+    /// As shown beside other values: the breaks, or "None".
+    pub fn or_none(&self) -> String {
+        if self.is_empty() {
+            "None".into()
+        } else {
+            self.to_string()
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -150,13 +150,19 @@ pub async fn insert(
     Ok(())
 }
 
-async fn record_version(
+/// Runs an update of the item with this SKU and, if it changed the item, records the version it
+/// made.
+async fn new_version<'q>(
     conn: &mut Conn,
+    update: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
     framework: &FrameworkId,
     sku: &Sku,
     effective_from: &str,
     change_request: Option<&str>,
-) -> StoreResult<()> {
+) -> StoreResult<bool> {
+    if update.execute(&mut *conn).await?.rows_affected() != 1 {
+        return Ok(false);
+    }
     sqlx::query(RECORD_VERSION)
         .bind(framework.as_str())
         .bind(sku.as_str())
@@ -164,7 +170,7 @@ async fn record_version(
         .bind(change_request)
         .execute(&mut *conn)
         .await?;
-    Ok(())
+    Ok(true)
 }
 
 /// Sets new details of an item and records the new version.
@@ -176,7 +182,7 @@ pub async fn update_details(
     effective_from: &str,
     change_request: Option<&str>,
 ) -> StoreResult<bool> {
-    let updated = sqlx::query(UPDATE_DETAILS)
+    let update = sqlx::query(UPDATE_DETAILS)
         .bind(framework.as_str())
         .bind(sku.as_str())
         .bind(d.lot_number as i64)
@@ -189,14 +195,8 @@ pub async fn update_details(
         .bind(search_text(sku, &d.name, &d.description, &d.cpv))
         .bind(search_words(&d.name))
         .bind(d.list_price.map(UnitPrice::micros))
-        .bind(d.quantity_tiers.to_stored())
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-    if updated == 1 {
-        record_version(conn, framework, sku, effective_from, change_request).await?;
-    }
-    Ok(updated == 1)
+        .bind(d.quantity_tiers.to_stored());
+    new_version(conn, update, framework, sku, effective_from, change_request).await
 }
 
 /// Sets a new price of an item and records the new version.
@@ -208,17 +208,11 @@ pub async fn update_price(
     effective_from: &str,
     change_request: Option<&str>,
 ) -> StoreResult<bool> {
-    let updated = sqlx::query(UPDATE_PRICE)
+    let update = sqlx::query(UPDATE_PRICE)
         .bind(framework.as_str())
         .bind(sku.as_str())
-        .bind(price.micros())
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-    if updated == 1 {
-        record_version(conn, framework, sku, effective_from, change_request).await?;
-    }
-    Ok(updated == 1)
+        .bind(price.micros());
+    new_version(conn, update, framework, sku, effective_from, change_request).await
 }
 
 /// Withdraws an item (it stays, for the call-offs that hold it) and records the new version.
@@ -229,16 +223,8 @@ pub async fn withdraw(
     effective_from: &str,
     change_request: Option<&str>,
 ) -> StoreResult<bool> {
-    let updated = sqlx::query(WITHDRAW)
-        .bind(framework.as_str())
-        .bind(sku.as_str())
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-    if updated == 1 {
-        record_version(conn, framework, sku, effective_from, change_request).await?;
-    }
-    Ok(updated == 1)
+    let update = sqlx::query(WITHDRAW).bind(framework.as_str()).bind(sku.as_str());
+    new_version(conn, update, framework, sku, effective_from, change_request).await
 }
 
 /// One version of an item: what it was from its effective date.
@@ -315,18 +301,12 @@ pub async fn set_demand_bands(
     bands: &PriceBreaks,
     effective_from: &str,
 ) -> StoreResult<bool> {
-    let updated = sqlx::query(SET_DEMAND_BANDS)
+    let update = sqlx::query(SET_DEMAND_BANDS)
         .bind(framework.as_str())
         .bind(sku.as_str())
         .bind(bands.to_stored())
-        .bind(version)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-    if updated == 1 {
-        record_version(conn, framework, sku, effective_from, None).await?;
-    }
-    Ok(updated == 1)
+        .bind(version);
+    new_version(conn, update, framework, sku, effective_from, None).await
 }
 
 /// An item's details from a row of `catalogue_items` or of its versions.

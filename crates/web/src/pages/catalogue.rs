@@ -11,7 +11,6 @@ use calloff_app::catalogue::{SearchParams, SearchRequest, SearchResults, Sort, P
 use calloff_app::{catalogue, frameworks};
 use calloff_domain::catalogue::CatalogueItem;
 use calloff_domain::ids::{FrameworkId, ItemId};
-use calloff_domain::pricing::PriceBreaks;
 use calloff_domain::role::Role;
 use calloff_domain::FieldError;
 use chrono::Datelike;
@@ -358,8 +357,8 @@ async fn item_page(
                                     td class="govuk-table__cell" { (v.version) }
                                     td class="govuk-table__cell" { (v.effective_from) }
                                     td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (v.details.unit_price) }
-                                    td class="govuk-table__cell" { (breaks_or_none(&v.details.quantity_tiers)) }
-                                    td class="govuk-table__cell" { (breaks_or_none(&v.demand_bands)) }
+                                    td class="govuk-table__cell" { (v.details.quantity_tiers.or_none()) }
+                                    td class="govuk-table__cell" { (v.demand_bands.or_none()) }
                                     td class="govuk-table__cell" { @if v.withdrawn { "Withdrawn" } }
                                 }
                             }
@@ -377,14 +376,6 @@ async fn item_page(
             },
         ),
     )
-}
-
-fn breaks_or_none(breaks: &PriceBreaks) -> String {
-    if breaks.is_empty() {
-        "None".into()
-    } else {
-        breaks.to_string()
-    }
 }
 
 /// An item's quantity tiers and demand bands, with how much has been bought across the framework.
@@ -523,8 +514,8 @@ pub async fn as_of(
                                     }
                                     td class="govuk-table__cell" { (v.details.lot_number) }
                                     td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (v.details.unit_price) " " (v.details.unit.label()) }
-                                    td class="govuk-table__cell" { (breaks_or_none(&v.details.quantity_tiers)) }
-                                    td class="govuk-table__cell" { (breaks_or_none(&v.demand_bands)) }
+                                    td class="govuk-table__cell" { (v.details.quantity_tiers.or_none()) }
+                                    td class="govuk-table__cell" { (v.demand_bands.or_none()) }
                                     td class="govuk-table__cell" { (v.version) ", from " (v.effective_from) }
                                 }
                             }
