@@ -71,7 +71,9 @@ impl RequestView {
         self.decisions
             .iter()
             .filter(|d| d.decision == Decision::Approve)
-            .count() as u32
+            .count()
+            .try_into()
+            .unwrap_or(u32::MAX)
     }
 
     /// Why `actor` cannot decide on this request, if they cannot.

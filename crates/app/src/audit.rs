@@ -33,9 +33,9 @@ pub async fn verify(app: &App) -> AppResult<ChainReport> {
     }
     // Entries removed from the end leave a valid but shorter chain: the head still remembers.
     let count = verifier.count();
-    if head_seq != count as i64 || head_hash != verifier.last_hash() {
+    if u64::try_from(head_seq).ok() != Some(count) || head_hash != verifier.last_hash() {
         return Ok(ChainReport::Broken(BrokenLink {
-            seq: count as i64 + 1,
+            seq: i64::try_from(count).unwrap_or(i64::MAX).saturating_add(1),
             reason: format!("the chain's head records {head_seq} entries but {count} verify"),
         }));
     }

@@ -40,6 +40,7 @@ pub fn hash_password(password: &str) -> AppResult<String> {
 
 /// Hashes a password on a blocking thread, a few at a time.
 pub(crate) async fn hash_password_bounded(password: &str) -> AppResult<String> {
+    calloff_domain::text::at_most("password", password, calloff_domain::text::MAX_PASSWORD_LEN)?;
     if password.chars().count() < MIN_PASSWORD_LEN {
         return Err(AppError::invalid(
             "password",
@@ -86,6 +87,8 @@ pub async fn sign_in(app: &App, email: &str, password: &str) -> AppResult<NewSes
     if password.is_empty() {
         return Err(AppError::invalid("password", "Enter your password"));
     }
+    // Refused before any lookup or hashing, so it says nothing about the account.
+    calloff_domain::text::at_most("password", password, calloff_domain::text::MAX_PASSWORD_LEN)?;
     let user = {
         let mut conn = app.db.pool().acquire().await?;
         users::find_by_email(&mut conn, &email).await?
@@ -160,18 +163,6 @@ pub async fn session(app: &App, token: &str) -> AppResult<Session> {
     })
 }
 
-/// The session behind a token for pages that only read (the catalogue): as [`session`], but
-/// trusted for up to [`crate::recent::BROWSING_MAX_AGE`] after it was read.
-pub async fn browsing_session(app: &App, token: &str) -> AppResult<Session> {
-    let hash = token_hash(token);
-    if let Some(session) = app.browsing.sessions.get(&hash) {
-        return Ok(session);
-    }
-    let session = self::session(app, token).await?;
-    app.browsing.sessions.put(hash, session.clone());
-    Ok(session)
-}
-
 /// Keeps the quote being built with the session, so any server process can carry on with it.
 pub async fn save_basket(app: &App, token: &str, basket: &Basket) -> AppResult<()> {
     if basket.lines.len() > MAX_LINES {
@@ -189,7 +180,6 @@ pub async fn save_basket(app: &App, token: &str, basket: &Basket) -> AppResult<(
 pub async fn sign_out(app: &App, token: &str) -> AppResult<()> {
     let mut conn = app.db.pool().acquire().await?;
     users::delete_session(&mut conn, &token_hash(token)).await?;
-    app.browsing.sessions.forget(&token_hash(token));
     Ok(())
 }
 

@@ -9,6 +9,7 @@ use calloff_domain::ids::{CallOffId, FrameworkId};
 use calloff_domain::money::Money;
 use calloff_domain::organisation::Verification;
 use calloff_domain::role::Role;
+use calloff_domain::standing::Standing;
 use calloff_domain::FieldError;
 use calloff_store::audit::ChainHead;
 use calloff_store::{call_offs, frameworks, lifecycle, organisations, with_retries, Attempts, Conn};
@@ -18,7 +19,7 @@ use sha2::{Digest, Sha256};
 /// Longest idempotency key accepted (a UUID is 36 characters).
 pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 100;
 /// Longest reason a supplier or buyer may give.
-pub const MAX_REASON_LEN: usize = 2_000;
+pub const MAX_REASON_LEN: usize = calloff_domain::text::MAX_REASON_LEN;
 /// Call-offs per page of a list.
 pub const PAGE_SIZE: i64 = 50;
 
@@ -192,7 +193,7 @@ pub(crate) async fn why_refused(
         ));
     }
     Ok(AppError::HeadroomExceeded {
-        scope: "framework".into(),
+        scope: crate::error::HeadroomScope::Framework,
         value,
         left: record.headroom.left(),
     })
@@ -224,7 +225,7 @@ pub(crate) async fn why_lot_refused(
         .and_then(|(_, h)| *h);
     if let Some(h) = headroom.filter(|h| value > h.left()) {
         return Ok(AppError::HeadroomExceeded {
-            scope: format!("lot {lot}"),
+            scope: crate::error::HeadroomScope::Lot(lot),
             value,
             left: h.left(),
         });
@@ -292,6 +293,7 @@ async fn insert_placed(
         placed_at: at.clone(),
         updated_at: at.clone(),
         change_seq: head.next_seq(),
+        sent_to_supplier: !needs_approval,
     };
     let inserted = call_offs::insert(
         &mut tx,
@@ -406,23 +408,11 @@ impl CallOffAction {
     }
 }
 
-/// Whether the actor may take `action` on `call_off`; suppliers act on what is addressed to them,
-/// buyers on their own organisation's call-offs.
-fn may_act(actor: &Actor, call_off: &CallOff, action: &CallOffAction) -> bool {
-    let is_supplier = actor.has(Role::SupplierUser) && actor.organisation_id == call_off.supplier_id;
-    let is_buyer = actor.has(Role::Buyer) && actor.organisation_id == call_off.buyer_id;
-    match action {
-        CallOffAction::Accept | CallOffAction::Reject { .. } | CallOffAction::GoLive => is_supplier,
-        CallOffAction::End | CallOffAction::Terminate { .. } => is_supplier || is_buyer,
-        CallOffAction::Cancel { .. } => is_buyer,
-    }
-}
-
 /// Checks that the actor may take `action` on the call-off (who may see it, then who may act),
 /// before looking at anything they sent. Returns the call-off with its parties.
 pub async fn may_take(app: &App, actor: &Actor, id: &CallOffId, action: &CallOffAction) -> AppResult<CallOffView> {
     let view = view(app, actor, id).await?;
-    if !may_act(actor, &view.call_off, action) {
+    if !view.standing.may_move_to(&actor.roles, action.target()) {
         return Err(AppError::Forbidden(format!(
             "you cannot {} this call-off",
             action.name().replace('_', " ")
@@ -509,35 +499,33 @@ pub(crate) async fn apply(app: &App, actor: &Actor, seen: &CallOff, action: &Cal
     Ok(updated)
 }
 
-/// Whether the actor may see this call-off: its buyer's organisation, its supplier (once it is
-/// placed), or the framework's managing authority.
-async fn may_see(app: &App, actor: &Actor, call_off: &CallOff) -> AppResult<bool> {
-    if actor.organisation_id == call_off.buyer_id {
-        return Ok(true);
-    }
-    if actor.organisation_id == call_off.supplier_id {
-        return Ok(call_off.state != CallOffState::Draft);
-    }
-    if actor.has(Role::FrameworkManager) {
-        let mut conn = app.db.pool().acquire().await?;
-        let framework = frameworks::get(&mut conn, &call_off.framework_id).await?;
-        return Ok(framework.is_some_and(|f| f.framework.authority == actor.organisation_id));
-    }
-    Ok(false)
+/// The actor's standing towards this call-off (see [`Standing`]), if it is their business.
+async fn standing(app: &App, actor: &Actor, call_off: &CallOff) -> AppResult<Option<Standing>> {
+    let mut conn = app.db.pool().acquire().await?;
+    let authority = frameworks::get(&mut conn, &call_off.framework_id)
+        .await?
+        .map(|f| f.framework.authority)
+        .ok_or_else(|| AppError::NotFound("framework".into()))?;
+    Ok(Standing::of(&actor.organisation_id, &actor.roles, call_off, &authority))
 }
 
-/// One call-off, if the actor may see it. Others get "not found", so ids reveal nothing.
-pub async fn get(app: &App, actor: &Actor, id: &CallOffId) -> AppResult<CallOff> {
+/// One call-off and the actor's standing towards it, if it is their business. Others get "not
+/// found", so ids reveal nothing.
+async fn get_with_standing(app: &App, actor: &Actor, id: &CallOffId) -> AppResult<(CallOff, Standing)> {
     let mut conn = app.db.pool().acquire().await?;
     let call_off = call_offs::get(&mut conn, id)
         .await?
         .ok_or_else(|| AppError::NotFound("call-off".into()))?;
     drop(conn);
-    if may_see(app, actor, &call_off).await? {
-        Ok(call_off)
-    } else {
-        Err(AppError::NotFound("call-off".into()))
+    match standing(app, actor, &call_off).await? {
+        Some(standing) => Ok((call_off, standing)),
+        None => Err(AppError::NotFound("call-off".into())),
     }
+}
+
+/// One call-off, if the actor may see it.
+pub async fn get(app: &App, actor: &Actor, id: &CallOffId) -> AppResult<CallOff> {
+    Ok(get_with_standing(app, actor, id).await?.0)
 }
 
 /// A page of call-offs, newest change first.
@@ -558,7 +546,7 @@ pub async fn list(app: &App, actor: &Actor, before: Option<i64>) -> AppResult<Pa
     } else {
         call_offs::for_buyer(&mut conn, &actor.organisation_id, before, PAGE_SIZE).await?
     };
-    let next_before = if call_offs.len() as i64 == PAGE_SIZE {
+    let next_before = if calloff_domain::count(call_offs.len()) == PAGE_SIZE {
         call_offs.last().map(|c| c.change_seq)
     } else {
         None
@@ -581,14 +569,17 @@ pub struct CallOffView {
     pub framework_title: String,
     pub buyer: calloff_domain::organisation::Organisation,
     pub supplier: calloff_domain::organisation::Organisation,
+    /// The viewer's standing, which decided what this view holds.
+    pub standing: Standing,
 }
 
 pub async fn view(app: &App, actor: &Actor, id: &CallOffId) -> AppResult<CallOffView> {
-    let call_off = get(app, actor, id).await?;
-    with_parties(app, call_off).await
+    let (call_off, standing) = get_with_standing(app, actor, id).await?;
+    with_parties(app, call_off, standing).await
 }
 
-async fn with_parties(app: &App, call_off: CallOff) -> AppResult<CallOffView> {
+/// The view of a call-off for someone of `standing`: the approval trail only for the customer.
+async fn with_parties(app: &App, call_off: CallOff, standing: Standing) -> AppResult<CallOffView> {
     let mut conn = app.db.pool().acquire().await?;
     let missing = || AppError::NotFound("organisation".into());
     let buyer = organisations::get(&mut conn, &call_off.buyer_id)
@@ -603,7 +594,11 @@ async fn with_parties(app: &App, call_off: CallOff) -> AppResult<CallOffView> {
         .framework;
     let (live_on, ends_on) = lifecycle::term(&mut conn, &call_off.id).await?;
     let milestones = lifecycle::milestones(&mut conn, &call_off.id).await?;
-    let approvals = crate::approvals::history(&mut conn, &call_off.id).await?;
+    let approvals = if standing.sees_approvals() {
+        crate::approvals::history(&mut conn, &call_off.id).await?
+    } else {
+        Vec::new()
+    };
     let variations = calloff_store::variations::list(&mut conn, &call_off.id).await?;
     Ok(CallOffView {
         live_on,
@@ -616,6 +611,7 @@ async fn with_parties(app: &App, call_off: CallOff) -> AppResult<CallOffView> {
         framework_title: framework.title,
         buyer,
         supplier,
+        standing,
     })
 }
 
@@ -624,7 +620,10 @@ pub async fn list_views(app: &App, actor: &Actor, before: Option<i64>) -> AppRes
     let page = list(app, actor, before).await?;
     let mut views = Vec::with_capacity(page.call_offs.len());
     for call_off in page.call_offs {
-        views.push(with_parties(app, call_off).await?);
+        // Lists hold only what the policy lets the actor see; anything else is skipped.
+        if let Some(standing) = standing(app, actor, &call_off).await? {
+            views.push(with_parties(app, call_off, standing).await?);
+        }
     }
     Ok((views, page.next_before))
 }

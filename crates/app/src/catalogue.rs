@@ -659,8 +659,7 @@ pub const AS_OF_LIMIT: i64 = 1_000;
 /// changes due by then.
 pub async fn as_of(app: &App, _actor: &Actor, framework: &FrameworkId, date: &str) -> AppResult<CatalogueAsOf> {
     let today = app.today();
-    let date = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
-        .map_err(|_| AppError::invalid("date", "Enter a real date, like 2027-01-01"))?;
+    let date = calloff_domain::calendar::parse_date(date).map_err(|message| AppError::invalid("date", message))?;
     let mut conn = app.db.pool().acquire().await?;
     crate::frameworks::record(&mut conn, framework).await?;
     let mut items = catalogue::as_of(&mut conn, framework, &date.min(today).to_string(), AS_OF_LIMIT + 1).await?;
@@ -671,8 +670,8 @@ pub async fn as_of(app: &App, _actor: &Actor, framework: &FrameworkId, date: &st
         }
         items.sort_by(|a, b| (a.version.details.lot_number, &a.sku).cmp(&(b.version.details.lot_number, &b.sku)));
     }
-    let truncated = items.len() as i64 > AS_OF_LIMIT;
-    items.truncate(AS_OF_LIMIT as usize);
+    let truncated = calloff_domain::count(items.len()) > AS_OF_LIMIT;
+    items.truncate(usize::try_from(AS_OF_LIMIT).unwrap_or(usize::MAX));
     Ok(CatalogueAsOf {
         date,
         today,

@@ -28,7 +28,7 @@ const APPLY_BATCH: i64 = 500;
 /// Requests listed at once.
 const LIST_LIMIT: i64 = 200;
 /// Longest reason for a rejection.
-pub const MAX_REASON_LEN: usize = 2_000;
+pub const MAX_REASON_LEN: usize = calloff_domain::text::MAX_REASON_LEN;
 
 /// Whether the actor manages the framework (a framework manager of its managing authority).
 pub(crate) fn manages(actor: &Actor, record: &FrameworkRecord) -> bool {
@@ -218,7 +218,7 @@ pub(crate) async fn submit(
         title: title.to_string(),
         status: RequestStatus::Submitted,
         indexation_bp,
-        change_count: changes.len() as i64,
+        change_count: calloff_domain::count(changes.len()),
         submitted_by: actor.user_id.clone(),
         submitted_at: app.now_text(),
         decided_by: None,
@@ -305,18 +305,26 @@ pub async fn propose_indexation(
 ) -> AppResult<ChangeRequest> {
     may_propose(app, actor, framework_id).await?;
     let today = app.today();
-    let date = chrono::NaiveDate::parse_from_str(effective_from.trim(), "%Y-%m-%d")
-        .map_err(|_| AppError::invalid("effective_from", "Enter the effective date as year-month-day"))?;
-    if date < today {
-        return Err(AppError::invalid(
-            "effective_from",
-            format!("The effective date cannot be in the past (today is {today})"),
-        ));
-    }
+    // Every bad field is reported at once.
+    let mut errors = Vec::new();
+    let date = match calloff_domain::calendar::parse_date(effective_from) {
+        Ok(date) if date < today => {
+            errors.push(FieldError::new(
+                "effective_from",
+                format!("The effective date cannot be in the past (today is {today})"),
+            ));
+            None
+        }
+        Ok(date) => Some(date),
+        Err(message) => {
+            errors.push(FieldError::new("effective_from", message));
+            None
+        }
+    };
     let mut conn = app.db.pool().acquire().await?;
     let cap = frameworks::indexation_cap_bp(&mut conn, framework_id).await?;
     if uplift_bp <= 0 || uplift_bp > cap {
-        return Err(AppError::invalid(
+        errors.push(FieldError::new(
             "uplift",
             if cap == 0 {
                 "This framework does not allow price indexation".to_string()
@@ -329,9 +337,16 @@ pub async fn propose_indexation(
             },
         ));
     }
+    let Some(date) = date.filter(|_| errors.is_empty()) else {
+        return Err(AppError::fields(errors));
+    };
     if let Some(last) = change_requests::last_indexation(&mut conn, framework_id, &actor.organisation_id).await? {
         let last = chrono::NaiveDate::parse_from_str(&last, "%Y-%m-%d").unwrap_or(date);
-        if date < last + chrono::Months::new(12) {
+        // Stored dates are in range, so a year later is too; a checked add keeps it so.
+        if last
+            .checked_add_months(chrono::Months::new(12))
+            .is_none_or(|next| date < next)
+        {
             return Err(AppError::invalid(
                 "effective_from",
                 format!("Prices were last indexed from {last}; the next indexation can take effect a year later"),
@@ -424,7 +439,7 @@ pub async fn view(app: &App, actor: &Actor, id: &str, after: Option<i64>) -> App
         return Err(not_found());
     }
     let stored = change_requests::changes(&mut conn, id, after.unwrap_or(0), CHANGES_PAGE).await?;
-    let next_after = (stored.len() as i64 == CHANGES_PAGE)
+    let next_after = (calloff_domain::count(stored.len()) == CHANGES_PAGE)
         .then(|| stored.last().map(|c| c.position))
         .flatten();
     let mut changes = Vec::with_capacity(stored.len());
@@ -558,7 +573,7 @@ pub async fn apply_due(app: &App) -> AppResult<usize> {
     loop {
         let done = with_retries(|| apply_batch(app)).await?;
         applied += done;
-        if done < APPLY_BATCH as usize {
+        if calloff_domain::count(done) < APPLY_BATCH {
             return Ok(applied);
         }
     }

@@ -19,7 +19,11 @@ pub enum AppError {
     InvalidFields(Vec<FieldError>),
     /// The call-off would take the framework or a lot past its ceiling.
     #[error("this call-off would exceed the {scope} ceiling: it is worth {value} but only {left} of headroom is left")]
-    HeadroomExceeded { scope: String, value: Money, left: Money },
+    HeadroomExceeded {
+        scope: HeadroomScope,
+        value: Money,
+        left: Money,
+    },
     #[error("sign in to continue")]
     Unauthenticated,
     #[error("{0}")]
@@ -34,18 +38,58 @@ pub enum AppError {
     Unexpected(#[from] StoreError),
 }
 
+/// Which ceiling refused: the framework's, or one lot's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeadroomScope {
+    Framework,
+    Lot(u32),
+}
+
+impl std::fmt::Display for HeadroomScope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HeadroomScope::Framework => f.write_str("framework"),
+            HeadroomScope::Lot(n) => write!(f, "lot {n}"),
+        }
+    }
+}
+
 impl AppError {
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         AppError::Invalid(FieldError::new(field, message))
     }
 
+    /// Every bad field at once (one is reported as [`AppError::Invalid`]).
+    pub fn fields(mut errors: Vec<FieldError>) -> Self {
+        if errors.len() == 1 {
+            AppError::Invalid(errors.remove(0))
+        } else {
+            AppError::InvalidFields(errors)
+        }
+    }
+
     /// Each field error of the failure, for error summaries.
+    /// Whether a page shows the form again with these errors (bad input, or not enough
+    /// headroom for what was entered), rather than an error page. Decided here, once.
+    pub fn is_form_error(&self) -> bool {
+        match self {
+            AppError::Invalid(_) | AppError::InvalidFields(_) | AppError::HeadroomExceeded { .. } => true,
+            AppError::Unauthenticated
+            | AppError::Forbidden(_)
+            | AppError::NotFound(_)
+            | AppError::Conflict(_)
+            | AppError::Unexpected(_) => false,
+        }
+    }
+
     pub fn field_errors(&self) -> Vec<FieldError> {
         match self {
             AppError::Invalid(e) | AppError::Conflict(e) => vec![e.clone()],
             AppError::InvalidFields(errors) => errors.clone(),
             AppError::HeadroomExceeded { .. } => vec![FieldError::new("lines", self.to_string())],
-            _ => vec![],
+            AppError::Unauthenticated | AppError::Forbidden(_) | AppError::NotFound(_) | AppError::Unexpected(_) => {
+                vec![]
+            }
         }
     }
 }

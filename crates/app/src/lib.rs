@@ -24,7 +24,7 @@ pub mod search_index;
 pub mod variations;
 
 pub use calloff_store::Db;
-pub use error::{AppError, AppResult};
+pub use error::{AppError, AppResult, HeadroomScope};
 
 use calloff_domain::ids::{OrganisationId, UserId};
 use calloff_domain::role::Role;

@@ -43,13 +43,10 @@ pub async fn record_milestone(app: &App, actor: &Actor, id: &CallOffId, name: &s
             format!("Enter the milestone, in {MAX_MILESTONE_NAME} characters or fewer"),
         ));
     }
-    let date = match NaiveDate::parse_from_str(done_on.trim(), "%Y-%m-%d") {
+    let date = match calloff_domain::calendar::parse_date(done_on) {
         Ok(date) => Some(date),
-        Err(_) => {
-            errors.push(FieldError::new(
-                "done_on",
-                "Enter the date as year-month-day, like 2026-11-27",
-            ));
+        Err(message) => {
+            errors.push(FieldError::new("done_on", message));
             None
         }
     };
@@ -84,7 +81,7 @@ pub async fn record_milestone(app: &App, actor: &Actor, id: &CallOffId, name: &s
         )));
     }
     let milestone = Milestone {
-        position: view.milestones.len() as i64 + 1,
+        position: calloff_domain::count(view.milestones.len()) + 1,
         name: name.to_string(),
         done_on: date.map(|d| d.to_string()).unwrap_or_default(),
     };

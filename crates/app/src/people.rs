@@ -38,6 +38,12 @@ fn check_roles(kind: OrganisationKind, roles: &[Role]) -> AppResult<()> {
     if roles.is_empty() {
         return Err(AppError::invalid("roles", "Choose at least one role"));
     }
+    if let Some(i) = (1..roles.len()).find(|&i| roles[..i].contains(&roles[i])) {
+        return Err(AppError::invalid(
+            format!("roles[{i}]"),
+            format!("{} is listed twice", roles[i].label()),
+        ));
+    }
     if let Some(role) = roles.iter().find(|r| !grantable_roles(kind).contains(r)) {
         return Err(AppError::invalid(
             "roles",

@@ -77,16 +77,15 @@ mod tests {
     }
 }
 
-/// How stale what browsing pages read may be: a role removed, or a sign-out or catalogue change
-/// in another process, shows on them within this time (a sign-out or catalogue change in this
-/// process, at once).
+/// How stale what browsing pages read may be: a catalogue change in another process shows on them
+/// within this time (in this process, at once). Sessions are never cached: a sign-out, a
+/// deactivation or a role removed takes effect at once in every process.
 pub const BROWSING_MAX_AGE: Duration = Duration::from_secs(1);
 
-/// What the catalogue pages read through [`Recent`] caches: sessions, frameworks, catalogue
+/// What the catalogue pages read through [`Recent`] caches: frameworks, catalogue
 /// generations and search results (of a generation, so never of a changed catalogue).
 #[derive(Debug)]
 pub(crate) struct BrowsingReads {
-    pub sessions: Recent<String, crate::auth::Session>,
     pub frameworks: Recent<calloff_domain::ids::FrameworkId, calloff_domain::framework::Framework>,
     pub generations: Recent<calloff_domain::ids::FrameworkId, i64>,
     pub results: Recent<SearchKey, std::sync::Arc<crate::catalogue::SearchResults>>,
@@ -94,8 +93,6 @@ pub(crate) struct BrowsingReads {
 
 pub(crate) type SearchKey = (calloff_domain::ids::FrameworkId, i64, crate::catalogue::SearchRequest);
 
-/// Sessions kept at most: more than are signed in to one process at once.
-const MAX_SESSIONS: usize = 10_000;
 /// Frameworks (and their generations) kept at most: more than one authority runs.
 const MAX_FRAMEWORKS: usize = 1_000;
 /// Searches kept at most, and for how long: results are of a generation, so they cannot be
@@ -106,7 +103,6 @@ const SEARCH_MAX_AGE: Duration = Duration::from_secs(60);
 impl Default for BrowsingReads {
     fn default() -> Self {
         BrowsingReads {
-            sessions: Recent::new(BROWSING_MAX_AGE, MAX_SESSIONS),
             frameworks: Recent::new(BROWSING_MAX_AGE, MAX_FRAMEWORKS),
             generations: Recent::new(BROWSING_MAX_AGE, MAX_FRAMEWORKS),
             results: Recent::new(SEARCH_MAX_AGE, MAX_SEARCHES),

@@ -198,9 +198,7 @@ pub enum VerificationDecision {
 pub async fn decide(app: &App, actor: &Actor, id: &OrganisationId, decision: &VerificationDecision) -> AppResult<()> {
     actor.require(Role::FrameworkManager, "verify organisations")?;
     if let VerificationDecision::Reject { reason } = decision {
-        if reason.trim().is_empty() {
-            return Err(AppError::invalid("reason", "Enter a reason"));
-        }
+        calloff_domain::text::required("reason", reason, calloff_domain::text::MAX_REASON_LEN, "a reason")?;
     }
     with_retries(|| apply(app, actor, id, decision)).await
 }

@@ -106,8 +106,18 @@ impl Filter {
     }
 }
 
+/// A position in one of the index's small tables (lots, bands, suppliers), packed into a key.
+/// Tables never reach the type's size; were one to, the key would fall back to 0 (no match).
+fn small<T: TryFrom<usize> + Default>(position: usize) -> T {
+    T::try_from(position).unwrap_or_default()
+}
+
 fn unit_position(unit: Unit) -> u8 {
-    Unit::ALL.iter().position(|u| *u == unit).unwrap_or(0) as u8
+    Unit::ALL
+        .iter()
+        .position(|u| *u == unit)
+        .and_then(|p| u8::try_from(p).ok())
+        .unwrap_or(0)
 }
 
 impl SearchIndex {
@@ -141,7 +151,7 @@ impl SearchIndex {
                 .collect(),
         };
         for (i, (record, search_text, name_text)) in rows.into_iter().enumerate() {
-            let i = i as u32;
+            let Ok(i) = u32::try_from(i) else { break };
             for (text, words) in [(&search_text, &mut index.words), (&name_text, &mut index.name_words)] {
                 let mut seen: Vec<&str> = text.split(' ').filter(|w| !w.is_empty()).collect();
                 seen.sort_unstable();
@@ -154,14 +164,14 @@ impl SearchIndex {
             let price = item.unit_price.micros();
             index.keys.push(Keys {
                 price,
-                lot: index.lots.binary_search(&item.lot_number).unwrap_or(0) as u16,
+                lot: small(index.lots.binary_search(&item.lot_number).unwrap_or(0)),
                 unit: unit_position(item.unit),
-                price_band: band_of(price, &PRICE_BANDS, false) as u8,
-                term_band: band_of(i64::from(item.minimum_term_months), &TERM_BANDS, true) as u8,
+                price_band: small(band_of(price, &PRICE_BANDS, false)),
+                term_band: small(band_of(i64::from(item.minimum_term_months), &TERM_BANDS, true)),
                 supplier: index
                     .suppliers
                     .binary_search_by(|(id, _)| id.cmp(&record.supplier_id))
-                    .unwrap_or(0) as u16,
+                    .map_or(0, small),
             });
             index.skus.insert(item.sku.as_str().to_string(), i);
             index.items.push(item);
@@ -189,26 +199,26 @@ impl SearchIndex {
 
     fn filter(&self, r: &SearchRequest) -> Filter {
         Filter {
-            lot: r.lot.map(|l| self.lots.binary_search(&l).ok().map(|p| p as u16)),
+            lot: r.lot.map(|l| self.lots.binary_search(&l).ok().map(small)),
             unit: r.unit.map(unit_position),
-            price_band: r.price_band.map(|b| b as u8),
-            term_band: r.term_band.map(|b| b as u8),
-            supplier: r.supplier.as_ref().map(|s| {
-                self.suppliers
-                    .binary_search_by(|(id, _)| id.cmp(s))
-                    .ok()
-                    .map(|p| p as u16)
-            }),
+            price_band: r.price_band.map(small),
+            term_band: r.term_band.map(small),
+            supplier: r
+                .supplier
+                .as_ref()
+                .map(|s| self.suppliers.binary_search_by(|(id, _)| id.cmp(s)).ok().map(small)),
         }
     }
 
     /// How many items a search finds (for suggestions).
     pub fn count(&self, request: &SearchRequest) -> i64 {
         let filter = self.filter(request);
-        self.matching(&self.words, &query_terms(&request.text))
+        let found = self
+            .matching(&self.words, &query_terms(&request.text))
             .ones()
             .filter(|&i| filter.passes(&self.keys[i]))
-            .count() as i64
+            .count();
+        calloff_domain::count(found)
     }
 
     /// A page of results with the facets of everything that matched. Suggestions are left to
@@ -240,7 +250,7 @@ impl SearchIndex {
         let in_name = ranking.then(|| self.matching(&self.name_words, &terms));
         let key = |i: usize| {
             let relevance = match &in_name {
-                Some(in_name) if exact != Some(i as u32) => {
+                Some(in_name) if exact.is_none_or(|e| usize::try_from(e).ok() != Some(i)) => {
                     if in_name.get(i) {
                         1u8
                     } else {
@@ -258,8 +268,11 @@ impl SearchIndex {
                 i,
             )
         };
-        let offset = (request.page.saturating_sub(1) as usize) * PAGE_SIZE as usize;
-        let end = (offset + PAGE_SIZE as usize).min(matched.len());
+        let page_size = usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX);
+        let offset = usize::try_from(request.page.saturating_sub(1))
+            .unwrap_or(usize::MAX)
+            .saturating_mul(page_size);
+        let end = offset.saturating_add(page_size).min(matched.len());
         let items = if offset < matched.len() {
             let mut ranked: Vec<_> = matched.iter().map(|&i| key(i)).collect();
             // Only the first `end` need full order.
@@ -272,7 +285,7 @@ impl SearchIndex {
         } else {
             Vec::new()
         };
-        let total = matched.len() as i64;
+        let total = calloff_domain::count(matched.len());
         let counted = |counts: Vec<i64>| counts.into_iter().enumerate().filter(|(_, n)| *n > 0);
         SearchResults {
             items,

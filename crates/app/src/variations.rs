@@ -231,7 +231,7 @@ async fn apply(app: &App, actor: &Actor, seen: &CallOff, lines: &[PricedLine]) -
             .map(|r| r.headroom.left())
             .unwrap_or_default();
         return Err(AppError::HeadroomExceeded {
-            scope: "framework".into(),
+            scope: crate::error::HeadroomScope::Framework,
             value: Money::from_pence(delta),
             left,
         });
@@ -317,7 +317,7 @@ async fn why_lot_refused(
         .and_then(|(_, h)| *h);
     if let Some(h) = headroom.filter(|h| increase > h.left()) {
         return Ok(AppError::HeadroomExceeded {
-            scope: format!("lot {lot}"),
+            scope: crate::error::HeadroomScope::Lot(lot),
             value: increase,
             left: h.left(),
         });
@@ -376,7 +376,7 @@ pub(crate) async fn record(
         .saturating_mul(10_000)
         / original.pence().max(1);
     let variation = Variation {
-        number: earlier.len() as i64 + 1,
+        number: calloff_domain::count(earlier.len()) + 1,
         previous_value: previous,
         new_value: totals.contract_value,
         original_value: original,

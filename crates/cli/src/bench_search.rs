@@ -123,7 +123,7 @@ async fn add_items(
         let mut tx = app.db.begin_write().await?;
         let head = ChainHead::claim(&mut tx).await?;
         for &i in chunk {
-            let lot = (i % 5 + 1) as u32;
+            let lot = u32::try_from(i % 5 + 1)?;
             let product = PRODUCTS[i % PRODUCTS.len()];
             let size = SIZES[(i / 16) % SIZES.len()];
             let tier = TIERS[(i / 128) % TIERS.len()];
@@ -137,7 +137,7 @@ async fn add_items(
                     "{tier} {product} ({size}) for London public bodies, variant {i}; managed service with monitoring."
                 ),
                 unit: UNITS[i % UNITS.len()],
-                unit_price: UnitPrice::from_micros(((i % 5_000) as i64 + 1) * 370_000)?,
+                unit_price: UnitPrice::from_micros((calloff_domain::count(i % 5_000) + 1) * 370_000)?,
                 minimum_term_months: [0, 12, 24, 36][i % 4],
                 cpv: CpvCode::parse(CPVS[i % CPVS.len()])?,
                 list_price: None,
@@ -153,7 +153,9 @@ async fn add_items(
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    // The p-th sample in order, counted in whole samples (p is between 0 and 1).
+    let last = sorted.len().saturating_sub(1);
+    let i = (0..=last).find(|&i| i as f64 >= last as f64 * p - 0.5).unwrap_or(last);
     sorted[i].as_secs_f64() * 1000.0
 }
 

@@ -26,19 +26,16 @@ pub struct CatalogueArgs {
 
 /// A one-line progress bar on standard error, redrawn as reading moves on.
 fn draw(progress: Progress) {
-    let share = if progress.total == 0 {
-        0.0
-    } else {
-        (progress.done as f64 / progress.total as f64).min(1.0)
-    };
-    let filled = (share * 30.0).round() as usize;
+    const WIDTH: u64 = 30;
+    let done = progress.done.min(progress.total);
+    let filled = usize::try_from((done * WIDTH).checked_div(progress.total).unwrap_or(0)).unwrap_or(0);
     let mut err = std::io::stderr();
     let _ = write!(
         err,
         "\rChecking [{}{}] {:>3}%",
         "#".repeat(filled),
-        " ".repeat(30 - filled),
-        (share * 100.0).round()
+        " ".repeat(30usize.saturating_sub(filled)),
+        (done * 100).checked_div(progress.total).unwrap_or(0)
     );
     let _ = err.flush();
 }

@@ -190,7 +190,11 @@ async fn main() -> anyhow::Result<()> {
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
-            let app = open(&cli.database_url).await?;
+            // Read-only: a mistyped path or an empty database is an error, never created.
+            let db = Db::connect_read_only(&cli.database_url)
+                .await
+                .with_context(|| format!("opening {} to verify it", cli.database_url))?;
+            let app = App::new(db, Arc::new(SystemClock));
             match audit::verify(&app).await.context("reading the audit chain")? {
                 ChainReport::Intact { entries } => {
                     println!("Audit chain intact: {entries} entries verified");

@@ -102,7 +102,7 @@ impl ChainVerifier {
 
     /// Entries verified so far.
     pub fn count(&self) -> u64 {
-        (self.expected_seq - 1) as u64
+        u64::try_from(self.expected_seq - 1).unwrap_or(0)
     }
 }
 

@@ -18,6 +18,40 @@ fn last_sunday_1am_utc(year: i32, month: u32) -> DateTime<Utc> {
     Utc.from_utc_datetime(&day.and_hms_opt(1, 0, 0).expect("valid time"))
 }
 
+/// The earliest and latest dates calloff accepts from anyone: frameworks, terms and price
+/// changes all fall well inside, and date arithmetic (a term of 48 months, a year between
+/// indexations) can never overflow.
+pub const EARLIEST_DATE: NaiveDate = NaiveDate::from_ymd_opt(2000, 1, 1).expect("valid date");
+pub const LATEST_DATE: NaiveDate = NaiveDate::from_ymd_opt(2100, 12, 31).expect("valid date");
+
+/// A date as a client writes it: exactly `YYYY-MM-DD`, a real day, from [`EARLIEST_DATE`] to
+/// [`LATEST_DATE`]. chrono alone would take `+262142-01-01` or `2027-4-1`.
+pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    let text = text.trim();
+    let shaped = text.len() == 10
+        && text.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    let date = shaped
+        .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
+        .flatten()
+        .ok_or_else(|| "Enter a real date as year-month-day, like 2027-04-01".to_string())?;
+    in_range(date)
+}
+
+/// Refuses a date outside [`EARLIEST_DATE`]..=[`LATEST_DATE`].
+pub fn in_range(date: NaiveDate) -> Result<NaiveDate, String> {
+    if (EARLIEST_DATE..=LATEST_DATE).contains(&date) {
+        Ok(date)
+    } else {
+        Err(format!("Enter a date from {EARLIEST_DATE} to {LATEST_DATE}"))
+    }
+}
+
 /// Today's date in the UK: GMT, or BST (UTC+1) between the last Sundays of March and October.
 pub fn uk_date(now: DateTime<Utc>) -> NaiveDate {
     let year = now.year();
@@ -32,6 +66,28 @@ mod tests {
 
     fn at(text: &str) -> DateTime<Utc> {
         text.parse().unwrap()
+    }
+
+    #[test]
+    fn only_plain_dates_in_range_are_accepted() {
+        for refused in [
+            "+262142-01-01",
+            "2027-4-1",
+            "27-04-01",
+            "2027-02-30",
+            "1999-12-31",
+            "2101-01-01",
+            "2027/04/01",
+            "",
+            "2027-04-01T00:00",
+        ] {
+            assert!(parse_date(refused).is_err(), "{refused} was accepted");
+        }
+        assert_eq!(
+            parse_date(" 2027-04-01 ").unwrap(),
+            NaiveDate::from_ymd_opt(2027, 4, 1).unwrap()
+        );
+        assert!(parse_date("2000-01-01").is_ok() && parse_date("2100-12-31").is_ok());
     }
 
     #[test]

@@ -29,7 +29,9 @@ impl Quantity {
                 format!("must be a whole number from 1 to {MAX_QUANTITY}"),
             ));
         }
-        Ok(Quantity(value as u32))
+        u32::try_from(value)
+            .map(Quantity)
+            .map_err(|_| FieldError::new("quantity", "is too large"))
     }
 
     pub fn get(self) -> u32 {
@@ -49,7 +51,9 @@ impl TermMonths {
                 format!("must be a whole number of months from 1 to {MAX_TERM_MONTHS}"),
             ));
         }
-        Ok(TermMonths(value as u32))
+        u32::try_from(value)
+            .map(TermMonths)
+            .map_err(|_| FieldError::new("term_months", "is too large"))
     }
 
     pub fn get(self) -> u32 {
@@ -69,7 +73,9 @@ impl MonthlyUsage {
                 format!("must be a whole number from 1 to {MAX_MONTHLY_USAGE}"),
             ));
         }
-        Ok(MonthlyUsage(value as u64))
+        u64::try_from(value)
+            .map(MonthlyUsage)
+            .map_err(|_| FieldError::new("monthly_usage", "is too large"))
     }
 
     pub fn get(self) -> u64 {
@@ -310,6 +316,9 @@ pub struct CallOff {
     pub updated_at: String,
     /// Position in the commit order of changes, for stable cursor pagination.
     pub change_seq: i64,
+    /// Whether it was ever placed, and so sent to the supplier. A draft cancelled before
+    /// placing never was, and stays the buyer's business alone.
+    pub sent_to_supplier: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

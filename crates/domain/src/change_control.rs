@@ -200,7 +200,7 @@ impl ChangeInput {
         let named = |field: &str, message: String| FieldError::new(format!("{at}.{field}"), message);
         let kind = ChangeKind::parse(&self.kind).map_err(|e| errors.push(named("kind", e.message)));
         let sku = Sku::parse(&self.sku).map_err(|e| errors.push(named("sku", e.message)));
-        let effective_from = match NaiveDate::parse_from_str(self.effective_from.trim(), "%Y-%m-%d") {
+        let effective_from = match crate::calendar::parse_date(&self.effective_from) {
             Ok(date) if date < today => {
                 errors.push(named(
                     "effective_from",
@@ -209,11 +209,8 @@ impl ChangeInput {
                 None
             }
             Ok(date) => Some(date),
-            Err(_) => {
-                errors.push(named(
-                    "effective_from",
-                    "Enter the effective date as year-month-day, like 2027-04-01".into(),
-                ));
+            Err(message) => {
+                errors.push(named("effective_from", message));
                 None
             }
         };
@@ -251,9 +248,13 @@ impl ChangeInput {
     ) -> Option<ItemDetails> {
         let named = |field: &str, message: String| FieldError::new(format!("{at}.{field}"), message);
         let before = errors.len();
-        let lot = match self.lot {
-            Some(lot) if lot >= 1 => Some(lot as u32),
-            _ => {
+        let lot = match self.lot.map(crate::framework::parse_lot_number) {
+            Some(Ok(lot)) => Some(lot),
+            Some(Err(message)) => {
+                errors.push(named("lot", message));
+                None
+            }
+            None => {
                 errors.push(named("lot", "Enter the lot number".into()));
                 None
             }
@@ -274,7 +275,7 @@ impl ChangeInput {
             .ok();
         let unit_price = price(errors);
         let minimum_term_months = match self.minimum_term_months {
-            Some(m) if (0..=i64::from(MAX_MINIMUM_TERM)).contains(&m) => Some(m as u32),
+            Some(m) if (0..=i64::from(MAX_MINIMUM_TERM)).contains(&m) => u32::try_from(m).ok(),
             _ => {
                 errors.push(named(
                     "minimum_term_months",

@@ -42,6 +42,17 @@ impl FrameworkStatus {
     }
 }
 
+/// The most lots a framework may have; lot numbers run from 1 to this.
+pub const MAX_LOT_NUMBER: u32 = 99;
+
+/// A lot number as a client sent it: from 1 to [`MAX_LOT_NUMBER`], never wrapped or truncated.
+pub fn parse_lot_number(value: i64) -> Result<u32, String> {
+    u32::try_from(value)
+        .ok()
+        .filter(|n| (1..=MAX_LOT_NUMBER).contains(n))
+        .ok_or_else(|| format!("must be a lot number from 1 to {MAX_LOT_NUMBER}"))
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lot {
     pub id: LotId,

@@ -313,11 +313,13 @@ impl ProposalInput {
             _ => None,
         };
         let lot = match (kind, self.lot) {
-            (Some(ProposalKind::NewProduct), Some(lot)) if lot < 1 || lot > i64::from(u32::MAX) => {
-                errors.push(FieldError::new("lot", "Choose a lot from the list"));
-                None
-            }
-            (Some(ProposalKind::NewProduct), Some(lot)) => Some(lot as u32),
+            (Some(ProposalKind::NewProduct), Some(lot)) => match crate::framework::parse_lot_number(lot) {
+                Ok(lot) => Some(lot),
+                Err(_) => {
+                    errors.push(FieldError::new("lot", "Choose a lot from the list"));
+                    None
+                }
+            },
             _ => None,
         };
         let title = text("title", &self.title, MAX_TITLE_LEN, "Enter a title", "Title").map_err(|e| errors.push(e));

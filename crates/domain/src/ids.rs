@@ -17,6 +17,10 @@ macro_rules! id_type {
             pub fn from_stored(value: impl Into<String>) -> Self {
                 Self(value.into())
             }
+            /// An id as a client sent it, if it is shaped like one (a hyphenated UUID).
+            pub fn parse(value: &str) -> Option<Self> {
+                is_id(value).then(|| Self(value.to_string()))
+            }
             pub fn as_str(&self) -> &str {
                 &self.0
             }
@@ -28,6 +32,11 @@ macro_rules! id_type {
             }
         }
     )*};
+}
+
+/// Whether `value` is shaped like an id: a hyphenated UUID, as [`uuid::Uuid`] writes one.
+pub fn is_id(value: &str) -> bool {
+    value.len() == 36 && uuid::Uuid::try_parse(value).is_ok()
 }
 
 id_type!(

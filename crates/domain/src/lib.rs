@@ -18,5 +18,13 @@ pub mod organisation;
 pub mod pricing;
 pub mod role;
 pub mod route_to_market;
+pub mod standing;
+pub mod text;
+
+/// A count of things in memory as the database stores counts. Nothing here counts to 2^63, so
+/// this saturates rather than wraps.
+pub fn count(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
 
 pub use error::FieldError;

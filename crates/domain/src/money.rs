@@ -121,13 +121,18 @@ impl fmt::Display for UnitPrice {
         let pounds = self.0 / 1_000_000;
         let fraction = self.0 % 1_000_000;
         if fraction % 10_000 == 0 {
-            write!(f, "£{}.{:02}", group_thousands(pounds as u64), fraction / 10_000)
+            write!(
+                f,
+                "£{}.{:02}",
+                group_thousands(pounds.unsigned_abs()),
+                fraction / 10_000
+            )
         } else {
             let digits = format!("{fraction:06}");
             write!(
                 f,
                 "£{}.{}",
-                group_thousands(pounds as u64),
+                group_thousands(pounds.unsigned_abs()),
                 digits.trim_end_matches('0')
             )
         }
@@ -145,21 +150,35 @@ fn div_round_half_up(numerator: i128, denominator: i128) -> i128 {
 }
 
 /// Parses a non-negative decimal amount of pounds into millionths, allowing `max_decimals`.
+///
+/// Strict, because money is never guessed. Accepted: digits with an optional `£` before them,
+/// commas only as thousands separators between groups of three (`1,250`, `12,345,678`), and an
+/// optional `.` followed by 1 to `max_decimals` digits. Refused: `1,00` (a decimal comma),
+/// `12,5`, `,100`, `1.`, `.5`, signs, spaces inside, exponents and anything else.
 fn parse_decimal_pounds(input: &str, max_decimals: usize) -> Result<i128, String> {
-    let cleaned: String = input
-        .trim()
-        .trim_start_matches('£')
-        .chars()
-        .filter(|c| *c != ',')
-        .collect();
-    if cleaned.is_empty() {
+    let text = input.trim();
+    let text = text.strip_prefix('£').unwrap_or(text);
+    if text.is_empty() {
         return Err("is required".into());
     }
-    let (whole, fraction) = cleaned.split_once('.').unwrap_or((&cleaned, ""));
-    let digits_only = |s: &str| s.chars().all(|c| c.is_ascii_digit());
-    if whole.is_empty() || !digits_only(whole) || !digits_only(fraction) {
-        return Err(format!("must be an amount in pounds, like 12.50 (got \"{input}\")"));
+    let malformed = || format!("must be an amount in pounds, like 12.50 or 1,250.00 (got \"{input}\")");
+    let (whole, fraction) = match text.split_once('.') {
+        Some((_, "")) => return Err(malformed()),
+        Some((whole, fraction)) => (whole, fraction),
+        None => (text, ""),
+    };
+    let digits_only = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
+    if !fraction.is_empty() && !digits_only(fraction) {
+        return Err(malformed());
     }
+    // Thousands separators only between groups of three: "1,250" but never "1,00" or "12,5".
+    let mut groups = whole.split(',');
+    let first = groups.next().unwrap_or_default();
+    let grouped = whole.contains(',');
+    if !digits_only(first) || (grouped && first.len() > 3) || groups.any(|g| g.len() != 3 || !digits_only(g)) {
+        return Err(malformed());
+    }
+    let whole: String = whole.chars().filter(|c| *c != ',').collect();
     if fraction.len() > max_decimals {
         return Err(format!("can have at most {max_decimals} decimal places"));
     }
@@ -232,7 +251,45 @@ mod tests {
         assert!(Money::parse_pounds("1.234").is_err());
     }
 
+    #[test]
+    fn money_is_never_guessed() {
+        for refused in [
+            "1,00", "12,5", "1,0000", ",100", "1,", "1.", ".5", "-1", "+1", "1 000", "1e3", "£", "1.2.3", "1,000,00",
+            "1234,567",
+        ] {
+            assert!(Money::parse_pounds(refused).is_err(), "{refused} was accepted");
+            assert!(UnitPrice::parse_pounds(refused).is_err(), "{refused} was accepted");
+        }
+        for (accepted, pence) in [
+            ("1,000", 100_000),
+            ("£1,234.56", 123_456),
+            ("12,345,678.9", 1_234_567_890),
+            ("0.5", 50),
+            ("100", 10_000),
+        ] {
+            assert_eq!(Money::parse_pounds(accepted).unwrap().pence(), pence, "{accepted}");
+        }
+    }
+
     proptest! {
+        /// Any amount written with or without thousands separators reads back as itself.
+        #[test]
+        fn written_amounts_read_back_exactly(pence in 0i64..1_000_000_000_000) {
+            let plain = format!("{}.{:02}", pence / 100, pence % 100);
+            prop_assert_eq!(Money::parse_pounds(&plain).unwrap().pence(), pence);
+            let display = Money::from_pence(pence).to_string();
+            prop_assert_eq!(Money::parse_pounds(&display).unwrap().pence(), pence);
+        }
+
+        /// A comma anywhere but between groups of three digits is refused, never read as a
+        /// decimal point or dropped.
+        #[test]
+        fn misplaced_commas_are_refused(whole in 1u32..1_000_000, digits in 1usize..=2) {
+            let text = format!("{whole},{}", "0".repeat(digits));
+            prop_assert!(Money::parse_pounds(&text).is_err());
+        }
+
+
         #[test]
         fn parsing_a_displayed_price_gives_it_back(micros in 0i64..=UnitPrice::MAX_MICROS) {
             let price = UnitPrice::from_micros(micros).unwrap();
@@ -244,7 +301,7 @@ mod tests {
             micros in 0i64..=UnitPrice::MAX_MICROS, count in 0u128..10_000_000,
         ) {
             let price = UnitPrice::from_micros(micros).unwrap();
-            let exact = micros as i128 * count as i128; // millionths of a pound
+            let exact = i128::from(micros) * i128::try_from(count).unwrap(); // millionths of a pound
             let total = price.total_for(count).unwrap().pence() as i128 * MICROS_PER_PENNY;
             // Half-up: the error lies in (-half a penny, +half a penny].
             prop_assert!(total - exact > -(MICROS_PER_PENNY / 2));

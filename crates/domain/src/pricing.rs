@@ -181,7 +181,7 @@ impl PriceBasis {
 
     /// Stored as its kind and, for breaks, the quantity it starts at.
     pub fn from_stored(kind: Option<&str>, from: Option<i64>) -> Self {
-        let from = from.unwrap_or_default().max(0) as u64;
+        let from = u64::try_from(from.unwrap_or_default()).unwrap_or(0);
         match kind {
             Some("quantity_tier") => Self::QuantityTier { from },
             Some("demand_band") => Self::DemandBand { from },

@@ -44,6 +44,28 @@ impl Role {
         }
     }
 
+    /// A list of roles as a client sent it under `field`: every unknown or repeated role is
+    /// reported, as `{field}[i]`.
+    pub fn parse_list(field: &str, values: &[String]) -> Result<Vec<Self>, Vec<FieldError>> {
+        let mut roles = Vec::new();
+        let mut errors = Vec::new();
+        for (i, value) in values.iter().enumerate() {
+            match Self::parse(value) {
+                Ok(role) if roles.contains(&role) => errors.push(FieldError::new(
+                    format!("{field}[{i}]"),
+                    format!("\"{value}\" is listed twice"),
+                )),
+                Ok(role) => roles.push(role),
+                Err(e) => errors.push(e.at(format!("{field}[{i}]"))),
+            }
+        }
+        if errors.is_empty() {
+            Ok(roles)
+        } else {
+            Err(errors)
+        }
+    }
+
     pub fn parse(value: &str) -> Result<Self, FieldError> {
         Self::ALL
             .into_iter()

@@ -193,13 +193,22 @@ fn cell_text(cell: &Data) -> String {
         Data::Bool(b) => b.to_string(),
         // Excel counts days from 30 December 1899.
         Data::DateTime(d) => chrono::NaiveDate::from_ymd_opt(1899, 12, 30)
-            .and_then(|epoch| epoch.checked_add_signed(chrono::Duration::days(d.as_f64() as i64)))
+            .and_then(|epoch| epoch.checked_add_signed(chrono::Duration::days(excel_whole_days(d.as_f64())?)))
             .map(|date| date.to_string())
             .unwrap_or_else(|| d.to_string()),
         Data::DateTimeIso(s) => s.get(..10).unwrap_or(s).to_string(),
         Data::DurationIso(s) => s.clone(),
         Data::Error(e) => format!("#{e:?}"),
     }
+}
+
+/// The whole days of an Excel date serial, if it is a plausible one (under 100,000 days, before
+/// the year 2173).
+fn excel_whole_days(serial: f64) -> Option<i64> {
+    const MAX_DAYS: f64 = 100_000.0;
+    // In range (checked first), so the cast neither truncates past i64 nor loses a sign.
+    #[allow(clippy::cast_possible_truncation)]
+    (0.0..MAX_DAYS).contains(&serial).then(|| serial.floor() as i64)
 }
 
 fn read_xlsx<R: Read + Seek>(input: R, each: &mut impl FnMut(RawRow, Progress)) -> Result<(), Vec<CellError>> {
@@ -222,7 +231,7 @@ fn read_xlsx<R: Read + Seek>(input: R, each: &mut impl FnMut(RawRow, Progress)) 
         .map(|r| r.iter().map(cell_text).collect())
         .unwrap_or_default();
     let columns = Columns::from_header(header.iter().map(String::as_str))?;
-    let total = range.height() as u64;
+    let total = u64::try_from(range.height()).unwrap_or(u64::MAX);
     for (i, cells) in rows.enumerate() {
         if cells.iter().all(|c| matches!(c, Data::Empty)) {
             continue;
@@ -231,7 +240,7 @@ fn read_xlsx<R: Read + Seek>(input: R, each: &mut impl FnMut(RawRow, Progress)) 
         each(
             columns.row(row, |c| cells.get(c).map(cell_text).unwrap_or_default()),
             Progress {
-                done: row as u64,
+                done: u64::try_from(row).unwrap_or(u64::MAX),
                 total,
             },
         );

@@ -11,8 +11,8 @@ use sqlx::Row;
 
 crate::statements! {
     INSERT = "INSERT INTO call_offs (id, reference, framework_id, buyer_id, supplier_id, placed_by, state, \
-              contract_value, vat, idempotency_key, request_hash, placed_at, updated_at, change_seq, cost_centre) \
-              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
+              contract_value, vat, idempotency_key, request_hash, placed_at, updated_at, change_seq, cost_centre, sent_to_supplier) \
+              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
     // The line is copied from the catalogue row only if that row is still the version that was
     // priced (every change of an item's details or prices is a new version), so a call-off can
     // never freeze a price or description that was not in force as it was placed.
@@ -24,16 +24,16 @@ crate::statements! {
                    WHERE id = $7 AND version = $12 AND unit_price_micros = $13 AND minimum_term_months <= $4 \
                    AND withdrawn = 0";
     BY_ID = "SELECT id, reference, framework_id, buyer_id, supplier_id, placed_by, state, contract_value, vat, \
-             rejection_reason, placed_at, updated_at, change_seq, request_hash, cost_centre FROM call_offs WHERE id = $1";
+             rejection_reason, placed_at, updated_at, change_seq, request_hash, cost_centre, sent_to_supplier FROM call_offs WHERE id = $1";
     BY_IDEMPOTENCY_KEY = "SELECT id, reference, framework_id, buyer_id, supplier_id, placed_by, state, contract_value, vat, \
-                          rejection_reason, placed_at, updated_at, change_seq, request_hash, cost_centre FROM call_offs \
+                          rejection_reason, placed_at, updated_at, change_seq, request_hash, cost_centre, sent_to_supplier FROM call_offs \
                           WHERE placed_by = $1 AND idempotency_key = $2";
     FOR_BUYER = "SELECT id, reference, framework_id, buyer_id, supplier_id, placed_by, state, contract_value, vat, \
-                 rejection_reason, placed_at, updated_at, change_seq, request_hash, cost_centre FROM call_offs \
+                 rejection_reason, placed_at, updated_at, change_seq, request_hash, cost_centre, sent_to_supplier FROM call_offs \
                  WHERE buyer_id = $1 AND change_seq < $2 ORDER BY change_seq DESC LIMIT $3";
     FOR_SUPPLIER = "SELECT id, reference, framework_id, buyer_id, supplier_id, placed_by, state, contract_value, vat, \
-                    rejection_reason, placed_at, updated_at, change_seq, request_hash, cost_centre FROM call_offs \
-                    WHERE supplier_id = $1 AND state <> 'draft' AND change_seq < $2 ORDER BY change_seq DESC LIMIT $3";
+                    rejection_reason, placed_at, updated_at, change_seq, request_hash, cost_centre, sent_to_supplier FROM call_offs \
+                    WHERE supplier_id = $1 AND sent_to_supplier = 1 AND change_seq < $2 ORDER BY change_seq DESC LIMIT $3";
     LINES = "SELECT item_id, lot_number, sku, name, description, unit, unit_price_micros, cpv, quantity, term_months, \
              monthly_usage, line_value, list_price_micros, item_version, catalogue_price_micros, price_basis, price_basis_from \
              FROM call_off_lines WHERE call_off_id = $1 ORDER BY line_number";
@@ -41,11 +41,11 @@ crate::statements! {
     SET_STATE = "UPDATE call_offs SET state = $1, rejection_reason = $2, updated_at = $3, change_seq = $4 \
                  WHERE id = $5 AND state = $6";
     // Drafts await approval: the supplier hears of them once they are placed.
-    TO_NOTIFY = "SELECT id FROM call_offs WHERE supplier_notified_at IS NULL AND state <> 'draft' \
+    TO_NOTIFY = "SELECT id FROM call_offs WHERE supplier_notified_at IS NULL AND sent_to_supplier = 1 \
                  ORDER BY change_seq LIMIT $1";
     SET_DRAFT_COST_CENTRE = "UPDATE call_offs SET cost_centre = $1 WHERE id = $2 AND state = 'draft'";
     // An approved draft is placed now.
-    PLACE_DRAFT = "UPDATE call_offs SET state = 'placed', placed_at = $1, updated_at = $1, change_seq = $2 \
+    PLACE_DRAFT = "UPDATE call_offs SET state = 'placed', sent_to_supplier = 1, placed_at = $1, updated_at = $1, change_seq = $2 \
                    WHERE id = $3 AND state = 'draft'";
     // Only one dispatcher gets to tell the supplier.
     MARK_SUPPLIER_NOTIFIED = "UPDATE call_offs SET supplier_notified_at = $1 WHERE id = $2 AND supplier_notified_at IS NULL";
@@ -104,21 +104,22 @@ pub async fn insert(conn: &mut Conn, new: NewCallOff<'_>) -> StoreResult<Inserte
         .bind(&c.updated_at)
         .bind(c.change_seq)
         .bind(c.cost_centre.as_ref().map(CostCentre::as_str))
+        .bind(i64::from(c.sent_to_supplier))
         .execute(&mut *conn)
         .await?;
     for (number, line) in c.lines.iter().enumerate() {
         let copied = sqlx::query(INSERT_LINE)
             .bind(c.id.as_str())
-            .bind(number as i64 + 1)
-            .bind(line.quantity.get() as i64)
-            .bind(line.term_months.get() as i64)
-            .bind(line.monthly_usage.map(|u| u.get() as i64))
+            .bind(crate::wide(number + 1))
+            .bind(i64::from(line.quantity.get()))
+            .bind(i64::from(line.term_months.get()))
+            .bind(line.monthly_usage.map(|u| crate::wide(u.get())))
             .bind(line.value.pence())
             .bind(line.item_id.as_str())
             .bind(line.unit_price.micros())
             .bind(line.catalogue_price.map(UnitPrice::micros))
             .bind(stored_basis(line.price_basis))
-            .bind(line.price_basis.from_quantity().map(|q| q as i64))
+            .bind(line.price_basis.from_quantity().map(crate::wide))
             .bind(line.item_version)
             .bind(line.catalogue_price.unwrap_or(line.unit_price).micros())
             .execute(&mut *conn)
@@ -142,7 +143,7 @@ pub async fn committed_quantity(conn: &mut Conn, item: &ItemId) -> StoreResult<u
         .fetch_one(&mut *conn)
         .await?
         .try_get("n")?;
-    Ok(n.max(0) as u64)
+    Ok(u64::try_from(n).unwrap_or(0))
 }
 
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
@@ -176,7 +177,7 @@ fn line_from_row(row: &sqlx::any::AnyRow) -> StoreResult<PricedLine> {
     );
     Ok(PricedLine {
         item_id: ItemId::from_stored(row.try_get::<String, _>("item_id")?),
-        lot_number: row.try_get::<i64, _>("lot_number")? as u32,
+        lot_number: crate::narrow(row.try_get::<i64, _>("lot_number")?, "lot_number")?,
         sku: Sku::parse(&sku).map_err(corrupt)?,
         name: row.try_get("name")?,
         description: row.try_get("description")?,
@@ -243,6 +244,7 @@ async fn from_row(conn: &mut Conn, row: &sqlx::any::AnyRow) -> StoreResult<CallO
             placed_at: row.try_get("placed_at")?,
             updated_at: row.try_get("updated_at")?,
             change_seq: row.try_get("change_seq")?,
+            sent_to_supplier: row.try_get::<i64, _>("sent_to_supplier")? == 1,
         },
         request_hash: row.try_get("request_hash")?,
     })

@@ -315,12 +315,12 @@ fn details_from_row(row: &sqlx::any::AnyRow) -> StoreResult<ItemDetails> {
     let unit: String = row.try_get("unit")?;
     let cpv: String = row.try_get("cpv")?;
     Ok(ItemDetails {
-        lot_number: row.try_get::<i64, _>("lot_number")? as u32,
+        lot_number: crate::narrow(row.try_get::<i64, _>("lot_number")?, "lot_number")?,
         name: row.try_get("name")?,
         description: row.try_get("description")?,
         unit: Unit::parse(&unit).map_err(corrupt)?,
         unit_price: UnitPrice::from_micros(row.try_get("unit_price_micros")?).map_err(corrupt)?,
-        minimum_term_months: row.try_get::<i64, _>("minimum_term_months")? as u32,
+        minimum_term_months: crate::narrow(row.try_get::<i64, _>("minimum_term_months")?, "minimum_term_months")?,
         cpv: CpvCode::parse(&cpv).map_err(corrupt)?,
         list_price: row
             .try_get::<Option<i64>, _>("list_price_micros")?
@@ -406,7 +406,12 @@ pub async fn count_by_lot(conn: &mut Conn, framework: &FrameworkId) -> StoreResu
         .fetch_all(&mut *conn)
         .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get::<i64, _>("lot_number")? as u32, r.try_get::<i64, _>("n")?)))
+        .map(|r| {
+            Ok((
+                crate::narrow(r.try_get::<i64, _>("lot_number")?, "lot_number")?,
+                r.try_get::<i64, _>("n")?,
+            ))
+        })
         .collect()
 }
 

@@ -146,7 +146,7 @@ fn bind_change<'q>(
     let price = d.map(|d| d.unit_price).or(change.new_price);
     query
         .bind(request)
-        .bind(position as i64)
+        .bind(crate::wide(position))
         .bind(change.kind.as_str())
         .bind(change.sku.as_str())
         .bind(change.effective_from.to_string())
@@ -248,12 +248,18 @@ fn change_from_row(r: &sqlx::any::AnyRow) -> StoreResult<StoredChange> {
             let unit: String = r.try_get::<Option<String>, _>("unit")?.unwrap_or_default();
             let cpv: String = r.try_get::<Option<String>, _>("cpv")?.unwrap_or_default();
             Some(ItemDetails {
-                lot_number: r.try_get::<Option<i64>, _>("lot_number")?.unwrap_or_default() as u32,
+                lot_number: crate::narrow(
+                    r.try_get::<Option<i64>, _>("lot_number")?.unwrap_or_default(),
+                    "lot_number",
+                )?,
                 name: r.try_get::<Option<String>, _>("name")?.unwrap_or_default(),
                 description: r.try_get::<Option<String>, _>("description")?.unwrap_or_default(),
                 unit: Unit::parse(&unit).map_err(corrupt)?,
                 unit_price: price.ok_or_else(|| corrupt("a change's details have no price"))?,
-                minimum_term_months: r.try_get::<Option<i64>, _>("minimum_term_months")?.unwrap_or_default() as u32,
+                minimum_term_months: crate::narrow(
+                    r.try_get::<Option<i64>, _>("minimum_term_months")?.unwrap_or_default(),
+                    "minimum_term_months",
+                )?,
                 cpv: CpvCode::parse(&cpv).map_err(corrupt)?,
                 list_price: r
                     .try_get::<Option<i64>, _>("list_price_micros")?

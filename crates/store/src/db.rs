@@ -90,6 +90,75 @@ impl Db {
         Ok(Db { pool, dialect })
     }
 
+    /// Connects for reading only, to a database that must already exist and be migrated to this
+    /// build's latest version: nothing is created, migrated or written (for `audit verify`).
+    pub async fn connect_read_only(url: &str) -> StoreResult<Db> {
+        sqlx::any::install_default_drivers();
+        let dialect = Dialect::of_url(url).map_err(StoreError::corrupt)?;
+        let pool = match dialect {
+            Dialect::Sqlite => {
+                let path = sqlite_path(url);
+                if path == ":memory:" || !std::path::Path::new(path).is_file() {
+                    return Err(StoreError::NotReady(format!("there is no SQLite database at {path}")));
+                }
+                let options = AnyConnectOptions::from_str(&format!("sqlite://{path}?mode=ro"))?;
+                AnyPoolOptions::new()
+                    .max_connections(1)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move { conn.execute("PRAGMA query_only = ON").await.map(|_| ()) })
+                    })
+                    .connect_with(options)
+                    .await?
+            }
+            Dialect::Postgres => {
+                AnyPoolOptions::new()
+                    .max_connections(1)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+                                .await
+                                .map(|_| ())
+                        })
+                    })
+                    .connect(url)
+                    .await?
+            }
+        };
+        let db = Db { pool, dialect };
+        db.require_latest_schema().await?;
+        Ok(db)
+    }
+
+    /// Refuses a database that is empty, or not migrated to this build's latest version.
+    async fn require_latest_schema(&self) -> StoreResult<()> {
+        let latest = match self.dialect {
+            Dialect::Sqlite => sqlx::migrate!("migrations/sqlite")
+                .migrations
+                .iter()
+                .map(|m| m.version)
+                .max(),
+            Dialect::Postgres => sqlx::migrate!("migrations/postgres")
+                .migrations
+                .iter()
+                .map(|m| m.version)
+                .max(),
+        }
+        .unwrap_or_default();
+        let applied: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = TRUE")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|_| StoreError::NotReady("the database is empty: it has never been migrated".into()))?;
+        match applied {
+            Some(version) if version >= latest => Ok(()),
+            Some(version) => Err(StoreError::NotReady(format!(
+                "the database is migrated to version {version}, not {latest}: run `calloff migrate` first"
+            ))),
+            None => Err(StoreError::NotReady(
+                "the database is empty: it has never been migrated".into(),
+            )),
+        }
+    }
+
     /// Connects and applies the migrations of the URL's dialect.
     pub async fn open(url: &str) -> StoreResult<Db> {
         let db = Db::connect(url).await?;

@@ -13,6 +13,9 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is not valid: {0}")]
     Corrupt(String),
+    /// The database is missing, empty or behind this build's migrations.
+    #[error("{0}")]
+    NotReady(String),
 }
 
 impl StoreError {

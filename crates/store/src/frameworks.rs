@@ -157,12 +157,12 @@ async fn from_row(conn: &mut Conn, row: &sqlx::any::AnyRow) -> StoreResult<Frame
     let mut lots = Vec::new();
     let mut lot_headroom = Vec::new();
     for lot_row in sqlx::query(LOTS).bind(&id).fetch_all(&mut *conn).await? {
-        let number: i64 = lot_row.try_get("number")?;
+        let number: u32 = crate::narrow(lot_row.try_get("number")?, "number")?;
         let ceiling: Option<i64> = lot_row.try_get("ceiling")?;
         let committed: i64 = lot_row.try_get("committed_value")?;
         lots.push(Lot {
             id: LotId::from_stored(lot_row.try_get::<String, _>("id")?),
-            number: number as u32,
+            number,
             title: lot_row.try_get("title")?,
             ceiling: ceiling.map(Money::from_pence),
             direct_award_route: lot_row.try_get::<i64, _>("direct_award_route")? == 1,
@@ -171,7 +171,7 @@ async fn from_row(conn: &mut Conn, row: &sqlx::any::AnyRow) -> StoreResult<Frame
                 .map(Money::from_pence),
         });
         lot_headroom.push((
-            number as u32,
+            number,
             ceiling.map(|c| Headroom {
                 ceiling: Money::from_pence(c),
                 committed: Money::from_pence(committed),

@@ -30,6 +30,18 @@ pub use error::{StoreError, StoreResult};
 pub use sqlx::AnyConnection as Conn;
 pub use sqlx::Error as SqlxError;
 
+/// A number read from the database as the type the domain holds it in. A value out of range is
+/// reported as corrupt data, never wrapped or truncated.
+pub(crate) fn narrow<T: TryFrom<i64>>(value: i64, column: &str) -> StoreResult<T> {
+    T::try_from(value).map_err(|_| StoreError::corrupt(format!("{column} holds {value}, which is out of range")))
+}
+
+/// A count or position to store. Counts in memory never reach 2^63, so this saturates rather
+/// than wraps.
+pub(crate) fn wide(value: impl TryInto<i64>) -> i64 {
+    value.try_into().unwrap_or(i64::MAX)
+}
+
 /// Declares SQL statements as constants and lists them in `ALL` for the prepare-everything test.
 macro_rules! statements {
     ($($name:ident = $sql:expr;)*) => {

@@ -34,7 +34,7 @@ pub async fn insert(conn: &mut Conn, org: &Organisation, at: &str) -> StoreResul
             .bind(identifier.scheme())
             .bind(identifier.value())
             .bind(org.id.as_str())
-            .bind(position as i64)
+            .bind(crate::wide(position))
             .execute(&mut *conn)
             .await?;
     }

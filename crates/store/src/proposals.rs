@@ -137,7 +137,10 @@ fn from_row(r: &sqlx::any::AnyRow) -> StoreResult<Proposal> {
         item_id: r.try_get::<Option<String>, _>("item_id")?.map(ItemId::from_stored),
         item_sku: r.try_get("item_sku")?,
         item_name: r.try_get("item_name")?,
-        lot_number: r.try_get::<Option<i64>, _>("lot_number")?.map(|n| n as u32),
+        lot_number: r
+            .try_get::<Option<i64>, _>("lot_number")?
+            .map(|n| crate::narrow(n, "lot_number"))
+            .transpose()?,
         title: r.try_get("title")?,
         rationale: r.try_get("rationale")?,
         status: ProposalStatus::parse(&status).map_err(corrupt)?,

@@ -246,10 +246,10 @@ pub async fn facets(
         .iter()
         .map(|r| {
             Ok(FacetRow {
-                lot: r.try_get::<i64, _>("lot_number")? as u32,
+                lot: crate::narrow(r.try_get::<i64, _>("lot_number")?, "lot_number")?,
                 unit: r.try_get("unit")?,
-                price_band: r.try_get::<i64, _>("price_band")? as u8,
-                term_band: r.try_get::<i64, _>("term_band")? as u8,
+                price_band: crate::narrow(r.try_get::<i64, _>("price_band")?, "price_band")?,
+                term_band: crate::narrow(r.try_get::<i64, _>("term_band")?, "term_band")?,
                 supplier: OrganisationId::from_stored(r.try_get::<String, _>("supplier_id")?),
                 count: r.try_get("n")?,
             })

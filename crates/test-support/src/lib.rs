@@ -277,7 +277,7 @@ pub fn xlsx(rows: &[Vec<&str>]) -> Vec<u8> {
     for (r, row) in rows.iter().enumerate() {
         sheet.push_str(&format!(r#"<row r="{}">"#, r + 1));
         for (c, value) in row.iter().enumerate() {
-            let column = (b'A' + c as u8) as char;
+            let column = char::from(b'A' + u8::try_from(c).expect("at most 26 columns"));
             sheet.push_str(&format!(
                 r#"<c r="{column}{}" t="inlineStr"><is><t>{}</t></is></c>"#,
                 r + 1,

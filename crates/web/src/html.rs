@@ -305,13 +305,14 @@ impl TypedDate {
         }
     }
 
-    /// The date, if the three parts make a real one.
+    /// The date, if the three parts make a real one within calloff's range of dates.
     pub fn date(&self) -> Option<chrono::NaiveDate> {
-        chrono::NaiveDate::from_ymd_opt(
+        let date = chrono::NaiveDate::from_ymd_opt(
             self.year.parse().ok()?,
             self.month.parse().ok()?,
             self.day.parse().ok()?,
-        )
+        )?;
+        calloff_domain::calendar::in_range(date).ok()
     }
 }
 

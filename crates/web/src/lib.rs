@@ -8,6 +8,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod api;
+mod errors;
 mod html;
 mod pages;
 pub mod routes;
@@ -41,6 +42,7 @@ pub fn router(app: App, assets_dir: PathBuf) -> Router {
     // scripts, no framing, forms only to this site.
     let dynamic = all_routes()
         .router
+        .route_layer(axum::middleware::from_fn(routes::ids_must_be_ids))
         .route("/api/v1/{*rest}", axum::routing::any(api::not_found))
         .fallback(pages::not_found)
         .layer(SetResponseHeaderLayer::if_not_present(

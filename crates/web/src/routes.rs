@@ -56,3 +56,32 @@ impl Default for Routes {
         Routes::new()
     }
 }
+
+/// Path parameters that are not ids (an invitation's token is a secret, not a UUID).
+const NOT_IDS: [&str; 4] = ["token", "action", "decision", "change"];
+
+/// A path whose id is not shaped like one names nothing: 404 (a problem document under
+/// `/api/`, a page elsewhere) before any handler runs, never a 200 with empty results.
+pub async fn ids_must_be_ids(
+    params: axum::extract::RawPathParams,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let malformed = params
+        .iter()
+        .any(|(name, value)| !NOT_IDS.contains(&name) && !calloff_domain::ids::is_id(value));
+    if !malformed {
+        return next.run(request).await;
+    }
+    if request.uri().path().starts_with("/api/") {
+        crate::api::problem::problem(
+            axum::http::StatusCode::NOT_FOUND,
+            "not-found",
+            "Not found",
+            "No resource has this id",
+            &[],
+        )
+    } else {
+        crate::pages::not_found().await
+    }
+}

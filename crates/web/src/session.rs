@@ -64,25 +64,6 @@ impl FromRequestParts<AppState> for PageUser {
     }
 }
 
-/// A signed-in user of a page that only reads (the catalogue), whose session may be up to a
-/// second old (see `calloff_app::recent`). Others are sent to the sign-in page.
-pub struct BrowsingUser(pub PageUser);
-
-impl FromRequestParts<AppState> for BrowsingUser {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
-            return Err(Redirect::to("/sign-in").into_response());
-        };
-        match auth::browsing_session(&state.app, &token).await {
-            Ok(session) => Ok(BrowsingUser(PageUser { token, session })),
-            Err(AppError::Unauthenticated) => Err(Redirect::to("/sign-in").into_response()),
-            Err(e) => Err(crate::pages::error_page(None, &e)),
-        }
-    }
-}
-
 /// A signed-in API client (by `Authorization: Bearer` token). Others get a 401 problem.
 pub struct ApiUser {
     pub session: Session,

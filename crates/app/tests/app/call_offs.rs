@@ -446,7 +446,7 @@ async fn headroom_shortfall_names_what_is_left(backend: Backend) {
     let err = place(20).await.unwrap_err(); // £240 > £120 left in the lot
     match err {
         AppError::HeadroomExceeded { ref scope, left, value } => {
-            assert_eq!(scope, "lot 1");
+            assert_eq!(*scope, calloff_app::HeadroomScope::Lot(1));
             assert_eq!(left, Money::from_pounds(120));
             assert_eq!(value, Money::from_pounds(240));
             assert!(err.to_string().contains("£120.00"));
@@ -465,7 +465,7 @@ async fn headroom_shortfall_names_what_is_left(backend: Backend) {
     };
     let err = call_offs::place(&t.app, &buyer, &command, None).await.unwrap_err(); // 84 × 12 = £1,008
     assert!(
-        matches!(err, AppError::HeadroomExceeded { ref scope, left, .. } if scope == "framework" && left == Money::from_pounds(1_000)),
+        matches!(err, AppError::HeadroomExceeded { ref scope, left, .. } if *scope == calloff_app::HeadroomScope::Framework && left == Money::from_pounds(1_000)),
         "{err:?}"
     );
     assert_eq!(committed(&t, &bigger.id).await, Money::ZERO);
@@ -537,6 +537,7 @@ async fn a_line_is_not_frozen_if_its_item_changed_after_pricing(backend: Backend
         placed_at: "2026-11-26T10:00:00.000Z".into(),
         updated_at: "2026-11-26T10:00:00.000Z".into(),
         change_seq: 1_000_000,
+        sent_to_supplier: true,
     };
     let new = || stored::NewCallOff {
         call_off: &call_off,

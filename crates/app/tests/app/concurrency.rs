@@ -82,7 +82,7 @@ async fn race(backend: Backend, maximum: Money, lot_ceiling: Option<Money>) {
         stored_sum, committed,
         "committed must equal the sum of the stored call-offs"
     );
-    assert_eq!(stored_count as usize + refused, RACERS);
+    assert_eq!(usize::try_from(stored_count).unwrap() + refused, RACERS);
     assert!(refused > 0, "the race should have exhausted the headroom");
     if let Some(lot) = overview.lots.first().and_then(|l| l.headroom) {
         assert_eq!(lot.committed, committed);

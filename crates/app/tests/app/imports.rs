@@ -63,7 +63,10 @@ async fn a_valid_price_list_becomes_one_change_request(backend: Backend) {
     // carries only what changed.
     assert!(kinds.contains(&(ChangeKind::Price, "L1-ETH-1G")), "{kinds:?}");
     assert!(kinds.contains(&(ChangeKind::Add, "L4-SIM-50GB")), "{kinds:?}");
-    assert_eq!(imported.request.change_count as usize + imported.unchanged, 3);
+    assert_eq!(
+        usize::try_from(imported.request.change_count).unwrap() + imported.unchanged,
+        3
+    );
     assert_eq!(view.changes[0].stored.change.effective_from, t.app.today());
 }
 

@@ -11,8 +11,7 @@ mod views;
 use crate::routes::Routes;
 use crate::session::ApiUser;
 use crate::AppState;
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -26,8 +25,7 @@ use calloff_domain::change_control::ChangeInput;
 use calloff_domain::ids::{CallOffId, FrameworkId, ItemId};
 use calloff_domain::money::Money;
 use calloff_domain::role::Role;
-use json::ApiJson;
-use problem::from_app_error;
+use json::{ApiJson, ApiQuery, JsonBody};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -95,7 +93,7 @@ pub async fn not_found() -> Response {
 type ApiResult = Result<Response, Response>;
 
 fn fail(e: AppError) -> Response {
-    from_app_error(&e)
+    problem::ApiError(e).into_response()
 }
 
 #[derive(Deserialize)]
@@ -148,7 +146,7 @@ async fn items(
     State(state): State<AppState>,
     user: ApiUser,
     Path(id): Path<String>,
-    Query(params): Query<catalogue::SearchParams>,
+    ApiQuery(params): ApiQuery<catalogue::SearchParams>,
 ) -> ApiResult {
     let request = params.parse().map_err(|e| fail(AppError::InvalidFields(e)))?;
     let found = catalogue::search(&state.app, &user.session.actor, &FrameworkId::from_stored(id), &request)
@@ -239,7 +237,11 @@ struct ListQuery {
     cursor: Option<String>,
 }
 
-async fn list_call_offs(State(state): State<AppState>, user: ApiUser, Query(query): Query<ListQuery>) -> ApiResult {
+async fn list_call_offs(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> ApiResult {
     let before = match query.cursor.as_deref() {
         None | Some("") => None,
         Some(c) => Some(
@@ -278,9 +280,9 @@ async fn act(
     State(state): State<AppState>,
     user: ApiUser,
     Path((id, action)): Path<(String, String)>,
-    body: Bytes,
+    body: JsonBody,
 ) -> ApiResult {
-    let body = json::optional_body::<ActionBody>(&body)?;
+    let body = body.parse_or_default::<ActionBody>()?;
     let reason = body.reason.clone();
     let id = CallOffId::from_stored(id);
     let actor = &user.session.actor;
@@ -351,9 +353,9 @@ async fn decide_organisation(
     State(state): State<AppState>,
     user: ApiUser,
     Path((id, decision)): Path<(String, String)>,
-    body: Bytes,
+    body: JsonBody,
 ) -> ApiResult {
-    let body = json::optional_body::<ActionBody>(&body)?;
+    let body = body.parse_or_default::<ActionBody>()?;
     let reason = body.reason.clone();
     let decision = match decision.as_str() {
         "verify" => VerificationDecision::Verify,
@@ -400,10 +402,7 @@ struct InviteBody {
 }
 
 fn parse_roles(names: &[String]) -> Result<Vec<calloff_domain::role::Role>, Response> {
-    names
-        .iter()
-        .map(|r| calloff_domain::role::Role::parse(r).map_err(|e| fail(AppError::Invalid(e.at("roles")))))
-        .collect()
+    calloff_domain::role::Role::parse_list("roles", names).map_err(|e| fail(AppError::InvalidFields(e)))
 }
 
 async fn invite(State(state): State<AppState>, user: ApiUser, ApiJson(body): ApiJson<InviteBody>) -> ApiResult {
@@ -429,9 +428,9 @@ async fn change_person(
     State(state): State<AppState>,
     user: ApiUser,
     Path((id, change)): Path<(String, String)>,
-    body: Bytes,
+    body: JsonBody,
 ) -> ApiResult {
-    let body: ChangeBody = json::optional_body(&body)?;
+    let body: ChangeBody = body.parse_or_default()?;
     let target = calloff_domain::ids::UserId::from_stored(id);
     let actor = &user.session.actor;
     match change.as_str() {
@@ -551,13 +550,13 @@ fn default_expiry_days() -> u32 {
     calloff_domain::approval::DEFAULT_EXPIRY_DAYS
 }
 
-async fn set_approval_rules(State(state): State<AppState>, user: ApiUser, body: Bytes) -> ApiResult {
+async fn set_approval_rules(State(state): State<AppState>, user: ApiUser, body: JsonBody) -> ApiResult {
     let actor = &user.session.actor;
     // Who may set them is checked before what they sent.
     actor
         .require(Role::OrganisationAdmin, "set approval rules")
         .map_err(fail)?;
-    let body: RulesBody = json::parse_body(&body)?;
+    let body: RulesBody = body.parse()?;
     let thresholds = body
         .thresholds
         .iter()
@@ -603,11 +602,11 @@ async fn decide_approval(
     State(state): State<AppState>,
     user: ApiUser,
     Path(id): Path<String>,
-    body: Bytes,
+    body: JsonBody,
 ) -> ApiResult {
     let actor = &user.session.actor;
     actor.require(Role::Approver, "decide on approvals").map_err(fail)?;
-    let body: DecisionBody = json::parse_body(&body)?;
+    let body: DecisionBody = body.parse()?;
     let decision = Decision::parse(&body.decision).map_err(|e| fail(e.into()))?;
     let decided = approvals::decide(&state.app, actor, &id, decision, &body.comment)
         .await
@@ -649,7 +648,7 @@ async fn propose_changes(
     State(state): State<AppState>,
     user: ApiUser,
     Path(id): Path<String>,
-    body: Bytes,
+    body: JsonBody,
 ) -> ApiResult {
     let actor = &user.session.actor;
     let framework_id = FrameworkId::from_stored(id);
@@ -657,7 +656,7 @@ async fn propose_changes(
     change_requests::may_propose(&state.app, actor, &framework_id)
         .await
         .map_err(fail)?;
-    let body: ProposeBody = json::parse_body(&body)?;
+    let body: ProposeBody = body.parse()?;
     let request = change_requests::propose_answering(
         &state.app,
         actor,
@@ -684,14 +683,14 @@ async fn propose_indexation(
     State(state): State<AppState>,
     user: ApiUser,
     Path(id): Path<String>,
-    body: Bytes,
+    body: JsonBody,
 ) -> ApiResult {
     let actor = &user.session.actor;
     let framework_id = FrameworkId::from_stored(id);
     change_requests::may_propose(&state.app, actor, &framework_id)
         .await
         .map_err(fail)?;
-    let body: IndexationBody = json::parse_body(&body)?;
+    let body: IndexationBody = body.parse()?;
     let request = change_requests::propose_indexation(
         &state.app,
         actor,
@@ -713,7 +712,7 @@ async fn change_request(
     State(state): State<AppState>,
     user: ApiUser,
     Path(id): Path<String>,
-    Query(query): Query<AfterQuery>,
+    ApiQuery(query): ApiQuery<AfterQuery>,
 ) -> ApiResult {
     let view = change_requests::view(&state.app, &user.session.actor, &id, query.after)
         .await
@@ -725,9 +724,9 @@ async fn decide_change_request(
     State(state): State<AppState>,
     user: ApiUser,
     Path((id, decision)): Path<(String, String)>,
-    body: Bytes,
+    body: JsonBody,
 ) -> ApiResult {
-    let reason = json::optional_body::<ActionBody>(&body)?.reason;
+    let reason = body.parse_or_default::<ActionBody>()?.reason;
     let decision = match decision.as_str() {
         "approve" => change_requests::Decision::Approve,
         "reject" => change_requests::Decision::Reject { reason },
@@ -760,9 +759,9 @@ async fn set_demand_bands(
     State(state): State<AppState>,
     user: ApiUser,
     Path(id): Path<String>,
-    body: Bytes,
+    body: JsonBody,
 ) -> ApiResult {
-    let body: DemandBandsBody = json::parse_body(&body)?;
+    let body: DemandBandsBody = body.parse()?;
     let item = catalogue::set_demand_bands(
         &state.app,
         &user.session.actor,
@@ -784,7 +783,7 @@ async fn catalogue_as_of(
     State(state): State<AppState>,
     user: ApiUser,
     Path(id): Path<String>,
-    Query(query): Query<AsOfQuery>,
+    ApiQuery(query): ApiQuery<AsOfQuery>,
 ) -> ApiResult {
     let view = catalogue::as_of(
         &state.app,
@@ -808,9 +807,9 @@ async fn set_catalogue_settings(
     State(state): State<AppState>,
     user: ApiUser,
     Path(id): Path<String>,
-    body: Bytes,
+    body: JsonBody,
 ) -> ApiResult {
-    let settings: frameworks::CatalogueSettings = json::parse_body(&body)?;
+    let settings: frameworks::CatalogueSettings = body.parse()?;
     let settings =
         frameworks::set_catalogue_settings(&state.app, &user.session.actor, &FrameworkId::from_stored(id), settings)
             .await

@@ -2,7 +2,7 @@
 
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use calloff_app::AppError;
+use calloff_app::{AppError, HeadroomScope};
 use calloff_domain::FieldError;
 use serde_json::json;
 
@@ -19,68 +19,60 @@ pub fn problem(status: StatusCode, kind: &str, title: &str, detail: &str, errors
     (status, [(header::CONTENT_TYPE, CONTENT_TYPE)], body.to_string()).into_response()
 }
 
+/// The problem document for a use case's failure: status, type and title from
+/// [`crate::errors::classify`], the detail and the fields at fault.
 pub fn from_app_error(error: &AppError) -> Response {
+    let class = crate::errors::classify(error);
     let errors = error.field_errors();
-    match error {
+    let detail = match error {
         AppError::Invalid(_) | AppError::InvalidFields(_) => {
-            let detail = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
-            problem(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid-input",
-                "The request has invalid fields",
-                &detail,
-                &errors,
-            )
+            errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
         }
+        AppError::Unauthenticated => "Send Authorization: Bearer <token> from POST /api/v1/sessions".to_string(),
+        AppError::NotFound(what) => format!("{what} not found"),
+        AppError::Unexpected(_) => "Try again later".to_string(),
+        AppError::HeadroomExceeded { .. } | AppError::Conflict(_) | AppError::Forbidden(_) => error.to_string(),
+    };
+    let mut body = json!({
+        "type": format!("/api/problems/{}", class.kind),
+        "title": class.title,
+        "status": class.status.as_u16(),
+        "detail": detail,
+        "errors": errors.iter().map(|e| json!({ "field": e.field, "message": e.message })).collect::<Vec<_>>(),
+    });
+    if let AppError::HeadroomExceeded { scope, value, left } = error {
+        // Which ceiling refused, and by how much, for clients to act on.
+        body["refused_by"] = json!(match scope {
+            HeadroomScope::Framework => "framework",
+            HeadroomScope::Lot(_) => "lot",
+        });
+        if let HeadroomScope::Lot(n) = scope {
+            body["lot"] = json!(n);
+        }
+        body["value_pence"] = json!(value.pence());
+        body["headroom_left_pence"] = json!(left.pence());
+    }
+    let mut response = (class.status, [(header::CONTENT_TYPE, CONTENT_TYPE)], body.to_string()).into_response();
+    let headers = response.headers_mut();
+    match error {
         AppError::HeadroomExceeded { left, .. } => {
-            let mut response = problem(
-                StatusCode::CONFLICT,
-                "headroom-exceeded",
-                "Not enough headroom",
-                &error.to_string(),
-                &errors,
-            );
             if let Ok(value) = left.pence().to_string().parse() {
-                response.headers_mut().insert("Calloff-Headroom-Left-Pence", value);
+                headers.insert("Calloff-Headroom-Left-Pence", value);
             }
-            response
         }
-        AppError::Conflict(_) => problem(
-            StatusCode::CONFLICT,
-            "conflict",
-            "The request conflicts with the current state",
-            &error.to_string(),
-            &errors,
-        ),
         AppError::Unauthenticated => {
-            let mut r = problem(
-                StatusCode::UNAUTHORIZED,
-                "unauthenticated",
-                "Sign in first",
-                "Send Authorization: Bearer <token> from POST /api/v1/sessions",
-                &[],
-            );
-            r.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
-            r
+            headers.insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
         }
-        AppError::Forbidden(why) => problem(StatusCode::FORBIDDEN, "forbidden", "Not allowed", why, &[]),
-        AppError::NotFound(what) => problem(
-            StatusCode::NOT_FOUND,
-            "not-found",
-            "Not found",
-            &format!("{what} not found"),
-            &[],
-        ),
-        AppError::Unexpected(e) => {
-            tracing::error!(error = %e, "unexpected error");
-            problem(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "unexpected",
-                "Something went wrong",
-                "Try again later",
-                &[],
-            )
-        }
+        _ => {}
+    }
+    response
+}
+
+/// A use case's failure as an API response.
+pub struct ApiError(pub AppError);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        from_app_error(&self.0)
     }
 }

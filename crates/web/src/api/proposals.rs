@@ -1,12 +1,11 @@
 //! Customer governance over the API: a framework's proposals, raising one, and supporting,
 //! commenting on, responding to, deciding and following a proposal.
 
-use super::json::{optional_body, parse_body};
+use super::json::{ApiQuery, JsonBody};
 use super::{created, fail, idempotency_key, views, ApiResult};
 use crate::session::ApiUser;
 use crate::AppState;
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::IntoResponse;
 use axum::Json;
@@ -25,7 +24,7 @@ pub async fn list(
     State(state): State<AppState>,
     user: ApiUser,
     Path(id): Path<String>,
-    Query(query): Query<StatusQuery>,
+    ApiQuery(query): ApiQuery<StatusQuery>,
 ) -> ApiResult {
     let status = match query.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
@@ -58,7 +57,7 @@ pub async fn raise(
     user: ApiUser,
     headers: HeaderMap,
     Path(id): Path<String>,
-    body: Bytes,
+    body: JsonBody,
 ) -> ApiResult {
     let actor = &user.session.actor;
     let framework_id = FrameworkId::from_stored(id);
@@ -67,7 +66,7 @@ pub async fn raise(
         .await
         .map_err(fail)?;
     let key = idempotency_key(&headers, "proposal")?;
-    let input: ProposalInput = parse_body(&body)?;
+    let input: ProposalInput = body.parse()?;
     let raised = proposals::raise(&state.app, actor, &framework_id, &input, Some(&key))
         .await
         .map_err(fail)?;
@@ -108,13 +107,13 @@ pub async fn comment(
     user: ApiUser,
     headers: HeaderMap,
     Path(id): Path<String>,
-    body: Bytes,
+    body: JsonBody,
 ) -> ApiResult {
     let actor = &user.session.actor;
     let id = ProposalId::from_stored(id);
     proposals::may_comment(&state.app, actor, &id).await.map_err(fail)?;
     let key = idempotency_key(&headers, "comment")?;
-    let body: CommentBody = optional_body(&body)?;
+    let body: CommentBody = body.parse_or_default()?;
     let commented = proposals::comment(&state.app, actor, &id, &body.comment, Some(&key))
         .await
         .map_err(fail)?;
@@ -131,18 +130,23 @@ struct ResponseBody {
     response: String,
 }
 
-pub async fn respond(State(state): State<AppState>, user: ApiUser, Path(id): Path<String>, body: Bytes) -> ApiResult {
+pub async fn respond(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    body: JsonBody,
+) -> ApiResult {
     let id = ProposalId::from_stored(id);
-    let body: ResponseBody = optional_body(&body)?;
+    let body: ResponseBody = body.parse_or_default()?;
     proposals::respond(&state.app, &user.session.actor, &id, &body.response)
         .await
         .map_err(fail)?;
     Ok(Json(view_of(&state, &user, &id).await?).into_response())
 }
 
-pub async fn decide(State(state): State<AppState>, user: ApiUser, Path(id): Path<String>, body: Bytes) -> ApiResult {
+pub async fn decide(State(state): State<AppState>, user: ApiUser, Path(id): Path<String>, body: JsonBody) -> ApiResult {
     let id = ProposalId::from_stored(id);
-    let input: DecisionInput = optional_body(&body)?;
+    let input: DecisionInput = body.parse_or_default()?;
     proposals::decide(&state.app, &user.session.actor, &id, &input)
         .await
         .map_err(fail)?;

@@ -209,7 +209,7 @@ pub async fn decide(
             };
             Redirect::to(&format!("/approvals?decided={notice}")).into_response()
         }
-        Err(e @ AppError::Invalid(_)) => match approvals::get(&state.app, actor, &id).await {
+        Err(e) if e.is_form_error() => match approvals::get(&state.app, actor, &id).await {
             Ok((request, view)) => render(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 decision_page(&user, &request, &view, &e.field_errors(), &decision, &comment),
@@ -233,7 +233,7 @@ impl TypedRules {
             .iter()
             .map(|t| {
                 (
-                    format!("{:.2}", t.from_value.pence() as f64 / 100.0),
+                    format!("{}.{:02}", t.from_value.pence() / 100, t.from_value.pence() % 100),
                     t.approvers.to_string(),
                 )
             })

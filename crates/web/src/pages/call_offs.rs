@@ -441,7 +441,7 @@ pub async fn record_milestone(
     let done_on = typed.date().map(|d| d.to_string()).unwrap_or_default();
     match calloff_app::lifecycle::record_milestone(&state.app, actor, &id, &name, &done_on).await {
         Ok(()) => Redirect::to(&format!("/call-offs/{id}")).into_response(),
-        Err(e) if !e.field_errors().is_empty() && !matches!(e, calloff_app::AppError::Conflict(_)) => {
+        Err(e) if e.is_form_error() => {
             match call_offs::view(&state.app, actor, &id).await {
                 Ok(view) => {
                     let title = format!("Call-off {}", view.call_off.reference);
@@ -569,15 +569,13 @@ pub async fn act(
     };
     match call_offs::act(&state.app, actor, &id, &action).await {
         Ok(_) => Redirect::to(&format!("/call-offs/{id}")).into_response(),
-        Err(e) if matches!(e, calloff_app::AppError::Invalid(_)) => {
-            match call_offs::view(&state.app, actor, &id).await {
-                Ok(view) => render(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    reason_page(&user, &view, action.name(), &e.field_errors(), &reason),
-                ),
-                Err(e) => error_page(Some(actor), &e),
-            }
-        }
+        Err(e) if e.is_form_error() => match call_offs::view(&state.app, actor, &id).await {
+            Ok(view) => render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                reason_page(&user, &view, action.name(), &e.field_errors(), &reason),
+            ),
+            Err(e) => error_page(Some(actor), &e),
+        },
         Err(e) => error_page(Some(actor), &e),
     }
 }

@@ -2,7 +2,7 @@ use super::{error_page, render};
 use crate::html::{
     csrf_field, date_input, error_for, error_summary, input, layout, summary_list, Chrome, Input, Section, TypedDate,
 };
-use crate::session::{BrowsingUser, PageUser, SignedInForm};
+use crate::session::{PageUser, SignedInForm};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -18,7 +18,7 @@ use maud::{html, Markup};
 
 pub async fn search(
     State(state): State<AppState>,
-    BrowsingUser(user): BrowsingUser,
+    user: PageUser,
     Path(id): Path<String>,
     Query(params): Query<SearchParams>,
 ) -> Response {

@@ -538,7 +538,7 @@ pub async fn decide(
     };
     match change_requests::decide(&state.app, actor, &id, &decision).await {
         Ok(_) => Redirect::to(&format!("/change-requests/{id}")).into_response(),
-        Err(e @ AppError::Invalid(_)) => match change_requests::view(&state.app, actor, &id, None).await {
+        Err(e) if e.is_form_error() => match change_requests::view(&state.app, actor, &id, None).await {
             Ok(view) => render(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 request_page(&user, &view, &e.field_errors(), false),

@@ -123,28 +123,32 @@ pub fn render(status: StatusCode, markup: Markup) -> Response {
 
 /// A page for an error that is not a form error: not found, forbidden, or unexpected.
 pub fn error_page(actor: Option<&Actor>, error: &AppError) -> Response {
-    let (status, title, body) = match error {
+    let status = crate::errors::classify(error).status;
+    let (title, body) = match error {
         AppError::NotFound(what) => (
-            StatusCode::NOT_FOUND,
             "Page not found",
             format!("There is no {what} at this address, or you cannot see it."),
         ),
-        AppError::Forbidden(why) => (
-            StatusCode::FORBIDDEN,
-            "You cannot do this",
-            format!("You cannot do this: {why}."),
+        AppError::Forbidden(why) => ("You cannot do this", format!("You cannot do this: {why}.")),
+        AppError::Conflict(e) => ("This has changed", e.message.clone()),
+        AppError::Invalid(_) | AppError::InvalidFields(_) => (
+            "There is a problem",
+            error
+                .field_errors()
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join(" "),
         ),
-        AppError::Conflict(e) => (StatusCode::CONFLICT, "This has changed", e.message.clone()),
-        AppError::Invalid(e) => (StatusCode::UNPROCESSABLE_ENTITY, "There is a problem", e.to_string()),
-        AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, "Sign in", "Sign in to continue.".to_string()),
-        other => {
-            tracing::error!(error = %other, "unexpected error");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Sorry, there is a problem with the service",
-                "Try again later.".to_string(),
-            )
-        }
+        AppError::HeadroomExceeded { .. } => (
+            "There is not enough headroom",
+            format!("{}.", capitalised(&error.to_string())),
+        ),
+        AppError::Unauthenticated => ("Sign in", "Sign in to continue.".to_string()),
+        AppError::Unexpected(_) => (
+            "Sorry, there is a problem with the service",
+            "Try again later.".to_string(),
+        ),
     };
     let chrome = Chrome {
         title,
@@ -164,6 +168,14 @@ pub fn error_page(actor: Option<&Actor>, error: &AppError) -> Response {
             },
         ),
     )
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 pub async fn not_found() -> Response {

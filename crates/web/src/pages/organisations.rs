@@ -207,7 +207,7 @@ pub async fn decide(
     };
     match registration::decide(&state.app, actor, &OrganisationId::from_stored(id), &decision).await {
         Ok(()) => Redirect::to("/organisations/pending").into_response(),
-        Err(e) if matches!(e, calloff_app::AppError::Invalid(_)) => {
+        Err(e) if e.is_form_error() => {
             let errors: Vec<FieldError> = e
                 .field_errors()
                 .into_iter()

@@ -167,7 +167,7 @@ pub async fn change(
     };
     match result {
         Ok(()) => Redirect::to("/organisation/people").into_response(),
-        Err(e) if matches!(e, calloff_app::AppError::Invalid(_)) => {
+        Err(e) if e.is_form_error() => {
             let errors: Vec<FieldError> = e
                 .field_errors()
                 .into_iter()
@@ -228,7 +228,7 @@ pub async fn accept(
     let name = fields.text("name");
     match people::accept(&state.app, &token, &name, fields.get("password").unwrap_or_default()).await {
         Ok(_) => Redirect::to("/sign-in?joined=1").into_response(),
-        Err(e @ calloff_app::AppError::Invalid(_)) => render(
+        Err(e) if e.is_form_error() => render(
             StatusCode::UNPROCESSABLE_ENTITY,
             accept_page(&token, &expected, &name, &e.field_errors()),
         ),

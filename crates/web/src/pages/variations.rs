@@ -139,7 +139,7 @@ pub async fn submit(
                 };
                 return Redirect::to(&format!("/call-offs/{id}?varied={notice}")).into_response();
             }
-            Err(e) if !e.field_errors().is_empty() && !matches!(e, calloff_app::AppError::Conflict(_)) => {
+            Err(e) if e.is_form_error() => {
                 // Name the field by the row it was typed in, not its place among kept rows.
                 for fe in e.field_errors() {
                     let renamed = lines.iter().enumerate().find_map(|(k, (row, _))| {

@@ -355,7 +355,9 @@ async fn every_api_route_is_served() {
         let Some(path) = path.strip_prefix("/api/v1") else {
             continue;
         };
-        let path = path.replace("{id}", "unknown").replace("{action}", "accept");
+        let path = path
+            .replace("{id}", "01890a5d-ac96-774b-bcce-b302099a8057")
+            .replace("{action}", "accept");
         let url = format!("{}/api/v1{path}", site.base);
         let request = match method {
             "GET" => client.get(&url),

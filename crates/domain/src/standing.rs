@@ -1,0 +1,54 @@
+//! Who a person is to a call-off, and so what they may see and do. Written once, here, and used
+//! by every use case, list, page and API answer: the web layer never re-checks roles itself.
+
+use crate::call_off::{CallOff, CallOffState};
+use crate::ids::OrganisationId;
+use crate::role::Role;
+
+/// A person's standing towards one call-off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// Someone at the buying organisation (buyer, approver or admin).
+    Customer,
+    /// Someone at the supplier, once the call-off was sent to it.
+    Supplier,
+    /// A framework manager at the framework's managing authority.
+    Manager,
+}
+
+impl Standing {
+    /// The viewer's standing, or `None` if the call-off is none of their business (they are
+    /// then told it is not found, so ids reveal nothing). `authority` is the organisation that
+    /// manages the call-off's framework.
+    pub fn of(viewer: &OrganisationId, roles: &[Role], call_off: &CallOff, authority: &OrganisationId) -> Option<Self> {
+        if *viewer == call_off.buyer_id {
+            Some(Standing::Customer)
+        } else if *viewer == call_off.supplier_id {
+            // A draft, or a draft cancelled before it was placed, was never sent.
+            call_off.sent_to_supplier.then_some(Standing::Supplier)
+        } else if *viewer == *authority && roles.contains(&Role::FrameworkManager) {
+            Some(Standing::Manager)
+        } else {
+            None
+        }
+    }
+
+    /// The buyer's approval trail (who approved or returned it, and their comments) is the
+    /// buyer's internal business.
+    pub fn sees_approvals(self) -> bool {
+        self == Standing::Customer
+    }
+
+    /// Whether someone of this standing, holding `roles`, may move the call-off to `target`:
+    /// the supplier accepts, rejects and puts it live; the buyer cancels; either ends it.
+    pub fn may_move_to(self, roles: &[Role], target: CallOffState) -> bool {
+        let supplier = self == Standing::Supplier && roles.contains(&Role::SupplierUser);
+        let buyer = self == Standing::Customer && roles.contains(&Role::Buyer);
+        match target {
+            CallOffState::Accepted | CallOffState::Rejected | CallOffState::Live => supplier,
+            CallOffState::Ended => supplier || buyer,
+            CallOffState::Cancelled => buyer,
+            CallOffState::Draft | CallOffState::Placed => false,
+        }
+    }
+}
