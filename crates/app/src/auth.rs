@@ -79,8 +79,72 @@ fn dummy_hash() -> &'static str {
 
 const BAD_CREDENTIALS: &str = "Enter a correct email address and password";
 
+/// Failed sign-ins allowed for one account (by the email as typed) before backing off.
+pub const FREE_FAILURES_PER_ACCOUNT: i64 = 5;
+/// Failed sign-ins allowed from one address: higher, as a council's staff share addresses.
+pub const FREE_FAILURES_PER_ADDRESS: i64 = 50;
+/// Failures older than this are forgotten.
+const FAILURE_WINDOW_MINUTES: i64 = 15;
+/// The first wait past the free failures, doubling with each further failure up to the longest.
+const FIRST_WAIT_SECONDS: i64 = 30;
+const LONGEST_WAIT_SECONDS: i64 = 15 * 60;
+
+/// Seconds to wait after `failures` failed sign-ins, the last at `last`, if any.
+fn wait_after(failures: i64, free: i64, last: &str, now: chrono::DateTime<chrono::Utc>) -> Option<i64> {
+    if failures < free {
+        return None;
+    }
+    let doublings = u32::try_from(failures - free).unwrap_or(u32::MAX).min(10);
+    let wait = FIRST_WAIT_SECONDS
+        .saturating_mul(1 << doublings)
+        .min(LONGEST_WAIT_SECONDS);
+    let last: chrono::DateTime<chrono::Utc> = last.parse().ok()?;
+    let left = wait - (now - last).num_seconds();
+    (left > 0).then_some(left)
+}
+
+/// Sign-in as [`sign_in_from`] with no client address (the command line, tests).
 pub async fn sign_in(app: &App, email: &str, password: &str) -> AppResult<NewSession> {
+    sign_in_from(app, email, password, None).await
+}
+
+/// Signs in, backing off by account and by client address once too many attempts have failed.
+/// The account is the email as typed, whether or not it exists, and the refusal is the same
+/// either way, so neither messages nor timings say which accounts exist.
+pub async fn sign_in_from(app: &App, email: &str, password: &str, address: Option<&str>) -> AppResult<NewSession> {
     let email = email.trim().to_lowercase();
+    let subjects: Vec<(&str, &str, i64)> = std::iter::once(("account", email.as_str(), FREE_FAILURES_PER_ACCOUNT))
+        .chain(address.map(|a| ("address", a, FREE_FAILURES_PER_ADDRESS)))
+        .collect();
+    {
+        let mut conn = app.db.pool().acquire().await?;
+        for (kind, subject, free) in &subjects {
+            if let Some((failures, last)) = calloff_store::idempotency::failures(&mut conn, kind, subject).await? {
+                if let Some(retry_after_seconds) = wait_after(failures, *free, &last, app.now()) {
+                    return Err(AppError::RateLimited { retry_after_seconds });
+                }
+            }
+        }
+    }
+    let result = check_and_start(app, &email, password).await;
+    let mut conn = app.db.pool().acquire().await?;
+    match &result {
+        Err(AppError::Invalid(_)) => {
+            let window_start =
+                (app.now() - Duration::minutes(FAILURE_WINDOW_MINUTES)).to_rfc3339_opts(SecondsFormat::Millis, true);
+            for (kind, subject, _) in &subjects {
+                calloff_store::idempotency::record_failure(&mut conn, kind, subject, &app.now_text(), &window_start)
+                    .await?;
+            }
+        }
+        Ok(_) => calloff_store::idempotency::clear_failures(&mut conn, "account", &email).await?,
+        Err(_) => {}
+    }
+    result
+}
+
+async fn check_and_start(app: &App, email: &str, password: &str) -> AppResult<NewSession> {
+    let email = email.to_string();
     if email.is_empty() {
         return Err(AppError::invalid("email", "Enter your email address"));
     }

@@ -26,6 +26,9 @@ pub enum AppError {
     },
     #[error("sign in to continue")]
     Unauthenticated,
+    /// Too many failed sign-ins for this account or address: wait, then try again.
+    #[error("Too many failed sign-ins: wait {retry_after_seconds} seconds, then try again")]
+    RateLimited { retry_after_seconds: i64 },
     #[error("{0}")]
     Forbidden(String),
     /// Missing, or not visible to this actor (the two are not told apart).
@@ -73,7 +76,10 @@ impl AppError {
     /// headroom for what was entered), rather than an error page. Decided here, once.
     pub fn is_form_error(&self) -> bool {
         match self {
-            AppError::Invalid(_) | AppError::InvalidFields(_) | AppError::HeadroomExceeded { .. } => true,
+            AppError::Invalid(_)
+            | AppError::InvalidFields(_)
+            | AppError::HeadroomExceeded { .. }
+            | AppError::RateLimited { .. } => true,
             AppError::Unauthenticated
             | AppError::Forbidden(_)
             | AppError::NotFound(_)
@@ -87,6 +93,7 @@ impl AppError {
             AppError::Invalid(e) | AppError::Conflict(e) => vec![e.clone()],
             AppError::InvalidFields(errors) => errors.clone(),
             AppError::HeadroomExceeded { .. } => vec![FieldError::new("lines", self.to_string())],
+            AppError::RateLimited { .. } => vec![FieldError::new("email", self.to_string())],
             AppError::Unauthenticated | AppError::Forbidden(_) | AppError::NotFound(_) | AppError::Unexpected(_) => {
                 vec![]
             }

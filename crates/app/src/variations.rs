@@ -197,7 +197,31 @@ impl VariationOutcome {
 pub async fn vary(app: &App, actor: &Actor, id: &CallOffId, lines: &[LineInput]) -> AppResult<VariationOutcome> {
     let call_off = may_vary(app, actor, id).await?.call_off;
     let priced = price_varied(app, &call_off, lines).await?;
+    if same_lines(&call_off.lines, &priced) {
+        return Err(AppError::invalid(
+            "lines",
+            "These are the call-off's lines as they stand: change an item, a quantity, a term or a usage to vary it",
+        ));
+    }
     with_retries(|| apply(app, actor, &call_off, &priced)).await
+}
+
+/// Whether a variation would leave the call-off as it is (the same items, quantities, terms and
+/// usage, in any order). Such a variation changes nothing and is not recorded.
+fn same_lines(current: &[PricedLine], varied: &[PricedLine]) -> bool {
+    let key = |l: &PricedLine| {
+        (
+            l.item_id.clone(),
+            l.quantity.get(),
+            l.term_months.get(),
+            l.monthly_usage.map(|u| u.get()),
+        )
+    };
+    let mut a: Vec<_> = current.iter().map(key).collect();
+    let mut b: Vec<_> = varied.iter().map(key).collect();
+    a.sort_unstable();
+    b.sort_unstable();
+    a == b
 }
 
 /// Each lot's change of value from `old` to `new` lines.

@@ -283,7 +283,7 @@ async fn measure(backend: &str, url: &str, args: &BenchSearchArgs) -> anyhow::Re
     let trivial = trivial_listener.local_addr()?;
     let hello = axum::Router::new().route("/", axum::routing::get(|| async { "ok" }));
     tokio::spawn(async move { axum::serve(trivial_listener, hello).await });
-    let cookie = Some(format!("calloff_session={}", session.token));
+    let cookie = Some(format!("__Host-calloff_session={}", session.token));
     let page_url = format!(
         "http://{pages}/frameworks/{}/catalogue?q=resilient+firewall",
         seeded.framework_id

@@ -14,6 +14,7 @@ pub mod call_offs;
 pub mod catalogue;
 pub mod change_requests;
 pub mod frameworks;
+pub mod idempotency;
 pub mod lifecycle;
 pub mod notifications;
 pub mod organisations;
@@ -61,6 +62,7 @@ pub fn all_statements() -> Vec<&'static str> {
         catalogue::ALL,
         change_requests::ALL,
         frameworks::ALL,
+        idempotency::ALL,
         lifecycle::ALL,
         notifications::ALL,
         organisations::ALL,

@@ -30,6 +30,11 @@ pub fn classify(error: &AppError) -> Class {
             "The request conflicts with the current state",
         ),
         AppError::Unauthenticated => class(StatusCode::UNAUTHORIZED, "unauthenticated", "Sign in first"),
+        AppError::RateLimited { .. } => class(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate-limited",
+            "Too many failed sign-ins",
+        ),
         AppError::Forbidden(_) => class(StatusCode::FORBIDDEN, "forbidden", "Not allowed"),
         AppError::NotFound(_) => class(StatusCode::NOT_FOUND, "not-found", "Not found"),
         AppError::Unexpected(source) => {

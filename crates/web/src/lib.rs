@@ -38,10 +38,12 @@ pub fn router(app: App, assets_dir: PathBuf) -> Router {
         );
     }
     let state = AppState { app };
+    let creates = axum::middleware::from_fn_with_state(state.clone(), routes::idempotent_creates);
     // Pages and API answers carry personal and contract data and CSRF tokens: never cached, no
     // scripts, no framing, forms only to this site.
     let dynamic = all_routes()
         .router
+        .route_layer(creates)
         .route_layer(axum::middleware::from_fn(routes::ids_must_be_ids))
         .route("/api/v1/{*rest}", axum::routing::any(api::not_found))
         .fallback(pages::not_found)
@@ -80,6 +82,18 @@ fn all_routes() -> routes::Routes {
         .get("/api/openapi.json", api::openapi::document)
 }
 
+/// The paths of the API's creates (see `routes::idempotent_creates`).
+pub fn create_paths() -> &'static std::collections::HashSet<String> {
+    static CREATES: std::sync::OnceLock<std::collections::HashSet<String>> = std::sync::OnceLock::new();
+    CREATES.get_or_init(|| all_routes().creates.into_iter().collect())
+}
+
+/// Creates that need no session (registering an organisation, accepting an invitation): their
+/// keys are scoped to anonymous clients.
+fn anonymous_creates() -> &'static [&'static str] {
+    &["/api/v1/organisations", "/api/v1/invitations/{token}"]
+}
+
 /// Every (method, path) the site serves, apart from static assets.
 pub fn route_table() -> Vec<(&'static str, String)> {
     all_routes().table
@@ -87,9 +101,12 @@ pub fn route_table() -> Vec<(&'static str, String)> {
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
 pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
 }
 
 async fn shutdown_signal() {

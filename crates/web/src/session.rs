@@ -8,9 +8,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use calloff_app::auth::{self, Session};
 use calloff_app::AppError;
 
-pub const SESSION_COOKIE: &str = "calloff_session";
+pub const SESSION_COOKIE: &str = "__Host-calloff_session";
 /// Double-submit cookie protecting the sign-in form, before there is a session.
-pub const SIGN_IN_COOKIE: &str = "calloff_sign_in";
+pub const SIGN_IN_COOKIE: &str = "__Host-calloff_sign_in";
 
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
@@ -160,5 +160,22 @@ impl axum::extract::FromRequest<AppState> for SignedInUpload {
             return Err(crate::pages::csrf_failure(Some(&user.session.actor)));
         }
         Ok(SignedInUpload { user, fields, file })
+    }
+}
+
+/// The client's address as the connection shows it (not a forwarded header, which anyone can
+/// send), for backing off failed sign-ins. None when served without connection info.
+pub struct ClientAddress(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|info| info.0.ip().to_string()),
+        ))
     }
 }

@@ -9,7 +9,7 @@ mod proposals;
 mod views;
 
 use crate::routes::Routes;
-use crate::session::ApiUser;
+use crate::session::{ApiUser, ClientAddress};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -41,12 +41,12 @@ pub fn routes() -> Routes {
         .get("/call-offs", list_call_offs)
         .post("/call-offs", place_call_off)
         .get("/call-offs/{id}", call_off)
-        .post("/call-offs/{id}/milestones", record_milestone)
-        .post("/call-offs/{id}/variations", vary)
+        .create("/call-offs/{id}/milestones", record_milestone)
+        .create("/call-offs/{id}/variations", vary)
         .post("/call-offs/{id}/{action}", act)
         .get("/frameworks/{id}/change-requests", list_change_requests)
-        .post("/frameworks/{id}/change-requests", propose_changes)
-        .post("/frameworks/{id}/indexation", propose_indexation)
+        .create("/frameworks/{id}/change-requests", propose_changes)
+        .create("/frameworks/{id}/indexation", propose_indexation)
         .get("/change-requests/{id}", change_request)
         .post("/change-requests/{id}/{decision}", decide_change_request)
         .get("/items/{id}/versions", item_versions)
@@ -58,14 +58,14 @@ pub fn routes() -> Routes {
         .post("/approvals/{id}/decision", decide_approval)
         .get("/organisation/approval-rules", approval_rules)
         .post("/organisation/approval-rules", set_approval_rules)
-        .post("/organisations", register_organisation)
+        .create("/organisations", register_organisation)
         .get("/organisations/pending", pending_organisations)
         .post("/organisations/{id}/{decision}", decide_organisation)
         .get("/frameworks/{id}/eligibility", eligibility)
         .get("/organisation/people", list_people)
-        .post("/organisation/invitations", invite)
+        .create("/organisation/invitations", invite)
         .post("/organisation/people/{id}/{change}", change_person)
-        .post("/invitations/{token}", accept_invitation)
+        .create("/invitations/{token}", accept_invitation)
         .get("/frameworks/{id}/proposals", proposals::list)
         .post("/frameworks/{id}/proposals", proposals::raise)
         .get("/proposals/{id}", proposals::show)
@@ -102,8 +102,12 @@ struct SignIn {
     password: String,
 }
 
-async fn sign_in(State(state): State<AppState>, ApiJson(body): ApiJson<SignIn>) -> ApiResult {
-    let session = auth::sign_in(&state.app, &body.email, &body.password)
+async fn sign_in(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    ApiJson(body): ApiJson<SignIn>,
+) -> ApiResult {
+    let session = auth::sign_in_from(&state.app, &body.email, &body.password, address.as_deref())
         .await
         .map_err(fail)?;
     Ok((

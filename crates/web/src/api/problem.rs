@@ -31,7 +31,10 @@ pub fn from_app_error(error: &AppError) -> Response {
         AppError::Unauthenticated => "Send Authorization: Bearer <token> from POST /api/v1/sessions".to_string(),
         AppError::NotFound(what) => format!("{what} not found"),
         AppError::Unexpected(_) => "Try again later".to_string(),
-        AppError::HeadroomExceeded { .. } | AppError::Conflict(_) | AppError::Forbidden(_) => error.to_string(),
+        AppError::HeadroomExceeded { .. }
+        | AppError::Conflict(_)
+        | AppError::Forbidden(_)
+        | AppError::RateLimited { .. } => error.to_string(),
     };
     let mut body = json!({
         "type": format!("/api/problems/{}", class.kind),
@@ -58,6 +61,11 @@ pub fn from_app_error(error: &AppError) -> Response {
         AppError::HeadroomExceeded { left, .. } => {
             if let Ok(value) = left.pence().to_string().parse() {
                 headers.insert("Calloff-Headroom-Left-Pence", value);
+            }
+        }
+        AppError::RateLimited { retry_after_seconds } => {
+            if let Ok(value) = retry_after_seconds.to_string().parse() {
+                headers.insert(header::RETRY_AFTER, value);
             }
         }
         AppError::Unauthenticated => {

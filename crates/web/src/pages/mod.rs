@@ -145,6 +145,7 @@ pub fn error_page(actor: Option<&Actor>, error: &AppError) -> Response {
             format!("{}.", capitalised(&error.to_string())),
         ),
         AppError::Unauthenticated => ("Sign in", "Sign in to continue.".to_string()),
+        AppError::RateLimited { .. } => ("Too many failed sign-ins", format!("{error}.")),
         AppError::Unexpected(_) => (
             "Sorry, there is a problem with the service",
             "Try again later.".to_string(),

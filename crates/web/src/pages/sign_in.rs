@@ -75,6 +75,7 @@ pub async fn form(axum::extract::Query(q): axum::extract::Query<Joined>) -> Resp
 
 pub async fn submit(
     State(state): State<AppState>,
+    crate::session::ClientAddress(address): crate::session::ClientAddress,
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -91,7 +92,14 @@ pub async fn submit(
             return super::error_page(None, &e);
         }
     }
-    match auth::sign_in(&state.app, &email, fields.get("password").unwrap_or_default()).await {
+    match auth::sign_in_from(
+        &state.app,
+        &email,
+        fields.get("password").unwrap_or_default(),
+        address.as_deref(),
+    )
+    .await
+    {
         Ok(session) => {
             let session_cookie = set_cookie(SESSION_COOKIE, &session.token, SESSION_HOURS * 3600);
             let mut response = Redirect::to("/frameworks").into_response();

@@ -80,6 +80,11 @@ impl Api {
     }
 }
 
+/// A fresh Idempotency-Key, as a client sends with each create.
+fn new_key() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
 fn basket(site: &Site, sku: &str, quantity: i64, term: i64) -> Value {
     json!({ "framework_id": site.t.framework_id, "lines": [{ "sku": sku, "quantity": quantity, "term_months": term }], "cost_centre": "IT-4021" })
 }
@@ -304,7 +309,7 @@ async fn suppliers_decide_and_tenants_stay_apart(backend: Backend) {
         .post(
             &format!("{path}/variations"),
             json!({ "lines": [{ "sku": "L5-UCAAS-STD", "quantity": 44, "term_months": 36 }] }),
-            None,
+            Some(&new_key()),
         )
         .await;
     assert_eq!(status, 201, "{varied}");
@@ -312,7 +317,7 @@ async fn suppliers_decide_and_tenants_stay_apart(backend: Backend) {
     assert_eq!(varied["variation"]["cumulative_change_basis_points"], 1000);
     assert_eq!(varied["variation"]["over_modification_limit"], false);
     let (status, problem, _) = hackney
-        .post(&format!("{path}/variations"), json!({ "lines": [] }), None)
+        .post(&format!("{path}/variations"), json!({ "lines": [] }), Some(&new_key()))
         .await;
     assert_eq!(status, 404, "{problem}");
     let (_, supplier_list) = supplier.get("/call-offs").await;
@@ -471,7 +476,7 @@ async fn catalogue_changes_through_the_api(backend: Backend) {
         { "kind": "price", "sku": "NOPE", "effective_from": "2026-11-26", "price": "6.00" },
         { "kind": "add", "sku": "L4-NEW", "effective_from": "2026-11-26" },
     ]});
-    let (status, problem, _) = supplier.post(&path, bad, None).await;
+    let (status, problem, _) = supplier.post(&path, bad, Some(&new_key())).await;
     assert_eq!(status, 422, "{problem}");
     let fields: Vec<&str> = problem["errors"]
         .as_array()
@@ -500,7 +505,7 @@ async fn catalogue_changes_through_the_api(backend: Backend) {
     let good = json!({ "title": "SIM price", "changes": [
         { "kind": "price", "sku": "L4-SIM-5GB", "effective_from": "2026-11-26", "price": "6.00" },
     ]});
-    let (status, request, _) = supplier.post(&path, good, None).await;
+    let (status, request, _) = supplier.post(&path, good, Some(&new_key())).await;
     assert_eq!(status, 201, "{request}");
     assert_eq!(request["changes"][0]["diff"][0]["proposed"], "£6.00");
     let decide = format!("/change-requests/{}/approve", request["id"].as_str().unwrap());
@@ -748,7 +753,7 @@ async fn proposals_through_the_api(backend: Backend) {
         .post(
             &format!("/frameworks/{}/change-requests", site.t.framework_id),
             request,
-            None,
+            Some(&new_key()),
         )
         .await;
     assert_eq!(status, 201, "{request}");

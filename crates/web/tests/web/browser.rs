@@ -17,7 +17,7 @@ impl Site {
             .unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let router = calloff_web::router(t.app.clone(), calloff_web::DEFAULT_ASSETS_DIR.into());
-        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        tokio::spawn(async move { calloff_web::serve(listener, router).await.unwrap() });
         Site { t, base }
     }
 
@@ -91,7 +91,11 @@ fn cookie_value(set_cookies: &[String], name: &str) -> Option<String> {
 
 impl Browser {
     async fn send(&self, request: reqwest::RequestBuilder, extra_cookie: Option<String>) -> Page {
-        let mut cookies: Vec<String> = self.session.iter().map(|s| format!("calloff_session={s}")).collect();
+        let mut cookies: Vec<String> = self
+            .session
+            .iter()
+            .map(|s| format!("__Host-calloff_session={s}"))
+            .collect();
         cookies.extend(extra_cookie);
         let request = if cookies.is_empty() {
             request
@@ -183,25 +187,28 @@ impl Browser {
     pub async fn submit_public_form(&self, path: &str, fields: &[(&str, &str)]) -> Page {
         let form = self.get(path).await;
         let token = form.input_value("csrf_token").expect("the form has a CSRF token");
-        let cookie = cookie_value(&form.set_cookies, "calloff_sign_in").expect("the form sets its cookie");
+        let cookie = cookie_value(&form.set_cookies, "__Host-calloff_sign_in").expect("the form sets its cookie");
         let mut all: Vec<(&str, &str)> = fields.to_vec();
         all.push(("csrf_token", &token));
         let request = self.client.post(format!("{}{path}", self.base)).form(&all);
-        self.send(request, Some(format!("calloff_sign_in={cookie}"))).await
+        self.send(request, Some(format!("__Host-calloff_sign_in={cookie}")))
+            .await
     }
 
     /// Signs in through the form; on success keeps the session and its CSRF token.
     pub async fn sign_in(&mut self, email: &str, password: &str) -> Page {
         let form = self.get("/sign-in").await;
         let token = form.input_value("csrf_token").expect("sign-in form has a CSRF token");
-        let cookie = cookie_value(&form.set_cookies, "calloff_sign_in").expect("sign-in cookie");
+        let cookie = cookie_value(&form.set_cookies, "__Host-calloff_sign_in").expect("sign-in cookie");
         let request = self.client.post(format!("{}/sign-in", self.base)).form(&[
             ("csrf_token", token.as_str()),
             ("email", email),
             ("password", password),
         ]);
-        let page = self.send(request, Some(format!("calloff_sign_in={cookie}"))).await;
-        if let Some(session) = cookie_value(&page.set_cookies, "calloff_session") {
+        let page = self
+            .send(request, Some(format!("__Host-calloff_sign_in={cookie}")))
+            .await;
+        if let Some(session) = cookie_value(&page.set_cookies, "__Host-calloff_session") {
             assert!(page
                 .set_cookies
                 .iter()

@@ -322,7 +322,10 @@ async fn forms_without_a_valid_csrf_token_change_nothing(backend: Backend) {
         )
         .await;
     assert_eq!(no_cookie.status, 403);
-    assert!(no_cookie.set_cookies.iter().all(|c| !c.starts_with("calloff_session=")));
+    assert!(no_cookie
+        .set_cookies
+        .iter()
+        .all(|c| !c.starts_with("__Host-calloff_session=")));
 }
 
 async fn placing_refuses_a_quote_changed_since_it_was_checked(backend: Backend) {

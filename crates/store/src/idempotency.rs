@@ -1,0 +1,128 @@
+//! Claimed idempotency keys and the responses they replay, and failed sign-ins.
+
+use crate::{Conn, StoreResult};
+use sqlx::Row;
+
+crate::statements! {
+    CLAIM = "INSERT INTO idempotent_requests (scope, idempotency_key, request_hash, created_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (scope, idempotency_key) DO NOTHING";
+    CLAIMED = "SELECT request_hash, status, response_body, location FROM idempotent_requests \
+               WHERE scope = $1 AND idempotency_key = $2";
+    COMPLETE = "UPDATE idempotent_requests SET status = $1, response_body = $2, location = $3 \
+                WHERE scope = $4 AND idempotency_key = $5 AND status IS NULL";
+    RELEASE = "DELETE FROM idempotent_requests WHERE scope = $1 AND idempotency_key = $2 AND status IS NULL";
+    RECORD_FAILURE = "INSERT INTO sign_in_failures (kind, subject, failures, last_failure_at) VALUES ($1, $2, 1, $3) \
+                      ON CONFLICT (kind, subject) DO UPDATE SET \
+                      failures = CASE WHEN sign_in_failures.last_failure_at < $4 THEN 1 ELSE sign_in_failures.failures + 1 END, \
+                      last_failure_at = $3";
+    FAILURES = "SELECT failures, last_failure_at FROM sign_in_failures WHERE kind = $1 AND subject = $2";
+    CLEAR_FAILURES = "DELETE FROM sign_in_failures WHERE kind = $1 AND subject = $2";
+}
+
+/// What a claim of a key found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// The key is new and now this request's.
+    Claimed,
+    /// The key's request succeeded: replay its response.
+    Done {
+        status: i64,
+        body: String,
+        location: Option<String>,
+    },
+    /// The key is another request's (its method, path or body differ).
+    OtherRequest,
+    /// The key's request has not finished (or never will).
+    InProgress,
+}
+
+pub async fn claim(conn: &mut Conn, scope: &str, key: &str, request_hash: &str, at: &str) -> StoreResult<Claim> {
+    let inserted = sqlx::query(CLAIM)
+        .bind(scope)
+        .bind(key)
+        .bind(request_hash)
+        .bind(at)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+        == 1;
+    if inserted {
+        return Ok(Claim::Claimed);
+    }
+    let row = sqlx::query(CLAIMED).bind(scope).bind(key).fetch_one(&mut *conn).await?;
+    let hash: String = row.try_get("request_hash")?;
+    if hash != request_hash {
+        return Ok(Claim::OtherRequest);
+    }
+    Ok(match row.try_get::<Option<i64>, _>("status")? {
+        Some(status) => Claim::Done {
+            status,
+            body: row.try_get::<Option<String>, _>("response_body")?.unwrap_or_default(),
+            location: row.try_get("location")?,
+        },
+        None => Claim::InProgress,
+    })
+}
+
+pub async fn complete(
+    conn: &mut Conn,
+    scope: &str,
+    key: &str,
+    status: i64,
+    body: &str,
+    location: Option<&str>,
+) -> StoreResult<()> {
+    sqlx::query(COMPLETE)
+        .bind(status)
+        .bind(body)
+        .bind(location)
+        .bind(scope)
+        .bind(key)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Frees a key whose request failed, so that a corrected retry may use it.
+pub async fn release(conn: &mut Conn, scope: &str, key: &str) -> StoreResult<()> {
+    sqlx::query(RELEASE).bind(scope).bind(key).execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Counts a failed sign-in against `subject`; failures before `window_start` are forgotten.
+pub async fn record_failure(
+    conn: &mut Conn,
+    kind: &str,
+    subject: &str,
+    at: &str,
+    window_start: &str,
+) -> StoreResult<()> {
+    sqlx::query(RECORD_FAILURE)
+        .bind(kind)
+        .bind(subject)
+        .bind(at)
+        .bind(window_start)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Failed sign-ins counted against `subject`, and when the last was.
+pub async fn failures(conn: &mut Conn, kind: &str, subject: &str) -> StoreResult<Option<(i64, String)>> {
+    let row = sqlx::query(FAILURES)
+        .bind(kind)
+        .bind(subject)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(|r| Ok((r.try_get("failures")?, r.try_get("last_failure_at")?)))
+        .transpose()
+}
+
+pub async fn clear_failures(conn: &mut Conn, kind: &str, subject: &str) -> StoreResult<()> {
+    sqlx::query(CLEAR_FAILURES)
+        .bind(kind)
+        .bind(subject)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
