@@ -36,13 +36,29 @@ enum Cleanup {
 
 impl TestDb {
     pub async fn new(backend: Backend) -> TestDb {
+        Self::create(backend, true).await
+    }
+
+    /// A fresh database with no tables at all (for tests of what refuses one).
+    pub async fn new_unmigrated(backend: Backend) -> TestDb {
+        Self::create(backend, false).await
+    }
+
+    async fn create(backend: Backend, migrated: bool) -> TestDb {
+        let connect = |url: String| async move {
+            if migrated {
+                Db::open(&url).await
+            } else {
+                Db::connect(&url).await
+            }
+        };
         match backend {
             Backend::Sqlite => {
                 let dir = std::env::temp_dir().join("calloff-tests");
                 std::fs::create_dir_all(&dir).expect("temp dir");
                 let path = dir.join(format!("{}.db", uuid::Uuid::now_v7()));
                 let url = format!("sqlite://{}", path.display());
-                let db = Db::open(&url).await.expect("open SQLite test database");
+                let db = connect(url.clone()).await.expect("open SQLite test database");
                 TestDb {
                     db,
                     url,
@@ -56,7 +72,7 @@ impl TestDb {
                     Ok(url) => url,
                     Err(e) => panic!("{}", postgres_unreachable(&admin_url, &e)),
                 };
-                let db = Db::open(&url).await.expect("open PostgreSQL test database");
+                let db = connect(url.clone()).await.expect("open PostgreSQL test database");
                 TestDb {
                     db,
                     url,

@@ -109,6 +109,50 @@ async fn migrate_reports_a_bad_database_url() {
     );
 }
 
+/// `audit verify` only reads: a mistyped path, an empty file or an unmigrated database is an
+/// error, and nothing is created or migrated.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_verify_never_creates_or_migrates_a_database() {
+    let folder = std::env::temp_dir().join(format!("calloff-verify-{}", uuid_like()));
+    std::fs::create_dir_all(&folder).unwrap();
+    let missing = folder.join("mistyped.db");
+    let output = run(&format!("sqlite://{}", missing.display()), &["audit", "verify"]).await;
+    assert!(!output.status.success(), "{output:?}");
+    assert!(!missing.exists(), "verify created {}", missing.display());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("no SQLite database"),
+        "{output:?}"
+    );
+
+    let empty = folder.join("empty.db");
+    std::fs::write(&empty, b"").unwrap();
+    let output = run(&format!("sqlite://{}", empty.display()), &["audit", "verify"]).await;
+    assert!(!output.status.success(), "{output:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("never been migrated"),
+        "{output:?}"
+    );
+    assert_eq!(
+        std::fs::metadata(&empty).unwrap().len(),
+        0,
+        "verify wrote to the empty file"
+    );
+
+    // An empty PostgreSQL database is refused the same way, and stays empty.
+    let test_db = TestDb::new_unmigrated(Backend::Postgres).await;
+    let output = run(&test_db.url, &["audit", "verify"]).await;
+    assert!(!output.status.success(), "{output:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("never been migrated"),
+        "{output:?}"
+    );
+    std::fs::remove_dir_all(&folder).unwrap();
+}
+
+fn uuid_like() -> String {
+    format!("{:x}", rand::thread_rng().gen::<u64>())
+}
+
 struct Server {
     _child: Child,
     base: String,

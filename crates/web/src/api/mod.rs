@@ -92,6 +92,22 @@ pub async fn not_found() -> Response {
 
 type ApiResult = Result<Response, Response>;
 
+/// The use case's error with its fields named as this endpoint's body names them (a use case
+/// shared with a page names the form's field).
+fn renamed(e: AppError, rename: impl Fn(&str) -> Option<String>) -> AppError {
+    let fix = |mut f: calloff_domain::FieldError| {
+        if let Some(name) = rename(&f.field) {
+            f.field = name;
+        }
+        f
+    };
+    match e {
+        AppError::Invalid(f) => AppError::Invalid(fix(f)),
+        AppError::InvalidFields(fs) => AppError::InvalidFields(fs.into_iter().map(fix).collect()),
+        other => other,
+    }
+}
+
 fn fail(e: AppError) -> Response {
     problem::ApiError(e).into_response()
 }
@@ -569,7 +585,11 @@ async fn set_approval_rules(State(state): State<AppState>, user: ApiUser, body: 
             approvers: t.approvers,
         })
         .collect();
-    let rules = ApprovalRules::new(thresholds, body.expiry_days).map_err(|e| fail(AppError::InvalidFields(e)))?;
+    let rules = ApprovalRules::new(thresholds, body.expiry_days).map_err(|e| {
+        fail(renamed(AppError::InvalidFields(e), |f| {
+            f.strip_suffix(".from_value").map(|t| format!("{t}.from_value_pence"))
+        }))
+    })?;
     approvals::set_rules(&state.app, actor, &rules).await.map_err(fail)?;
     Ok(Json(views::approval_rules(&rules)).into_response())
 }
@@ -703,7 +723,11 @@ async fn propose_indexation(
         &body.effective_from,
     )
     .await
-    .map_err(fail)?;
+    .map_err(|e| {
+        fail(renamed(e, |f| {
+            (f == "uplift").then(|| "uplift_basis_points".to_string())
+        }))
+    })?;
     Ok((StatusCode::CREATED, Json(views::change_request(&request))).into_response())
 }
 

@@ -11,7 +11,9 @@ fn problem_responses(codes: &[&str]) -> Value {
     let mut responses = serde_json::Map::new();
     for code in codes {
         let description = match *code {
-            "400" => "Malformed JSON; `errors[].field` names the path at fault",
+            "400" => "Malformed JSON (or JSON followed by anything), or a malformed or repeated query parameter; `errors[].field` names each path or parameter at fault",
+            "413" => "The body is larger than the endpoint accepts",
+            "429" => "Too many failed sign-ins for this account or address; wait Retry-After seconds",
             "401" => "Missing or expired bearer token",
             "403" => "The signed-in user's role does not allow this",
             "404" => "Not found, or not visible to this user",
@@ -45,7 +47,70 @@ fn json_body(schema: &str) -> Value {
 pub fn spec() -> Value {
     let mut spec = core();
     governance(&mut spec);
+    input_contract(&mut spec);
     spec
+}
+
+/// What the API's input contract (`api::json`), its id check and its idempotency layer answer,
+/// declared on every operation they apply to, so the document cannot leave a status out.
+fn input_contract(spec: &mut Value) {
+    const PER_PERSON: &str = " Keys are per person: the same key from two people names two requests, and one \
+        person's key never replays another's response. A retry while the first is running, or after the \
+        server stopped mid-request, is refused (409) rather than run twice.";
+    let creates: Vec<String> = crate::create_paths()
+        .iter()
+        .filter_map(|p| p.strip_prefix("/api/v1").map(str::to_string))
+        .collect();
+    let public = ["/sessions", "/organisations", "/invitations/{token}"];
+    let Some(paths) = spec["paths"].as_object_mut() else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let Some(operations) = item.as_object_mut() else {
+            continue;
+        };
+        for (method, operation) in operations.iter_mut() {
+            let mut codes = Vec::new();
+            if path.contains("{id}") {
+                codes.push("404");
+            }
+            if !public.contains(&path.as_str()) {
+                codes.extend(["401", "403"]);
+            }
+            // A query string is parsed strictly wherever one is read (a repeated parameter is 400).
+            codes.push("400");
+            if method == "post" {
+                codes.extend(["400", "413", "415", "422"]);
+            }
+            if method == "post" && path == "/sessions" {
+                codes.push("429");
+            }
+            let is_create = method == "post" && creates.contains(path);
+            if is_create {
+                codes.push("409");
+                let parameters = operation["parameters"].as_array().cloned().unwrap_or_default();
+                if !parameters.iter().any(|p| p["name"] == "Idempotency-Key") {
+                    let mut with_key = parameters;
+                    with_key.push(json!({ "name": "Idempotency-Key", "in": "header", "required": true,
+                        "schema": { "type": "string", "maxLength": calloff_app::idempotency::MAX_KEY_LEN },
+                        "description": "A new unique key (a UUID) with each create. A retry with the same key, path and body replays the first success (Idempotent-Replayed: true); the same key with another request is refused (409)." }));
+                    operation["parameters"] = Value::Array(with_key);
+                }
+            }
+            if let Some(parameters) = operation["parameters"].as_array_mut() {
+                for p in parameters.iter_mut().filter(|p| p["name"] == "Idempotency-Key") {
+                    let described = p["description"].as_str().unwrap_or_default().to_string();
+                    p["description"] = json!(format!("{described}{PER_PERSON}"));
+                }
+            }
+            let declared = problem_responses(&codes);
+            if let (Some(responses), Some(declared)) = (operation["responses"].as_object_mut(), declared.as_object()) {
+                for (code, response) in declared {
+                    responses.entry(code.clone()).or_insert_with(|| response.clone());
+                }
+            }
+        }
+    }
 }
 
 /// Customer governance: proposals, votes, comments, the supplier's response, the manager's
@@ -426,7 +491,12 @@ fn core() -> Value {
             "schemas": {
                 "Problem": { "type": "object", "required": ["type", "title", "status"], "properties": {
                     "type": { "type": "string" }, "title": { "type": "string" }, "status": { "type": "integer" }, "detail": { "type": "string" },
-                    "errors": { "type": "array", "items": { "type": "object", "properties": { "field": { "type": "string" }, "message": { "type": "string" } } } }
+                    "errors": { "type": "array", "description": "Every field at fault, named as the client sent it (`lines[0].quantity`, a query parameter, or a header such as `Idempotency-Key`)",
+                        "items": { "type": "object", "properties": { "field": { "type": "string" }, "message": { "type": "string" } } } },
+                    "refused_by": { "type": "string", "enum": ["framework", "lot"], "description": "headroom-exceeded only: which ceiling refused" },
+                    "lot": { "type": "integer", "description": "headroom-exceeded by a lot: its number" },
+                    "value_pence": { "type": "integer", "format": "int64", "description": "headroom-exceeded only: the value that did not fit" },
+                    "headroom_left_pence": { "type": "integer", "format": "int64", "description": "headroom-exceeded only: the headroom left under that ceiling" }
                 }},
                 "Money": { "type": "object", "properties": { "pence": { "type": "integer", "format": "int64" }, "display": { "type": "string", "example": "£1,234.56" } } },
                 "SignIn": { "type": "object", "required": ["email", "password"], "properties": { "email": { "type": "string" }, "password": { "type": "string" } } },

@@ -14,14 +14,14 @@ on_both_databases!(
     proposals_through_the_api,
 );
 
-struct Api {
+pub struct Api {
     client: Client,
     base: String,
-    token: String,
+    pub token: String,
 }
 
 impl Api {
-    async fn sign_in(site: &Site, email: &str) -> Api {
+    pub async fn sign_in(site: &Site, email: &str) -> Api {
         let client = site.api();
         let response = client
             .post(format!("{}/api/v1/sessions", site.base))
@@ -38,7 +38,7 @@ impl Api {
         }
     }
 
-    async fn get(&self, path: &str) -> (StatusCode, Value) {
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
         let r = self
             .client
             .get(format!("{}/api/v1{path}", self.base))
@@ -60,7 +60,7 @@ impl Api {
         (r.status(), r.json().await.unwrap_or(Value::Null))
     }
 
-    async fn post(
+    pub async fn post(
         &self,
         path: &str,
         body: Value,
@@ -81,7 +81,7 @@ impl Api {
 }
 
 /// A fresh Idempotency-Key, as a client sends with each create.
-fn new_key() -> String {
+pub fn new_key() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 

@@ -5,3 +5,4 @@ mod api;
 mod authz;
 mod browser;
 mod pages;
+mod trust;
