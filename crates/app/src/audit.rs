@@ -10,8 +10,26 @@ const VERIFY_BATCH: i64 = 5_000;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChainReport {
-    Intact { entries: u64 },
+    Intact {
+        entries: u64,
+    },
     Broken(BrokenLink),
+    /// The chain is intact, but a business row no longer says what the chain recorded: it was
+    /// edited behind the application's back.
+    RowDisagrees {
+        row: String,
+        reason: String,
+    },
+}
+
+/// The contract value an audit entry records for its call-off, if it records one: on placing,
+/// submitting and resubmitting, and after each variation.
+fn recorded_value(action: &str, detail: &serde_json::Value) -> Option<i64> {
+    match action {
+        "call_off.placed" | "call_off.submitted" => detail["contract_value_pence"].as_i64(),
+        "call_off.varied" => detail["new_value_pence"].as_i64(),
+        _ => None,
+    }
 }
 
 /// Recomputes every hash from the first entry and names the first entry that does not match.
@@ -20,6 +38,8 @@ pub async fn verify(app: &App) -> AppResult<ChainReport> {
     // The head first: entries appended while we verify are beyond it and left for next time.
     let (head_seq, head_hash) = audit::head(&mut conn).await?;
     let mut verifier = ChainVerifier::default();
+    // What the chain last recorded of each call-off's value.
+    let mut values: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
     let mut after = 0;
     while after < head_seq {
         let batch = audit::entries_after(&mut conn, after, VERIFY_BATCH.min(head_seq - after)).await?;
@@ -28,6 +48,9 @@ pub async fn verify(app: &App) -> AppResult<ChainReport> {
         for sealed in &batch {
             if let Err(broken) = verifier.check(sealed) {
                 return Ok(ChainReport::Broken(broken));
+            }
+            if let Some(value) = recorded_value(&sealed.entry.action, &sealed.entry.detail) {
+                values.insert(sealed.entry.subject.clone(), value);
             }
         }
     }
@@ -39,7 +62,45 @@ pub async fn verify(app: &App) -> AppResult<ChainReport> {
             reason: format!("the chain's head records {head_seq} entries but {count} verify"),
         }));
     }
+    if let Some(disagreement) = rows_disagreeing(&mut conn, &values).await? {
+        return Ok(disagreement);
+    }
     Ok(ChainReport::Intact { entries: count })
+}
+
+/// The first call-off (by id) whose value is not what the chain last recorded for it.
+async fn rows_disagreeing(
+    conn: &mut calloff_store::Conn,
+    recorded: &std::collections::HashMap<String, i64>,
+) -> AppResult<Option<ChainReport>> {
+    let mut after = String::new();
+    loop {
+        let batch = calloff_store::call_offs::values_after(conn, &after, VERIFY_BATCH).await?;
+        let Some((last, ..)) = batch.last() else {
+            return Ok(None);
+        };
+        after = last.clone();
+        for (id, reference, value) in &batch {
+            let row = format!("call_offs {reference} ({id})");
+            match recorded.get(id) {
+                None => {
+                    return Ok(Some(ChainReport::RowDisagrees {
+                        row,
+                        reason: "the audit chain has no record of this call-off".into(),
+                    }))
+                }
+                Some(expected) if expected != value => {
+                    return Ok(Some(ChainReport::RowDisagrees {
+                        row,
+                        reason: format!(
+                            "contract_value is {value} pence, but the audit chain last recorded {expected}"
+                        ),
+                    }))
+                }
+                Some(_) => {}
+            }
+        }
+    }
 }
 
 /// The audit history of one call-off, oldest first, for those who may see the call-off.

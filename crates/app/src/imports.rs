@@ -96,6 +96,24 @@ fn input_for(row: &RawRow, existing: Option<&CatalogueItem>, default_date: &str)
     }
 }
 
+/// Reads and checks every row of a price list as [`price_list`] does, but without a database
+/// (every SKU taken as new): for fuzzing the importer. Returns the rows that make valid changes
+/// and the errors found, which must never be a panic whatever the bytes.
+pub fn check_offline(format: Format, bytes: &[u8], today: chrono::NaiveDate) -> (usize, usize) {
+    let (mut valid, mut errors) = (0, 0);
+    let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+    let read = price_list::read(format, std::io::Cursor::new(bytes), size, |row, _| {
+        match input_for(&row, None, &today.to_string()).parse(&format!("row {}", row.row), today) {
+            Ok(_) => valid += 1,
+            Err(found) => errors += found.len(),
+        }
+    });
+    if let Err(found) = read {
+        errors += found.len();
+    }
+    (valid, errors)
+}
+
 /// An edit that only changes the price is a price change; one that changes nothing is dropped.
 fn simplify(change: ProposedChange, existing: Option<&CatalogueItem>) -> Option<ProposedChange> {
     let (Some(item), ChangeKind::Edit, Some(details)) = (existing, change.kind, &change.details) else {

@@ -200,6 +200,10 @@ async fn main() -> anyhow::Result<()> {
                     println!("Audit chain intact: {entries} entries verified");
                     Ok(())
                 }
+                ChainReport::RowDisagrees { row, reason } => {
+                    println!("Audit chain intact, but {row} disagrees with it: {reason}");
+                    std::process::exit(1);
+                }
                 ChainReport::Broken(link) => {
                     println!("Audit chain broken at entry {}: {}", link.seq, link.reason);
                     std::process::exit(1);

@@ -66,6 +66,8 @@ crate::statements! {
     COMMITTED_QUANTITY = "SELECT CAST(COALESCE(SUM(l.quantity), 0) AS BIGINT) AS n FROM call_off_lines l \
                           JOIN call_offs c ON c.id = l.call_off_id \
                           WHERE l.item_id = $1 AND c.state IN ('live', 'ended')";
+    // Every call-off's value, in id order, for checking against the audit chain.
+    VALUES_AFTER = "SELECT id, reference, contract_value FROM call_offs WHERE id > $1 ORDER BY id LIMIT $2";
     COMMITTED_SUM = "SELECT CAST(COALESCE(SUM(contract_value), 0) AS BIGINT) AS total, COUNT(*) AS n FROM call_offs \
                      WHERE framework_id = $1 AND state IN ('placed', 'accepted', 'live', 'ended')";
 }
@@ -450,4 +452,17 @@ pub async fn savings_by_buyer(conn: &mut Conn, framework: &FrameworkId) -> Store
         }
     }
     Ok(by_buyer)
+}
+
+/// A page of (id, reference, contract value) of every call-off after `after` (by id), for
+/// checking each row against what the audit chain recorded.
+pub async fn values_after(conn: &mut Conn, after: &str, limit: i64) -> StoreResult<Vec<(String, String, i64)>> {
+    sqlx::query(VALUES_AFTER)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("reference")?, r.try_get("contract_value")?)))
+        .collect()
 }

@@ -80,6 +80,34 @@ async fn demo_and_audit_verify(backend: Backend) {
         stdout(&intact)
     );
 
+    // A business row edited behind the application's back: the chain is intact but disagrees.
+    let reference: String = {
+        use sqlx::Row;
+        sqlx::query("SELECT reference FROM call_offs WHERE state = 'live' ORDER BY reference LIMIT 1")
+            .fetch_one(test_db.db.pool())
+            .await
+            .unwrap()
+            .get(0)
+    };
+    sqlx::query("UPDATE call_offs SET contract_value = contract_value - 100 WHERE reference = $1")
+        .bind(&reference)
+        .execute(test_db.db.pool())
+        .await
+        .unwrap();
+    let edited = run(&test_db.url, &["audit", "verify"]).await;
+    assert_eq!(edited.status.code(), Some(1), "{edited:?}");
+    assert!(
+        stdout(&edited).contains(&format!("call_offs {reference}")) && stdout(&edited).contains("contract_value"),
+        "{}",
+        stdout(&edited)
+    );
+    sqlx::query("UPDATE call_offs SET contract_value = contract_value + 100 WHERE reference = $1")
+        .bind(&reference)
+        .execute(test_db.db.pool())
+        .await
+        .unwrap();
+    assert!(run(&test_db.url, &["audit", "verify"]).await.status.success());
+
     sqlx::query("UPDATE audit_entries SET actor = 'someone-else' WHERE seq = 3")
         .execute(test_db.db.pool())
         .await

@@ -79,6 +79,40 @@ pub fn routes() -> Routes {
         .post("/notifications/read", mark_notifications_read)
 }
 
+/// Parses `bytes` as each of the API's JSON bodies (and as a query string for each query), as
+/// the handlers do. For fuzzing the input contract: whatever the bytes, this must not panic.
+/// Returns how many parsed.
+#[doc(hidden)]
+pub fn parse_as_every_body(bytes: &[u8]) -> usize {
+    fn ok<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> usize {
+        usize::from(json::parse_body::<T>(bytes).is_ok())
+    }
+    let query = String::from_utf8_lossy(bytes);
+    let queries = usize::from(json::parse_query::<ListQuery>(&query).is_ok())
+        + usize::from(json::parse_query::<AfterQuery>(&query).is_ok())
+        + usize::from(json::parse_query::<AsOfQuery>(&query).is_ok())
+        + usize::from(json::parse_query::<catalogue::SearchParams>(&query).is_ok());
+    queries
+        + ok::<SignIn>(bytes)
+        + ok::<QuoteRequest>(bytes)
+        + ok::<PlaceCallOff>(bytes)
+        + ok::<ActionBody>(bytes)
+        + ok::<Registration>(bytes)
+        + ok::<InviteBody>(bytes)
+        + ok::<ChangeBody>(bytes)
+        + ok::<AcceptBody>(bytes)
+        + ok::<MilestoneBody>(bytes)
+        + ok::<VaryBody>(bytes)
+        + ok::<RulesBody>(bytes)
+        + ok::<DecisionBody>(bytes)
+        + ok::<ProposeBody>(bytes)
+        + ok::<IndexationBody>(bytes)
+        + ok::<DemandBandsBody>(bytes)
+        + ok::<frameworks::CatalogueSettings>(bytes)
+        + ok::<calloff_domain::governance::ProposalInput>(bytes)
+        + ok::<calloff_domain::governance::DecisionInput>(bytes)
+}
+
 /// Unknown paths under `/api/v1` get a problem document, not an HTML page.
 pub async fn not_found() -> Response {
     problem::problem(
