@@ -88,7 +88,11 @@ fn input_contract(spec: &mut Value) {
             let is_create = method == "post" && creates.contains(path);
             if is_create {
                 codes.push("409");
-                let parameters = operation["parameters"].as_array().cloned().unwrap_or_default();
+                let parameters = operation
+                    .get("parameters")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
                 if !parameters.iter().any(|p| p["name"] == "Idempotency-Key") {
                     let mut with_key = parameters;
                     with_key.push(json!({ "name": "Idempotency-Key", "in": "header", "required": true,
@@ -97,7 +101,7 @@ fn input_contract(spec: &mut Value) {
                     operation["parameters"] = Value::Array(with_key);
                 }
             }
-            if let Some(parameters) = operation["parameters"].as_array_mut() {
+            if let Some(parameters) = operation.get_mut("parameters").and_then(Value::as_array_mut) {
                 for p in parameters.iter_mut().filter(|p| p["name"] == "Idempotency-Key") {
                     let described = p["description"].as_str().unwrap_or_default().to_string();
                     p["description"] = json!(format!("{described}{PER_PERSON}"));
