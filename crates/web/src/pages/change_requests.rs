@@ -143,16 +143,27 @@ pub async fn indexation(
     }
     let uplift = fields.text("uplift");
     let date = TypedDate::from_fields(&fields, "effective_from");
-    let result = match basis_points(&uplift) {
-        Some(bp) => {
-            let effective = date.date().map(|d| d.to_string()).unwrap_or_default();
-            change_requests::propose_indexation(&state.app, actor, &framework_id, bp, &effective).await
-        }
-        None => Err(AppError::invalid(
-            "uplift",
-            "Enter the uplift as a percentage, for example 3.5",
-        )),
-    };
+    let effective = date.date().map(|d| d.to_string()).unwrap_or_default();
+    // An unreadable uplift is checked as 0 (which the use case refuses), so that the date's
+    // errors are reported with it, then worded for the form.
+    let typed = basis_points(&uplift);
+    let result = change_requests::propose_indexation(&state.app, actor, &framework_id, typed.unwrap_or(0), &effective)
+        .await
+        .map_err(|e| match (typed, e) {
+            (None, AppError::Invalid(f)) if f.field == "uplift" => AppError::invalid("uplift", UPLIFT_HINT),
+            (None, AppError::InvalidFields(fs)) => AppError::InvalidFields(
+                fs.into_iter()
+                    .map(|f| {
+                        if f.field == "uplift" {
+                            FieldError::new("uplift", UPLIFT_HINT)
+                        } else {
+                            f
+                        }
+                    })
+                    .collect(),
+            ),
+            (_, e) => e,
+        });
     match result {
         Ok(request) => Redirect::to(&format!("/change-requests/{}?submitted=1", request.id)).into_response(),
         Err(e) if !e.field_errors().is_empty() => {
@@ -178,6 +189,8 @@ pub async fn indexation(
         Err(e) => error_page(Some(actor), &e),
     }
 }
+
+const UPLIFT_HINT: &str = "Enter the uplift as a percentage, for example 3.5";
 
 /// The form's rows as typed.
 fn typed_rows(fields: &Fields) -> Vec<ChangeInput> {

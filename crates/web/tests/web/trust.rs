@@ -612,3 +612,24 @@ async fn sign_in_backs_off_after_repeated_failures_without_telling_accounts_apar
         201
     );
 }
+
+/// Pages, too, report every bad field at once.
+#[tokio::test]
+async fn the_indexation_page_reports_the_uplift_and_the_date_together() {
+    let site = Site::start(Backend::Sqlite).await;
+    let supplier = site.signed_in("supplier@londonict.example").await;
+    let page = supplier
+        .post(
+            &format!("/frameworks/{}/indexation", site.t.framework_id),
+            &[
+                ("uplift", "lots"),
+                ("effective_from-day", "1"),
+                ("effective_from-month", "1"),
+                ("effective_from-year", "262142"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 422, "{}", page.body);
+    page.assert_contains("Enter the uplift as a percentage");
+    page.assert_contains("href=\"#effective_from\"");
+}
