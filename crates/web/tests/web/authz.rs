@@ -550,6 +550,7 @@ async fn every_route_for_every_role_and_organisation() {
     );
 
     let mut checked = 0;
+    let mut body_checks = 0;
     let mut failures = Vec::new();
     for (method, path) in &routes {
         let base_rule = rule(method, path).unwrap();
@@ -590,7 +591,7 @@ async fn every_route_for_every_role_and_organisation() {
                 .replace("{token}", &invitation);
             for p in &people {
                 let api = concrete.starts_with("/api/");
-                let (status, location) = if api {
+                let (status, location, body) = if api {
                     let token = match p.email {
                         Some(email) => Some(api_token(&site, email).await),
                         None => None,
@@ -625,7 +626,11 @@ async fn every_route_for_every_role_and_organisation() {
                         request = request.bearer_auth(token);
                     }
                     let response = request.send().await.unwrap();
-                    (response.status().as_u16(), None)
+                    (
+                        response.status().as_u16(),
+                        None,
+                        response.text().await.unwrap_or_default(),
+                    )
                 } else {
                     // A fresh session per check, so signing out or a basket change cannot leak.
                     let browser: Browser = match p.email {
@@ -672,11 +677,28 @@ async fn every_route_for_every_role_and_organisation() {
                     if concrete == "/sign-out" && p.email.is_some() && page.status == 303 {
                         let gone = browser.get("/frameworks").await.location.as_deref() == Some("/sign-in");
                         assert!(gone, "signing out must end the session");
-                        (200, None)
+                        (200, None, String::new())
                     } else {
-                        (page.status, page.location)
+                        (page.status, page.location, page.body)
                     }
                 };
+                // Bodies, not only statuses: a draft awaiting Camden's approval, and its approval
+                // trail, are Camden's business (and its framework manager's, for the draft).
+                let is_manager = p.roles.contains(&Role::FrameworkManager) && p.reads_call_off;
+                if !p.in_buying_org && !is_manager && body.contains(&draft.reference) {
+                    failures.push(format!(
+                        "{method} {concrete} as {} shows the draft {}",
+                        p.label, draft.reference
+                    ));
+                }
+                let schema = concrete == "/api/openapi.json";
+                if !p.in_buying_org
+                    && !schema
+                    && (body.contains("approvals_given") || body.contains("\"decisions\":[{"))
+                {
+                    failures.push(format!("{method} {concrete} as {} shows an approval trail", p.label));
+                }
+                body_checks += 1;
                 let got = outcome(status, location.as_deref(), api);
                 let want = expected(rule, p);
                 checked += 1;
@@ -690,7 +712,7 @@ async fn every_route_for_every_role_and_organisation() {
         }
     }
     println!(
-        "authorisation matrix: {checked} checks over {} routes and {} people",
+        "authorisation matrix: {checked} checks over {} routes and {} people, each with its body checked ({body_checks})",
         routes.len(),
         people.len()
     );
