@@ -208,16 +208,25 @@ pub struct Session {
 /// The session behind a token, if it is current.
 pub async fn session(app: &App, token: &str) -> AppResult<Session> {
     let mut conn = app.db.pool().acquire().await?;
-    let session = users::find_session(&mut conn, &token_hash(token))
+    let (session, user, organisation_name) = users::find_session_with_user(&mut conn, &token_hash(token))
         .await?
         .ok_or(AppError::Unauthenticated)?;
     if session.expires_at <= app.now_text() {
         users::delete_session(&mut conn, &token_hash(token)).await?;
         return Err(AppError::Unauthenticated);
     }
-    let actor = actor_for(&mut conn, &session.user_id)
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
+    // A deactivated person's sessions end at once, in every process.
+    if !user.active {
+        return Err(AppError::Unauthenticated);
+    }
+    let actor = Actor {
+        user_id: user.id,
+        organisation_id: user.organisation_id,
+        organisation_name,
+        name: user.name,
+        email: user.email,
+        roles: user.roles,
+    };
     // A basket that no longer parses (after an upgrade, say) is simply started afresh.
     let basket = serde_json::from_str(&session.basket).unwrap_or_default();
     Ok(Session {

@@ -24,6 +24,11 @@ crate::statements! {
     INSERT_SESSION = "INSERT INTO sessions (token_hash, user_id, csrf_token, basket, created_at, expires_at) \
                       VALUES ($1, $2, $3, '{}', $4, $5)";
     SESSION = "SELECT user_id, csrf_token, basket, expires_at FROM sessions WHERE token_hash = $1";
+    // A session with its user and organisation in one round trip: every request reads it.
+    SESSION_WITH_USER = "SELECT s.user_id, s.csrf_token, s.basket, s.expires_at, u.organisation_id, u.email, u.name, \
+                         u.password_hash, u.active, o.name AS organisation_name FROM sessions s \
+                         JOIN users u ON u.id = s.user_id JOIN organisations o ON o.id = u.organisation_id \
+                         WHERE s.token_hash = $1";
     SET_BASKET = "UPDATE sessions SET basket = $1 WHERE token_hash = $2";
     DELETE_SESSION = "DELETE FROM sessions WHERE token_hash = $1";
     DELETE_EXPIRED_SESSIONS = "DELETE FROM sessions WHERE expires_at < $1";
@@ -146,6 +151,42 @@ pub async fn find_session(conn: &mut Conn, token_hash: &str) -> StoreResult<Opti
         })
     })
     .transpose()
+}
+
+/// A session, its user (with roles) and the name of the user's organisation: two queries.
+pub async fn find_session_with_user(
+    conn: &mut Conn,
+    token_hash: &str,
+) -> StoreResult<Option<(SessionRecord, UserRecord, String)>> {
+    let Some(row) = sqlx::query(SESSION_WITH_USER)
+        .bind(token_hash)
+        .fetch_optional(&mut *conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let user_id: String = row.try_get("user_id")?;
+    let session = SessionRecord {
+        user_id: UserId::from_stored(user_id.clone()),
+        csrf_token: row.try_get("csrf_token")?,
+        basket: row.try_get("basket")?,
+        expires_at: row.try_get("expires_at")?,
+    };
+    let mut roles = Vec::new();
+    for r in sqlx::query(ROLES).bind(&user_id).fetch_all(&mut *conn).await? {
+        let role: String = r.try_get("role")?;
+        roles.push(Role::parse(&role).map_err(|e| StoreError::corrupt(e.to_string()))?);
+    }
+    let user = UserRecord {
+        id: UserId::from_stored(user_id),
+        organisation_id: OrganisationId::from_stored(row.try_get::<String, _>("organisation_id")?),
+        email: row.try_get("email")?,
+        name: row.try_get("name")?,
+        password_hash: row.try_get("password_hash")?,
+        active: row.try_get::<i64, _>("active")? == 1,
+        roles,
+    };
+    Ok(Some((session, user, row.try_get("organisation_name")?)))
 }
 
 pub async fn delete_session(conn: &mut Conn, token_hash: &str) -> StoreResult<()> {
