@@ -119,7 +119,7 @@ pub async fn sign_in_from(app: &App, email: &str, password: &str, address: Optio
     {
         let mut conn = app.db.pool().acquire().await?;
         for (kind, subject, free) in &subjects {
-            if let Some((failures, last)) = calloff_store::idempotency::failures(&mut conn, kind, subject).await? {
+            if let Some((failures, last)) = calloff_store::sign_in_limits::failures(&mut conn, kind, subject).await? {
                 if let Some(retry_after_seconds) = wait_after(failures, *free, &last, app.now()) {
                     return Err(AppError::RateLimited { retry_after_seconds });
                 }
@@ -133,11 +133,11 @@ pub async fn sign_in_from(app: &App, email: &str, password: &str, address: Optio
             let window_start =
                 (app.now() - Duration::minutes(FAILURE_WINDOW_MINUTES)).to_rfc3339_opts(SecondsFormat::Millis, true);
             for (kind, subject, _) in &subjects {
-                calloff_store::idempotency::record_failure(&mut conn, kind, subject, &app.now_text(), &window_start)
+                calloff_store::sign_in_limits::record_failure(&mut conn, kind, subject, &app.now_text(), &window_start)
                     .await?;
             }
         }
-        Ok(_) => calloff_store::idempotency::clear_failures(&mut conn, "account", &email).await?,
+        Ok(_) => calloff_store::sign_in_limits::clear_failures(&mut conn, "account", &email).await?,
         Err(_) => {}
     }
     result

@@ -509,23 +509,17 @@ async fn standing(app: &App, actor: &Actor, call_off: &CallOff) -> AppResult<Opt
     Ok(Standing::of(&actor.organisation_id, &actor.roles, call_off, &authority))
 }
 
-/// One call-off and the actor's standing towards it, if it is their business. Others get "not
-/// found", so ids reveal nothing.
-async fn get_with_standing(app: &App, actor: &Actor, id: &CallOffId) -> AppResult<(CallOff, Standing)> {
+/// One call-off, if it is the actor's business. Others get "not found", so ids reveal nothing.
+pub async fn get(app: &App, actor: &Actor, id: &CallOffId) -> AppResult<CallOff> {
     let mut conn = app.db.pool().acquire().await?;
     let call_off = call_offs::get(&mut conn, id)
         .await?
         .ok_or_else(|| AppError::NotFound("call-off".into()))?;
     drop(conn);
     match standing(app, actor, &call_off).await? {
-        Some(standing) => Ok((call_off, standing)),
+        Some(_) => Ok(call_off),
         None => Err(AppError::NotFound("call-off".into())),
     }
-}
-
-/// One call-off, if the actor may see it.
-pub async fn get(app: &App, actor: &Actor, id: &CallOffId) -> AppResult<CallOff> {
-    Ok(get_with_standing(app, actor, id).await?.0)
 }
 
 /// A page of call-offs, newest change first.
@@ -574,13 +568,28 @@ pub struct CallOffView {
 }
 
 pub async fn view(app: &App, actor: &Actor, id: &CallOffId) -> AppResult<CallOffView> {
-    let (call_off, standing) = get_with_standing(app, actor, id).await?;
-    with_parties(app, call_off, standing).await
+    let mut conn = app.db.pool().acquire().await?;
+    let call_off = call_offs::get(&mut conn, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("call-off".into()))?;
+    drop(conn);
+    with_parties(app, actor, call_off)
+        .await?
+        .ok_or_else(|| AppError::NotFound("call-off".into()))
 }
 
-/// The view of a call-off for someone of `standing`: the approval trail only for the customer.
-async fn with_parties(app: &App, call_off: CallOff, standing: Standing) -> AppResult<CallOffView> {
+/// The view of a call-off as the actor's standing allows (the approval trail only for the
+/// customer), or `None` if it is not their business. The framework read for the standing is
+/// the one the view shows.
+async fn with_parties(app: &App, actor: &Actor, call_off: CallOff) -> AppResult<Option<CallOffView>> {
     let mut conn = app.db.pool().acquire().await?;
+    let framework = frameworks::get(&mut conn, &call_off.framework_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("framework".into()))?
+        .framework;
+    let Some(standing) = Standing::of(&actor.organisation_id, &actor.roles, &call_off, &framework.authority) else {
+        return Ok(None);
+    };
     let missing = || AppError::NotFound("organisation".into());
     let buyer = organisations::get(&mut conn, &call_off.buyer_id)
         .await?
@@ -588,10 +597,6 @@ async fn with_parties(app: &App, call_off: CallOff, standing: Standing) -> AppRe
     let supplier = organisations::get(&mut conn, &call_off.supplier_id)
         .await?
         .ok_or_else(missing)?;
-    let framework = frameworks::get(&mut conn, &call_off.framework_id)
-        .await?
-        .ok_or_else(|| AppError::NotFound("framework".into()))?
-        .framework;
     let (live_on, ends_on) = lifecycle::term(&mut conn, &call_off.id).await?;
     let milestones = lifecycle::milestones(&mut conn, &call_off.id).await?;
     let approvals = if standing.sees_approvals() {
@@ -600,7 +605,7 @@ async fn with_parties(app: &App, call_off: CallOff, standing: Standing) -> AppRe
         Vec::new()
     };
     let variations = calloff_store::variations::list(&mut conn, &call_off.id).await?;
-    Ok(CallOffView {
+    Ok(Some(CallOffView {
         live_on,
         ends_on,
         milestones,
@@ -612,7 +617,7 @@ async fn with_parties(app: &App, call_off: CallOff, standing: Standing) -> AppRe
         buyer,
         supplier,
         standing,
-    })
+    }))
 }
 
 /// A page of call-offs with their parties, for list pages.
@@ -621,8 +626,8 @@ pub async fn list_views(app: &App, actor: &Actor, before: Option<i64>) -> AppRes
     let mut views = Vec::with_capacity(page.call_offs.len());
     for call_off in page.call_offs {
         // Lists hold only what the policy lets the actor see; anything else is skipped.
-        if let Some(standing) = standing(app, actor, &call_off).await? {
-            views.push(with_parties(app, call_off, standing).await?);
+        if let Some(view) = with_parties(app, actor, call_off).await? {
+            views.push(view);
         }
     }
     Ok((views, page.next_before))

@@ -6,8 +6,8 @@ use crate::{App, AppError, AppResult};
 use calloff_store::idempotency;
 pub use calloff_store::idempotency::Claim;
 
-/// Longest key accepted (a UUID is 36 characters).
-pub const MAX_KEY_LEN: usize = 200;
+/// Longest key accepted, for every create (a UUID is 36 characters).
+pub const MAX_KEY_LEN: usize = crate::call_offs::MAX_IDEMPOTENCY_KEY_LEN;
 
 /// The scope of keys sent without a session (registering, accepting an invitation).
 pub const ANONYMOUS: &str = "anonymous";

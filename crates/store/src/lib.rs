@@ -20,6 +20,7 @@ pub mod notifications;
 pub mod organisations;
 pub mod proposals;
 pub mod search;
+pub mod sign_in_limits;
 pub mod users;
 pub mod variations;
 
@@ -68,6 +69,7 @@ pub fn all_statements() -> Vec<&'static str> {
         organisations::ALL,
         proposals::ALL,
         search::ALL,
+        sign_in_limits::ALL,
         users::ALL,
         variations::ALL,
     ]

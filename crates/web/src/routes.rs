@@ -141,22 +141,24 @@ pub async fn idempotent_creates(
         ))
         .into_response();
     };
-    let bearer = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|t| t.trim().to_string());
-    let scope = match bearer {
+    let token = crate::session::bearer_token(request.headers()).map(str::to_string);
+    let session = match token {
         Some(token) => match calloff_app::auth::session(&state.app, &token).await {
-            Ok(session) => session.actor.user_id.to_string(),
+            Ok(session) => Some(session),
             // The handler answers 401 itself.
             Err(_) => return next.run(request).await,
         },
-        None if crate::anonymous_creates().contains(&matched.as_str()) => idempotency::ANONYMOUS.to_string(),
+        None if crate::anonymous_creates().contains(&matched.as_str()) => None,
         None => return next.run(request).await,
     };
-    let (parts, body) = request.into_parts();
+    let scope = session
+        .as_ref()
+        .map_or_else(|| idempotency::ANONYMOUS.to_string(), |s| s.actor.user_id.to_string());
+    let (mut parts, body) = request.into_parts();
+    // The handler's `ApiUser` takes this session rather than reading it again.
+    if let Some(session) = session {
+        parts.extensions.insert(session);
+    }
     let bytes = match axum::body::to_bytes(body, MAX_CREATE_BODY).await {
         Ok(bytes) => bytes,
         Err(_) => {

@@ -64,7 +64,17 @@ impl FromRequestParts<AppState> for PageUser {
     }
 }
 
-/// A signed-in API client (by `Authorization: Bearer` token). Others get a 401 problem.
+/// The token of `Authorization: Bearer <token>`, if sent.
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+}
+
+/// A signed-in API client (by `Authorization: Bearer` token). Others get a 401 problem. A
+/// session already read for this request (by the idempotency layer) is not read again.
 pub struct ApiUser {
     pub session: Session,
 }
@@ -73,13 +83,12 @@ impl FromRequestParts<AppState> for ApiUser {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim);
-        let Some(token) = token else {
+        if let Some(session) = parts.extensions.get::<Session>() {
+            return Ok(ApiUser {
+                session: session.clone(),
+            });
+        }
+        let Some(token) = bearer_token(&parts.headers) else {
             return Err(crate::api::problem::from_app_error(&AppError::Unauthenticated));
         };
         auth::session(&state.app, token)

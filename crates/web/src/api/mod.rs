@@ -173,14 +173,8 @@ async fn sign_in(
 }
 
 async fn sign_out(State(state): State<AppState>, headers: HeaderMap, _user: ApiUser) -> ApiResult {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or_default()
-        .trim()
-        .to_string();
-    auth::sign_out(&state.app, &token).await.map_err(fail)?;
+    let token = crate::session::bearer_token(&headers).unwrap_or_default();
+    auth::sign_out(&state.app, token).await.map_err(fail)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

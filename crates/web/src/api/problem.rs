@@ -9,13 +9,20 @@ use serde_json::json;
 pub const CONTENT_TYPE: &str = "application/problem+json";
 
 pub fn problem(status: StatusCode, kind: &str, title: &str, detail: &str, errors: &[FieldError]) -> Response {
-    let body = json!({
+    respond(status, &document(status, kind, title, detail, errors))
+}
+
+fn document(status: StatusCode, kind: &str, title: &str, detail: &str, errors: &[FieldError]) -> serde_json::Value {
+    json!({
         "type": format!("/api/problems/{kind}"),
         "title": title,
         "status": status.as_u16(),
         "detail": detail,
         "errors": errors.iter().map(|e| json!({ "field": e.field, "message": e.message })).collect::<Vec<_>>(),
-    });
+    })
+}
+
+fn respond(status: StatusCode, body: &serde_json::Value) -> Response {
     (status, [(header::CONTENT_TYPE, CONTENT_TYPE)], body.to_string()).into_response()
 }
 
@@ -36,13 +43,7 @@ pub fn from_app_error(error: &AppError) -> Response {
         | AppError::Forbidden(_)
         | AppError::RateLimited { .. } => error.to_string(),
     };
-    let mut body = json!({
-        "type": format!("/api/problems/{}", class.kind),
-        "title": class.title,
-        "status": class.status.as_u16(),
-        "detail": detail,
-        "errors": errors.iter().map(|e| json!({ "field": e.field, "message": e.message })).collect::<Vec<_>>(),
-    });
+    let mut body = document(class.status, class.kind, class.title, &detail, &errors);
     if let AppError::HeadroomExceeded { scope, value, left } = error {
         // Which ceiling refused, and by how much, for clients to act on.
         body["refused_by"] = json!(match scope {
@@ -55,7 +56,7 @@ pub fn from_app_error(error: &AppError) -> Response {
         body["value_pence"] = json!(value.pence());
         body["headroom_left_pence"] = json!(left.pence());
     }
-    let mut response = (class.status, [(header::CONTENT_TYPE, CONTENT_TYPE)], body.to_string()).into_response();
+    let mut response = respond(class.status, &body);
     let headers = response.headers_mut();
     match error {
         AppError::HeadroomExceeded { left, .. } => {

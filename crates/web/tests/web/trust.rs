@@ -28,6 +28,20 @@ fn fields(problem: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The id of the person with `email`, as their organisation admin lists them.
+async fn person_id(admin: &Api, email: &str) -> String {
+    let (_, people) = admin.get("/organisation/people").await;
+    people["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["email"] == email)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 /// Camden needs one approver from £0, so every call-off starts as a draft.
 async fn every_call_off_needs_approval(site: &Site) {
     let admin = Api::sign_in(site, "admin@camden.example").await;
@@ -130,17 +144,14 @@ async fn suppliers_see_neither_unplaced_call_offs_nor_the_approval_trail(backend
     assert_eq!(page.status, 200);
     let order_form = pages.get(&format!("/call-offs/{placed}/order-form")).await;
     let inbox = pages.get("/supplier/inbox").await;
-    let cancelled_reference = own["reference"].as_str().unwrap().replace(&placed, "");
     for body in [&page.body, &order_form.body, &inbox.body] {
         for secret in ["fine by Ada", "Ada Approver", "ward budget"] {
             assert!(!body.contains(secret), "{secret} shown to the supplier");
         }
     }
     let (_, cancelled_view) = buyer.get(&format!("/call-offs/{cancelled}")).await;
-    assert!(
-        !inbox.body.contains(cancelled_view["reference"].as_str().unwrap()),
-        "{cancelled_reference}"
-    );
+    let cancelled_reference = cancelled_view["reference"].as_str().unwrap();
+    assert!(!inbox.body.contains(cancelled_reference), "{cancelled_reference}");
 }
 
 async fn bad_dates_numbers_money_roles_and_lengths_are_refused_naming_each_field(backend: Backend) {
@@ -190,16 +201,7 @@ async fn bad_dates_numbers_money_roles_and_lengths_are_refused_naming_each_field
 
     // Roles listed twice: named, not a 500, on a person and on an invitation.
     let admin = Api::sign_in(&site, "admin@camden.example").await;
-    let (_, people) = admin.get("/organisation/people").await;
-    let approver = people["people"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["email"] == "approver@camden.example")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let approver = person_id(&admin, "approver@camden.example").await;
     let twice = json!({ "roles": ["buyer", "buyer"] });
     let (status, problem, _) = admin
         .post(&format!("/organisation/people/{approver}/roles"), twice, None)
@@ -524,16 +526,7 @@ async fn deactivation_and_sign_out_end_browsing_at_once(backend: Backend) {
     let approver = site.signed_in("approver@camden.example").await;
     assert_eq!(approver.get(&catalogue).await.status, 200);
     let admin = Api::sign_in(&site, "admin@camden.example").await;
-    let (_, people) = admin.get("/organisation/people").await;
-    let id = people["people"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["email"] == "approver@camden.example")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = person_id(&admin, "approver@camden.example").await;
     let (status, _, _) = admin
         .post(&format!("/organisation/people/{id}/deactivate"), json!({}), None)
         .await;
