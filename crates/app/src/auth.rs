@@ -28,6 +28,7 @@ pub struct NewSession {
     pub token: String,
     pub csrf_token: String,
     pub actor: Actor,
+    pub stage: SessionStage,
 }
 
 pub fn hash_password(password: &str) -> AppResult<String> {
@@ -64,6 +65,11 @@ pub(crate) fn random_token() -> String {
     let mut bytes = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut bytes);
     hex::encode(bytes)
+}
+
+/// Compares secrets in time that does not depend on where they first differ.
+pub(crate) fn secrets_match(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 pub(crate) fn token_hash(token: &str) -> String {
@@ -103,17 +109,100 @@ fn wait_after(failures: i64, free: i64, last: &str, now: chrono::DateTime<chrono
     (left > 0).then_some(left)
 }
 
-/// Sign-in as [`sign_in_from`] with no client address (the command line, tests).
+/// How far a session has got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionStage {
+    /// Signed in.
+    Full,
+    /// The password was right; the second factor is still owed (see [`complete_second_factor`]).
+    SecondFactor,
+    /// Signed in, but the person's roles require two-factor sign-in and they have not set it
+    /// up: until they do, the session reaches only the set-up.
+    Enrol,
+}
+
+impl SessionStage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionStage::Full => "full",
+            SessionStage::SecondFactor => "second_factor",
+            SessionStage::Enrol => "enrol",
+        }
+    }
+}
+
+/// Minutes to enter the second factor after the password.
+const SECOND_FACTOR_MINUTES: i64 = 10;
+
+/// What a person signs in with.
+#[derive(Debug, Clone, Copy)]
+pub struct Credentials<'a> {
+    pub email: &'a str,
+    pub password: &'a str,
+    /// The second factor, where it is sent with the password (the API). Without it, a person
+    /// with two-factor sign-in gets a session at [`SessionStage::SecondFactor`].
+    pub code: Option<&'a str>,
+}
+
+/// Sign-in as [`sign_in_from`] with no code and no client address (the command line, tests).
 pub async fn sign_in(app: &App, email: &str, password: &str) -> AppResult<NewSession> {
-    sign_in_from(app, email, password, None).await
+    let credentials = Credentials {
+        email,
+        password,
+        code: None,
+    };
+    sign_in_from(app, credentials, None).await
 }
 
 /// Signs in, backing off by account and by client address once too many attempts have failed.
 /// The account is the email as typed, whether or not it exists, and the refusal is the same
 /// either way, so neither messages nor timings say which accounts exist.
-pub async fn sign_in_from(app: &App, email: &str, password: &str, address: Option<&str>) -> AppResult<NewSession> {
-    let email = email.trim().to_lowercase();
-    let subjects: Vec<(&str, &str, i64)> = std::iter::once(("account", email.as_str(), FREE_FAILURES_PER_ACCOUNT))
+pub async fn sign_in_from(app: &App, credentials: Credentials<'_>, address: Option<&str>) -> AppResult<NewSession> {
+    let email = credentials.email.trim().to_lowercase();
+    backing_off(
+        app,
+        &email,
+        address,
+        check_and_start(app, &email, credentials.password, credentials.code),
+    )
+    .await
+}
+
+/// Completes a sign-in held at [`SessionStage::SecondFactor`] with a code: the pending session
+/// ends and a full one starts. Wrong codes count as failed sign-ins.
+pub async fn complete_second_factor(
+    app: &App,
+    pending_token: &str,
+    code: &str,
+    address: Option<&str>,
+) -> AppResult<NewSession> {
+    let pending = {
+        let mut conn = app.db.pool().acquire().await?;
+        users::find_session_with_user(&mut conn, &token_hash(pending_token)).await?
+    };
+    let Some((session, user, _)) = pending.filter(|(session, user, _)| {
+        session.stage == SessionStage::SecondFactor.as_str() && session.expires_at > app.now_text() && user.active
+    }) else {
+        return Err(AppError::Unauthenticated);
+    };
+    let attempt = async {
+        let mut conn = app.db.pool().acquire().await?;
+        crate::two_factor::check_code(&mut conn, &session.user_id, code, app.now()).await?;
+        users::delete_session(&mut conn, &token_hash(pending_token)).await?;
+        start_session(&mut conn, app, &user.id, SessionStage::Full).await
+    };
+    backing_off(app, &user.email, address, attempt).await
+}
+
+/// Runs a sign-in attempt unless the account or address must wait, and counts it if it fails
+/// on what was entered.
+async fn backing_off(
+    app: &App,
+    email: &str,
+    address: Option<&str>,
+    attempt: impl std::future::Future<Output = AppResult<NewSession>>,
+) -> AppResult<NewSession> {
+    let subjects: Vec<(&str, &str, i64)> = std::iter::once(("account", email, FREE_FAILURES_PER_ACCOUNT))
         .chain(address.map(|a| ("address", a, FREE_FAILURES_PER_ADDRESS)))
         .collect();
     {
@@ -126,7 +215,7 @@ pub async fn sign_in_from(app: &App, email: &str, password: &str, address: Optio
             }
         }
     }
-    let result = check_and_start(app, &email, password).await;
+    let result = attempt.await;
     let mut conn = app.db.pool().acquire().await?;
     match &result {
         Err(AppError::Invalid(_)) => {
@@ -137,13 +226,15 @@ pub async fn sign_in_from(app: &App, email: &str, password: &str, address: Optio
                     .await?;
             }
         }
-        Ok(_) => calloff_store::sign_in_limits::clear_failures(&mut conn, "account", &email).await?,
-        Err(_) => {}
+        Ok(session) if session.stage == SessionStage::Full => {
+            calloff_store::sign_in_limits::clear_failures(&mut conn, "account", email).await?
+        }
+        Ok(_) | Err(_) => {}
     }
     result
 }
 
-async fn check_and_start(app: &App, email: &str, password: &str) -> AppResult<NewSession> {
+async fn check_and_start(app: &App, email: &str, password: &str, code: Option<&str>) -> AppResult<NewSession> {
     let email = email.to_string();
     if email.is_empty() {
         return Err(AppError::invalid("email", "Enter your email address"));
@@ -174,26 +265,53 @@ async fn check_and_start(app: &App, email: &str, password: &str) -> AppResult<Ne
         _ => return Err(AppError::invalid("email", BAD_CREDENTIALS)),
     };
     let mut conn = app.db.pool().acquire().await?;
+    let two_factor = calloff_store::two_factor::get(&mut conn, &user.id)
+        .await?
+        .is_some_and(|r| r.confirmed_at.is_some());
+    let stage = match (two_factor, code) {
+        (true, Some(code)) => {
+            crate::two_factor::check_code(&mut conn, &user.id, code, app.now()).await?;
+            SessionStage::Full
+        }
+        (true, None) => SessionStage::SecondFactor,
+        (false, _) if crate::two_factor::required_for(&user.roles) => SessionStage::Enrol,
+        (false, _) => SessionStage::Full,
+    };
+    // Sessions expire; clear out old ones as new ones start, so the table stays small.
+    users::delete_expired_sessions(&mut conn, &app.now_text()).await?;
+    start_session(&mut conn, app, &user.id, stage).await
+}
+
+async fn start_session(
+    conn: &mut calloff_store::Conn,
+    app: &App,
+    user: &UserId,
+    stage: SessionStage,
+) -> AppResult<NewSession> {
     let token = random_token();
     let csrf_token = random_token();
     let now = app.now();
-    let expires = (now + Duration::hours(SESSION_HOURS)).to_rfc3339_opts(SecondsFormat::Millis, true);
-    // Sessions expire; clear out old ones as new ones start, so the table stays small.
-    users::delete_expired_sessions(&mut conn, &app.now_text()).await?;
+    let lasts = match stage {
+        SessionStage::SecondFactor => Duration::minutes(SECOND_FACTOR_MINUTES),
+        SessionStage::Full | SessionStage::Enrol => Duration::hours(SESSION_HOURS),
+    };
+    let expires = (now + lasts).to_rfc3339_opts(SecondsFormat::Millis, true);
     users::insert_session(
-        &mut conn,
+        conn,
         &token_hash(&token),
-        &user.id,
+        user,
         &csrf_token,
         &app.now_text(),
         &expires,
+        stage.as_str(),
     )
     .await?;
-    let actor = actor_for(&mut conn, &user.id).await?.ok_or(AppError::Unauthenticated)?;
+    let actor = actor_for(conn, user).await?.ok_or(AppError::Unauthenticated)?;
     Ok(NewSession {
         token,
         csrf_token,
         actor,
+        stage,
     })
 }
 
@@ -203,9 +321,12 @@ pub struct Session {
     pub actor: Actor,
     pub csrf_token: String,
     pub basket: Basket,
+    /// Held back until two-factor sign-in is set up ([`SessionStage::Enrol`]): the web layer
+    /// lets such a session reach only the set-up and signing out.
+    pub enrolling: bool,
 }
 
-/// The session behind a token, if it is current.
+/// The session behind a token, if it is current and past the password (and any second factor).
 pub async fn session(app: &App, token: &str) -> AppResult<Session> {
     let mut conn = app.db.pool().acquire().await?;
     let (session, user, organisation_name) = users::find_session_with_user(&mut conn, &token_hash(token))
@@ -213,6 +334,10 @@ pub async fn session(app: &App, token: &str) -> AppResult<Session> {
         .ok_or(AppError::Unauthenticated)?;
     if session.expires_at <= app.now_text() {
         users::delete_session(&mut conn, &token_hash(token)).await?;
+        return Err(AppError::Unauthenticated);
+    }
+    let enrolling = session.stage == SessionStage::Enrol.as_str();
+    if !enrolling && session.stage != SessionStage::Full.as_str() {
         return Err(AppError::Unauthenticated);
     }
     // A deactivated person's sessions end at once, in every process.
@@ -233,6 +358,7 @@ pub async fn session(app: &App, token: &str) -> AppResult<Session> {
         actor,
         csrf_token: session.csrf_token,
         basket,
+        enrolling,
     })
 }
 

@@ -20,6 +20,9 @@ pub const AUTHORITY: &str = "Royal Borough of Kensington and Chelsea";
 pub const SUPPLIER: &str = "London ICT Partnership Ltd (demo supplier)";
 /// Every demo user has this password; it is printed when the demo starts.
 pub const DEMO_PASSWORD: &str = "calloff-demo-2026";
+/// The demo's framework manager and organisation admin sign in with two factors, from this
+/// published key (base32; add it to any authenticator app). A real key is never published.
+pub const DEMO_TWO_FACTOR_KEY: &str = "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U";
 
 const ORGANISATIONS_CSV: &str = include_str!("../seed/organisations.csv");
 const CATALOGUE_CSV: &str = include_str!("../seed/catalogue.csv");
@@ -103,7 +106,10 @@ pub async fn seed(app: &App) -> AppResult<Seeded> {
             .await?
             .expect("demo organisations are seeded");
         drop(conn);
-        auth::create_user(app, &org.id, email, name, DEMO_PASSWORD, roles).await?;
+        let user = auth::create_user(app, &org.id, email, name, DEMO_PASSWORD, roles).await?;
+        if crate::two_factor::required_for(roles) {
+            crate::two_factor::enrol_with_secret(app, &user, DEMO_TWO_FACTOR_KEY).await?;
+        }
     }
     Ok(Seeded {
         framework_id,
@@ -236,7 +242,7 @@ pub async fn seed_activity(app: &App) -> AppResult<usize> {
     use crate::quotes::LineInput;
     use crate::registration::{self, Registration, VerificationDecision};
 
-    let sign_in = |email: &'static str| async move { auth::sign_in(app, email, DEMO_PASSWORD).await.map(|s| s.actor) };
+    let sign_in = |email: &'static str| auth::actor_by_email(app, email);
     let (camden, hackney, supplier, manager) = (
         sign_in("buyer@camden.example").await?,
         sign_in("buyer@hackney.example").await?,
@@ -366,7 +372,7 @@ async fn seed_approvals(app: &App, framework_id: &FrameworkId, camden: &Actor) -
     use calloff_domain::approval::{ApprovalRules, Decision, Threshold};
     use calloff_domain::money::Money;
 
-    let sign_in = |email: &'static str| async move { auth::sign_in(app, email, DEMO_PASSWORD).await.map(|s| s.actor) };
+    let sign_in = |email: &'static str| auth::actor_by_email(app, email);
     let (admin, ada, ravi) = (
         sign_in("admin@camden.example").await?,
         sign_in("approver@camden.example").await?,
@@ -581,11 +587,11 @@ async fn seed_governance(app: &App, framework_id: &FrameworkId, supplier: &Actor
             .expect("demo organisations are seeded");
         drop(conn);
         auth::create_user(app, &org.id, email, name, DEMO_PASSWORD, &[Role::Buyer]).await?;
-        people.push(auth::sign_in(app, email, DEMO_PASSWORD).await?.actor);
+        people.push(auth::actor_by_email(app, email).await?);
     }
     let (camden, hackney) = (
-        auth::sign_in(app, "buyer@camden.example", DEMO_PASSWORD).await?.actor,
-        auth::sign_in(app, "buyer@hackney.example", DEMO_PASSWORD).await?.actor,
+        auth::actor_by_email(app, "buyer@camden.example").await?,
+        auth::actor_by_email(app, "buyer@hackney.example").await?,
     );
     let (camden, hackney) = (&camden, &hackney);
     let [westminster, gstt, met] = [&people[0], &people[1], &people[2]];

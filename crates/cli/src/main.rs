@@ -167,6 +167,10 @@ async fn main() -> anyhow::Result<()> {
                 let roles: Vec<&str> = roles.iter().map(|r| r.label()).collect();
                 println!("  {email:<28} {name:<14} {} at {org}", roles.join(", "));
             }
+            println!(
+                "Framework managers and organisation admins also enter a code: add the key {} to an authenticator app",
+                demo::DEMO_TWO_FACTOR_KEY
+            );
             if let Some(call_offs) = activity {
                 println!("Added {call_offs} call-offs in every state, and two registrations: principal@isfc.example");
                 println!("  (waiting for verification) and harry@thamescoop.example (refused), same password");

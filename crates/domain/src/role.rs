@@ -33,6 +33,11 @@ impl Role {
         }
     }
 
+    /// Whoever runs a framework or an organisation's people signs in with a second factor.
+    pub fn requires_two_factor(self) -> bool {
+        matches!(self, Self::FrameworkManager | Self::OrganisationAdmin)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Self::Buyer => "Buyer",

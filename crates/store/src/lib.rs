@@ -21,6 +21,7 @@ pub mod organisations;
 pub mod proposals;
 pub mod search;
 pub mod sign_in_limits;
+pub mod two_factor;
 pub mod users;
 pub mod variations;
 
@@ -70,6 +71,7 @@ pub fn all_statements() -> Vec<&'static str> {
         proposals::ALL,
         search::ALL,
         sign_in_limits::ALL,
+        two_factor::ALL,
         users::ALL,
         variations::ALL,
     ]

@@ -21,11 +21,13 @@ crate::statements! {
     BY_EMAIL = "SELECT id, organisation_id, email, name, password_hash, active FROM users WHERE email = $1";
     BY_ID = "SELECT id, organisation_id, email, name, password_hash, active FROM users WHERE id = $1";
     ROLES = "SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role";
-    INSERT_SESSION = "INSERT INTO sessions (token_hash, user_id, csrf_token, basket, created_at, expires_at) \
-                      VALUES ($1, $2, $3, '{}', $4, $5)";
-    SESSION = "SELECT user_id, csrf_token, basket, expires_at FROM sessions WHERE token_hash = $1";
+    INSERT_SESSION = "INSERT INTO sessions (token_hash, user_id, csrf_token, basket, created_at, expires_at, stage) \
+                      VALUES ($1, $2, $3, '{}', $4, $5, $6)";
+    SESSION = "SELECT user_id, csrf_token, basket, expires_at, stage FROM sessions WHERE token_hash = $1";
+    // Moves a session on from the stage it was read in, once.
+    SET_STAGE = "UPDATE sessions SET stage = $1 WHERE token_hash = $2 AND stage = $3";
     // A session with its user and organisation in one round trip: every request reads it.
-    SESSION_WITH_USER = "SELECT s.user_id, s.csrf_token, s.basket, s.expires_at, u.organisation_id, u.email, u.name, \
+    SESSION_WITH_USER = "SELECT s.user_id, s.csrf_token, s.basket, s.expires_at, s.stage, u.organisation_id, u.email, u.name, \
                          u.password_hash, u.active, o.name AS organisation_name FROM sessions s \
                          JOIN users u ON u.id = s.user_id JOIN organisations o ON o.id = u.organisation_id \
                          WHERE s.token_hash = $1";
@@ -119,6 +121,8 @@ pub struct SessionRecord {
     /// The quote being built, as JSON.
     pub basket: String,
     pub expires_at: String,
+    /// `full`, `second_factor` or `enrol` (see migration 0019).
+    pub stage: String,
 }
 
 pub async fn insert_session(
@@ -128,6 +132,7 @@ pub async fn insert_session(
     csrf_token: &str,
     created_at: &str,
     expires_at: &str,
+    stage: &str,
 ) -> StoreResult<()> {
     sqlx::query(INSERT_SESSION)
         .bind(token_hash)
@@ -135,9 +140,21 @@ pub async fn insert_session(
         .bind(csrf_token)
         .bind(created_at)
         .bind(expires_at)
+        .bind(stage)
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// Moves a session from stage `from` to `to`: false if it was not in `from`.
+pub async fn set_session_stage(conn: &mut Conn, token_hash: &str, from: &str, to: &str) -> StoreResult<bool> {
+    let done = sqlx::query(SET_STAGE)
+        .bind(to)
+        .bind(token_hash)
+        .bind(from)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 pub async fn find_session(conn: &mut Conn, token_hash: &str) -> StoreResult<Option<SessionRecord>> {
@@ -148,6 +165,7 @@ pub async fn find_session(conn: &mut Conn, token_hash: &str) -> StoreResult<Opti
             csrf_token: row.try_get("csrf_token")?,
             basket: row.try_get("basket")?,
             expires_at: row.try_get("expires_at")?,
+            stage: row.try_get("stage")?,
         })
     })
     .transpose()
@@ -171,6 +189,7 @@ pub async fn find_session_with_user(
         csrf_token: row.try_get("csrf_token")?,
         basket: row.try_get("basket")?,
         expires_at: row.try_get("expires_at")?,
+        stage: row.try_get("stage")?,
     };
     let mut roles = Vec::new();
     for r in sqlx::query(ROLES).bind(&user_id).fetch_all(&mut *conn).await? {

@@ -152,6 +152,12 @@ impl TestApp {
             .actor
     }
 
+    /// A fresh code for the demo's two-factor key. The clock moves on one time step first, as
+    /// a code is accepted once.
+    pub fn two_factor_code(&self) -> String {
+        next_two_factor_code(&self.clock)
+    }
+
     pub async fn buyer(&self) -> Actor {
         self.actor("buyer@camden.example").await
     }
@@ -159,6 +165,20 @@ impl TestApp {
     pub async fn supplier(&self) -> Actor {
         self.actor("supplier@londonict.example").await
     }
+}
+
+/// Whether a demo user signs in with two factors (their roles require it).
+pub fn demo_user_has_two_factor(email: &str) -> bool {
+    demo::DEMO_USERS
+        .iter()
+        .any(|(demo_email, _, _, roles)| *demo_email == email && calloff_app::two_factor::required_for(roles))
+}
+
+/// Moves `clock` on one time step and gives the demo key's code then.
+pub fn next_two_factor_code(clock: &SettableClock) -> String {
+    use calloff_app::Clock;
+    clock.advance(chrono::Duration::seconds(30));
+    calloff_app::two_factor::code_at(demo::DEMO_TWO_FACTOR_KEY, clock.now()).expect("the demo key is valid")
 }
 
 /// Generates `sqlite` and `postgres` tests from one `async fn name(backend: Backend)`.

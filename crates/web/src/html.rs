@@ -73,7 +73,8 @@ pub fn layout(chrome: Chrome<'_>, content: Markup) -> Markup {
                         div class="govuk-!-margin-top-3 calloff-no-print" {
                             p class="govuk-body-s govuk-!-margin-bottom-1" {
                                 "Signed in as " strong { (actor.name) } ", " (actor.organisation_name)
-                                " (" (roles_label(actor)) ")"
+                                " (" (roles_label(actor)) "). "
+                                a class="govuk-link" href="/account/two-factor" { "Two-factor sign-in" }
                             }
                             @if let Some(csrf) = chrome.csrf_token {
                                 form method="post" action="/sign-out" {

@@ -11,6 +11,34 @@ use calloff_app::AppError;
 pub const SESSION_COOKIE: &str = "__Host-calloff_session";
 /// Double-submit cookie protecting the sign-in form, before there is a session.
 pub const SIGN_IN_COOKIE: &str = "__Host-calloff_sign_in";
+/// The sign-in waiting for its second factor (a short-lived session of its own).
+pub const SECOND_FACTOR_COOKIE: &str = "__Host-calloff_second_factor";
+
+/// Where a person whose roles require two-factor sign-in sets it up. Until they have, their
+/// session reaches only these paths (and signing out).
+pub const TWO_FACTOR_PAGE: &str = "/account/two-factor";
+const TWO_FACTOR_API: &str = "/api/v1/account/two-factor";
+
+fn reachable_while_enrolling(path: &str) -> bool {
+    path == "/sign-out"
+        || path == "/api/v1/sessions/current"
+        || path.starts_with(TWO_FACTOR_PAGE)
+        || path.starts_with(TWO_FACTOR_API)
+}
+
+/// The path as requested (a nested router sees it without its prefix).
+fn requested_path(parts: &Parts) -> &str {
+    parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map_or_else(|| parts.uri.path(), |original| original.0.path())
+}
+
+fn enrolment_first() -> AppError {
+    AppError::Forbidden(format!(
+        "set up two-factor sign-in first: framework managers and organisation admins must sign in with a code (see {TWO_FACTOR_API})"
+    ))
+}
 
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
@@ -57,6 +85,9 @@ impl FromRequestParts<AppState> for PageUser {
             return Err(Redirect::to("/sign-in").into_response());
         };
         match auth::session(&state.app, &token).await {
+            Ok(session) if session.enrolling && !reachable_while_enrolling(requested_path(parts)) => {
+                Err(Redirect::to(TWO_FACTOR_PAGE).into_response())
+            }
             Ok(session) => Ok(PageUser { token, session }),
             Err(AppError::Unauthenticated) => Err(Redirect::to("/sign-in").into_response()),
             Err(e) => Err(crate::pages::error_page(None, &e)),
@@ -77,24 +108,26 @@ pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
 /// session already read for this request (by the idempotency layer) is not read again.
 pub struct ApiUser {
     pub session: Session,
+    pub token: String,
 }
 
 impl FromRequestParts<AppState> for ApiUser {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        if let Some(session) = parts.extensions.get::<Session>() {
-            return Ok(ApiUser {
-                session: session.clone(),
-            });
-        }
-        let Some(token) = bearer_token(&parts.headers) else {
+        let Some(token) = bearer_token(&parts.headers).map(str::to_string) else {
             return Err(crate::api::problem::from_app_error(&AppError::Unauthenticated));
         };
-        auth::session(&state.app, token)
-            .await
-            .map(|session| ApiUser { session })
-            .map_err(|e| crate::api::problem::from_app_error(&e))
+        let session = match parts.extensions.get::<Session>() {
+            Some(session) => session.clone(),
+            None => auth::session(&state.app, &token)
+                .await
+                .map_err(|e| crate::api::problem::from_app_error(&e))?,
+        };
+        if session.enrolling && !reachable_while_enrolling(requested_path(parts)) {
+            return Err(crate::api::problem::from_app_error(&enrolment_first()));
+        }
+        Ok(ApiUser { session, token })
     }
 }
 

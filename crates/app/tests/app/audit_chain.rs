@@ -24,25 +24,28 @@ async fn every_change_is_chained_and_tampering_is_found(backend: Backend) {
         };
         call_offs::place(&t.app, &buyer, &command, None).await.unwrap();
     }
-    // Seeding the framework, eight demo users, four call-offs.
+    // Seeding the framework, eight demo users (two with two-factor sign-in), four call-offs.
     assert_eq!(
         audit::verify(&t.app).await.unwrap(),
-        ChainReport::Intact { entries: 13 }
+        ChainReport::Intact { entries: 15 }
     );
 
-    sqlx::query("UPDATE audit_entries SET detail = replace(detail, '\"skus\"', '\"SKUs\"') WHERE seq = 10")
+    sqlx::query("UPDATE audit_entries SET detail = replace(detail, '\"skus\"', '\"SKUs\"') WHERE seq = 12")
         .execute(t.app.db.pool())
         .await
         .unwrap();
     match audit::verify(&t.app).await.unwrap() {
-        ChainReport::Broken(link) => assert_eq!(link.seq, 10, "{link:?}"),
+        ChainReport::Broken(link) => assert_eq!(link.seq, 12, "{link:?}"),
         other => panic!("tampering went unnoticed: {other:?}"),
     }
 }
 
 async fn removing_the_last_entries_is_found(backend: Backend) {
     let t = TestApp::init(backend).await;
-    assert_eq!(audit::verify(&t.app).await.unwrap(), ChainReport::Intact { entries: 9 });
+    assert_eq!(
+        audit::verify(&t.app).await.unwrap(),
+        ChainReport::Intact { entries: 11 }
+    );
     sqlx::query("DELETE FROM audit_entries WHERE seq >= 7")
         .execute(t.app.db.pool())
         .await

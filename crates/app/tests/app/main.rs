@@ -14,5 +14,6 @@ mod proposals;
 mod registration;
 mod schema;
 mod search;
+mod two_factor;
 mod variations;
 mod volume_pricing;

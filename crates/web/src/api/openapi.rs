@@ -47,6 +47,7 @@ fn json_body(schema: &str) -> Value {
 pub fn spec() -> Value {
     let mut spec = core();
     governance(&mut spec);
+    two_factor(&mut spec);
     input_contract(&mut spec);
     spec
 }
@@ -259,6 +260,59 @@ fn governance(spec: &mut Value) {
     spec["components"]["schemas"]["ChangeRequest"]["properties"]["proposal_id"] =
         json!({ "type": "string", "nullable": true, "description": "The accepted proposal it answers" });
     spec["components"]["schemas"]["ProposeChanges"]["properties"]["proposal_id"] = json!({ "type": "string", "description": "Optional: a proposal on this framework accepted as a change request" });
+}
+
+/// Two-factor sign-in: the code at sign-in, and setting it up.
+fn two_factor(spec: &mut Value) {
+    let status = json!({ "type": "object", "properties": {
+        "enabled": { "type": "boolean" }, "required": { "type": "boolean", "description": "Framework managers and organisation admins must use it" },
+        "set_up_in_progress": { "type": "boolean" }, "recovery_codes_left": { "type": "integer" }
+    }});
+    let codes = json!({ "type": "object", "properties": {
+        "enabled": { "type": "boolean" },
+        "recovery_codes": { "type": "array", "items": { "type": "string" }, "description": "Each works once in place of a code; shown only now" }
+    }});
+    let mut started = problem_responses(&[]);
+    started["201"] = json!({ "description": "A new key, replacing any set-up in progress", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/TwoFactorKey" } } } });
+    let paths = json!({
+        "/account/two-factor": {
+            "get": { "summary": "Whether two-factor sign-in is on, required, or being set up", "operationId": "getTwoFactor",
+                     "responses": ok("Status", "TwoFactorStatus", &[]) },
+            "post": { "summary": "Start setting up two-factor sign-in: a new key for an authenticator app (TOTP, SHA-1, 6 digits, 30 s). Refused (409) while it is on.",
+                      "operationId": "startTwoFactor", "responses": started }
+        },
+        "/account/two-factor/confirm": { "post": {
+            "summary": "Turn two-factor sign-in on with a code from the new key; returns the recovery codes once. A token held back for set-up becomes a full one.",
+            "operationId": "confirmTwoFactor", "requestBody": json_body("TwoFactorCode"), "responses": ok("On", "RecoveryCodes", &["409"])
+        }},
+        "/account/two-factor/recovery-codes": { "post": {
+            "summary": "Replace the recovery codes, with a current code", "operationId": "replaceRecoveryCodes",
+            "requestBody": json_body("TwoFactorCode"), "responses": ok("New recovery codes", "RecoveryCodes", &[])
+        }},
+        "/account/two-factor/turn-off": { "post": {
+            "summary": "Turn two-factor sign-in off, with a current code (refused, 403, for framework managers and organisation admins)",
+            "operationId": "turnOffTwoFactor", "requestBody": json_body("TwoFactorCode"), "responses": ok("Off", "RecoveryCodes", &[])
+        }}
+    });
+    let schemas = json!({
+        "TwoFactorStatus": status,
+        "TwoFactorKey": { "type": "object", "properties": {
+            "secret": { "type": "string", "description": "Base32 key for an authenticator app" },
+            "otpauth_uri": { "type": "string", "description": "The otpauth:// address a QR code carries" }
+        }},
+        "TwoFactorCode": { "type": "object", "required": ["code"], "properties": { "code": { "type": "string", "maxLength": 64 } } },
+        "RecoveryCodes": codes
+    });
+    if let (Some(all), Value::Object(more)) = (spec["paths"].as_object_mut(), paths) {
+        all.extend(more);
+    }
+    if let (Some(all), Value::Object(more)) = (spec["components"]["schemas"].as_object_mut(), schemas) {
+        all.extend(more);
+    }
+    spec["components"]["schemas"]["SignIn"]["properties"]["code"] = json!({ "type": "string", "maxLength": 64,
+        "description": "Required for people with two-factor sign-in: the 6-digit code from their authenticator app, or a recovery code (422 naming `code` when missing or wrong)" });
+    spec["components"]["schemas"]["Session"]["properties"]["two_factor_set_up_required"] = json!({ "type": "boolean",
+        "description": "A framework manager or organisation admin without two-factor sign-in: until it is set up (/account/two-factor), the token reaches nothing else (403)" });
 }
 
 /// Everything but governance.

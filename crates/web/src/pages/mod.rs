@@ -12,6 +12,7 @@ mod people;
 mod proposals;
 mod quote;
 mod sign_in;
+mod two_factor;
 mod variations;
 
 use crate::html::{layout, Chrome, Section};
@@ -26,6 +27,13 @@ pub fn routes() -> Routes {
         .get("/", frameworks::home)
         .get("/sign-in", sign_in::form)
         .post("/sign-in", sign_in::submit)
+        .get("/sign-in/code", sign_in::code_form)
+        .post("/sign-in/code", sign_in::submit_code)
+        .get("/account/two-factor", two_factor::show)
+        .post("/account/two-factor/set-up", two_factor::start)
+        .post("/account/two-factor/confirm", two_factor::confirm)
+        .post("/account/two-factor/recovery-codes", two_factor::new_recovery_codes)
+        .post("/account/two-factor/turn-off", two_factor::turn_off)
         .post("/sign-out", sign_in::sign_out)
         .get("/register", organisations::register_form)
         .post("/register", organisations::register)

@@ -1,12 +1,15 @@
 use super::{csrf_failure, render, Fields};
 use crate::html::{csrf_field, input, layout, Chrome, Input, Section};
-use crate::session::{clear_cookie, cookie, set_cookie, tokens_match, SignedInForm, SESSION_COOKIE, SIGN_IN_COOKIE};
+use crate::session::{
+    clear_cookie, cookie, set_cookie, tokens_match, SignedInForm, SECOND_FACTOR_COOKIE, SESSION_COOKIE, SIGN_IN_COOKIE,
+    TWO_FACTOR_PAGE,
+};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use calloff_app::auth::{self, SESSION_HOURS};
+use calloff_app::auth::{self, SessionStage, SESSION_HOURS};
 use calloff_domain::FieldError;
 use maud::html;
 use rand::RngCore;
@@ -92,25 +95,21 @@ pub async fn submit(
             return super::error_page(None, &e);
         }
     }
-    match auth::sign_in_from(
-        &state.app,
-        &email,
-        fields.get("password").unwrap_or_default(),
-        address.as_deref(),
-    )
-    .await
-    {
-        Ok(session) => {
-            let session_cookie = set_cookie(SESSION_COOKIE, &session.token, SESSION_HOURS * 3600);
-            let mut response = Redirect::to("/frameworks").into_response();
-            let headers = response.headers_mut();
-            headers.append(header::SET_COOKIE, session_cookie.parse().expect("cookie header"));
-            headers.append(
-                header::SET_COOKIE,
-                clear_cookie(SIGN_IN_COOKIE).parse().expect("cookie header"),
-            );
+    let credentials = auth::Credentials {
+        email: &email,
+        password: fields.get("password").unwrap_or_default(),
+        code: None,
+    };
+    match auth::sign_in_from(&state.app, credentials, address.as_deref()).await {
+        Ok(session) if session.stage == SessionStage::SecondFactor => {
+            let pending = set_cookie(SECOND_FACTOR_COOKIE, &session.token, SECOND_FACTOR_FORM_MINUTES * 60);
+            let mut response = Redirect::to("/sign-in/code").into_response();
+            response
+                .headers_mut()
+                .append(header::SET_COOKIE, pending.parse().expect("cookie header"));
             response
         }
+        Ok(session) => signed_in(&session),
         Err(e) => {
             let errors = e.field_errors();
             if errors.is_empty() {
@@ -118,6 +117,103 @@ pub async fn submit(
             }
             render(StatusCode::UNPROCESSABLE_ENTITY, page(&expected, &email, &errors))
         }
+    }
+}
+
+/// Minutes the code page waits for its code (as long as the held sign-in lasts).
+const SECOND_FACTOR_FORM_MINUTES: i64 = 10;
+
+/// Keeps the new session and goes on: to the frameworks, or first to setting up two-factor
+/// sign-in where the person's roles require it.
+fn signed_in(session: &auth::NewSession) -> Response {
+    let session_cookie = set_cookie(SESSION_COOKIE, &session.token, SESSION_HOURS * 3600);
+    let next = match session.stage {
+        SessionStage::Enrol => TWO_FACTOR_PAGE,
+        SessionStage::Full | SessionStage::SecondFactor => "/frameworks",
+    };
+    let mut response = Redirect::to(next).into_response();
+    let headers = response.headers_mut();
+    headers.append(header::SET_COOKIE, session_cookie.parse().expect("cookie header"));
+    for done in [SIGN_IN_COOKIE, SECOND_FACTOR_COOKIE] {
+        headers.append(header::SET_COOKIE, clear_cookie(done).parse().expect("cookie header"));
+    }
+    response
+}
+
+fn code_page(form_token: &str, errors: &[FieldError]) -> maud::Markup {
+    let chrome = Chrome {
+        title: "Enter your code",
+        actor: None,
+        csrf_token: None,
+        section: Section::None,
+        errors,
+    };
+    let error = crate::html::error_for(errors, calloff_app::two_factor::CODE_FIELD);
+    layout(
+        chrome,
+        html! {
+            div class="govuk-grid-row" {
+                div class="govuk-grid-column-two-thirds" {
+                    h1 class="govuk-heading-l" { "Enter your code" }
+                    p class="govuk-body" { "Open your authenticator app and enter the 6-digit code it shows for calloff." }
+                    form method="post" action="/sign-in/code" novalidate {
+                        (csrf_field(form_token))
+                        (input(Input {
+                            error,
+                            autocomplete: Some("one-time-code"),
+                            numeric: true,
+                            spellcheck: Some(false),
+                            width_class: Some("govuk-input--width-10"),
+                            hint: Some("If you cannot use your app, enter one of your recovery codes, like ABCDE-FGHIJ"),
+                            ..Input::text(calloff_app::two_factor::CODE_FIELD, "Code", "")
+                        }))
+                        button type="submit" class="govuk-button" data-module="govuk-button" { "Continue" }
+                    }
+                    p class="govuk-body" { a class="govuk-link" href="/sign-in" { "Sign in again" } }
+                }
+            }
+        },
+    )
+}
+
+pub async fn code_form(headers: HeaderMap) -> Response {
+    if cookie(&headers, SECOND_FACTOR_COOKIE).is_none() {
+        return Redirect::to("/sign-in").into_response();
+    }
+    let token = new_form_token();
+    let cookie = set_cookie(SIGN_IN_COOKIE, &token, SECOND_FACTOR_FORM_MINUTES * 60);
+    (
+        [(header::SET_COOKIE, cookie)],
+        render(StatusCode::OK, code_page(&token, &[])),
+    )
+        .into_response()
+}
+
+pub async fn submit_code(
+    State(state): State<AppState>,
+    crate::session::ClientAddress(address): crate::session::ClientAddress,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let fields = Fields(fields);
+    let submitted = fields.get("csrf_token").unwrap_or_default();
+    let expected = cookie(&headers, SIGN_IN_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !tokens_match(submitted, &expected) {
+        return csrf_failure(None);
+    }
+    let Some(pending) = cookie(&headers, SECOND_FACTOR_COOKIE) else {
+        return Redirect::to("/sign-in").into_response();
+    };
+    let code = fields.get(calloff_app::two_factor::CODE_FIELD).unwrap_or_default();
+    match auth::complete_second_factor(&state.app, &pending, code, address.as_deref()).await {
+        Ok(session) => signed_in(&session),
+        // The held sign-in expired or was used: start again.
+        Err(calloff_app::AppError::Unauthenticated) => Redirect::to("/sign-in").into_response(),
+        Err(e) if e.is_form_error() => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            code_page(&expected, &e.field_errors()),
+        ),
+        Err(e) => super::error_page(None, &e),
     }
 }
 

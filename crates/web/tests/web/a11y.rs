@@ -103,6 +103,24 @@ async fn every_page_and_error_state_passes_a11y_check() {
     let pending_buyer = site
         .signed_in_with("ally@academy.example", "a long enough password")
         .await;
+    keep(
+        "sign-in-code",
+        &anonymous
+            .code_page_after_password("manager@rbkc.example", calloff_app::demo::DEMO_PASSWORD)
+            .await,
+    );
+    keep("two-factor-required", &pending_buyer.get("/account/two-factor").await);
+    let _ = pending_buyer.post("/account/two-factor/set-up", &[]).await;
+    keep("two-factor-key", &pending_buyer.get("/account/two-factor").await);
+    keep(
+        "two-factor-wrong-code",
+        &pending_buyer
+            .post("/account/two-factor/confirm", &[("code", "000000")])
+            .await,
+    );
+    let (recovery_codes, _) = pending_buyer.set_up_two_factor().await;
+    keep("two-factor-recovery-codes", &recovery_codes);
+    keep("two-factor-on", &pending_buyer.get("/account/two-factor").await);
     keep("frameworks-unverified", &pending_buyer.get("/frameworks").await);
     let manager = site.signed_in("manager@rbkc.example").await;
     let queue = manager.get("/organisations/pending").await;

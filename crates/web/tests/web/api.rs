@@ -25,7 +25,11 @@ impl Api {
         let client = site.api();
         let response = client
             .post(format!("{}/api/v1/sessions", site.base))
-            .json(&json!({ "email": email, "password": calloff_app::demo::DEMO_PASSWORD }))
+            .json(&json!({
+                "email": email,
+                "password": calloff_app::demo::DEMO_PASSWORD,
+                "code": calloff_test_support::demo_user_has_two_factor(email).then(|| site.t.two_factor_code()),
+            }))
             .send()
             .await
             .unwrap();
@@ -35,6 +39,15 @@ impl Api {
             client,
             base: site.base.clone(),
             token: body["token"].as_str().unwrap().to_string(),
+        }
+    }
+
+    /// A client using a token it already has.
+    pub fn with_token(site: &Site, token: &str) -> Api {
+        Api {
+            client: site.api(),
+            base: site.base.clone(),
+            token: token.to_string(),
         }
     }
 

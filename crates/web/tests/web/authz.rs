@@ -14,6 +14,12 @@ use serde_json::json;
 enum Rule {
     /// Anyone, signed in or not.
     Public,
+    /// The code page of a sign-in held for its second factor: without one, back to signing in.
+    SecondFactorPage,
+    /// Its form: without the sign-in's own form cookie, refused as forged.
+    SecondFactorForm,
+    /// Signed in, unless the person's roles require two-factor sign-in (turning it off).
+    TwoFactorOptional,
     /// Any signed-in user.
     SignedIn,
     /// A signed-in user with the buyer role.
@@ -66,6 +72,19 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
     Some(match (method, path) {
         ("GET", "/") | ("GET", "/sign-in") | ("POST", "/sign-in") | ("POST", "/api/v1/sessions") => Public,
         ("GET", "/api/openapi.json") => Public,
+        ("GET", "/sign-in/code") => SecondFactorPage,
+        ("POST", "/sign-in/code") => SecondFactorForm,
+        ("POST", "/account/two-factor/turn-off" | "/api/v1/account/two-factor/turn-off") => TwoFactorOptional,
+        ("GET", "/account/two-factor" | "/api/v1/account/two-factor") => SignedIn,
+        (
+            "POST",
+            "/account/two-factor/set-up"
+            | "/account/two-factor/confirm"
+            | "/account/two-factor/recovery-codes"
+            | "/api/v1/account/two-factor"
+            | "/api/v1/account/two-factor/confirm"
+            | "/api/v1/account/two-factor/recovery-codes",
+        ) => SignedIn,
         ("GET" | "POST", "/register") | ("POST", "/api/v1/organisations") => Public,
         ("GET" | "POST", "/invitations/{token}") | ("POST", "/api/v1/invitations/{token}") => Public,
         ("GET", "/organisation/people" | "/api/v1/organisation/people") => OrganisationAdmin,
@@ -164,8 +183,11 @@ struct Person {
 
 fn expected(rule: Rule, p: &Person) -> Outcome {
     use Outcome::*;
-    if rule == Rule::Public {
-        return Allowed;
+    match rule {
+        Rule::Public => return Allowed,
+        Rule::SecondFactorPage => return SignInFirst,
+        Rule::SecondFactorForm => return Refused,
+        _ => {}
     }
     if p.email.is_none() {
         return SignInFirst;
@@ -185,6 +207,14 @@ fn expected(rule: Rule, p: &Person) -> Outcome {
     };
     match rule {
         Rule::Public | Rule::SignedIn => Allowed,
+        Rule::SecondFactorPage | Rule::SecondFactorForm => unreachable!("decided above"),
+        Rule::TwoFactorOptional => {
+            if p.roles.iter().any(|r| r.requires_two_factor()) {
+                Refused
+            } else {
+                Allowed
+            }
+        }
         Rule::Buyer => {
             if p.roles.contains(&Role::Buyer) {
                 Allowed
@@ -320,7 +350,11 @@ async fn api_token(site: &Site, email: &str) -> String {
     let response = site
         .api()
         .post(format!("{}/api/v1/sessions", site.base))
-        .json(&json!({ "email": email, "password": calloff_app::demo::DEMO_PASSWORD }))
+        .json(&json!({
+            "email": email,
+            "password": calloff_app::demo::DEMO_PASSWORD,
+            "code": calloff_test_support::demo_user_has_two_factor(email).then(|| site.t.two_factor_code()),
+        }))
         .send()
         .await
         .unwrap();

@@ -30,6 +30,7 @@ impl Site {
             base: self.base.clone(),
             session: None,
             csrf: None,
+            clock: self.t.clock.clone(),
         }
     }
 
@@ -80,6 +81,8 @@ pub struct Browser {
     pub base: String,
     pub session: Option<String>,
     pub csrf: Option<String>,
+    /// The site's clock, for two-factor codes.
+    clock: std::sync::Arc<calloff_app::SettableClock>,
 }
 
 fn cookie_value(set_cookies: &[String], name: &str) -> Option<String> {
@@ -195,6 +198,41 @@ impl Browser {
             .await
     }
 
+    /// The code page of a sign-in held for its second factor (the password step done here).
+    pub async fn code_page_after_password(&self, email: &str, password: &str) -> Page {
+        let held = self
+            .submit_public_form("/sign-in", &[("email", email), ("password", password)])
+            .await;
+        assert_eq!(held.location.as_deref(), Some("/sign-in/code"), "{}", held.body);
+        let pending = cookie_value(&held.set_cookies, "__Host-calloff_second_factor").unwrap();
+        self.send(
+            self.client.get(format!("{}/sign-in/code", self.base)),
+            Some(format!("__Host-calloff_second_factor={pending}")),
+        )
+        .await
+    }
+
+    /// Sets up two-factor sign-in through the pages, with a code from the key the page shows.
+    /// Returns the page with the recovery codes, and the key.
+    pub async fn set_up_two_factor(&self) -> (Page, String) {
+        let started = self.post("/account/two-factor/set-up", &[]).await;
+        assert_eq!(
+            started.location.as_deref(),
+            Some("/account/two-factor"),
+            "{}",
+            started.body
+        );
+        let key_page = self.get("/account/two-factor").await;
+        let marker = "class=\"calloff-key\">";
+        let start = key_page.body.find(marker).expect("the page shows the key") + marker.len();
+        let end = key_page.body[start..].find('<').unwrap() + start;
+        let key = key_page.body[start..end].replace(' ', "");
+        let code = calloff_app::two_factor::code_at(&key, calloff_app::Clock::now(&*self.clock)).unwrap();
+        let done = self.post("/account/two-factor/confirm", &[("code", &code)]).await;
+        assert_eq!(done.status, 200, "{}", done.body);
+        (done, key)
+    }
+
     /// Signs in through the form; on success keeps the session and its CSRF token.
     pub async fn sign_in(&mut self, email: &str, password: &str) -> Page {
         let form = self.get("/sign-in").await;
@@ -205,16 +243,43 @@ impl Browser {
             ("email", email),
             ("password", password),
         ]);
-        let page = self
+        let mut page = self
             .send(request, Some(format!("__Host-calloff_sign_in={cookie}")))
             .await;
+        // Two-factor sign-in: the code page, answered with a code from the demo key.
+        if let Some(pending) = cookie_value(&page.set_cookies, "__Host-calloff_second_factor").filter(|v| !v.is_empty())
+        {
+            assert_eq!(page.location.as_deref(), Some("/sign-in/code"));
+            let pending = format!("__Host-calloff_second_factor={pending}");
+            let form = self
+                .send(
+                    self.client.get(format!("{}/sign-in/code", self.base)),
+                    Some(pending.clone()),
+                )
+                .await;
+            let token = form.input_value("csrf_token").expect("code form has a CSRF token");
+            let form_cookie = cookie_value(&form.set_cookies, "__Host-calloff_sign_in").expect("code form cookie");
+            let code = calloff_test_support::next_two_factor_code(&self.clock);
+            let request = self
+                .client
+                .post(format!("{}/sign-in/code", self.base))
+                .form(&[("csrf_token", token.as_str()), ("code", code.as_str())]);
+            page = self
+                .send(
+                    request,
+                    Some(format!("{pending}; __Host-calloff_sign_in={form_cookie}")),
+                )
+                .await;
+        }
         if let Some(session) = cookie_value(&page.set_cookies, "__Host-calloff_session") {
             assert!(page
                 .set_cookies
                 .iter()
                 .any(|c| c.contains("HttpOnly") && c.contains("Secure") && c.contains("SameSite=Lax")));
             self.session = Some(session);
-            self.csrf = self.get("/frameworks").await.input_value("csrf_token");
+            // Where signing in leads: the frameworks, or setting up two-factor sign-in first.
+            let landing = page.location.clone().unwrap_or_else(|| "/frameworks".into());
+            self.csrf = self.get(&landing).await.input_value("csrf_token");
         }
         page
     }

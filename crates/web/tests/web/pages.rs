@@ -395,6 +395,18 @@ async fn an_organisation_registers_and_a_manager_verifies_it(backend: Backend) {
     let head = site
         .signed_in_with("head@hackneynew.example", "a long enough password")
         .await;
+    // An organisation admin sets up two-factor sign-in before anything else.
+    assert_eq!(
+        head.get("/frameworks").await.location.as_deref(),
+        Some("/account/two-factor")
+    );
+    head.get("/account/two-factor")
+        .await
+        .assert_contains("must sign in with a code as well as a password");
+    let (codes, _) = head.set_up_two_factor().await;
+    codes
+        .assert_contains("Two-factor sign-in is on")
+        .assert_contains("Your recovery codes");
     head.get("/frameworks")
         .await
         .assert_contains("waiting for a framework manager to verify it");

@@ -449,6 +449,10 @@ async fn every_api_create_requires_an_idempotency_key() {
     // POSTs that make no new record: sign-in, pricing, decisions, replacing settings, marking.
     let not_creates = [
         "/api/v1/sessions",
+        "/api/v1/account/two-factor",
+        "/api/v1/account/two-factor/confirm",
+        "/api/v1/account/two-factor/recovery-codes",
+        "/api/v1/account/two-factor/turn-off",
         "/api/v1/quotes",
         "/api/v1/call-offs/{id}/{action}",
         "/api/v1/change-requests/{id}/{decision}",
@@ -632,4 +636,73 @@ async fn the_indexation_page_reports_the_uplift_and_the_date_together() {
     assert_eq!(page.status, 422, "{}", page.body);
     page.assert_contains("Enter the uplift as a percentage");
     page.assert_contains("href=\"#effective_from\"");
+}
+
+/// Two-factor sign-in over the API: managers and admins send a code with the password; one
+/// without two-factor sign-in gets a token that reaches only its set-up until it is done.
+#[tokio::test]
+async fn managers_and_admins_sign_in_with_a_code_and_set_it_up_first() {
+    let site = Site::start(Backend::Sqlite).await;
+    let client = site.api();
+    let sign_in = |body: Value| client.post(format!("{}/api/v1/sessions", site.base)).json(&body).send();
+    let password = calloff_app::demo::DEMO_PASSWORD;
+    // No code, a wrong code: 422 naming `code`, and no token.
+    for body in [
+        json!({ "email": "manager@rbkc.example", "password": password }),
+        json!({ "email": "manager@rbkc.example", "password": password, "code": "123 456" }),
+    ] {
+        let response = sign_in(body).await.unwrap();
+        assert_eq!(response.status(), 422);
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(fields(&problem), ["code"], "{problem}");
+        assert!(problem.get("token").is_none());
+    }
+    let manager = Api::sign_in(&site, "manager@rbkc.example").await;
+    assert_eq!(manager.get("/frameworks").await.0, 200);
+
+    // A new organisation admin, without two-factor sign-in.
+    let camden = site.t.actor("admin@camden.example").await.organisation_id;
+    calloff_app::auth::create_user(
+        &site.t.app,
+        &camden,
+        "third.admin@camden.example",
+        "Third Admin",
+        password,
+        &[calloff_domain::role::Role::OrganisationAdmin],
+    )
+    .await
+    .unwrap();
+    let response = sign_in(json!({ "email": "third.admin@camden.example", "password": password }))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let session: Value = response.json().await.unwrap();
+    assert_eq!(session["two_factor_set_up_required"], true);
+    let third = Api::with_token(&site, session["token"].as_str().unwrap());
+    let (status, problem) = third.get("/frameworks").await;
+    assert_eq!(status, 403, "{problem}");
+    assert!(problem["detail"].as_str().unwrap().contains("two-factor"));
+    let (status, state) = third.get("/account/two-factor").await;
+    assert_eq!(
+        (status.as_u16(), &state["required"], &state["enabled"]),
+        (200, &json!(true), &json!(false))
+    );
+    let (status, key, _) = third.post("/account/two-factor", json!({}), None).await;
+    assert_eq!(status, 201, "{key}");
+    let secret = key["secret"].as_str().unwrap();
+    let (status, problem, _) = third
+        .post("/account/two-factor/confirm", json!({ "code": "000000" }), None)
+        .await;
+    assert_eq!((status.as_u16(), fields(&problem)), (422, vec!["code".to_string()]));
+    let code = calloff_app::two_factor::code_at(secret, calloff_app::Clock::now(&*site.t.clock)).unwrap();
+    let (status, done, _) = third
+        .post("/account/two-factor/confirm", json!({ "code": code }), None)
+        .await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(done["recovery_codes"].as_array().unwrap().len(), 10);
+    // The same token now reaches everything an admin may.
+    assert_eq!(third.get("/frameworks").await.0, 200);
+    // Admins cannot turn it off, whatever they send.
+    let (status, _, _) = third.post("/account/two-factor/turn-off", json!({}), None).await;
+    assert_eq!(status, 403);
 }
