@@ -130,8 +130,35 @@ pub async fn document() -> Response {
 
 pub fn spec() -> Value {
     let mut spec = serde_json::to_value(ApiDoc::openapi()).expect("the OpenAPI document is JSON");
+    optional_bodies(&mut spec);
     input_contract(&mut spec);
     spec
+}
+
+/// utoipa writes a body of type `Option<T>` as "T or null"; here it means the body may be left
+/// out (`JsonBody::parse_or_default`), and a JSON `null` is refused like any other bad body.
+fn optional_bodies(spec: &mut Value) {
+    let Some(paths) = spec["paths"].as_object_mut() else {
+        return;
+    };
+    for operation in paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|o| o.values_mut())
+    {
+        let Some(body) = operation.get_mut("requestBody") else {
+            continue;
+        };
+        let schema = &mut body["content"]["application/json"]["schema"];
+        let not_null: Vec<Value> = schema["oneOf"]
+            .as_array()
+            .map(|options| options.iter().filter(|o| o["type"] != "null").cloned().collect())
+            .unwrap_or_default();
+        if let [only] = not_null.as_slice() {
+            *schema = only.clone();
+            body["required"] = json!(false);
+        }
+    }
 }
 
 fn problem_response(code: &str) -> Value {

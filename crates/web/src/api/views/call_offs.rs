@@ -162,6 +162,7 @@ pub struct VariationRecord {
     pub original_value: MoneyView,
     /// Past the framework's modification limit.
     pub over_modification_limit: bool,
+    #[schema(format = DateTime)]
     pub varied_at: String,
 }
 
@@ -177,7 +178,9 @@ pub struct CallOffView {
     pub lines: Vec<LineView>,
     pub totals: TotalsView,
     pub rejection_reason: Option<String>,
+    #[schema(format = DateTime)]
     pub placed_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
     #[schema(format = Date)]
     pub live_on: Option<String>,
@@ -265,6 +268,7 @@ pub enum VariationOutcomeView {
         approval_request_id: String,
         increase: MoneyView,
         approvers_required: u32,
+        #[schema(format = DateTime)]
         expires_at: String,
     },
 }
@@ -303,6 +307,7 @@ pub struct ApprovalDecisionView {
     pub approver: PersonRef,
     pub decision: Decision,
     pub comment: String,
+    #[schema(format = DateTime)]
     pub decided_at: String,
 }
 
@@ -316,8 +321,11 @@ pub struct ApprovalRequestView {
     pub approvals_given: u32,
     pub status: ApprovalStatus,
     pub requested_by: UserId,
+    #[schema(format = DateTime)]
     pub requested_at: String,
+    #[schema(format = DateTime)]
     pub expires_at: String,
+    #[schema(format = DateTime)]
     pub closed_at: Option<String>,
     pub decisions: Vec<ApprovalDecisionView>,
 }

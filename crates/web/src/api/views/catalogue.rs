@@ -318,8 +318,10 @@ pub struct ChangeRequestView {
     pub indexation_basis_points: Option<i64>,
     pub change_count: i64,
     pub submitted_by: UserId,
+    #[schema(format = DateTime)]
     pub submitted_at: String,
     pub decided_by: Option<UserId>,
+    #[schema(format = DateTime)]
     pub decided_at: Option<String>,
     pub decision_reason: Option<String>,
     /// The accepted proposal it answers.
@@ -368,6 +370,7 @@ pub struct ChangeView {
     pub effective_from: String,
     /// `proposed`, `scheduled`, `applied` or `rejected`.
     pub status: String,
+    #[schema(format = DateTime)]
     pub applied_at: Option<String>,
     pub details: Option<ItemDetailsView>,
     pub new_price_micros: Option<i64>,

@@ -326,10 +326,13 @@ pub struct NotificationView {
     pub subject: String,
     pub body: String,
     pub link: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub sent_at: Option<String>,
     pub send_attempts: i64,
     pub last_error: Option<String>,
+    #[schema(format = DateTime)]
     pub read_at: Option<String>,
 }
 

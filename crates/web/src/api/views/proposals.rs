@@ -26,6 +26,7 @@ pub struct ProposalItem {
 #[derive(Serialize, ToSchema)]
 pub struct ProposalDecisionView {
     pub reason: Option<String>,
+    #[schema(format = DateTime)]
     pub decided_at: String,
     pub decided_by: RecordedPerson,
 }
@@ -33,6 +34,7 @@ pub struct ProposalDecisionView {
 #[derive(Serialize, ToSchema)]
 pub struct SupplierResponseView {
     pub text: Option<String>,
+    #[schema(format = DateTime)]
     pub responded_at: String,
     pub responded_by: RecordedPerson,
 }
@@ -55,7 +57,9 @@ pub struct ProposalView {
     pub supplier_response: Option<SupplierResponseView>,
     pub support_count: i64,
     pub comment_count: i64,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -122,6 +126,7 @@ pub struct ProposalCommentView {
     pub id: String,
     pub proposal_id: ProposalId,
     pub body: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
     pub author: PersonRef,
     pub organisation: OrganisationRef,
@@ -150,6 +155,7 @@ impl From<&Comment> for ProposalCommentView {
 #[derive(Serialize, ToSchema)]
 pub struct Supporter {
     pub organisation: OrganisationRef,
+    #[schema(format = DateTime)]
     pub supported_at: String,
 }
 
