@@ -23,12 +23,13 @@ pub const MAX_REASON_LEN: usize = calloff_domain::text::MAX_REASON_LEN;
 /// Call-offs per page of a list.
 pub const PAGE_SIZE: i64 = 50;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PlaceCallOff {
     pub framework_id: FrameworkId,
     pub lines: Vec<LineInput>,
     /// What the buyer charges it to; required.
     #[serde(default)]
+    #[schema(required = true, max_length = 40)]
     pub cost_centre: String,
 }
 

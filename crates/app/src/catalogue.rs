@@ -39,24 +39,50 @@ pub const TERM_BANDS: [(&str, i64, i64); 5] = [
 ];
 
 /// A search as typed: text, filters by facet, sort and page. Every field is optional.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchParams {
+    /// Words of the name, description, SKU or CPV code; each word matches as a prefix and all
+    /// must match.
     #[serde(default)]
+    #[param(max_length = 200)]
     pub q: String,
+    /// Only this lot.
     #[serde(default)]
+    #[param(value_type = Option<u32>, minimum = 1)]
     pub lot: String,
     #[serde(default)]
+    #[param(value_type = Option<Unit>, inline)]
     pub unit: String,
+    /// 0 under £10, 1 £10 to £100, 2 £100 to £1,000, 3 £1,000 or more (unit price ex VAT).
     #[serde(default)]
+    #[param(value_type = Option<u32>, maximum = 3)]
     pub price_band: String,
+    /// Minimum term: 0 none, 1 up to 12 months, 2 13 to 24, 3 25 to 36, 4 over 36.
     #[serde(default)]
+    #[param(value_type = Option<u32>, maximum = 4)]
     pub term_band: String,
+    /// Supplier organisation id.
     #[serde(default)]
     pub supplier: String,
+    /// Relevance: an exact SKU first, then items whose name has every word.
     #[serde(default)]
+    #[param(value_type = Option<SortName>, inline)]
     pub sort: String,
+    /// 20 items a page.
     #[serde(default)]
+    #[param(value_type = Option<u32>, minimum = 1)]
     pub page: String,
+}
+
+/// The values of [`SearchParams::sort`] (for the API document).
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum SortName {
+    Relevance,
+    PriceLow,
+    PriceHigh,
+    Name,
 }
 
 /// A checked search.

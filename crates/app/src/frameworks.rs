@@ -146,9 +146,10 @@ pub(crate) async fn record(conn: &mut Conn, id: &FrameworkId) -> AppResult<Frame
 }
 
 /// The framework manager's catalogue settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct CatalogueSettings {
     /// The most an annual indexation may raise prices, in basis points (100 = 1%).
+    #[schema(minimum = 0, maximum = 2500)]
     pub indexation_cap_bp: i64,
     /// Whether item pages name the bodies that bought each item.
     pub names_buyers: bool,

@@ -11,12 +11,16 @@ use calloff_store::{call_offs, catalogue, frameworks, Conn};
 use serde::{Deserialize, Serialize};
 
 /// A basket line as the buyer typed it; every field is checked by [`price`].
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LineInput {
     pub sku: String,
+    #[schema(minimum = 1, maximum = 100000)]
     pub quantity: i64,
+    #[schema(minimum = 1, maximum = 120)]
     pub term_months: i64,
+    /// Estimated minutes or GB per month for each unit; required for per-minute and per-GB items.
     #[serde(default)]
+    #[schema(minimum = 1)]
     pub monthly_usage: Option<i64>,
 }
 

@@ -14,15 +14,26 @@ use serde::{Deserialize, Serialize};
 /// Longest organisation or person name accepted.
 pub const MAX_NAME_LEN: usize = 200;
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Registration {
     pub organisation_name: String,
+    #[schema(value_type = calloff_domain::organisation::OrganisationKind)]
     pub kind: String,
+    #[schema(schema_with = identifier_schemes)]
     pub identifier_scheme: String,
     pub identifier: String,
     pub your_name: String,
     pub email: String,
+    #[schema(min_length = 10)]
     pub password: String,
+}
+
+/// The org-id schemes a registration may use.
+fn identifier_schemes() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(calloff_domain::organisation::KNOWN_SCHEMES))
+        .build()
 }
 
 struct Checked {

@@ -98,7 +98,7 @@ impl ApprovalRules {
 }
 
 /// A cost centre code: what the buyer's finance team charges the call-off to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct CostCentre(String);
 
@@ -129,7 +129,7 @@ impl CostCentre {
 }
 
 /// What is being approved: a new call-off, or the increase of a variation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ApprovalKind {
     Submission,
@@ -154,7 +154,7 @@ impl ApprovalKind {
 }
 
 /// Where a request for approval stands. Only `Awaiting` holds headroom.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ApprovalStatus {
     Awaiting,
@@ -202,7 +202,7 @@ impl ApprovalStatus {
 }
 
 /// An approver's decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
     Approve,

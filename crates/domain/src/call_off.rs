@@ -17,7 +17,7 @@ pub const MAX_MONTHLY_USAGE: i64 = 1_000_000_000;
 /// Lines per call-off; a basket is a handful of services, not a price list.
 pub const MAX_LINES: usize = 100;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct Quantity(u32);
 
@@ -39,7 +39,7 @@ impl Quantity {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct TermMonths(u32);
 
@@ -61,7 +61,7 @@ impl TermMonths {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct MonthlyUsage(u64);
 
@@ -321,7 +321,7 @@ pub struct CallOff {
     pub sent_to_supplier: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CallOffState {
     Draft,

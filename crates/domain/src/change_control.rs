@@ -18,7 +18,7 @@ pub const MAX_DESCRIPTION_LEN: usize = 2_000;
 /// Longest minimum term an item may ask for, in months.
 pub const MAX_MINIMUM_TERM: u32 = 120;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeKind {
     /// A new item.
@@ -163,32 +163,43 @@ pub struct ProposedChange {
 }
 
 /// A change as typed or sent, before it is checked.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ChangeInput {
+    #[schema(value_type = ChangeKind)]
     pub kind: String,
+    #[schema(max_length = 40)]
     pub sku: String,
     /// `YYYY-MM-DD`.
+    #[schema(format = Date)]
     pub effective_from: String,
+    /// Add and edit: the item's lot.
     #[serde(default)]
     pub lot: Option<i64>,
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub name: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
     #[serde(default)]
+    #[schema(value_type = Option<crate::catalogue::Unit>)]
     pub unit: Option<String>,
-    /// In pounds ex VAT, up to six decimal places: "260.00", "0.0085".
+    /// In pounds ex VAT, up to six decimal places: "260.00", "0.0085". Add, edit and price.
     #[serde(default)]
     pub price: Option<String>,
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 120)]
     pub minimum_term_months: Option<i64>,
     #[serde(default)]
     pub cpv: Option<String>,
     /// The list (off-framework) price in pounds, optional: add and edit.
     #[serde(default)]
     pub list_price: Option<String>,
-    /// Quantity tiers, optional: add and edit. `100 = 3.50; 1000 = 3.00`.
+    /// Quantity tiers, optional: add and edit. Lower prices from a quantity on one line up, each
+    /// below the price. An edit sets every detail, so an edit without it removes the item's tiers
+    /// (as without `list_price`, its list price).
     #[serde(default)]
+    #[schema(example = "100 = 3.50; 1000 = 3.00")]
     pub quantity_tiers: Option<String>,
 }
 
@@ -321,7 +332,7 @@ impl ChangeInput {
 }
 
 /// Where a change request stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RequestStatus {
     Submitted,

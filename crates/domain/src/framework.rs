@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 /// The Procurement Act 2023 caps a framework's term at four years.
 pub const MAX_TERM_MONTHS: u32 = 48;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FrameworkStatus {
     Draft,

@@ -37,7 +37,7 @@ pub fn text(field: &str, value: &str, max: usize, enter: &str, name: &str) -> Re
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ProposalKind {
     /// Something the catalogue does not sell yet.
@@ -81,7 +81,7 @@ impl ProposalKind {
 }
 
 /// Where a proposal stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ProposalStatus {
     Open,
@@ -127,7 +127,7 @@ impl ProposalStatus {
 }
 
 /// What an accepted proposal becomes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// The supplier proposes it as a catalogue change request, citing the proposal.
@@ -241,22 +241,27 @@ pub enum ItemRef {
 }
 
 /// A proposal as typed or sent, before it is checked.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ProposalInput {
     #[serde(default)]
+    #[schema(value_type = ProposalKind, required = true)]
     pub kind: String,
     /// For a change or retirement: the item's id, or else its SKU.
     #[serde(default)]
     pub item_id: Option<String>,
+    /// For a change or retirement: the item's SKU, if `item_id` is not given.
     #[serde(default)]
     pub sku: Option<String>,
     /// For a new product, optionally: the lot it belongs in. A change or retirement is in its
     /// item's lot.
     #[serde(default)]
+    #[schema(minimum = 1)]
     pub lot: Option<i64>,
     #[serde(default)]
+    #[schema(required = true, min_length = 1, max_length = 120)]
     pub title: String,
     #[serde(default)]
+    #[schema(required = true, min_length = 1, max_length = 5000)]
     pub rationale: String,
 }
 
@@ -344,19 +349,31 @@ impl ProposalInput {
     }
 }
 
+/// The values [`DecisionInput::decision`] may take (for the API document).
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum DecisionChoice {
+    Accept,
+    Decline,
+    Defer,
+}
+
 /// The framework manager's decision as typed or sent.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DecisionInput {
     /// `accept`, `decline` or `defer`.
     #[serde(default)]
+    #[schema(value_type = DecisionChoice, required = true)]
     pub decision: String,
-    /// Accepting: `change_request` or `roadmap`.
+    /// Required to accept: `change_request` or `roadmap`.
     #[serde(default)]
+    #[schema(value_type = Option<Outcome>)]
     pub outcome: Option<String>,
-    /// Accepting onto the roadmap, optionally: `2027-Q2`.
+    /// Accepting onto the roadmap, optionally: a calendar quarter from this one, e.g. `2027-Q2`.
     #[serde(default)]
     pub target_quarter: Option<String>,
     #[serde(default)]
+    #[schema(required = true, min_length = 1, max_length = 2000)]
     pub reason: String,
 }
 

@@ -158,7 +158,7 @@ impl fmt::Display for PriceBreaks {
 }
 
 /// Why a line costs what it does per unit.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "basis", rename_all = "snake_case")]
 pub enum PriceBasis {
     /// The item's catalogue price.

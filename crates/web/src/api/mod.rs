@@ -28,7 +28,8 @@ use calloff_domain::money::Money;
 use calloff_domain::role::Role;
 use json::{ApiJson, ApiQuery, JsonBody};
 use serde::Deserialize;
-use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+use views::*;
 
 pub fn routes() -> Routes {
     Routes::new()
@@ -153,14 +154,19 @@ fn fail(e: AppError) -> Response {
     problem::ApiError(e).into_response()
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct SignIn {
     email: String,
     password: String,
-    /// The second factor, for people who sign in with one.
+    /// Required for people with two-factor sign-in: the 6-digit code from their authenticator
+    /// app, or a recovery code (422 naming `code` when missing or wrong).
+    #[schema(max_length = 64)]
     code: Option<String>,
 }
 
+#[utoipa::path(post, path = "/sessions", operation_id = "signIn", summary = "Sign in and get a bearer token",
+    security(()), request_body = SignIn,
+    responses((status = 201, description = "Signed in", body = SessionView)))]
 async fn sign_in(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
@@ -184,36 +190,52 @@ async fn sign_in(
     }
     Ok((
         StatusCode::CREATED,
-        Json(json!({
-            "token": session.token,
-            "token_type": "Bearer",
-            "expires_in_seconds": auth::SESSION_HOURS * 3600,
-            "user": views::actor(&session.actor),
-            // Until it is set up, the token reaches only /account/two-factor and signing out.
-            "two_factor_set_up_required": session.stage == auth::SessionStage::Enrol,
-        })),
+        Json(SessionView {
+            token: session.token,
+            token_type: "Bearer".to_string(),
+            expires_in_seconds: auth::SESSION_HOURS * 3600,
+            user: (&session.actor).into(),
+            two_factor_set_up_required: session.stage == auth::SessionStage::Enrol,
+        }),
     )
         .into_response())
 }
 
+#[utoipa::path(delete, path = "/sessions/current", operation_id = "signOut", summary = "Sign out (revoke this token)",
+    responses((status = 204, description = "Signed out")))]
 async fn sign_out(State(state): State<AppState>, headers: HeaderMap, _user: ApiUser) -> ApiResult {
     let token = crate::session::bearer_token(&headers).unwrap_or_default();
     auth::sign_out(&state.app, token).await.map_err(fail)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+#[utoipa::path(get, path = "/frameworks", operation_id = "listFrameworks", summary = "Frameworks",
+    responses((status = 200, description = "Frameworks", body = FrameworkList)))]
 async fn list_frameworks(State(state): State<AppState>, user: ApiUser) -> ApiResult {
     let all = frameworks::list(&state.app, &user.session.actor).await.map_err(fail)?;
-    Ok(Json(json!({ "frameworks": all.iter().map(views::framework_summary).collect::<Vec<_>>() })).into_response())
+    Ok(Json(FrameworkList {
+        frameworks: all.iter().map(Into::into).collect(),
+    })
+    .into_response())
 }
 
+#[utoipa::path(get, path = "/frameworks/{id}", operation_id = "getFramework",
+    summary = "A framework with its ceiling, committed value and headroom, overall and per lot",
+    params(("id" = String, Path, description = "Framework id")),
+    responses((status = 200, description = "The framework", body = FrameworkOverviewView)))]
 async fn framework(State(state): State<AppState>, user: ApiUser, Path(id): Path<String>) -> ApiResult {
     let overview = frameworks::overview(&state.app, &user.session.actor, &FrameworkId::from_stored(id))
         .await
         .map_err(fail)?;
-    Ok(Json(views::framework_overview(&overview)).into_response())
+    Ok(Json(FrameworkOverviewView::from(&overview)).into_response())
 }
 
+#[utoipa::path(get, path = "/frameworks/{id}/items", operation_id = "searchItems", summary = "Search a framework's catalogue",
+    params(("id" = String, Path, description = "Framework id"), catalogue::SearchParams),
+    responses(
+        (status = 200, description = "A page of matching items, the facets of all of them, and suggestions when none match", body = SearchResultsView),
+        (status = 422, description = "A filter or page that is not valid; each is named in `errors`", body = problem::Problem, content_type = "application/problem+json"),
+    ))]
 async fn items(
     State(state): State<AppState>,
     user: ApiUser,
@@ -224,9 +246,12 @@ async fn items(
     let found = catalogue::search(&state.app, &user.session.actor, &FrameworkId::from_stored(id), &request)
         .await
         .map_err(fail)?;
-    Ok(Json(views::search_results(&found, &request)).into_response())
+    Ok(Json(SearchResultsView::new(&found, &request)).into_response())
 }
 
+#[utoipa::path(get, path = "/items/{id}", operation_id = "getItem", summary = "A catalogue item, with the prices other bodies paid for it",
+    params(("id" = String, Path, description = "Item id")),
+    responses((status = 200, description = "The item", body = ItemWithPricesPaid)))]
 async fn item(State(state): State<AppState>, user: ApiUser, Path(id): Path<String>) -> ApiResult {
     let item = catalogue::item(&state.app, &user.session.actor, &ItemId::from_stored(id))
         .await
@@ -234,17 +259,22 @@ async fn item(State(state): State<AppState>, user: ApiUser, Path(id): Path<Strin
     let paid = catalogue::prices_paid(&state.app, &user.session.actor, &item.id)
         .await
         .map_err(fail)?;
-    let mut body = views::item(&item);
-    body["prices_paid"] = views::prices_paid(&paid);
-    Ok(Json(body).into_response())
+    Ok(Json(ItemWithPricesPaid {
+        item: (&item).into(),
+        prices_paid: (&paid).into(),
+    })
+    .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct QuoteRequest {
     framework_id: FrameworkId,
     lines: Vec<LineInput>,
 }
 
+#[utoipa::path(post, path = "/quotes", operation_id = "priceQuote", summary = "Price a basket at today's catalogue prices (writes nothing)",
+    request_body = QuoteRequest,
+    responses((status = 200, description = "The priced quote", body = QuoteView)))]
 async fn quote(State(state): State<AppState>, user: ApiUser, ApiJson(body): ApiJson<QuoteRequest>) -> ApiResult {
     let quote = quotes::price(&state.app, &user.session.actor, &body.framework_id, &body.lines)
         .await
@@ -252,9 +282,17 @@ async fn quote(State(state): State<AppState>, user: ApiUser, ApiJson(body): ApiJ
     let advice = quotes::route_to_market(&state.app, &user.session.actor, &quote)
         .await
         .map_err(fail)?;
-    Ok(Json(views::quote(&quote, &advice)).into_response())
+    Ok(Json(QuoteView::new(&quote, &advice)).into_response())
 }
 
+#[utoipa::path(post, path = "/call-offs", operation_id = "placeCallOff", summary = "Place a direct-award call-off",
+    params(("Idempotency-Key" = String, Header, description = "A new unique key (a UUID) with each call-off. A retry with the same key and body returns the first call-off (Idempotent-Replayed: true); with another body it is refused (409).")),
+    request_body = PlaceCallOff,
+    responses(
+        (status = 201, description = "Placed; or, when the buyer's approval rules cover its value, a `draft` awaiting approval that holds its headroom (see `approvals`). A retried Idempotency-Key returns the call-off created the first time, with Idempotent-Replayed: true.",
+            body = CallOffView, headers(("Location" = String), ("Idempotent-Replayed" = String))),
+        (status = 409, description = "Conflicts with the current state, or not enough headroom (see Calloff-Headroom-Left-Pence and the problem's `refused_by`, `value_pence` and `headroom_left_pence`)", body = problem::Problem, content_type = "application/problem+json"),
+    ))]
 async fn place_call_off(
     State(state): State<AppState>,
     user: ApiUser,
@@ -269,7 +307,7 @@ async fn place_call_off(
         .await
         .map_err(fail)?;
     Ok(created(
-        views::call_off(&view),
+        CallOffView::from(&view),
         &format!("/api/v1/call-offs/{}", placed.call_off.id),
         placed.replayed,
     ))
@@ -292,7 +330,7 @@ fn idempotency_key(headers: &HeaderMap, what: &str) -> Result<String, Response> 
 }
 
 /// A 201 response at `location`, marked when it replays an earlier create.
-fn created(body: serde_json::Value, location: &str, replayed: bool) -> Response {
+fn created(body: impl serde::Serialize, location: &str, replayed: bool) -> Response {
     let mut response = (StatusCode::CREATED, Json(body)).into_response();
     let h = response.headers_mut();
     if let Ok(location) = location.parse() {
@@ -304,11 +342,20 @@ fn created(body: serde_json::Value, location: &str, replayed: bool) -> Response 
     response
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
+    /// `next_cursor` from the previous page.
     cursor: Option<String>,
 }
 
+#[utoipa::path(get, path = "/call-offs", operation_id = "listCallOffs",
+    summary = "Call-offs of the user's organisation (buyers) or addressed to the user's supplier (supplier users), most recently changed first",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of call-offs", body = CallOffPage),
+        (status = 422, description = "A cursor that is not from a previous page", body = problem::Problem, content_type = "application/problem+json"),
+    ))]
 async fn list_call_offs(
     State(state): State<AppState>,
     user: ApiUser,
@@ -324,30 +371,42 @@ async fn list_call_offs(
     let (page, next) = call_offs::list_views(&state.app, &user.session.actor, before)
         .await
         .map_err(fail)?;
-    Ok(Json(json!({
-        "call_offs": page.iter().map(views::call_off).collect::<Vec<_>>(),
-        "next_cursor": next.map(|n| n.to_string()),
-    }))
+    Ok(Json(CallOffPage {
+        call_offs: page.iter().map(Into::into).collect(),
+        next_cursor: next.map(|n| n.to_string()),
+    })
     .into_response())
 }
 
+#[utoipa::path(get, path = "/call-offs/{id}", operation_id = "getCallOff", summary = "A call-off",
+    params(("id" = String, Path, description = "Call-off id")),
+    responses((status = 200, description = "The call-off", body = CallOffView)))]
 async fn call_off(State(state): State<AppState>, user: ApiUser, Path(id): Path<String>) -> ApiResult {
     let view = call_offs::view(&state.app, &user.session.actor, &CallOffId::from_stored(id))
         .await
         .map_err(fail)?;
-    Ok(Json(views::call_off(&view)).into_response())
+    Ok(Json(CallOffView::from(&view)).into_response())
 }
 
-#[derive(Deserialize, Default)]
+/// A reason, where one is needed: to reject or cancel, say.
+#[derive(Deserialize, Default, ToSchema)]
+#[schema(as = Reason)]
 struct ActionBody {
     #[serde(default)]
+    #[schema(max_length = 2000)]
     reason: String,
-    /// Resubmitting: a corrected cost centre.
+    /// Resubmitting only: a corrected cost centre.
     #[serde(default)]
+    #[schema(max_length = 40)]
     cost_centre: Option<String>,
 }
 
 /// The body is optional: only rejecting and cancelling need one, with a reason.
+#[utoipa::path(post, path = "/call-offs/{id}/{action}", operation_id = "actOnCallOff",
+    summary = "Move a call-off on: accept, reject (supplier, with reason), go-live (supplier), end (on or after its end date), terminate (early, with reason), cancel (buyer, with reason), withdraw (buyer: the request awaiting approval, releasing its headroom), resubmit (buyer: a returned, withdrawn or expired draft)",
+    params(("id" = String, Path, description = "Call-off id"), ("action" = inline(openapi::CallOffActionName), Path)),
+    request_body(content = Option<ActionBody>),
+    responses((status = 200, description = "The call-off after the change", body = CallOffView), (status = 409, description = "Not allowed in the current state", body = problem::Problem, content_type = "application/problem+json")))]
 async fn act(
     State(state): State<AppState>,
     user: ApiUser,
@@ -371,7 +430,7 @@ async fn act(
     if let Some(done) = approval_step {
         done.map_err(fail)?;
         let view = call_offs::view(&state.app, actor, &id).await.map_err(fail)?;
-        return Ok(Json(views::call_off(&view)).into_response());
+        return Ok(Json(CallOffView::from(&view)).into_response());
     }
     let action = match action.as_str() {
         "accept" => CallOffAction::Accept,
@@ -388,39 +447,66 @@ async fn act(
     let view = call_offs::view(&state.app, &user.session.actor, &id)
         .await
         .map_err(fail)?;
-    Ok(Json(views::call_off(&view)).into_response())
+    Ok(Json(CallOffView::from(&view)).into_response())
 }
 
+#[utoipa::path(get, path = "/notifications", operation_id = "listNotifications",
+    summary = "The signed-in user's notifications, newest first, with their email delivery state",
+    responses((status = 200, description = "Notifications", body = NotificationList)))]
 async fn list_notifications(State(state): State<AppState>, user: ApiUser) -> ApiResult {
     let items = calloff_app::notifications::list(&state.app, &user.session.actor)
         .await
         .map_err(fail)?;
-    Ok(Json(json!({ "notifications": items.iter().map(views::notification).collect::<Vec<_>>() })).into_response())
+    Ok(Json(NotificationList {
+        notifications: items.iter().map(Into::into).collect(),
+    })
+    .into_response())
 }
 
+#[utoipa::path(post, path = "/notifications/read", operation_id = "markNotificationsRead",
+    summary = "Mark all the signed-in user's notifications as read",
+    responses((status = 200, description = "How many were marked", body = MarkedRead)))]
 async fn mark_notifications_read(State(state): State<AppState>, user: ApiUser) -> ApiResult {
     let marked = calloff_app::notifications::mark_all_read(&state.app, &user.session.actor)
         .await
         .map_err(fail)?;
-    Ok(Json(json!({ "marked_read": marked })).into_response())
+    Ok(Json(MarkedRead { marked_read: marked }).into_response())
 }
 
+#[utoipa::path(post, path = "/organisations", operation_id = "registerOrganisation",
+    summary = "Register an organisation (pending verification) and its first user, who becomes its admin and a buyer",
+    security(()), request_body = Registration,
+    responses((status = 201, description = "Registered, pending verification", body = Registered)))]
 async fn register_organisation(State(state): State<AppState>, ApiJson(body): ApiJson<Registration>) -> ApiResult {
     let id = registration::register(&state.app, &body).await.map_err(fail)?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "id": id, "verification": "pending" })),
+        Json(Registered {
+            id,
+            verification: calloff_domain::organisation::Verification::Pending,
+        }),
     )
         .into_response())
 }
 
+#[utoipa::path(get, path = "/organisations/pending", operation_id = "listPendingOrganisations",
+    summary = "Organisations waiting for verification (framework managers)",
+    responses((status = 200, description = "Organisations", body = OrganisationList)))]
 async fn pending_organisations(State(state): State<AppState>, user: ApiUser) -> ApiResult {
     let pending = registration::pending(&state.app, &user.session.actor)
         .await
         .map_err(fail)?;
-    Ok(Json(json!({ "organisations": pending.iter().map(views::organisation).collect::<Vec<_>>() })).into_response())
+    Ok(Json(OrganisationList {
+        organisations: pending.iter().map(Into::into).collect(),
+    })
+    .into_response())
 }
 
+#[utoipa::path(post, path = "/organisations/{id}/{decision}", operation_id = "decideOrganisation",
+    summary = "Verify an organisation, or reject it with a reason (framework managers)",
+    params(("id" = String, Path, description = "Organisation id"), ("decision" = inline(openapi::OrganisationDecisionName), Path)),
+    request_body(content = Option<ActionBody>),
+    responses((status = 200, description = "The decision", body = OrganisationDecided), (status = 409, description = "Not allowed in the current state", body = problem::Problem, content_type = "application/problem+json")))]
 async fn decide_organisation(
     State(state): State<AppState>,
     user: ApiUser,
@@ -438,36 +524,48 @@ async fn decide_organisation(
     registration::decide(&state.app, &user.session.actor, &id, &decision)
         .await
         .map_err(fail)?;
-    Ok(Json(
-        json!({ "id": id, "decision": if decision == VerificationDecision::Verify { "verified" } else { "rejected" } }),
-    )
+    let decision = if decision == VerificationDecision::Verify {
+        "verified"
+    } else {
+        "rejected"
+    };
+    Ok(Json(OrganisationDecided {
+        id,
+        decision: decision.to_string(),
+    })
     .into_response())
 }
 
+#[utoipa::path(get, path = "/frameworks/{id}/eligibility", operation_id = "getEligibility",
+    summary = "The framework's eligibility register: kinds of body admitted and bodies named",
+    params(("id" = String, Path, description = "Framework id")),
+    responses((status = 200, description = "The register", body = EligibilityRegisterView)))]
 async fn eligibility(State(state): State<AppState>, user: ApiUser, Path(id): Path<String>) -> ApiResult {
     let register = frameworks::eligibility(&state.app, &user.session.actor, &FrameworkId::from_stored(id))
         .await
         .map_err(fail)?;
-    Ok(Json(json!({
-        "framework_id": register.framework.id,
-        "kinds": register.kinds,
-        "named": register.named.iter().map(views::organisation).collect::<Vec<_>>(),
-    }))
+    Ok(Json(EligibilityRegisterView {
+        framework_id: register.framework.id,
+        kinds: register.kinds,
+        named: register.named.iter().map(Into::into).collect(),
+    })
     .into_response())
 }
 
+#[utoipa::path(get, path = "/organisation/people", operation_id = "listPeople",
+    summary = "The users of the signed-in admin's organisation",
+    responses((status = 200, description = "People", body = People)))]
 async fn list_people(State(state): State<AppState>, user: ApiUser) -> ApiResult {
     let people = calloff_app::people::list(&state.app, &user.session.actor)
         .await
         .map_err(fail)?;
-    let people: Vec<_> = people
-        .iter()
-        .map(|p| json!({ "id": p.id, "name": p.name, "email": p.email, "roles": p.roles, "status": p.status.to_lowercase() }))
-        .collect();
-    Ok(Json(json!({ "people": people })).into_response())
+    Ok(Json(People {
+        people: people.iter().map(Into::into).collect(),
+    })
+    .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct InviteBody {
     email: String,
     roles: Vec<String>,
@@ -477,6 +575,10 @@ fn parse_roles(names: &[String]) -> Result<Vec<calloff_domain::role::Role>, Resp
     calloff_domain::role::Role::parse_list("roles", names).map_err(|e| fail(AppError::InvalidFields(e)))
 }
 
+#[utoipa::path(post, path = "/organisation/invitations", operation_id = "invitePerson",
+    summary = "Invite someone by email, with roles; the single-use link expires after 7 days and is sent only by email",
+    request_body = InviteBody,
+    responses((status = 201, description = "Invited", body = Invited)))]
 async fn invite(State(state): State<AppState>, user: ApiUser, ApiJson(body): ApiJson<InviteBody>) -> ApiResult {
     let roles = parse_roles(&body.roles)?;
     // The link goes to the invitee by email only; it is not returned here.
@@ -485,17 +587,28 @@ async fn invite(State(state): State<AppState>, user: ApiUser, ApiJson(body): Api
         .map_err(fail)?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "invited": body.email.trim().to_lowercase(), "expires_in_days": calloff_app::people::INVITATION_DAYS })),
+        Json(Invited {
+            invited: body.email.trim().to_lowercase(),
+            expires_in_days: calloff_app::people::INVITATION_DAYS,
+        }),
     )
         .into_response())
 }
 
-#[derive(Deserialize, Default)]
+/// The roles to set (setting roles only).
+#[derive(Deserialize, Default, ToSchema)]
+#[schema(as = Roles)]
 struct ChangeBody {
     #[serde(default)]
+    #[schema(value_type = Vec<Role>)]
     roles: Vec<String>,
 }
 
+#[utoipa::path(post, path = "/organisation/people/{id}/{change}", operation_id = "changePerson",
+    summary = "Set a user's roles (body: roles), or deactivate them",
+    params(("id" = String, Path, description = "User id"), ("change" = inline(openapi::PersonChangeName), Path)),
+    request_body(content = Option<ChangeBody>),
+    responses((status = 200, description = "Changed", body = PersonChanged)))]
 async fn change_person(
     State(state): State<AppState>,
     user: ApiUser,
@@ -511,15 +624,28 @@ async fn change_person(
         _ => Err(AppError::NotFound(format!("change \"{change}\""))),
     }
     .map_err(fail)?;
-    Ok(Json(json!({ "id": target, "changed": change })).into_response())
+    Ok(Json(PersonChanged {
+        id: target,
+        changed: change,
+    })
+    .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct AcceptBody {
     name: String,
     password: String,
 }
 
+#[utoipa::path(post, path = "/invitations/{token}", operation_id = "acceptInvitation",
+    summary = "Accept an invitation: choose a name and password. Works once, before it expires.",
+    security(()),
+    params(("token" = String, Path, description = "The token from the invitation email")),
+    request_body = AcceptBody,
+    responses(
+        (status = 201, description = "Joined", body = Joined),
+        (status = 404, description = "No such invitation, or it has expired", body = problem::Problem, content_type = "application/problem+json"),
+    ))]
 async fn accept_invitation(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -528,17 +654,25 @@ async fn accept_invitation(
     let user = calloff_app::people::accept(&state.app, &token, &body.name, &body.password)
         .await
         .map_err(fail)?;
-    Ok((StatusCode::CREATED, Json(json!({ "user_id": user }))).into_response())
+    Ok((StatusCode::CREATED, Json(Joined { user_id: user })).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = Milestone)]
 struct MilestoneBody {
     #[serde(default)]
+    #[schema(required = true, max_length = 200)]
     name: String,
     #[serde(default)]
+    #[schema(required = true, format = Date)]
     done_on: String,
 }
 
+#[utoipa::path(post, path = "/call-offs/{id}/milestones", operation_id = "recordMilestone",
+    summary = "Record a provisioning milestone (the supplier, while the call-off is accepted); dates run in order",
+    params(("id" = String, Path, description = "Call-off id")),
+    request_body = MilestoneBody,
+    responses((status = 201, description = "Recorded", body = CallOffView)))]
 async fn record_milestone(
     State(state): State<AppState>,
     user: ApiUser,
@@ -552,14 +686,24 @@ async fn record_milestone(
     let view = call_offs::view(&state.app, &user.session.actor, &id)
         .await
         .map_err(fail)?;
-    Ok((StatusCode::CREATED, Json(views::call_off(&view))).into_response())
+    Ok((StatusCode::CREATED, Json(CallOffView::from(&view))).into_response())
 }
 
-#[derive(Deserialize)]
+/// The full new set of lines.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = Variation)]
 struct VaryBody {
     lines: Vec<LineInput>,
 }
 
+#[utoipa::path(post, path = "/call-offs/{id}/variations", operation_id = "varyCallOff",
+    summary = "Vary an accepted or live call-off (its buyer): the full new set of lines. Kept lines keep their prices and terms may only be extended; the value is re-checked against the ceilings, and a warning is given past the framework's modification limit.",
+    params(("id" = String, Path, description = "Call-off id")),
+    request_body = VaryBody,
+    responses(
+        (status = 201, description = "Varied: the call-off, with `variation` (status applied, number, values, cumulative change, warning)", body = VariedCallOff),
+        (status = 202, description = "The increase needs approval under the buyer's rules: the call-off as it stands, with `variation` (status awaiting_approval, approval_request_id); the increase's headroom is held meanwhile", body = VariedCallOff),
+    ))]
 async fn vary(
     State(state): State<AppState>,
     user: ApiUser,
@@ -573,48 +717,42 @@ async fn vary(
     let view = call_offs::view(&state.app, &user.session.actor, &id)
         .await
         .map_err(fail)?;
-    let mut body = views::call_off(&view);
-    match outcome {
-        VariationOutcome::Applied(varied) => {
-            body["variation"] = json!({
-                "status": "applied",
-                "number": varied.variation.number,
-                "previous_value": { "pence": varied.variation.previous_value.pence(), "display": varied.variation.previous_value.to_string() },
-                "original_value": { "pence": varied.variation.original_value.pence(), "display": varied.variation.original_value.to_string() },
-                "cumulative_change_basis_points": varied.cumulative_change_bp,
-                "over_modification_limit": varied.variation.over_limit,
-                "warning": varied.warning(),
-            });
-            Ok((StatusCode::CREATED, Json(body)).into_response())
-        }
-        VariationOutcome::AwaitingApproval(request) => {
-            body["variation"] = json!({
-                "status": "awaiting_approval",
-                "approval_request_id": request.id,
-                "increase": { "pence": request.value.pence(), "display": request.value.to_string() },
-                "approvers_required": request.approvers_required,
-                "expires_at": request.expires_at,
-            });
-            Ok((StatusCode::ACCEPTED, Json(body)).into_response())
-        }
-    }
+    let status = match outcome {
+        VariationOutcome::Applied(_) => StatusCode::CREATED,
+        VariationOutcome::AwaitingApproval(_) => StatusCode::ACCEPTED,
+    };
+    let body = VariedCallOff {
+        call_off: (&view).into(),
+        variation: (&outcome).into(),
+    };
+    Ok((status, Json(body)).into_response())
 }
 
+#[utoipa::path(get, path = "/organisation/approval-rules", operation_id = "getApprovalRules",
+    summary = "The signed-in user's organisation's approval rules",
+    responses((status = 200, description = "The rules", body = ApprovalRulesView)))]
 async fn approval_rules(State(state): State<AppState>, user: ApiUser) -> ApiResult {
     let rules = approvals::rules(&state.app, &user.session.actor).await.map_err(fail)?;
-    Ok(Json(views::approval_rules(&rules)).into_response())
+    Ok(Json(ApprovalRulesView::from(&rules)).into_response())
 }
 
-#[derive(Deserialize)]
+/// From what value a call-off needs how many approvers.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = ThresholdInput)]
 struct ThresholdBody {
+    #[schema(minimum = 0)]
     from_value_pence: i64,
+    #[schema(maximum = 5)]
     approvers: u32,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = ApprovalRulesInput)]
 struct RulesBody {
+    #[schema(max_items = 10)]
     thresholds: Vec<ThresholdBody>,
     #[serde(default = "default_expiry_days")]
+    #[schema(minimum = 1, maximum = 365, default = 30)]
     expiry_days: u32,
 }
 
@@ -622,6 +760,10 @@ fn default_expiry_days() -> u32 {
     calloff_domain::approval::DEFAULT_EXPIRY_DAYS
 }
 
+#[utoipa::path(post, path = "/organisation/approval-rules", operation_id = "setApprovalRules",
+    summary = "Replace the organisation's approval rules (organisation admins)",
+    request_body = RulesBody,
+    responses((status = 200, description = "The rules now in force", body = ApprovalRulesView)))]
 async fn set_approval_rules(State(state): State<AppState>, user: ApiUser, body: JsonBody) -> ApiResult {
     let actor = &user.session.actor;
     // Who may set them is checked before what they sent.
@@ -643,37 +785,38 @@ async fn set_approval_rules(State(state): State<AppState>, user: ApiUser, body: 
         }))
     })?;
     approvals::set_rules(&state.app, actor, &rules).await.map_err(fail)?;
-    Ok(Json(views::approval_rules(&rules)).into_response())
+    Ok(Json(ApprovalRulesView::from(&rules)).into_response())
 }
 
+#[utoipa::path(get, path = "/approvals", operation_id = "listAwaitingApproval",
+    summary = "Requests of the approver's organisation awaiting approval, oldest first, each saying whether this approver may decide",
+    responses((status = 200, description = "Requests", body = AwaitingApprovalList)))]
 async fn awaiting_approval(State(state): State<AppState>, user: ApiUser) -> ApiResult {
     let awaiting = approvals::awaiting(&state.app, &user.session.actor)
         .await
         .map_err(fail)?;
-    let items: Vec<_> = awaiting
-        .iter()
-        .map(|a| {
-            let mut item = views::approval_request(&a.view);
-            item["call_off"] = json!({
-                "id": a.call_off.id, "reference": a.call_off.reference,
-                "contract_value": { "pence": a.call_off.totals.contract_value.pence(), "display": a.call_off.totals.contract_value.to_string() },
-                "cost_centre": a.call_off.cost_centre,
-            });
-            item["you_may_decide"] = json!(a.blocked.is_none());
-            item["why_not"] = json!(a.blocked);
-            item
-        })
-        .collect();
-    Ok(Json(json!({ "approvals": items })).into_response())
+    Ok(Json(AwaitingApprovalList {
+        approvals: awaiting.iter().map(Into::into).collect(),
+    })
+    .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = ApprovalDecision)]
 struct DecisionBody {
+    #[schema(value_type = Decision)]
     decision: String,
+    /// Required to return.
     #[serde(default)]
+    #[schema(max_length = 2000)]
     comment: String,
 }
 
+#[utoipa::path(post, path = "/approvals/{id}/decision", operation_id = "decideApproval",
+    summary = "Approve, or return with a comment, a request of the approver's organisation. Nobody decides on their own call-off; each approver decides once. The last approval places the call-off or applies the variation.",
+    params(("id" = String, Path, description = "Approval request id")),
+    request_body = DecisionBody,
+    responses((status = 200, description = "The outcome", body = ApprovalOutcome), (status = 409, description = "Not allowed in the current state", body = problem::Problem, content_type = "application/problem+json")))]
 async fn decide_approval(
     State(state): State<AppState>,
     user: ApiUser,
@@ -687,39 +830,40 @@ async fn decide_approval(
     let decided = approvals::decide(&state.app, actor, &id, decision, &body.comment)
         .await
         .map_err(fail)?;
-    let outcome = match decided {
-        approvals::Decided::Recorded {
-            approvals_given,
-            approvers_required,
-        } => {
-            json!({ "outcome": "recorded", "approvals_given": approvals_given, "approvers_required": approvers_required })
-        }
-        approvals::Decided::Approved => json!({ "outcome": "approved" }),
-        approvals::Decided::Returned => json!({ "outcome": "returned" }),
-    };
-    Ok(Json(outcome).into_response())
+    Ok(Json(ApprovalOutcome::from(decided)).into_response())
 }
 
+#[utoipa::path(get, path = "/frameworks/{id}/change-requests", operation_id = "listChangeRequests",
+    summary = "The framework's catalogue change requests, newest first: all of them for its manager, a supplier's own for its users",
+    params(("id" = String, Path, description = "Framework id")),
+    responses((status = 200, description = "Change requests", body = ChangeRequestList)))]
 async fn list_change_requests(State(state): State<AppState>, user: ApiUser, Path(id): Path<String>) -> ApiResult {
     let requests = change_requests::list(&state.app, &user.session.actor, &FrameworkId::from_stored(id))
         .await
         .map_err(fail)?;
-    Ok(
-        Json(json!({ "change_requests": requests.iter().map(views::change_request).collect::<Vec<_>>() }))
-            .into_response(),
-    )
+    Ok(Json(ChangeRequestList {
+        change_requests: requests.iter().map(Into::into).collect(),
+    })
+    .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = ProposeChanges)]
 struct ProposeBody {
     #[serde(default)]
+    #[schema(required = true, max_length = 200)]
     title: String,
     changes: Vec<ChangeInput>,
-    /// An accepted proposal the request answers.
+    /// Optional: a proposal on this framework accepted as a change request.
     #[serde(default)]
     proposal_id: Option<calloff_domain::ids::ProposalId>,
 }
 
+#[utoipa::path(post, path = "/frameworks/{id}/change-requests", operation_id = "proposeChanges",
+    summary = "Propose changes to the supplier's items (new items, edits, price changes, withdrawals), each from an effective date, as one request for the framework manager to approve. The whole request is checked first; every error names changes[i].field and nothing is written unless all are valid.",
+    params(("id" = String, Path, description = "Framework id")),
+    request_body = ProposeBody,
+    responses((status = 201, description = "Submitted", body = ChangeRequestDetail)))]
 async fn propose_changes(
     State(state): State<AppState>,
     user: ApiUser,
@@ -746,15 +890,24 @@ async fn propose_changes(
     let view = change_requests::view(&state.app, actor, &request.id, None)
         .await
         .map_err(fail)?;
-    Ok((StatusCode::CREATED, Json(views::change_request_view(&view))).into_response())
+    Ok((StatusCode::CREATED, Json(ChangeRequestDetail::from(&view))).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = Indexation)]
 struct IndexationBody {
+    /// 350 = 3.5%; at most the framework's cap.
+    #[schema(minimum = 1)]
     uplift_basis_points: i64,
+    #[schema(format = Date)]
     effective_from: String,
 }
 
+#[utoipa::path(post, path = "/frameworks/{id}/indexation", operation_id = "proposeIndexation",
+    summary = "Propose the annual price indexation: every price of the supplier's items up by at most the framework's cap, from an effective date, once a year",
+    params(("id" = String, Path, description = "Framework id")),
+    request_body = IndexationBody,
+    responses((status = 201, description = "Submitted", body = ChangeRequestView)))]
 async fn propose_indexation(
     State(state): State<AppState>,
     user: ApiUser,
@@ -780,14 +933,20 @@ async fn propose_indexation(
             (f == "uplift").then(|| "uplift_basis_points".to_string())
         }))
     })?;
-    Ok((StatusCode::CREATED, Json(views::change_request(&request))).into_response())
+    Ok((StatusCode::CREATED, Json(ChangeRequestView::from(&request))).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct AfterQuery {
+    /// `next_after` from the previous page.
     after: Option<i64>,
 }
 
+#[utoipa::path(get, path = "/change-requests/{id}", operation_id = "getChangeRequest",
+    summary = "A change request with a page of its changes, each beside the version in force",
+    params(("id" = String, Path, description = "Change request id"), AfterQuery),
+    responses((status = 200, description = "The request", body = ChangeRequestDetail)))]
 async fn change_request(
     State(state): State<AppState>,
     user: ApiUser,
@@ -797,9 +956,14 @@ async fn change_request(
     let view = change_requests::view(&state.app, &user.session.actor, &id, query.after)
         .await
         .map_err(fail)?;
-    Ok(Json(views::change_request_view(&view)).into_response())
+    Ok(Json(ChangeRequestDetail::from(&view)).into_response())
 }
 
+#[utoipa::path(post, path = "/change-requests/{id}/{decision}", operation_id = "decideChangeRequest",
+    summary = "Approve a change request, or reject it with a reason (the framework's manager). Approved changes apply from their effective dates.",
+    params(("id" = String, Path, description = "Change request id"), ("decision" = inline(openapi::ChangeRequestDecisionName), Path)),
+    request_body(content = Option<ActionBody>),
+    responses((status = 200, description = "The request after the decision", body = ChangeRequestView), (status = 409, description = "Not allowed in the current state", body = problem::Problem, content_type = "application/problem+json")))]
 async fn decide_change_request(
     State(state): State<AppState>,
     user: ApiUser,
@@ -815,26 +979,38 @@ async fn decide_change_request(
     let decided = change_requests::decide(&state.app, &user.session.actor, &id, &decision)
         .await
         .map_err(fail)?;
-    Ok(Json(views::change_request(&decided)).into_response())
+    Ok(Json(ChangeRequestView::from(&decided)).into_response())
 }
 
+#[utoipa::path(get, path = "/items/{id}/versions", operation_id = "getItemVersions",
+    summary = "Every version of an item, oldest first, with the date each was in force from",
+    params(("id" = String, Path, description = "Item id")),
+    responses((status = 200, description = "Versions", body = ItemVersions)))]
 async fn item_versions(State(state): State<AppState>, user: ApiUser, Path(id): Path<String>) -> ApiResult {
     let item = catalogue::item(&state.app, &user.session.actor, &ItemId::from_stored(id))
         .await
         .map_err(fail)?;
     let versions = change_requests::versions(&state.app, &item.id).await.map_err(fail)?;
-    Ok(
-        Json(json!({ "item_id": item.id, "versions": versions.iter().map(views::item_version).collect::<Vec<_>>() }))
-            .into_response(),
-    )
+    Ok(Json(ItemVersions {
+        item_id: item.id,
+        versions: versions.iter().map(Into::into).collect(),
+    })
+    .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = DemandBandsInput)]
 struct DemandBandsBody {
-    /// `5000 = 3.20; 20000 = 2.90`; empty for none.
+    /// Empty for none.
+    #[schema(example = "5000 = 3.20; 20000 = 2.90")]
     demand_bands: String,
 }
 
+#[utoipa::path(post, path = "/items/{id}/demand-bands", operation_id = "setDemandBands",
+    summary = "Set an item's demand bands (the framework's manager): once the quantity bought across the framework reaches a band, new call-offs by everyone pay its price. Each change is a new version of the item, in force from today.",
+    params(("id" = String, Path, description = "Item id")),
+    request_body = DemandBandsBody,
+    responses((status = 200, description = "The item with its bands", body = ItemView)))]
 async fn set_demand_bands(
     State(state): State<AppState>,
     user: ApiUser,
@@ -850,15 +1026,26 @@ async fn set_demand_bands(
     )
     .await
     .map_err(fail)?;
-    Ok(Json(views::item(&item)).into_response())
+    Ok(Json(ItemView::from(&item)).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct AsOfQuery {
+    /// A future date includes the approved changes due by then (items to be added have no
+    /// item_id yet).
     #[serde(default)]
+    #[param(required = true, format = Date)]
     date: String,
 }
 
+#[utoipa::path(get, path = "/frameworks/{id}/catalogue/as-of", operation_id = "getCatalogueAsOf",
+    summary = "The catalogue as it stood, or will stand, at the end of a day: each item's version then in force (at most 1,000 items; truncated says if there were more)",
+    params(("id" = String, Path, description = "Framework id"), AsOfQuery),
+    responses(
+        (status = 200, description = "The catalogue on that date", body = CatalogueAsOfView),
+        (status = 422, description = "A missing or malformed date", body = problem::Problem, content_type = "application/problem+json"),
+    ))]
 async fn catalogue_as_of(
     State(state): State<AppState>,
     user: ApiUser,
@@ -873,16 +1060,25 @@ async fn catalogue_as_of(
     )
     .await
     .map_err(fail)?;
-    Ok(Json(views::catalogue_as_of(&view)).into_response())
+    Ok(Json(CatalogueAsOfView::from(&view)).into_response())
 }
 
+#[utoipa::path(get, path = "/frameworks/{id}/catalogue-settings", operation_id = "getCatalogueSettings",
+    summary = "The framework's indexation cap and whether item pages name the bodies that bought each item",
+    params(("id" = String, Path, description = "Framework id")),
+    responses((status = 200, description = "The settings", body = frameworks::CatalogueSettings)))]
 async fn catalogue_settings(State(state): State<AppState>, user: ApiUser, Path(id): Path<String>) -> ApiResult {
     let settings = frameworks::catalogue_settings(&state.app, &user.session.actor, &FrameworkId::from_stored(id))
         .await
         .map_err(fail)?;
-    Ok(Json(json!(settings)).into_response())
+    Ok(Json(settings).into_response())
 }
 
+#[utoipa::path(post, path = "/frameworks/{id}/catalogue-settings", operation_id = "setCatalogueSettings",
+    summary = "Set the indexation cap (0 to 2,500 basis points) and whether buyers are named (the framework's manager)",
+    params(("id" = String, Path, description = "Framework id")),
+    request_body = frameworks::CatalogueSettings,
+    responses((status = 200, description = "The settings now in force", body = frameworks::CatalogueSettings)))]
 async fn set_catalogue_settings(
     State(state): State<AppState>,
     user: ApiUser,
@@ -894,5 +1090,5 @@ async fn set_catalogue_settings(
         frameworks::set_catalogue_settings(&state.app, &user.session.actor, &FrameworkId::from_stored(id), settings)
             .await
             .map_err(fail)?;
-    Ok(Json(json!(settings)).into_response())
+    Ok(Json(settings).into_response())
 }

@@ -4,7 +4,8 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use calloff_app::{AppError, HeadroomScope};
 use calloff_domain::FieldError;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 pub const CONTENT_TYPE: &str = "application/problem+json";
 
@@ -12,18 +13,74 @@ pub fn problem(status: StatusCode, kind: &str, title: &str, detail: &str, errors
     respond(status, &document(status, kind, title, detail, errors))
 }
 
-fn document(status: StatusCode, kind: &str, title: &str, detail: &str, errors: &[FieldError]) -> serde_json::Value {
-    json!({
-        "type": format!("/api/problems/{kind}"),
-        "title": title,
-        "status": status.as_u16(),
-        "detail": detail,
-        "errors": errors.iter().map(|e| json!({ "field": e.field, "message": e.message })).collect::<Vec<_>>(),
-    })
+/// An RFC 9457 problem document.
+#[derive(Serialize, ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    #[schema(example = "/api/problems/invalid")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Every field at fault, named as the client sent it (`lines[0].quantity`, a query
+    /// parameter, or a header such as `Idempotency-Key`).
+    pub errors: Vec<ProblemField>,
+    /// Headroom exceeded only: which ceiling refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refused_by: Option<RefusedBy>,
+    /// Headroom exceeded by a lot: its number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lot: Option<u32>,
+    /// Headroom exceeded only: the value that did not fit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_pence: Option<i64>,
+    /// Headroom exceeded only: the headroom left under that ceiling.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub headroom_left_pence: Option<i64>,
 }
 
-fn respond(status: StatusCode, body: &serde_json::Value) -> Response {
-    (status, [(header::CONTENT_TYPE, CONTENT_TYPE)], body.to_string()).into_response()
+/// A field at fault and what is wrong with it.
+#[derive(Serialize, ToSchema)]
+pub struct ProblemField {
+    pub field: String,
+    pub message: String,
+    /// Where in the body, as an RFC 6901 JSON pointer, when the field is in the body.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+}
+
+/// The ceiling that refused a value.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RefusedBy {
+    Framework,
+    Lot,
+}
+
+fn document(status: StatusCode, kind: &str, title: &str, detail: &str, errors: &[FieldError]) -> Problem {
+    Problem {
+        kind: format!("/api/problems/{kind}"),
+        title: title.to_string(),
+        status: status.as_u16(),
+        detail: detail.to_string(),
+        errors: errors
+            .iter()
+            .map(|e| ProblemField {
+                field: e.field.clone(),
+                message: e.message.clone(),
+                pointer: None,
+            })
+            .collect(),
+        refused_by: None,
+        lot: None,
+        value_pence: None,
+        headroom_left_pence: None,
+    }
+}
+
+fn respond(status: StatusCode, body: &Problem) -> Response {
+    let body = serde_json::to_string(body).unwrap_or_default();
+    (status, [(header::CONTENT_TYPE, CONTENT_TYPE)], body).into_response()
 }
 
 /// The problem document for a use case's failure: status, type and title from
@@ -46,15 +103,15 @@ pub fn from_app_error(error: &AppError) -> Response {
     let mut body = document(class.status, class.kind, class.title, &detail, &errors);
     if let AppError::HeadroomExceeded { scope, value, left } = error {
         // Which ceiling refused, and by how much, for clients to act on.
-        body["refused_by"] = json!(match scope {
-            HeadroomScope::Framework => "framework",
-            HeadroomScope::Lot(_) => "lot",
+        body.refused_by = Some(match scope {
+            HeadroomScope::Framework => RefusedBy::Framework,
+            HeadroomScope::Lot(_) => RefusedBy::Lot,
         });
         if let HeadroomScope::Lot(n) = scope {
-            body["lot"] = json!(n);
+            body.lot = Some(*n);
         }
-        body["value_pence"] = json!(value.pence());
-        body["headroom_left_pence"] = json!(left.pence());
+        body.value_pence = Some(value.pence());
+        body.headroom_left_pence = Some(left.pence());
     }
     let mut response = respond(class.status, &body);
     let headers = response.headers_mut();

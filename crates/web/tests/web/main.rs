@@ -5,4 +5,5 @@ mod api;
 mod authz;
 mod browser;
 mod pages;
+mod shapes;
 mod trust;

@@ -1,0 +1,463 @@
+//! Priced lines, quotes, call-offs, their approvals and variations.
+
+use super::{MoneyView, OrganisationView, PersonRef};
+use calloff_app::approvals::{Awaiting, Decided, RequestView};
+use calloff_app::quotes::Quote;
+use calloff_app::variations::VariationOutcome;
+use calloff_domain::approval::{ApprovalKind, ApprovalRules, ApprovalStatus, CostCentre, Decision};
+use calloff_domain::call_off::{CallOffState, MonthlyUsage, PricedLine, Quantity, TermMonths, Totals};
+use calloff_domain::catalogue::{CpvCode, Sku, Unit};
+use calloff_domain::ids::{CallOffId, FrameworkId, ItemId, OrganisationId, UserId};
+use calloff_domain::pricing::PriceBasis;
+use calloff_domain::route_to_market::{Advice, Route};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The next demand band across the framework, how many more units must be bought to reach it,
+/// and its price.
+#[derive(Serialize, ToSchema)]
+pub struct NextBandView {
+    pub from: u64,
+    pub more_needed: u64,
+    pub unit_price_micros: i64,
+    pub unit_price_display: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LineView {
+    pub item_id: ItemId,
+    pub lot: u32,
+    pub sku: Sku,
+    pub name: String,
+    pub description: String,
+    pub unit: Unit,
+    pub unit_price_micros: i64,
+    pub unit_price_display: String,
+    pub cpv: CpvCode,
+    pub quantity: Quantity,
+    pub term_months: TermMonths,
+    pub monthly_usage: Option<MonthlyUsage>,
+    pub value: MoneyView,
+    pub list_price_micros: Option<i64>,
+    /// The line at the list price.
+    pub list_value: Option<MoneyView>,
+    /// Saved against the list price.
+    pub saving: Option<MoneyView>,
+    /// Why the line pays its unit price.
+    pub price_basis: PriceBasis,
+    /// The catalogue price a tier or band replaced.
+    pub catalogue_price_micros: Option<i64>,
+    /// The line at the catalogue price.
+    pub catalogue_value: Option<MoneyView>,
+    pub volume_saving: Option<MoneyView>,
+    /// On quotes: the next demand band.
+    pub next_band: Option<NextBandView>,
+    /// The version of the catalogue item the line was priced from (none on old lines).
+    pub item_version: Option<i64>,
+}
+
+impl From<&PricedLine> for LineView {
+    fn from(l: &PricedLine) -> Self {
+        Self {
+            item_id: l.item_id.clone(),
+            lot: l.lot_number,
+            sku: l.sku.clone(),
+            name: l.name.clone(),
+            description: l.description.clone(),
+            unit: l.unit,
+            unit_price_micros: l.unit_price.micros(),
+            unit_price_display: l.unit_price.to_string(),
+            cpv: l.cpv.clone(),
+            quantity: l.quantity,
+            term_months: l.term_months,
+            monthly_usage: l.monthly_usage,
+            value: l.value.into(),
+            list_price_micros: l.list_price.map(|p| p.micros()),
+            list_value: l.list_value.map(Into::into),
+            saving: l.saving().map(Into::into),
+            price_basis: l.price_basis,
+            catalogue_price_micros: l.catalogue_price.map(|p| p.micros()),
+            catalogue_value: l.catalogue_value.map(Into::into),
+            volume_saving: l.volume_saving().map(Into::into),
+            next_band: l.next_band.map(|n| NextBandView {
+                from: n.from,
+                more_needed: n.more_needed,
+                unit_price_micros: n.unit_price.micros(),
+                unit_price_display: n.unit_price.to_string(),
+            }),
+            item_version: l.item_version,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TotalsView {
+    pub contract_value: MoneyView,
+    pub vat: MoneyView,
+    pub total_inc_vat: MoneyView,
+}
+
+impl From<&Totals> for TotalsView {
+    fn from(t: &Totals) -> Self {
+        Self {
+            contract_value: t.contract_value.into(),
+            vat: t.vat.into(),
+            total_inc_vat: t.total_inc_vat.into(),
+        }
+    }
+}
+
+/// Whether a direct award applies, and why.
+#[derive(Serialize, ToSchema)]
+pub struct RouteToMarketView {
+    pub route: Route,
+    pub reasons: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QuoteView {
+    pub framework_id: FrameworkId,
+    pub supplier_id: OrganisationId,
+    pub route_to_market: RouteToMarketView,
+    pub lines: Vec<LineView>,
+    pub totals: TotalsView,
+}
+
+impl QuoteView {
+    pub fn new(q: &Quote, advice: &Advice) -> Self {
+        Self {
+            framework_id: q.framework_id.clone(),
+            supplier_id: q.supplier_id.clone(),
+            route_to_market: RouteToMarketView {
+                route: advice.route,
+                reasons: advice.reasons.clone(),
+            },
+            lines: q.lines.iter().map(Into::into).collect(),
+            totals: (&q.totals).into(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FrameworkRef {
+    pub id: FrameworkId,
+    pub reference: String,
+    pub title: String,
+}
+
+/// A provisioning milestone.
+#[derive(Serialize, ToSchema)]
+pub struct MilestoneView {
+    pub name: String,
+    #[schema(format = Date)]
+    pub done_on: String,
+}
+
+/// A variation applied to a call-off.
+#[derive(Serialize, ToSchema)]
+pub struct VariationRecord {
+    pub number: i64,
+    pub previous_value: MoneyView,
+    pub new_value: MoneyView,
+    pub original_value: MoneyView,
+    /// Past the framework's modification limit.
+    pub over_modification_limit: bool,
+    #[schema(format = DateTime)]
+    pub varied_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CallOffView {
+    pub id: CallOffId,
+    pub reference: String,
+    pub state: CallOffState,
+    pub framework: FrameworkRef,
+    pub buyer: OrganisationView,
+    pub supplier: OrganisationView,
+    pub placed_by: UserId,
+    pub lines: Vec<LineView>,
+    pub totals: TotalsView,
+    pub rejection_reason: Option<String>,
+    #[schema(format = DateTime)]
+    pub placed_at: String,
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+    #[schema(format = Date)]
+    pub live_on: Option<String>,
+    #[schema(format = Date)]
+    pub ends_on: Option<String>,
+    pub milestones: Vec<MilestoneView>,
+    pub cost_centre: Option<CostCentre>,
+    pub approvals: Vec<ApprovalRequestView>,
+    pub variations: Vec<VariationRecord>,
+    pub change_seq: i64,
+}
+
+impl From<&calloff_app::call_offs::CallOffView> for CallOffView {
+    fn from(v: &calloff_app::call_offs::CallOffView) -> Self {
+        let c = &v.call_off;
+        Self {
+            id: c.id.clone(),
+            reference: c.reference.clone(),
+            state: c.state,
+            framework: FrameworkRef {
+                id: c.framework_id.clone(),
+                reference: v.framework_reference.clone(),
+                title: v.framework_title.clone(),
+            },
+            buyer: (&v.buyer).into(),
+            supplier: (&v.supplier).into(),
+            placed_by: c.placed_by.clone(),
+            lines: c.lines.iter().map(Into::into).collect(),
+            totals: (&c.totals).into(),
+            rejection_reason: c.rejection_reason.clone(),
+            placed_at: c.placed_at.clone(),
+            updated_at: c.updated_at.clone(),
+            live_on: v.live_on.clone(),
+            ends_on: v.ends_on.clone(),
+            milestones: v
+                .milestones
+                .iter()
+                .map(|m| MilestoneView {
+                    name: m.name.clone(),
+                    done_on: m.done_on.clone(),
+                })
+                .collect(),
+            cost_centre: c.cost_centre.clone(),
+            approvals: v.approvals.iter().map(Into::into).collect(),
+            variations: v
+                .variations
+                .iter()
+                .map(|x| VariationRecord {
+                    number: x.number,
+                    previous_value: x.previous_value.into(),
+                    new_value: x.new_value.into(),
+                    original_value: x.original_value.into(),
+                    over_modification_limit: x.over_limit,
+                    varied_at: x.varied_at.clone(),
+                })
+                .collect(),
+            change_seq: c.change_seq,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CallOffPage {
+    pub call_offs: Vec<CallOffView>,
+    /// `cursor` for the next page, if there is one.
+    pub next_cursor: Option<String>,
+}
+
+/// What became of a variation.
+#[derive(Serialize, ToSchema)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum VariationOutcomeView {
+    /// Applied now.
+    Applied {
+        number: i64,
+        previous_value: MoneyView,
+        original_value: MoneyView,
+        cumulative_change_basis_points: i64,
+        over_modification_limit: bool,
+        /// Given past the framework's modification limit.
+        warning: Option<String>,
+    },
+    /// The increase needs approval under the buyer's rules; its headroom is held meanwhile.
+    AwaitingApproval {
+        approval_request_id: String,
+        increase: MoneyView,
+        approvers_required: u32,
+        #[schema(format = DateTime)]
+        expires_at: String,
+    },
+}
+
+impl From<&VariationOutcome> for VariationOutcomeView {
+    fn from(outcome: &VariationOutcome) -> Self {
+        match outcome {
+            VariationOutcome::Applied(varied) => Self::Applied {
+                number: varied.variation.number,
+                previous_value: varied.variation.previous_value.into(),
+                original_value: varied.variation.original_value.into(),
+                cumulative_change_basis_points: varied.cumulative_change_bp,
+                over_modification_limit: varied.variation.over_limit,
+                warning: varied.warning(),
+            },
+            VariationOutcome::AwaitingApproval(request) => Self::AwaitingApproval {
+                approval_request_id: request.id.clone(),
+                increase: request.value.into(),
+                approvers_required: request.approvers_required,
+                expires_at: request.expires_at.clone(),
+            },
+        }
+    }
+}
+
+/// A call-off just varied, with what became of the variation.
+#[derive(Serialize, ToSchema)]
+pub struct VariedCallOff {
+    #[serde(flatten)]
+    pub call_off: CallOffView,
+    pub variation: VariationOutcomeView,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApprovalDecisionView {
+    pub approver: PersonRef,
+    pub decision: Decision,
+    pub comment: String,
+    #[schema(format = DateTime)]
+    pub decided_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApprovalRequestView {
+    pub id: String,
+    pub call_off_id: CallOffId,
+    pub kind: ApprovalKind,
+    pub value: MoneyView,
+    pub approvers_required: u32,
+    pub approvals_given: u32,
+    pub status: ApprovalStatus,
+    pub requested_by: UserId,
+    #[schema(format = DateTime)]
+    pub requested_at: String,
+    #[schema(format = DateTime)]
+    pub expires_at: String,
+    #[schema(format = DateTime)]
+    pub closed_at: Option<String>,
+    pub decisions: Vec<ApprovalDecisionView>,
+}
+
+impl From<&RequestView> for ApprovalRequestView {
+    fn from(v: &RequestView) -> Self {
+        let r = &v.request;
+        Self {
+            id: r.id.clone(),
+            call_off_id: r.call_off_id.clone(),
+            kind: r.kind,
+            value: r.value.into(),
+            approvers_required: r.approvers_required,
+            approvals_given: v.approvals_given(),
+            status: r.status,
+            requested_by: r.requested_by.clone(),
+            requested_at: r.requested_at.clone(),
+            expires_at: r.expires_at.clone(),
+            closed_at: r.closed_at.clone(),
+            decisions: v
+                .decisions
+                .iter()
+                .map(|d| ApprovalDecisionView {
+                    approver: PersonRef {
+                        id: d.approver_id.clone(),
+                        name: d.approver_name.clone(),
+                    },
+                    decision: d.decision,
+                    comment: d.comment.clone(),
+                    decided_at: d.decided_at.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The call-off a request is for.
+#[derive(Serialize, ToSchema)]
+pub struct CallOffToApprove {
+    pub id: CallOffId,
+    pub reference: String,
+    pub contract_value: MoneyView,
+    pub cost_centre: Option<CostCentre>,
+}
+
+/// A request awaiting approval, and whether the signed-in approver may decide it.
+#[derive(Serialize, ToSchema)]
+pub struct AwaitingApprovalView {
+    #[serde(flatten)]
+    pub request: ApprovalRequestView,
+    pub call_off: CallOffToApprove,
+    pub you_may_decide: bool,
+    /// Why not, if not.
+    pub why_not: Option<String>,
+}
+
+impl From<&Awaiting> for AwaitingApprovalView {
+    fn from(a: &Awaiting) -> Self {
+        Self {
+            request: (&a.view).into(),
+            call_off: CallOffToApprove {
+                id: a.call_off.id.clone(),
+                reference: a.call_off.reference.clone(),
+                contract_value: a.call_off.totals.contract_value.into(),
+                cost_centre: a.call_off.cost_centre.clone(),
+            },
+            you_may_decide: a.blocked.is_none(),
+            why_not: a.blocked.clone(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AwaitingApprovalList {
+    pub approvals: Vec<AwaitingApprovalView>,
+}
+
+/// What an approver's decision did.
+#[derive(Serialize, ToSchema)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum ApprovalOutcome {
+    /// Recorded; more approvals are needed.
+    Recorded {
+        approvals_given: u32,
+        approvers_required: u32,
+    },
+    /// The last approval: the call-off is placed, or the variation applied.
+    Approved,
+    /// Returned to the buyer; the headroom is released.
+    Returned,
+}
+
+impl From<Decided> for ApprovalOutcome {
+    fn from(decided: Decided) -> Self {
+        match decided {
+            Decided::Recorded {
+                approvals_given,
+                approvers_required,
+            } => Self::Recorded {
+                approvals_given,
+                approvers_required,
+            },
+            Decided::Approved => Self::Approved,
+            Decided::Returned => Self::Returned,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ThresholdView {
+    pub from_value: MoneyView,
+    pub approvers: u32,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApprovalRulesView {
+    pub thresholds: Vec<ThresholdView>,
+    pub expiry_days: u32,
+}
+
+impl From<&ApprovalRules> for ApprovalRulesView {
+    fn from(r: &ApprovalRules) -> Self {
+        Self {
+            thresholds: r
+                .thresholds
+                .iter()
+                .map(|t| ThresholdView {
+                    from_value: t.from_value.into(),
+                    approvers: t.approvers,
+                })
+                .collect(),
+            expiry_days: r.expiry_days,
+        }
+    }
+}
