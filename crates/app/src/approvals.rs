@@ -215,10 +215,10 @@ pub(crate) async fn open(tx: &mut Conn, app: &App, actor: &Actor, new: NewReques
 }
 
 /// Gives back the headroom an awaiting request held.
-async fn release(tx: &mut Conn, framework: &FrameworkId, request: &Request) -> AppResult<()> {
-    frameworks::release(tx, framework, request.reserved_value).await?;
+async fn release(tx: &mut Conn, head: &mut ChainHead, framework: &FrameworkId, request: &Request) -> AppResult<()> {
+    frameworks::release(tx, head, framework, request.reserved_value).await?;
     for (lot, value) in &request.reserved_lots {
-        frameworks::release_lot(tx, framework, *lot, *value).await?;
+        frameworks::release_lot(tx, head, framework, *lot, *value).await?;
     }
     Ok(())
 }
@@ -227,6 +227,7 @@ async fn release(tx: &mut Conn, framework: &FrameworkId, request: &Request) -> A
 /// is cancelled or ends, say). Call inside the caller's transaction.
 pub(crate) async fn close_awaiting(
     tx: &mut Conn,
+    head: &mut ChainHead,
     call_off: &CallOff,
     status: ApprovalStatus,
     at: &str,
@@ -237,7 +238,7 @@ pub(crate) async fn close_awaiting(
     if !approvals::close(tx, &request.id, status, at).await? {
         return Ok(None);
     }
-    release(tx, &call_off.framework_id, &request).await?;
+    release(tx, head, &call_off.framework_id, &request).await?;
     Ok(Some(request))
 }
 
@@ -357,7 +358,7 @@ async fn record_decision(
     )
     .await?;
     match (outcome, request.kind) {
-        (Decided::Returned, _) => release(&mut tx, &call_off.framework_id, request).await?,
+        (Decided::Returned, _) => release(&mut tx, &mut head, &call_off.framework_id, request).await?,
         (Decided::Approved, ApprovalKind::Submission) => {
             if !call_offs::place_draft(&mut tx, &call_off.id, &at, head.next_seq()).await? {
                 return Err(AppError::Conflict(FieldError::new(
@@ -456,7 +457,7 @@ pub async fn withdraw(app: &App, actor: &Actor, id: &CallOffId) -> AppResult<Req
         let at = app.now_text();
         let mut tx = app.db.begin_write().await?;
         let mut head = ChainHead::claim(&mut tx).await?;
-        let Some(request) = close_awaiting(&mut tx, &call_off, ApprovalStatus::Withdrawn, &at).await? else {
+        let Some(request) = close_awaiting(&mut tx, &mut head, &call_off, ApprovalStatus::Withdrawn, &at).await? else {
             return Err(AppError::Conflict(FieldError::new(
                 "state",
                 "Nothing on this call-off is awaiting approval",
@@ -534,12 +535,12 @@ async fn submit_again(app: &App, actor: &Actor, call_off: &CallOff) -> AppResult
         lines: call_off.lines.clone(),
         totals: call_off.totals,
     };
-    let Some(reserved) = frameworks::reserve(&mut tx, guard).await? else {
+    let Some(reserved) = frameworks::reserve(&mut tx, &mut head, guard).await? else {
         return Err(crate::call_offs::why_refused(app, &mut tx, actor, &quote).await?);
     };
     let lots = calloff_domain::call_off::Totals::per_lot(&call_off.lines);
     for (lot, lot_value) in &lots {
-        if !frameworks::reserve_lot(&mut tx, &call_off.framework_id, *lot, *lot_value).await? {
+        if !frameworks::reserve_lot(&mut tx, &mut head, &call_off.framework_id, *lot, *lot_value).await? {
             return Err(crate::call_offs::why_lot_refused(&mut tx, &quote, *lot, *lot_value).await?);
         }
     }
@@ -620,7 +621,7 @@ async fn expire(app: &App, id: &str) -> AppResult<bool> {
     let call_off = call_offs::get(&mut tx, &request.call_off_id)
         .await?
         .ok_or_else(|| AppError::NotFound("call-off".into()))?;
-    release(&mut tx, &call_off.framework_id, &request).await?;
+    release(&mut tx, &mut head, &call_off.framework_id, &request).await?;
     let system = UserId::from_stored("system");
     head.append(
         &mut tx,

@@ -38,8 +38,10 @@ pub async fn verify(app: &App) -> AppResult<ChainReport> {
     // The head first: entries appended while we verify are beyond it and left for next time.
     let (head_seq, head_hash) = audit::head(&mut conn).await?;
     let mut verifier = ChainVerifier::default();
-    // What the chain last recorded of each call-off's value.
+    // What the chain last recorded of each call-off's value, and what it says moved each
+    // framework's and lot's committed value.
     let mut values: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+    let mut committed = CommittedByChain::default();
     let mut after = 0;
     while after < head_seq {
         let batch = audit::entries_after(&mut conn, after, VERIFY_BATCH.min(head_seq - after)).await?;
@@ -51,6 +53,9 @@ pub async fn verify(app: &App) -> AppResult<ChainReport> {
             }
             if let Some(value) = recorded_value(&sealed.entry.action, &sealed.entry.detail) {
                 values.insert(sealed.entry.subject.clone(), value);
+            }
+            if sealed.entry.action == audit::HEADROOM_MOVED {
+                committed.add(&sealed.entry.subject, &sealed.entry.detail);
             }
         }
     }
@@ -65,7 +70,64 @@ pub async fn verify(app: &App) -> AppResult<ChainReport> {
     if let Some(disagreement) = rows_disagreeing(&mut conn, &values).await? {
         return Ok(disagreement);
     }
+    if let Some(disagreement) = committed.first_disagreement(&mut conn).await? {
+        return Ok(disagreement);
+    }
     Ok(ChainReport::Intact { entries: count })
+}
+
+/// Framework and lot committed values as the chain's `headroom.moved` entries sum them: every
+/// framework and lot starts at nothing, and each transaction that moved headroom recorded by
+/// how much.
+#[derive(Default)]
+struct CommittedByChain {
+    frameworks: std::collections::HashMap<String, i64>,
+    lots: std::collections::HashMap<(String, u32), i64>,
+}
+
+impl CommittedByChain {
+    fn add(&mut self, framework: &str, detail: &serde_json::Value) {
+        let pence = detail["committed_change_pence"].as_i64().unwrap_or_default();
+        *self.frameworks.entry(framework.to_string()).or_default() += pence;
+        for lot in detail["lots"].as_array().into_iter().flatten() {
+            let (Some(number), Some(pence)) = (
+                lot["lot"].as_u64().and_then(|n| u32::try_from(n).ok()),
+                lot["committed_change_pence"].as_i64(),
+            ) else {
+                continue;
+            };
+            *self.lots.entry((framework.to_string(), number)).or_default() += pence;
+        }
+    }
+
+    /// The first framework, then the first lot, whose committed value is not what the chain
+    /// sums to.
+    async fn first_disagreement(&self, conn: &mut calloff_store::Conn) -> AppResult<Option<ChainReport>> {
+        let rows = calloff_store::frameworks::committed_values(conn).await?;
+        for (id, reference, pence) in &rows.frameworks {
+            let expected = self.frameworks.get(id).copied().unwrap_or_default();
+            if expected != *pence {
+                return Ok(Some(ChainReport::RowDisagrees {
+                    row: format!("frameworks {reference} ({id})"),
+                    reason: format!(
+                        "committed_value is {pence} pence, but the audit chain's headroom changes sum to {expected}"
+                    ),
+                }));
+            }
+        }
+        for (framework, lot, pence) in &rows.lots {
+            let expected = self.lots.get(&(framework.clone(), *lot)).copied().unwrap_or_default();
+            if expected != *pence {
+                return Ok(Some(ChainReport::RowDisagrees {
+                    row: format!("lots {lot} of framework {framework}"),
+                    reason: format!(
+                        "committed_value is {pence} pence, but the audit chain's headroom changes sum to {expected}"
+                    ),
+                }));
+            }
+        }
+        Ok(None)
+    }
 }
 
 /// The first call-off (by id) whose value is not what the chain last recorded for it.

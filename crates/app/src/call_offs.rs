@@ -263,12 +263,12 @@ async fn insert_placed(
         today: &today,
         new_call_off: true,
     };
-    let Some(reserved) = frameworks::reserve(&mut tx, guard).await? else {
+    let Some(reserved) = frameworks::reserve(&mut tx, &mut head, guard).await? else {
         return Err(why_refused(app, &mut tx, actor, quote).await?);
     };
     let lots = Totals::per_lot(&quote.lines);
     for &(lot, lot_value) in &lots {
-        if !frameworks::reserve_lot(&mut tx, &quote.framework_id, lot, lot_value).await? {
+        if !frameworks::reserve_lot(&mut tx, &mut head, &quote.framework_id, lot, lot_value).await? {
             return Err(why_lot_refused(&mut tx, quote, lot, lot_value).await?);
         }
     }
@@ -468,16 +468,16 @@ pub(crate) async fn apply(app: &App, actor: &Actor, seen: &CallOff, action: &Cal
     }
     // A request awaiting approval (the draft's own, or a variation's) goes with the call-off.
     if !next.counts_against_ceiling() || next == CallOffState::Ended {
-        crate::approvals::close_awaiting(&mut tx, seen, ApprovalStatus::Withdrawn, &at).await?;
+        crate::approvals::close_awaiting(&mut tx, &mut head, seen, ApprovalStatus::Withdrawn, &at).await?;
     }
     if seen.state == CallOffState::Draft {
         // The supplier never saw it, so there is nothing to tell them.
         call_offs::mark_supplier_notified(&mut tx, &seen.id, &at).await?;
     }
     if seen.state.counts_against_ceiling() && !next.counts_against_ceiling() {
-        frameworks::release(&mut tx, &seen.framework_id, seen.totals.contract_value).await?;
+        frameworks::release(&mut tx, &mut head, &seen.framework_id, seen.totals.contract_value).await?;
         for (lot, value) in Totals::per_lot(&seen.lines) {
-            frameworks::release_lot(&mut tx, &seen.framework_id, lot, value).await?;
+            frameworks::release_lot(&mut tx, &mut head, &seen.framework_id, lot, value).await?;
         }
     }
     head.append(

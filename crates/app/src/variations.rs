@@ -249,7 +249,7 @@ async fn apply(app: &App, actor: &Actor, seen: &CallOff, lines: &[PricedLine]) -
         )));
     }
     // Increases are reserved now, on the framework and each lot (with its direct-award limit).
-    if delta > 0 && !variations::reserve_more(&mut tx, &seen.framework_id, Money::from_pence(delta)).await? {
+    if delta > 0 && !variations::reserve_more(&mut tx, &mut head, &seen.framework_id, Money::from_pence(delta)).await? {
         let left = frameworks::get(&mut tx, &seen.framework_id)
             .await?
             .map(|r| r.headroom.left())
@@ -271,7 +271,7 @@ async fn apply(app: &App, actor: &Actor, seen: &CallOff, lines: &[PricedLine]) -
             .find(|(n, _)| *n == lot)
             .map_or(Money::ZERO, |(_, v)| *v);
         let increase = Money::from_pence(lot_delta);
-        if !variations::reserve_lot_more(&mut tx, &seen.framework_id, lot, increase, lot_value).await? {
+        if !variations::reserve_lot_more(&mut tx, &mut head, &seen.framework_id, lot, increase, lot_value).await? {
             return Err(why_lot_refused(&mut tx, seen, lot, increase, lot_value).await?);
         }
         lot_increases.push((lot, increase));
@@ -378,11 +378,11 @@ pub(crate) async fn record(
     let at = app.now_text();
     let delta = totals.contract_value.pence() - previous.pence();
     if delta < 0 {
-        frameworks::release(tx, &seen.framework_id, Money::from_pence(-delta)).await?;
+        frameworks::release(tx, head, &seen.framework_id, Money::from_pence(-delta)).await?;
     }
     for (lot, lot_delta) in lot_deltas(&seen.lines, lines) {
         if lot_delta < 0 {
-            frameworks::release_lot(tx, &seen.framework_id, lot, Money::from_pence(-lot_delta)).await?;
+            frameworks::release_lot(tx, head, &seen.framework_id, lot, Money::from_pence(-lot_delta)).await?;
         }
     }
     variations::replace_lines(tx, &seen.id, lines).await?;

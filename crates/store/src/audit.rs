@@ -24,6 +24,20 @@ pub struct ChainHead {
     last_seq: i64,
     last_hash: String,
     appended: bool,
+    /// When and by whom the last entry was appended, for the headroom entries sealing adds.
+    last_at_and_actor: Option<(String, String)>,
+    /// What this transaction added to (or took from) each framework's committed value, and to
+    /// each of its lots', recorded in the chain when it is sealed.
+    headroom_moved: std::collections::BTreeMap<String, HeadroomMoved>,
+}
+
+/// The action of the entry recording a transaction's headroom changes to one framework.
+pub const HEADROOM_MOVED: &str = "headroom.moved";
+
+#[derive(Debug, Default)]
+struct HeadroomMoved {
+    framework_pence: i64,
+    lots: std::collections::BTreeMap<u32, i64>,
 }
 
 impl ChainHead {
@@ -33,6 +47,8 @@ impl ChainHead {
             last_seq: row.try_get("seq")?,
             last_hash: row.try_get("hash")?,
             appended: false,
+            last_at_and_actor: None,
+            headroom_moved: std::collections::BTreeMap::new(),
         })
     }
 
@@ -74,11 +90,42 @@ impl ChainHead {
         self.last_seq = entry.seq;
         self.last_hash = hash;
         self.appended = true;
+        self.last_at_and_actor = Some((entry.at, entry.actor));
         Ok(entry.seq)
     }
 
-    /// Records the new head. Call once, after the last append, before committing.
-    pub async fn seal(self, conn: &mut Conn) -> StoreResult<()> {
+    /// Notes a change to a framework's committed value (`lot: None`) or a lot's, made in this
+    /// transaction; [`Self::seal`] records the changes in the chain, so that `audit verify`
+    /// can tell the committed values in the tables from edits made behind the app's back.
+    pub(crate) fn headroom_moved(&mut self, framework: &str, lot: Option<u32>, pence: i64) {
+        let moved = self.headroom_moved.entry(framework.to_string()).or_default();
+        match lot {
+            None => moved.framework_pence += pence,
+            Some(lot) => *moved.lots.entry(lot).or_default() += pence,
+        }
+    }
+
+    /// Records the new head, after an entry per framework whose headroom moved. Call once,
+    /// after the last append, before committing.
+    pub async fn seal(mut self, conn: &mut Conn) -> StoreResult<()> {
+        let moved = std::mem::take(&mut self.headroom_moved);
+        if !moved.is_empty() {
+            let Some((at, actor)) = self.last_at_and_actor.clone() else {
+                return Err(crate::StoreError::corrupt(
+                    "headroom moved in a transaction that recorded nothing",
+                ));
+            };
+            for (framework, change) in moved {
+                let lots: Vec<serde_json::Value> = change
+                    .lots
+                    .iter()
+                    .map(|(lot, pence)| serde_json::json!({ "lot": lot, "committed_change_pence": pence }))
+                    .collect();
+                let detail = serde_json::json!({ "committed_change_pence": change.framework_pence, "lots": lots });
+                self.append(conn, &at, &actor, HEADROOM_MOVED, &framework, detail)
+                    .await?;
+            }
+        }
         if self.appended {
             sqlx::query(SET_HEAD)
                 .bind(self.last_seq)

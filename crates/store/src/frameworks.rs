@@ -1,5 +1,6 @@
 //! Frameworks, lots, suppliers, eligibility, and the guarded ceiling updates.
 
+use crate::audit::ChainHead;
 use crate::{Conn, StoreError, StoreResult};
 use calloff_domain::framework::{Framework, FrameworkStatus, Headroom, Lot, Term};
 use calloff_domain::ids::{FrameworkId, LotId, OrganisationId};
@@ -62,6 +63,8 @@ crate::statements! {
     SET_INDEXATION_CAP = "UPDATE frameworks SET indexation_cap_bp = $1 WHERE id = $2";
     RELEASE = "UPDATE frameworks SET committed_value = committed_value - $1 WHERE id = $2";
     RELEASE_LOT = "UPDATE lots SET committed_value = committed_value - $1 WHERE framework_id = $2 AND number = $3";
+    COMMITTED_VALUES = "SELECT id, reference, committed_value FROM frameworks ORDER BY id";
+    LOT_COMMITTED_VALUES = "SELECT framework_id, number, committed_value FROM lots ORDER BY framework_id, number";
 }
 
 /// A framework's committed value and ceiling, with its lots'.
@@ -252,7 +255,7 @@ pub struct Reserved {
 
 /// Adds the value to the framework's committed value if the framework is live and in term, the
 /// buyer verified and eligible, and the result within the maximum. `None` if refused.
-pub async fn reserve(conn: &mut Conn, r: Reservation<'_>) -> StoreResult<Option<Reserved>> {
+pub async fn reserve(conn: &mut Conn, head: &mut ChainHead, r: Reservation<'_>) -> StoreResult<Option<Reserved>> {
     let row = sqlx::query(RESERVE)
         .bind(r.value.pence())
         .bind(r.framework.as_str())
@@ -262,6 +265,9 @@ pub async fn reserve(conn: &mut Conn, r: Reservation<'_>) -> StoreResult<Option<
         .fetch_optional(&mut *conn)
         .await?;
     let count = |n: i64| u32::try_from(n).map_err(|e| StoreError::corrupt(e.to_string()));
+    if row.is_some() {
+        head.headroom_moved(r.framework.as_str(), None, r.value.pence());
+    }
     row.map(|row| {
         Ok(Reserved {
             call_off_count: row.try_get("call_off_count")?,
@@ -274,33 +280,83 @@ pub async fn reserve(conn: &mut Conn, r: Reservation<'_>) -> StoreResult<Option<
 }
 
 /// Adds `value` to a lot's committed value if it stays within the lot's ceiling (if any).
-pub async fn reserve_lot(conn: &mut Conn, framework: &FrameworkId, lot: u32, value: Money) -> StoreResult<bool> {
+pub async fn reserve_lot(
+    conn: &mut Conn,
+    head: &mut ChainHead,
+    framework: &FrameworkId,
+    lot: u32,
+    value: Money,
+) -> StoreResult<bool> {
     let result = sqlx::query(RESERVE_LOT)
         .bind(value.pence())
         .bind(framework.as_str())
         .bind(lot as i64)
         .execute(&mut *conn)
         .await?;
-    Ok(result.rows_affected() == 1)
+    let reserved = result.rows_affected() == 1;
+    if reserved {
+        head.headroom_moved(framework.as_str(), Some(lot), value.pence());
+    }
+    Ok(reserved)
 }
 
-pub async fn release(conn: &mut Conn, framework: &FrameworkId, value: Money) -> StoreResult<()> {
-    sqlx::query(RELEASE)
+pub async fn release(conn: &mut Conn, head: &mut ChainHead, framework: &FrameworkId, value: Money) -> StoreResult<()> {
+    let result = sqlx::query(RELEASE)
         .bind(value.pence())
         .bind(framework.as_str())
         .execute(&mut *conn)
         .await?;
+    if result.rows_affected() == 1 {
+        head.headroom_moved(framework.as_str(), None, -value.pence());
+    }
     Ok(())
 }
 
-pub async fn release_lot(conn: &mut Conn, framework: &FrameworkId, lot: u32, value: Money) -> StoreResult<()> {
-    sqlx::query(RELEASE_LOT)
+pub async fn release_lot(
+    conn: &mut Conn,
+    head: &mut ChainHead,
+    framework: &FrameworkId,
+    lot: u32,
+    value: Money,
+) -> StoreResult<()> {
+    let result = sqlx::query(RELEASE_LOT)
         .bind(value.pence())
         .bind(framework.as_str())
         .bind(lot as i64)
         .execute(&mut *conn)
         .await?;
+    if result.rows_affected() == 1 {
+        head.headroom_moved(framework.as_str(), Some(lot), -value.pence());
+    }
     Ok(())
+}
+
+/// Every framework's committed value, and every lot's, by id, for checking against the chain.
+pub async fn committed_values(conn: &mut Conn) -> StoreResult<CommittedValues> {
+    let mut values = CommittedValues::default();
+    for row in sqlx::query(COMMITTED_VALUES).fetch_all(&mut *conn).await? {
+        values.frameworks.push((
+            row.try_get("id")?,
+            row.try_get("reference")?,
+            row.try_get("committed_value")?,
+        ));
+    }
+    for row in sqlx::query(LOT_COMMITTED_VALUES).fetch_all(&mut *conn).await? {
+        values.lots.push((
+            row.try_get("framework_id")?,
+            crate::narrow(row.try_get::<i64, _>("number")?, "lots.number")?,
+            row.try_get("committed_value")?,
+        ));
+    }
+    Ok(values)
+}
+
+/// Committed values as the tables hold them: (id, reference, pence) per framework and
+/// (framework id, lot number, pence) per lot.
+#[derive(Debug, Default)]
+pub struct CommittedValues {
+    pub frameworks: Vec<(String, String, i64)>,
+    pub lots: Vec<(String, u32, i64)>,
 }
 
 /// Sets a lot's direct-award route and limit.

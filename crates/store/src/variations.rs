@@ -1,5 +1,6 @@
 //! Variations of placed call-offs.
 
+use crate::audit::ChainHead;
 use crate::{Conn, StoreResult};
 use calloff_domain::call_off::PricedLine;
 use calloff_domain::ids::{CallOffId, FrameworkId, UserId};
@@ -142,19 +143,29 @@ pub async fn modification_limit_bp(conn: &mut Conn, framework: &FrameworkId) -> 
         .try_get("modification_limit_bp")?)
 }
 
-pub async fn reserve_more(conn: &mut Conn, framework: &FrameworkId, delta: Money) -> StoreResult<bool> {
+pub async fn reserve_more(
+    conn: &mut Conn,
+    head: &mut ChainHead,
+    framework: &FrameworkId,
+    delta: Money,
+) -> StoreResult<bool> {
     let result = sqlx::query(RESERVE_MORE)
         .bind(delta.pence())
         .bind(framework.as_str())
         .execute(&mut *conn)
         .await?;
-    Ok(result.rows_affected() == 1)
+    let reserved = result.rows_affected() == 1;
+    if reserved {
+        head.headroom_moved(framework.as_str(), None, delta.pence());
+    }
+    Ok(reserved)
 }
 
 /// Adds a variation's increase to a lot if it stays within the ceiling and the lot's value for
 /// this call-off (`new_lot_value`) within the direct-award limit.
 pub async fn reserve_lot_more(
     conn: &mut Conn,
+    head: &mut ChainHead,
     framework: &FrameworkId,
     lot: u32,
     delta: Money,
@@ -167,5 +178,9 @@ pub async fn reserve_lot_more(
         .bind(new_lot_value.pence())
         .execute(&mut *conn)
         .await?;
-    Ok(result.rows_affected() == 1)
+    let reserved = result.rows_affected() == 1;
+    if reserved {
+        head.headroom_moved(framework.as_str(), Some(lot), delta.pence());
+    }
+    Ok(reserved)
 }

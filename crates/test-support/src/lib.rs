@@ -158,6 +158,17 @@ impl TestApp {
         next_two_factor_code(&self.clock)
     }
 
+    /// The audit chain verifies, and every call-off, framework and lot agrees with it.
+    pub async fn assert_audit_intact(&self) {
+        let report = calloff_app::audit::verify(&self.app)
+            .await
+            .expect("verify the audit chain");
+        assert!(
+            matches!(report, calloff_app::audit::ChainReport::Intact { .. }),
+            "{report:?}"
+        );
+    }
+
     pub async fn buyer(&self) -> Actor {
         self.actor("buyer@camden.example").await
     }

@@ -74,6 +74,7 @@ async fn assert_committed_adds_up(t: &TestApp) {
         .unwrap();
     drop(conn);
     assert_eq!(committed(t).await, placed.checked_add(awaiting).unwrap());
+    t.assert_audit_intact().await;
 }
 
 async fn awaiting_request(t: &TestApp, call_off: &CallOff) -> String {
@@ -335,6 +336,7 @@ async fn a_variation_increase_is_approved_under_the_same_rules(backend: Backend)
         "{over:?}"
     );
     assert_eq!(committed(&t).await, before, "a refused variation writes nothing");
+    t.assert_audit_intact().await;
 }
 
 async fn submissions_nobody_could_approve_are_refused(backend: Backend) {

@@ -209,6 +209,7 @@ async fn supplier_accepts_or_rejects_and_rejection_releases_headroom(backend: Ba
         first.totals.contract_value,
         "ended call-offs still count"
     );
+    t.assert_audit_intact().await;
 }
 
 async fn buyers_and_suppliers_see_only_their_own(backend: Backend) {

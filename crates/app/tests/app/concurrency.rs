@@ -78,6 +78,7 @@ async fn race(backend: Backend, maximum: Money, lot_ceiling: Option<Money>) {
         committed, placed,
         "committed must equal what the winners were told they placed"
     );
+    t.assert_audit_intact().await;
     assert_eq!(
         stored_sum, committed,
         "committed must equal the sum of the stored call-offs"

@@ -109,6 +109,7 @@ async fn a_variation_recomputes_the_value_against_the_ceiling_and_is_kept(backen
         history.iter().filter(|e| e.entry.action == "call_off.varied").count(),
         3
     );
+    t.assert_audit_intact().await;
 }
 
 async fn variations_are_refused_cleanly(backend: Backend) {

@@ -75,7 +75,7 @@ async fn demo_and_audit_verify(backend: Backend) {
     let intact = run(&test_db.url, &["audit", "verify"]).await;
     assert!(intact.status.success(), "{intact:?}");
     assert!(
-        stdout(&intact).contains("Audit chain intact: 73 entries verified"),
+        stdout(&intact).contains("Audit chain intact: 88 entries verified"),
         "{}",
         stdout(&intact)
     );
@@ -106,6 +106,31 @@ async fn demo_and_audit_verify(backend: Backend) {
         .execute(test_db.db.pool())
         .await
         .unwrap();
+    assert!(run(&test_db.url, &["audit", "verify"]).await.status.success());
+
+    // A framework's or a lot's committed value edited: the chain's headroom changes disagree.
+    for (edit, undo, named) in [
+        (
+            "UPDATE frameworks SET committed_value = committed_value + 1",
+            "UPDATE frameworks SET committed_value = committed_value - 1",
+            "frameworks LON-ICT-2025",
+        ),
+        (
+            "UPDATE lots SET committed_value = committed_value - 500 WHERE number = 4",
+            "UPDATE lots SET committed_value = committed_value + 500 WHERE number = 4",
+            "lots 4 of framework",
+        ),
+    ] {
+        sqlx::query(edit).execute(test_db.db.pool()).await.unwrap();
+        let edited = run(&test_db.url, &["audit", "verify"]).await;
+        assert_eq!(edited.status.code(), Some(1), "{edited:?}");
+        assert!(
+            stdout(&edited).contains(named) && stdout(&edited).contains("committed_value"),
+            "{}",
+            stdout(&edited)
+        );
+        sqlx::query(undo).execute(test_db.db.pool()).await.unwrap();
+    }
     assert!(run(&test_db.url, &["audit", "verify"]).await.status.success());
 
     sqlx::query("UPDATE audit_entries SET actor = 'someone-else' WHERE seq = 3")
