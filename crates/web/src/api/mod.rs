@@ -32,7 +32,7 @@ use utoipa::{IntoParams, ToSchema};
 use views::*;
 
 pub fn routes() -> Routes {
-    Routes::new()
+    let mut routes = Routes::new()
         .post("/sessions", sign_in)
         .delete("/sessions/current", sign_out)
         .get("/account/two-factor", two_factor::status)
@@ -83,7 +83,11 @@ pub fn routes() -> Routes {
         .post("/proposals/{id}/follow", proposals::follow)
         .delete("/proposals/{id}/follow", proposals::unfollow)
         .get("/notifications", list_notifications)
-        .post("/notifications/read", mark_notifications_read)
+        .post("/notifications/read", mark_notifications_read);
+    routes.router = routes
+        .router
+        .layer(axum::middleware::from_fn(problem::point_into_bodies));
+    routes
 }
 
 /// Parses `bytes` as each of the API's JSON bodies (and as a query string for each query), as

@@ -44,7 +44,8 @@ pub struct Problem {
 pub struct ProblemField {
     pub field: String,
     pub message: String,
-    /// Where in the body, as an RFC 6901 JSON pointer, when the field is in the body.
+    /// Where in the body, as an RFC 6901 JSON pointer (`/lines/0/quantity`), when the field
+    /// is in the body of a POST; `""` for the body as a whole.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pointer: Option<String>,
 }
@@ -134,11 +135,95 @@ pub fn from_app_error(error: &AppError) -> Response {
     response
 }
 
+/// Where a field named as the client sent it sits in a JSON body, as an RFC 6901 pointer:
+/// `lines[0].quantity` is `/lines/0/quantity`. None for what is not in the body (a header).
+pub fn body_pointer(field: &str) -> Option<String> {
+    if field.is_empty() || HEADER_FIELDS.iter().any(|h| h.eq_ignore_ascii_case(field)) {
+        return None;
+    }
+    if field == WHOLE_BODY {
+        return Some(String::new());
+    }
+    let mut pointer = String::new();
+    for part in field.split('.') {
+        let (name, indexes) = part.split_once('[').map_or((part, ""), |(name, rest)| (name, rest));
+        pointer.push('/');
+        pointer.push_str(&name.replace('~', "~0").replace('/', "~1"));
+        for index in indexes.split('[') {
+            let index = index.trim_end_matches(']');
+            if !index.is_empty() {
+                pointer.push('/');
+                pointer.push_str(index);
+            }
+        }
+    }
+    Some(pointer)
+}
+
+/// Fields that name a header, not a place in the body.
+const HEADER_FIELDS: [&str; 2] = ["Idempotency-Key", "Content-Type"];
+/// The field naming the body as a whole (malformed or too large).
+const WHOLE_BODY: &str = "body";
+
+/// Adds to each error of a problem answering a request with a JSON body (a POST) the JSON
+/// pointer of its field. Query strings (GET) and headers have no pointer.
+pub async fn point_into_bodies(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let has_body = request.method() == axum::http::Method::POST;
+    let response = next.run(request).await;
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes() == CONTENT_TYPE.as_bytes());
+    if !has_body || !is_problem {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // Problem documents are small; one that is not is passed on as it is.
+    const MAX_PROBLEM_BYTES: usize = 1 << 20;
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_PROBLEM_BYTES).await else {
+        return Response::from_parts(parts, axum::body::Body::empty());
+    };
+    let Ok(mut document) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return Response::from_parts(parts, axum::body::Body::from(bytes));
+    };
+    for error in document["errors"].as_array_mut().into_iter().flatten() {
+        if let Some(pointer) = error["field"].as_str().and_then(body_pointer) {
+            error["pointer"] = serde_json::Value::String(pointer);
+        }
+    }
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(document.to_string()))
+}
+
 /// A use case's failure as an API response.
 pub struct ApiError(pub AppError);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         from_app_error(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::body_pointer;
+
+    #[test]
+    fn fields_become_json_pointers() {
+        for (field, pointer) in [
+            ("quantity", Some("/quantity")),
+            ("lines[0].quantity", Some("/lines/0/quantity")),
+            (
+                "changes[12].quantity_tiers[3].price",
+                Some("/changes/12/quantity_tiers/3/price"),
+            ),
+            ("thresholds[1].from_value_pence", Some("/thresholds/1/from_value_pence")),
+            ("a/b~c", Some("/a~1b~0c")),
+            ("body", Some("")),
+            ("Idempotency-Key", None),
+            ("idempotency-key", None),
+        ] {
+            assert_eq!(body_pointer(field).as_deref(), pointer, "{field}");
+        }
     }
 }

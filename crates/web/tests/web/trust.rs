@@ -706,3 +706,45 @@ async fn managers_and_admins_sign_in_with_a_code_and_set_it_up_first() {
     let (status, _, _) = third.post("/account/two-factor/turn-off", json!({}), None).await;
     assert_eq!(status, 403);
 }
+
+/// Errors in a POST body carry the JSON pointer of their field; query and header errors do not.
+#[tokio::test]
+async fn body_errors_point_into_the_body() {
+    let site = Site::start(Backend::Sqlite).await;
+    let buyer = Api::sign_in(&site, "buyer@camden.example").await;
+    let framework = site.t.framework_id.to_string();
+    let body = json!({ "framework_id": framework, "lines": [
+        { "sku": "L4-SIM-5GB", "quantity": 0, "term_months": 24 },
+        { "sku": "NO-SUCH-SKU", "quantity": 1, "term_months": 24 },
+    ]});
+    let (status, problem, _) = buyer.post("/quotes", body, None).await;
+    assert_eq!(status, 422, "{problem}");
+    let pairs: Vec<(String, String)> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let field = e["field"].as_str().unwrap().to_string();
+            (field, e["pointer"].as_str().unwrap_or("none").to_string())
+        })
+        .collect();
+    assert!(pairs.len() >= 2, "{problem}");
+    for (field, pointer) in &pairs {
+        let expected = format!("/{}", field.replace("[", "/").replace("].", "/").replace('.', "/"));
+        assert_eq!(pointer, &expected, "{problem}");
+    }
+    // A missing key is a header: no pointer. Nor has a query parameter.
+    let (status, problem, _) = buyer
+        .post(
+            "/call-offs/01890a5d-ac96-774b-bcce-b302099a8057/variations",
+            json!({ "lines": [] }),
+            None,
+        )
+        .await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "Idempotency-Key");
+    assert!(problem["errors"][0].get("pointer").is_none(), "{problem}");
+    let (status, problem) = buyer.get("/call-offs?cursor=1&cursor=2").await;
+    assert_eq!(status, 400, "{problem}");
+    assert!(problem["errors"][0].get("pointer").is_none(), "{problem}");
+}
