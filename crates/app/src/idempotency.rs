@@ -9,6 +9,11 @@ pub use calloff_store::idempotency::Claim;
 /// Longest key accepted, for every create (a UUID is 36 characters).
 pub const MAX_KEY_LEN: usize = crate::call_offs::MAX_IDEMPOTENCY_KEY_LEN;
 
+/// Hours a key is kept: a retry within a day replays the first response; after that the key
+/// is forgotten and may name a new request (call-offs, proposals and comments keep their key
+/// in their own row, for good). Keeps the table from growing without bound.
+pub const KEEP_HOURS: i64 = 24;
+
 /// The scope of keys sent without a session (registering, accepting an invitation).
 pub const ANONYMOUS: &str = "anonymous";
 
@@ -27,6 +32,8 @@ fn check(key: &str) -> AppResult<()> {
 pub async fn claim(app: &App, scope: &str, key: &str, request_hash: &str) -> AppResult<Claim> {
     check(key)?;
     let mut conn = app.db.pool().acquire().await?;
+    let cutoff = (app.now() - chrono::Duration::hours(KEEP_HOURS)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    idempotency::forget_before(&mut conn, &cutoff).await?;
     Ok(idempotency::claim(&mut conn, scope, key, request_hash, &app.now_text()).await?)
 }
 

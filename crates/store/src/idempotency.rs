@@ -11,6 +11,7 @@ crate::statements! {
     COMPLETE = "UPDATE idempotent_requests SET status = $1, response_body = $2, location = $3 \
                 WHERE scope = $4 AND idempotency_key = $5 AND status IS NULL";
     RELEASE = "DELETE FROM idempotent_requests WHERE scope = $1 AND idempotency_key = $2 AND status IS NULL";
+    FORGET_BEFORE = "DELETE FROM idempotent_requests WHERE created_at < $1";
 }
 
 /// What a claim of a key found.
@@ -75,6 +76,15 @@ pub async fn complete(
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// Forgets keys claimed before `cutoff`; returns how many.
+pub async fn forget_before(conn: &mut Conn, cutoff: &str) -> StoreResult<u64> {
+    Ok(sqlx::query(FORGET_BEFORE)
+        .bind(cutoff)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected())
 }
 
 /// Frees a key whose request failed, so that a corrected retry may use it.

@@ -6,6 +6,7 @@ mod call_offs;
 mod change_requests;
 mod concurrency;
 mod demo;
+mod idempotency;
 mod imports;
 mod lifecycle;
 mod notifications;

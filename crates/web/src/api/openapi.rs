@@ -192,9 +192,12 @@ fn is_public(operation: &Value) -> bool {
 /// What the API's input contract (`api::json`), its id check and its idempotency layer answer,
 /// declared on every operation they apply to, so the document cannot leave a status out.
 fn input_contract(spec: &mut Value) {
-    const PER_PERSON: &str = " Keys are per person: the same key from two people names two requests, and one \
-        person's key never replays another's response. A retry while the first is running, or after the \
-        server stopped mid-request, is refused (409) rather than run twice.";
+    let per_person = format!(
+        " Keys are per person: the same key from two people names two requests, and one person's key never \
+        replays another's response. Keys are kept for {} hours, after which one may name a new request. A retry \
+        while the first is running, or after the server stopped mid-request, is refused (409) rather than run twice.",
+        calloff_app::idempotency::KEEP_HOURS
+    );
     let creates: Vec<String> = crate::create_paths()
         .iter()
         .filter_map(|p| p.strip_prefix("/api/v1").map(str::to_string))
@@ -237,7 +240,7 @@ fn input_contract(spec: &mut Value) {
             if let Some(parameters) = operation.get_mut("parameters").and_then(Value::as_array_mut) {
                 for p in parameters.iter_mut().filter(|p| p["name"] == "Idempotency-Key") {
                     let described = p["description"].as_str().unwrap_or_default().to_string();
-                    p["description"] = json!(format!("{described}{PER_PERSON}"));
+                    p["description"] = json!(format!("{described}{per_person}"));
                     p["schema"] = json!({ "type": "string", "maxLength": calloff_app::idempotency::MAX_KEY_LEN });
                     // The same key with another request is refused.
                     codes.push("409");
