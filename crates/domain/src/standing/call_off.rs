@@ -1,5 +1,4 @@
-//! Who a person is to a call-off, and so what they may see and do. Written once, here, and used
-//! by every use case, list, page and API answer: the web layer never re-checks roles itself.
+//! Who a person is to a call-off, and so what they may see and do.
 
 use crate::call_off::{CallOff, CallOffState};
 use crate::ids::OrganisationId;
