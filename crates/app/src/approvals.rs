@@ -439,8 +439,8 @@ async fn tell_requester(
 
 /// The call-off, if the actor is a buyer of its organisation.
 async fn buyers_call_off(app: &App, actor: &Actor, id: &CallOffId) -> AppResult<CallOff> {
-    let call_off = crate::call_offs::get(app, actor, id).await?;
-    if !(actor.has(Role::Buyer) && actor.organisation_id == call_off.buyer_id) {
+    let (call_off, standing) = crate::call_offs::get_with_standing(app, actor, id).await?;
+    if !standing.acts_as_buyer(&actor.roles) {
         return Err(AppError::Forbidden(
             "only a buyer of the ordering organisation can do this".into(),
         ));
