@@ -11,7 +11,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use calloff_app::frameworks::{self, CatalogueSettings};
 use calloff_domain::ids::FrameworkId;
 use calloff_domain::money::Money;
-use calloff_domain::role::Role;
 use calloff_domain::FieldError;
 use maud::html;
 
@@ -164,10 +163,10 @@ pub async fn overview(State(state): State<AppState>, user: PageUser, Path(id): P
                 p class="govuk-body" { a class="govuk-link" href={ "/frameworks/" (f.id) "/eligibility" } { "Who may buy through this framework" } }
                 p class="govuk-body" { a class="govuk-link" href={ "/frameworks/" (f.id) "/catalogue/as-of" } { "The catalogue as it stood on a past date" } }
                 p class="govuk-body" { a class="govuk-link" href={ "/frameworks/" (f.id) "/proposals" } { "Customers' proposals and the roadmap" } }
-                @if actor.has(Role::FrameworkManager) || actor.has(Role::SupplierUser) {
+                @if o.standing.sees_change_requests() {
                     p class="govuk-body" { a class="govuk-link" href={ "/frameworks/" (f.id) "/change-requests" } { "Catalogue change requests" } }
                 }
-                @if actor.has(Role::FrameworkManager) {
+                @if o.standing.may_change_catalogue_settings() {
                     p class="govuk-body" { a class="govuk-link" href={ "/frameworks/" (f.id) "/catalogue-settings" } { "Catalogue settings: indexation cap and naming buyers" } }
                 }
             },
