@@ -29,8 +29,19 @@ pub async fn rules(app: &App, actor: &Actor) -> AppResult<ApprovalRules> {
 
 /// Replaces the organisation's approval rules (organisation admins only). Requests already
 /// submitted keep the number of approvers they were submitted with.
+/// Refuses, before anything they sent is read, someone who may not set their organisation's
+/// approval rules (only its admins may).
+pub fn may_set_rules(actor: &Actor) -> AppResult<()> {
+    actor.require(Role::OrganisationAdmin, "set approval rules")
+}
+
+/// Refuses, before anything they sent is read, someone who is not an approver.
+pub fn may_decide(actor: &Actor) -> AppResult<()> {
+    actor.require(Role::Approver, "decide on approvals")
+}
+
 pub async fn set_rules(app: &App, actor: &Actor, rules: &ApprovalRules) -> AppResult<()> {
-    actor.require(Role::OrganisationAdmin, "set approval rules")?;
+    may_set_rules(actor)?;
     with_retries(|| async {
         let at = app.now_text();
         let mut tx = app.db.begin_write().await?;
@@ -279,7 +290,7 @@ pub enum Decided {
 /// An approver approves, or returns with a comment, a request of their organisation. Nobody
 /// decides on their own call-off, and each approver decides once.
 pub async fn decide(app: &App, actor: &Actor, id: &str, decision: Decision, comment: &str) -> AppResult<Decided> {
-    actor.require(Role::Approver, "decide on approvals")?;
+    may_decide(actor)?;
     let (view, call_off) = request_and_call_off(app, actor, id).await?;
     if let Some(why) = view.why_not_decide(actor, &call_off) {
         return Err(AppError::Conflict(FieldError::new("decision", why)));
