@@ -29,8 +29,19 @@ pub async fn rules(app: &App, actor: &Actor) -> AppResult<ApprovalRules> {
 
 /// Replaces the organisation's approval rules (organisation admins only). Requests already
 /// submitted keep the number of approvers they were submitted with.
+/// Refuses, before anything they sent is read, someone who may not set their organisation's
+/// approval rules (only its admins may).
+pub fn may_set_rules(actor: &Actor) -> AppResult<()> {
+    actor.require(Role::OrganisationAdmin, "set approval rules")
+}
+
+/// Refuses, before anything they sent is read, someone who is not an approver.
+pub fn may_decide(actor: &Actor) -> AppResult<()> {
+    actor.require(Role::Approver, "decide on approvals")
+}
+
 pub async fn set_rules(app: &App, actor: &Actor, rules: &ApprovalRules) -> AppResult<()> {
-    actor.require(Role::OrganisationAdmin, "set approval rules")?;
+    may_set_rules(actor)?;
     with_retries(|| async {
         let at = app.now_text();
         let mut tx = app.db.begin_write().await?;
@@ -280,7 +291,7 @@ pub enum Decided {
 /// An approver approves, or returns with a comment, a request of their organisation. Nobody
 /// decides on their own call-off, and each approver decides once.
 pub async fn decide(app: &App, actor: &Actor, id: &str, decision: Decision, comment: &str) -> AppResult<Decided> {
-    actor.require(Role::Approver, "decide on approvals")?;
+    may_decide(actor)?;
     let (view, call_off) = request_and_call_off(app, actor, id).await?;
     if let Some(why) = view.why_not_decide(actor, &call_off) {
         return Err(AppError::Conflict(FieldError::new("decision", why)));
@@ -440,8 +451,8 @@ async fn tell_requester(
 
 /// The call-off, if the actor is a buyer of its organisation.
 async fn buyers_call_off(app: &App, actor: &Actor, id: &CallOffId) -> AppResult<CallOff> {
-    let call_off = crate::call_offs::get(app, actor, id).await?;
-    if !(actor.has(Role::Buyer) && actor.organisation_id == call_off.buyer_id) {
+    let (call_off, standing) = crate::call_offs::get_with_standing(app, actor, id).await?;
+    if !standing.acts_as_buyer(&actor.roles) {
         return Err(AppError::Forbidden(
             "only a buyer of the ordering organisation can do this".into(),
         ));

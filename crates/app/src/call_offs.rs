@@ -512,13 +512,18 @@ async fn standing(app: &App, actor: &Actor, call_off: &CallOff) -> AppResult<Opt
 
 /// One call-off, if it is the actor's business. Others get "not found", so ids reveal nothing.
 pub async fn get(app: &App, actor: &Actor, id: &CallOffId) -> AppResult<CallOff> {
+    Ok(get_with_standing(app, actor, id).await?.0)
+}
+
+/// One call-off and the actor's standing towards it, if it is their business.
+pub(crate) async fn get_with_standing(app: &App, actor: &Actor, id: &CallOffId) -> AppResult<(CallOff, Standing)> {
     let mut conn = app.db.pool().acquire().await?;
     let call_off = call_offs::get(&mut conn, id)
         .await?
         .ok_or_else(|| AppError::NotFound("call-off".into()))?;
     drop(conn);
     match standing(app, actor, &call_off).await? {
-        Some(_) => Ok(call_off),
+        Some(standing) => Ok((call_off, standing)),
         None => Err(AppError::NotFound("call-off".into())),
     }
 }

@@ -584,8 +584,9 @@ pub async fn set_demand_bands(app: &App, actor: &Actor, id: &ItemId, bands: &str
         .await?
         .ok_or_else(|| AppError::NotFound("catalogue item".into()))?;
     let framework = crate::frameworks::record(&mut conn, &record.item.framework_id).await?;
+    let standing = crate::frameworks::standing_in(&mut conn, actor, &framework).await?;
     drop(conn);
-    if !crate::change_requests::manages(actor, &framework) {
+    if !standing.may_set_demand_bands() {
         return Err(AppError::Forbidden(
             "only the framework's manager can set demand bands".into(),
         ));

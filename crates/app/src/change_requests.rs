@@ -3,7 +3,7 @@
 //! request with a reason. Approved changes are applied on their effective date, each making a new
 //! version of its item; placed call-offs keep the version they were placed with.
 
-use crate::frameworks::record as framework;
+use crate::frameworks::{record as framework, standing_in};
 use crate::{Actor, App, AppError, AppResult};
 use calloff_domain::catalogue::CatalogueItem;
 use calloff_domain::change_control::{
@@ -12,6 +12,7 @@ use calloff_domain::change_control::{
 use calloff_domain::ids::{FrameworkId, ItemId, ProposalId};
 use calloff_domain::pricing::PriceBreaks;
 use calloff_domain::role::Role;
+use calloff_domain::standing::FrameworkStanding;
 use calloff_domain::FieldError;
 use calloff_store::audit::ChainHead;
 pub use calloff_store::catalogue::ItemVersion;
@@ -29,16 +30,6 @@ const APPLY_BATCH: i64 = 500;
 const LIST_LIMIT: i64 = 200;
 /// Longest reason for a rejection.
 pub const MAX_REASON_LEN: usize = calloff_domain::text::MAX_REASON_LEN;
-
-/// Whether the actor manages the framework (a framework manager of its managing authority).
-pub(crate) fn manages(actor: &Actor, record: &FrameworkRecord) -> bool {
-    actor.has(Role::FrameworkManager) && actor.organisation_id == record.framework.authority
-}
-
-/// Whether the actor sells through the framework (a user of one of its suppliers).
-fn supplies(actor: &Actor, record: &FrameworkRecord) -> bool {
-    actor.has(Role::SupplierUser) && record.framework.suppliers.contains(&actor.organisation_id)
-}
 
 /// Checks proposed changes against the catalogue as it stands: lots exist, new SKUs are new (and
 /// not already proposed elsewhere), other changes are to the supplier's own items, one change per
@@ -94,10 +85,12 @@ async fn check_against_catalogue(
 /// The framework, if the actor may propose changes to its catalogue (a user of one of its
 /// suppliers); checked before anything they sent is read.
 pub async fn may_propose(app: &App, actor: &Actor, framework_id: &FrameworkId) -> AppResult<FrameworkRecord> {
-    actor.require(Role::SupplierUser, "propose catalogue changes")?;
     let mut conn = app.db.pool().acquire().await?;
     let record = framework(&mut conn, framework_id).await?;
-    if !supplies(actor, &record) {
+    if !standing_in(&mut conn, actor, &record)
+        .await?
+        .may_propose_catalogue_changes()
+    {
         return Err(AppError::Forbidden(format!(
             "{} is not a supplier on {}",
             actor.organisation_name, record.framework.reference
@@ -393,19 +386,17 @@ pub async fn propose_indexation(
 pub async fn list(app: &App, actor: &Actor, framework_id: &FrameworkId) -> AppResult<Vec<ChangeRequest>> {
     let mut conn = app.db.pool().acquire().await?;
     let record = framework(&mut conn, framework_id).await?;
-    let all = change_requests::for_framework(&mut conn, framework_id, LIST_LIMIT).await?;
-    if manages(actor, &record) {
-        Ok(all)
-    } else if supplies(actor, &record) {
-        Ok(all
-            .into_iter()
-            .filter(|r| r.supplier_id == actor.organisation_id)
-            .collect())
-    } else {
-        Err(AppError::Forbidden(
+    let standing = standing_in(&mut conn, actor, &record).await?;
+    if !standing.sees_change_requests() {
+        return Err(AppError::Forbidden(
             "only the framework's manager and suppliers see its change requests".into(),
-        ))
+        ));
     }
+    let all = change_requests::for_framework(&mut conn, framework_id, LIST_LIMIT).await?;
+    Ok(all
+        .into_iter()
+        .filter(|r| standing.sees_change_request(&r.supplier_id))
+        .collect())
 }
 
 /// A change beside the version in force.
@@ -427,6 +418,8 @@ pub struct RequestView {
     pub changes: Vec<ChangeView>,
     /// Pass as `after` for the next page of changes.
     pub next_after: Option<i64>,
+    /// What the actor may do with it.
+    pub standing: FrameworkStanding,
 }
 
 /// A request, for its framework's manager and its own supplier; "not found" for others.
@@ -435,7 +428,8 @@ pub async fn view(app: &App, actor: &Actor, id: &str, after: Option<i64>) -> App
     let not_found = || AppError::NotFound("change request".into());
     let request = change_requests::get(&mut conn, id).await?.ok_or_else(not_found)?;
     let record = framework(&mut conn, &request.framework_id).await?;
-    if !(manages(actor, &record) || (supplies(actor, &record) && actor.organisation_id == request.supplier_id)) {
+    let standing = standing_in(&mut conn, actor, &record).await?;
+    if !standing.sees_change_request(&request.supplier_id) {
         return Err(not_found());
     }
     let stored = change_requests::changes(&mut conn, id, after.unwrap_or(0), CHANGES_PAGE).await?;
@@ -473,6 +467,7 @@ pub async fn view(app: &App, actor: &Actor, id: &str, after: Option<i64>) -> App
         proposal,
         changes,
         next_after,
+        standing,
     })
 }
 
@@ -487,10 +482,7 @@ pub enum Decision {
 /// are applied straight away; later ones on their date.
 pub async fn decide(app: &App, actor: &Actor, id: &str, decision: &Decision) -> AppResult<ChangeRequest> {
     let view = view(app, actor, id, Some(i64::MAX)).await?;
-    let mut conn = app.db.pool().acquire().await?;
-    let record = framework(&mut conn, &view.request.framework_id).await?;
-    drop(conn);
-    if !manages(actor, &record) {
+    if !view.standing.may_decide_change_requests() {
         return Err(AppError::Forbidden(
             "only the framework's manager can decide on change requests".into(),
         ));

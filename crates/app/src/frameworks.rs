@@ -4,7 +4,8 @@ use crate::{Actor, App, AppError, AppResult};
 use calloff_domain::framework::{Framework, Headroom, Lot};
 use calloff_domain::ids::FrameworkId;
 use calloff_domain::money::Money;
-use calloff_domain::organisation::Organisation;
+use calloff_domain::organisation::{Organisation, OrganisationKind, Verification};
+use calloff_domain::standing::{BuyingStatus, FrameworkStanding};
 use calloff_store::audit::ChainHead;
 use calloff_store::call_offs::Saved;
 use calloff_store::frameworks::FrameworkRecord;
@@ -30,6 +31,8 @@ pub struct FrameworkOverview {
     /// demand bands): by everyone, and by the actor's organisation.
     pub savings: Saved,
     pub savings_own: Saved,
+    /// What the actor may do there, so that the page offers only that.
+    pub standing: FrameworkStanding,
 }
 
 /// Every signed-in user may see every framework's overview: headroom is public information.
@@ -45,6 +48,10 @@ pub async fn list(app: &App, _actor: &Actor) -> AppResult<Vec<Framework>> {
 pub async fn overview(app: &App, actor: &Actor, id: &FrameworkId) -> AppResult<FrameworkOverview> {
     let mut conn = app.db.pool().acquire().await?;
     let record = self::record(&mut conn, id).await?;
+    let standing = standing_in(&mut conn, actor, &record).await?;
+    if !standing.reads_framework() {
+        return Err(AppError::NotFound("framework".into()));
+    }
     let counts = catalogue::count_by_lot(&mut conn, id).await?;
     let authority = organisations::get(&mut conn, &record.framework.authority).await?;
     let mut suppliers = Vec::new();
@@ -91,6 +98,7 @@ pub async fn overview(app: &App, actor: &Actor, id: &FrameworkId) -> AppResult<F
         eligible_bodies,
         savings,
         savings_own,
+        standing,
     })
 }
 
@@ -138,6 +146,47 @@ pub async fn get_for_browsing(app: &App, actor: &Actor, id: &FrameworkId) -> App
     Ok(framework)
 }
 
+/// What the actor's organisation is to the framework as a buyer.
+async fn buying_status(conn: &mut Conn, actor: &Actor, id: &FrameworkId) -> AppResult<BuyingStatus> {
+    let Some(org) = organisations::get(conn, &actor.organisation_id).await? else {
+        return Ok(BuyingStatus::Unregistered);
+    };
+    Ok(if org.kind == OrganisationKind::Supplier {
+        BuyingStatus::Supplier
+    } else if org.verification != Verification::Verified {
+        BuyingStatus::Unverified
+    } else if frameworks::is_eligible(conn, id, &org.id).await? {
+        BuyingStatus::Eligible
+    } else {
+        BuyingStatus::NotEligible
+    })
+}
+
+/// The actor's standing towards the framework (see [`FrameworkStanding`]), which every use case
+/// asks what they may see and do there.
+pub(crate) async fn standing_in(
+    conn: &mut Conn,
+    actor: &Actor,
+    record: &FrameworkRecord,
+) -> AppResult<FrameworkStanding> {
+    let f = &record.framework;
+    let buying = buying_status(conn, actor, &f.id).await?;
+    Ok(FrameworkStanding::of(
+        &actor.organisation_id,
+        &actor.roles,
+        &f.authority,
+        &f.suppliers,
+        buying,
+    ))
+}
+
+/// The actor's standing towards a framework, for pages that offer only what it allows.
+pub async fn standing(app: &App, actor: &Actor, id: &FrameworkId) -> AppResult<FrameworkStanding> {
+    let mut conn = app.db.pool().acquire().await?;
+    let record = record(&mut conn, id).await?;
+    standing_in(&mut conn, actor, &record).await
+}
+
 /// The framework as stored, or "not found".
 pub(crate) async fn record(conn: &mut Conn, id: &FrameworkId) -> AppResult<FrameworkRecord> {
     frameworks::get(conn, id)
@@ -174,8 +223,11 @@ pub async fn set_catalogue_settings(
     id: &FrameworkId,
     settings: CatalogueSettings,
 ) -> AppResult<CatalogueSettings> {
-    let framework = record(&mut *app.db.pool().acquire().await?, id).await?;
-    if !crate::change_requests::manages(actor, &framework) {
+    let mut conn = app.db.pool().acquire().await?;
+    let framework = record(&mut conn, id).await?;
+    let standing = standing_in(&mut conn, actor, &framework).await?;
+    drop(conn);
+    if !standing.may_change_catalogue_settings() {
         return Err(AppError::Forbidden(
             "only the framework's manager can change its catalogue settings".into(),
         ));

@@ -14,15 +14,15 @@ use calloff_domain::governance::{
     MAX_RESPONSE_LEN,
 };
 use calloff_domain::ids::{FrameworkId, ProposalId};
-use calloff_domain::organisation::{OrganisationKind, Verification};
 use calloff_domain::role::Role;
+pub use calloff_domain::standing::{FrameworkStanding, ProposalActions};
 use calloff_domain::FieldError;
 use calloff_store::audit::ChainHead;
 use calloff_store::change_requests::ChangeRequest;
 use calloff_store::frameworks::FrameworkRecord;
 use calloff_store::proposals::{self, Decided, NewComment, NewProposal, VoteRefused};
 pub use calloff_store::proposals::{Comment, Proposal, Vote};
-use calloff_store::{catalogue, change_requests, frameworks, notifications, organisations, with_retries, Conn};
+use calloff_store::{catalogue, change_requests, notifications, with_retries, Conn};
 use sha2::{Digest, Sha256};
 
 /// Proposals a roadmap lists at once.
@@ -31,70 +31,19 @@ const LIST_LIMIT: i64 = 500;
 const COMMENTS_LIMIT: i64 = 1_000;
 /// Roadmap targets the manager may choose from: this quarter and the next seven.
 const TARGET_QUARTERS: usize = 8;
-/// The roles through which a customer organisation's people take part.
-const CUSTOMER_ROLES: [Role; 3] = [Role::Buyer, Role::Approver, Role::OrganisationAdmin];
-
-/// What the actor is to a framework, for its proposals.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Standing {
-    /// A buyer, approver or organisation admin of a verified organisation eligible on it.
-    pub customer: bool,
-    /// A framework manager of its managing authority.
-    pub manager: bool,
-    /// A user of one of its suppliers.
-    pub supplier: bool,
-    pub auditor: bool,
+/// The actor's standing towards a framework: the one policy in `domain::standing`.
+async fn standing(conn: &mut Conn, actor: &Actor, record: &FrameworkRecord) -> AppResult<FrameworkStanding> {
+    crate::frameworks::standing_in(conn, actor, record).await
 }
 
-impl Standing {
-    pub fn reads(self) -> bool {
-        self.customer || self.manager || self.supplier || self.auditor
+/// Refuses, saying why, someone who is not a customer of the framework.
+fn refuse_non_customer(actor: &Actor, record: &FrameworkRecord, standing: &FrameworkStanding) -> AppResult<()> {
+    match standing.why_not_customer() {
+        Some(why) => Err(AppError::Forbidden(
+            why.explain(&actor.organisation_name, &record.framework.reference),
+        )),
+        None => Ok(()),
     }
-
-    /// May comment and follow: everyone who reads, except auditors, who change nothing.
-    pub fn takes_part(self) -> bool {
-        self.customer || self.manager || self.supplier
-    }
-}
-
-/// Why the actor is not a customer of the framework, or `None` if they are.
-async fn not_a_customer(conn: &mut Conn, actor: &Actor, record: &FrameworkRecord) -> AppResult<Option<String>> {
-    if !CUSTOMER_ROLES.iter().any(|r| actor.has(*r)) {
-        return Ok(Some(
-            "only buyers, approvers and organisation admins of the framework's customers can raise and support proposals"
-                .into(),
-        ));
-    }
-    let Some(org) = organisations::get(conn, &actor.organisation_id).await? else {
-        return Ok(Some("your organisation is not registered".into()));
-    };
-    if org.kind == OrganisationKind::Supplier {
-        return Ok(Some(
-            "suppliers respond to proposals but do not raise or support them".into(),
-        ));
-    }
-    if org.verification != Verification::Verified {
-        return Ok(Some(format!(
-            "{} is not yet verified, so it cannot raise or support proposals",
-            org.name
-        )));
-    }
-    if !frameworks::is_eligible(conn, &record.framework.id, &org.id).await? {
-        return Ok(Some(format!(
-            "{} is not eligible to buy through {}",
-            org.name, record.framework.reference
-        )));
-    }
-    Ok(None)
-}
-
-async fn standing(conn: &mut Conn, actor: &Actor, record: &FrameworkRecord) -> AppResult<Standing> {
-    Ok(Standing {
-        customer: not_a_customer(conn, actor, record).await?.is_none(),
-        manager: actor.has(Role::FrameworkManager) && actor.organisation_id == record.framework.authority,
-        supplier: actor.has(Role::SupplierUser) && record.framework.suppliers.contains(&actor.organisation_id),
-        auditor: actor.has(Role::Auditor),
-    })
 }
 
 fn invalid(mut errors: Vec<FieldError>) -> AppError {
@@ -128,7 +77,7 @@ fn hash(parts: &[&str]) -> String {
 #[derive(Debug, Clone)]
 pub struct Roadmap {
     pub framework: Framework,
-    pub standing: Standing,
+    pub standing: FrameworkStanding,
     /// Most supported first.
     pub proposals: Vec<Proposal>,
 }
@@ -144,7 +93,7 @@ pub async fn roadmap(
     let mut conn = app.db.pool().acquire().await?;
     let record = framework(&mut conn, framework_id).await?;
     let standing = standing(&mut conn, actor, &record).await?;
-    if !standing.reads() {
+    if !standing.sees_proposals() {
         return Err(AppError::Forbidden(
             "only the framework's customers, its supplier, its manager and auditors see its proposals".into(),
         ));
@@ -161,10 +110,9 @@ pub async fn roadmap(
 pub async fn may_raise(app: &App, actor: &Actor, framework_id: &FrameworkId) -> AppResult<FrameworkRecord> {
     let mut conn = app.db.pool().acquire().await?;
     let record = framework(&mut conn, framework_id).await?;
-    match not_a_customer(&mut conn, actor, &record).await? {
-        Some(why) => Err(AppError::Forbidden(why)),
-        None => Ok(record),
-    }
+    let standing = standing(&mut conn, actor, &record).await?;
+    refuse_non_customer(actor, &record, &standing)?;
+    Ok(record)
 }
 
 /// A proposal raised, or found again by its idempotency key.
@@ -352,25 +300,13 @@ pub async fn raise(
     })
 }
 
-/// What the actor may do with one proposal, decided here so pages and the API agree.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Allowed {
-    pub support: bool,
-    pub comment: bool,
-    pub respond: bool,
-    pub decide: bool,
-    pub follow: bool,
-    /// The supplier may propose the change request this accepted proposal asks for.
-    pub answer_with_change_request: bool,
-}
-
 /// A proposal with its support, discussion and followers.
 #[derive(Debug, Clone)]
 pub struct ProposalView {
     pub proposal: Proposal,
     pub framework: Framework,
-    pub standing: Standing,
-    pub allowed: Allowed,
+    pub standing: FrameworkStanding,
+    pub allowed: ProposalActions,
     pub votes: Vec<Vote>,
     pub comments: Vec<Comment>,
     pub following: bool,
@@ -383,12 +319,16 @@ pub struct ProposalView {
 
 /// The proposal and the actor's standing on its framework; "not found" for those who may not
 /// read it.
-async fn readable(conn: &mut Conn, actor: &Actor, id: &ProposalId) -> AppResult<(Proposal, FrameworkRecord, Standing)> {
+async fn readable(
+    conn: &mut Conn,
+    actor: &Actor,
+    id: &ProposalId,
+) -> AppResult<(Proposal, FrameworkRecord, FrameworkStanding)> {
     let not_found = || AppError::NotFound("proposal".into());
     let proposal = proposals::get(conn, id).await?.ok_or_else(not_found)?;
     let record = framework(conn, &proposal.framework_id).await?;
     let standing = standing(conn, actor, &record).await?;
-    if !standing.reads() {
+    if !standing.sees_proposals() {
         return Err(not_found());
     }
     Ok((proposal, record, standing))
@@ -402,15 +342,8 @@ pub async fn view(app: &App, actor: &Actor, id: &ProposalId) -> AppResult<Propos
     let following = proposals::is_following(&mut conn, id, &actor.user_id).await?;
     let followers = proposals::follower_count(&mut conn, id).await?;
     let change_requests = change_requests::citing(&mut conn, id).await?;
-    let open = !proposal.status.is_final();
-    let allowed = Allowed {
-        support: open && standing.customer && !votes.iter().any(|v| v.organisation_id == actor.organisation_id),
-        comment: open && standing.takes_part(),
-        respond: open && standing.supplier,
-        decide: open && standing.manager,
-        follow: standing.takes_part(),
-        answer_with_change_request: standing.supplier && proposal.outcome == Some(Outcome::ChangeRequest),
-    };
+    let supported = votes.iter().any(|v| v.organisation_id == actor.organisation_id);
+    let allowed = standing.on_proposal(proposal.status, proposal.outcome, supported);
     Ok(ProposalView {
         proposal,
         framework: record.framework,
@@ -437,11 +370,8 @@ async fn reload(app: &App, id: &ProposalId) -> AppResult<Proposal> {
 pub async fn support(app: &App, actor: &Actor, id: &ProposalId) -> AppResult<Proposal> {
     let mut conn = app.db.pool().acquire().await?;
     let (proposal, record, standing) = readable(&mut conn, actor, id).await?;
-    if !standing.customer {
-        let why = not_a_customer(&mut conn, actor, &record).await?.unwrap_or_default();
-        return Err(AppError::Forbidden(why));
-    }
     drop(conn);
+    refuse_non_customer(actor, &record, &standing)?;
     with_retries(|| async {
         let at = app.now_text();
         let mut tx = app.db.begin_write().await?;
@@ -504,7 +434,7 @@ async fn replay_comment(app: &App, actor: &Actor, key: &str, request_hash: &str)
 pub async fn may_comment(app: &App, actor: &Actor, id: &ProposalId) -> AppResult<Proposal> {
     let mut conn = app.db.pool().acquire().await?;
     let (proposal, _, standing) = readable(&mut conn, actor, id).await?;
-    if !standing.takes_part() {
+    if !standing.takes_part_in_proposals() {
         return Err(AppError::Forbidden(
             "only the framework's customers, its supplier and its manager comment on proposals".into(),
         ));
@@ -590,7 +520,7 @@ pub async fn respond(app: &App, actor: &Actor, id: &ProposalId, response: &str) 
     let mut conn = app.db.pool().acquire().await?;
     let (proposal, _, standing) = readable(&mut conn, actor, id).await?;
     drop(conn);
-    if !standing.supplier {
+    if !standing.may_respond_to_proposals() {
         return Err(AppError::Forbidden(
             "only the framework's supplier responds to proposals".into(),
         ));
@@ -655,7 +585,7 @@ pub async fn decide(app: &App, actor: &Actor, id: &ProposalId, input: &DecisionI
     let mut conn = app.db.pool().acquire().await?;
     let (proposal, _, standing) = readable(&mut conn, actor, id).await?;
     drop(conn);
-    if !standing.manager {
+    if !standing.may_decide_proposals() {
         return Err(AppError::Forbidden(
             "only the framework's manager decides on proposals".into(),
         ));
@@ -738,7 +668,7 @@ pub async fn follow(app: &App, actor: &Actor, id: &ProposalId, on: bool) -> AppR
     let mut conn = app.db.pool().acquire().await?;
     let (_, _, standing) = readable(&mut conn, actor, id).await?;
     drop(conn);
-    if !standing.takes_part() {
+    if !standing.takes_part_in_proposals() {
         return Err(AppError::Forbidden(
             "auditors read proposals but do not follow them".into(),
         ));

@@ -40,8 +40,13 @@ pub struct Quote {
 }
 
 /// Prices a basket at today's catalogue prices. Reports every bad line, not just the first.
+/// Refuses someone who may not build a quote (only buyers may).
+pub fn may_quote(actor: &Actor) -> AppResult<()> {
+    actor.require(Role::Buyer, "build a quote")
+}
+
 pub async fn price(app: &App, actor: &Actor, framework: &FrameworkId, lines: &[LineInput]) -> AppResult<Quote> {
-    actor.require(Role::Buyer, "build a quote")?;
+    may_quote(actor)?;
     let mut conn = app.db.pool().acquire().await?;
     price_on(app, &mut conn, actor, framework, lines, Prices::Cached).await
 }

@@ -5,6 +5,7 @@ use crate::{auth, Actor, App, AppError, AppResult};
 use calloff_domain::ids::{OrganisationId, UserId};
 use calloff_domain::organisation::{OrgIdentifier, Organisation, OrganisationKind, Verification};
 use calloff_domain::role::Role;
+use calloff_domain::standing::may_verify_organisations;
 use calloff_domain::FieldError;
 use calloff_store::audit::ChainHead;
 use calloff_store::notifications;
@@ -191,9 +192,19 @@ async fn insert(app: &App, c: &Checked, user_id: &UserId, password_hash: &str) -
     Ok(org.id.clone())
 }
 
+fn refuse_unless_verifier(actor: &Actor) -> AppResult<()> {
+    if may_verify_organisations(&actor.roles) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "only a framework manager can verify organisations".into(),
+        ))
+    }
+}
+
 /// Organisations waiting for verification, for framework managers.
 pub async fn pending(app: &App, actor: &Actor) -> AppResult<Vec<Organisation>> {
-    actor.require(Role::FrameworkManager, "verify organisations")?;
+    refuse_unless_verifier(actor)?;
     let mut conn = app.db.pool().acquire().await?;
     Ok(organisations::pending(&mut conn).await?)
 }
@@ -207,7 +218,7 @@ pub enum VerificationDecision {
 /// A framework manager verifies a registered organisation, or rejects it with a reason (it stays
 /// unverified and is told why). Audited; the organisation's admins are notified.
 pub async fn decide(app: &App, actor: &Actor, id: &OrganisationId, decision: &VerificationDecision) -> AppResult<()> {
-    actor.require(Role::FrameworkManager, "verify organisations")?;
+    refuse_unless_verifier(actor)?;
     if let VerificationDecision::Reject { reason } = decision {
         calloff_domain::text::required("reason", reason, calloff_domain::text::MAX_REASON_LEN, "a reason")?;
     }

@@ -157,7 +157,7 @@ async fn price_varied(app: &App, call_off: &CallOff, lines: &[LineInput]) -> App
 /// accepted or live.
 pub async fn may_vary(app: &App, actor: &Actor, id: &CallOffId) -> AppResult<crate::call_offs::CallOffView> {
     let view = crate::call_offs::view(app, actor, id).await?;
-    if !(actor.has(Role::Buyer) && actor.organisation_id == view.call_off.buyer_id) {
+    if !view.standing.acts_as_buyer(&actor.roles) {
         return Err(AppError::Forbidden(
             "only a buyer of the ordering organisation can vary a call-off".into(),
         ));

@@ -333,7 +333,7 @@ async fn accepted_onto_the_roadmap_declined_and_the_roadmap_order(backend: Backe
         .unwrap();
     let titles: Vec<&str> = roadmap.proposals.iter().map(|p| p.title.as_str()).collect();
     assert_eq!(titles, ["UK-only cloud backup", "Retire the SIP channel"]);
-    assert!(roadmap.standing.supplier && !roadmap.standing.customer);
+    assert!(roadmap.standing.is_supplier() && !roadmap.standing.is_customer());
 
     let mut onto_roadmap = decision("accept", Some("roadmap"), "On the cloud roadmap");
     onto_roadmap.target_quarter = Some("2027-Q2".into());
@@ -564,7 +564,7 @@ async fn only_customers_raise_and_support_and_auditors_only_read(backend: Backen
     }
     // Auditors read, and change nothing.
     let seen = proposals::view(&t.app, &auditor, &id).await.unwrap();
-    assert_eq!(seen.allowed, proposals::Allowed::default());
+    assert_eq!(seen.allowed, proposals::ProposalActions::default());
     assert!(matches!(
         proposals::comment(&t.app, &auditor, &id, "Noted", None).await,
         Err(AppError::Forbidden(_))

@@ -46,7 +46,7 @@ pub async fn list(
         .map_err(fail)?;
     Ok(Json(ProposalList {
         framework_id: roadmap.framework.id,
-        you_may_raise: roadmap.standing.customer,
+        you_may_raise: roadmap.standing.may_raise_proposals(),
         proposals: roadmap.proposals.iter().map(Into::into).collect(),
     })
     .into_response())

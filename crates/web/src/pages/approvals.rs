@@ -18,7 +18,6 @@ use calloff_app::quotes::Quote;
 use calloff_app::AppError;
 use calloff_domain::approval::{ApprovalKind, ApprovalRules, Decision, Threshold, MAX_THRESHOLDS};
 use calloff_domain::money::Money;
-use calloff_domain::role::Role;
 use calloff_domain::FieldError;
 use maud::{html, Markup};
 use serde::Deserialize;
@@ -192,7 +191,7 @@ pub async fn decide(
     SignedInForm { user, fields }: SignedInForm,
 ) -> Response {
     let actor = &user.session.actor;
-    if let Err(e) = actor.require(Role::Approver, "decide on approvals") {
+    if let Err(e) = approvals::may_decide(actor) {
         return error_page(Some(actor), &e);
     }
     let (decision, comment) = (fields.text("decision"), fields.text("comment"));
@@ -345,7 +344,7 @@ fn rules_page(
                 }
                 p class="govuk-body" { "A submission expires after " (rules.expiry_days) " days without the approvals it needs." }
             }
-            @if actor.has(Role::OrganisationAdmin) {
+            @if approvals::may_set_rules(actor).is_ok() {
                 h2 class="govuk-heading-m" { "Change the rules" }
                 form method="post" action="/organisation/approval-rules" novalidate {
                     (csrf_field(&user.session.csrf_token))
@@ -402,7 +401,7 @@ pub async fn rules(State(state): State<AppState>, user: PageUser, Query(notice):
 
 pub async fn save_rules(State(state): State<AppState>, SignedInForm { user, fields }: SignedInForm) -> Response {
     let actor = &user.session.actor;
-    if let Err(e) = actor.require(Role::OrganisationAdmin, "set approval rules") {
+    if let Err(e) = approvals::may_set_rules(actor) {
         return error_page(Some(actor), &e);
     }
     let typed = TypedRules::from_fields(&fields);

@@ -260,8 +260,8 @@ fn actions(user: &PageUser, view: &CallOffView, today: &str) -> Markup {
     let today = today.to_string();
     let actor = &user.session.actor;
     let c = &view.call_off;
-    let is_supplier = actor.has(Role::SupplierUser) && actor.organisation_id == c.supplier_id;
-    let is_buyer = actor.has(Role::Buyer) && actor.organisation_id == c.buyer_id;
+    let is_supplier = view.standing.acts_as_supplier(&actor.roles);
+    let is_buyer = view.standing.acts_as_buyer(&actor.roles);
     let awaiting = view
         .approvals
         .iter()
@@ -374,8 +374,7 @@ pub async fn show(
                 h1 class="govuk-heading-l" { (view.call_off.reference) }
                 (details(&view))
                 @if view.call_off.state == CallOffState::Accepted
-                    && user.session.actor.has(Role::SupplierUser)
-                    && user.session.actor.organisation_id == view.call_off.supplier_id {
+                    && view.standing.acts_as_supplier(&user.session.actor.roles) {
                     (milestone_form(&user, &view, &[], "", &TypedDate::default()))
                 }
                 (actions(&user, &view, &state.app.today().to_string()))

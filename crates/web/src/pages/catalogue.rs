@@ -11,7 +11,6 @@ use calloff_app::catalogue::{SearchParams, SearchRequest, SearchResults, Sort, P
 use calloff_app::{catalogue, frameworks};
 use calloff_domain::catalogue::CatalogueItem;
 use calloff_domain::ids::{FrameworkId, ItemId};
-use calloff_domain::role::Role;
 use calloff_domain::FieldError;
 use chrono::Datelike;
 use maud::{html, Markup};
@@ -275,6 +274,10 @@ async fn item_page(
         Ok(d) => d,
         Err(e) => return error_page(Some(actor), &e),
     };
+    let standing = match calloff_app::frameworks::standing(&state.app, actor, &item.framework_id).await {
+        Ok(s) => s,
+        Err(e) => return error_page(Some(actor), &e),
+    };
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -307,7 +310,7 @@ async fn item_page(
                     ("Minimum term", html! { (months(item.minimum_term_months)) }),
                     ("CPV code", html! { (item.cpv.as_str()) }),
                 ]))
-                @if actor.has(Role::Buyer) {
+                @if standing.may_quote() {
                     form method="post" action="/quote/lines" {
                         (csrf_field(&user.session.csrf_token))
                         input type="hidden" name="item_id" value=(item.id);
@@ -315,7 +318,7 @@ async fn item_page(
                     }
                 }
                 (volume_pricing(&item, demand))
-                @if actor.has(Role::FrameworkManager) {
+                @if standing.may_set_demand_bands() {
                     form method="post" action={ "/items/" (item.id) "/demand-bands" } novalidate {
                         (csrf_field(&user.session.csrf_token))
                         (input(Input {
@@ -365,7 +368,7 @@ async fn item_page(
                         }
                     }
                 }
-                @if [Role::Buyer, Role::Approver, Role::OrganisationAdmin].iter().any(|r| actor.has(*r)) {
+                @if standing.may_raise_proposals() {
                     p class="govuk-body" {
                         a class="govuk-link" href={ "/frameworks/" (item.framework_id) "/proposals/new?item=" (item.id) } { "Propose a change to this item, or retiring it" }
                     }

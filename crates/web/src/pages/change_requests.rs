@@ -16,7 +16,6 @@ use calloff_app::AppError;
 use calloff_domain::catalogue::Unit;
 use calloff_domain::change_control::{ChangeInput, ChangeKind, RequestStatus};
 use calloff_domain::ids::{FrameworkId, ProposalId};
-use calloff_domain::role::Role;
 use calloff_domain::FieldError;
 use maud::{html, Markup};
 use serde::Deserialize;
@@ -46,7 +45,10 @@ pub async fn list(State(state): State<AppState>, user: PageUser, Path(id): Path<
         Ok(r) => r,
         Err(e) => return error_page(Some(actor), &e),
     };
-    let supplier = actor.has(Role::SupplierUser);
+    let supplier = match calloff_app::frameworks::standing(&state.app, actor, &framework_id).await {
+        Ok(standing) => standing.may_propose_catalogue_changes(),
+        Err(e) => return error_page(Some(actor), &e),
+    };
     let cap = if supplier {
         change_requests::indexation_cap_bp(&state.app, &framework_id)
             .await
@@ -441,7 +443,7 @@ fn request_page(user: &PageUser, view: &RequestView, errors: &[FieldError], subm
         section: Section::Frameworks,
         errors,
     };
-    let manager = actor.has(Role::FrameworkManager);
+    let manager = view.standing.may_decide_change_requests();
     layout(
         chrome,
         html! {

@@ -11,7 +11,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use calloff_app::frameworks::{self, CatalogueSettings};
 use calloff_domain::ids::FrameworkId;
 use calloff_domain::money::Money;
-use calloff_domain::role::Role;
 use calloff_domain::FieldError;
 use maud::html;
 
@@ -164,10 +163,10 @@ pub async fn overview(State(state): State<AppState>, user: PageUser, Path(id): P
                 p class="govuk-body" { a class="govuk-link" href={ "/frameworks/" (f.id) "/eligibility" } { "Who may buy through this framework" } }
                 p class="govuk-body" { a class="govuk-link" href={ "/frameworks/" (f.id) "/catalogue/as-of" } { "The catalogue as it stood on a past date" } }
                 p class="govuk-body" { a class="govuk-link" href={ "/frameworks/" (f.id) "/proposals" } { "Customers' proposals and the roadmap" } }
-                @if actor.has(Role::FrameworkManager) || actor.has(Role::SupplierUser) {
+                @if o.standing.sees_change_requests() {
                     p class="govuk-body" { a class="govuk-link" href={ "/frameworks/" (f.id) "/change-requests" } { "Catalogue change requests" } }
                 }
-                @if actor.has(Role::FrameworkManager) {
+                @if o.standing.may_change_catalogue_settings() {
                     p class="govuk-body" { a class="govuk-link" href={ "/frameworks/" (f.id) "/catalogue-settings" } { "Catalogue settings: indexation cap and naming buyers" } }
                 }
             },
@@ -180,13 +179,24 @@ pub async fn overview(State(state): State<AppState>, user: PageUser, Path(id): P
 pub async fn catalogue_settings(State(state): State<AppState>, user: PageUser, Path(id): Path<String>) -> Response {
     let actor = &user.session.actor;
     let id = FrameworkId::from_stored(id);
-    match frameworks::catalogue_settings(&state.app, actor, &id).await {
-        Ok(settings) => {
-            let cap = percent_text(settings.indexation_cap_bp);
-            settings_page(&user, &id, StatusCode::OK, &[], &cap, settings.names_buyers, false)
-        }
-        Err(e) => error_page(Some(actor), &e),
-    }
+    let settings = match frameworks::catalogue_settings(&state.app, actor, &id).await {
+        Ok(settings) => settings,
+        Err(e) => return error_page(Some(actor), &e),
+    };
+    let editable = match frameworks::standing(&state.app, actor, &id).await {
+        Ok(standing) => standing.may_change_catalogue_settings(),
+        Err(e) => return error_page(Some(actor), &e),
+    };
+    let cap = percent_text(settings.indexation_cap_bp);
+    let page = SettingsPage {
+        status: StatusCode::OK,
+        errors: &[],
+        cap: &cap,
+        names_buyers: settings.names_buyers,
+        saved: false,
+        editable,
+    };
+    settings_page(&user, &id, &page)
 }
 
 pub async fn save_catalogue_settings(
@@ -205,7 +215,19 @@ pub async fn save_catalogue_settings(
     };
     let result = frameworks::set_catalogue_settings(&state.app, actor, &id, settings).await;
     match result {
-        Ok(_) => settings_page(&user, &id, StatusCode::OK, &[], &cap, names_buyers, true),
+        // Only the manager gets this far: the use case refuses others first.
+        Ok(_) => settings_page(
+            &user,
+            &id,
+            &SettingsPage {
+                status: StatusCode::OK,
+                errors: &[],
+                cap: &cap,
+                names_buyers,
+                saved: true,
+                editable: true,
+            },
+        ),
         Err(e) if !e.field_errors().is_empty() => {
             // The form takes the cap as a percentage, in its own field.
             let errors: Vec<FieldError> = e
@@ -219,11 +241,14 @@ pub async fn save_catalogue_settings(
             settings_page(
                 &user,
                 &id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &errors,
-                &cap,
-                names_buyers,
-                false,
+                &SettingsPage {
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    errors: &errors,
+                    cap: &cap,
+                    names_buyers,
+                    saved: false,
+                    editable: true,
+                },
             )
         }
         Err(e) => error_page(Some(actor), &e),
@@ -237,15 +262,25 @@ fn percent_text(basis_points: i64) -> String {
     number.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
-fn settings_page(
-    user: &PageUser,
-    id: &FrameworkId,
+struct SettingsPage<'a> {
     status: StatusCode,
-    errors: &[FieldError],
-    cap: &str,
+    errors: &'a [FieldError],
+    cap: &'a str,
     names_buyers: bool,
     saved: bool,
-) -> Response {
+    /// Only the framework's manager is offered the form; others read the settings.
+    editable: bool,
+}
+
+fn settings_page(user: &PageUser, id: &FrameworkId, page: &SettingsPage) -> Response {
+    let SettingsPage {
+        status,
+        errors,
+        cap,
+        names_buyers,
+        saved,
+        editable,
+    } = *page;
     let chrome = Chrome {
         title: "Catalogue settings",
         actor: Some(&user.session.actor),
@@ -260,23 +295,30 @@ fn settings_page(
             html! {
                 @if saved { (success_banner("The catalogue settings are saved.")) }
                 h1 class="govuk-heading-l" { "Catalogue settings" }
-                form method="post" action={ "/frameworks/" (id) "/catalogue-settings" } novalidate {
-                    (csrf_field(&user.session.csrf_token))
-                    (input(Input {
-                        error: error_for(errors, "indexation_cap"),
-                        hint: Some("The most a supplier's annual price indexation may raise prices, from 0 to 25. 0 allows none."),
-                        width_class: Some("govuk-input--width-4"),
-                        spellcheck: Some(false),
-                        ..Input::text("indexation_cap", "Indexation cap (% a year)", cap)
-                    }))
-                    (checkboxes(
-                        "names_buyers",
-                        "names_buyers",
-                        "What others paid",
-                        &[("yes", "Item pages may name the bodies that bought each item", names_buyers)],
-                        error_for(errors, "names_buyers"),
-                    ))
-                    button type="submit" class="govuk-button" data-module="govuk-button" { "Save settings" }
+                @if !editable {
+                    (crate::html::summary_list(&[
+                        ("Indexation cap", html! { (cap) "% a year" }),
+                        ("Item pages name the bodies that bought each item", html! { @if names_buyers { "Yes" } @else { "No" } }),
+                    ]))
+                } @else {
+                    form method="post" action={ "/frameworks/" (id) "/catalogue-settings" } novalidate {
+                        (csrf_field(&user.session.csrf_token))
+                        (input(Input {
+                            error: error_for(errors, "indexation_cap"),
+                            hint: Some("The most a supplier's annual price indexation may raise prices, from 0 to 25. 0 allows none."),
+                            width_class: Some("govuk-input--width-4"),
+                            spellcheck: Some(false),
+                            ..Input::text("indexation_cap", "Indexation cap (% a year)", cap)
+                        }))
+                        (checkboxes(
+                            "names_buyers",
+                            "names_buyers",
+                            "What others paid",
+                            &[("yes", "Item pages may name the bodies that bought each item", names_buyers)],
+                            error_for(errors, "names_buyers"),
+                        ))
+                        button type="submit" class="govuk-button" data-module="govuk-button" { "Save settings" }
+                    }
                 }
                 p class="govuk-body" { a class="govuk-link" href={ "/frameworks/" (id) } { "Back to the framework" } }
             },

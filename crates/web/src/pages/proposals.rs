@@ -78,7 +78,7 @@ fn roadmap_page(user: &PageUser, roadmap: &Roadmap) -> Markup {
                 "Customers of " (f.title) " propose new products, changes to items and retiring items. "
                 "Other customer organisations support them, one vote each; the supplier responds; the framework manager decides."
             }
-            @if roadmap.standing.customer {
+            @if roadmap.standing.may_raise_proposals() {
                 a class="govuk-button" data-module="govuk-button" href={ "/frameworks/" (f.id) "/proposals/new" } { "Raise a proposal" }
             }
             @if roadmap.proposals.is_empty() {
@@ -430,7 +430,7 @@ fn proposal_page(user: &PageUser, view: &ProposalView, errors: &[FieldError], fo
         .or(p.supplier_response.as_deref())
         .unwrap_or_default();
     let comment_key = forms.comment_key.clone().unwrap_or_else(new_idempotency_key);
-    let reads_change_requests = view.standing.manager || view.standing.supplier;
+    let reads_change_requests = view.standing.sees_change_requests();
     layout(
         chrome,
         html! {
@@ -473,7 +473,7 @@ fn proposal_page(user: &PageUser, view: &ProposalView, errors: &[FieldError], fo
                         "Support for " (actor.organisation_name)
                     }
                 }
-            } @else if view.standing.customer && view.votes.iter().any(|v| v.organisation_id == actor.organisation_id) {
+            } @else if view.standing.is_customer() && view.votes.iter().any(|v| v.organisation_id == actor.organisation_id) {
                 p class="govuk-body" { (actor.organisation_name) " supports this proposal." }
             }
 

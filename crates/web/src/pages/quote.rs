@@ -13,7 +13,6 @@ use calloff_app::{approvals, auth, catalogue, AppError};
 use calloff_domain::call_off::{savings, volume_savings, MAX_LINES};
 use calloff_domain::catalogue::{CatalogueItem, Charging};
 use calloff_domain::ids::ItemId;
-use calloff_domain::role::Role;
 use calloff_domain::route_to_market::{Advice, Route};
 use calloff_domain::FieldError;
 use maud::{html, Markup};
@@ -28,10 +27,7 @@ struct FormLine {
 }
 
 fn require_buyer(user: &PageUser) -> Result<(), Response> {
-    user.session
-        .actor
-        .require(Role::Buyer, "build a quote")
-        .map_err(|e| error_page(Some(&user.session.actor), &e))
+    calloff_app::quotes::may_quote(&user.session.actor).map_err(|e| error_page(Some(&user.session.actor), &e))
 }
 
 async fn form_lines(state: &AppState, user: &PageUser, basket: &Basket, raw: Option<Vec<TypedLine>>) -> Vec<FormLine> {

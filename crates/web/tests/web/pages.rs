@@ -11,6 +11,7 @@ on_both_databases!(
     an_organisation_registers_and_a_manager_verifies_it,
     an_admin_invites_someone_who_joins_by_the_link,
     customers_propose_support_and_the_manager_decides_without_javascript,
+    pages_offer_only_what_the_framework_standing_allows,
 );
 
 /// The first `href` on the page that starts with `prefix`.
@@ -688,4 +689,53 @@ async fn customers_propose_support_and_the_manager_decides_without_javascript(ba
     let unfollowed = camden.post(&format!("{proposal}/unfollow"), &[]).await;
     assert_eq!(unfollowed.status, 303);
     camden.get(&proposal).await.assert_contains("Follow this proposal");
+}
+
+/// Each page offers a form or link only to those whose standing lets them use it.
+async fn pages_offer_only_what_the_framework_standing_allows(backend: Backend) {
+    let site = Site::start(backend).await;
+    let framework = format!("/frameworks/{}", site.t.framework_id);
+    let settings = format!("{framework}/catalogue-settings");
+    let search = format!("{framework}/catalogue?q=L4-SIM-5GB");
+    let change_requests = format!("href=\"{framework}/change-requests\"");
+    let settings_link = format!("href=\"{settings}\"");
+    // (who, may quote, may propose, sees change requests, manages the catalogue)
+    let people = [
+        ("buyer@hackney.example", true, true, false, false),
+        ("approver@camden.example", false, true, false, false),
+        ("supplier@londonict.example", false, false, true, false),
+        ("manager@rbkc.example", false, false, true, true),
+        ("auditor@rbkc.example", false, false, false, false),
+    ];
+    for (email, quotes, proposes, reads_requests, manages) in people {
+        let browser = site.signed_in(email).await;
+        let overview = browser.get(&framework).await;
+        assert_eq!(
+            overview.body.contains(&change_requests),
+            reads_requests,
+            "{email}: change requests"
+        );
+        assert_eq!(
+            overview.body.contains(&settings_link),
+            manages,
+            "{email}: settings link"
+        );
+        let found = browser.get(&search).await;
+        let item = browser.get(&first_link(&found.body, "/items/")).await;
+        assert_eq!(item.body.contains("Add to quote"), quotes, "{email}: quote");
+        assert_eq!(
+            item.body.contains("/proposals/new?item="),
+            proposes,
+            "{email}: proposal link"
+        );
+        assert_eq!(
+            item.body.contains("Save demand bands"),
+            manages,
+            "{email}: demand bands"
+        );
+        let page = browser.get(&settings).await;
+        assert_eq!(page.status, 200, "{email}: settings");
+        page.assert_contains("Indexation cap");
+        assert_eq!(page.body.contains("Save settings"), manages, "{email}: settings form");
+    }
 }

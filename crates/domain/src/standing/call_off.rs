@@ -1,5 +1,4 @@
-//! Who a person is to a call-off, and so what they may see and do. Written once, here, and used
-//! by every use case, list, page and API answer: the web layer never re-checks roles itself.
+//! Who a person is to a call-off, and so what they may see and do.
 
 use crate::call_off::{CallOff, CallOffState};
 use crate::ids::OrganisationId;
@@ -39,11 +38,21 @@ impl Standing {
         self == Standing::Customer
     }
 
+    /// A buyer of the buying organisation: cancels, varies, withdraws and resubmits it.
+    pub fn acts_as_buyer(self, roles: &[Role]) -> bool {
+        self == Standing::Customer && roles.contains(&Role::Buyer)
+    }
+
+    /// A user of its supplier: accepts, rejects, records milestones and puts it live.
+    pub fn acts_as_supplier(self, roles: &[Role]) -> bool {
+        self == Standing::Supplier && roles.contains(&Role::SupplierUser)
+    }
+
     /// Whether someone of this standing, holding `roles`, may move the call-off to `target`:
     /// the supplier accepts, rejects and puts it live; the buyer cancels; either ends it.
     pub fn may_move_to(self, roles: &[Role], target: CallOffState) -> bool {
-        let supplier = self == Standing::Supplier && roles.contains(&Role::SupplierUser);
-        let buyer = self == Standing::Customer && roles.contains(&Role::Buyer);
+        let supplier = self.acts_as_supplier(roles);
+        let buyer = self.acts_as_buyer(roles);
         match target {
             CallOffState::Accepted | CallOffState::Rejected | CallOffState::Live => supplier,
             CallOffState::Ended => supplier || buyer,
