@@ -54,8 +54,12 @@ pub async fn verify(app: &App) -> AppResult<ChainReport> {
             if let Some(value) = recorded_value(&sealed.entry.action, &sealed.entry.detail) {
                 values.insert(sealed.entry.subject.clone(), value);
             }
-            if sealed.entry.action == audit::HEADROOM_MOVED {
-                committed.add(&sealed.entry.subject, &sealed.entry.detail);
+            for moved in sealed.entry.detail[audit::HEADROOM_MOVED_MEMBER]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                committed.add(moved);
             }
         }
     }
@@ -76,9 +80,9 @@ pub async fn verify(app: &App) -> AppResult<ChainReport> {
     Ok(ChainReport::Intact { entries: count })
 }
 
-/// Framework and lot committed values as the chain's `headroom.moved` entries sum them: every
-/// framework and lot starts at nothing, and each transaction that moved headroom recorded by
-/// how much.
+/// Framework and lot committed values as the chain sums them: every framework and lot starts at
+/// nothing, and each transaction that moved headroom recorded by how much, in the
+/// `headroom_moved` member of its entries.
 #[derive(Default)]
 struct CommittedByChain {
     frameworks: std::collections::HashMap<String, i64>,
@@ -86,10 +90,11 @@ struct CommittedByChain {
 }
 
 impl CommittedByChain {
-    fn add(&mut self, framework: &str, detail: &serde_json::Value) {
-        let pence = detail["committed_change_pence"].as_i64().unwrap_or_default();
+    fn add(&mut self, moved: &serde_json::Value) {
+        let framework = moved["framework_id"].as_str().unwrap_or_default();
+        let pence = moved["committed_change_pence"].as_i64().unwrap_or_default();
         *self.frameworks.entry(framework.to_string()).or_default() += pence;
-        for lot in detail["lots"].as_array().into_iter().flatten() {
+        for lot in moved["lots"].as_array().into_iter().flatten() {
             let (Some(number), Some(pence)) = (
                 lot["lot"].as_u64().and_then(|n| u32::try_from(n).ok()),
                 lot["committed_change_pence"].as_i64(),

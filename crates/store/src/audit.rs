@@ -31,8 +31,11 @@ pub struct ChainHead {
     headroom_moved: std::collections::BTreeMap<String, HeadroomMoved>,
 }
 
-/// The action of the entry recording a transaction's headroom changes to one framework.
+/// The action of an entry recording headroom moved after a transaction's last other entry.
 pub const HEADROOM_MOVED: &str = "headroom.moved";
+/// The member of an entry's detail listing the headroom moved in its transaction since the
+/// entry before: per framework, the change to its committed value and to each lot's.
+pub const HEADROOM_MOVED_MEMBER: &str = "headroom_moved";
 
 #[derive(Debug, Default)]
 struct HeadroomMoved {
@@ -65,8 +68,17 @@ impl ChainHead {
         actor: &str,
         action: &str,
         subject: &str,
-        detail: serde_json::Value,
+        mut detail: serde_json::Value,
     ) -> StoreResult<i64> {
+        // Headroom moved before this entry is recorded in it, so that placing costs no extra entry.
+        if let Some(moved) = self.take_headroom_moved() {
+            if !detail.is_object() {
+                detail = serde_json::json!({ "detail": detail });
+            }
+            if let Some(members) = detail.as_object_mut() {
+                members.insert(HEADROOM_MOVED_MEMBER.into(), moved);
+            }
+        }
         let entry = AuditEntry {
             seq: self.next_seq(),
             at: at.to_string(),
@@ -95,8 +107,9 @@ impl ChainHead {
     }
 
     /// Notes a change to a framework's committed value (`lot: None`) or a lot's, made in this
-    /// transaction; [`Self::seal`] records the changes in the chain, so that `audit verify`
-    /// can tell the committed values in the tables from edits made behind the app's back.
+    /// transaction. The next entry appended records it (or, if none follows, [`Self::seal`]
+    /// appends one), so that `audit verify` can tell the committed values in the tables from
+    /// edits made behind the app's back.
     pub(crate) fn headroom_moved(&mut self, framework: &str, lot: Option<u32>, pence: i64) {
         let moved = self.headroom_moved.entry(framework.to_string()).or_default();
         match lot {
@@ -105,26 +118,36 @@ impl ChainHead {
         }
     }
 
-    /// Records the new head, after an entry per framework whose headroom moved. Call once,
-    /// after the last append, before committing.
-    pub async fn seal(mut self, conn: &mut Conn) -> StoreResult<()> {
-        let moved = std::mem::take(&mut self.headroom_moved);
-        if !moved.is_empty() {
-            let Some((at, actor)) = self.last_at_and_actor.clone() else {
-                return Err(crate::StoreError::corrupt(
-                    "headroom moved in a transaction that recorded nothing",
-                ));
-            };
-            for (framework, change) in moved {
+    /// The headroom moves noted and not yet recorded, as an entry's `headroom_moved` member.
+    fn take_headroom_moved(&mut self) -> Option<serde_json::Value> {
+        if self.headroom_moved.is_empty() {
+            return None;
+        }
+        let moved: Vec<serde_json::Value> = std::mem::take(&mut self.headroom_moved)
+            .into_iter()
+            .map(|(framework, change)| {
                 let lots: Vec<serde_json::Value> = change
                     .lots
                     .iter()
                     .map(|(lot, pence)| serde_json::json!({ "lot": lot, "committed_change_pence": pence }))
                     .collect();
-                let detail = serde_json::json!({ "committed_change_pence": change.framework_pence, "lots": lots });
-                self.append(conn, &at, &actor, HEADROOM_MOVED, &framework, detail)
-                    .await?;
-            }
+                serde_json::json!({ "framework_id": framework, "committed_change_pence": change.framework_pence, "lots": lots })
+            })
+            .collect();
+        Some(serde_json::Value::Array(moved))
+    }
+
+    /// Records the new head, after an entry for headroom moved since the last entry appended.
+    /// Call once, after the last append, before committing.
+    pub async fn seal(mut self, conn: &mut Conn) -> StoreResult<()> {
+        if let Some(framework) = self.headroom_moved.keys().next().cloned() {
+            let Some((at, actor)) = self.last_at_and_actor.clone() else {
+                return Err(crate::StoreError::corrupt(
+                    "headroom moved in a transaction that recorded nothing",
+                ));
+            };
+            self.append(conn, &at, &actor, HEADROOM_MOVED, &framework, serde_json::json!({}))
+                .await?;
         }
         if self.appended {
             sqlx::query(SET_HEAD)
