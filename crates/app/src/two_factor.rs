@@ -225,6 +225,7 @@ pub async fn confirm_enrolment(app: &App, actor: &Actor, session_token: &str, co
     let recovery_codes = new_recovery_codes();
     let hashes: Vec<String> = recovery_codes.iter().map(|c| token_hash(&normalised(c))).collect();
     let mut tx = app.db.begin_write().await?;
+    let head = ChainHead::claim(&mut tx).await?;
     let Some(record) = two_factor::get(&mut tx, &actor.user_id)
         .await?
         .filter(|r| r.confirmed_at.is_none())
@@ -259,19 +260,34 @@ pub async fn confirm_enrolment(app: &App, actor: &Actor, session_token: &str, co
         SessionStage::Full.as_str(),
     )
     .await?;
-    let mut head = ChainHead::claim(&mut tx).await?;
-    head.append(
-        &mut tx,
+    let detail = serde_json::json!({ "recovery_codes": RECOVERY_CODES });
+    audit_and_commit(
+        tx,
+        head,
         &at,
         actor.user_id.as_str(),
         "user.two_factor_enabled",
-        actor.user_id.as_str(),
-        serde_json::json!({ "recovery_codes": RECOVERY_CODES }),
+        &actor.user_id,
+        detail,
     )
     .await?;
+    Ok(recovery_codes)
+}
+
+/// Appends the audit entry of a change to a person's two-factor sign-in and commits.
+async fn audit_and_commit(
+    mut tx: calloff_store::WriteTx,
+    mut head: ChainHead,
+    at: &str,
+    by: &str,
+    action: &str,
+    user: &UserId,
+    detail: serde_json::Value,
+) -> AppResult<()> {
+    head.append(&mut tx, at, by, action, user.as_str(), detail).await?;
     head.seal(&mut tx).await?;
     tx.commit().await?;
-    Ok(recovery_codes)
+    Ok(())
 }
 
 /// Replaces the recovery codes, after a current code. Audited.
@@ -280,20 +296,21 @@ pub async fn replace_recovery_codes(app: &App, actor: &Actor, code: &str) -> App
     let hashes: Vec<String> = recovery_codes.iter().map(|c| token_hash(&normalised(c))).collect();
     let at = app.now_text();
     let mut tx = app.db.begin_write().await?;
+    let head = ChainHead::claim(&mut tx).await?;
     check_code(&mut tx, &actor.user_id, code, app.now()).await?;
     two_factor::replace_recovery_codes(&mut tx, &actor.user_id, &hashes).await?;
-    let mut head = ChainHead::claim(&mut tx).await?;
-    head.append(
-        &mut tx,
+    let detail = serde_json::json!({ "recovery_codes": RECOVERY_CODES });
+    let by = actor.user_id.as_str();
+    audit_and_commit(
+        tx,
+        head,
         &at,
-        actor.user_id.as_str(),
+        by,
         "user.recovery_codes_replaced",
-        actor.user_id.as_str(),
-        serde_json::json!({ "recovery_codes": RECOVERY_CODES }),
+        &actor.user_id,
+        detail,
     )
     .await?;
-    head.seal(&mut tx).await?;
-    tx.commit().await?;
     Ok(recovery_codes)
 }
 
@@ -313,21 +330,20 @@ pub async fn turn_off(app: &App, actor: &Actor, code: &str) -> AppResult<()> {
     may_turn_off(actor)?;
     let at = app.now_text();
     let mut tx = app.db.begin_write().await?;
+    let head = ChainHead::claim(&mut tx).await?;
     check_code(&mut tx, &actor.user_id, code, app.now()).await?;
     two_factor::remove(&mut tx, &actor.user_id).await?;
-    let mut head = ChainHead::claim(&mut tx).await?;
-    head.append(
-        &mut tx,
+    let by = actor.user_id.as_str();
+    audit_and_commit(
+        tx,
+        head,
         &at,
-        actor.user_id.as_str(),
+        by,
         "user.two_factor_disabled",
-        actor.user_id.as_str(),
+        &actor.user_id,
         serde_json::json!({}),
     )
-    .await?;
-    head.seal(&mut tx).await?;
-    tx.commit().await?;
-    Ok(())
+    .await
 }
 
 /// Sets a confirmed secret directly (the demo's users, whose key is published with them).
@@ -335,21 +351,11 @@ pub async fn enrol_with_secret(app: &App, user: &UserId, secret_base32: &str) ->
     totp(secret_base32)?;
     let at = app.now_text();
     let mut tx = app.db.begin_write().await?;
+    let head = ChainHead::claim(&mut tx).await?;
     two_factor::start(&mut tx, user, secret_base32).await?;
     two_factor::confirm(&mut tx, user, secret_base32, 0, &at).await?;
-    let mut head = ChainHead::claim(&mut tx).await?;
-    head.append(
-        &mut tx,
-        &at,
-        "system",
-        "user.two_factor_enabled",
-        user.as_str(),
-        serde_json::json!({ "recovery_codes": 0 }),
-    )
-    .await?;
-    head.seal(&mut tx).await?;
-    tx.commit().await?;
-    Ok(())
+    let detail = serde_json::json!({ "recovery_codes": 0 });
+    audit_and_commit(tx, head, &at, "system", "user.two_factor_enabled", user, detail).await
 }
 
 #[cfg(test)]

@@ -17,6 +17,24 @@ use rand::RngCore;
 /// Minutes a sign-in form stays valid.
 const SIGN_IN_FORM_MINUTES: i64 = 30;
 
+/// The form's token, if the posted one matches the form's own cookie (a double submit, as there
+/// is no session yet); otherwise the "form could not be sent" page.
+fn form_token_checked(headers: &HeaderMap, fields: &Fields) -> Result<String, Response> {
+    let submitted = fields.get("csrf_token").unwrap_or_default();
+    let expected = cookie(headers, SIGN_IN_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !tokens_match(submitted, &expected) {
+        return Err(csrf_failure(None));
+    }
+    Ok(expected)
+}
+
+/// A new form token, with the cookie that holds it for `minutes`.
+fn with_form_token(minutes: i64) -> (String, String) {
+    let token = new_form_token();
+    let cookie = set_cookie(SIGN_IN_COOKIE, &token, minutes * 60);
+    (token, cookie)
+}
+
 pub(super) fn new_form_token() -> String {
     let mut bytes = [0u8; 24];
     rand::thread_rng().fill_bytes(&mut bytes);
@@ -63,8 +81,7 @@ pub struct Joined {
 }
 
 pub async fn form(axum::extract::Query(q): axum::extract::Query<Joined>) -> Response {
-    let token = new_form_token();
-    let cookie = set_cookie(SIGN_IN_COOKIE, &token, SIGN_IN_FORM_MINUTES * 60);
+    let (token, cookie) = with_form_token(SIGN_IN_FORM_MINUTES);
     let notice = q
         .joined
         .is_some()
@@ -83,11 +100,10 @@ pub async fn submit(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let fields = Fields(fields);
-    let submitted = fields.get("csrf_token").unwrap_or_default();
-    let expected = cookie(&headers, SIGN_IN_COOKIE).unwrap_or_default();
-    if expected.is_empty() || !tokens_match(submitted, &expected) {
-        return csrf_failure(None);
-    }
+    let expected = match form_token_checked(&headers, &fields) {
+        Ok(token) => token,
+        Err(forged) => return forged,
+    };
     let email = fields.text("email");
     // Signing in again ends the session this browser had.
     if let Some(previous) = cookie(&headers, SESSION_COOKIE) {
@@ -158,15 +174,7 @@ fn code_page(form_token: &str, errors: &[FieldError]) -> maud::Markup {
                     p class="govuk-body" { "Open your authenticator app and enter the 6-digit code it shows for calloff." }
                     form method="post" action="/sign-in/code" novalidate {
                         (csrf_field(form_token))
-                        (input(Input {
-                            error,
-                            autocomplete: Some("one-time-code"),
-                            numeric: true,
-                            spellcheck: Some(false),
-                            width_class: Some("govuk-input--width-10"),
-                            hint: Some("If you cannot use your app, enter one of your recovery codes, like ABCDE-FGHIJ"),
-                            ..Input::text(calloff_app::two_factor::CODE_FIELD, "Code", "")
-                        }))
+                        (super::two_factor::code_input(None, "If you cannot use your app, enter one of your recovery codes, like ABCDE-FGHIJ", error))
                         button type="submit" class="govuk-button" data-module="govuk-button" { "Continue" }
                     }
                     p class="govuk-body" { a class="govuk-link" href="/sign-in" { "Sign in again" } }
@@ -180,8 +188,7 @@ pub async fn code_form(headers: HeaderMap) -> Response {
     if cookie(&headers, SECOND_FACTOR_COOKIE).is_none() {
         return Redirect::to("/sign-in").into_response();
     }
-    let token = new_form_token();
-    let cookie = set_cookie(SIGN_IN_COOKIE, &token, SECOND_FACTOR_FORM_MINUTES * 60);
+    let (token, cookie) = with_form_token(SECOND_FACTOR_FORM_MINUTES);
     (
         [(header::SET_COOKIE, cookie)],
         render(StatusCode::OK, code_page(&token, &[])),
@@ -196,11 +203,10 @@ pub async fn submit_code(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let fields = Fields(fields);
-    let submitted = fields.get("csrf_token").unwrap_or_default();
-    let expected = cookie(&headers, SIGN_IN_COOKIE).unwrap_or_default();
-    if expected.is_empty() || !tokens_match(submitted, &expected) {
-        return csrf_failure(None);
-    }
+    let expected = match form_token_checked(&headers, &fields) {
+        Ok(token) => token,
+        Err(forged) => return forged,
+    };
     let Some(pending) = cookie(&headers, SECOND_FACTOR_COOKIE) else {
         return Redirect::to("/sign-in").into_response();
     };

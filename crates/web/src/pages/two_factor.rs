@@ -99,6 +99,22 @@ async fn page(
     render(code, layout(chrome, body))
 }
 
+const FROM_YOUR_APP: &str = "Enter the code from your authenticator app";
+
+/// The field a code is typed in: digits, filled in by the browser from an SMS or app if it can.
+pub(super) fn code_input(id: Option<&str>, hint: &str, error: Option<&str>) -> Markup {
+    input(Input {
+        id,
+        error,
+        autocomplete: Some("one-time-code"),
+        numeric: true,
+        spellcheck: Some(false),
+        width_class: Some("govuk-input--width-10"),
+        hint: Some(hint),
+        ..Input::text(CODE_FIELD, "Code", "")
+    })
+}
+
 fn start_form(status: &TwoFactorStatus, csrf: &str) -> Markup {
     html! {
         p class="govuk-body" {
@@ -141,15 +157,7 @@ fn confirm_form(enrolment: &Enrolment, csrf: &str, code_error: Option<&str>) -> 
         h2 class="govuk-heading-m" { "2. Enter the code your app shows" }
         form method="post" action="/account/two-factor/confirm" novalidate {
             (csrf_field(csrf))
-            (input(Input {
-                error: code_error,
-                autocomplete: Some("one-time-code"),
-                numeric: true,
-                spellcheck: Some(false),
-                width_class: Some("govuk-input--width-10"),
-                hint: Some("The 6-digit code changes every 30 seconds"),
-                ..Input::text(CODE_FIELD, "Code", "")
-            }))
+            (code_input(None, "The 6-digit code changes every 30 seconds", code_error))
             button type="submit" class="govuk-button" data-module="govuk-button" { "Turn on two-factor sign-in" }
         }
         form method="post" action="/account/two-factor/set-up" novalidate {
@@ -186,30 +194,14 @@ fn enabled(status: &TwoFactorStatus, csrf: &str, code_error: Option<&str>) -> Ma
         p class="govuk-body" { "Your unused recovery codes stop working, and you get 10 new ones." }
         form method="post" action="/account/two-factor/recovery-codes" novalidate {
             (csrf_field(csrf))
-            (input(Input {
-                error: code_error,
-                autocomplete: Some("one-time-code"),
-                numeric: true,
-                spellcheck: Some(false),
-                width_class: Some("govuk-input--width-10"),
-                hint: Some("Enter the code from your authenticator app"),
-                ..Input::text(CODE_FIELD, "Code", "")
-            }))
+            (code_input(None, FROM_YOUR_APP, code_error))
             button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button" { "Get new recovery codes" }
         }
         @if !status.required {
             h2 class="govuk-heading-m" { "Turn off two-factor sign-in" }
             form method="post" action="/account/two-factor/turn-off" novalidate {
                 (csrf_field(csrf))
-                (input(Input {
-                    id: Some("turn-off-code"),
-                    autocomplete: Some("one-time-code"),
-                    numeric: true,
-                    spellcheck: Some(false),
-                    width_class: Some("govuk-input--width-10"),
-                    hint: Some("Enter the code from your authenticator app"),
-                    ..Input::text(CODE_FIELD, "Code", "")
-                }))
+                (code_input(Some("turn-off-code"), FROM_YOUR_APP, None))
                 button type="submit" class="govuk-button govuk-button--warning" data-module="govuk-button" { "Turn off two-factor sign-in" }
             }
         }
