@@ -215,10 +215,15 @@ pub async fn submit_code(
         Ok(session) => signed_in(&session),
         // The held sign-in expired or was used: start again.
         Err(calloff_app::AppError::Unauthenticated) => Redirect::to("/sign-in").into_response(),
-        Err(e) if e.is_form_error() => render(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            code_page(&expected, &e.field_errors()),
-        ),
+        Err(e) if e.is_form_error() => {
+            // Backing off names the sign-in's email; this page's only field is the code.
+            let errors: Vec<FieldError> = e
+                .field_errors()
+                .into_iter()
+                .map(|error| FieldError::new(calloff_app::two_factor::CODE_FIELD, error.message))
+                .collect();
+            render(StatusCode::UNPROCESSABLE_ENTITY, code_page(&expected, &errors))
+        }
         Err(e) => super::error_page(None, &e),
     }
 }
