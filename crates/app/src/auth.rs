@@ -68,7 +68,7 @@ pub(crate) fn random_token() -> String {
 }
 
 /// Compares secrets in time that does not depend on where they first differ.
-pub(crate) fn secrets_match(a: &str, b: &str) -> bool {
+pub fn secrets_match(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -132,7 +132,7 @@ impl SessionStage {
 }
 
 /// Minutes to enter the second factor after the password.
-const SECOND_FACTOR_MINUTES: i64 = 10;
+pub const SECOND_FACTOR_MINUTES: i64 = 10;
 
 /// What a person signs in with.
 #[derive(Debug, Clone, Copy)]

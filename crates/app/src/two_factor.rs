@@ -197,8 +197,9 @@ pub async fn enrolment_in_progress(app: &App, actor: &Actor) -> AppResult<Option
         }))
 }
 
-fn new_recovery_codes() -> Vec<String> {
-    (0..RECOVERY_CODES)
+/// New recovery codes, as shown once, and their hashes, as stored.
+fn new_recovery_codes() -> (Vec<String>, Vec<String>) {
+    let codes: Vec<String> = (0..RECOVERY_CODES)
         .map(|_| {
             let mut bytes = [0u8; 8];
             rand::thread_rng().fill_bytes(&mut bytes);
@@ -206,7 +207,9 @@ fn new_recovery_codes() -> Vec<String> {
             let code: String = encoded.chars().take(RECOVERY_CODE_LEN).collect();
             format!("{}-{}", &code[..5], &code[5..])
         })
-        .collect()
+        .collect();
+    let hashes = codes.iter().map(|c| token_hash(&normalised(c))).collect();
+    (codes, hashes)
 }
 
 /// Confirms the set-up with a code from the new secret. Returns the recovery codes, shown once.
@@ -222,8 +225,7 @@ pub async fn confirm_enrolment(app: &App, actor: &Actor, session_token: &str, co
     }
     let now = app.now();
     let at = app.now_text();
-    let recovery_codes = new_recovery_codes();
-    let hashes: Vec<String> = recovery_codes.iter().map(|c| token_hash(&normalised(c))).collect();
+    let (recovery_codes, hashes) = new_recovery_codes();
     let mut tx = app.db.begin_write().await?;
     let head = ChainHead::claim(&mut tx).await?;
     let Some(record) = two_factor::get(&mut tx, &actor.user_id)
@@ -292,8 +294,7 @@ async fn audit_and_commit(
 
 /// Replaces the recovery codes, after a current code. Audited.
 pub async fn replace_recovery_codes(app: &App, actor: &Actor, code: &str) -> AppResult<Vec<String>> {
-    let recovery_codes = new_recovery_codes();
-    let hashes: Vec<String> = recovery_codes.iter().map(|c| token_hash(&normalised(c))).collect();
+    let (recovery_codes, hashes) = new_recovery_codes();
     let at = app.now_text();
     let mut tx = app.db.begin_write().await?;
     let head = ChainHead::claim(&mut tx).await?;
@@ -384,7 +385,7 @@ mod tests {
         assert_eq!(normalised("abcde-fghij"), "ABCDEFGHIJ");
         assert!(is_totp_code("123456"));
         assert!(!is_totp_code("12345a"));
-        let codes = new_recovery_codes();
+        let (codes, _) = new_recovery_codes();
         assert_eq!(codes.len(), RECOVERY_CODES);
         assert!(codes
             .iter()

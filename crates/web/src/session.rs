@@ -61,8 +61,28 @@ pub fn clear_cookie(name: &str) -> String {
 }
 
 /// Compares secrets in time that does not depend on where they first differ.
-pub fn tokens_match(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+pub use calloff_app::auth::secrets_match as tokens_match;
+
+/// A new token for a form posted without a session (signing in, registering, joining), with
+/// the cookie that holds it for `minutes`: a double submit, as there is no session to hold it.
+pub fn new_public_form(minutes: i64) -> (String, String) {
+    use rand::RngCore;
+    let mut bytes = [0u8; 24];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let token = hex::encode(bytes);
+    let cookie = set_cookie(SIGN_IN_COOKIE, &token, minutes * 60);
+    (token, cookie)
+}
+
+/// The token of a form posted without a session, if it matches the form's own cookie;
+/// otherwise the "form could not be sent" page.
+pub fn public_form_token(headers: &HeaderMap, fields: &crate::pages::Fields) -> Result<String, Response> {
+    let submitted = fields.get("csrf_token").unwrap_or_default();
+    let expected = cookie(headers, SIGN_IN_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !tokens_match(submitted, &expected) {
+        return Err(crate::pages::csrf_failure(None));
+    }
+    Ok(expected)
 }
 
 /// A signed-in user of the pages (by cookie). Others are sent to the sign-in page.

@@ -207,9 +207,8 @@ async fn sign_in(
 
 #[utoipa::path(delete, path = "/sessions/current", operation_id = "signOut", summary = "Sign out (revoke this token)",
     responses((status = 204, description = "Signed out")))]
-async fn sign_out(State(state): State<AppState>, headers: HeaderMap, _user: ApiUser) -> ApiResult {
-    let token = crate::session::bearer_token(&headers).unwrap_or_default();
-    auth::sign_out(&state.app, token).await.map_err(fail)?;
+async fn sign_out(State(state): State<AppState>, user: ApiUser) -> ApiResult {
+    auth::sign_out(&state.app, &user.token).await.map_err(fail)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -1,9 +1,9 @@
 //! Registering an organisation, the framework managers' verification queue, and a framework's
 //! eligibility register.
 
-use super::{csrf_failure, error_page, render, Fields};
+use super::{error_page, render, Fields};
 use crate::html::{csrf_field, error_for, input, layout, summary_list, textarea, Chrome, Input, Section};
-use crate::session::{cookie, set_cookie, tokens_match, PageUser, SignedInForm, SIGN_IN_COOKIE};
+use crate::session::{PageUser, SignedInForm};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -78,8 +78,7 @@ fn register_page(token: &str, r: &Registration, errors: &[FieldError]) -> Markup
 }
 
 pub async fn register_form() -> Response {
-    let token = super::sign_in::new_form_token();
-    let cookie = set_cookie(SIGN_IN_COOKIE, &token, REGISTER_FORM_MINUTES * 60);
+    let (token, cookie) = crate::session::new_public_form(REGISTER_FORM_MINUTES);
     let page = register_page(
         &token,
         &Registration {
@@ -97,10 +96,10 @@ pub async fn register(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let fields = Fields(fields);
-    let expected = cookie(&headers, SIGN_IN_COOKIE).unwrap_or_default();
-    if expected.is_empty() || !tokens_match(fields.get("csrf_token").unwrap_or_default(), &expected) {
-        return csrf_failure(None);
-    }
+    let expected = match crate::session::public_form_token(&headers, &fields) {
+        Ok(token) => token,
+        Err(forged) => return forged,
+    };
     let r = Registration {
         organisation_name: fields.text("organisation_name"),
         kind: fields.text("kind"),

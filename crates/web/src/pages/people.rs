@@ -1,8 +1,8 @@
 //! An organisation admin's people page, and following an invitation link.
 
-use super::{csrf_failure, error_page, render, Fields};
+use super::{error_page, render, Fields};
 use crate::html::{checkboxes, csrf_field, error_for, input, layout, success_banner, Chrome, Input, Section};
-use crate::session::{cookie, set_cookie, tokens_match, PageUser, SignedInForm, SIGN_IN_COOKIE};
+use crate::session::{PageUser, SignedInForm};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -205,8 +205,7 @@ fn accept_page(token: &str, form_token: &str, name: &str, errors: &[FieldError])
 }
 
 pub async fn accept_form(Path(token): Path<String>) -> Response {
-    let form_token = super::sign_in::new_form_token();
-    let cookie = set_cookie(SIGN_IN_COOKIE, &form_token, 30 * 60);
+    let (form_token, cookie) = crate::session::new_public_form(30);
     (
         [(header::SET_COOKIE, cookie)],
         render(StatusCode::OK, accept_page(&token, &form_token, "", &[])),
@@ -221,10 +220,10 @@ pub async fn accept(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let fields = Fields(fields);
-    let expected = cookie(&headers, SIGN_IN_COOKIE).unwrap_or_default();
-    if expected.is_empty() || !tokens_match(fields.get("csrf_token").unwrap_or_default(), &expected) {
-        return csrf_failure(None);
-    }
+    let expected = match crate::session::public_form_token(&headers, &fields) {
+        Ok(token) => token,
+        Err(forged) => return forged,
+    };
     let name = fields.text("name");
     match people::accept(&state.app, &token, &name, fields.get("password").unwrap_or_default()).await {
         Ok(_) => Redirect::to("/sign-in?joined=1").into_response(),

@@ -1,8 +1,8 @@
-use super::{csrf_failure, render, Fields};
+use super::{render, Fields};
 use crate::html::{csrf_field, input, layout, Chrome, Input, Section};
 use crate::session::{
-    clear_cookie, cookie, set_cookie, tokens_match, SignedInForm, SECOND_FACTOR_COOKIE, SESSION_COOKIE, SIGN_IN_COOKIE,
-    TWO_FACTOR_PAGE,
+    clear_cookie, cookie, new_public_form, public_form_token, set_cookie, SignedInForm, SECOND_FACTOR_COOKIE,
+    SESSION_COOKIE, SIGN_IN_COOKIE, TWO_FACTOR_PAGE,
 };
 use crate::AppState;
 use axum::extract::State;
@@ -12,34 +12,9 @@ use axum::Form;
 use calloff_app::auth::{self, SessionStage, SESSION_HOURS};
 use calloff_domain::FieldError;
 use maud::html;
-use rand::RngCore;
 
 /// Minutes a sign-in form stays valid.
 const SIGN_IN_FORM_MINUTES: i64 = 30;
-
-/// The form's token, if the posted one matches the form's own cookie (a double submit, as there
-/// is no session yet); otherwise the "form could not be sent" page.
-fn form_token_checked(headers: &HeaderMap, fields: &Fields) -> Result<String, Response> {
-    let submitted = fields.get("csrf_token").unwrap_or_default();
-    let expected = cookie(headers, SIGN_IN_COOKIE).unwrap_or_default();
-    if expected.is_empty() || !tokens_match(submitted, &expected) {
-        return Err(csrf_failure(None));
-    }
-    Ok(expected)
-}
-
-/// A new form token, with the cookie that holds it for `minutes`.
-fn with_form_token(minutes: i64) -> (String, String) {
-    let token = new_form_token();
-    let cookie = set_cookie(SIGN_IN_COOKIE, &token, minutes * 60);
-    (token, cookie)
-}
-
-pub(super) fn new_form_token() -> String {
-    let mut bytes = [0u8; 24];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    hex::encode(bytes)
-}
 
 fn page(form_token: &str, email: &str, errors: &[FieldError]) -> maud::Markup {
     page_with_notice(form_token, email, errors, None)
@@ -81,7 +56,7 @@ pub struct Joined {
 }
 
 pub async fn form(axum::extract::Query(q): axum::extract::Query<Joined>) -> Response {
-    let (token, cookie) = with_form_token(SIGN_IN_FORM_MINUTES);
+    let (token, cookie) = new_public_form(SIGN_IN_FORM_MINUTES);
     let notice = q
         .joined
         .is_some()
@@ -100,7 +75,7 @@ pub async fn submit(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let fields = Fields(fields);
-    let expected = match form_token_checked(&headers, &fields) {
+    let expected = match public_form_token(&headers, &fields) {
         Ok(token) => token,
         Err(forged) => return forged,
     };
@@ -118,7 +93,7 @@ pub async fn submit(
     };
     match auth::sign_in_from(&state.app, credentials, address.as_deref()).await {
         Ok(session) if session.stage == SessionStage::SecondFactor => {
-            let pending = set_cookie(SECOND_FACTOR_COOKIE, &session.token, SECOND_FACTOR_FORM_MINUTES * 60);
+            let pending = set_cookie(SECOND_FACTOR_COOKIE, &session.token, auth::SECOND_FACTOR_MINUTES * 60);
             let mut response = Redirect::to("/sign-in/code").into_response();
             response
                 .headers_mut()
@@ -135,9 +110,6 @@ pub async fn submit(
         }
     }
 }
-
-/// Minutes the code page waits for its code (as long as the held sign-in lasts).
-const SECOND_FACTOR_FORM_MINUTES: i64 = 10;
 
 /// Keeps the new session and goes on: to the frameworks, or first to setting up two-factor
 /// sign-in where the person's roles require it.
@@ -188,7 +160,7 @@ pub async fn code_form(headers: HeaderMap) -> Response {
     if cookie(&headers, SECOND_FACTOR_COOKIE).is_none() {
         return Redirect::to("/sign-in").into_response();
     }
-    let (token, cookie) = with_form_token(SECOND_FACTOR_FORM_MINUTES);
+    let (token, cookie) = new_public_form(auth::SECOND_FACTOR_MINUTES);
     (
         [(header::SET_COOKIE, cookie)],
         render(StatusCode::OK, code_page(&token, &[])),
@@ -203,7 +175,7 @@ pub async fn submit_code(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let fields = Fields(fields);
-    let expected = match form_token_checked(&headers, &fields) {
+    let expected = match public_form_token(&headers, &fields) {
         Ok(token) => token,
         Err(forged) => return forged,
     };
