@@ -571,6 +571,8 @@ pub struct CallOffView {
     pub supplier: calloff_domain::organisation::Organisation,
     /// The viewer's standing, which decided what this view holds.
     pub standing: Standing,
+    /// Contract value, invoiced to date, remaining and the forecast outturn.
+    pub spend: crate::invoices::CallOffSpend,
 }
 
 pub async fn view(app: &App, actor: &Actor, id: &CallOffId) -> AppResult<CallOffView> {
@@ -611,7 +613,11 @@ async fn with_parties(app: &App, actor: &Actor, call_off: CallOff) -> AppResult<
         Vec::new()
     };
     let variations = calloff_store::variations::list(&mut conn, &call_off.id).await?;
+    let invoiced = crate::invoices::invoiced_on(&mut conn, &call_off.id).await?;
+    let spend =
+        crate::invoices::CallOffSpend::of(&call_off, invoiced, live_on.as_deref(), ends_on.as_deref(), app.today());
     Ok(Some(CallOffView {
+        spend,
         live_on,
         ends_on,
         milestones,

@@ -13,6 +13,7 @@ mod error;
 pub mod frameworks;
 pub mod idempotency;
 pub mod imports;
+pub mod invoices;
 pub mod lifecycle;
 pub mod notifications;
 pub mod people;

@@ -46,5 +46,7 @@ id_type!(
     ItemId,
     CallOffId,
     UserId,
-    ProposalId
+    ProposalId,
+    InvoiceId,
+    ReturnId
 );

@@ -13,6 +13,7 @@ pub mod error;
 pub mod framework;
 pub mod governance;
 pub mod ids;
+pub mod invoice;
 pub mod money;
 pub mod organisation;
 pub mod pricing;

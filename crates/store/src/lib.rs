@@ -15,6 +15,7 @@ pub mod catalogue;
 pub mod change_requests;
 pub mod frameworks;
 pub mod idempotency;
+pub mod invoices;
 pub mod lifecycle;
 pub mod notifications;
 pub mod organisations;
@@ -65,6 +66,7 @@ pub fn all_statements() -> Vec<&'static str> {
         change_requests::ALL,
         frameworks::ALL,
         idempotency::ALL,
+        invoices::ALL,
         lifecycle::ALL,
         notifications::ALL,
         organisations::ALL,

@@ -8,6 +8,7 @@ mod concurrency;
 mod demo;
 mod idempotency;
 mod imports;
+mod invoices;
 mod lifecycle;
 mod notifications;
 mod people;

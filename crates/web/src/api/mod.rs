@@ -2,6 +2,7 @@
 //! `POST /api/v1/sessions` and send the token as `Authorization: Bearer`; creates honour
 //! `Idempotency-Key`; errors are problem details (RFC 9457).
 
+mod invoices;
 mod json;
 pub mod openapi;
 pub mod problem;
@@ -50,6 +51,11 @@ pub fn routes() -> Routes {
         .get("/call-offs/{id}", call_off)
         .create("/call-offs/{id}/milestones", record_milestone)
         .create("/call-offs/{id}/variations", vary)
+        .create("/call-offs/{id}/invoices", invoices::submit)
+        .get("/call-offs/{id}/invoices", invoices::list)
+        .get("/invoices/{id}", invoices::show)
+        .post("/invoices/{id}/decision", invoices::decide)
+        .get("/frameworks/{id}/spend", invoices::framework_spend)
         .post("/call-offs/{id}/{action}", act)
         .get("/frameworks/{id}/change-requests", list_change_requests)
         .create("/frameworks/{id}/change-requests", propose_changes)
@@ -123,6 +129,8 @@ pub fn parse_as_every_body(bytes: &[u8]) -> usize {
         + ok::<frameworks::CatalogueSettings>(bytes)
         + ok::<calloff_domain::governance::ProposalInput>(bytes)
         + ok::<calloff_domain::governance::DecisionInput>(bytes)
+        + ok::<calloff_app::invoices::InvoiceInput>(bytes)
+        + ok::<invoices::DecisionBody>(bytes)
 }
 
 /// Unknown paths under `/api/v1` get a problem document, not an HTML page.

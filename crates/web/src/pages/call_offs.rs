@@ -328,6 +328,10 @@ pub async fn show(
         Ok(v) => v,
         Err(e) => return error_page(Some(actor), &e),
     };
+    let invoices = match calloff_app::invoices::for_call_off(&state.app, actor, &view.call_off.id).await {
+        Ok((list, _)) => list,
+        Err(e) => return error_page(Some(actor), &e),
+    };
     let section = if actor.has(Role::SupplierUser) {
         Section::Inbox
     } else {
@@ -378,6 +382,12 @@ pub async fn show(
                     (milestone_form(&user, &view, &[], "", &TypedDate::default()))
                 }
                 (actions(&user, &view, &state.app.today().to_string()))
+                (super::invoices::spend_summary(&view.spend))
+                @if view.standing.acts_as_supplier(&user.session.actor.roles)
+                    && matches!(view.call_off.state, CallOffState::Placed | CallOffState::Accepted | CallOffState::Live | CallOffState::Ended) {
+                    a class="govuk-button govuk-button--secondary" href={ "/call-offs/" (view.call_off.id) "/invoices/new" } { "Invoice this call-off" }
+                }
+                (super::invoices::invoice_table(&invoices))
             },
         ),
     )

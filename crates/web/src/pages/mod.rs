@@ -6,6 +6,7 @@ mod call_offs;
 mod catalogue;
 mod change_requests;
 mod frameworks;
+mod invoices;
 mod notifications;
 mod organisations;
 mod people;
@@ -89,6 +90,10 @@ pub fn routes() -> Routes {
         .get("/call-offs/{id}", call_offs::show)
         .get("/call-offs/{id}/order-form", call_offs::order_form)
         .post("/call-offs/{id}/milestones", call_offs::record_milestone)
+        .get("/call-offs/{id}/invoices/new", invoices::new_form)
+        .post("/call-offs/{id}/invoices", invoices::submit)
+        .get("/invoices/{id}", invoices::show)
+        .post("/invoices/{id}/decision", invoices::decide)
         .get("/call-offs/{id}/vary", variations::form)
         .post("/call-offs/{id}/vary", variations::submit)
         .get("/call-offs/{id}/{action}", call_offs::reason_form)

@@ -190,6 +190,8 @@ pub struct CallOffView {
     pub cost_centre: Option<CostCentre>,
     pub approvals: Vec<ApprovalRequestView>,
     pub variations: Vec<VariationRecord>,
+    /// Contract value, invoiced to date, remaining and the forecast outturn.
+    pub spend: super::CallOffSpendView,
     pub change_seq: i64,
 }
 
@@ -237,6 +239,7 @@ impl From<&calloff_app::call_offs::CallOffView> for CallOffView {
                     varied_at: x.varied_at.clone(),
                 })
                 .collect(),
+            spend: (&v.spend).into(),
             change_seq: c.change_seq,
         }
     }

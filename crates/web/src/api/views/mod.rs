@@ -4,10 +4,12 @@
 
 mod call_offs;
 mod catalogue;
+mod invoices;
 mod proposals;
 
 pub use call_offs::*;
 pub use catalogue::*;
+pub use invoices::*;
 pub use proposals::*;
 
 use calloff_app::frameworks::FrameworkOverview;

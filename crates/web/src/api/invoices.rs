@@ -1,0 +1,119 @@
+//! Invoices over the API: a supplier invoices a call-off (as JSON, or as a PEPPOL BIS Billing 3.0
+//! UBL document), the buyer decides, and both read invoices and spend.
+
+use super::json::{ApiJson, JsonBody};
+use super::views::{FrameworkSpendView, InvoiceDetail, InvoiceList};
+use super::{created, fail, ApiResult};
+use crate::session::ApiUser;
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::response::IntoResponse;
+use axum::Json;
+use calloff_app::invoices::{self, InvoiceInput};
+use calloff_domain::ids::{CallOffId, FrameworkId, InvoiceId};
+use calloff_domain::invoice::InvoiceDecision;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+#[utoipa::path(post, path = "/call-offs/{id}/invoices", operation_id = "invoiceCallOff",
+    summary = "Invoice a call-off, or credit it (its supplier). Lines are priced at the call-off's prices and matched with it line by line: a matched invoice waits for the buyer's approval, a mismatch is held with its reasons. An invoice number the supplier used before is refused (409), never counted twice.",
+    params(("id" = String, Path, description = "Call-off id")),
+    request_body = InvoiceInput,
+    responses(
+        (status = 201, description = "Recorded and matched", body = InvoiceDetail),
+        (status = 409, description = "A duplicate invoice number, or a call-off that cannot be invoiced", body = super::problem::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn submit(State(state): State<AppState>, user: ApiUser, Path(id): Path<String>, body: JsonBody) -> ApiResult {
+    let actor = &user.session.actor;
+    let call_off = CallOffId::from_stored(id);
+    invoices::may_invoice(&state.app, actor, &call_off)
+        .await
+        .map_err(fail)?;
+    let input: InvoiceInput = body.parse()?;
+    let invoice = invoices::submit(&state.app, actor, &call_off, &input)
+        .await
+        .map_err(fail)?;
+    let view = invoices::view(&state.app, actor, &invoice.id).await.map_err(fail)?;
+    Ok(created(
+        InvoiceDetail::from(&view),
+        &format!("/api/v1/invoices/{}", invoice.id),
+        false,
+    ))
+}
+
+#[utoipa::path(get, path = "/call-offs/{id}/invoices", operation_id = "listCallOffInvoices",
+    summary = "A call-off's invoices and credit notes, newest first, with contract value, invoiced to date, remaining and forecast (for its buyer, its supplier, the framework's manager and auditors)",
+    params(("id" = String, Path, description = "Call-off id")),
+    responses((status = 200, description = "Invoices and spend", body = InvoiceList)))]
+pub async fn list(State(state): State<AppState>, user: ApiUser, Path(id): Path<String>) -> ApiResult {
+    let id = CallOffId::from_stored(id);
+    let (list, spend) = invoices::for_call_off(&state.app, &user.session.actor, &id)
+        .await
+        .map_err(fail)?;
+    Ok(Json(InvoiceList {
+        call_off_id: id,
+        spend: (&spend).into(),
+        invoices: list.iter().map(InvoiceDetail::of).collect(),
+    })
+    .into_response())
+}
+
+#[utoipa::path(get, path = "/invoices/{id}", operation_id = "getInvoice",
+    summary = "An invoice or credit note, with how it matched its call-off",
+    params(("id" = String, Path, description = "Invoice id")),
+    responses((status = 200, description = "The invoice", body = InvoiceDetail)))]
+pub async fn show(State(state): State<AppState>, user: ApiUser, Path(id): Path<String>) -> ApiResult {
+    let view = invoices::view(&state.app, &user.session.actor, &InvoiceId::from_stored(id))
+        .await
+        .map_err(fail)?;
+    Ok(Json(InvoiceDetail::from(&view)).into_response())
+}
+
+/// The buyer's decision on an invoice.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = InvoiceDecisionBody)]
+pub struct DecisionBody {
+    /// `approve` a matched invoice for payment; `accept` or `dispute` a held one.
+    #[schema(value_type = InvoiceDecision)]
+    decision: String,
+    /// Why it is disputed (required to dispute).
+    #[serde(default)]
+    #[schema(max_length = 2000)]
+    reason: Option<String>,
+}
+
+#[utoipa::path(post, path = "/invoices/{id}/decision", operation_id = "decideInvoice",
+    summary = "The customer's buyer approves a matched invoice for payment, or accepts or disputes (with a reason) a held one. A disputed invoice no longer counts as invoiced.",
+    params(("id" = String, Path, description = "Invoice id")),
+    request_body = DecisionBody,
+    responses(
+        (status = 200, description = "The invoice after the decision", body = InvoiceDetail),
+        (status = 409, description = "Not a decision the invoice's status allows", body = super::problem::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn decide(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<DecisionBody>,
+) -> ApiResult {
+    let actor = &user.session.actor;
+    let id = InvoiceId::from_stored(id);
+    let decision = InvoiceDecision::parse(body.decision.trim()).map_err(|e| fail(e.into()))?;
+    invoices::decide(&state.app, actor, &id, decision, body.reason.as_deref())
+        .await
+        .map_err(fail)?;
+    let view = invoices::view(&state.app, actor, &id).await.map_err(fail)?;
+    Ok(Json(InvoiceDetail::from(&view)).into_response())
+}
+
+#[utoipa::path(get, path = "/frameworks/{id}/spend", operation_id = "getFrameworkSpend",
+    summary = "A framework's ceiling, what its call-offs commit, what was invoiced under it and the headroom left",
+    params(("id" = String, Path, description = "Framework id")),
+    responses((status = 200, description = "Spend against the ceiling", body = FrameworkSpendView)))]
+pub async fn framework_spend(State(state): State<AppState>, user: ApiUser, Path(id): Path<String>) -> ApiResult {
+    let id = FrameworkId::from_stored(id);
+    let spend = invoices::framework_spend(&state.app, &user.session.actor, &id)
+        .await
+        .map_err(fail)?;
+    Ok(Json(FrameworkSpendView::new(id, &spend)).into_response())
+}
