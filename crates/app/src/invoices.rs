@@ -580,6 +580,17 @@ pub async fn framework_spend(
     })
 }
 
+/// Checks the actor is a buyer of the invoice's customer, before anything they sent is read.
+pub async fn may_decide(app: &App, actor: &Actor, id: &InvoiceId) -> AppResult<Invoice> {
+    let (invoice, standing) = with_standing(app, actor, id).await?;
+    if !standing.acts_as_buyer(&actor.roles) {
+        return Err(AppError::Forbidden(
+            "only buyers of the customer can decide on its invoices".into(),
+        ));
+    }
+    Ok(invoice)
+}
+
 /// The buyer approves a matched invoice for payment, or accepts or disputes a held one.
 pub async fn decide(
     app: &App,
@@ -588,12 +599,7 @@ pub async fn decide(
     decision: InvoiceDecision,
     reason: Option<&str>,
 ) -> AppResult<Invoice> {
-    let (seen, standing) = with_standing(app, actor, id).await?;
-    if !standing.acts_as_buyer(&actor.roles) {
-        return Err(AppError::Forbidden(
-            "only buyers of the customer can decide on its invoices".into(),
-        ));
-    }
+    let seen = may_decide(app, actor, id).await?;
     let to = seen.status.decide(decision).map_err(AppError::Conflict)?;
     let reason = reason.map(str::trim).filter(|r| !r.is_empty());
     if decision == InvoiceDecision::Dispute {

@@ -1,7 +1,7 @@
 //! Invoices over the API: a supplier invoices a call-off (as JSON, or as a PEPPOL BIS Billing 3.0
 //! UBL document), the buyer decides, and both read invoices and spend.
 
-use super::json::{ApiJson, JsonBody};
+use super::json::JsonBody;
 use super::views::{FrameworkSpendView, InvoiceDetail, InvoiceList};
 use super::{created, fail, ApiResult};
 use crate::session::ApiUser;
@@ -90,14 +90,11 @@ pub struct DecisionBody {
         (status = 200, description = "The invoice after the decision", body = InvoiceDetail),
         (status = 409, description = "Not a decision the invoice's status allows", body = super::problem::Problem, content_type = "application/problem+json"),
     ))]
-pub async fn decide(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Path(id): Path<String>,
-    ApiJson(body): ApiJson<DecisionBody>,
-) -> ApiResult {
+pub async fn decide(State(state): State<AppState>, user: ApiUser, Path(id): Path<String>, body: JsonBody) -> ApiResult {
     let actor = &user.session.actor;
     let id = InvoiceId::from_stored(id);
+    invoices::may_decide(&state.app, actor, &id).await.map_err(fail)?;
+    let body: DecisionBody = body.parse()?;
     let decision = InvoiceDecision::parse(body.decision.trim()).map_err(|e| fail(e.into()))?;
     invoices::decide(&state.app, actor, &id, decision, body.reason.as_deref())
         .await

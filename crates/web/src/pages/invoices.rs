@@ -447,6 +447,9 @@ pub async fn decide(
 ) -> Response {
     let actor = &user.session.actor;
     let id = InvoiceId::from_stored(id);
+    if let Err(e) = invoices::may_decide(&state.app, actor, &id).await {
+        return error_page(Some(actor), &e);
+    }
     let reason = fields.text("reason");
     let decided = match InvoiceDecision::parse(&fields.text("decision")) {
         Ok(decision) => invoices::decide(&state.app, actor, &id, decision, Some(&reason)).await,

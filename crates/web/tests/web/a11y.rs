@@ -322,6 +322,56 @@ async fn every_page_and_error_state_passes_a11y_check() {
     assert_eq!(recorded.status, 303);
     supplier.post(&format!("{call_off}/go-live"), &[]).await;
     keep("call-off-live", &buyer.get(&call_off).await);
+    // Invoices: the supplier's form and its errors, a matched and a held invoice, a dispute.
+    keep("invoice-new", &supplier.get(&format!("{call_off}/invoices/new")).await);
+    let invoice_error = supplier
+        .post(
+            &format!("{call_off}/invoices"),
+            &[
+                ("number", ""),
+                ("lines[0].quantity", "ten"),
+                ("lines[0].period_start-day", "40"),
+            ],
+        )
+        .await;
+    assert_eq!(invoice_error.status, 422);
+    keep("invoice-error", &invoice_error);
+    let invoice_fields = |number: &'static str, quantity: &'static str| {
+        [
+            ("kind", "invoice"),
+            ("number", number),
+            ("lines[0].quantity", quantity),
+            ("lines[0].period_start-day", "26"),
+            ("lines[0].period_start-month", "11"),
+            ("lines[0].period_start-year", "2026"),
+            ("lines[0].period_end-day", "25"),
+            ("lines[0].period_end-month", "12"),
+            ("lines[0].period_end-year", "2026"),
+        ]
+    };
+    let matched = supplier
+        .post(&format!("{call_off}/invoices"), &invoice_fields("A11Y-1", "10"))
+        .await;
+    assert_eq!(matched.status, 303, "{}", matched.body);
+    keep(
+        "invoice-received",
+        &supplier.get(matched.location.as_deref().unwrap()).await,
+    );
+    let held = supplier
+        .post(&format!("{call_off}/invoices"), &invoice_fields("A11Y-2", "99"))
+        .await;
+    assert_eq!(held.status, 303, "{}", held.body);
+    let held_path = held.location.as_deref().unwrap().split('?').next().unwrap().to_string();
+    keep("invoice-held-buyer", &buyer.get(&held_path).await);
+    let dispute_error = buyer
+        .post(
+            &format!("{held_path}/decision"),
+            &[("decision", "dispute"), ("reason", "")],
+        )
+        .await;
+    assert_eq!(dispute_error.status, 422);
+    keep("invoice-dispute-error", &dispute_error);
+    keep("call-off-invoiced", &buyer.get(&call_off).await);
     keep("vary-form", &buyer.get(&format!("{call_off}/vary")).await);
     let vary_error = buyer
         .post(

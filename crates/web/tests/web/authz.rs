@@ -147,6 +147,12 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("POST", "/api/v1/call-offs/{id}/variations") | ("GET" | "POST", "/call-offs/{id}/vary") => CallOffBuyer,
         // Actions are checked with one the supplier takes and one the buyer takes.
         ("GET" | "POST", "/call-offs/{id}/{action}") | ("POST", "/api/v1/call-offs/{id}/{action}") => CallOffSupplier,
+        ("GET", "/call-offs/{id}/invoices/new")
+        | ("POST", "/call-offs/{id}/invoices" | "/api/v1/call-offs/{id}/invoices") => CallOffSupplier,
+        // The test invoice is on the test call-off: its readers read the invoice.
+        ("GET", "/api/v1/call-offs/{id}/invoices" | "/invoices/{id}" | "/api/v1/invoices/{id}") => CallOffReader,
+        ("POST", "/invoices/{id}/decision" | "/api/v1/invoices/{id}/decision") => CallOffBuyer,
+        ("GET", "/api/v1/frameworks/{id}/spend") => SignedIn,
         ("GET", "/frameworks/{id}/proposals" | "/api/v1/frameworks/{id}/proposals") => ProposalsReader,
         ("GET", "/frameworks/{id}/proposals/new")
         | ("POST", "/frameworks/{id}/proposals" | "/api/v1/frameworks/{id}/proposals") => Customer,
@@ -416,6 +422,25 @@ async fn every_route_for_every_role_and_organisation() {
     for action in [CallOffAction::Accept, CallOffAction::GoLive, terminate] {
         call_offs::act(&t.app, &supplier, &call_off.id, &action).await.unwrap();
     }
+    // An invoice on it, for the invoice routes; every decision then is refused or a conflict.
+    let invoice = calloff_app::invoices::submit(
+        &t.app,
+        &supplier,
+        &call_off.id,
+        &calloff_app::invoices::InvoiceInput {
+            number: "MATRIX-1".into(),
+            lines: vec![calloff_app::invoices::InvoiceLineInput {
+                call_off_line: 1,
+                quantity: 3,
+                period_start: Some("2026-11-26".into()),
+                period_end: Some("2026-11-26".into()),
+            }],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .id;
     let item_id = calloff_store::catalogue::find_by_sku(
         &mut t.app.db.pool().acquire().await.unwrap(),
         &calloff_domain::catalogue::Sku::parse("L4-SIM-5GB").unwrap(),
@@ -601,6 +626,8 @@ async fn every_route_for_every_role_and_organisation() {
         for (action, rule) in variants {
             let id = if path.starts_with("/frameworks") || path.starts_with("/api/v1/frameworks") {
                 t.framework_id.to_string()
+            } else if path.starts_with("/invoices/") || path.starts_with("/api/v1/invoices/") {
+                invoice.to_string()
             } else if path.contains("/items/") {
                 item_id.to_string()
             } else if path.contains("/organisations/") {
