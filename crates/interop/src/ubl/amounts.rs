@@ -152,9 +152,12 @@ pub(super) fn parse_decimal(text: &str, decimals: u32) -> Result<i128, String> {
     } else {
         whole.parse().map_err(|_| malformed())?
     };
-    let fraction: i128 = format!("{fraction:0<width$}", width = decimals as usize)
-        .parse()
-        .map_err(|_| malformed())?;
+    let fraction: i128 = match fraction {
+        "" => 0,
+        digits => format!("{digits:0<width$}", width = decimals as usize)
+            .parse()
+            .map_err(|_| malformed())?,
+    };
     let value = whole.checked_mul(scale).and_then(|w| w.checked_add(fraction));
     let value = value.ok_or_else(|| format!("\"{text}\" is too large"))?;
     Ok(if negative { -value } else { value })
@@ -193,6 +196,9 @@ mod tests {
         assert_eq!(parse_decimal("-12.5", 2), Ok(-1_250));
         assert_eq!(parse_decimal("+0.10", 2), Ok(10));
         assert_eq!(parse_decimal("3.1400", 2), Ok(314));
+        assert_eq!(parse_decimal("20", 0), Ok(20));
+        assert_eq!(parse_decimal("20.000", 0), Ok(20));
+        assert!(parse_decimal("12.5", 0).is_err());
         assert!(parse_decimal("1.005", 2).is_err());
         for bad in ["", "-", ".", "1e3", "1,000", "--1", "1.2.3", " 1 2"] {
             assert!(parse_decimal(bad, 2).is_err(), "{bad}");
