@@ -603,4 +603,19 @@ proptest! {
         let xml = ubl::write(&document).unwrap();
         prop_assert_eq!(ubl::parse(xml.as_bytes()), Ok(document));
     }
+
+    /// What the fuzz target checks, cheaply: a damaged document is refused, or read as something
+    /// the writer sends on and reads back unchanged.
+    #[test]
+    fn a_damaged_document_is_refused_or_read_consistently(
+        document in documents_strategy(), at in any::<prop::sample::Index>(), byte in any::<u8>(),
+    ) {
+        let mut bytes = ubl::write(&document).unwrap().into_bytes();
+        let index = at.index(bytes.len());
+        bytes[index] = byte;
+        if let Ok(read) = ubl::parse(&bytes) {
+            let xml = ubl::write(&read).unwrap();
+            prop_assert_eq!(ubl::parse(xml.as_bytes()), Ok(read));
+        }
+    }
 }
