@@ -1,5 +1,7 @@
 //! Formats other systems speak: the CSV price list and organisation register that seed the demo,
-//! and suppliers' price lists (CSV or XLSX) for catalogue imports.
+//! suppliers' price lists (CSV or XLSX) for catalogue imports, and PEPPOL BIS Billing 3.0
+//! invoices and credit notes (UBL 2.1).
 
 pub mod csv_rows;
 pub mod price_list;
+pub mod ubl;

@@ -1,0 +1,3 @@
+//! The interop crate's formats, end to end: one test binary, one module per format.
+
+mod ubl;
