@@ -117,6 +117,19 @@ pub async fn seed(app: &App) -> AppResult<Seeded> {
     })
 }
 
+/// VAT numbers for the demo's parties to invoices, which PEPPOL addresses by VAT number. They
+/// are made up (GB999 and a sequence), not the bodies' real ones.
+pub const DEMO_VAT_NUMBERS: [(&str, &str); 8] = [
+    (SUPPLIER, "GB999000001"),
+    (AUTHORITY, "GB999000002"),
+    ("London Borough of Camden", "GB999000003"),
+    ("London Borough of Hackney", "GB999000004"),
+    ("City of Westminster", "GB999000005"),
+    ("Guy's and St Thomas' NHS Foundation Trust", "GB999000006"),
+    ("Metropolitan Police Service", "GB999000007"),
+    ("London Borough of Islington", "GB999000008"),
+];
+
 /// The London bodies from the seed file, plus the demo supplier.
 pub fn pan_london_organisations() -> Vec<Organisation> {
     let rows = parse_organisations(ORGANISATIONS_CSV.as_bytes()).expect("the seed organisations file is valid");
@@ -142,6 +155,13 @@ pub fn pan_london_organisations() -> Vec<Organisation> {
         identifiers: vec![OrgIdentifier::parse("GB-COH", "ZZ000001").expect("valid")],
         verification: Verification::Verified,
     });
+    for org in &mut orgs {
+        let vat = DEMO_VAT_NUMBERS.iter().find(|(name, _)| *name == org.name);
+        if let Some((_, vat)) = vat.filter(|_| !org.identifiers.is_empty()) {
+            org.identifiers
+                .push(OrgIdentifier::parse(calloff_domain::organisation::VAT_SCHEME, vat).expect("valid"));
+        }
+    }
     orgs
 }
 

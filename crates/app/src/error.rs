@@ -58,6 +58,23 @@ impl std::fmt::Display for HeadroomScope {
 }
 
 impl AppError {
+    /// The error with its fields renamed where `rename` says (a use case shared by a page, the
+    /// API and an upload names the field as each of them does).
+    pub fn renamed(self, rename: impl Fn(&str) -> Option<String>) -> Self {
+        let fix = |mut f: FieldError| {
+            if let Some(name) = rename(&f.field) {
+                f.field = name;
+            }
+            f
+        };
+        match self {
+            AppError::Invalid(f) => AppError::Invalid(fix(f)),
+            AppError::Conflict(f) => AppError::Conflict(fix(f)),
+            AppError::InvalidFields(fs) => AppError::InvalidFields(fs.into_iter().map(fix).collect()),
+            other => other,
+        }
+    }
+
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         AppError::Invalid(FieldError::new(field, message))
     }

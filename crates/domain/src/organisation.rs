@@ -115,6 +115,10 @@ fn format_problem(scheme: &str, value: &str) -> Option<&'static str> {
                 && parts[2].len() == 4
                 && upper(parts[2])
         }
+        // GB and 9 digits, or 12 for a branch or group member.
+        "GB-VAT" => value
+            .strip_prefix("GB")
+            .is_some_and(|rest| (rest.len() == 9 || rest.len() == 12) && digits(rest)),
         // ONS GSS codes: a country letter and 8 digits.
         "ONS-GSS" | "ONS-PFA" => value.len() == 9 && value.starts_with(['E', 'W', 'S', 'N']) && digits(&value[1..]),
         _ => true,
@@ -129,6 +133,7 @@ fn format_problem(scheme: &str, value: &str) -> Option<&'static str> {
         "GB-SHPE" => "a registered provider code, like 4865 or L4517",
         "GB-COH" => "a company number: 8 digits, or 2 letters and 6 digits",
         "GB-PPON" => "a PPON, like PABC-1234-DEFG",
+        "GB-VAT" => "a VAT registration number: GB and 9 digits, like GB123456789",
         _ => "a GSS code, like E09000001",
     })
 }
@@ -142,9 +147,13 @@ pub struct OrgIdentifier {
 
 /// Schemes calloff accepts. Format checks per scheme are basic here and tightened by the
 /// eligibility register.
-pub const KNOWN_SCHEMES: [&str; 8] = [
-    "GB-LAE", "GB-NHS", "GB-EDU", "GB-SHPE", "GB-COH", "GB-PPON", "ONS-GSS", "ONS-PFA",
+pub const KNOWN_SCHEMES: [&str; 9] = [
+    "GB-LAE", "GB-NHS", "GB-EDU", "GB-SHPE", "GB-COH", "GB-PPON", "ONS-GSS", "ONS-PFA", VAT_SCHEME,
 ];
+
+/// A UK VAT registration number: not an org-id.guide scheme, but what addresses a body's
+/// e-invoices in PEPPOL (endpoint scheme 9932).
+pub const VAT_SCHEME: &str = "GB-VAT";
 
 impl OrgIdentifier {
     pub fn parse(scheme: &str, value: &str) -> Result<Self, FieldError> {
@@ -210,6 +219,19 @@ pub struct Organisation {
 }
 
 impl Organisation {
+    /// Its VAT registration number (`GB` and digits), if recorded.
+    pub fn vat_number(&self) -> Option<&str> {
+        self.identifiers
+            .iter()
+            .find(|i| i.scheme() == VAT_SCHEME)
+            .map(OrgIdentifier::value)
+    }
+
+    /// An identifier in `scheme`, if recorded.
+    pub fn identifier(&self, scheme: &str) -> Option<&OrgIdentifier> {
+        self.identifiers.iter().find(|i| i.scheme() == scheme)
+    }
+
     /// The main org-id string, if the organisation has an identifier.
     pub fn org_id(&self) -> Option<String> {
         self.identifiers.first().map(ToString::to_string)

@@ -10,6 +10,7 @@ use calloff_domain::pricing::PriceBasis;
 use sqlx::Row;
 
 crate::statements! {
+    BY_REFERENCE = "SELECT id FROM call_offs WHERE reference = $1";
     INSERT = "INSERT INTO call_offs (id, reference, framework_id, buyer_id, supplier_id, placed_by, state, \
               contract_value, vat, idempotency_key, request_hash, placed_at, updated_at, change_seq, cost_centre, sent_to_supplier) \
               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
@@ -265,6 +266,15 @@ pub async fn get(conn: &mut Conn, id: &CallOffId) -> StoreResult<Option<CallOff>
         Some(row) => Ok(Some(from_row(conn, &row).await?.call_off)),
         None => Ok(None),
     }
+}
+
+/// The call-off with this reference (as on order forms and invoices), if any.
+pub async fn find_by_reference(conn: &mut Conn, reference: &str) -> StoreResult<Option<CallOffId>> {
+    let row = sqlx::query(BY_REFERENCE)
+        .bind(reference)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.map(|r| CallOffId::from_stored(sqlx::Row::get::<String, _>(&r, "id"))))
 }
 
 pub async fn find_by_idempotency_key(conn: &mut Conn, user: &UserId, key: &str) -> StoreResult<Option<CallOffRecord>> {

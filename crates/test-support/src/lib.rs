@@ -361,3 +361,38 @@ pub fn xlsx(rows: &[Vec<&str>]) -> Vec<u8> {
     }
     zip.finish().expect("zip finish").into_inner()
 }
+
+/// Runs `../shared/tools/validate-ubl` (or `$CALLOFF_SHARED_TOOLS/validate-ubl`) on every
+/// document at once: the official XSD and both BIS 3 schematrons. A missing tool fails: these
+/// documents go to public bodies, so an unchecked run is not a pass.
+pub fn assert_valid_ubl(documents: &[(String, String)]) {
+    let tools = std::env::var("CALLOFF_SHARED_TOOLS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/tools"));
+    let tool = tools.join("validate-ubl");
+    assert!(
+        tool.exists(),
+        "{} is missing: clone beside ../shared or set CALLOFF_SHARED_TOOLS",
+        tool.display()
+    );
+    let dir = std::env::temp_dir().join(format!("calloff-ubl-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    let mut files = Vec::new();
+    for (name, xml) in documents {
+        let path = dir.join(format!("{name}.xml"));
+        std::fs::write(&path, xml).expect("write the document");
+        files.push(path);
+    }
+    let output = std::process::Command::new(&tool)
+        .args(&files)
+        .output()
+        .expect("validate-ubl runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        output.status.success(),
+        "validate-ubl refused a document calloff wrote ({}):\n{}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

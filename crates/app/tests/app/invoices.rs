@@ -296,3 +296,124 @@ async fn only_the_parties_see_and_act_on_invoices(backend: Backend) {
             .you_may_decide
     );
 }
+
+on_both_databases!(
+    every_invoice_and_credit_note_is_valid_ubl,
+    ubl_uploads_are_matched_and_refusals_name_the_element
+);
+
+async fn every_invoice_and_credit_note_is_valid_ubl(backend: Backend) {
+    let t = TestApp::init(backend).await;
+    let (buyer, supplier) = (t.buyer().await, t.supplier().await);
+    let call_off = live_call_off(&t, "ubl-1").await;
+    let first = invoices::submit(
+        &t.app,
+        &supplier,
+        &call_off.id,
+        &invoice("INV/7001", vec![line(1, 20, FIRST_MONTH), line(2, 1, None)]),
+    )
+    .await
+    .unwrap();
+    // A held invoice is written too: what the supplier sent, not what was expected.
+    let held = invoices::submit(
+        &t.app,
+        &supplier,
+        &call_off.id,
+        &invoice("INV-7002", vec![line(1, 33, FIRST_MONTH)]),
+    )
+    .await
+    .unwrap();
+    let mut credit = invoice("CN-7001", vec![line(2, 1, None)]);
+    credit.kind = Some("credit_note".into());
+    credit.credits = Some("INV/7001".into());
+    let credited = invoices::submit(&t.app, &supplier, &call_off.id, &credit)
+        .await
+        .unwrap();
+    let mut documents = Vec::new();
+    for id in [&first.id, &held.id, &credited.id] {
+        let (written, xml) = invoices::ubl::document(&t.app, &buyer, id).await.unwrap();
+        assert!(
+            xml.contains(&call_off.reference),
+            "the order reference is the call-off's"
+        );
+        assert!(xml.contains("GB-LAE-CMD"), "the customer's org-id: {xml}");
+        assert!(xml.contains("ZZ000001"), "the supplier's Companies House number");
+        documents.push((written.number.as_str().replace('/', "_"), xml));
+    }
+    assert!(documents[2].1.starts_with("<?xml") && documents[2].1.contains("<CreditNote"));
+    calloff_test_support::assert_valid_ubl(&documents);
+    // Another body's buyer cannot fetch it.
+    let other = t.actor("buyer@hackney.example").await;
+    assert!(matches!(
+        invoices::ubl::document(&t.app, &other, &first.id).await.unwrap_err(),
+        AppError::NotFound(_)
+    ));
+}
+
+async fn ubl_uploads_are_matched_and_refusals_name_the_element(backend: Backend) {
+    let t = TestApp::init(backend).await;
+    let (buyer, supplier) = (t.buyer().await, t.supplier().await);
+    let call_off = live_call_off(&t, "ubl-2").await;
+    let template = invoices::submit(
+        &t.app,
+        &supplier,
+        &call_off.id,
+        &invoice("TEMPLATE-1", vec![line(1, 20, FIRST_MONTH)]),
+    )
+    .await
+    .unwrap();
+    let (_, xml) = invoices::ubl::document(&t.app, &supplier, &template.id).await.unwrap();
+
+    let sent = xml.replace("TEMPLATE-1", "UBL-8001");
+    let uploaded = invoices::ubl::upload(&t.app, &supplier, sent.as_bytes()).await.unwrap();
+    assert_eq!(uploaded.source, calloff_domain::invoice::InvoiceSource::Ubl);
+    assert_eq!(uploaded.status, InvoiceStatus::Matched, "{:?}", uploaded.mismatches);
+    assert_eq!(uploaded.totals, template.totals);
+    let again = invoices::ubl::upload(&t.app, &supplier, sent.as_bytes())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(again, AppError::Conflict(ref e) if e.field == "Invoice/cbc:ID"),
+        "{again:?}"
+    );
+
+    let (before, spend_before) = invoices::for_call_off(&t.app, &buyer, &call_off.id).await.unwrap();
+    let refused = |bytes: String| {
+        let (app, supplier) = (t.app.clone(), supplier.clone());
+        async move {
+            invoices::ubl::upload(&app, &supplier, bytes.as_bytes())
+                .await
+                .unwrap_err()
+        }
+    };
+    let fields = |e: &AppError| e.field_errors().into_iter().map(|f| f.field).collect::<Vec<_>>();
+    // Not XML at all; a document for no call-off of theirs; another customer's org-id.
+    let not_xml = refused("<Invoice><unclosed></Invoice>".into()).await;
+    assert!(!fields(&not_xml).is_empty(), "{not_xml:?}");
+    let unknown = refused(
+        xml.replace(&call_off.reference, "LON-ICT-2025-CO-999999")
+            .replace("TEMPLATE-1", "UBL-8002"),
+    )
+    .await;
+    assert_eq!(fields(&unknown), ["Invoice/cac:OrderReference/cbc:ID"], "{unknown:?}");
+    let wrong_customer = refused(
+        xml.replace("GB-LAE-CMD", "GB-LAE-HCK")
+            .replace("TEMPLATE-1", "UBL-8003"),
+    )
+    .await;
+    assert_eq!(
+        fields(&wrong_customer),
+        ["Invoice/cac:AccountingCustomerParty/cac:Party/cac:PartyIdentification/cbc:ID"],
+        "{wrong_customer:?}"
+    );
+    // A buyer cannot send invoices.
+    assert!(matches!(
+        invoices::ubl::upload(&t.app, &buyer, sent.as_bytes())
+            .await
+            .unwrap_err(),
+        AppError::Forbidden(_)
+    ));
+    let (after, spend_after) = invoices::for_call_off(&t.app, &buyer, &call_off.id).await.unwrap();
+    assert_eq!(before.len(), after.len(), "nothing refused is kept");
+    assert_eq!(spend_before, spend_after);
+}

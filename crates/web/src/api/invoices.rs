@@ -114,3 +114,94 @@ pub async fn framework_spend(State(state): State<AppState>, user: ApiUser, Path(
         .map_err(fail)?;
     Ok(Json(FrameworkSpendView::new(id, &spend)).into_response())
 }
+
+#[utoipa::path(get, path = "/invoices/{id}/ubl", operation_id = "getInvoiceUbl",
+    summary = "An invoice or credit note as a PEPPOL BIS Billing 3.0 UBL document (the parties addressed by VAT number, the customer by its org-id, the supplier's Companies House number as its legal registration)",
+    params(("id" = String, Path, description = "Invoice id")),
+    responses(
+        (status = 200, description = "The UBL Invoice or CreditNote", body = String, content_type = "application/xml"),
+        (status = 409, description = "A party has no VAT number recorded, so the document cannot be addressed", body = super::problem::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn ubl(State(state): State<AppState>, user: ApiUser, Path(id): Path<String>) -> ApiResult {
+    let (invoice, xml) = invoices::ubl::document(&state.app, &user.session.actor, &InvoiceId::from_stored(id))
+        .await
+        .map_err(fail)?;
+    Ok(xml_download(&invoice, xml))
+}
+
+/// A UBL document as a download named after the invoice.
+pub fn xml_download(invoice: &calloff_domain::invoice::Invoice, xml: String) -> axum::response::Response {
+    use axum::http::header;
+    let safe: String = invoice
+        .number
+        .as_str()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .collect();
+    let disposition = format!("attachment; filename=\"{}-{safe}.xml\"", invoice.kind.as_str());
+    (
+        [
+            (header::CONTENT_TYPE, "application/xml; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        xml,
+    )
+        .into_response()
+}
+
+#[utoipa::path(post, path = "/invoices", operation_id = "uploadInvoiceUbl",
+    summary = "A supplier sends a PEPPOL BIS Billing 3.0 UBL Invoice or CreditNote (Content-Type: application/xml, at most 10 MB). It is tied to its call-off by cac:OrderReference/cbc:ID (the call-off's reference) and each line by cac:OrderLineReference/cbc:LineID, then matched as an entered invoice is. A document that is not valid UBL, breaks a BIS 3 rule or does not fit the call-off is refused naming the element; an invoice number used before is refused (409).",
+    request_body(content = String, content_type = "application/xml"),
+    responses(
+        (status = 201, description = "Recorded and matched", body = InvoiceDetail),
+        (status = 409, description = "A duplicate invoice number, or a call-off that cannot be invoiced", body = super::problem::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not sent as application/xml", body = super::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not valid UBL, or not fitting the call-off: each element named", body = super::problem::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn upload(
+    State(state): State<AppState>,
+    user: ApiUser,
+    headers: axum::http::HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult {
+    use axum::http::{header, StatusCode};
+    let actor = &user.session.actor;
+    if !actor.has(calloff_domain::role::Role::SupplierUser) {
+        return Err(fail(calloff_app::AppError::Forbidden(
+            "only a supplier's users send invoices".into(),
+        )));
+    }
+    let is_xml = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| ["application/xml", "text/xml"].contains(&m.trim().to_ascii_lowercase().as_str()));
+    if !is_xml {
+        return Err(super::problem::problem(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Send UBL XML",
+            "Set Content-Type: application/xml",
+            &[calloff_domain::FieldError::new(
+                "Content-Type",
+                "must be application/xml",
+            )],
+        ));
+    }
+    let bytes = body.map_err(|e| {
+        super::problem::problem(
+            e.status(),
+            "body-too-large",
+            "The body could not be read",
+            &e.body_text(),
+            &[calloff_domain::FieldError::new("body", e.body_text())],
+        )
+    })?;
+    let invoice = invoices::ubl::upload(&state.app, actor, &bytes).await.map_err(fail)?;
+    let view = invoices::view(&state.app, actor, &invoice.id).await.map_err(fail)?;
+    Ok(created(
+        InvoiceDetail::from(&view),
+        &format!("/api/v1/invoices/{}", invoice.id),
+        false,
+    ))
+}

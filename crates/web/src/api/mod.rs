@@ -2,7 +2,7 @@
 //! `POST /api/v1/sessions` and send the token as `Authorization: Bearer`; creates honour
 //! `Idempotency-Key`; errors are problem details (RFC 9457).
 
-mod invoices;
+pub(crate) mod invoices;
 mod json;
 pub mod openapi;
 pub mod problem;
@@ -32,6 +32,8 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use views::*;
 
+pub(crate) use invoices::xml_download;
+
 pub fn routes() -> Routes {
     let mut routes = Routes::new()
         .post("/sessions", sign_in)
@@ -54,6 +56,14 @@ pub fn routes() -> Routes {
         .create("/call-offs/{id}/invoices", invoices::submit)
         .get("/call-offs/{id}/invoices", invoices::list)
         .get("/invoices/{id}", invoices::show)
+        .get("/invoices/{id}/ubl", invoices::ubl)
+        .post(
+            "/invoices",
+            axum::handler::Handler::layer(
+                invoices::upload,
+                axum::extract::DefaultBodyLimit::max(calloff_interop::ubl::MAX_BYTES),
+            ),
+        )
         .post("/invoices/{id}/decision", invoices::decide)
         .get("/frameworks/{id}/spend", invoices::framework_spend)
         .post("/call-offs/{id}/{action}", act)
@@ -149,17 +159,7 @@ type ApiResult = Result<Response, Response>;
 /// The use case's error with its fields named as this endpoint's body names them (a use case
 /// shared with a page names the form's field).
 fn renamed(e: AppError, rename: impl Fn(&str) -> Option<String>) -> AppError {
-    let fix = |mut f: calloff_domain::FieldError| {
-        if let Some(name) = rename(&f.field) {
-            f.field = name;
-        }
-        f
-    };
-    match e {
-        AppError::Invalid(f) => AppError::Invalid(fix(f)),
-        AppError::InvalidFields(fs) => AppError::InvalidFields(fs.into_iter().map(fix).collect()),
-        other => other,
-    }
+    e.renamed(rename)
 }
 
 fn fail(e: AppError) -> Response {

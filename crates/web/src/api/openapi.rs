@@ -42,6 +42,8 @@ use utoipa::{Modify, OpenApi, ToSchema};
         super::invoices::submit,
         super::invoices::list,
         super::invoices::show,
+        super::invoices::ubl,
+        super::invoices::upload,
         super::invoices::decide,
         super::invoices::framework_spend,
         super::list_change_requests,

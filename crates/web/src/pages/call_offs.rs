@@ -96,6 +96,7 @@ async fn list_page(state: &AppState, user: &PageUser, before: Option<i64>, suppl
                 h1 class="govuk-heading-l" { (title) }
                 @if supplier {
                     p class="govuk-body" { "Call-offs addressed to " (actor.organisation_name) ". Accept or reject each placed call-off." }
+                    p class="govuk-body" { a class="govuk-link" href="/invoices/upload" { "Send a UBL invoice or credit note" } }
                 }
                 @if views.is_empty() {
                     p class="govuk-body" { "There are no call-offs yet." }

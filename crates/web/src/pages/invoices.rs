@@ -473,3 +473,117 @@ pub async fn decide(
         Err(e) => error_page(Some(actor), &e),
     }
 }
+
+/// The invoice as a UBL document, downloaded with the page session.
+pub async fn ubl(State(state): State<AppState>, user: PageUser, Path(id): Path<String>) -> Response {
+    let actor = &user.session.actor;
+    match invoices::ubl::document(&state.app, actor, &InvoiceId::from_stored(id)).await {
+        Ok((invoice, xml)) => crate::api::xml_download(&invoice, xml),
+        Err(e) => error_page(Some(actor), &e),
+    }
+}
+
+fn upload_page(user: &PageUser, summary: &[FieldError], problems: &[FieldError]) -> Markup {
+    let chrome = Chrome {
+        title: "Send a UBL invoice",
+        actor: Some(&user.session.actor),
+        csrf_token: Some(&user.session.csrf_token),
+        section: Section::Inbox,
+        errors: summary,
+    };
+    let file_error = error_for(summary, "file");
+    layout(
+        chrome,
+        html! {
+            a href="/supplier/inbox" class="govuk-back-link" { "Back to your inbox" }
+            h1 class="govuk-heading-l" { "Send a UBL invoice or credit note" }
+            p class="govuk-body" {
+                "Upload a PEPPOL BIS Billing 3.0 UBL Invoice or CreditNote, as your finance system exports it. "
+                "Put the call-off's reference in the order reference (cac:OrderReference/cbc:ID) and the call-off line each line charges in its order line reference (cac:OrderLineReference/cbc:LineID)."
+            }
+            p class="govuk-body" { "It is checked whole and matched with the call-off like an invoice entered here; nothing is kept if it is refused." }
+            @if !problems.is_empty() {
+                div class="calloff-table-scroll" {
+                    table class="govuk-table" id="document-errors" {
+                        caption class="govuk-table__caption govuk-table__caption--m" {
+                            @if problems.len() == 1 { "1 problem in the document" } @else { (problems.len()) " problems in the document" }
+                        }
+                        thead class="govuk-table__head" { tr class="govuk-table__row" {
+                            th scope="col" class="govuk-table__header" { "Element" }
+                            th scope="col" class="govuk-table__header" { "Problem" }
+                        } }
+                        tbody class="govuk-table__body" {
+                            @for e in problems {
+                                tr class="govuk-table__row" {
+                                    td class="govuk-table__cell calloff-prose" { code { (e.field) } }
+                                    td class="govuk-table__cell" { (e.message) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            form method="post" action="/invoices/upload" enctype="multipart/form-data" novalidate {
+                (csrf_field(&user.session.csrf_token))
+                div class={ "govuk-form-group" @if file_error.is_some() { " govuk-form-group--error" } } {
+                    label class="govuk-label" for="file" { "UBL document (XML)" }
+                    @if let Some(e) = file_error {
+                        p class="govuk-error-message" id="file-error" { span class="govuk-visually-hidden" { "Error:" } " " (e) }
+                    }
+                    input class={ "govuk-file-upload" @if file_error.is_some() { " govuk-file-upload--error" } } id="file" name="file" type="file" accept=".xml,application/xml"
+                        aria-describedby=[file_error.map(|_| "file-error")];
+                }
+                button type="submit" class="govuk-button" data-module="govuk-button" data-prevent-double-click="true" { "Check and send" }
+            }
+        },
+    )
+}
+
+pub async fn upload_form(user: PageUser) -> Response {
+    if !user.session.actor.has(calloff_domain::role::Role::SupplierUser) {
+        return error_page(
+            Some(&user.session.actor),
+            &calloff_app::AppError::Forbidden("only a supplier's users send invoices".into()),
+        );
+    }
+    render(StatusCode::OK, upload_page(&user, &[], &[]))
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    crate::session::SignedInUpload { user, file, .. }: crate::session::SignedInUpload,
+) -> Response {
+    let actor = &user.session.actor;
+    if !actor.has(calloff_domain::role::Role::SupplierUser) {
+        return error_page(
+            Some(actor),
+            &calloff_app::AppError::Forbidden("only a supplier's users send invoices".into()),
+        );
+    }
+    let Some(file) = file else {
+        let summary = [FieldError::new("file", "Choose a UBL XML file")];
+        return render(StatusCode::UNPROCESSABLE_ENTITY, upload_page(&user, &summary, &[]));
+    };
+    match invoices::ubl::upload(&state.app, actor, &file.bytes).await {
+        Ok(invoice) => Redirect::to(&format!("/invoices/{}?received=1", invoice.id)).into_response(),
+        Err(e) if e.is_form_error() || matches!(e, calloff_app::AppError::Conflict(_)) => {
+            let problems = e.field_errors();
+            let summary = [FieldError::new(
+                "file",
+                if problems.len() == 1 {
+                    format!("{}: {}", problems[0].field, problems[0].message)
+                } else {
+                    format!(
+                        "The document has {} problems, listed below; fix them and upload it again",
+                        problems.len()
+                    )
+                },
+            )];
+            render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                upload_page(&user, &summary, &problems),
+            )
+        }
+        Err(e) => error_page(Some(actor), &e),
+    }
+}

@@ -92,7 +92,16 @@ pub fn routes() -> Routes {
         .post("/call-offs/{id}/milestones", call_offs::record_milestone)
         .get("/call-offs/{id}/invoices/new", invoices::new_form)
         .post("/call-offs/{id}/invoices", invoices::submit)
+        .get("/invoices/upload", invoices::upload_form)
+        .post(
+            "/invoices/upload",
+            axum::handler::Handler::layer(
+                invoices::upload,
+                axum::extract::DefaultBodyLimit::max(calloff_interop::ubl::MAX_BYTES),
+            ),
+        )
         .get("/invoices/{id}", invoices::show)
+        .get("/invoices/{id}/ubl", invoices::ubl)
         .post("/invoices/{id}/decision", invoices::decide)
         .get("/call-offs/{id}/vary", variations::form)
         .post("/call-offs/{id}/vary", variations::submit)

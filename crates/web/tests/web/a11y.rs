@@ -372,6 +372,17 @@ async fn every_page_and_error_state_passes_a11y_check() {
     assert_eq!(dispute_error.status, 422);
     keep("invoice-dispute-error", &dispute_error);
     keep("call-off-invoiced", &buyer.get(&call_off).await);
+    keep("invoice-upload", &supplier.get("/invoices/upload").await);
+    let bad_upload = supplier
+        .upload(
+            "/invoices/upload",
+            &[],
+            "invoice.xml",
+            b"<Invoice>not UBL</Invoice>".to_vec(),
+        )
+        .await;
+    assert_eq!(bad_upload.status, 422);
+    keep("invoice-upload-errors", &bad_upload);
     keep("vary-form", &buyer.get(&format!("{call_off}/vary")).await);
     let vary_error = buyer
         .post(

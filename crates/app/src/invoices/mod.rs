@@ -2,6 +2,8 @@
 //! UBL), each line is matched with the call-off, and the buyer approves a matched invoice for
 //! payment or accepts or disputes a held one. Spend is kept in rollups in the same transaction.
 
+pub mod ubl;
+
 use crate::{Actor, App, AppError, AppResult};
 use calloff_domain::calendar::parse_date;
 use calloff_domain::call_off::{CallOff, CallOffState};
