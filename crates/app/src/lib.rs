@@ -23,6 +23,7 @@ pub mod quotes;
 pub mod recent;
 pub mod registration;
 pub mod search_index;
+pub mod spend;
 pub mod two_factor;
 pub mod variations;
 

@@ -22,6 +22,7 @@ pub mod organisations;
 pub mod proposals;
 pub mod search;
 pub mod sign_in_limits;
+pub mod spend;
 pub mod two_factor;
 pub mod users;
 pub mod variations;
@@ -67,6 +68,7 @@ pub fn all_statements() -> Vec<&'static str> {
         frameworks::ALL,
         idempotency::ALL,
         invoices::ALL,
+        spend::ALL,
         lifecycle::ALL,
         notifications::ALL,
         organisations::ALL,

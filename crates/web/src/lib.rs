@@ -8,6 +8,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod api;
+mod charts;
 mod errors;
 mod html;
 mod pages;

@@ -104,15 +104,30 @@ pub async fn decide(State(state): State<AppState>, user: ApiUser, Path(id): Path
 }
 
 #[utoipa::path(get, path = "/frameworks/{id}/spend", operation_id = "getFrameworkSpend",
-    summary = "A framework's ceiling, what its call-offs commit, what was invoiced under it and the headroom left",
+    summary = "A framework's ceiling, what its call-offs commit, what was invoiced under it and the headroom left; for its manager and auditors also spend by month, lot, kind of body and customer, and the month the ceiling would be reached",
     params(("id" = String, Path, description = "Framework id")),
     responses((status = 200, description = "Spend against the ceiling", body = FrameworkSpendView)))]
 pub async fn framework_spend(State(state): State<AppState>, user: ApiUser, Path(id): Path<String>) -> ApiResult {
     let id = FrameworkId::from_stored(id);
-    let spend = invoices::framework_spend(&state.app, &user.session.actor, &id)
+    let actor = &user.session.actor;
+    let spend = invoices::framework_spend(&state.app, actor, &id).await.map_err(fail)?;
+    let mut view = FrameworkSpendView::new(id.clone(), &spend);
+    view.breakdown = match calloff_app::spend::framework_report(&state.app, actor, &id).await {
+        Ok(report) => Some((&report).into()),
+        Err(calloff_app::AppError::Forbidden(_)) => None,
+        Err(e) => return Err(fail(e)),
+    };
+    Ok(Json(view).into_response())
+}
+
+#[utoipa::path(get, path = "/organisation/spend", operation_id = "getOrganisationSpend",
+    summary = "The signed-in buyer's organisation's spend (by month, lot and cost centre) and its register of running contracts, ending soonest first, with renewal alerts 90 days ahead",
+    responses((status = 200, description = "Spend and contracts", body = super::views::OrganisationSpendView)))]
+pub async fn organisation_spend(State(state): State<AppState>, user: ApiUser) -> ApiResult {
+    let report = calloff_app::spend::organisation_report(&state.app, &user.session.actor)
         .await
         .map_err(fail)?;
-    Ok(Json(FrameworkSpendView::new(id, &spend)).into_response())
+    Ok(Json(super::views::OrganisationSpendView::from(&report)).into_response())
 }
 
 #[utoipa::path(get, path = "/invoices/{id}/ubl", operation_id = "getInvoiceUbl",

@@ -66,6 +66,7 @@ pub fn routes() -> Routes {
         )
         .post("/invoices/{id}/decision", invoices::decide)
         .get("/frameworks/{id}/spend", invoices::framework_spend)
+        .get("/organisation/spend", invoices::organisation_spend)
         .post("/call-offs/{id}/{action}", act)
         .get("/frameworks/{id}/change-requests", list_change_requests)
         .create("/frameworks/{id}/change-requests", propose_changes)

@@ -46,6 +46,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         super::invoices::upload,
         super::invoices::decide,
         super::invoices::framework_spend,
+        super::invoices::organisation_spend,
         super::list_change_requests,
         super::propose_changes,
         super::propose_indexation,

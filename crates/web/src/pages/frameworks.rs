@@ -91,6 +91,10 @@ pub async fn overview(State(state): State<AppState>, user: PageUser, Path(id): P
         errors: &[],
     };
     let suppliers: Vec<String> = o.suppliers.iter().map(|s| s.name.clone()).collect();
+    let invoiced = match calloff_app::invoices::framework_spend(&state.app, actor, &f.id).await {
+        Ok(spend) => spend.invoiced,
+        Err(e) => return error_page(Some(actor), &e),
+    };
     render(
         StatusCode::OK,
         layout(
@@ -114,6 +118,13 @@ pub async fn overview(State(state): State<AppState>, user: PageUser, Path(id): P
                     }),
                 ]))
                 h2 class="govuk-heading-m" { "Spend against the ceiling" }
+                p class="govuk-body" {
+                    "Invoiced to date: " strong class="calloff-numeric" { (invoiced) } " (net of credit notes) against "
+                    (o.headroom.committed) " committed."
+                    @if o.standing.is_manager() || o.standing.is_auditor() {
+                        " " a class="govuk-link" href={ "/frameworks/" (f.id) "/spend" } { "Spend by month, lot and customer, and the headroom forecast" }
+                    }
+                }
                 table class="govuk-table" {
                     caption class="govuk-table__caption govuk-table__caption--s" { "Ceiling, committed value and headroom, overall and by lot" }
                     thead class="govuk-table__head" {

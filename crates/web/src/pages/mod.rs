@@ -13,6 +13,7 @@ mod people;
 mod proposals;
 mod quote;
 mod sign_in;
+mod spend;
 mod two_factor;
 mod variations;
 
@@ -49,6 +50,8 @@ pub fn routes() -> Routes {
         .get("/frameworks", frameworks::list)
         .get("/frameworks/{id}", frameworks::overview)
         .get("/frameworks/{id}/catalogue", catalogue::search)
+        .get("/frameworks/{id}/spend", spend::framework)
+        .get("/organisation/spend", spend::organisation)
         .get("/items/{id}", catalogue::item)
         .post("/items/{id}/demand-bands", catalogue::set_demand_bands)
         .get("/frameworks/{id}/catalogue/as-of", catalogue::as_of)

@@ -38,6 +38,10 @@ enum Rule {
     FrameworkManagerOrSupplier,
     /// Users of one of the framework's suppliers.
     FrameworkSupplier,
+    /// The framework's manager and auditors.
+    FrameworkManagerOrAuditor,
+    /// Buyers, approvers and organisation admins (their own organisation's figures).
+    CustomerPerson,
     /// The framework's manager and the proposing supplier see it; others are told it does not exist.
     ChangeRequestReader,
     /// Readers may see it exists; only the framework's manager may decide.
@@ -153,6 +157,8 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("GET", "/api/v1/call-offs/{id}/invoices" | "/invoices/{id}" | "/api/v1/invoices/{id}") => CallOffReader,
         ("POST", "/invoices/{id}/decision" | "/api/v1/invoices/{id}/decision") => CallOffBuyer,
         ("GET", "/api/v1/frameworks/{id}/spend") => SignedIn,
+        ("GET", "/frameworks/{id}/spend") => FrameworkManagerOrAuditor,
+        ("GET", "/organisation/spend" | "/api/v1/organisation/spend") => CustomerPerson,
         ("GET", "/invoices/{id}/ubl" | "/api/v1/invoices/{id}/ubl") => CallOffReader,
         ("GET" | "POST", "/invoices/upload") | ("POST", "/api/v1/invoices") => SupplierUser,
         ("GET", "/frameworks/{id}/proposals" | "/api/v1/frameworks/{id}/proposals") => ProposalsReader,
@@ -260,6 +266,20 @@ fn expected(rule: Rule, p: &Person) -> Outcome {
         }
         Rule::FrameworkManagerOrSupplier => {
             if p.roles.contains(&Role::FrameworkManager) || p.its_supplier {
+                Allowed
+            } else {
+                Refused
+            }
+        }
+        Rule::FrameworkManagerOrAuditor => {
+            if manager || p.roles.contains(&Role::Auditor) {
+                Allowed
+            } else {
+                Refused
+            }
+        }
+        Rule::CustomerPerson => {
+            if customer {
                 Allowed
             } else {
                 Refused

@@ -38,6 +38,131 @@ pub struct FrameworkSpendView {
     /// Net of credit notes, without disputed invoices.
     pub invoiced: MoneyView,
     pub headroom: MoneyView,
+    /// For the framework's manager and auditors only: spend by month, lot, kind of body and
+    /// customer, and the headroom forecast.
+    pub breakdown: Option<SpendBreakdownView>,
+}
+
+/// An amount under a key: a month (`YYYY-MM`), a lot, a kind of body, a customer or a cost centre.
+#[derive(Serialize, ToSchema)]
+pub struct KeyedAmount {
+    pub key: String,
+    pub label: String,
+    pub net: MoneyView,
+}
+
+impl KeyedAmount {
+    pub fn new(key: impl Into<String>, label: impl Into<String>, net: calloff_domain::money::Money) -> Self {
+        Self {
+            key: key.into(),
+            label: label.into(),
+            net: net.into(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SpendBreakdownView {
+    pub by_month: Vec<KeyedAmount>,
+    pub by_lot: Vec<KeyedAmount>,
+    pub by_kind_of_body: Vec<KeyedAmount>,
+    /// The largest customers by net invoiced.
+    pub top_customers: Vec<KeyedAmount>,
+    /// Committed by the end of each month in which call-offs were placed.
+    pub committed_by_month: Vec<KeyedAmount>,
+    pub monthly_commitment_rate: Option<MoneyView>,
+    /// The first day of the month the ceiling would be reached at that rate.
+    #[schema(format = Date)]
+    pub ceiling_reached_by: Option<String>,
+}
+
+impl From<&calloff_app::spend::FrameworkReport> for SpendBreakdownView {
+    fn from(r: &calloff_app::spend::FrameworkReport) -> Self {
+        Self {
+            by_month: r.by_month.iter().map(|(m, v)| KeyedAmount::new(m, m, *v)).collect(),
+            by_lot: r
+                .by_lot
+                .iter()
+                .map(|(n, t, v)| KeyedAmount::new(n.to_string(), t, *v))
+                .collect(),
+            by_kind_of_body: r
+                .by_kind
+                .iter()
+                .map(|(k, v)| KeyedAmount::new(k.as_str(), k.label(), *v))
+                .collect(),
+            top_customers: r
+                .top_customers
+                .iter()
+                .map(|c| KeyedAmount::new(c.id.to_string(), &c.name, c.net))
+                .collect(),
+            committed_by_month: r
+                .burn_down
+                .committed
+                .iter()
+                .map(|(m, v)| KeyedAmount::new(m, m, *v))
+                .collect(),
+            monthly_commitment_rate: r.burn_down.monthly_rate.map(Into::into),
+            ceiling_reached_by: r.burn_down.ceiling_reached.map(|d| d.to_string()),
+        }
+    }
+}
+
+/// A buying organisation's own spend and running contracts.
+#[derive(Serialize, ToSchema)]
+pub struct OrganisationSpendView {
+    pub invoiced: MoneyView,
+    pub by_month: Vec<KeyedAmount>,
+    pub by_lot: Vec<KeyedAmount>,
+    pub by_cost_centre: Vec<KeyedAmount>,
+    pub contracts: Vec<ContractView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ContractView {
+    pub call_off_id: CallOffId,
+    pub reference: String,
+    pub state: String,
+    pub supplier: String,
+    pub value: MoneyView,
+    #[schema(format = Date)]
+    pub live_on: Option<String>,
+    #[schema(format = Date)]
+    pub ends_on: Option<String>,
+    /// Ends within 90 days.
+    pub renewal_due: bool,
+}
+
+impl From<&calloff_app::spend::OrganisationReport> for OrganisationSpendView {
+    fn from(r: &calloff_app::spend::OrganisationReport) -> Self {
+        Self {
+            invoiced: r.invoiced.into(),
+            by_month: r.by_month.iter().map(|(m, v)| KeyedAmount::new(m, m, *v)).collect(),
+            by_lot: r
+                .by_lot
+                .iter()
+                .map(|(n, v)| KeyedAmount::new(n.to_string(), format!("Lot {n}"), *v))
+                .collect(),
+            by_cost_centre: r
+                .by_cost_centre
+                .iter()
+                .map(|(c, v)| KeyedAmount::new(c, c, *v))
+                .collect(),
+            contracts: r
+                .contracts
+                .iter()
+                .map(|e| ContractView {
+                    call_off_id: e.contract.id.clone(),
+                    reference: e.contract.reference.clone(),
+                    state: e.contract.state.clone(),
+                    supplier: e.contract.supplier.clone(),
+                    value: e.contract.value.into(),
+                    live_on: e.contract.live_on.clone(),
+                    ends_on: e.contract.ends_on.clone(),
+                    renewal_due: e.renewal_due,
+                })
+                .collect(),
+        }
+    }
 }
 
 impl FrameworkSpendView {
@@ -48,6 +173,7 @@ impl FrameworkSpendView {
             committed: s.committed.into(),
             invoiced: s.invoiced.into(),
             headroom: s.headroom.into(),
+            breakdown: None,
         }
     }
 }
