@@ -1,13 +1,10 @@
 //! Placing a direct-award call-off, moving it through its states, and reading call-offs.
 
 use crate::quotes::{self, LineInput, Prices};
-use crate::{Actor, App, AppError, AppResult};
+use crate::{headroom, Actor, App, AppError, AppResult};
 use calloff_domain::approval::{ApprovalKind, ApprovalStatus, CostCentre};
 use calloff_domain::call_off::{CallOff, CallOffState, Totals};
-use calloff_domain::framework::FrameworkStatus;
 use calloff_domain::ids::{CallOffId, FrameworkId};
-use calloff_domain::money::Money;
-use calloff_domain::organisation::Verification;
 use calloff_domain::role::Role;
 use calloff_domain::standing::Standing;
 use calloff_domain::FieldError;
@@ -143,63 +140,6 @@ async fn replay(app: &App, actor: &Actor, key: &str, request_hash: &str) -> AppR
     }
 }
 
-/// Why the guarded update refused a call-off: read only after the refusal, for the message.
-pub(crate) async fn why_refused(
-    app: &App,
-    conn: &mut Conn,
-    actor: &Actor,
-    quote: &quotes::Quote,
-) -> AppResult<AppError> {
-    let value = quote.totals.contract_value;
-    let Some(record) = frameworks::get(conn, &quote.framework_id).await? else {
-        return Ok(AppError::invalid("framework_id", "No such framework"));
-    };
-    let framework = record.framework;
-    if framework.status != FrameworkStatus::Live {
-        return Ok(AppError::invalid(
-            "framework_id",
-            format!(
-                "{} is {}, not live, so no call-offs can be placed",
-                framework.reference,
-                framework.status.as_str()
-            ),
-        ));
-    }
-    let today = app.today();
-    if today < framework.term.start || today > framework.term.end {
-        return Ok(AppError::invalid(
-            "framework_id",
-            format!(
-                "{} runs from {} to {}, so no call-offs can be placed today",
-                framework.reference, framework.term.start, framework.term.end
-            ),
-        ));
-    }
-    let Some(org) = organisations::get(conn, &actor.organisation_id).await? else {
-        return Ok(AppError::Forbidden("your organisation is not registered".into()));
-    };
-    if org.verification != Verification::Verified {
-        return Ok(AppError::invalid(
-            "organisation",
-            format!(
-                "{} is not yet verified, so it can browse but cannot place call-offs",
-                org.name
-            ),
-        ));
-    }
-    if !frameworks::is_eligible(conn, &quote.framework_id, &actor.organisation_id).await? {
-        return Ok(AppError::invalid(
-            "organisation",
-            format!("{} is not eligible to buy through {}", org.name, framework.reference),
-        ));
-    }
-    Ok(AppError::HeadroomExceeded {
-        scope: crate::error::HeadroomScope::Framework,
-        value,
-        left: record.headroom.left(),
-    })
-}
-
 /// How one attempt at the placing transaction ended, short of an error.
 enum Placement {
     Placed(Box<CallOff>),
@@ -207,38 +147,6 @@ enum Placement {
     ItemChanged {
         line: usize,
     },
-}
-
-/// Why a lot's guard refused: its ceiling, or a direct award the lot does not allow.
-pub(crate) async fn why_lot_refused(
-    conn: &mut Conn,
-    quote: &quotes::Quote,
-    lot: u32,
-    value: Money,
-) -> AppResult<AppError> {
-    let record = frameworks::get(conn, &quote.framework_id)
-        .await?
-        .ok_or_else(|| AppError::invalid("framework_id", "No such framework"))?;
-    let headroom = record
-        .lot_headroom
-        .iter()
-        .find(|(n, _)| *n == lot)
-        .and_then(|(_, h)| *h);
-    if let Some(h) = headroom.filter(|h| value > h.left()) {
-        return Ok(AppError::HeadroomExceeded {
-            scope: crate::error::HeadroomScope::Lot(lot),
-            value,
-            left: h.left(),
-        });
-    }
-    let advice = quotes::advice_for(&record, quote);
-    Ok(AppError::invalid(
-        "lines",
-        format!(
-            "This needs a further competition, not a direct award. {}",
-            advice.reasons.join(" ")
-        ),
-    ))
 }
 
 /// One attempt at the placing transaction.
@@ -252,29 +160,21 @@ async fn insert_placed(
     request_hash: &str,
 ) -> AppResult<Placement> {
     let at = app.now_text();
-    let today = app.today().to_string();
     let value = quote.totals.contract_value;
     let mut tx = app.db.begin_write_on(conn).await?;
     let mut head = ChainHead::claim(&mut tx).await?;
-    let guard = frameworks::Reservation {
+    let ask = headroom::Ask {
         framework: &quote.framework_id,
         buyer: &actor.organisation_id,
+        lines: &quote.lines,
         value,
-        today: &today,
+        today: app.today(),
         new_call_off: true,
     };
-    let Some(reserved) = frameworks::reserve(&mut tx, &mut head, guard).await? else {
-        return Err(why_refused(app, &mut tx, actor, quote).await?);
-    };
-    let lots = Totals::per_lot(&quote.lines);
-    for &(lot, lot_value) in &lots {
-        if !frameworks::reserve_lot(&mut tx, &mut head, &quote.framework_id, lot, lot_value).await? {
-            return Err(why_lot_refused(&mut tx, quote, lot, lot_value).await?);
-        }
-    }
+    let (taken, reserved) = headroom::take(&mut tx, &mut head, ask).await?;
     // Under the buyer's approval rules it is either placed now, or a draft holding its headroom
     // until approvers decide.
-    let needs_approval = reserved.approvers_required > 0;
+    let needs_approval = taken.approvers_required > 0;
     let call_off = CallOff {
         id: CallOffId::generate(),
         reference: format!("{}-CO-{:06}", reserved.framework_reference, reserved.call_off_count),
@@ -325,9 +225,9 @@ async fn insert_placed(
                 call_off: &call_off,
                 kind: ApprovalKind::Submission,
                 value,
-                approvers_required: reserved.approvers_required,
-                expiry_days: reserved.approval_expiry_days,
-                reserved_lots: lots,
+                approvers_required: taken.approvers_required,
+                expiry_days: taken.approval_expiry_days,
+                reserved_lots: taken.lots,
                 lines: None,
             },
         )
@@ -351,7 +251,7 @@ async fn insert_placed(
             "supplier_id": call_off.supplier_id.as_str(),
             "contract_value_pence": value.pence(),
             "cost_centre": cost_centre.as_str(),
-            "approvers_required": reserved.approvers_required,
+            "approvers_required": taken.approvers_required,
             "skus": skus,
         }),
     )
@@ -475,10 +375,15 @@ pub(crate) async fn apply(app: &App, actor: &Actor, seen: &CallOff, action: &Cal
         call_offs::mark_supplier_notified(&mut tx, &seen.id, &at).await?;
     }
     if seen.state.counts_against_ceiling() && !next.counts_against_ceiling() {
-        frameworks::release(&mut tx, &mut head, &seen.framework_id, seen.totals.contract_value).await?;
-        for (lot, value) in Totals::per_lot(&seen.lines) {
-            frameworks::release_lot(&mut tx, &mut head, &seen.framework_id, lot, value).await?;
-        }
+        let lots = Totals::per_lot(&seen.lines);
+        headroom::release(
+            &mut tx,
+            &mut head,
+            &seen.framework_id,
+            seen.totals.contract_value,
+            &lots,
+        )
+        .await?;
     }
     head.append(
         &mut tx,
