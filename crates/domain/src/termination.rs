@@ -7,19 +7,19 @@ use crate::money::Money;
 use crate::FieldError;
 use chrono::{Datelike, Months, NaiveDate};
 
-/// Months of service from `start` to `end`, a started month counting whole: the fewest whole
-/// months after `start` that reach `end`. A call-off ending on the day it went live served none;
-/// one ending on its planned end served its whole term (the term ends `term` months after
-/// `start`, see `lifecycle::end_of_term`).
+/// Months of service from `start`, the day it went live, to `end`, its last day, both days
+/// included, a started month counting whole: the fewest whole months after `start` that pass
+/// `end`. Like the planned end of term (`start` plus the term, the last day the call-off is
+/// live), a day into a month counts that month.
 pub fn months_served(start: NaiveDate, end: NaiveDate) -> u32 {
-    if end <= start {
+    if end < start {
         return 0;
     }
     let apart = (end.year() - start.year()) * 12 + i32::try_from(end.month()).unwrap_or(0)
         - i32::try_from(start.month()).unwrap_or(0);
     let months = u32::try_from(apart).unwrap_or(0);
     match start.checked_add_months(Months::new(months)) {
-        Some(reached) if reached >= end => months,
+        Some(passed) if passed > end => months,
         _ => months + 1,
     }
 }
@@ -45,8 +45,8 @@ pub struct EarlyEnd {
     pub previous_value: Money,
     /// What is due to the day it ends: its contract value from now on.
     pub totals: Totals,
-    /// The value due on each lot, by lot number (as [`Totals::per_lot`] orders them).
-    pub due_per_lot: Vec<(u32, Money)>,
+    /// What each lot gives back, by lot number (lots that give back nothing are left out).
+    pub released_per_lot: Vec<(u32, Money)>,
     /// `previous_value - totals.contract_value`, given back to the ceilings.
     pub released: Money,
 }
@@ -84,12 +84,18 @@ impl EarlyEnd {
             .collect();
         let previous_value = Totals::of(lines)?.contract_value;
         let totals = Totals::of(&due)?;
+        let released_per_lot = Totals::per_lot(lines)
+            .into_iter()
+            .zip(Totals::per_lot(&due))
+            .filter_map(|((lot, was), (_, due))| Some((lot, was.checked_sub(due)?)))
+            .filter(|(_, released)| *released > Money::ZERO)
+            .collect();
         Ok(EarlyEnd {
             ends_on,
             months_served: served,
             previous_value,
             released: previous_value.checked_sub(totals.contract_value).unwrap_or(Money::ZERO),
-            due_per_lot: Totals::per_lot(&due),
+            released_per_lot,
             totals,
         })
     }
@@ -139,14 +145,13 @@ mod tests {
     #[test]
     fn a_started_month_counts_whole() {
         let start = date("2026-01-15");
-        assert_eq!(months_served(start, start), 0);
-        assert_eq!(months_served(start, date("2026-01-16")), 1);
-        assert_eq!(months_served(start, date("2026-02-15")), 1);
-        assert_eq!(months_served(start, date("2026-02-16")), 2);
-        assert_eq!(months_served(start, date("2027-01-15")), 12);
+        assert_eq!(months_served(start, start), 1);
+        assert_eq!(months_served(start, date("2026-02-14")), 1);
+        assert_eq!(months_served(start, date("2026-02-15")), 2);
+        assert_eq!(months_served(start, date("2027-01-14")), 12);
         // Month ends clamp as chrono's month arithmetic does.
-        assert_eq!(months_served(date("2026-01-31"), date("2026-02-28")), 1);
-        assert_eq!(months_served(date("2026-01-31"), date("2026-03-01")), 2);
+        assert_eq!(months_served(date("2026-01-31"), date("2026-02-27")), 1);
+        assert_eq!(months_served(date("2026-01-31"), date("2026-02-28")), 2);
         assert_eq!(months_served(start, date("2025-12-01")), 0);
     }
 
@@ -165,17 +170,14 @@ mod tests {
             date("2026-01-15"),
             date("2028-01-15"),
             date("2026-07-01"),
-            date("2026-07-01"),
+            date("2026-07-14"),
         )
         .unwrap();
         assert_eq!(end.months_served, 6);
         assert_eq!(end.previous_value, Money::from_pounds(1_620));
         assert_eq!(end.totals.contract_value, Money::from_pounds(300 + 300 + 120));
         assert_eq!(end.released, Money::from_pounds(900));
-        assert_eq!(
-            end.due_per_lot,
-            vec![(1, Money::from_pounds(600)), (3, Money::from_pounds(120))]
-        );
+        assert_eq!(end.released_per_lot, vec![(1, Money::from_pounds(900))]);
         assert_eq!(end.totals.vat, Money::from_pounds(144));
     }
 
@@ -219,11 +221,11 @@ mod tests {
             for line in &lines {
                 prop_assert!(line_due(line, end.months_served) <= line.value);
             }
-            let before = Totals::per_lot(&lines);
-            prop_assert_eq!(before.len(), end.due_per_lot.len());
-            for ((lot, was), (due_lot, due)) in before.iter().zip(&end.due_per_lot) {
-                prop_assert_eq!(lot, due_lot);
-                prop_assert!(due <= was);
+            let per_lot: i64 = end.released_per_lot.iter().map(|(_, m)| m.pence()).sum();
+            prop_assert_eq!(per_lot, end.released.pence());
+            for (lot, released) in &end.released_per_lot {
+                let was = Totals::per_lot(&lines).into_iter().find(|(n, _)| n == lot).unwrap().1;
+                prop_assert!(*released > Money::ZERO && *released <= was);
             }
             if ends_on == planned {
                 prop_assert_eq!(end.released, Money::ZERO);
@@ -237,10 +239,9 @@ mod tests {
             let start = date("2001-01-01") + chrono::Duration::days(start_offset);
             let end = start + chrono::Duration::days(days);
             let m = months_served(start, end);
-            prop_assert!(start.checked_add_months(Months::new(m)).unwrap() >= end);
-            if m > 0 {
-                prop_assert!(start.checked_add_months(Months::new(m - 1)).unwrap() < end);
-            }
+            prop_assert!(m >= 1);
+            prop_assert!(start.checked_add_months(Months::new(m)).unwrap() > end);
+            prop_assert!(start.checked_add_months(Months::new(m - 1)).unwrap() <= end);
         }
     }
 }
