@@ -7,13 +7,13 @@
 use crate::{Actor, App, AppError, AppResult};
 use calloff_domain::approval::{ApprovalKind, ApprovalRules, ApprovalStatus, CostCentre, Decision, MAX_COMMENT_LEN};
 use calloff_domain::call_off::{CallOff, CallOffState, PricedLine};
-use calloff_domain::ids::{CallOffId, FrameworkId, UserId};
+use calloff_domain::ids::{CallOffId, UserId};
 use calloff_domain::money::Money;
 use calloff_domain::role::Role;
 use calloff_domain::FieldError;
 use calloff_store::approvals::{self, DecisionRecord, Request};
 use calloff_store::audit::ChainHead;
-use calloff_store::{call_offs, frameworks, notifications, with_retries, Conn};
+use calloff_store::{call_offs, notifications, with_retries, Conn};
 use chrono::SecondsFormat;
 
 /// Requests shown to an approver at once.
@@ -225,15 +225,6 @@ pub(crate) async fn open(tx: &mut Conn, app: &App, actor: &Actor, new: NewReques
     Ok(request)
 }
 
-/// Gives back the headroom an awaiting request held.
-async fn release(tx: &mut Conn, head: &mut ChainHead, framework: &FrameworkId, request: &Request) -> AppResult<()> {
-    frameworks::release(tx, head, framework, request.reserved_value).await?;
-    for (lot, value) in &request.reserved_lots {
-        frameworks::release_lot(tx, head, framework, *lot, *value).await?;
-    }
-    Ok(())
-}
-
 /// Closes the call-off's awaiting request, if any, and releases its headroom (when the call-off
 /// is cancelled or ends, say). Call inside the caller's transaction.
 pub(crate) async fn close_awaiting(
@@ -249,7 +240,14 @@ pub(crate) async fn close_awaiting(
     if !approvals::close(tx, &request.id, status, at).await? {
         return Ok(None);
     }
-    release(tx, head, &call_off.framework_id, &request).await?;
+    crate::headroom::release(
+        tx,
+        head,
+        &call_off.framework_id,
+        request.reserved_value,
+        &request.reserved_lots,
+    )
+    .await?;
     Ok(Some(request))
 }
 
@@ -369,7 +367,10 @@ async fn record_decision(
     )
     .await?;
     match (outcome, request.kind) {
-        (Decided::Returned, _) => release(&mut tx, &mut head, &call_off.framework_id, request).await?,
+        (Decided::Returned, _) => {
+            let (value, lots) = (request.reserved_value, &request.reserved_lots);
+            crate::headroom::release(&mut tx, &mut head, &call_off.framework_id, value, lots).await?
+        }
         (Decided::Approved, ApprovalKind::Submission) => {
             if !call_offs::place_draft(&mut tx, &call_off.id, &at, head.next_seq()).await? {
                 return Err(AppError::Conflict(FieldError::new(
@@ -520,7 +521,6 @@ pub async fn resubmit(app: &App, actor: &Actor, id: &CallOffId, cost_centre: Opt
 
 async fn submit_again(app: &App, actor: &Actor, call_off: &CallOff) -> AppResult<Resubmitted> {
     let at = app.now_text();
-    let today = app.today().to_string();
     let value = call_off.totals.contract_value;
     let mut tx = app.db.begin_write().await?;
     let mut head = ChainHead::claim(&mut tx).await?;
@@ -533,29 +533,16 @@ async fn submit_again(app: &App, actor: &Actor, call_off: &CallOff) -> AppResult
     if let Some(code) = &call_off.cost_centre {
         call_offs::set_draft_cost_centre(&mut tx, &call_off.id, code).await?;
     }
-    let guard = frameworks::Reservation {
+    let ask = crate::headroom::Ask {
         framework: &call_off.framework_id,
         buyer: &call_off.buyer_id,
+        lines: &call_off.lines,
         value,
-        today: &today,
+        today: app.today(),
         new_call_off: false,
     };
-    let quote = crate::quotes::Quote {
-        framework_id: call_off.framework_id.clone(),
-        supplier_id: call_off.supplier_id.clone(),
-        lines: call_off.lines.clone(),
-        totals: call_off.totals,
-    };
-    let Some(reserved) = frameworks::reserve(&mut tx, &mut head, guard).await? else {
-        return Err(crate::call_offs::why_refused(app, &mut tx, actor, &quote).await?);
-    };
-    let lots = calloff_domain::call_off::Totals::per_lot(&call_off.lines);
-    for (lot, lot_value) in &lots {
-        if !frameworks::reserve_lot(&mut tx, &mut head, &call_off.framework_id, *lot, *lot_value).await? {
-            return Err(crate::call_offs::why_lot_refused(&mut tx, &quote, *lot, *lot_value).await?);
-        }
-    }
-    let outcome = if reserved.approvers_required == 0 {
+    let (taken, _) = crate::headroom::take(&mut tx, &mut head, ask).await?;
+    let outcome = if taken.approvers_required == 0 {
         if !call_offs::place_draft(&mut tx, &call_off.id, &at, head.next_seq()).await? {
             return Err(AppError::Conflict(FieldError::new(
                 "state",
@@ -572,9 +559,9 @@ async fn submit_again(app: &App, actor: &Actor, call_off: &CallOff) -> AppResult
                 call_off,
                 kind: ApprovalKind::Submission,
                 value,
-                approvers_required: reserved.approvers_required,
-                expiry_days: reserved.approval_expiry_days,
-                reserved_lots: lots,
+                approvers_required: taken.approvers_required,
+                expiry_days: taken.approval_expiry_days,
+                reserved_lots: taken.lots,
                 lines: None,
             },
         )
@@ -632,7 +619,14 @@ async fn expire(app: &App, id: &str) -> AppResult<bool> {
     let call_off = call_offs::get(&mut tx, &request.call_off_id)
         .await?
         .ok_or_else(|| AppError::NotFound("call-off".into()))?;
-    release(&mut tx, &mut head, &call_off.framework_id, &request).await?;
+    crate::headroom::release(
+        &mut tx,
+        &mut head,
+        &call_off.framework_id,
+        request.reserved_value,
+        &request.reserved_lots,
+    )
+    .await?;
     let system = UserId::from_stored("system");
     head.append(
         &mut tx,

@@ -23,11 +23,12 @@ pub enum ChainReport {
 }
 
 /// The contract value an audit entry records for its call-off, if it records one: on placing,
-/// submitting and resubmitting, and after each variation.
+/// submitting and resubmitting, after each variation, and on ending early.
 fn recorded_value(action: &str, detail: &serde_json::Value) -> Option<i64> {
     match action {
         "call_off.placed" | "call_off.submitted" => detail["contract_value_pence"].as_i64(),
-        "call_off.varied" => detail["new_value_pence"].as_i64(),
+        // An early end records the value due to the day it ends; a plain end records none.
+        "call_off.varied" | "call_off.ended" => detail["new_value_pence"].as_i64(),
         _ => None,
     }
 }

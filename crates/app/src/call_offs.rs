@@ -1,15 +1,14 @@
 //! Placing a direct-award call-off, moving it through its states, and reading call-offs.
 
 use crate::quotes::{self, LineInput, Prices};
-use crate::{Actor, App, AppError, AppResult};
+use crate::{headroom, Actor, App, AppError, AppResult};
 use calloff_domain::approval::{ApprovalKind, ApprovalStatus, CostCentre};
 use calloff_domain::call_off::{CallOff, CallOffState, Totals};
-use calloff_domain::framework::FrameworkStatus;
 use calloff_domain::ids::{CallOffId, FrameworkId};
 use calloff_domain::money::Money;
-use calloff_domain::organisation::Verification;
 use calloff_domain::role::Role;
 use calloff_domain::standing::Standing;
+use calloff_domain::termination::EarlyEnd;
 use calloff_domain::FieldError;
 use calloff_store::audit::ChainHead;
 use calloff_store::{call_offs, frameworks, lifecycle, organisations, with_retries, Attempts, Conn};
@@ -143,63 +142,6 @@ async fn replay(app: &App, actor: &Actor, key: &str, request_hash: &str) -> AppR
     }
 }
 
-/// Why the guarded update refused a call-off: read only after the refusal, for the message.
-pub(crate) async fn why_refused(
-    app: &App,
-    conn: &mut Conn,
-    actor: &Actor,
-    quote: &quotes::Quote,
-) -> AppResult<AppError> {
-    let value = quote.totals.contract_value;
-    let Some(record) = frameworks::get(conn, &quote.framework_id).await? else {
-        return Ok(AppError::invalid("framework_id", "No such framework"));
-    };
-    let framework = record.framework;
-    if framework.status != FrameworkStatus::Live {
-        return Ok(AppError::invalid(
-            "framework_id",
-            format!(
-                "{} is {}, not live, so no call-offs can be placed",
-                framework.reference,
-                framework.status.as_str()
-            ),
-        ));
-    }
-    let today = app.today();
-    if today < framework.term.start || today > framework.term.end {
-        return Ok(AppError::invalid(
-            "framework_id",
-            format!(
-                "{} runs from {} to {}, so no call-offs can be placed today",
-                framework.reference, framework.term.start, framework.term.end
-            ),
-        ));
-    }
-    let Some(org) = organisations::get(conn, &actor.organisation_id).await? else {
-        return Ok(AppError::Forbidden("your organisation is not registered".into()));
-    };
-    if org.verification != Verification::Verified {
-        return Ok(AppError::invalid(
-            "organisation",
-            format!(
-                "{} is not yet verified, so it can browse but cannot place call-offs",
-                org.name
-            ),
-        ));
-    }
-    if !frameworks::is_eligible(conn, &quote.framework_id, &actor.organisation_id).await? {
-        return Ok(AppError::invalid(
-            "organisation",
-            format!("{} is not eligible to buy through {}", org.name, framework.reference),
-        ));
-    }
-    Ok(AppError::HeadroomExceeded {
-        scope: crate::error::HeadroomScope::Framework,
-        value,
-        left: record.headroom.left(),
-    })
-}
-
 /// How one attempt at the placing transaction ended, short of an error.
 enum Placement {
     Placed(Box<CallOff>),
@@ -207,38 +149,6 @@ enum Placement {
     ItemChanged {
         line: usize,
     },
-}
-
-/// Why a lot's guard refused: its ceiling, or a direct award the lot does not allow.
-pub(crate) async fn why_lot_refused(
-    conn: &mut Conn,
-    quote: &quotes::Quote,
-    lot: u32,
-    value: Money,
-) -> AppResult<AppError> {
-    let record = frameworks::get(conn, &quote.framework_id)
-        .await?
-        .ok_or_else(|| AppError::invalid("framework_id", "No such framework"))?;
-    let headroom = record
-        .lot_headroom
-        .iter()
-        .find(|(n, _)| *n == lot)
-        .and_then(|(_, h)| *h);
-    if let Some(h) = headroom.filter(|h| value > h.left()) {
-        return Ok(AppError::HeadroomExceeded {
-            scope: crate::error::HeadroomScope::Lot(lot),
-            value,
-            left: h.left(),
-        });
-    }
-    let advice = quotes::advice_for(&record, quote);
-    Ok(AppError::invalid(
-        "lines",
-        format!(
-            "This needs a further competition, not a direct award. {}",
-            advice.reasons.join(" ")
-        ),
-    ))
 }
 
 /// One attempt at the placing transaction.
@@ -252,29 +162,21 @@ async fn insert_placed(
     request_hash: &str,
 ) -> AppResult<Placement> {
     let at = app.now_text();
-    let today = app.today().to_string();
     let value = quote.totals.contract_value;
     let mut tx = app.db.begin_write_on(conn).await?;
     let mut head = ChainHead::claim(&mut tx).await?;
-    let guard = frameworks::Reservation {
+    let ask = headroom::Ask {
         framework: &quote.framework_id,
         buyer: &actor.organisation_id,
+        lines: &quote.lines,
         value,
-        today: &today,
+        today: app.today(),
         new_call_off: true,
     };
-    let Some(reserved) = frameworks::reserve(&mut tx, &mut head, guard).await? else {
-        return Err(why_refused(app, &mut tx, actor, quote).await?);
-    };
-    let lots = Totals::per_lot(&quote.lines);
-    for &(lot, lot_value) in &lots {
-        if !frameworks::reserve_lot(&mut tx, &mut head, &quote.framework_id, lot, lot_value).await? {
-            return Err(why_lot_refused(&mut tx, quote, lot, lot_value).await?);
-        }
-    }
+    let (taken, reserved) = headroom::take(&mut tx, &mut head, ask).await?;
     // Under the buyer's approval rules it is either placed now, or a draft holding its headroom
     // until approvers decide.
-    let needs_approval = reserved.approvers_required > 0;
+    let needs_approval = taken.approvers_required > 0;
     let call_off = CallOff {
         id: CallOffId::generate(),
         reference: format!("{}-CO-{:06}", reserved.framework_reference, reserved.call_off_count),
@@ -325,9 +227,9 @@ async fn insert_placed(
                 call_off: &call_off,
                 kind: ApprovalKind::Submission,
                 value,
-                approvers_required: reserved.approvers_required,
-                expiry_days: reserved.approval_expiry_days,
-                reserved_lots: lots,
+                approvers_required: taken.approvers_required,
+                expiry_days: taken.approval_expiry_days,
+                reserved_lots: taken.lots,
                 lines: None,
             },
         )
@@ -351,7 +253,7 @@ async fn insert_placed(
             "supplier_id": call_off.supplier_id.as_str(),
             "contract_value_pence": value.pence(),
             "cost_centre": cost_centre.as_str(),
-            "approvers_required": reserved.approvers_required,
+            "approvers_required": taken.approvers_required,
             "skus": skus,
         }),
     )
@@ -373,8 +275,14 @@ pub enum CallOffAction {
     GoLive,
     /// Supplier or buyer: the term is over (only on or after its end date).
     End,
-    /// Supplier or buyer: end a live call-off before its term is over, with a reason.
-    Terminate { reason: String },
+    /// Supplier or buyer: end a live call-off before its term is over, with a reason, on a day
+    /// from today to its planned end (`YYYY-MM-DD`; today if not given). Its value becomes what
+    /// is due to that day, and the rest is released.
+    Terminate {
+        reason: String,
+        #[serde(default)]
+        ends_on: Option<String>,
+    },
     /// Buyer: withdraw before the service goes live; releases the headroom.
     Cancel { reason: String },
 }
@@ -392,7 +300,7 @@ impl CallOffAction {
 
     fn reason(&self) -> Option<&str> {
         match self {
-            Self::Reject { reason } | Self::Cancel { reason } | Self::Terminate { reason } => Some(reason.as_str()),
+            Self::Reject { reason } | Self::Cancel { reason } | Self::Terminate { reason, .. } => Some(reason.as_str()),
             _ => None,
         }
     }
@@ -424,16 +332,24 @@ pub async fn may_take(app: &App, actor: &Actor, id: &CallOffId, action: &CallOff
 
 pub async fn act(app: &App, actor: &Actor, id: &CallOffId, action: &CallOffAction) -> AppResult<CallOff> {
     let call_off = may_take(app, actor, id, action).await?.call_off;
+    let mut errors = Vec::new();
     if let Some(reason) = action.reason() {
         if reason.trim().is_empty() {
-            return Err(AppError::invalid("reason", "Enter a reason"));
+            errors.push(FieldError::new("reason", "Enter a reason"));
+        } else if reason.chars().count() > MAX_REASON_LEN {
+            let message = format!("Reason must be {MAX_REASON_LEN} characters or fewer");
+            errors.push(FieldError::new("reason", message));
         }
-        if reason.chars().count() > MAX_REASON_LEN {
-            return Err(AppError::invalid(
-                "reason",
-                format!("Reason must be {MAX_REASON_LEN} characters or fewer"),
-            ));
-        }
+    }
+    let early_end = match action {
+        CallOffAction::Terminate { ends_on, .. } => early_end(app, &call_off, ends_on.as_deref())
+            .await?
+            .map_err(|e| errors.push(e))
+            .ok(),
+        _ => None,
+    };
+    if !errors.is_empty() {
+        return Err(AppError::fields(errors));
     }
     if *action == CallOffAction::End {
         let mut conn = app.db.pool().acquire().await?;
@@ -446,10 +362,41 @@ pub async fn act(app: &App, actor: &Actor, id: &CallOffId, action: &CallOffActio
             }
         }
     }
-    with_retries(|| apply(app, actor, &call_off, action)).await
+    with_retries(|| apply(app, actor, &call_off, action, early_end.as_ref())).await
 }
 
-pub(crate) async fn apply(app: &App, actor: &Actor, seen: &CallOff, action: &CallOffAction) -> AppResult<CallOff> {
+/// What ending a live call-off on `ends_on` (today if not given) leaves due and releases, or
+/// what is wrong with the date. Refuses a call-off that is not live.
+async fn early_end(app: &App, call_off: &CallOff, ends_on: Option<&str>) -> AppResult<Result<EarlyEnd, FieldError>> {
+    call_off
+        .state
+        .transition(CallOffState::Ended)
+        .map_err(AppError::Conflict)?;
+    let mut conn = app.db.pool().acquire().await?;
+    let stored = |date: Option<String>| {
+        date.and_then(|d| d.parse::<chrono::NaiveDate>().ok())
+            .ok_or_else(|| calloff_store::StoreError::corrupt(format!("call-off {} has no term", call_off.id)))
+    };
+    let (live_on, planned_end) = lifecycle::term(&mut conn, &call_off.id).await?;
+    let (live_on, planned_end) = (stored(live_on)?, stored(planned_end)?);
+    let today = app.today();
+    let ends_on = match ends_on.map(calloff_domain::calendar::parse_date) {
+        None => today,
+        Some(Ok(date)) => date,
+        Some(Err(message)) => return Ok(Err(FieldError::new("ends_on", message))),
+    };
+    Ok(EarlyEnd::on(&call_off.lines, live_on, planned_end, today, ends_on))
+}
+
+/// Moves the call-off on, in one transaction; `early_end` (terminating only) sets its new value
+/// and releases the rest.
+pub(crate) async fn apply(
+    app: &App,
+    actor: &Actor,
+    seen: &CallOff,
+    action: &CallOffAction,
+    early_end: Option<&EarlyEnd>,
+) -> AppResult<CallOff> {
     let next = seen.state.transition(action.target()).map_err(AppError::Conflict)?;
     let at = app.now_text();
     let mut tx = app.db.begin_write().await?;
@@ -475,10 +422,24 @@ pub(crate) async fn apply(app: &App, actor: &Actor, seen: &CallOff, action: &Cal
         call_offs::mark_supplier_notified(&mut tx, &seen.id, &at).await?;
     }
     if seen.state.counts_against_ceiling() && !next.counts_against_ceiling() {
-        frameworks::release(&mut tx, &mut head, &seen.framework_id, seen.totals.contract_value).await?;
-        for (lot, value) in Totals::per_lot(&seen.lines) {
-            frameworks::release_lot(&mut tx, &mut head, &seen.framework_id, lot, value).await?;
-        }
+        let lots = Totals::per_lot(&seen.lines);
+        headroom::release(
+            &mut tx,
+            &mut head,
+            &seen.framework_id,
+            seen.totals.contract_value,
+            &lots,
+        )
+        .await?;
+    }
+    let mut detail = serde_json::json!({ "from": seen.state.as_str(), "to": next.as_str(), "reason": reason });
+    if let Some(end) = early_end {
+        end_early(&mut tx, &mut head, seen, end, &at).await?;
+        // The new value, for `audit verify` to hold the call-off to.
+        detail["ends_on"] = end.ends_on.to_string().into();
+        detail["previous_value_pence"] = end.previous_value.pence().into();
+        detail["new_value_pence"] = end.totals.contract_value.pence().into();
+        detail["released_pence"] = end.released.pence().into();
     }
     head.append(
         &mut tx,
@@ -486,7 +447,7 @@ pub(crate) async fn apply(app: &App, actor: &Actor, seen: &CallOff, action: &Cal
         actor.user_id.as_str(),
         &format!("call_off.{}", next.as_str()),
         seen.id.as_str(),
-        serde_json::json!({ "from": seen.state.as_str(), "to": next.as_str(), "reason": reason }),
+        detail,
     )
     .await?;
     head.seal(&mut tx).await?;
@@ -498,6 +459,37 @@ pub(crate) async fn apply(app: &App, actor: &Actor, seen: &CallOff, action: &Cal
     }
     tx.commit().await?;
     Ok(updated)
+}
+
+/// Records a just-ended call-off's early end, with its new value, and releases the rest from the
+/// framework and its lots.
+async fn end_early(tx: &mut Conn, head: &mut ChainHead, seen: &CallOff, end: &EarlyEnd, at: &str) -> AppResult<()> {
+    let record = lifecycle::EarlyEnd {
+        ends_on: end.ends_on.to_string(),
+        previous_value: end.previous_value,
+        value: end.totals.contract_value,
+        released: end.released,
+    };
+    match lifecycle::end_early(tx, &seen.id, &record, end.totals.vat, at).await {
+        Ok(true) => {}
+        Err(e) if e.is_unique_violation() => {
+            return Err(AppError::Conflict(FieldError::new(
+                "state",
+                "This call-off has already been ended early",
+            )))
+        }
+        Err(e) => return Err(e.into()),
+        Ok(false) => {
+            return Err(AppError::Conflict(FieldError::new(
+                "state",
+                "This call-off was changed by someone else; reload it and try again",
+            )))
+        }
+    }
+    if end.released > Money::ZERO {
+        headroom::release(tx, head, &seen.framework_id, end.released, &end.released_per_lot).await?;
+    }
+    Ok(())
 }
 
 /// The actor's standing towards this call-off (see [`Standing`]), if it is their business.
@@ -565,6 +557,8 @@ pub struct CallOffView {
     /// Requests for approval, oldest first, with their decisions.
     pub approvals: Vec<crate::approvals::RequestView>,
     pub variations: Vec<calloff_store::variations::Variation>,
+    /// How it was ended early, if it was: the value due to that day and what was released.
+    pub early_end: Option<lifecycle::EarlyEnd>,
     pub framework_reference: String,
     pub framework_title: String,
     pub buyer: calloff_domain::organisation::Organisation,
@@ -616,8 +610,10 @@ async fn with_parties(app: &App, actor: &Actor, call_off: CallOff) -> AppResult<
     let invoiced = crate::invoices::invoiced_on(&mut conn, &call_off.id).await?;
     let spend =
         crate::invoices::CallOffSpend::of(&call_off, invoiced, live_on.as_deref(), ends_on.as_deref(), app.today());
+    let early_end = lifecycle::early_end(&mut conn, &call_off.id).await?;
     Ok(Some(CallOffView {
         spend,
+        early_end,
         live_on,
         ends_on,
         milestones,

@@ -308,6 +308,7 @@ pub async fn seed_activity(app: &App) -> AppResult<usize> {
                     &camden,
                     CallOffAction::Terminate {
                         reason: "Moved to the council's new Teams contract".into(),
+                        ends_on: None,
                     },
                 ),
             ],

@@ -11,6 +11,7 @@ pub mod change_requests;
 pub mod demo;
 mod error;
 pub mod frameworks;
+mod headroom;
 pub mod idempotency;
 pub mod imports;
 pub mod invoices;

@@ -151,7 +151,7 @@ pub async fn sweep(app: &App) -> AppResult<SweepReport> {
             continue;
         };
         drop(conn);
-        match with_retries(|| call_offs::apply(app, &system, &call_off, &CallOffAction::End)).await {
+        match with_retries(|| call_offs::apply(app, &system, &call_off, &CallOffAction::End, None)).await {
             Ok(_) => report.ended += 1,
             // Someone ended or terminated it meanwhile.
             Err(AppError::Conflict(_)) => {}

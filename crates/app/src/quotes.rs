@@ -182,12 +182,12 @@ pub async fn route_to_market(app: &App, _actor: &Actor, quote: &Quote) -> AppRes
     let record = frameworks::get(&mut conn, &quote.framework_id)
         .await?
         .ok_or_else(|| AppError::invalid("framework_id", "No such framework"))?;
-    Ok(advice_for(&record, quote))
+    Ok(advice_for(&record, &quote.lines))
 }
 
 /// The adviser's answer for a priced quote on a framework as stored.
-pub(crate) fn advice_for(record: &frameworks::FrameworkRecord, quote: &Quote) -> Advice {
-    let lots: Vec<LotFacts> = Totals::per_lot(&quote.lines)
+pub(crate) fn advice_for(record: &frameworks::FrameworkRecord, lines: &[PricedLine]) -> Advice {
+    let lots: Vec<LotFacts> = Totals::per_lot(lines)
         .into_iter()
         .filter_map(|(number, value)| {
             let lot = record.framework.lots.iter().find(|l| l.number == number)?;

@@ -3,20 +3,19 @@
 //! and is kept with its change against the original value.
 
 use crate::quotes::LineInput;
-use crate::{Actor, App, AppError, AppResult};
+use crate::{headroom, Actor, App, AppError, AppResult};
 use calloff_domain::approval::ApprovalKind;
 use calloff_domain::call_off::{
     price_line, CallOff, CallOffState, MonthlyUsage, PricedLine, Quantity, TermMonths, Totals,
 };
 use calloff_domain::catalogue::{CatalogueItem, Sku};
 use calloff_domain::ids::CallOffId;
-use calloff_domain::money::Money;
 use calloff_domain::pricing::PriceBasis;
 use calloff_domain::role::Role;
 use calloff_domain::FieldError;
 use calloff_store::audit::ChainHead;
 use calloff_store::variations::{self, Variation};
-use calloff_store::{approvals, catalogue, frameworks, notifications, with_retries};
+use calloff_store::{approvals, catalogue, notifications, with_retries};
 
 #[derive(Debug, Clone)]
 pub struct Varied {
@@ -224,22 +223,8 @@ fn same_lines(current: &[PricedLine], varied: &[PricedLine]) -> bool {
     a == b
 }
 
-/// Each lot's change of value from `old` to `new` lines.
-fn lot_deltas(old: &[PricedLine], new: &[PricedLine]) -> Vec<(u32, i64)> {
-    let (old_lots, new_lots) = (Totals::per_lot(old), Totals::per_lot(new));
-    let mut numbers: Vec<u32> = old_lots.iter().chain(new_lots.iter()).map(|(n, _)| *n).collect();
-    numbers.sort_unstable();
-    numbers.dedup();
-    let value_in = |lots: &[(u32, Money)], lot: u32| lots.iter().find(|(n, _)| *n == lot).map_or(0, |(_, v)| v.pence());
-    numbers
-        .into_iter()
-        .map(|lot| (lot, value_in(&new_lots, lot) - value_in(&old_lots, lot)))
-        .collect()
-}
-
 async fn apply(app: &App, actor: &Actor, seen: &CallOff, lines: &[PricedLine]) -> AppResult<VariationOutcome> {
     let totals = Totals::of(lines)?;
-    let delta = totals.contract_value.pence() - seen.totals.contract_value.pence();
     let mut tx = app.db.begin_write().await?;
     let mut head = ChainHead::claim(&mut tx).await?;
     if approvals::awaiting_for_call_off(&mut tx, &seen.id).await?.is_some() {
@@ -249,41 +234,10 @@ async fn apply(app: &App, actor: &Actor, seen: &CallOff, lines: &[PricedLine]) -
         )));
     }
     // Increases are reserved now, on the framework and each lot (with its direct-award limit).
-    if delta > 0 && !variations::reserve_more(&mut tx, &mut head, &seen.framework_id, Money::from_pence(delta)).await? {
-        let left = frameworks::get(&mut tx, &seen.framework_id)
-            .await?
-            .map(|r| r.headroom.left())
-            .unwrap_or_default();
-        return Err(AppError::HeadroomExceeded {
-            scope: crate::error::HeadroomScope::Framework,
-            value: Money::from_pence(delta),
-            left,
-        });
-    }
-    let new_lots = Totals::per_lot(lines);
-    let mut lot_increases = Vec::new();
-    for (lot, lot_delta) in lot_deltas(&seen.lines, lines) {
-        if lot_delta <= 0 {
-            continue;
-        }
-        let lot_value = new_lots
-            .iter()
-            .find(|(n, _)| *n == lot)
-            .map_or(Money::ZERO, |(_, v)| *v);
-        let increase = Money::from_pence(lot_delta);
-        if !variations::reserve_lot_more(&mut tx, &mut head, &seen.framework_id, lot, increase, lot_value).await? {
-            return Err(why_lot_refused(&mut tx, seen, lot, increase, lot_value).await?);
-        }
-        lot_increases.push((lot, increase));
-    }
-    let rules = approvals::rules(&mut tx, &seen.buyer_id).await?;
-    let approvers_required = if delta > 0 {
-        rules.approvers_for(Money::from_pence(delta))
-    } else {
-        0
-    };
+    let change = headroom::Change::new(seen.totals.contract_value, &seen.lines, totals.contract_value, lines);
+    let taken = headroom::take_increases(&mut tx, &mut head, &seen.framework_id, &seen.buyer_id, &change).await?;
     let at = app.now_text();
-    let outcome = if approvers_required > 0 {
+    let outcome = if taken.approvers_required > 0 {
         let request = crate::approvals::open(
             &mut tx,
             app,
@@ -291,10 +245,10 @@ async fn apply(app: &App, actor: &Actor, seen: &CallOff, lines: &[PricedLine]) -
             crate::approvals::NewRequest {
                 call_off: seen,
                 kind: ApprovalKind::Variation,
-                value: Money::from_pence(delta),
-                approvers_required,
-                expiry_days: rules.expiry_days,
-                reserved_lots: lot_increases,
+                value: taken.value,
+                approvers_required: taken.approvers_required,
+                expiry_days: taken.approval_expiry_days,
+                reserved_lots: taken.lots,
                 lines: Some(lines),
             },
         )
@@ -309,7 +263,7 @@ async fn apply(app: &App, actor: &Actor, seen: &CallOff, lines: &[PricedLine]) -
                 "request": request.id,
                 "previous_value_pence": seen.totals.contract_value.pence(),
                 "new_value_pence": totals.contract_value.pence(),
-                "approvers_required": approvers_required,
+                "approvers_required": taken.approvers_required,
             }),
         )
         .await?;
@@ -321,44 +275,6 @@ async fn apply(app: &App, actor: &Actor, seen: &CallOff, lines: &[PricedLine]) -
     head.seal(&mut tx).await?;
     tx.commit().await?;
     Ok(outcome)
-}
-
-/// Why a lot refused a variation's increase: its ceiling, or its direct-award limit.
-async fn why_lot_refused(
-    conn: &mut calloff_store::Conn,
-    seen: &CallOff,
-    lot: u32,
-    increase: Money,
-    lot_value: Money,
-) -> AppResult<AppError> {
-    let record = frameworks::get(conn, &seen.framework_id)
-        .await?
-        .ok_or_else(|| AppError::NotFound("framework".into()))?;
-    let headroom = record
-        .lot_headroom
-        .iter()
-        .find(|(n, _)| *n == lot)
-        .and_then(|(_, h)| *h);
-    if let Some(h) = headroom.filter(|h| increase > h.left()) {
-        return Ok(AppError::HeadroomExceeded {
-            scope: crate::error::HeadroomScope::Lot(lot),
-            value: increase,
-            left: h.left(),
-        });
-    }
-    let limit = record
-        .framework
-        .lots
-        .iter()
-        .find(|l| l.number == lot)
-        .and_then(|l| l.direct_award_limit)
-        .unwrap_or_default();
-    Ok(AppError::invalid(
-        "lines",
-        format!(
-            "Lot {lot} would be worth {lot_value} on this call-off, over its direct-award limit of {limit}; this needs a further competition, not a variation"
-        ),
-    ))
 }
 
 /// Applies varied lines whose increases are already reserved: releases decreases, replaces the
@@ -376,15 +292,8 @@ pub(crate) async fn record(
     let totals = Totals::of(lines)?;
     let previous = seen.totals.contract_value;
     let at = app.now_text();
-    let delta = totals.contract_value.pence() - previous.pence();
-    if delta < 0 {
-        frameworks::release(tx, head, &seen.framework_id, Money::from_pence(-delta)).await?;
-    }
-    for (lot, lot_delta) in lot_deltas(&seen.lines, lines) {
-        if lot_delta < 0 {
-            frameworks::release_lot(tx, head, &seen.framework_id, lot, Money::from_pence(-lot_delta)).await?;
-        }
-    }
+    let change = headroom::Change::new(previous, &seen.lines, totals.contract_value, lines);
+    headroom::release_falls(tx, head, &seen.framework_id, &change).await?;
     variations::replace_lines(tx, &seen.id, lines).await?;
     if !variations::set_value(tx, &seen.id, totals.contract_value, totals.vat, &at, head.next_seq()).await? {
         return Err(AppError::Conflict(FieldError::new(

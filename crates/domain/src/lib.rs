@@ -20,6 +20,7 @@ pub mod pricing;
 pub mod role;
 pub mod route_to_market;
 pub mod standing;
+pub mod termination;
 pub mod text;
 
 /// A count of things in memory as the database stores counts. Nothing here counts to 2^63, so

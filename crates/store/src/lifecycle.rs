@@ -2,6 +2,7 @@
 
 use crate::{Conn, StoreResult};
 use calloff_domain::ids::{CallOffId, UserId};
+use calloff_domain::money::Money;
 use sqlx::Row;
 
 crate::statements! {
@@ -14,6 +15,11 @@ crate::statements! {
     TO_REMIND = "SELECT id FROM call_offs WHERE state = 'live' AND ends_on <= $1 \
                  AND (reminded_days IS NULL OR reminded_days > $2) ORDER BY ends_on LIMIT $3";
     MARK_REMINDED = "UPDATE call_offs SET reminded_days = $1 WHERE id = $2 AND (reminded_days IS NULL OR reminded_days > $1)";
+    INSERT_EARLY_END = "INSERT INTO call_off_early_ends (call_off_id, ends_on, previous_value, value, released, ended_at) \
+                        VALUES ($1, $2, $3, $4, $5, $6)";
+    // Only a call-off just ended (in this transaction) takes its new value and end date.
+    SET_ENDED_VALUE = "UPDATE call_offs SET contract_value = $1, vat = $2, ends_on = $3 WHERE id = $4 AND state = 'ended'";
+    EARLY_END = "SELECT ends_on, previous_value, value, released FROM call_off_early_ends WHERE call_off_id = $1";
     PAST_END = "SELECT id FROM call_offs WHERE state = 'live' AND ends_on < $1 ORDER BY ends_on LIMIT $2";
 }
 
@@ -108,4 +114,60 @@ pub async fn past_end(conn: &mut Conn, today: &str, limit: i64) -> StoreResult<V
     rows.iter()
         .map(|r| Ok(CallOffId::from_stored(r.try_get::<String, _>("id")?)))
         .collect()
+}
+
+/// A call-off ended before its term, and what that released.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EarlyEnd {
+    /// `YYYY-MM-DD`.
+    pub ends_on: String,
+    pub previous_value: Money,
+    /// What is due to the day it ends: its contract value now.
+    pub value: Money,
+    pub released: Money,
+}
+
+/// Records an early end of a call-off just ended in this transaction: its new value, VAT and end
+/// date. A second early end of the same call-off is a unique violation.
+pub async fn end_early(
+    conn: &mut Conn,
+    call_off: &CallOffId,
+    end: &EarlyEnd,
+    vat: Money,
+    at: &str,
+) -> StoreResult<bool> {
+    sqlx::query(INSERT_EARLY_END)
+        .bind(call_off.as_str())
+        .bind(&end.ends_on)
+        .bind(end.previous_value.pence())
+        .bind(end.value.pence())
+        .bind(end.released.pence())
+        .bind(at)
+        .execute(&mut *conn)
+        .await?;
+    let result = sqlx::query(SET_ENDED_VALUE)
+        .bind(end.value.pence())
+        .bind(vat.pence())
+        .bind(&end.ends_on)
+        .bind(call_off.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// How a call-off ended early, if it did.
+pub async fn early_end(conn: &mut Conn, call_off: &CallOffId) -> StoreResult<Option<EarlyEnd>> {
+    let row = sqlx::query(EARLY_END)
+        .bind(call_off.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(|r| {
+        Ok(EarlyEnd {
+            ends_on: r.try_get("ends_on")?,
+            previous_value: Money::from_pence(r.try_get("previous_value")?),
+            value: Money::from_pence(r.try_get("value")?),
+            released: Money::from_pence(r.try_get("released")?),
+        })
+    })
+    .transpose()
 }

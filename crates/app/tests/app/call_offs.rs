@@ -187,7 +187,10 @@ async fn supplier_accepts_or_rejects_and_rejection_releases_headroom(backend: Ba
         &t.app,
         &buyer,
         &first.id,
-        &CallOffAction::Terminate { reason: "".into() },
+        &CallOffAction::Terminate {
+            reason: "".into(),
+            ends_on: None,
+        },
     )
     .await
     .unwrap_err();
@@ -198,16 +201,20 @@ async fn supplier_accepts_or_rejects_and_rejection_releases_headroom(backend: Ba
         &first.id,
         &CallOffAction::Terminate {
             reason: "Site closed".into(),
+            ends_on: None,
         },
     )
     .await
     .unwrap();
     assert_eq!(ended.state, CallOffState::Ended);
     assert_eq!(ended.rejection_reason.as_deref(), Some("Site closed"));
+    // Ended on the day it went live, it keeps its first month (a started month counts whole)
+    // committed, and releases the rest.
+    assert!(ended.totals.contract_value < first.totals.contract_value);
     assert_eq!(
         committed(&t, &t.framework_id).await,
-        first.totals.contract_value,
-        "ended call-offs still count"
+        ended.totals.contract_value,
+        "ended call-offs still count what was due"
     );
     t.assert_audit_intact().await;
 }

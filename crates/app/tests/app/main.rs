@@ -16,6 +16,7 @@ mod proposals;
 mod registration;
 mod schema;
 mod search;
+mod termination;
 mod two_factor;
 mod variations;
 mod volume_pricing;

@@ -164,6 +164,7 @@ async fn variations_are_refused_cleanly(backend: Backend) {
         &call_off.id,
         &CallOffAction::Terminate {
             reason: "Closing the site".into(),
+            ends_on: None,
         },
     )
     .await

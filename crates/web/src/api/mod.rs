@@ -411,11 +411,16 @@ struct ActionBody {
     #[serde(default)]
     #[schema(max_length = 40)]
     cost_centre: Option<String>,
+    /// Terminating only: the day it ends (`YYYY-MM-DD`), from today to its planned end; today
+    /// if not given. Its value becomes what is due to that day and the rest is released.
+    #[serde(default)]
+    #[schema(format = Date)]
+    ends_on: Option<String>,
 }
 
 /// The body is optional: only rejecting and cancelling need one, with a reason.
 #[utoipa::path(post, path = "/call-offs/{id}/{action}", operation_id = "actOnCallOff",
-    summary = "Move a call-off on: accept, reject (supplier, with reason), go-live (supplier), end (on or after its end date), terminate (early, with reason), cancel (buyer, with reason), withdraw (buyer: the request awaiting approval, releasing its headroom), resubmit (buyer: a returned, withdrawn or expired draft)",
+    summary = "Move a call-off on: accept, reject (supplier, with reason), go-live (supplier), end (on or after its end date), terminate (early, with reason and optionally the day it ends; releases the value not yet due), cancel (buyer, with reason), withdraw (buyer: the request awaiting approval, releasing its headroom), resubmit (buyer: a returned, withdrawn or expired draft)",
     params(("id" = String, Path, description = "Call-off id"), ("action" = inline(openapi::CallOffActionName), Path)),
     request_body(content = Option<ActionBody>),
     responses((status = 200, description = "The call-off after the change", body = CallOffView), (status = 409, description = "Not allowed in the current state", body = problem::Problem, content_type = "application/problem+json")))]
@@ -450,7 +455,10 @@ async fn act(
         "cancel" => CallOffAction::Cancel { reason },
         "go-live" => CallOffAction::GoLive,
         "end" => CallOffAction::End,
-        "terminate" => CallOffAction::Terminate { reason },
+        "terminate" => CallOffAction::Terminate {
+            reason,
+            ends_on: body.ends_on.clone(),
+        },
         _ => return Err(fail(AppError::NotFound(format!("action \"{action}\"")))),
     };
     call_offs::act(&state.app, &user.session.actor, &id, &action)

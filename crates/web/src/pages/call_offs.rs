@@ -164,6 +164,13 @@ pub(super) fn details(view: &CallOffView) -> Markup {
             ("Live since", html! { (view.live_on.as_deref().unwrap_or("Not yet live")) }),
             ("Term ends", html! { (view.ends_on.as_deref().unwrap_or("When it goes live, after its longest term")) }),
         ]))
+        @if let Some(end) = &view.early_end {
+            div class="govuk-inset-text" {
+                "Terminated early: its last day is " (end.ends_on) ". Its contract value is now " (end.value)
+                ", what was due to that day (it was " (end.previous_value) "), and " (end.released)
+                " was released back to the framework's headroom."
+            }
+        }
         @if !view.milestones.is_empty() {
             table class="govuk-table" {
                 caption class="govuk-table__caption govuk-table__caption--m" { "Provisioning milestones" }
@@ -494,11 +501,19 @@ pub async fn record_milestone(
     }
 }
 
-fn reason_page(user: &PageUser, view: &CallOffView, action: &str, errors: &[FieldError], reason: &str) -> Markup {
-    let title = if action == "reject" {
-        "Reject call-off"
-    } else {
-        "Cancel call-off"
+/// What a reason page shows and was sent: the reason, and when terminating the typed end date
+/// and today (`YYYY-MM-DD`, for the hint).
+struct Sent<'a> {
+    reason: &'a str,
+    ends_on: &'a TypedDate,
+    today: &'a str,
+}
+
+fn reason_page(user: &PageUser, view: &CallOffView, action: &str, errors: &[FieldError], sent: &Sent<'_>) -> Markup {
+    let title = match action {
+        "reject" => "Reject call-off",
+        "terminate" => "Terminate call-off early",
+        _ => "Cancel call-off",
     };
     let chrome = Chrome {
         title,
@@ -514,12 +529,27 @@ fn reason_page(user: &PageUser, view: &CallOffView, action: &str, errors: &[Fiel
             h1 class="govuk-heading-l" { (title) }
             p class="govuk-body" {
                 "Contract value " (view.call_off.totals.contract_value) " ex VAT, for " (view.buyer.name) ". "
-                @if action == "terminate" { "It ends today; its value stays committed, as it was spent under the framework." }
+                @if action == "terminate" {
+                    "It stays committed for what is due to its last day: one-off charges and usage in full, and each monthly charge for the months served, a started month counting whole. The rest is released back to the framework's headroom."
+                }
                 @else { "Its value will be released back to the framework's headroom." }
             }
             form method="post" action={ "/call-offs/" (view.call_off.id) "/" (action) } novalidate {
                 (csrf_field(&user.session.csrf_token))
-                (textarea("reason", "Reason", reason, Some("The buyer and the audit record will see this"), crate::html::error_for(errors, "reason")))
+                @if action == "terminate" {
+                    (date_input(
+                        "ends_on",
+                        "Last day of service",
+                        &format!(
+                            "From today ({}) to the end of its term ({}). For example, 31 3 2027.",
+                            sent.today,
+                            view.ends_on.as_deref().unwrap_or("not set")
+                        ),
+                        sent.ends_on,
+                        crate::html::error_for(errors, "ends_on"),
+                    ))
+                }
+                (textarea("reason", "Reason", sent.reason, Some("The buyer and the audit record will see this"), crate::html::error_for(errors, "reason")))
                 button type="submit" class="govuk-button govuk-button--warning" data-module="govuk-button" { (title) }
             }
         },
@@ -535,12 +565,21 @@ pub async fn reason_form(
     let action = match action.as_str() {
         "reject" => CallOffAction::Reject { reason: String::new() },
         "cancel" => CallOffAction::Cancel { reason: String::new() },
-        "terminate" => CallOffAction::Terminate { reason: String::new() },
+        "terminate" => CallOffAction::Terminate {
+            reason: String::new(),
+            ends_on: None,
+        },
         _ => return super::not_found().await,
     };
     let actor = &user.session.actor;
+    let today = state.app.today().to_string();
+    let sent = Sent {
+        reason: "",
+        ends_on: &TypedDate::default(),
+        today: &today,
+    };
     match call_offs::may_take(&state.app, actor, &CallOffId::from_stored(id), &action).await {
-        Ok(view) => render(StatusCode::OK, reason_page(&user, &view, action.name(), &[], "")),
+        Ok(view) => render(StatusCode::OK, reason_page(&user, &view, action.name(), &[], &sent)),
         Err(e) => error_page(Some(actor), &e),
     }
 }
@@ -552,6 +591,7 @@ pub async fn act(
 ) -> Response {
     let actor = &user.session.actor;
     let reason = fields.text("reason");
+    let typed = TypedDate::from_fields(&fields, "ends_on");
     let id = CallOffId::from_stored(id);
     let approval_step = match action.as_str() {
         "withdraw" => Some(approvals::withdraw(&state.app, actor, &id).await.map(|_| ())),
@@ -574,16 +614,40 @@ pub async fn act(
         "cancel" => CallOffAction::Cancel { reason: reason.clone() },
         "go-live" => CallOffAction::GoLive,
         "end" => CallOffAction::End,
-        "terminate" => CallOffAction::Terminate { reason: reason.clone() },
+        // Boxes that make no date send none that parses, for the use case to refuse.
+        "terminate" => CallOffAction::Terminate {
+            reason: reason.clone(),
+            ends_on: Some(typed.date().map(|d| d.to_string()).unwrap_or_default()),
+        },
         _ => return super::not_found().await,
     };
     match call_offs::act(&state.app, actor, &id, &action).await {
         Ok(_) => Redirect::to(&format!("/call-offs/{id}")).into_response(),
         Err(e) if e.is_form_error() => match call_offs::view(&state.app, actor, &id).await {
-            Ok(view) => render(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                reason_page(&user, &view, action.name(), &e.field_errors(), &reason),
-            ),
+            Ok(view) => {
+                // The three boxes did not make a date: say so in their terms.
+                let errors: Vec<FieldError> = e
+                    .field_errors()
+                    .into_iter()
+                    .map(|fe| match fe.field.as_str() {
+                        "ends_on" if typed.date().is_none() => FieldError::new(
+                            "ends_on",
+                            "Enter the last day of service, with a real day, month and year",
+                        ),
+                        _ => fe,
+                    })
+                    .collect();
+                let today = state.app.today().to_string();
+                let sent = Sent {
+                    reason: &reason,
+                    ends_on: &typed,
+                    today: &today,
+                };
+                render(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    reason_page(&user, &view, action.name(), &errors, &sent),
+                )
+            }
             Err(e) => error_page(Some(actor), &e),
         },
         Err(e) => error_page(Some(actor), &e),

@@ -416,6 +416,19 @@ async fn every_page_and_error_state_passes_a11y_check() {
         "terminate-error",
         &buyer.post(&format!("{call_off}/terminate"), &[("reason", "")]).await,
     );
+    let date_error = buyer
+        .post(
+            &format!("{call_off}/terminate"),
+            &[
+                ("reason", "Site closed"),
+                ("ends_on-day", "31"),
+                ("ends_on-month", "2"),
+                ("ends_on-year", "2027"),
+            ],
+        )
+        .await;
+    assert_eq!(date_error.status, 422);
+    keep("terminate-date-error", &date_error);
 
     // Approvals: the rules, a submission, the approver's list and decision.
     keep("approval-rules", &admin.get("/organisation/approval-rules").await);

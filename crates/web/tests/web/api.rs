@@ -589,6 +589,37 @@ async fn volume_pricing_through_the_api(backend: Backend) {
     assert_eq!(line["volume_saving"]["pence"], 30 * 3 * 24);
     assert_eq!(line["next_band"]["unit_price_micros"], 5_000_000);
 
+    // Hackney ends them early, on 10 March 2027: four months (5 × £5.50 × 4) are due, the rest
+    // released; a date outside the term is refused naming the field.
+    let terminate = format!("/call-offs/{call_off}/terminate");
+    let (status, problem, _) = hackney
+        .post(
+            &terminate,
+            json!({ "reason": "Closing", "ends_on": "2030-01-01" }),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, problem["errors"][0]["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("ends_on"))
+    );
+    let (status, ended, _) = hackney
+        .post(
+            &terminate,
+            json!({ "reason": "Closing", "ends_on": "2027-03-10" }),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{ended}");
+    assert_eq!(ended["state"], "ended");
+    assert_eq!(ended["ends_on"], "2027-03-10");
+    let early_end = &ended["early_end"];
+    assert_eq!(early_end["ends_on"], "2027-03-10");
+    assert_eq!(early_end["previous_value"]["pence"], 5 * 550 * 24);
+    assert_eq!(early_end["value"]["pence"], 5 * 550 * 4);
+    assert_eq!(early_end["released"]["pence"], 5 * 550 * 20);
+    assert_eq!(ended["totals"]["contract_value"]["pence"], 5 * 550 * 4);
+
     // The catalogue on a date, and the settings.
     let (status, today) = hackney
         .get(&format!("/frameworks/{framework}/catalogue/as-of?date=2026-11-26"))

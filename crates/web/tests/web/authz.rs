@@ -440,6 +440,7 @@ async fn every_route_for_every_role_and_organisation() {
         .call_off;
     let terminate = CallOffAction::Terminate {
         reason: "matrix".into(),
+        ends_on: None,
     };
     for action in [CallOffAction::Accept, CallOffAction::GoLive, terminate] {
         call_offs::act(&t.app, &supplier, &call_off.id, &action).await.unwrap();

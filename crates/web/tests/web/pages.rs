@@ -12,6 +12,7 @@ on_both_databases!(
     an_admin_invites_someone_who_joins_by_the_link,
     customers_propose_support_and_the_manager_decides_without_javascript,
     pages_offer_only_what_the_framework_standing_allows,
+    a_buyer_terminates_early_and_is_told_what_was_released,
 );
 
 /// The first `href` on the page that starts with `prefix`.
@@ -738,4 +739,58 @@ async fn pages_offer_only_what_the_framework_standing_allows(backend: Backend) {
         page.assert_contains("Indexation cap");
         assert_eq!(page.body.contains("Save settings"), manages, "{email}: settings form");
     }
+}
+
+async fn a_buyer_terminates_early_and_is_told_what_was_released(backend: Backend) {
+    let site = Site::start(backend).await; // 26 November 2026
+                                           // 10 SIMs at £5.50 a month for 24 months: £1,320.00.
+    let call_off = place_via_pages(&site, "buyer@camden.example", "10").await;
+    let supplier = site.signed_in("supplier@londonict.example").await;
+    for action in ["accept", "go-live"] {
+        assert_eq!(supplier.post(&format!("{call_off}/{action}"), &[]).await.status, 303);
+    }
+    let buyer = site.signed_in("buyer@camden.example").await;
+    buyer
+        .get(&format!("{call_off}/terminate"))
+        .await
+        .assert_contains("Last day of service")
+        .assert_contains("From today (2026-11-26)");
+    let date = |day: &'static str, month: &'static str, year: &'static str| {
+        [
+            ("reason", "Site closed"),
+            ("ends_on-day", day),
+            ("ends_on-month", month),
+            ("ends_on-year", year),
+        ]
+    };
+    let not_a_date = buyer
+        .post(&format!("{call_off}/terminate"), &date("31", "2", "2027"))
+        .await;
+    assert_eq!(not_a_date.status, 422);
+    not_a_date
+        .assert_contains("href=\"#ends_on\"")
+        .assert_contains("Enter the last day of service, with a real day, month and year");
+    let past = buyer
+        .post(&format!("{call_off}/terminate"), &date("25", "11", "2026"))
+        .await;
+    assert_eq!(past.status, 422);
+    past.assert_contains("href=\"#ends_on\"")
+        .assert_contains("today (2026-11-26) or later");
+
+    // Ending on 10 March 2027 serves four months: £220.00 is due and £1,100.00 released.
+    let ended = buyer
+        .post(&format!("{call_off}/terminate"), &date("10", "3", "2027"))
+        .await;
+    assert_eq!(ended.status, 303);
+    buyer
+        .get(&call_off)
+        .await
+        .assert_contains("Terminated early")
+        .assert_contains("2027-03-10")
+        .assert_contains("£220.00")
+        .assert_contains("£1,100.00 was released back to the framework's headroom");
+    buyer
+        .get(&format!("/frameworks/{}", site.t.framework_id))
+        .await
+        .assert_contains("£220.00");
 }

@@ -192,7 +192,20 @@ pub struct CallOffView {
     pub variations: Vec<VariationRecord>,
     /// Contract value, invoiced to date, remaining and the forecast outturn.
     pub spend: super::CallOffSpendView,
+    /// Set when it was terminated before its term was over.
+    pub early_end: Option<EarlyEndView>,
     pub change_seq: i64,
+}
+
+/// A call-off ended early: its value became what was due to the day it ended, and the rest
+/// was released from the framework's and the lots' headroom.
+#[derive(Serialize, ToSchema)]
+pub struct EarlyEndView {
+    #[schema(format = Date)]
+    pub ends_on: String,
+    pub previous_value: MoneyView,
+    pub value: MoneyView,
+    pub released: MoneyView,
 }
 
 impl From<&calloff_app::call_offs::CallOffView> for CallOffView {
@@ -240,6 +253,12 @@ impl From<&calloff_app::call_offs::CallOffView> for CallOffView {
                 })
                 .collect(),
             spend: (&v.spend).into(),
+            early_end: v.early_end.as_ref().map(|e| EarlyEndView {
+                ends_on: e.ends_on.clone(),
+                previous_value: e.previous_value.into(),
+                value: e.value.into(),
+                released: e.released.into(),
+            }),
             change_seq: c.change_seq,
         }
     }
