@@ -10,22 +10,23 @@ use calloff_domain::organisation::OrganisationKind;
 use sqlx::Row;
 
 /// The conditions every register query shares. A filter left out is bound as NULL and so
-/// matches everything: one statement, prepared on both databases, whatever is filtered.
+/// matches everything: one statement, prepared on both databases, whatever is filtered. The
+/// casts give PostgreSQL each parameter's type where it is only tested for NULL.
 /// Only call-offs sent to the supplier are on the register: a draft awaiting the buyer's own
 /// approvals is not yet placed under the framework.
 macro_rules! register_where {
     () => {
         "FROM call_offs c JOIN organisations o ON o.id = c.buyer_id \
          WHERE c.framework_id = $1 AND c.sent_to_supplier = 1 \
-         AND ($2 IS NULL OR c.buyer_id = $2) \
-         AND ($3 IS NULL OR o.kind = $3) \
-         AND ($4 IS NULL OR EXISTS (SELECT 1 FROM call_off_lines fl WHERE fl.call_off_id = c.id AND fl.lot_number = $4)) \
-         AND ($5 IS NULL OR c.state = $5) \
-         AND ($6 IS NULL OR c.placed_at >= $6) \
-         AND ($7 IS NULL OR c.placed_at < $7) \
-         AND ($8 IS NULL OR c.contract_value >= $8) \
-         AND ($9 IS NULL OR c.contract_value <= $9) \
-         AND ($10 IS NULL OR lower(c.reference) LIKE $10 ESCAPE '!') "
+         AND (CAST($2 AS TEXT) IS NULL OR c.buyer_id = $2) \
+         AND (CAST($3 AS TEXT) IS NULL OR o.kind = $3) \
+         AND (CAST($4 AS BIGINT) IS NULL OR EXISTS (SELECT 1 FROM call_off_lines fl WHERE fl.call_off_id = c.id AND fl.lot_number = $4)) \
+         AND (CAST($5 AS TEXT) IS NULL OR c.state = $5) \
+         AND (CAST($6 AS TEXT) IS NULL OR c.placed_at >= $6) \
+         AND (CAST($7 AS TEXT) IS NULL OR c.placed_at < $7) \
+         AND (CAST($8 AS BIGINT) IS NULL OR c.contract_value >= $8) \
+         AND (CAST($9 AS BIGINT) IS NULL OR c.contract_value <= $9) \
+         AND (CAST($10 AS TEXT) IS NULL OR lower(c.reference) LIKE $10 ESCAPE '!') "
     };
 }
 
@@ -36,7 +37,7 @@ crate::statements! {
           ORDER BY i.position LIMIT 1) AS buyer_org_id, \
          c.state, c.placed_at, c.live_on, c.ends_on, c.contract_value ",
         register_where!(),
-        "AND ($11 IS NULL OR c.placed_at < $11 OR (c.placed_at = $11 AND c.id < $12)) \
+        "AND (CAST($11 AS TEXT) IS NULL OR c.placed_at < $11 OR (c.placed_at = $11 AND c.id < $12)) \
          ORDER BY c.placed_at DESC, c.id DESC LIMIT $13"
     );
     TOTALS = concat!(
@@ -54,7 +55,7 @@ crate::statements! {
     AUDIT_PAGE = "SELECT e.seq, e.at, e.actor, e.action, e.subject, e.detail, e.previous_hash, e.hash, \
                   u.name AS actor_name, u.email AS actor_email \
                   FROM audit_entries e LEFT JOIN users u ON u.id = e.actor \
-                  WHERE e.seq < $1 AND ($2 IS NULL OR e.action LIKE $2 ESCAPE '!') AND ($3 IS NULL OR e.subject = $3) \
+                  WHERE e.seq < $1 AND (CAST($2 AS TEXT) IS NULL OR e.action LIKE $2 ESCAPE '!') AND (CAST($3 AS TEXT) IS NULL OR e.subject = $3) \
                   ORDER BY e.seq DESC LIMIT $4";
 }
 
