@@ -480,3 +480,15 @@ pub async fn audit_log(app: &App, actor: &Actor, params: &AuditParams) -> AppRes
         .flatten();
     Ok(AuditPage { entries, next_before })
 }
+
+/// The frameworks whose order register the actor may read, for their "Call-offs" page.
+pub async fn readable_frameworks(app: &App, actor: &Actor) -> AppResult<Vec<Framework>> {
+    let mut conn = app.db.pool().acquire().await?;
+    let mut readable = Vec::new();
+    for record in calloff_store::frameworks::all(&mut conn).await? {
+        if standing_in(&mut conn, actor, &record).await?.reads_order_register() {
+            readable.push(record.framework);
+        }
+    }
+    Ok(readable)
+}
