@@ -108,7 +108,12 @@ pub fn attachment(download: Download) -> Response {
     summary = "The order register: every call-off placed under the framework, across all customers, newest placed first (its manager and auditors). With format=csv or format=xlsx, a download of every match (at most 50,000 rows, newest first; the Export-Truncated header says when more matched).",
     params(("id" = String, Path, description = "Framework id"), RegisterParams),
     responses(
-        (status = 200, description = "A page of the register; or, with format=csv or xlsx, the download", body = RegisterPageView,
+        (status = 200, description = "A page of the register; or, with format=csv or xlsx, the download",
+            content(
+                (RegisterPageView = "application/json"),
+                (String = "text/csv"),
+                (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            ),
             headers(("Export-Rows" = u32, description = "Downloads: rows in the file"), ("Export-Truncated" = bool, description = "Downloads: true when more call-offs matched than the file holds"))),
         (status = 403, description = "Not the framework's manager or an auditor", body = super::problem::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Filters that are not valid; each is named in `errors` as sent", body = super::problem::Problem, content_type = "application/problem+json"),
