@@ -401,17 +401,82 @@ mod tests {
         let o = orgs();
         use BuyingStatus::*;
         #[rustfmt::skip]
-        let table: Vec<(&str, &OrganisationId, Vec<Role>, BuyingStatus, bool, bool)> = vec![
-            ("manager, authority", &o.authority, vec![Role::FrameworkManager], Eligible, true, true),
-            ("manager, another body", &o.customer, vec![Role::FrameworkManager], Eligible, false, false),
+        // Who, at which organisation, with which roles and buying status: reads, opens.
+        type Row<'a> = (&'a str, &'a OrganisationId, Vec<Role>, BuyingStatus, bool, bool);
+        let table: Vec<Row> = vec![
+            (
+                "manager, authority",
+                &o.authority,
+                vec![Role::FrameworkManager],
+                Eligible,
+                true,
+                true,
+            ),
+            (
+                "manager, another body",
+                &o.customer,
+                vec![Role::FrameworkManager],
+                Eligible,
+                false,
+                false,
+            ),
             ("auditor", &o.authority, vec![Role::Auditor], Eligible, true, false),
-            ("auditor elsewhere", &o.customer, vec![Role::Auditor], Eligible, true, false),
-            ("buyer, eligible body", &o.customer, vec![Role::Buyer], Eligible, false, false),
-            ("approver, eligible body", &o.customer, vec![Role::Approver], Eligible, false, false),
-            ("admin, eligible body", &o.customer, vec![Role::OrganisationAdmin], Eligible, false, false),
-            ("buyer at the authority", &o.authority, vec![Role::Buyer], Eligible, false, false),
-            ("supplier user, its supplier", &o.supplier, vec![Role::SupplierUser], Supplier, false, false),
-            ("supplier user, another supplier", &o.other_supplier, vec![Role::SupplierUser], Supplier, false, false),
+            (
+                "auditor elsewhere",
+                &o.customer,
+                vec![Role::Auditor],
+                Eligible,
+                true,
+                false,
+            ),
+            (
+                "buyer, eligible body",
+                &o.customer,
+                vec![Role::Buyer],
+                Eligible,
+                false,
+                false,
+            ),
+            (
+                "approver, eligible body",
+                &o.customer,
+                vec![Role::Approver],
+                Eligible,
+                false,
+                false,
+            ),
+            (
+                "admin, eligible body",
+                &o.customer,
+                vec![Role::OrganisationAdmin],
+                Eligible,
+                false,
+                false,
+            ),
+            (
+                "buyer at the authority",
+                &o.authority,
+                vec![Role::Buyer],
+                Eligible,
+                false,
+                false,
+            ),
+            (
+                "supplier user, its supplier",
+                &o.supplier,
+                vec![Role::SupplierUser],
+                Supplier,
+                false,
+                false,
+            ),
+            (
+                "supplier user, another supplier",
+                &o.other_supplier,
+                vec![Role::SupplierUser],
+                Supplier,
+                false,
+                false,
+            ),
             ("no roles, authority", &o.authority, vec![], Eligible, false, false),
         ];
         for (who, viewer, roles, buying, reads, opens) in table {
