@@ -22,6 +22,7 @@ mod price_cache;
 pub mod proposals;
 pub mod quotes;
 pub mod recent;
+pub mod register;
 pub mod registration;
 pub mod search_index;
 pub mod spend;

@@ -39,6 +39,19 @@ impl AuditEntry {
     }
 }
 
+/// What the audit log can be filtered by: the kind of thing an entry's action is about, the part
+/// of the action before the dot (`call_off.placed` is about a call-off).
+pub const ENTITIES: [(&str, &str); 8] = [
+    ("approval", "Approvals"),
+    ("call_off", "Call-offs"),
+    ("catalogue", "Catalogue changes"),
+    ("framework", "Frameworks"),
+    ("headroom", "Headroom"),
+    ("organisation", "Organisations"),
+    ("proposal", "Proposals"),
+    ("user", "People"),
+];
+
 /// A stored entry with the hash recorded when it was appended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SealedEntry {

@@ -60,6 +60,18 @@ pub fn uk_date(now: DateTime<Utc>) -> NaiveDate {
     (now + offset).date_naive()
 }
 
+/// The instant a UK date begins: midnight in London, which is 23:00 UTC the day before in
+/// summer. Stored times are UTC, so a range of UK dates is searched from these instants.
+pub fn uk_day_start(date: NaiveDate) -> DateTime<Utc> {
+    let midnight_utc = Utc.from_utc_datetime(&date.and_hms_opt(0, 0, 0).expect("valid time"));
+    let hour_before = midnight_utc - Duration::hours(1);
+    if uk_date(hour_before) == date {
+        hour_before
+    } else {
+        midnight_utc
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,6 +100,20 @@ mod tests {
             NaiveDate::from_ymd_opt(2027, 4, 1).unwrap()
         );
         assert!(parse_date("2000-01-01").is_ok() && parse_date("2100-12-31").is_ok());
+    }
+
+    #[test]
+    fn a_uk_day_starts_at_london_midnight() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(uk_day_start(day(2026, 7, 1)), at("2026-06-30T23:00:00Z"));
+        assert_eq!(uk_day_start(day(2026, 12, 1)), at("2026-12-01T00:00:00Z"));
+        // The clocks change at 01:00 UTC, after midnight, on both Sundays.
+        assert_eq!(uk_day_start(day(2026, 3, 29)), at("2026-03-29T00:00:00Z"));
+        assert_eq!(uk_day_start(day(2026, 10, 25)), at("2026-10-24T23:00:00Z"));
+        for d in [day(2026, 3, 29), day(2026, 3, 30), day(2026, 10, 25), day(2026, 10, 26)] {
+            assert_eq!(uk_date(uk_day_start(d)), d);
+            assert_eq!(uk_date(uk_day_start(d) - Duration::seconds(1)), d.pred_opt().unwrap());
+        }
     }
 
     #[test]

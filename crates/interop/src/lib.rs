@@ -1,7 +1,9 @@
 //! Formats other systems speak: the CSV price list and organisation register that seed the demo,
-//! suppliers' price lists (CSV or XLSX) for catalogue imports, and PEPPOL BIS Billing 3.0
-//! invoices and credit notes (UBL 2.1).
+//! suppliers' price lists (CSV or XLSX) for catalogue imports, downloads as CSV or XLSX, and
+//! PEPPOL BIS Billing 3.0 invoices and credit notes (UBL 2.1).
 
 pub mod csv_rows;
+pub mod export;
 pub mod price_list;
 pub mod ubl;
+pub mod xlsx;

@@ -20,6 +20,7 @@ pub mod lifecycle;
 pub mod notifications;
 pub mod organisations;
 pub mod proposals;
+pub mod register;
 pub mod search;
 pub mod sign_in_limits;
 pub mod spend;
@@ -73,6 +74,7 @@ pub fn all_statements() -> Vec<&'static str> {
         notifications::ALL,
         organisations::ALL,
         proposals::ALL,
+        register::ALL,
         search::ALL,
         sign_in_limits::ALL,
         two_factor::ALL,

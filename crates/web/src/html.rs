@@ -28,6 +28,7 @@ pub enum Section {
     People,
     Approvals,
     ApprovalRules,
+    AuditLog,
 }
 
 /// The HTML id of a field, for error summary links: `lines[0].quantity` → `lines-0-quantity`.
@@ -136,6 +137,9 @@ fn service_navigation(chrome: &Chrome<'_>) -> Markup {
         if actor.has(Role::OrganisationAdmin) {
             items.push(("People", "/organisation/people", Section::People));
             items.push(("Approval rules", "/organisation/approval-rules", Section::ApprovalRules));
+        }
+        if calloff_domain::standing::may_read_audit_log(&actor.roles) {
+            items.push(("Audit log", "/audit", Section::AuditLog));
         }
         items.push(("Notifications", "/notifications", Section::Notifications));
     }

@@ -13,6 +13,7 @@ mod lifecycle;
 mod notifications;
 mod people;
 mod proposals;
+mod register;
 mod registration;
 mod schema;
 mod search;

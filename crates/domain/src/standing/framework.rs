@@ -195,6 +195,20 @@ impl FrameworkStanding {
     pub fn may_change_catalogue_settings(&self) -> bool {
         self.manager
     }
+
+    /// The order register (every call-off placed under the framework, across all customers, and
+    /// its CSV and XLSX exports): the manager, and auditors, who only read. Not customers, who
+    /// see their own call-offs, nor suppliers, who see those addressed to them in their inbox:
+    /// the register would show them other bodies' orders.
+    pub fn reads_order_register(&self) -> bool {
+        self.manager || self.auditor
+    }
+
+    /// Opening a call-off listed in the register: the manager (see [`super::Standing`]).
+    /// Auditors read the register and the audit log, not the call-offs' pages.
+    pub fn opens_registered_call_offs(&self) -> bool {
+        self.manager
+    }
 }
 
 /// What someone may do with one proposal, decided once so that pages and the API agree.
@@ -380,6 +394,96 @@ mod tests {
             auditor.on_proposal(ProposalStatus::Open, None, false),
             ProposalActions::default()
         );
+    }
+
+    #[test]
+    fn only_the_manager_and_auditors_read_the_order_register() {
+        let o = orgs();
+        use BuyingStatus::*;
+        #[rustfmt::skip]
+        // Who, at which organisation, with which roles and buying status: reads, opens.
+        type Row<'a> = (&'a str, &'a OrganisationId, Vec<Role>, BuyingStatus, bool, bool);
+        let table: Vec<Row> = vec![
+            (
+                "manager, authority",
+                &o.authority,
+                vec![Role::FrameworkManager],
+                Eligible,
+                true,
+                true,
+            ),
+            (
+                "manager, another body",
+                &o.customer,
+                vec![Role::FrameworkManager],
+                Eligible,
+                false,
+                false,
+            ),
+            ("auditor", &o.authority, vec![Role::Auditor], Eligible, true, false),
+            (
+                "auditor elsewhere",
+                &o.customer,
+                vec![Role::Auditor],
+                Eligible,
+                true,
+                false,
+            ),
+            (
+                "buyer, eligible body",
+                &o.customer,
+                vec![Role::Buyer],
+                Eligible,
+                false,
+                false,
+            ),
+            (
+                "approver, eligible body",
+                &o.customer,
+                vec![Role::Approver],
+                Eligible,
+                false,
+                false,
+            ),
+            (
+                "admin, eligible body",
+                &o.customer,
+                vec![Role::OrganisationAdmin],
+                Eligible,
+                false,
+                false,
+            ),
+            (
+                "buyer at the authority",
+                &o.authority,
+                vec![Role::Buyer],
+                Eligible,
+                false,
+                false,
+            ),
+            (
+                "supplier user, its supplier",
+                &o.supplier,
+                vec![Role::SupplierUser],
+                Supplier,
+                false,
+                false,
+            ),
+            (
+                "supplier user, another supplier",
+                &o.other_supplier,
+                vec![Role::SupplierUser],
+                Supplier,
+                false,
+                false,
+            ),
+            ("no roles, authority", &o.authority, vec![], Eligible, false, false),
+        ];
+        for (who, viewer, roles, buying, reads, opens) in table {
+            let s = standing(&o, viewer, &roles, buying);
+            assert_eq!(s.reads_order_register(), reads, "{who} reads the register");
+            assert_eq!(s.opens_registered_call_offs(), opens, "{who} opens its call-offs");
+        }
     }
 
     #[test]

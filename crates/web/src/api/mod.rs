@@ -7,6 +7,7 @@ mod json;
 pub mod openapi;
 pub mod problem;
 mod proposals;
+pub(crate) mod register;
 mod two_factor;
 mod views;
 
@@ -86,6 +87,7 @@ pub fn routes() -> Routes {
         .get("/organisations/pending", pending_organisations)
         .post("/organisations/{id}/{decision}", decide_organisation)
         .get("/frameworks/{id}/eligibility", eligibility)
+        .get("/frameworks/{id}/call-offs", register::list)
         .get("/organisation/people", list_people)
         .create("/organisation/invitations", invite)
         .post("/organisation/people/{id}/{change}", change_person)
@@ -119,7 +121,8 @@ pub fn parse_as_every_body(bytes: &[u8]) -> usize {
     let queries = usize::from(json::parse_query::<ListQuery>(&query).is_ok())
         + usize::from(json::parse_query::<AfterQuery>(&query).is_ok())
         + usize::from(json::parse_query::<AsOfQuery>(&query).is_ok())
-        + usize::from(json::parse_query::<catalogue::SearchParams>(&query).is_ok());
+        + usize::from(json::parse_query::<catalogue::SearchParams>(&query).is_ok())
+        + usize::from(json::parse_query::<calloff_app::register::RegisterParams>(&query).is_ok());
     queries
         + ok::<SignIn>(bytes)
         + ok::<two_factor::CodeBody>(bytes)

@@ -65,6 +65,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         super::pending_organisations,
         super::decide_organisation,
         super::eligibility,
+        super::register::list,
         super::list_people,
         super::invite,
         super::change_person,

@@ -75,6 +75,11 @@ async fn list_page(state: &AppState, user: &PageUser, before: Option<i64>, suppl
         Ok(page) => page,
         Err(e) => return error_page(Some(actor), &e),
     };
+    // The framework manager's and auditors' way to every customer's call-offs.
+    let registers = match calloff_app::register::readable_frameworks(&state.app, actor).await {
+        Ok(frameworks) => frameworks,
+        Err(e) => return error_page(Some(actor), &e),
+    };
     let (title, section) = if supplier {
         ("Supplier inbox", Section::Inbox)
     } else {
@@ -97,6 +102,15 @@ async fn list_page(state: &AppState, user: &PageUser, before: Option<i64>, suppl
                 @if supplier {
                     p class="govuk-body" { "Call-offs addressed to " (actor.organisation_name) ". Accept or reject each placed call-off." }
                     p class="govuk-body" { a class="govuk-link" href="/invoices/upload" { "Send a UBL invoice or credit note" } }
+                }
+                @if !registers.is_empty() {
+                    h2 class="govuk-heading-m" { "Call-offs under each framework" }
+                    ul class="govuk-list" {
+                        @for f in &registers {
+                            li { a class="govuk-link" href={ "/frameworks/" (f.id) "/call-offs" } { "Every call-off under " (f.reference) ": " (f.title) } }
+                        }
+                    }
+                    h2 class="govuk-heading-m" { "Placed by " (actor.organisation_name) }
                 }
                 @if views.is_empty() {
                     p class="govuk-body" { "There are no call-offs yet." }

@@ -174,6 +174,9 @@ pub async fn overview(State(state): State<AppState>, user: PageUser, Path(id): P
                 p class="govuk-body" { a class="govuk-link" href={ "/frameworks/" (f.id) "/eligibility" } { "Who may buy through this framework" } }
                 p class="govuk-body" { a class="govuk-link" href={ "/frameworks/" (f.id) "/catalogue/as-of" } { "The catalogue as it stood on a past date" } }
                 p class="govuk-body" { a class="govuk-link" href={ "/frameworks/" (f.id) "/proposals" } { "Customers' proposals and the roadmap" } }
+                @if o.standing.reads_order_register() {
+                    p class="govuk-body" { a class="govuk-link" href={ "/frameworks/" (f.id) "/call-offs" } { "Every call-off under this framework (the order register)" } }
+                }
                 @if o.standing.sees_change_requests() {
                     p class="govuk-body" { a class="govuk-link" href={ "/frameworks/" (f.id) "/change-requests" } { "Catalogue change requests" } }
                 }

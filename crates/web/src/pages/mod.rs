@@ -2,6 +2,7 @@
 //! are shown in an error summary whose links go to the fields.
 
 mod approvals;
+mod audit;
 mod call_offs;
 mod catalogue;
 mod change_requests;
@@ -12,6 +13,7 @@ mod organisations;
 mod people;
 mod proposals;
 mod quote;
+mod register;
 mod sign_in;
 mod spend;
 mod two_factor;
@@ -42,6 +44,8 @@ pub fn routes() -> Routes {
         .get("/organisations/pending", organisations::pending)
         .post("/organisations/{id}/{decision}", organisations::decide)
         .get("/frameworks/{id}/eligibility", organisations::eligibility)
+        .get("/frameworks/{id}/call-offs", register::show)
+        .get("/audit", audit::show)
         .get("/organisation/people", people::show)
         .post("/organisation/invitations", people::invite)
         .post("/organisation/people/{id}/{change}", people::change)

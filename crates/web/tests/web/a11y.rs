@@ -822,6 +822,28 @@ async fn every_page_and_error_state_passes_a11y_check() {
         &supplier.get(&format!("{requests}/new?proposal={proposal_id}")).await,
     );
 
+    // The order register and the audit log, with their filter errors.
+    let register = format!("{framework}/call-offs");
+    keep("order-register", &manager.get(&register).await);
+    keep(
+        "order-register-filtered",
+        &manager
+            .get(&format!("{register}?kind=local_authority&lot=4&state=placed"))
+            .await,
+    );
+    keep(
+        "order-register-error",
+        &manager
+            .get(&format!("{register}?lot=99&placed_from=tomorrow&min_value=x"))
+            .await,
+    );
+    let auditor = site.signed_in("auditor@rbkc.example").await;
+    keep("order-register-auditor", &auditor.get(&register).await);
+    keep("audit-log", &auditor.get("/audit").await);
+    keep("audit-log-filtered", &auditor.get("/audit?entity=call_off").await);
+    keep("audit-log-error", &auditor.get("/audit?reference=NO-SUCH-REF").await);
+    keep("call-offs-manager", &manager.get("/call-offs").await);
+
     let output = tokio::process::Command::new(a11y_check())
         .args(&urls)
         .output()

@@ -68,6 +68,10 @@ enum Rule {
     ProposalSupplier,
     /// Readers may see it exists; only the framework's manager decides.
     ProposalManager,
+    /// A framework's order register: its manager and auditors; everyone else is refused.
+    OrderRegister,
+    /// The audit log: auditors.
+    Auditor,
 }
 
 /// The rule for each (method, path); `None` for a route nobody has classified yet.
@@ -177,6 +181,8 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         | ("DELETE", "/api/v1/proposals/{id}/follow") => ProposalParticipant,
         ("POST", "/proposals/{id}/response" | "/api/v1/proposals/{id}/response") => ProposalSupplier,
         ("POST", "/proposals/{id}/decision" | "/api/v1/proposals/{id}/decision") => ProposalManager,
+        ("GET", "/frameworks/{id}/call-offs" | "/api/v1/frameworks/{id}/call-offs") => OrderRegister,
+        ("GET", "/audit") => Auditor,
         _ => return None,
     })
 }
@@ -351,6 +357,20 @@ fn expected(rule: Rule, p: &Person) -> Outcome {
         Rule::ProposalParticipant => proposal(customer || manager || p.its_supplier),
         Rule::ProposalSupplier => proposal(p.its_supplier),
         Rule::ProposalManager => proposal(manager),
+        Rule::OrderRegister => {
+            if manager || p.roles.contains(&Role::Auditor) {
+                Allowed
+            } else {
+                Refused
+            }
+        }
+        Rule::Auditor => {
+            if p.roles.contains(&Role::Auditor) {
+                Allowed
+            } else {
+                Refused
+            }
+        }
     }
 }
 
@@ -777,7 +797,10 @@ async fn every_route_for_every_role_and_organisation() {
                 // Bodies, not only statuses: a draft awaiting Camden's approval, and its approval
                 // trail, are Camden's business (and its framework manager's, for the draft).
                 let is_manager = p.roles.contains(&Role::FrameworkManager) && p.reads_call_off;
-                if !p.in_buying_org && !is_manager && body.contains(&draft.reference) {
+                // The audit log is the whole chain, drafts' submissions included: auditors read it
+                // all, and only they may open it.
+                let audits = concrete == "/audit" && p.roles.contains(&Role::Auditor);
+                if !p.in_buying_org && !is_manager && !audits && body.contains(&draft.reference) {
                     failures.push(format!(
                         "{method} {concrete} as {} shows the draft {}",
                         p.label, draft.reference
