@@ -353,6 +353,7 @@ pub async fn seed_activity(app: &App) -> AppResult<usize> {
     seed_catalogue_changes(app, &framework_id, &supplier, &manager).await?;
     seed_volume_pricing(app, &framework_id, &supplier, &manager, &hackney).await?;
     seed_governance(app, &framework_id, &supplier, &manager).await?;
+    seed_spend_history(app, &framework_id).await?;
     let waiting = Registration {
         organisation_name: "Islington Sixth Form Consortium (demo)".into(),
         kind: "school".into(),
@@ -382,6 +383,142 @@ pub async fn seed_activity(app: &App) -> AppResult<usize> {
     )
     .await?;
     Ok(count)
+}
+
+/// A year of buying and invoicing before today, so the spend pages show real figures: bodies
+/// of four kinds place call-offs month by month, the supplier accepts them and goes live on the
+/// day, invoices each month of service at its end, and the buyers approve; one invoice is held
+/// and disputed, and one credit note given. Runs on a clock of its own, moved a month at a time.
+async fn seed_spend_history(app: &App, framework_id: &FrameworkId) -> AppResult<usize> {
+    use crate::call_offs::{self, CallOffAction, PlaceCallOff};
+    use crate::invoices::{self, InvoiceInput, InvoiceLineInput};
+    use crate::quotes::LineInput;
+    use calloff_domain::invoice::{InvoiceDecision, InvoiceStatus};
+    use chrono::{Datelike, Months, TimeZone};
+
+    let today = app.today();
+    let this_month = date(today.year(), today.month(), 1);
+    let first = this_month - Months::new(12);
+    let at = |day: NaiveDate| {
+        chrono::Utc
+            .with_ymd_and_hms(day.year(), day.month(), day.day(), 10, 0, 0)
+            .single()
+            .expect("a real time")
+    };
+    let clock = std::sync::Arc::new(crate::SettableClock::new(at(first)));
+    let past = App::new(app.db.clone(), clock.clone());
+    let sign_in = |email: &'static str| auth::actor_by_email(app, email);
+    let supplier = sign_in("supplier@londonict.example").await?;
+    let (westminster, gstt, met, hackney) = (
+        sign_in("buyer@westminster.example").await?,
+        sign_in("buyer@gstt.example").await?,
+        sign_in("buyer@met.example").await?,
+        sign_in("buyer@hackney.example").await?,
+    );
+    let line = |sku: &str, quantity: i64, term_months: i64| LineInput {
+        sku: sku.into(),
+        quantity,
+        term_months,
+        monthly_usage: None,
+    };
+    // (month from the first, buyer, cost centre, lines)
+    let orders: Vec<(u32, &Actor, &str, Vec<LineInput>)> = vec![
+        (0, &westminster, "CORP-ICT", vec![line("L4-SIM-5GB", 300, 24)]),
+        (0, &gstt, "DIGITAL-01", vec![line("L2-M365-E3", 400, 12)]),
+        (
+            2,
+            &met,
+            "NET-OPS",
+            vec![line("L1-ETH-1G", 4, 36), line("L1-ETH-INST", 4, 36)],
+        ),
+        (4, &hackney, "IT-SIP", vec![line("L3-SIP-CH", 40, 36)]),
+        (6, &westminster, "CLOUD-02", vec![line("L2-IAAS-VM-L", 12, 12)]),
+        (8, &gstt, "WARDS-05", vec![line("L4-SIM-30GB", 250, 24)]),
+        (9, &met, "CONTACT-7", vec![line("L5-TEAMS-PHONE", 600, 12)]),
+    ];
+    let mut live: Vec<(calloff_domain::call_off::CallOff, &Actor)> = Vec::new();
+    let mut recorded = 0;
+    for month in 0..12u32 {
+        let start = first + Months::new(month);
+        let end = start + Months::new(1) - chrono::Duration::days(1);
+        clock.advance(at(start) - crate::Clock::now(clock.as_ref()));
+        for (n, (when, buyer, cost_centre, lines)) in orders.iter().enumerate() {
+            if *when != month {
+                continue;
+            }
+            let command = PlaceCallOff {
+                framework_id: framework_id.clone(),
+                lines: lines.clone(),
+                cost_centre: (*cost_centre).into(),
+            };
+            let placed = call_offs::place(&past, buyer, &command, Some(&format!("demo-history-{n}")))
+                .await?
+                .call_off;
+            call_offs::act(&past, &supplier, &placed.id, &CallOffAction::Accept).await?;
+            let went_live = call_offs::act(&past, &supplier, &placed.id, &CallOffAction::GoLive).await?;
+            live.push((went_live, *buyer));
+        }
+        clock.advance(at(end) - crate::Clock::now(clock.as_ref()));
+        for (k, (call_off, buyer)) in live.iter().enumerate() {
+            let mut lines = Vec::new();
+            for (i, ordered) in call_off.lines.iter().enumerate() {
+                let recurring = ordered.unit.charging() != calloff_domain::catalogue::Charging::OneOff;
+                let first_month = call_off.placed_at.starts_with(&start.format("%Y-%m").to_string());
+                if !recurring && !first_month {
+                    continue;
+                }
+                // The fifth month's SIM invoice charges 50 more than ordered: held, then disputed.
+                let extra = if month == 5 && ordered.sku.as_str() == "L4-SIM-5GB" {
+                    50
+                } else {
+                    0
+                };
+                lines.push(InvoiceLineInput {
+                    call_off_line: i64::try_from(i + 1).unwrap_or(1),
+                    quantity: i64::from(ordered.quantity.get()) + extra,
+                    period_start: recurring.then(|| start.to_string()),
+                    period_end: recurring.then(|| end.to_string()),
+                });
+            }
+            let input = InvoiceInput {
+                kind: None,
+                number: format!("LICT-{}-{:03}", start.format("%Y%m"), k + 1),
+                issue_date: Some(end.to_string()),
+                credits: None,
+                lines,
+            };
+            let invoice = invoices::submit(&past, &supplier, &call_off.id, &input).await?;
+            recorded += 1;
+            // The buyers decide all but the last month's, which wait for them.
+            if month < 11 {
+                let (decision, reason) = match invoice.status {
+                    InvoiceStatus::Held => (InvoiceDecision::Dispute, Some("We have 300 SIMs, not 350")),
+                    _ => (InvoiceDecision::Approve, None),
+                };
+                invoices::decide(&past, buyer, &invoice.id, decision, reason).await?;
+            }
+        }
+        // Ten licences unused in the seventh month are credited.
+        if month == 7 {
+            if let Some((call_off, _)) = live.iter().find(|(c, _)| c.lines[0].sku.as_str() == "L2-M365-E3") {
+                let credit = InvoiceInput {
+                    kind: Some("credit_note".into()),
+                    number: format!("LICT-CN-{}", start.format("%Y%m")),
+                    issue_date: Some(end.to_string()),
+                    credits: Some(format!("LICT-{}-002", start.format("%Y%m"))),
+                    lines: vec![InvoiceLineInput {
+                        call_off_line: 1,
+                        quantity: 10,
+                        period_start: Some(start.to_string()),
+                        period_end: Some(end.to_string()),
+                    }],
+                };
+                invoices::submit(&past, &supplier, &call_off.id, &credit).await?;
+                recorded += 1;
+            }
+        }
+    }
+    Ok(recorded)
 }
 
 /// Camden's approval rules (none under £10,000, one approver from £10,000, two from £250,000) and

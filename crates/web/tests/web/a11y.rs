@@ -372,6 +372,12 @@ async fn every_page_and_error_state_passes_a11y_check() {
     assert_eq!(dispute_error.status, 422);
     keep("invoice-dispute-error", &dispute_error);
     keep("call-off-invoiced", &buyer.get(&call_off).await);
+    let manager_spend = manager.get(&format!("{framework}/spend")).await;
+    assert!(manager_spend.body.contains("<svg"), "the spend page draws its charts");
+    keep("framework-spend", &manager_spend);
+    let buyer_spend = buyer.get("/organisation/spend").await;
+    assert!(buyer_spend.body.contains("Contract register"));
+    keep("organisation-spend", &buyer_spend);
     keep("invoice-upload", &supplier.get("/invoices/upload").await);
     let bad_upload = supplier
         .upload(
