@@ -4,13 +4,13 @@
 use calloff_domain::money::Money;
 use maud::{html, Markup};
 
-const WIDTH: i64 = 640;
-const LABEL_WIDTH: i64 = 220;
+const WIDTH: i64 = 520;
+const LABEL_WIDTH: i64 = 200;
 const ROW_HEIGHT: i64 = 28;
 const BAR_HEIGHT: i64 = 18;
 
 /// The longest label drawn in full; the table beside the chart has the rest.
-const MAX_LABEL: usize = 30;
+const MAX_LABEL: usize = 24;
 
 fn short(label: &str) -> String {
     if label.chars().count() <= MAX_LABEL {
@@ -33,6 +33,7 @@ pub fn bars(id: &str, title: &str, rows: &[(String, Money)]) -> Markup {
         .join("; ");
     html! {
         svg class="calloff-chart" xmlns="http://www.w3.org/2000/svg" role="img" width=(WIDTH) height=(height)
+            style="max-width:100%;height:auto" font-family="system-ui, -apple-system, Arial, sans-serif"
             viewBox={ "0 0 " (WIDTH) " " (height) } aria-labelledby={ (id) "-title " (id) "-desc" } {
             title id={ (id) "-title" } { (title) }
             desc id={ (id) "-desc" } { (description) }
@@ -47,17 +48,19 @@ pub fn bars(id: &str, title: &str, rows: &[(String, Money)]) -> Markup {
     }
 }
 
-/// A cumulative line against a ceiling: `points` in order, drawn from zero up to the ceiling.
+/// A cumulative line against a ceiling: `points` in order, from zero. When the ceiling is far
+/// above the line (more than four times its top), the scale follows the line and the ceiling is
+/// stated rather than drawn, so the line does not lie flat along the axis.
 pub fn burn_up(id: &str, title: &str, points: &[(String, Money)], ceiling: Money) -> Markup {
     let height: i64 = 240;
-    let (left, right, top, bottom) = (90_i64, WIDTH - 20, 20_i64, height - 40);
-    let top_value = points
-        .iter()
-        .map(|(_, m)| m.pence())
-        .chain([ceiling.pence()])
-        .max()
-        .unwrap_or(1)
-        .max(1);
+    let (left, right, top, bottom) = (20_i64, WIDTH - 20, 30_i64, height - 40);
+    let highest = points.iter().map(|(_, m)| m.pence()).max().unwrap_or(0).max(1);
+    let ceiling_drawn = ceiling.pence() <= highest.saturating_mul(4);
+    let top_value = if ceiling_drawn {
+        ceiling.pence().max(highest)
+    } else {
+        highest.saturating_add(highest / 5)
+    };
     let n = i64::try_from(points.len()).unwrap_or(0);
     let x = |i: i64| {
         if n <= 1 {
@@ -67,7 +70,9 @@ pub fn burn_up(id: &str, title: &str, points: &[(String, Money)], ceiling: Money
         }
     };
     let y = |pence: i64| {
-        bottom - i64::try_from(i128::from(pence.max(0)) * i128::from(bottom - top) / i128::from(top_value)).unwrap_or(0)
+        bottom
+            - i64::try_from(i128::from(pence.max(0)) * i128::from(bottom - top) / i128::from(top_value.max(1)))
+                .unwrap_or(0)
     };
     let path = points
         .iter()
@@ -85,16 +90,22 @@ pub fn burn_up(id: &str, title: &str, points: &[(String, Money)], ceiling: Money
     );
     html! {
         svg class="calloff-chart" xmlns="http://www.w3.org/2000/svg" role="img" width=(WIDTH) height=(height)
+            style="max-width:100%;height:auto" font-family="system-ui, -apple-system, Arial, sans-serif"
             viewBox={ "0 0 " (WIDTH) " " (height) } aria-labelledby={ (id) "-title " (id) "-desc" } {
             title id={ (id) "-title" } { (title) }
             desc id={ (id) "-desc" } { (description) }
             line x1=(left) y1=(bottom) x2=(right) y2=(bottom) stroke="#0b0c0c" {}
-            line x1=(left) y1=(y(ceiling.pence())) x2=(right) y2=(y(ceiling.pence())) stroke="#d4351c" stroke-dasharray="6 4" {}
-            text x=(left - 6) y=(y(ceiling.pence()) + 4) text-anchor="end" font-size="13" fill="#0b0c0c" { "Ceiling" }
-            @if !points.is_empty() {
+            @if ceiling_drawn {
+                line x1=(left) y1=(y(ceiling.pence())) x2=(right) y2=(y(ceiling.pence())) stroke="#d4351c" stroke-dasharray="6 4" {}
+                text x=(left) y=(y(ceiling.pence()) - 6) font-size="14" fill="#0b0c0c" { "Ceiling " (ceiling) }
+            } @else {
+                text x=(left) y=(18) font-size="14" fill="#0b0c0c" { "Ceiling " (ceiling) ", far above this scale" }
+            }
+            @if let Some((_, last)) = points.last() {
                 polyline points=(path) fill="none" stroke="#1d70b8" stroke-width="3" {}
-                text x=(left) y=(bottom + 20) font-size="13" fill="#0b0c0c" { (points[0].0) }
-                text x=(right) y=(bottom + 20) text-anchor="end" font-size="13" fill="#0b0c0c" { (points[points.len() - 1].0) }
+                text x=(right) y=(y(last.pence()) - 8) text-anchor="end" font-size="14" fill="#0b0c0c" { (last) }
+                text x=(left) y=(bottom + 20) font-size="14" fill="#0b0c0c" { (points[0].0) }
+                text x=(right) y=(bottom + 20) text-anchor="end" font-size="14" fill="#0b0c0c" { (points[points.len() - 1].0) }
             }
         }
     }

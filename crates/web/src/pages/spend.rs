@@ -87,6 +87,12 @@ pub async fn framework(State(state): State<AppState>, user: PageUser, Path(id): 
                     }),
                 ]))
                 h2 class="govuk-heading-m" id="burn-up" { "Commitment against the ceiling" }
+                @if let Some((_, placed)) = b.committed.last().filter(|(_, placed)| *placed < t.committed) {
+                    p class="govuk-body" {
+                        "The line counts call-offs sent to the supplier. Drafts awaiting approval hold a further "
+                        (Money::from_pence(t.committed.pence() - placed.pence())) " of headroom."
+                    }
+                }
                 @if committed.is_empty() {
                     p class="govuk-body" { "No call-offs have been placed yet." }
                 } @else {
