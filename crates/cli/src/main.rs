@@ -3,6 +3,7 @@
 mod bench;
 mod bench_import;
 mod bench_search;
+mod bench_spend;
 mod import;
 
 use anyhow::Context;
@@ -107,6 +108,8 @@ enum Command {
     BenchImport(bench_import::BenchImportArgs),
     /// Benchmark catalogue search over a generated catalogue of 100,000 items.
     BenchSearch(bench_search::BenchSearchArgs),
+    /// Benchmark the framework manager's spend report over 10 million generated invoice lines.
+    BenchSpend(bench_spend::BenchSpendArgs),
     /// Import files.
     Import {
         #[command(subcommand)]
@@ -217,6 +220,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Bench(args) => bench::run(args).await,
         Command::BenchImport(args) => bench_import::run(args).await,
         Command::BenchSearch(args) => bench_search::run(args).await,
+        Command::BenchSpend(args) => bench_spend::run(args).await,
         Command::Import {
             command: ImportCommand::Catalogue(args),
         } => {
