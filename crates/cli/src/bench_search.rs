@@ -152,7 +152,8 @@ async fn add_items(
     Ok(())
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
+/// The p-th sample (0 to 1) of sorted timings, in milliseconds.
+pub fn percentile(sorted: &[Duration], p: f64) -> f64 {
     // The p-th sample in order, counted in whole samples (p is between 0 and 1).
     let last = sorted.len().saturating_sub(1);
     let i = (0..=last).find(|&i| i as f64 >= last as f64 * p - 0.5).unwrap_or(last);

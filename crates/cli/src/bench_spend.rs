@@ -116,7 +116,7 @@ async fn measure(backend: &str, url: &str, args: &BenchSpendArgs) -> anyhow::Res
         std::hint::black_box(report);
     }
     times.sort();
-    let at = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize];
+    let at = |q: f64| crate::bench_search::percentile(&times, q);
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     // The same monthly figures scanned from the lines, for comparison.
     let mut conn = db.pool().acquire().await?;
@@ -135,9 +135,9 @@ async fn measure(backend: &str, url: &str, args: &BenchSpendArgs) -> anyhow::Res
         backend,
         args.invoice_lines,
         load_seconds,
-        ms(at(0.50)),
-        ms(at(0.95)),
-        ms(at(0.99)),
+        at(0.50),
+        at(0.95),
+        at(0.99),
         ms(*times.last().unwrap_or(&Duration::ZERO)),
         ms(scan)
     );

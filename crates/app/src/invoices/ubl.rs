@@ -14,6 +14,15 @@ use calloff_domain::FieldError;
 use calloff_interop::ubl::{self, Address, Document, DocumentKind, Endpoint, Identifier, Line, Party, VatCategory};
 use calloff_store::{call_offs, organisations};
 
+/// Every line calloff writes or takes is standard rated.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // 20 fits; checked below
+const STANDARD_RATED: VatCategory = {
+    assert!(STANDARD_VAT_PERCENT > 0 && STANDARD_VAT_PERCENT <= 100);
+    VatCategory::Standard {
+        percent: STANDARD_VAT_PERCENT as u8,
+    }
+};
+
 /// Days a public body has to pay a valid invoice (Procurement Act 2023, s.68).
 pub const PAYMENT_DAYS: i64 = 30;
 
@@ -113,9 +122,7 @@ fn to_document(
                     start: p.start,
                     end: p.end,
                 }),
-                vat: VatCategory::Standard {
-                    percent: STANDARD_VAT_PERCENT as u8,
-                },
+                vat: STANDARD_RATED,
             }
         })
         .collect();
@@ -253,11 +260,7 @@ fn draft_from_document(app: &App, document: &Document, call_off: &CallOff, buyer
             ));
             continue;
         };
-        if line.vat
-            != (VatCategory::Standard {
-                percent: STANDARD_VAT_PERCENT as u8,
-            })
-        {
+        if line.vat != STANDARD_RATED {
             errors.push(FieldError::new(
                 format!("{at}/cac:Item/cac:ClassifiedTaxCategory/cbc:ID"),
                 "must be standard rated (S, 20%): the framework's services are",
