@@ -22,6 +22,7 @@ pub mod proposals;
 pub mod quotes;
 pub mod recent;
 pub mod registration;
+pub mod returns;
 pub mod search_index;
 pub mod two_factor;
 pub mod variations;

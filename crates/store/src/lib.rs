@@ -20,6 +20,7 @@ pub mod lifecycle;
 pub mod notifications;
 pub mod organisations;
 pub mod proposals;
+pub mod returns;
 pub mod search;
 pub mod sign_in_limits;
 pub mod two_factor;
@@ -71,6 +72,7 @@ pub fn all_statements() -> Vec<&'static str> {
         notifications::ALL,
         organisations::ALL,
         proposals::ALL,
+        returns::ALL,
         search::ALL,
         sign_in_limits::ALL,
         two_factor::ALL,

@@ -17,6 +17,10 @@ use calloff_store::{call_offs, organisations};
 /// Days a public body has to pay a valid invoice (Procurement Act 2023, s.68).
 pub const PAYMENT_DAYS: i64 = 30;
 
+/// The standard rate as UBL writes it (20 fits a `u8`).
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+pub(crate) const VAT_PERCENT: u8 = STANDARD_VAT_PERCENT as u8;
+
 /// The invoice as a PEPPOL BIS Billing 3.0 Invoice or CreditNote, for those who may see it.
 pub async fn document(app: &App, actor: &Actor, id: &InvoiceId) -> AppResult<(Invoice, String)> {
     let (invoice, _) = with_standing(app, actor, id).await?;
@@ -44,7 +48,7 @@ pub async fn document(app: &App, actor: &Actor, id: &InvoiceId) -> AppResult<(In
 }
 
 /// A party addressed by its VAT number, as PEPPOL requires, or why it cannot be.
-fn party(org: &Organisation, role: &str) -> Result<Party, FieldError> {
+pub(crate) fn party(org: &Organisation, role: &str) -> Result<Party, FieldError> {
     let vat = org.vat_number().ok_or_else(|| {
         FieldError::new(
             format!("{role}.vat_number"),
@@ -113,9 +117,7 @@ fn to_document(
                     start: p.start,
                     end: p.end,
                 }),
-                vat: VatCategory::Standard {
-                    percent: STANDARD_VAT_PERCENT as u8,
-                },
+                vat: VatCategory::Standard { percent: VAT_PERCENT },
             }
         })
         .collect();
@@ -253,11 +255,7 @@ fn draft_from_document(app: &App, document: &Document, call_off: &CallOff, buyer
             ));
             continue;
         };
-        if line.vat
-            != (VatCategory::Standard {
-                percent: STANDARD_VAT_PERCENT as u8,
-            })
-        {
+        if line.vat != (VatCategory::Standard { percent: VAT_PERCENT }) {
             errors.push(FieldError::new(
                 format!("{at}/cac:Item/cac:ClassifiedTaxCategory/cbc:ID"),
                 "must be standard rated (S, 20%): the framework's services are",

@@ -14,6 +14,7 @@ mod notifications;
 mod people;
 mod proposals;
 mod registration;
+mod returns;
 mod schema;
 mod search;
 mod two_factor;
