@@ -5,5 +5,6 @@ mod api;
 mod authz;
 mod browser;
 mod pages;
+mod returns;
 mod shapes;
 mod trust;
