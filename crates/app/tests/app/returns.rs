@@ -16,7 +16,8 @@ on_both_databases!(
     returns_are_due_on_the_fifth_working_day_reminded_once_and_listed_late,
     a_correction_keeps_the_earlier_version_and_raises_the_difference,
     the_levy_follows_the_rule_in_force_on_the_month,
-    only_the_supplier_the_manager_and_auditors_see_returns
+    only_the_supplier_the_manager_and_auditors_see_returns,
+    racing_submissions_make_one_version_and_a_credit_only_month_is_credited
 );
 
 /// 20 SIMs at £5.50 a month (lot 4) and an Ethernet installation at £950 (lot 1) for Camden,
@@ -484,4 +485,63 @@ async fn only_the_supplier_the_manager_and_auditors_see_returns(backend: Backend
         returns::levy_by_month(&t.app, &supplier, &t.framework_id).await,
         Err(AppError::Forbidden(_))
     ));
+}
+
+async fn racing_submissions_make_one_version_and_a_credit_only_month_is_credited(backend: Backend) {
+    let t = TestApp::init(backend).await;
+    let supplier = t.supplier().await;
+    let call_off = live_call_off(&t, "mi-6").await;
+    invoices::submit(
+        &t.app,
+        &supplier,
+        &call_off.id,
+        &invoice("INV-1", "2026-11-26", vec![line(2, 1, None)]),
+    )
+    .await
+    .unwrap();
+    move_to(&t, "2026-12-02");
+    invoices::submit(
+        &t.app,
+        &supplier,
+        &call_off.id,
+        &credit("CN-1", "2026-12-02", "INV-1", vec![line(2, 1, None)]),
+    )
+    .await
+    .unwrap();
+    let november = return_for(&t, &supplier, "2026-11").await.record.id;
+    // Eight submissions of the same return at once: one version, the rest refused.
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let (app, supplier, id) = (t.app.clone(), supplier.clone(), november.clone());
+            tokio::spawn(async move { returns::submit(&app, &supplier, &id).await })
+        })
+        .collect();
+    let mut submitted = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(_) => submitted += 1,
+            Err(AppError::Conflict(e)) => assert_eq!(e.field, "status"),
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+    assert_eq!(submitted, 1);
+    let view = returns::view(&t.app, &supplier, &november, None, 0, 10).await.unwrap();
+    assert_eq!(view.versions.len(), 1);
+
+    // December holds only the credit note: its charge is negative, so it is credited, with no
+    // invoice of its own to refer to.
+    move_to(&t, "2027-01-11");
+    let december = return_for(&t, &supplier, "2026-12").await.record.id;
+    let credited = returns::submit(&t.app, &supplier, &december).await.unwrap();
+    assert_eq!(credited.totals.charge, Money::from_pence(-950));
+    assert_eq!(
+        credited.levy_document.as_ref().map(|(k, _)| k.as_str()),
+        Some("credit_note")
+    );
+    let (number, xml) = levy::document(&t.app, &supplier, &december, None).await.unwrap();
+    assert!(xml.contains("<CreditNote"));
+    assert_valid_ubl(&[(number, xml)]);
+    let submitted_late = return_for(&t, &supplier, "2026-12").await;
+    assert!(submitted_late.submitted_late, "due on 8 January, submitted on the 11th");
+    t.assert_audit_intact().await;
 }
