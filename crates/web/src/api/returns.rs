@@ -163,7 +163,7 @@ pub fn xml_named(number: &str, xml: String) -> axum::response::Response {
 }
 
 #[utoipa::path(get, path = "/frameworks/{id}/levy", operation_id = "getFrameworkLevy",
-    summary = "The management charge raised by month across the framework's returns (each version raises its difference, so a month's sum is the charge of its current returns), newest first: for the framework's manager and auditors",
+    summary = "The framework's dated management charge rules, and the charge raised by month across the framework's returns (each version raises its difference, so a month's sum is the charge of its current returns), newest first: for the framework's manager and auditors",
     params(("id" = String, Path, description = "Framework id")),
     responses((status = 200, description = "The levy by month", body = LevyByMonth)))]
 pub async fn levy_by_month(State(state): State<AppState>, user: ApiUser, Path(id): Path<String>) -> ApiResult {
@@ -171,8 +171,10 @@ pub async fn levy_by_month(State(state): State<AppState>, user: ApiUser, Path(id
     let months = returns::levy_by_month(&state.app, &user.session.actor, &id)
         .await
         .map_err(fail)?;
+    let rules = levy::rules(&state.app, &user.session.actor, &id).await.map_err(fail)?;
     Ok(Json(LevyByMonth {
         framework_id: id,
+        rules: rules.iter().map(Into::into).collect(),
         months: months.iter().map(Into::into).collect(),
     })
     .into_response())

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use calloff_app::returns::{self, levy, LevyMonth, ReturnAccess, ReturnSummary, ReturnView};
 use calloff_app::AppError;
 use calloff_domain::ids::{FrameworkId, ReturnId};
+use calloff_domain::levy::LevyRule;
 use calloff_domain::mi_return::{ReturnStanding, VersionKind};
 use calloff_domain::FieldError;
 use maud::{html, Markup};
@@ -47,10 +48,20 @@ pub async fn list(State(state): State<AppState>, user: PageUser, Path(id): Path<
         Err(AppError::Forbidden(_)) => None,
         Err(e) => return error_page(Some(actor), &e),
     };
-    render(StatusCode::OK, list_page(&user, &id, &list, levy.as_deref()))
+    let rules = match levy::rules(&state.app, actor, &id).await {
+        Ok(rules) => rules,
+        Err(e) => return error_page(Some(actor), &e),
+    };
+    render(StatusCode::OK, list_page(&user, &id, &list, levy.as_deref(), &rules))
 }
 
-fn list_page(user: &PageUser, framework: &FrameworkId, list: &[ReturnSummary], levy: Option<&[LevyMonth]>) -> Markup {
+fn list_page(
+    user: &PageUser,
+    framework: &FrameworkId,
+    list: &[ReturnSummary],
+    levy: Option<&[LevyMonth]>,
+    rules: &[LevyRule],
+) -> Markup {
     let chrome = Chrome {
         title: "MI returns",
         actor: Some(&user.session.actor),
@@ -109,6 +120,17 @@ fn list_page(user: &PageUser, framework: &FrameworkId, list: &[ReturnSummary], l
                                 }
                             }
                         }
+                    }
+                }
+            }
+            h2 class="govuk-heading-m" id="rules" { "Management charge rules" }
+            @if rules.is_empty() {
+                p class="govuk-body" { "No management charge is set for this framework." }
+            } @else {
+                p class="govuk-body" { "Each month is charged by the rule in force on its first day, line by line, each line rounded to the penny." }
+                ul class="govuk-list govuk-list--bullet" {
+                    @for rule in rules {
+                        li { "From " (long_date(rule.effective_from)) ": " (rule.describe()) }
                     }
                 }
             }

@@ -138,6 +138,8 @@ async fn returns_through_the_api(backend: Backend) {
     let (status, levy) = manager_api.get(&format!("/frameworks/{}/levy", t.framework_id)).await;
     assert_eq!(status, StatusCode::OK, "{levy}");
     assert_eq!(levy["months"][0]["charged"]["pence"], 1_033);
+    assert_eq!(levy["rules"].as_array().unwrap().len(), 2);
+    assert_eq!(levy["rules"][0]["description"], "1% of every line");
     let (status, _) = supplier_api.get(&format!("/frameworks/{}/levy", t.framework_id)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }

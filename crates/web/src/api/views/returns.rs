@@ -4,6 +4,7 @@ use super::{MoneyView, OrganisationRef, UnitPriceView};
 use calloff_app::returns::VersionRecord;
 use calloff_app::returns::{LevyMonth, ReturnSummary, ReturnView};
 use calloff_domain::ids::{FrameworkId, ReturnId, UserId};
+use calloff_domain::levy::LevyRule;
 use calloff_domain::mi_return::{ReturnRow, ReturnStanding, ReturnTotals, VersionKind};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -207,6 +208,16 @@ pub struct LevyRuleView {
     pub description: String,
 }
 
+impl From<&LevyRule> for LevyRuleView {
+    fn from(r: &LevyRule) -> Self {
+        Self {
+            effective_from: r.effective_from.to_string(),
+            basis: r.rates.basis().to_string(),
+            description: r.describe(),
+        }
+    }
+}
+
 /// One return with a page of its rows.
 #[derive(Serialize, ToSchema)]
 pub struct ReturnDetail {
@@ -258,11 +269,7 @@ impl From<&ReturnView> for ReturnDetail {
                 .collect(),
             next_after: v.next_after,
             shown_totals: v.totals.into(),
-            levy_rule: v.rule.as_ref().map(|r| LevyRuleView {
-                effective_from: r.effective_from.to_string(),
-                basis: r.rates.basis().to_string(),
-                description: r.describe(),
-            }),
+            levy_rule: v.rule.as_ref().map(Into::into),
             versions: v
                 .versions
                 .iter()
@@ -298,9 +305,10 @@ impl From<&LevyMonth> for LevyMonthView {
     }
 }
 
-/// The levy raised by month, newest first.
+/// The levy rules, earliest first, and the levy raised by month, newest first.
 #[derive(Serialize, ToSchema)]
 pub struct LevyByMonth {
     pub framework_id: FrameworkId,
+    pub rules: Vec<LevyRuleView>,
     pub months: Vec<LevyMonthView>,
 }
