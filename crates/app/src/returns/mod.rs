@@ -245,7 +245,7 @@ pub async fn for_framework(app: &App, actor: &Actor, framework_id: &FrameworkId)
             record,
         });
     }
-    // Late first (the enum orders Late before the rest), then newest month first.
+    // Late first, then newest month first.
     out.sort_by(|a, b| {
         (a.standing != ReturnStanding::Late)
             .cmp(&(b.standing != ReturnStanding::Late))
