@@ -232,6 +232,9 @@ async fn seed_framework(app: &App, orgs: &[Organisation]) -> AppResult<Framework
         };
         catalogue::insert(&mut tx, &item, &supplier, &framework.term.start.to_string(), None).await?;
     }
+    for rule in demo_levy_rules(&framework) {
+        calloff_store::returns::insert_levy_rule(&mut tx, &framework.id, &rule, "system", &at).await?;
+    }
     head.append(
         &mut tx,
         &at,
@@ -249,6 +252,26 @@ async fn seed_framework(app: &App, orgs: &[Organisation]) -> AppResult<Framework
     head.seal(&mut tx).await?;
     tx.commit().await?;
     Ok(framework.id)
+}
+
+/// The demo's management charge: 1% of every line from the framework's start, then, from
+/// October 2026, a rate per lot (networking and telephony at 1%, cloud at 1.5%, mobile at 0.75%,
+/// unified communications at 1.25%), to show a rule changing with the date.
+pub fn demo_levy_rules(framework: &Framework) -> Vec<calloff_domain::levy::LevyRule> {
+    use calloff_domain::levy::{BasisPoints, LevyRates, LevyRule};
+    let bp = |n| BasisPoints::new("rate", n).expect("valid rate");
+    vec![
+        LevyRule::new(framework.term.start, LevyRates::Flat { rate: bp(100) }).expect("from a month's start"),
+        LevyRule::new(
+            date(2026, 10, 1),
+            LevyRates::PerLot {
+                rates: [(1, bp(100)), (2, bp(150)), (3, bp(100)), (4, bp(75)), (5, bp(125))]
+                    .into_iter()
+                    .collect(),
+            },
+        )
+        .expect("from a month's start"),
+    ]
 }
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {

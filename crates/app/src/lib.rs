@@ -24,6 +24,7 @@ pub mod quotes;
 pub mod recent;
 pub mod register;
 pub mod registration;
+pub mod returns;
 pub mod search_index;
 pub mod spend;
 pub mod two_factor;

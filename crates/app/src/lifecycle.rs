@@ -119,11 +119,13 @@ pub struct SweepReport {
     pub ended: usize,
     /// Requests for approval that waited too long and were expired.
     pub expired: usize,
+    /// MI return reminders sent (before the due date, and when overdue).
+    pub return_reminders: usize,
 }
 
 /// Reminds buyers 90 and 30 days before a call-off's term ends, ends call-offs whose term is
-/// over, and expires requests for approval that waited too long. Each reminder is sent once,
-/// however many processes sweep.
+/// over, expires requests for approval that waited too long, and opens MI returns and reminds
+/// suppliers of them. Each reminder is sent once, however many processes sweep.
 pub async fn sweep(app: &App) -> AppResult<SweepReport> {
     let today = app.today();
     let mut report = SweepReport {
@@ -141,6 +143,8 @@ pub async fn sweep(app: &App) -> AppResult<SweepReport> {
             }
         }
     }
+    let returns = crate::returns::remind(app).await?;
+    report.return_reminders = returns.before_due + returns.overdue;
     let mut conn = app.db.pool().acquire().await?;
     let over = lifecycle::past_end(&mut conn, &today.to_string(), SWEEP_BATCH).await?;
     drop(conn);
@@ -205,11 +209,12 @@ async fn remind(app: &App, id: &CallOffId, days: i64) -> AppResult<bool> {
 pub async fn run_sweeper(app: App, every: std::time::Duration) {
     loop {
         match sweep(&app).await {
-            Ok(r) if r.reminded + r.ended + r.expired > 0 => {
+            Ok(r) if r.reminded + r.ended + r.expired + r.return_reminders > 0 => {
                 tracing::info!(
                     reminded = r.reminded,
                     ended = r.ended,
                     expired = r.expired,
+                    return_reminders = r.return_reminders,
                     "call-offs swept"
                 )
             }

@@ -72,6 +72,23 @@ pub fn uk_day_start(date: NaiveDate) -> DateTime<Utc> {
     }
 }
 
+/// The `n`th working day after `last_day` (usually a month's last day): Saturdays, Sundays and
+/// the given bank holidays are skipped. The holidays are dated data (the `bank_holidays` table,
+/// from GOV.UK), never computed here, so a one-off holiday (a coronation, a state funeral) is a
+/// row, not a code change.
+pub fn nth_working_day_after(last_day: NaiveDate, n: u32, bank_holidays: &[NaiveDate]) -> NaiveDate {
+    let mut day = last_day;
+    let mut counted = 0;
+    while counted < n {
+        day += Duration::days(1);
+        let weekend = matches!(day.weekday(), Weekday::Sat | Weekday::Sun);
+        if !weekend && !bank_holidays.contains(&day) {
+            counted += 1;
+        }
+    }
+    day
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,6 +163,63 @@ mod tests {
         assert_eq!(
             uk_date(at("2026-10-25T23:30:00Z")),
             NaiveDate::from_ymd_opt(2026, 10, 25).unwrap()
+        );
+    }
+
+    fn day(text: &str) -> NaiveDate {
+        parse_date(text).unwrap()
+    }
+
+    /// England and Wales bank holidays around the turn of 2026, as GOV.UK lists them (Boxing
+    /// Day 2026 is a Saturday, so the substitute day is Monday 28 December).
+    fn holidays() -> Vec<NaiveDate> {
+        [
+            "2026-08-31",
+            "2026-12-25",
+            "2026-12-28",
+            "2027-01-01",
+            "2027-03-26",
+            "2027-03-29",
+        ]
+        .into_iter()
+        .map(day)
+        .collect()
+    }
+
+    #[test]
+    fn the_fifth_working_day_after_november_2026_is_monday_7_december() {
+        assert_eq!(
+            nth_working_day_after(day("2026-11-30"), 5, &holidays()),
+            day("2026-12-07")
+        );
+    }
+
+    #[test]
+    fn christmas_and_new_year_push_december_2026_to_friday_8_january() {
+        assert_eq!(
+            nth_working_day_after(day("2026-12-31"), 5, &holidays()),
+            day("2027-01-08")
+        );
+        // Without the holidays it would be Thursday 7 January.
+        assert_eq!(nth_working_day_after(day("2026-12-31"), 5, &[]), day("2027-01-07"));
+    }
+
+    #[test]
+    fn easter_and_weekends_are_skipped() {
+        // February 2027 ends on a Sunday; no holidays in the first week of March.
+        assert_eq!(
+            nth_working_day_after(day("2027-02-28"), 5, &holidays()),
+            day("2027-03-05")
+        );
+        // A month ending just before Good Friday: 26 and 29 March are skipped.
+        assert_eq!(
+            nth_working_day_after(day("2027-03-25"), 1, &holidays()),
+            day("2027-03-30")
+        );
+        // August 2026 ends on the summer bank holiday itself.
+        assert_eq!(
+            nth_working_day_after(day("2026-08-31"), 5, &holidays()),
+            day("2026-09-07")
         );
     }
 }

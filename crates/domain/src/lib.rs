@@ -14,6 +14,8 @@ pub mod framework;
 pub mod governance;
 pub mod ids;
 pub mod invoice;
+pub mod levy;
+pub mod mi_return;
 pub mod money;
 pub mod organisation;
 pub mod pricing;

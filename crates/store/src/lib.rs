@@ -21,6 +21,7 @@ pub mod notifications;
 pub mod organisations;
 pub mod proposals;
 pub mod register;
+pub mod returns;
 pub mod search;
 pub mod sign_in_limits;
 pub mod spend;
@@ -75,6 +76,7 @@ pub fn all_statements() -> Vec<&'static str> {
         organisations::ALL,
         proposals::ALL,
         register::ALL,
+        returns::ALL,
         search::ALL,
         sign_in_limits::ALL,
         two_factor::ALL,

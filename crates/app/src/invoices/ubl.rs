@@ -26,6 +26,10 @@ const STANDARD_RATED: VatCategory = {
 /// Days a public body has to pay a valid invoice (Procurement Act 2023, s.68).
 pub const PAYMENT_DAYS: i64 = 30;
 
+/// The standard rate as UBL writes it (20 fits a `u8`).
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+pub(crate) const VAT_PERCENT: u8 = STANDARD_VAT_PERCENT as u8;
+
 /// The invoice as a PEPPOL BIS Billing 3.0 Invoice or CreditNote, for those who may see it.
 pub async fn document(app: &App, actor: &Actor, id: &InvoiceId) -> AppResult<(Invoice, String)> {
     let (invoice, _) = with_standing(app, actor, id).await?;
@@ -53,7 +57,7 @@ pub async fn document(app: &App, actor: &Actor, id: &InvoiceId) -> AppResult<(In
 }
 
 /// A party addressed by its VAT number, as PEPPOL requires, or why it cannot be.
-fn party(org: &Organisation, role: &str) -> Result<Party, FieldError> {
+pub(crate) fn party(org: &Organisation, role: &str) -> Result<Party, FieldError> {
     let vat = org.vat_number().ok_or_else(|| {
         FieldError::new(
             format!("{role}.vat_number"),

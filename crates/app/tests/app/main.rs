@@ -15,6 +15,7 @@ mod people;
 mod proposals;
 mod register;
 mod registration;
+mod returns;
 mod schema;
 mod search;
 mod termination;

@@ -8,6 +8,7 @@ pub mod openapi;
 pub mod problem;
 mod proposals;
 pub(crate) mod register;
+pub(crate) mod returns;
 mod two_factor;
 mod views;
 
@@ -68,6 +69,13 @@ pub fn routes() -> Routes {
         .post("/invoices/{id}/decision", invoices::decide)
         .get("/frameworks/{id}/spend", invoices::framework_spend)
         .get("/organisation/spend", invoices::organisation_spend)
+        .get("/frameworks/{id}/returns", returns::list)
+        .get("/frameworks/{id}/levy", returns::levy_by_month)
+        .get("/returns/{id}", returns::show)
+        .post("/returns/{id}/submit", returns::submit)
+        .post("/returns/{id}/no-business", returns::no_business)
+        .post("/returns/{id}/correction", returns::correct)
+        .get("/returns/{id}/levy-invoice", returns::levy_invoice)
         .post("/call-offs/{id}/{action}", act)
         .get("/frameworks/{id}/change-requests", list_change_requests)
         .create("/frameworks/{id}/change-requests", propose_changes)
@@ -121,6 +129,8 @@ pub fn parse_as_every_body(bytes: &[u8]) -> usize {
     let queries = usize::from(json::parse_query::<ListQuery>(&query).is_ok())
         + usize::from(json::parse_query::<AfterQuery>(&query).is_ok())
         + usize::from(json::parse_query::<AsOfQuery>(&query).is_ok())
+        + usize::from(json::parse_query::<returns::ReturnQuery>(&query).is_ok())
+        + usize::from(json::parse_query::<returns::VersionQuery>(&query).is_ok())
         + usize::from(json::parse_query::<catalogue::SearchParams>(&query).is_ok())
         + usize::from(json::parse_query::<calloff_app::register::RegisterParams>(&query).is_ok());
     queries

@@ -180,6 +180,9 @@ pub async fn overview(State(state): State<AppState>, user: PageUser, Path(id): P
                 @if o.standing.sees_change_requests() {
                     p class="govuk-body" { a class="govuk-link" href={ "/frameworks/" (f.id) "/change-requests" } { "Catalogue change requests" } }
                 }
+                @if o.standing.is_manager() || o.standing.is_supplier() || o.standing.is_auditor() {
+                    p class="govuk-body" { a class="govuk-link" href={ "/frameworks/" (f.id) "/returns" } { "MI returns and the management charge" } }
+                }
                 @if o.standing.may_change_catalogue_settings() {
                     p class="govuk-body" { a class="govuk-link" href={ "/frameworks/" (f.id) "/catalogue-settings" } { "Catalogue settings: indexation cap and naming buyers" } }
                 }

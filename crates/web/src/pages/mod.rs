@@ -14,6 +14,7 @@ mod people;
 mod proposals;
 mod quote;
 mod register;
+mod returns;
 mod sign_in;
 mod spend;
 mod two_factor;
@@ -110,6 +111,12 @@ pub fn routes() -> Routes {
         .get("/invoices/{id}", invoices::show)
         .get("/invoices/{id}/ubl", invoices::ubl)
         .post("/invoices/{id}/decision", invoices::decide)
+        .get("/frameworks/{id}/returns", returns::list)
+        .get("/returns/{id}", returns::show)
+        .post("/returns/{id}/submit", returns::submit)
+        .post("/returns/{id}/no-business", returns::no_business)
+        .post("/returns/{id}/correction", returns::correct)
+        .get("/returns/{id}/levy-invoice", returns::levy_invoice)
         .get("/call-offs/{id}/vary", variations::form)
         .post("/call-offs/{id}/vary", variations::submit)
         .get("/call-offs/{id}/{action}", call_offs::reason_form)

@@ -849,6 +849,44 @@ async fn every_page_and_error_state_passes_a11y_check() {
     keep("audit-log-filtered", &auditor.get("/audit?entity=call_off").await);
     keep("audit-log-error", &auditor.get("/audit?reference=NO-SUCH-REF").await);
     keep("call-offs-manager", &manager.get("/call-offs").await);
+    // MI returns, last, as December must come for November's return: the supplier's list, the
+    // return with its lines, its error states (no confirmation; no business with invoices), the
+    // submitted return, and the manager's list with the levy by month. Sessions are fresh, as
+    // the clock moves on.
+    {
+        use calloff_app::Clock;
+        site.t.clock.advance(chrono::Duration::days(6));
+        assert_eq!(site.t.clock.now().date_naive().to_string(), "2026-12-02");
+    }
+    let supplier = site.signed_in("supplier@londonict.example").await;
+    let returns = format!("{framework}/returns");
+    let supplier_returns = supplier.get(&returns).await;
+    keep("returns-supplier", &supplier_returns);
+    let mi_return = first_link(&supplier_returns.body, "/returns/");
+    let open_return = supplier.get(&mi_return).await;
+    open_return.assert_contains("A11Y-1");
+    keep("return-open", &open_return);
+    let unconfirmed = supplier.post(&format!("{mi_return}/submit"), &[]).await;
+    assert_eq!(unconfirmed.status, 422);
+    unconfirmed.assert_contains("href=\"#confirm-submit\"");
+    keep("return-confirm-error", &unconfirmed);
+    let with_rows = supplier
+        .post(&format!("{mi_return}/no-business"), &[("confirm", "yes")])
+        .await;
+    assert_eq!(with_rows.status, 409);
+    with_rows.assert_contains("href=\"#rows\"");
+    keep("return-no-business-error", &with_rows);
+    let submitted = supplier
+        .post(&format!("{mi_return}/submit"), &[("confirm", "yes")])
+        .await;
+    assert_eq!(submitted.status, 303, "{}", submitted.body);
+    keep(
+        "return-submitted",
+        &supplier.get(submitted.location.as_deref().unwrap()).await,
+    );
+    let manager = site.signed_in("manager@rbkc.example").await;
+    keep("returns-manager", &manager.get(&returns).await);
+    keep("return-manager", &manager.get(&mi_return).await);
 
     let output = tokio::process::Command::new(a11y_check())
         .args(&urls)

@@ -72,6 +72,16 @@ enum Rule {
     OrderRegister,
     /// The audit log: auditors.
     Auditor,
+    /// A framework's MI returns: its manager, auditors and its suppliers' users (their own);
+    /// everyone else, buyers included, is refused.
+    ReturnsList,
+    /// The levy by month: the framework's manager and auditors.
+    LevyReader,
+    /// One return: its supplier, the framework's manager and auditors; others are told it does
+    /// not exist (another supplier included).
+    ReturnReader,
+    /// Readers may see it exists; only its supplier's users submit it.
+    ReturnSupplier,
 }
 
 /// The rule for each (method, path); `None` for a route nobody has classified yet.
@@ -183,6 +193,24 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("POST", "/proposals/{id}/decision" | "/api/v1/proposals/{id}/decision") => ProposalManager,
         ("GET", "/frameworks/{id}/call-offs" | "/api/v1/frameworks/{id}/call-offs") => OrderRegister,
         ("GET", "/audit") => Auditor,
+        ("GET", "/frameworks/{id}/returns" | "/api/v1/frameworks/{id}/returns") => ReturnsList,
+        ("GET", "/api/v1/frameworks/{id}/levy") => LevyReader,
+        (
+            "GET",
+            "/returns/{id}"
+            | "/api/v1/returns/{id}"
+            | "/returns/{id}/levy-invoice"
+            | "/api/v1/returns/{id}/levy-invoice",
+        ) => ReturnReader,
+        (
+            "POST",
+            "/returns/{id}/submit"
+            | "/api/v1/returns/{id}/submit"
+            | "/returns/{id}/no-business"
+            | "/api/v1/returns/{id}/no-business"
+            | "/returns/{id}/correction"
+            | "/api/v1/returns/{id}/correction",
+        ) => ReturnSupplier,
         _ => return None,
     })
 }
@@ -217,6 +245,7 @@ fn expected(rule: Rule, p: &Person) -> Outcome {
         .iter()
         .any(|r| p.roles.contains(r));
     let manager = p.roles.contains(&Role::FrameworkManager);
+    let auditor = p.roles.contains(&Role::Auditor);
     let reads_proposals = customer || manager || p.its_supplier || p.roles.contains(&Role::Auditor);
     // Readers of a proposal who may not take this action are refused; others are told it does
     // not exist.
@@ -371,6 +400,32 @@ fn expected(rule: Rule, p: &Person) -> Outcome {
                 Refused
             }
         }
+        Rule::ReturnsList => {
+            if manager || auditor || p.its_supplier {
+                Allowed
+            } else {
+                Refused
+            }
+        }
+        Rule::LevyReader => {
+            if manager || auditor {
+                Allowed
+            } else {
+                Refused
+            }
+        }
+        Rule::ReturnReader => {
+            if manager || auditor || p.its_supplier {
+                Allowed
+            } else {
+                Hidden
+            }
+        }
+        Rule::ReturnSupplier => match (manager || auditor || p.its_supplier, p.its_supplier) {
+            (false, _) => Hidden,
+            (true, true) => Allowed,
+            (true, false) => Refused,
+        },
     }
 }
 
@@ -484,6 +539,22 @@ async fn every_route_for_every_role_and_organisation() {
     .await
     .unwrap()
     .id;
+    // November's MI return, with that invoice on it: December comes, the supplier submits it,
+    // and every later submission, declaration or correction is then a conflict.
+    {
+        use calloff_app::Clock;
+        t.clock.advance(chrono::Duration::days(6));
+        assert_eq!(t.clock.now().date_naive().to_string(), "2026-12-02");
+    }
+    let mi_return = calloff_app::returns::for_framework(&t.app, &supplier, &t.framework_id)
+        .await
+        .unwrap()[0]
+        .record
+        .id
+        .clone();
+    calloff_app::returns::submit(&t.app, &supplier, &mi_return)
+        .await
+        .unwrap();
     let item_id = calloff_store::catalogue::find_by_sku(
         &mut t.app.db.pool().acquire().await.unwrap(),
         &calloff_domain::catalogue::Sku::parse("L4-SIM-5GB").unwrap(),
@@ -681,6 +752,8 @@ async fn every_route_for_every_role_and_organisation() {
                 change_request.clone()
             } else if path.contains("/approvals/") {
                 approval_request.clone()
+            } else if path.contains("/returns/") {
+                mi_return.to_string()
             } else if path.contains("/organisation/people/") {
                 camden_approver.to_string()
             } else {
@@ -806,7 +879,12 @@ async fn every_route_for_every_role_and_organisation() {
                         p.label, draft.reference
                     ));
                 }
+                // A return is its supplier's, its manager's and auditors' business only.
+                let reads_returns = p.its_supplier || is_manager || p.roles.contains(&Role::Auditor);
                 let schema = concrete == "/api/openapi.json";
+                if !reads_returns && !schema && body.contains("-MI-2026-11-") {
+                    failures.push(format!("{method} {concrete} as {} shows an MI return", p.label));
+                }
                 if !p.in_buying_org
                     && !schema
                     && (body.contains("approvals_given") || body.contains("\"decisions\":[{"))

@@ -6,5 +6,6 @@ mod authz;
 mod browser;
 mod pages;
 mod register;
+mod returns;
 mod shapes;
 mod trust;

@@ -445,7 +445,7 @@ async fn every_api_create_requires_an_idempotency_key() {
         "/api/v1/call-offs",
         "/api/v1/frameworks/{id}/proposals",
         "/api/v1/proposals/{id}/comments",
-        // A UBL document's key is its invoice number: a retry is refused as a duplicate (409).
+        // An uploaded UBL invoice's key is its number: a retry is refused as a duplicate (409).
         "/api/v1/invoices",
     ];
     // POSTs that make no new record: sign-in, pricing, decisions, replacing settings, marking.
@@ -470,6 +470,11 @@ async fn every_api_create_requires_an_idempotency_key() {
         "/api/v1/proposals/{id}/follow",
         "/api/v1/notifications/read",
         "/api/v1/invoices/{id}/decision",
+        // A return moves on from the version it was seen at: a retry is refused (409), never a
+        // second version.
+        "/api/v1/returns/{id}/submit",
+        "/api/v1/returns/{id}/no-business",
+        "/api/v1/returns/{id}/correction",
     ];
     let buyer = Api::sign_in(&site, "buyer@camden.example").await;
     for (method, path) in calloff_web::route_table() {

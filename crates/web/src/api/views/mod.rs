@@ -6,11 +6,13 @@ mod call_offs;
 mod catalogue;
 mod invoices;
 mod proposals;
+mod returns;
 
 pub use call_offs::*;
 pub use catalogue::*;
 pub use invoices::*;
 pub use proposals::*;
+pub use returns::*;
 
 use calloff_app::frameworks::FrameworkOverview;
 use calloff_app::Actor;
