@@ -459,6 +459,9 @@ async fn seed_spend_history(app: &App, framework_id: &FrameworkId) -> AppResult<
         (8, &gstt, "WARDS-05", vec![line("L4-SIM-30GB", 250, 24)]),
         (9, &met, "CONTACT-7", vec![line("L5-TEAMS-PHONE", 600, 12)]),
     ];
+    let mut conn = app.db.pool().acquire().await?;
+    calloff_store::returns::set_onboarded_at(&mut conn, framework_id, &at(first).to_rfc3339()).await?;
+    drop(conn);
     let mut live: Vec<(calloff_domain::call_off::CallOff, &Actor)> = Vec::new();
     let mut recorded = 0;
     for month in 0..12u32 {
@@ -480,6 +483,19 @@ async fn seed_spend_history(app: &App, framework_id: &FrameworkId) -> AppResult<
             call_offs::act(&past, &supplier, &placed.id, &CallOffAction::Accept).await?;
             let went_live = call_offs::act(&past, &supplier, &placed.id, &CallOffAction::GoLive).await?;
             live.push((went_live, *buyer));
+        }
+        // Last month's MI return, generated from its invoices, submitted on the third: the
+        // fourth month's late, on the twelfth.
+        if month > 0 {
+            let day = if month == 4 { 12 } else { 3 };
+            clock.advance(at(start + chrono::Duration::days(day - 1)) - crate::Clock::now(clock.as_ref()));
+            crate::returns::open_due_returns(&past, framework_id).await?;
+            let previous = calloff_domain::mi_return::Month::of(start - chrono::Duration::days(1));
+            for r in crate::returns::for_framework(&past, &supplier, framework_id).await? {
+                if r.record.month == previous {
+                    crate::returns::submit(&past, &supplier, &r.record.id).await?;
+                }
+            }
         }
         clock.advance(at(end) - crate::Clock::now(clock.as_ref()));
         for (k, (call_off, buyer)) in live.iter().enumerate() {

@@ -46,6 +46,22 @@ pub struct FrameworkReport {
     /// Customers invoiced in all.
     pub customers: usize,
     pub burn_down: BurnDown,
+    pub returns: ReturnCounts,
+    /// The management charge raised by the returns of each month (`YYYY-MM`).
+    pub levy_by_month: Vec<(String, Money)>,
+}
+
+/// The framework's MI returns by where they stand.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReturnCounts {
+    pub submitted: usize,
+    /// Of those submitted (or declared), how many after their due date.
+    pub submitted_late: usize,
+    pub no_business: usize,
+    /// Open and past their due date.
+    pub late: usize,
+    /// Open and not yet due.
+    pub due: usize,
 }
 
 /// The framework's spend, for its manager and auditors (it names customers and their spend).
@@ -87,7 +103,26 @@ pub async fn framework_report(app: &App, actor: &Actor, id: &FrameworkId) -> App
     customers.truncate(TOP_CUSTOMERS);
     let committed = spend::committed_by_month(&mut conn, id).await?;
     let burn_down = burn_down(record.headroom.ceiling, &committed, app.today());
+    drop(conn);
+    let mut returns = ReturnCounts::default();
+    for r in crate::returns::for_framework(app, actor, id).await? {
+        use calloff_domain::mi_return::ReturnStanding;
+        match r.standing {
+            ReturnStanding::Submitted => returns.submitted += 1,
+            ReturnStanding::NoBusiness => returns.no_business += 1,
+            ReturnStanding::Late => returns.late += 1,
+            ReturnStanding::Due => returns.due += 1,
+        }
+        returns.submitted_late += usize::from(r.submitted_late);
+    }
+    let levy_by_month = crate::returns::levy_by_month(app, actor, id)
+        .await?
+        .into_iter()
+        .map(|m| (m.month.to_string(), m.charged))
+        .collect();
     Ok(FrameworkReport {
+        returns,
+        levy_by_month,
         framework: record.framework,
         totals,
         by_month,

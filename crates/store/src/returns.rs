@@ -12,6 +12,7 @@ use sqlx::Row;
 
 crate::statements! {
     ONBOARDED = "SELECT created_at FROM frameworks WHERE id = $1";
+    SET_ONBOARDED = "UPDATE frameworks SET created_at = $1 WHERE id = $2";
     BANK_HOLIDAYS = "SELECT day FROM bank_holidays WHERE day >= $1 AND day <= $2 ORDER BY day";
     LEVY_RULES = "SELECT effective_from, basis FROM levy_rules WHERE framework_id = $1 ORDER BY effective_from";
     LEVY_RATES = "SELECT effective_from, applies_to, basis_points FROM levy_rates WHERE framework_id = $1";
@@ -125,6 +126,17 @@ pub async fn onboarded_at(conn: &mut Conn, framework: &FrameworkId) -> StoreResu
         .await?
         .map(|r| r.try_get::<String, _>("created_at"))
         .transpose()?)
+}
+
+/// Records when the framework came onto calloff (the demo's came a year before it is seeded,
+/// so that its history has returns).
+pub async fn set_onboarded_at(conn: &mut Conn, framework: &FrameworkId, at: &str) -> StoreResult<()> {
+    sqlx::query(SET_ONBOARDED)
+        .bind(at)
+        .bind(framework.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// Bank holidays from `from` to `to`, in order.

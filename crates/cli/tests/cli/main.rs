@@ -75,7 +75,7 @@ async fn demo_and_audit_verify(backend: Backend) {
     let intact = run(&test_db.url, &["audit", "verify"]).await;
     assert!(intact.status.success(), "{intact:?}");
     assert!(
-        stdout(&intact).contains("Audit chain intact: 199 entries verified"),
+        stdout(&intact).contains("Audit chain intact: 221 entries verified"),
         "{}",
         stdout(&intact)
     );

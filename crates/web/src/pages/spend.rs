@@ -105,6 +105,20 @@ pub async fn framework(State(state): State<AppState>, user: PageUser, Path(id): 
                 (chart_section("by-lot", "Invoiced by lot", "Lot", &lots))
                 (chart_section("by-kind", "Invoiced by kind of body", "Kind of body", &kinds))
                 (chart_section("top-customers", "Largest customers", "Customer", &customers))
+                h2 class="govuk-heading-m" id="returns" { "MI returns" }
+                (summary_list(&[
+                    ("Submitted", html! { (report.returns.submitted) @if report.returns.submitted_late > 0 { " (" (report.returns.submitted_late) " after their due date)" } }),
+                    ("No business declared", html! { (report.returns.no_business) }),
+                    ("Late: past due, not submitted", html! { strong { (report.returns.late) } }),
+                    ("Due, not yet late", html! { (report.returns.due) }),
+                ]))
+                p class="govuk-body" { a class="govuk-link" href={ "/frameworks/" (f.id) "/returns" } { "All returns, late ones first" } }
+                @if report.levy_by_month.is_empty() {
+                    h2 class="govuk-heading-m" id="levy" { "Management charge by month" }
+                    p class="govuk-body" { "No returns have been submitted yet, so no charge has been raised." }
+                } @else {
+                    (chart_section("levy", "Management charge by month", "Month", &months(&report.levy_by_month)))
+                }
             },
         ),
     )

@@ -74,6 +74,14 @@ pub struct SpendBreakdownView {
     /// The first day of the month the ceiling would be reached at that rate.
     #[schema(format = Date)]
     pub ceiling_reached_by: Option<String>,
+    pub returns_submitted: usize,
+    pub returns_submitted_late: usize,
+    pub returns_no_business: usize,
+    /// Open and past their due date.
+    pub returns_late: usize,
+    pub returns_due: usize,
+    /// The management charge raised by each month's returns.
+    pub levy_by_month: Vec<KeyedAmount>,
 }
 
 impl From<&calloff_app::spend::FrameworkReport> for SpendBreakdownView {
@@ -103,6 +111,16 @@ impl From<&calloff_app::spend::FrameworkReport> for SpendBreakdownView {
                 .collect(),
             monthly_commitment_rate: r.burn_down.monthly_rate.map(Into::into),
             ceiling_reached_by: r.burn_down.ceiling_reached.map(|d| d.to_string()),
+            returns_submitted: r.returns.submitted,
+            returns_submitted_late: r.returns.submitted_late,
+            returns_no_business: r.returns.no_business,
+            returns_late: r.returns.late,
+            returns_due: r.returns.due,
+            levy_by_month: r
+                .levy_by_month
+                .iter()
+                .map(|(m, v)| KeyedAmount::new(m, m, *v))
+                .collect(),
         }
     }
 }
