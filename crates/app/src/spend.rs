@@ -115,11 +115,12 @@ pub async fn framework_report(app: &App, actor: &Actor, id: &FrameworkId) -> App
         }
         returns.submitted_late += usize::from(r.submitted_late);
     }
-    let levy_by_month = crate::returns::levy_by_month(app, actor, id)
+    let mut levy_by_month: Vec<(String, Money)> = crate::returns::levy_by_month(app, actor, id)
         .await?
         .into_iter()
         .map(|m| (m.month.to_string(), m.charged))
         .collect();
+    levy_by_month.sort();
     Ok(FrameworkReport {
         returns,
         levy_by_month,
