@@ -13,9 +13,11 @@ crate::statements! {
                           WHERE framework_id = $1 GROUP BY month ORDER BY month";
     FRAMEWORK_BY_LOT = "SELECT lot_number, CAST(SUM(net_value) AS BIGINT) AS net FROM spend_rollups \
                         WHERE framework_id = $1 GROUP BY lot_number ORDER BY lot_number";
-    FRAMEWORK_BY_BUYER = "SELECT r.buyer_id, o.name, o.kind, CAST(SUM(r.net_value) AS BIGINT) AS net \
-                          FROM spend_rollups r JOIN organisations o ON o.id = r.buyer_id \
-                          WHERE r.framework_id = $1 GROUP BY r.buyer_id, o.name, o.kind";
+    // Summed first, then named: joined row by row, SQLite would scan the rollups per customer.
+    FRAMEWORK_BY_BUYER = "SELECT r.buyer_id, o.name, o.kind, r.net FROM \
+                          (SELECT buyer_id, CAST(SUM(net_value) AS BIGINT) AS net FROM spend_rollups \
+                           WHERE framework_id = $1 GROUP BY buyer_id) r \
+                          JOIN organisations o ON o.id = r.buyer_id";
     // What call-offs placed in each month commit now (ended early ones at their reduced value).
     COMMITTED_BY_MONTH = "SELECT substr(placed_at, 1, 7) AS month, CAST(SUM(contract_value) AS BIGINT) AS net \
                           FROM call_offs WHERE framework_id = $1 AND state IN ('placed', 'accepted', 'live', 'ended') \
