@@ -122,11 +122,26 @@ pub struct StagedRow {
     pub rate_bp: i64,
 }
 
-/// Stages a batch of rows in one statement; rows already staged are left as they are.
+/// Rows per statement on SQLite: sqlx looks each SQLite parameter up by name, which costs time
+/// in the square of the parameters per statement (see docs/PERFORMANCE.md), so SQLite gets
+/// small statements inside one transaction per batch; PostgreSQL takes a batch in one.
+const SQLITE_ROWS_PER_STATEMENT: usize = 25;
+
+/// Stages a batch of rows (in the caller's transaction); rows already staged are left as they
+/// are.
 pub async fn stage(conn: &mut Conn, import_id: &str, rows: &[StagedRow]) -> StoreResult<()> {
-    if rows.is_empty() {
-        return Ok(());
+    let per_statement = if conn.backend_name() == "SQLite" {
+        SQLITE_ROWS_PER_STATEMENT
+    } else {
+        rows.len().max(1)
+    };
+    for chunk in rows.chunks(per_statement) {
+        stage_chunk(conn, import_id, chunk).await?;
     }
+    Ok(())
+}
+
+async fn stage_chunk(conn: &mut Conn, import_id: &str, rows: &[StagedRow]) -> StoreResult<()> {
     let sql = stage_statement(rows.len());
     let mut query = sqlx::query(&sql);
     for r in rows {

@@ -124,6 +124,24 @@ struct Order {
     lines: Vec<OrderLine>,
 }
 
+/// Checks the actor may upload a return on the framework (a user of one of its suppliers),
+/// before anything they sent is read.
+pub async fn may_import(
+    app: &App,
+    actor: &Actor,
+    framework_id: &FrameworkId,
+) -> AppResult<calloff_store::frameworks::FrameworkRecord> {
+    let mut conn = app.db.pool().acquire().await?;
+    let framework = crate::frameworks::record(&mut conn, framework_id).await?;
+    let standing = crate::frameworks::standing_in(&mut conn, actor, &framework).await?;
+    if !standing.is_supplier() || !framework.framework.suppliers.contains(&actor.organisation_id) {
+        return Err(AppError::Forbidden(
+            "only the framework's suppliers upload their MI returns".into(),
+        ));
+    }
+    Ok(framework)
+}
+
 /// Imports the file as the actor's supplier's return for the framework and month.
 pub async fn import_file<R: Read + Seek + Send + 'static>(
     app: &App,
@@ -134,12 +152,8 @@ pub async fn import_file<R: Read + Seek + Send + 'static>(
     options: MiImportOptions,
     mut progress: impl FnMut(Progress),
 ) -> Result<MiImported, MiImportError> {
+    let framework = may_import(app, actor, framework_id).await?;
     let mut conn = app.db.pool().acquire().await.map_err(AppError::from)?;
-    let framework = crate::frameworks::record(&mut conn, framework_id).await?;
-    let standing = crate::frameworks::standing_in(&mut conn, actor, &framework).await?;
-    if !standing.is_supplier() || !framework.framework.suppliers.contains(&actor.organisation_id) {
-        return Err(AppError::Forbidden("only the framework's suppliers upload their MI returns".into()).into());
-    }
     let term = &framework.framework.term;
     if month > Month::of(app.today()) || month < Month::of(term.start) || month > Month::of(term.end) {
         return Err(AppError::invalid(
@@ -219,7 +233,7 @@ pub async fn import_file<R: Read + Seek + Send + 'static>(
                     if check.error_count == 0 && staged.row_number > resumed_after {
                         batch.push(staged);
                         if batch.len() == batch_rows {
-                            mi_imports::stage(&mut conn, &import_id, &batch).await?;
+                            stage(app, &mut conn, &import_id, &batch).await?;
                             staged_now += calloff_domain::count(batch.len());
                             batch.clear();
                             if options.stop_after_rows.is_some_and(|n| staged_now >= n) {
@@ -260,7 +274,7 @@ pub async fn import_file<R: Read + Seek + Send + 'static>(
         )
         .into());
     }
-    mi_imports::stage(&mut conn, &import_id, &batch).await?;
+    stage(app, &mut conn, &import_id, &batch).await?;
     drop(conn);
     let (record, version) = with_retries(|| apply(app, actor, framework_id, month, &import_id)).await?;
     Ok(MiImported {
@@ -271,6 +285,32 @@ pub async fn import_file<R: Read + Seek + Send + 'static>(
         already_imported: false,
     })
 }
+
+/// Stages a batch in its own committed transaction, retried if the database is busy.
+async fn stage(app: &App, conn: &mut Conn, import_id: &str, batch: &[StagedRow]) -> AppResult<()> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let mut attempts = 0;
+    loop {
+        let mut tx = app.db.begin_write_on(conn).await?;
+        let staged = mi_imports::stage(&mut tx, import_id, batch).await;
+        match staged {
+            Ok(()) => {
+                tx.commit().await?;
+                return Ok(());
+            }
+            Err(e) if e.is_retryable() && attempts < STAGE_ATTEMPTS => {
+                attempts += 1;
+                drop(tx);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Tries per batch when the database is busy or a transaction must be retried.
+const STAGE_ATTEMPTS: u32 = 5;
 
 enum Chunk {
     Hash(String),

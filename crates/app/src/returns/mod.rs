@@ -8,7 +8,7 @@
 mod import;
 pub mod levy;
 
-pub use import::{import_file, MiImportError, MiImportOptions, MiImported};
+pub use import::{import_file, may_import, MiImportError, MiImportOptions, MiImported, MAX_REPORTED_ERRORS};
 
 use crate::{Actor, App, AppError, AppResult};
 use calloff_domain::ids::{FrameworkId, OrganisationId, ReturnId, UserId};

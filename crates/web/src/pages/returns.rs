@@ -88,6 +88,12 @@ fn list_page(
                     }
                 }
             }
+            @if levy.is_none() {
+                p class="govuk-body" {
+                    a class="govuk-link" href={ "/frameworks/" (framework) "/returns/import" } { "Upload a month's return from a CSV or XLSX file" }
+                    " if you invoice outside calloff."
+                }
+            }
             @if list.is_empty() {
                 p class="govuk-body" { "No returns are due yet: the first is for the month the framework came onto calloff, once that month ends." }
             } @else {
