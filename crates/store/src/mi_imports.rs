@@ -38,6 +38,7 @@ crate::statements! {
                  customer_kind, sector, lot_number, sku, cpv, quantity, unit_price_micros, line_value, vat, charge, rate_bp \
                  FROM mi_import_rows WHERE import_id = $3";
     // Applied once: 0 rows means another run applied it first.
+    FROM_FILE = "SELECT COUNT(*) AS n FROM mi_imports WHERE return_id = $1 AND version = $2 AND status = 'applied'";
     MARK_APPLIED = "UPDATE mi_imports SET status = 'applied', return_id = $1, version = $2, applied_at = $3 \
                     WHERE id = $4 AND status = 'staging'";
 }
@@ -182,6 +183,17 @@ fn stage_statement(rows: usize) -> String {
         "INSERT INTO mi_import_rows ({ROW_COLUMNS}) VALUES {} ON CONFLICT (import_id, row_number) DO NOTHING",
         values.join(", ")
     )
+}
+
+/// Whether the version was uploaded from a file (rather than generated from invoices).
+pub async fn version_from_file(conn: &mut Conn, return_id: &ReturnId, version: i64) -> StoreResult<bool> {
+    let n: i64 = sqlx::query(FROM_FILE)
+        .bind(return_id.as_str())
+        .bind(version)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("n")?;
+    Ok(n > 0)
 }
 
 /// Forgets an import that turned out invalid, with its staged rows.

@@ -394,8 +394,14 @@ pub async fn view(
         )
     };
     let current = versions.last();
+    // A version uploaded from a file is corrected by uploading another, not from the invoices
+    // (and may have a million rows, not to be read for every page).
+    let from_file = match current {
+        Some(current) => calloff_store::mi_imports::version_from_file(&mut conn, &record.id, current.version).await?,
+        None => false,
+    };
     let correction = match current {
-        Some(current) if record.status != ReturnStatus::Open => {
+        Some(current) if record.status != ReturnStatus::Open && !from_file => {
             let stored = returns::rows(&mut conn, &record.id, current.version, 0, i64::MAX).await?;
             (stored != now_rows).then(|| {
                 let now = ReturnTotals::of(&now_rows);
