@@ -41,9 +41,9 @@ pub struct BenchMiArgs {
 
 /// SIMs per call-off: 75 at £5.50 a month for 24 months is £9,900, under Camden's £10,000
 /// approval threshold, and covers 1,800 rows of one SIM-month each.
-const SIMS_PER_CALL_OFF: i64 = 75;
-const TERM_MONTHS: i64 = 24;
-const ROWS_PER_CALL_OFF: usize = (SIMS_PER_CALL_OFF * TERM_MONTHS) as usize;
+const SIMS_PER_CALL_OFF: u16 = 75;
+const TERM_MONTHS: u16 = 24;
+const ROWS_PER_CALL_OFF: usize = SIMS_PER_CALL_OFF as usize * TERM_MONTHS as usize;
 
 pub async fn run(args: BenchMiArgs) -> anyhow::Result<()> {
     let kill_after = args.kill_after_rows.unwrap_or(args.rows / 2);
@@ -75,8 +75,8 @@ async fn measure(backend: &str, url: &str, args: &BenchMiArgs, kill_after: usize
             framework_id: seeded.framework_id.clone(),
             lines: vec![LineInput {
                 sku: "L4-SIM-5GB".into(),
-                quantity: SIMS_PER_CALL_OFF,
-                term_months: TERM_MONTHS,
+                quantity: i64::from(SIMS_PER_CALL_OFF),
+                term_months: i64::from(TERM_MONTHS),
                 monthly_usage: None,
             }],
             cost_centre: "BENCH".into(),

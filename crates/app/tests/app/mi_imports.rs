@@ -124,7 +124,10 @@ async fn a_valid_file_becomes_the_months_return_and_a_second_file_corrects_it(ba
             .fold(Money::ZERO, |a, b| Money::from_pence(a.pence() + b.pence()))
     );
 
-    assert!(view.correction.is_none(), "a file's version is corrected by another file");
+    assert!(
+        view.correction.is_none(),
+        "a file's version is corrected by another file"
+    );
 
     // The same file again makes nothing new.
     let again = import(&t, csv, MiImportOptions::default()).await.unwrap();

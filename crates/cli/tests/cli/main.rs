@@ -484,7 +484,7 @@ async fn import_mi_reports_each_bad_cell_or_submits_the_return() {
     let app = App::new(test_db.db.clone(), std::sync::Arc::new(SystemClock));
     let buyer = auth::actor_by_email(&app, "buyer@camden.example").await.unwrap();
     let framework_id =
-        calloff_store::frameworks::find_by_reference(&mut *app.db.pool().acquire().await.unwrap(), "LON-ICT-2025")
+        calloff_store::frameworks::find_by_reference(&mut app.db.pool().acquire().await.unwrap(), "LON-ICT-2025")
             .await
             .unwrap()
             .unwrap()
@@ -505,13 +505,12 @@ async fn import_mi_reports_each_bad_cell_or_submits_the_return() {
         .unwrap()
         .call_off
         .reference;
-    let camden =
-        calloff_store::organisations::get(&mut *app.db.pool().acquire().await.unwrap(), &buyer.organisation_id)
-            .await
-            .unwrap()
-            .unwrap()
-            .org_id()
-            .unwrap();
+    let camden = calloff_store::organisations::get(&mut app.db.pool().acquire().await.unwrap(), &buyer.organisation_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .org_id()
+        .unwrap();
     let month = calloff_domain::mi_return::Month::of(calloff_domain::calendar::uk_date(SystemClock.now())).previous();
     let day = month.first_day();
     let dir = std::env::temp_dir().join(format!("calloff-import-mi-{}", uuid::Uuid::now_v7().simple()));
