@@ -13,6 +13,7 @@ on_both_databases!(
     a_valid_file_becomes_the_months_return_and_a_second_file_corrects_it,
     every_reconciliation_error_is_named_by_row_and_column_and_nothing_is_kept,
     an_interrupted_import_resumes_without_duplicating_a_row,
+    an_xlsx_return_is_read_like_a_csv,
     only_the_frameworks_supplier_imports_its_return
 );
 
@@ -294,4 +295,65 @@ async fn only_the_frameworks_supplier_imports_its_return(backend: Backend) {
     )
     .await;
     assert!(matches!(future, Err(MiImportError::App(calloff_app::AppError::Invalid(ref e))) if e.field == "period"));
+}
+
+async fn an_xlsx_return_is_read_like_a_csv(backend: Backend) {
+    use calloff_interop::export::Cell;
+    let t = TestApp::init(backend).await;
+    let (call_off, camden) = live_call_off(&t).await;
+    let text = |s: &str| Cell::text(s);
+    let header: Vec<Cell> = HEADER.trim().split(',').map(text).collect();
+    let row = |sku: &str, quantity: &str, price: &str, value: &str, number: &str| {
+        vec![
+            text(&call_off.reference),
+            text(&camden),
+            text("4"),
+            text(sku),
+            Cell::Empty,
+            text(quantity),
+            text(price),
+            text(value),
+            Cell::Empty,
+            text(number),
+            text("2026-11-26"),
+        ]
+    };
+    let good = calloff_interop::xlsx::write(
+        "Return",
+        &[header.clone(), row("L4-SIM-5GB", "2", "5.50", "11.00", "X-1")],
+    )
+    .unwrap();
+    let supplier = t.supplier().await;
+    let size = good.len() as u64;
+    let format = Format::sniff(&good);
+    assert_eq!(format, Format::Xlsx);
+    let imported = returns::import_file(
+        &t.app,
+        &supplier,
+        &t.framework_id,
+        november(),
+        (format, std::io::Cursor::new(good), size),
+        MiImportOptions::default(),
+        |_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(imported.version.totals.value, Money::from_pence(1_100));
+
+    let bad = calloff_interop::xlsx::write("Return", &[header, row("L4-NOPE", "1", "5.50", "5.50", "X-2")]).unwrap();
+    let size = bad.len() as u64;
+    let Err(MiImportError::Cells { errors, .. }) = returns::import_file(
+        &t.app,
+        &supplier,
+        &t.framework_id,
+        november(),
+        (Format::Xlsx, std::io::Cursor::new(bad), size),
+        MiImportOptions::default(),
+        |_| {},
+    )
+    .await
+    else {
+        panic!("the sheet has an error");
+    };
+    assert_eq!((errors[0].row, errors[0].column.as_str()), (2, "sku"));
 }
