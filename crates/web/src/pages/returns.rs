@@ -339,6 +339,7 @@ fn show_page(user: &PageUser, v: &ReturnView, done: Option<&str>, errors: &[Fiel
         Some("submission") => Some("Return submitted; the management charge has been raised"),
         Some("correction") => Some("Correction submitted; the charge difference has been raised"),
         Some("no_business") => Some("No business declared for the month"),
+        Some("imported") => Some("File imported as the month's return; the management charge has been raised"),
         _ => None,
     };
     let shown_label = if v.version == 0 {

@@ -150,7 +150,7 @@ pub async fn upload(
     )
     .await;
     match outcome {
-        Ok(imported) => Redirect::to(&format!("/returns/{}?imported=1", imported.return_record.id)).into_response(),
+        Ok(imported) => Redirect::to(&format!("/returns/{}?done=imported", imported.return_record.id)).into_response(),
         Err(MiImportError::Cells { errors, total }) => refuse(
             vec![FieldError::new(
                 "file",
