@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_import;
+mod bench_mi;
 mod bench_search;
 mod bench_spend;
 mod import;
@@ -106,6 +107,9 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Benchmark importing a generated price list through `calloff import catalogue`.
     BenchImport(bench_import::BenchImportArgs),
+    /// Benchmark importing and reconciling a generated MI return through `calloff import mi`,
+    /// including a run killed half way and resumed.
+    BenchMi(bench_mi::BenchMiArgs),
     /// Benchmark catalogue search over a generated catalogue of 100,000 items.
     BenchSearch(bench_search::BenchSearchArgs),
     /// Benchmark the framework manager's spend report over 10 million generated invoice lines.
@@ -124,6 +128,17 @@ enum ImportCommand {
     /// min_term_months, cpv, and optionally effective_from and action (withdraw). Nothing is
     /// imported unless the whole file is valid; every error is printed by row and column.
     Catalogue(import::CatalogueArgs),
+    /// Import a supplier's MI return for a month (CSV or XLSX) as its submitted return, or a
+    /// correction of it. Columns (header row, any order): order_reference (the call-off's
+    /// reference), customer_org_id (like GB-LAE-CMD), lot, sku, cpv (optional), quantity,
+    /// unit_price_gbp, value_gbp (quantity × unit price, excluding VAT), vat_gbp (optional),
+    /// invoice_number, invoice_date (YYYY-MM-DD, in the month). Each row is reconciled with the
+    /// supplier's call-offs: an unknown order reference, a wrong customer, an item not on the
+    /// call-off, a price not the one in force, or a value beyond the call-off line's are
+    /// errors. Nothing is kept unless the whole file is valid; every error is printed by row
+    /// and column (the first 100, and how many in all). An interrupted run resumes where it
+    /// stopped when run again with the same file.
+    Mi(import::MiArgs),
 }
 
 #[derive(Subcommand)]
@@ -219,6 +234,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Bench(args) => bench::run(args).await,
         Command::BenchImport(args) => bench_import::run(args).await,
+        Command::BenchMi(args) => bench_mi::run(args).await,
         Command::BenchSearch(args) => bench_search::run(args).await,
         Command::BenchSpend(args) => bench_spend::run(args).await,
         Command::Import {
@@ -226,6 +242,12 @@ async fn main() -> anyhow::Result<()> {
         } => {
             let app = open(&cli.database_url).await?;
             import::catalogue(&app, args).await
+        }
+        Command::Import {
+            command: ImportCommand::Mi(args),
+        } => {
+            let app = open(&cli.database_url).await?;
+            import::mi(&app, args).await
         }
     }
 }

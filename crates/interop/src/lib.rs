@@ -4,6 +4,7 @@
 
 pub mod csv_rows;
 pub mod export;
+pub mod mi_file;
 pub mod price_list;
 pub mod ubl;
 pub mod xlsx;

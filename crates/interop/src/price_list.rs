@@ -184,7 +184,7 @@ fn read_csv<R: Read>(input: R, size: u64, each: &mut impl FnMut(RawRow, Progress
 }
 
 /// A spreadsheet cell as the text a CSV would hold.
-fn cell_text(cell: &Data) -> String {
+pub(crate) fn cell_text(cell: &Data) -> String {
     match cell {
         Data::Empty => String::new(),
         Data::String(s) => s.clone(),

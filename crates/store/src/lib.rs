@@ -17,6 +17,7 @@ pub mod frameworks;
 pub mod idempotency;
 pub mod invoices;
 pub mod lifecycle;
+pub mod mi_imports;
 pub mod notifications;
 pub mod organisations;
 pub mod proposals;
@@ -72,6 +73,7 @@ pub fn all_statements() -> Vec<&'static str> {
         invoices::ALL,
         spend::ALL,
         lifecycle::ALL,
+        mi_imports::ALL,
         notifications::ALL,
         organisations::ALL,
         proposals::ALL,

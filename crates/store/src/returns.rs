@@ -418,7 +418,8 @@ pub async fn rows(conn: &mut Conn, id: &ReturnId, version: i64, after: i64, limi
         .iter()
         .map(|r| {
             Ok(ReturnRow {
-                invoice_id: r.try_get("invoice_id")?,
+                // Rows uploaded from a file have no calloff invoice.
+                invoice_id: r.try_get::<Option<String>, _>("invoice_id")?.unwrap_or_default(),
                 invoice_number: r.try_get("invoice_number")?,
                 invoice_kind: r.try_get("invoice_kind")?,
                 call_off_reference: r.try_get("call_off_reference")?,

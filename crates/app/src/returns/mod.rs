@@ -5,7 +5,10 @@
 //! difference is raised (see [`levy`]). Reminders go through the outbox; the manager sees late
 //! returns first.
 
+mod import;
 pub mod levy;
+
+pub use import::{import_file, may_import, MiImportError, MiImportOptions, MiImported, MAX_REPORTED_ERRORS};
 
 use crate::{Actor, App, AppError, AppResult};
 use calloff_domain::ids::{FrameworkId, OrganisationId, ReturnId, UserId};
@@ -113,7 +116,7 @@ fn months_due(framework: &calloff_domain::framework::Framework, onboarded: Naive
 
 /// The return's reference: the framework's, the month, and the supplier's company number (or
 /// the start of its id).
-fn reference_for(framework_reference: &str, month: Month, supplier: &Organisation) -> String {
+pub(crate) fn reference_for(framework_reference: &str, month: Month, supplier: &Organisation) -> String {
     let who = supplier
         .identifier("GB-COH")
         .map(|i| i.value().to_string())
@@ -391,8 +394,14 @@ pub async fn view(
         )
     };
     let current = versions.last();
+    // A version uploaded from a file is corrected by uploading another, not from the invoices
+    // (and may have a million rows, not to be read for every page).
+    let from_file = match current {
+        Some(current) => calloff_store::mi_imports::version_from_file(&mut conn, &record.id, current.version).await?,
+        None => false,
+    };
     let correction = match current {
-        Some(current) if record.status != ReturnStatus::Open => {
+        Some(current) if record.status != ReturnStatus::Open && !from_file => {
             let stored = returns::rows(&mut conn, &record.id, current.version, 0, i64::MAX).await?;
             (stored != now_rows).then(|| {
                 let now = ReturnTotals::of(&now_rows);
@@ -574,7 +583,25 @@ async fn add_version(app: &App, actor: &Actor, seen: &ReturnRecord, kind: Versio
     )
     .await?;
     head.seal(&mut tx).await?;
-    let framework = crate::frameworks::record(&mut tx, &record.framework_id)
+    tell_manager(&mut tx, actor, &record, kind, (version, totals, difference), &at).await?;
+    let stored = returns::versions(&mut tx, &record.id)
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::NotFound("return".into()))?;
+    tx.commit().await?;
+    Ok(stored)
+}
+
+/// Tells the framework's managers that a version of a return was submitted.
+pub(crate) async fn tell_manager(
+    tx: &mut Conn,
+    actor: &Actor,
+    record: &ReturnRecord,
+    kind: VersionKind,
+    (version, totals, difference): (i64, ReturnTotals, Money),
+    at: &str,
+) -> AppResult<()> {
+    let framework = crate::frameworks::record(&mut *tx, &record.framework_id)
         .await?
         .framework;
     let subject = match kind {
@@ -595,22 +622,17 @@ async fn add_version(app: &App, actor: &Actor, seen: &ReturnRecord, kind: Versio
         subject: &subject,
         body: &body,
         link: &format!("/returns/{}", record.id),
-        created_at: &at,
+        created_at: at,
     };
     notifications::queue_for_role(
-        &mut tx,
+        &mut *tx,
         &message,
         Some(&framework.authority),
         Role::FrameworkManager,
         &actor.user_id,
     )
     .await?;
-    let stored = returns::versions(&mut tx, &record.id)
-        .await?
-        .pop()
-        .ok_or_else(|| AppError::NotFound("return".into()))?;
-    tx.commit().await?;
-    Ok(stored)
+    Ok(())
 }
 
 /// The charge raised by month across the framework's returns, for its manager and auditors.

@@ -10,6 +10,7 @@ mod idempotency;
 mod imports;
 mod invoices;
 mod lifecycle;
+mod mi_imports;
 mod notifications;
 mod people;
 mod proposals;

@@ -470,3 +470,99 @@ async fn import_catalogue_reports_each_bad_cell_or_submits_one_change_request() 
     assert_eq!(count("SELECT COUNT(*) FROM catalogue_changes").await, 1);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn import_mi_reports_each_bad_cell_or_submits_the_return() {
+    use calloff_app::call_offs::{self, PlaceCallOff};
+    use calloff_app::quotes::LineInput;
+    use calloff_app::{auth, App, Clock, SystemClock};
+    let test_db = TestDb::new(Backend::Sqlite).await;
+    assert!(run(&test_db.url, &["demo", "--seed-only", "--bare"])
+        .await
+        .status
+        .success());
+    let app = App::new(test_db.db.clone(), std::sync::Arc::new(SystemClock));
+    let buyer = auth::actor_by_email(&app, "buyer@camden.example").await.unwrap();
+    let framework_id =
+        calloff_store::frameworks::find_by_reference(&mut app.db.pool().acquire().await.unwrap(), "LON-ICT-2025")
+            .await
+            .unwrap()
+            .unwrap()
+            .framework
+            .id;
+    let command = PlaceCallOff {
+        framework_id,
+        lines: vec![LineInput {
+            sku: "L4-SIM-5GB".into(),
+            quantity: 20,
+            term_months: 24,
+            monthly_usage: None,
+        }],
+        cost_centre: "IT-4021".into(),
+    };
+    let reference = call_offs::place(&app, &buyer, &command, Some("cli-mi"))
+        .await
+        .unwrap()
+        .call_off
+        .reference;
+    let camden = calloff_store::organisations::get(&mut app.db.pool().acquire().await.unwrap(), &buyer.organisation_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .org_id()
+        .unwrap();
+    let month = calloff_domain::mi_return::Month::of(calloff_domain::calendar::uk_date(SystemClock.now())).previous();
+    let day = month.first_day();
+    let dir = std::env::temp_dir().join(format!("calloff-import-mi-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let header =
+        "order_reference,customer_org_id,lot,sku,quantity,unit_price_gbp,value_gbp,invoice_number,invoice_date";
+    let bad = dir.join("bad.csv");
+    std::fs::write(
+        &bad,
+        format!(
+            "{header}\n{reference},{camden},4,L4-SIM-5GB,20,5.50,110.00,EXT-1,{day}\nCO-NONE,{camden},4,L4-SIM-5GB,1,5.50,5.50,EXT-2,{day}\n{reference},{camden},4,L4-SIM-5GB,1,9.99,9.99,EXT-3,{day}\n"
+        ),
+    )
+    .unwrap();
+    let args = |file: &std::path::Path| {
+        vec![
+            "import".to_string(),
+            "mi".to_string(),
+            file.display().to_string(),
+            "--framework".to_string(),
+            "LON-ICT-2025".to_string(),
+            "--period".to_string(),
+            month.to_string(),
+            "--as".to_string(),
+            "supplier@londonict.example".to_string(),
+        ]
+    };
+    let refused = calloff(&test_db.url).args(args(&bad)).output().await.unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    let printed = stdout(&refused);
+    assert!(printed.contains("row 3, column order_reference"), "{printed}");
+    assert!(printed.contains("row 4, column unit_price_gbp"), "{printed}");
+    let count = |sql: &'static str| {
+        let pool = test_db.db.pool().clone();
+        async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.unwrap() }
+    };
+    assert_eq!(count("SELECT COUNT(*) FROM mi_return_versions").await, 0);
+    assert_eq!(count("SELECT COUNT(*) FROM mi_import_rows").await, 0);
+
+    let good = dir.join("good.csv");
+    std::fs::write(
+        &good,
+        format!("{header}\n{reference},{camden},4,L4-SIM-5GB,20,5.50,110.00,EXT-1,{day}\n"),
+    )
+    .unwrap();
+    let imported = calloff(&test_db.url).args(args(&good)).output().await.unwrap();
+    assert!(imported.status.success(), "{imported:?}");
+    assert!(
+        stdout(&imported).starts_with("Imported 1 rows"),
+        "{}",
+        stdout(&imported)
+    );
+    assert_eq!(count("SELECT COUNT(*) FROM mi_return_rows").await, 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -15,6 +15,7 @@ mod proposals;
 mod quote;
 mod register;
 mod returns;
+mod returns_import;
 mod sign_in;
 mod spend;
 mod two_factor;
@@ -112,6 +113,14 @@ pub fn routes() -> Routes {
         .get("/invoices/{id}/ubl", invoices::ubl)
         .post("/invoices/{id}/decision", invoices::decide)
         .get("/frameworks/{id}/returns", returns::list)
+        .get("/frameworks/{id}/returns/import", returns_import::form)
+        .post(
+            "/frameworks/{id}/returns/import",
+            axum::handler::Handler::layer(
+                returns_import::upload,
+                axum::extract::DefaultBodyLimit::max(returns_import::MAX_UPLOAD_BYTES),
+            ),
+        )
         .get("/returns/{id}", returns::show)
         .post("/returns/{id}/submit", returns::submit)
         .post("/returns/{id}/no-business", returns::no_business)

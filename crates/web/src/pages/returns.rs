@@ -88,6 +88,12 @@ fn list_page(
                     }
                 }
             }
+            @if levy.is_none() {
+                p class="govuk-body" {
+                    a class="govuk-link" href={ "/frameworks/" (framework) "/returns/import" } { "Upload a month's return from a CSV or XLSX file" }
+                    " if you invoice outside calloff."
+                }
+            }
             @if list.is_empty() {
                 p class="govuk-body" { "No returns are due yet: the first is for the month the framework came onto calloff, once that month ends." }
             } @else {
@@ -333,6 +339,7 @@ fn show_page(user: &PageUser, v: &ReturnView, done: Option<&str>, errors: &[Fiel
         Some("submission") => Some("Return submitted; the management charge has been raised"),
         Some("correction") => Some("Correction submitted; the charge difference has been raised"),
         Some("no_business") => Some("No business declared for the month"),
+        Some("imported") => Some("File imported as the month's return; the management charge has been raised"),
         _ => None,
     };
     let shown_label = if v.version == 0 {

@@ -884,6 +884,24 @@ async fn every_page_and_error_state_passes_a11y_check() {
         "return-submitted",
         &supplier.get(submitted.location.as_deref().unwrap()).await,
     );
+    // Uploading a return from a file: the page, and its errors table.
+    let import = format!("{returns}/import");
+    keep("return-import", &supplier.get(&import).await);
+    let bad_return =
+        "order_reference,customer_org_id,lot,sku,quantity,unit_price_gbp,value_gbp,invoice_number,invoice_date\n\
+                      CO-NO-SUCH,GB-LAE-CMD,4,L4-SIM-5GB,1,5.50,5.50,EXT-1,2026-11-30\n";
+    let refused = supplier
+        .upload(
+            &import,
+            &[("period", "2026-11")],
+            "return.csv",
+            bad_return.as_bytes().to_vec(),
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    refused.assert_contains("id=\"file-errors\"");
+    refused.assert_contains("order_reference");
+    keep("return-import-errors", &refused);
     let manager = site.signed_in("manager@rbkc.example").await;
     keep("returns-manager", &manager.get(&returns).await);
     keep("return-manager", &manager.get(&mi_return).await);

@@ -119,6 +119,8 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
             FrameworkSupplier
         }
         ("POST", "/frameworks/{id}/change-requests/import") => FrameworkSupplier,
+        // Only the framework's suppliers upload their own MI returns.
+        ("GET" | "POST", "/frameworks/{id}/returns/import") => FrameworkSupplier,
         (
             "POST",
             "/frameworks/{id}/change-requests"
@@ -842,7 +844,9 @@ async fn every_route_for_every_role_and_organisation() {
                         ("POST", "/invoices/upload") => {
                             browser.upload("/invoices/upload", &[], "empty.xml", Vec::new()).await
                         }
-                        ("POST", path) if path.ends_with("/change-requests/import") => {
+                        ("POST", path)
+                            if path.ends_with("/change-requests/import") || path.ends_with("/returns/import") =>
+                        {
                             browser
                                 .upload(path, &[("title", "Matrix")], "empty.csv", Vec::new())
                                 .await

@@ -10,7 +10,7 @@ use calloff_test_support::{assert_valid_ubl, on_both_databases, Backend};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-on_both_databases!(returns_through_the_api);
+on_both_databases!(returns_through_the_api, a_return_uploaded_on_the_page);
 
 async fn returns_through_the_api(backend: Backend) {
     let site = Site::start(backend).await;
@@ -142,4 +142,60 @@ async fn returns_through_the_api(backend: Backend) {
     assert_eq!(levy["rules"][0]["description"], "1% of every line");
     let (status, _) = supplier_api.get(&format!("/frameworks/{}/levy", t.framework_id)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+/// The upload page: a file with errors lists them by row and column and keeps nothing; a valid
+/// file becomes the month's submitted return.
+async fn a_return_uploaded_on_the_page(backend: Backend) {
+    let site = Site::start(backend).await;
+    let t = &site.t;
+    let buyer = t.buyer().await;
+    let command = PlaceCallOff {
+        framework_id: t.framework_id.clone(),
+        lines: vec![LineInput {
+            sku: "L4-SIM-5GB".into(),
+            quantity: 20,
+            term_months: 24,
+            monthly_usage: None,
+        }],
+        cost_centre: "IT-4021".into(),
+    };
+    let call_off = call_offs::place(&t.app, &buyer, &command, Some("page-mi"))
+        .await
+        .unwrap()
+        .call_off;
+    let mut conn = t.app.db.pool().acquire().await.unwrap();
+    let camden = calloff_store::organisations::get(&mut conn, &buyer.organisation_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .org_id()
+        .unwrap();
+    drop(conn);
+    let header =
+        "order_reference,customer_org_id,lot,sku,quantity,unit_price_gbp,value_gbp,invoice_number,invoice_date";
+    let reference = &call_off.reference;
+    let page = site.signed_in("supplier@londonict.example").await;
+    let import = format!("/frameworks/{}/returns/import", t.framework_id);
+    let form = page.get(&import).await;
+    assert_eq!(form.status, 200);
+    form.assert_contains("customer_org_id");
+
+    let bad = format!("{header}\n{reference},GB-LAE-HAV,4,L4-SIM-5GB,1,5.50,5.50,P-1,2026-11-26\n");
+    let refused = page
+        .upload(&import, &[("period", "2026-11")], "return.csv", bad.into_bytes())
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    refused.assert_contains("customer_org_id");
+    refused.assert_contains("is not the customer of call-off");
+
+    let good = format!("{header}\n{reference},{camden},4,L4-SIM-5GB,1,5.50,5.50,P-1,2026-11-26\n");
+    let imported = page
+        .upload(&import, &[("period", "2026-11")], "return.csv", good.into_bytes())
+        .await;
+    assert_eq!(imported.status, 303, "{}", imported.body);
+    let shown = page.get(imported.location.as_deref().unwrap()).await;
+    assert_eq!(shown.status, 200);
+    shown.assert_contains("File imported as the month");
+    shown.assert_contains("P-1");
 }
