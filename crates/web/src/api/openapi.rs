@@ -238,6 +238,13 @@ fn input_contract(spec: &mut Value) {
             if method == "post" {
                 codes.extend(["413", "415", "422"]);
             }
+            // A query parameter's value is checked too: a bad one is 422, naming it.
+            let has_query = operation["parameters"]
+                .as_array()
+                .is_some_and(|ps| ps.iter().any(|p| p["in"] == "query"));
+            if has_query {
+                codes.push("422");
+            }
             if method == "post" && path == "/sessions" {
                 codes.push("429");
             }
