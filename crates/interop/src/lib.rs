@@ -6,5 +6,6 @@ pub mod csv_rows;
 pub mod export;
 pub mod mi_file;
 pub mod price_list;
+pub mod sheet;
 pub mod ubl;
 pub mod xlsx;

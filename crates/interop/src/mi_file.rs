@@ -1,5 +1,5 @@
 //! MI returns uploaded as CSV or XLSX, read row by row (a CSV is streamed: only the current
-//! record is held; an XLSX sheet is read by calamine, as for price lists).
+//! record is held; an XLSX sheet is read by calamine), as `sheet` reads every spreadsheet.
 //!
 //! Columns (header names, any order, any case): `order_reference` (the call-off's reference),
 //! `customer_org_id` (the buyer's org-id, like `GB-LAE-CMD`), `lot`, `sku`, `quantity`,
@@ -8,8 +8,7 @@
 //! `vat_gbp`.
 
 use crate::csv_rows::CellError;
-use crate::price_list::{cell_text, Format, Progress};
-use calamine::{Data, Reader};
+use crate::sheet::{self, Format, Progress};
 use std::io::{Read, Seek};
 
 pub const REQUIRED_COLUMNS: [&str; 9] = [
@@ -24,7 +23,6 @@ pub const REQUIRED_COLUMNS: [&str; 9] = [
     "invoice_date",
 ];
 pub const OPTIONAL_COLUMNS: [&str; 2] = ["cpv", "vat_gbp"];
-const ALL_COLUMNS: usize = REQUIRED_COLUMNS.len() + OPTIONAL_COLUMNS.len();
 
 /// One row as written in the file: `row` is its row in the file (the header is row 1).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -43,57 +41,6 @@ pub struct MiRow {
     pub vat: String,
 }
 
-/// Where each column is, from the header row.
-struct Columns([Option<usize>; ALL_COLUMNS]);
-
-impl Columns {
-    fn from_header<'a>(names: impl Iterator<Item = &'a str>) -> Result<Columns, Vec<CellError>> {
-        let names: Vec<String> = names
-            .map(|n| n.trim().trim_start_matches('\u{feff}').to_lowercase())
-            .collect();
-        let mut at = [None; ALL_COLUMNS];
-        for (slot, column) in at
-            .iter_mut()
-            .zip(REQUIRED_COLUMNS.iter().chain(OPTIONAL_COLUMNS.iter()))
-        {
-            *slot = names.iter().position(|n| n == column);
-        }
-        let missing: Vec<CellError> = REQUIRED_COLUMNS
-            .iter()
-            .zip(&at)
-            .filter(|(_, at)| at.is_none())
-            .map(|(column, _)| CellError {
-                row: 1,
-                column: column.to_string(),
-                message: "this column is missing from the header row".into(),
-            })
-            .collect();
-        if missing.is_empty() {
-            Ok(Columns(at))
-        } else {
-            Err(missing)
-        }
-    }
-
-    fn row(&self, row: usize, cell: impl Fn(usize) -> String) -> MiRow {
-        let get = |i: usize| self.0[i].map(&cell).unwrap_or_default();
-        MiRow {
-            row,
-            order_reference: get(0),
-            customer_org_id: get(1),
-            lot: get(2),
-            sku: get(3),
-            quantity: get(4),
-            unit_price: get(5),
-            value: get(6),
-            invoice_number: get(7),
-            invoice_date: get(8),
-            cpv: get(9),
-            vat: get(10),
-        }
-    }
-}
-
 /// Reads every row, calling `each` with it and how far reading has got (bytes of a CSV, rows of
 /// an XLSX). Problems with the file itself (a missing column, a broken row) are returned by row
 /// and column; the rows that can be read are all passed on, so every error shows at once.
@@ -103,94 +50,25 @@ pub fn read<R: Read + Seek>(
     size: u64,
     mut each: impl FnMut(MiRow, Progress),
 ) -> Result<(), Vec<CellError>> {
-    match format {
-        Format::Csv => read_csv(input, size, &mut each),
-        Format::Xlsx => read_xlsx(input, &mut each),
-    }
-}
-
-fn read_csv<R: Read>(input: R, size: u64, each: &mut impl FnMut(MiRow, Progress)) -> Result<(), Vec<CellError>> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
-    let header = reader.headers().map_err(|e| {
-        vec![CellError {
-            row: 1,
-            column: "header".into(),
-            message: e.to_string(),
-        }]
-    })?;
-    let columns = Columns::from_header(header.iter())?;
-    let width = header.len();
-    let mut errors = Vec::new();
-    let mut record = csv::StringRecord::new();
-    let mut row = 1;
-    loop {
-        row += 1;
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) if record.len() != width => errors.push(CellError {
-                row,
-                column: "row".into(),
-                message: format!("has {} fields but the header has {width}", record.len()),
-            }),
-            Ok(true) => {
-                let progress = Progress {
-                    done: reader.position().byte(),
-                    total: size,
-                };
-                each(
-                    columns.row(row, |i| record.get(i).unwrap_or_default().to_string()),
-                    progress,
-                );
-            }
-            Err(e) => errors.push(CellError {
-                row,
-                column: "row".into(),
-                message: e.to_string(),
-            }),
-        }
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors)
-    }
-}
-
-fn read_xlsx<R: Read + Seek>(input: R, each: &mut impl FnMut(MiRow, Progress)) -> Result<(), Vec<CellError>> {
-    let not_a_workbook = |message: String| {
-        vec![CellError {
-            row: 1,
-            column: "file".into(),
-            message,
-        }]
-    };
-    let mut workbook: calamine::Xlsx<R> = calamine::open_workbook_from_rs(input)
-        .map_err(|e| not_a_workbook(format!("is not a readable XLSX workbook: {e}")))?;
-    let range = workbook
-        .worksheet_range_at(0)
-        .ok_or_else(|| not_a_workbook("has no worksheet".into()))?
-        .map_err(|e| not_a_workbook(e.to_string()))?;
-    let mut rows = range.rows();
-    let header: Vec<String> = rows
-        .next()
-        .map(|r| r.iter().map(cell_text).collect())
-        .unwrap_or_default();
-    let columns = Columns::from_header(header.iter().map(String::as_str))?;
-    let total = u64::try_from(range.height()).unwrap_or(u64::MAX);
-    for (i, cells) in rows.enumerate() {
-        if cells.iter().all(|c| matches!(c, Data::Empty)) {
-            continue;
-        }
-        let row = i + 2;
+    sheet::read(format, input, size, (&REQUIRED_COLUMNS, &OPTIONAL_COLUMNS), |r, at| {
         each(
-            columns.row(row, |c| cells.get(c).map(cell_text).unwrap_or_default()),
-            Progress {
-                done: u64::try_from(row).unwrap_or(u64::MAX),
-                total,
+            MiRow {
+                row: r.row,
+                order_reference: r.text(0),
+                customer_org_id: r.text(1),
+                lot: r.text(2),
+                sku: r.text(3),
+                quantity: r.text(4),
+                unit_price: r.text(5),
+                value: r.text(6),
+                invoice_number: r.text(7),
+                invoice_date: r.text(8),
+                cpv: r.text(9),
+                vat: r.text(10),
             },
-        );
-    }
-    Ok(())
+            at,
+        )
+    })
 }
 
 #[cfg(test)]
