@@ -510,6 +510,47 @@ pub fn paragraphs(text: &str) -> Markup {
     }
 }
 
+/// A GOV.UK file upload named `file`, with its error if any.
+pub fn file_upload(label: &str, accept: &str, error: Option<&str>) -> Markup {
+    html! {
+        div class={ "govuk-form-group" @if error.is_some() { " govuk-form-group--error" } } {
+            label class="govuk-label" for="file" { (label) }
+            @if let Some(e) = error {
+                p class="govuk-error-message" id="file-error" { span class="govuk-visually-hidden" { "Error:" } " " (e) }
+            }
+            input class={ "govuk-file-upload" @if error.is_some() { " govuk-file-upload--error" } } id="file" name="file" type="file" accept=(accept)
+                aria-describedby=[error.map(|_| "file-error")];
+        }
+    }
+}
+
+/// The errors found in an uploaded file, by row and column (`total` of them, the first shown).
+pub fn file_errors(cells: &[calloff_interop::csv_rows::CellError], total: usize) -> Markup {
+    html! {
+        @if !cells.is_empty() {
+            table class="govuk-table" id="file-errors" {
+                caption class="govuk-table__caption govuk-table__caption--m" {
+                    (total) " error(s) in the file" @if total > cells.len() { ", the first " (cells.len()) " shown" }
+                }
+                thead class="govuk-table__head" { tr class="govuk-table__row" {
+                    th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Row" }
+                    th scope="col" class="govuk-table__header" { "Column" }
+                    th scope="col" class="govuk-table__header" { "Problem" }
+                } }
+                tbody class="govuk-table__body" {
+                    @for e in cells {
+                        tr class="govuk-table__row" {
+                            td class="govuk-table__cell govuk-table__cell--numeric" { (e.row) }
+                            td class="govuk-table__cell" { code { (e.column) } }
+                            td class="govuk-table__cell" { (e.message) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 pub fn summary_list(rows: &[(&str, Markup)]) -> Markup {
     html! {
         dl class="govuk-summary-list" {

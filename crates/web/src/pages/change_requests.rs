@@ -599,39 +599,12 @@ fn import_page(
                 "New SKUs become new items, and rows that differ from an item in force become edits or price changes. "
                 "The whole file is checked first; nothing is imported unless every row is valid. A valid file becomes one change request for the framework manager."
             }
-            @if !cells.is_empty() {
-                table class="govuk-table" id="file-errors" {
-                    caption class="govuk-table__caption govuk-table__caption--m" {
-                        (total) " error(s) in the file" @if total > cells.len() { ", the first " (cells.len()) " shown" }
-                    }
-                    thead class="govuk-table__head" { tr class="govuk-table__row" {
-                        th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Row" }
-                        th scope="col" class="govuk-table__header" { "Column" }
-                        th scope="col" class="govuk-table__header" { "Problem" }
-                    } }
-                    tbody class="govuk-table__body" {
-                        @for e in cells {
-                            tr class="govuk-table__row" {
-                                td class="govuk-table__cell govuk-table__cell--numeric" { (e.row) }
-                                td class="govuk-table__cell" { code { (e.column) } }
-                                td class="govuk-table__cell" { (e.message) }
-                            }
-                        }
-                    }
-                }
-            }
+            (crate::html::file_errors(cells, total))
             form method="post" action={ "/frameworks/" (framework_id) "/change-requests/import" } enctype="multipart/form-data" novalidate {
                 (csrf_field(&user.session.csrf_token))
                 (input(Input { error: error_for(errors, "title"), ..Input::text("title", "Title", title) }))
                 (date_input("effective_from", "Effective from", "For rows without their own date. For example, 1 1 2027.", date, error_for(errors, "effective_from")))
-                div class={ "govuk-form-group" @if file_error.is_some() { " govuk-form-group--error" } } {
-                    label class="govuk-label" for="file" { "Price list (CSV or XLSX)" }
-                    @if let Some(e) = file_error {
-                        p class="govuk-error-message" id="file-error" { span class="govuk-visually-hidden" { "Error:" } " " (e) }
-                    }
-                    input class={ "govuk-file-upload" @if file_error.is_some() { " govuk-file-upload--error" } } id="file" name="file" type="file" accept=".csv,.xlsx"
-                        aria-describedby=[file_error.map(|_| "file-error")];
-                }
+                (crate::html::file_upload("Price list (CSV or XLSX)", ".csv,.xlsx", file_error))
                 button type="submit" class="govuk-button" data-module="govuk-button" data-prevent-double-click="true" { "Check and upload" }
             }
         },

@@ -525,14 +525,7 @@ fn upload_page(user: &PageUser, summary: &[FieldError], problems: &[FieldError])
             }
             form method="post" action="/invoices/upload" enctype="multipart/form-data" novalidate {
                 (csrf_field(&user.session.csrf_token))
-                div class={ "govuk-form-group" @if file_error.is_some() { " govuk-form-group--error" } } {
-                    label class="govuk-label" for="file" { "UBL document (XML)" }
-                    @if let Some(e) = file_error {
-                        p class="govuk-error-message" id="file-error" { span class="govuk-visually-hidden" { "Error:" } " " (e) }
-                    }
-                    input class={ "govuk-file-upload" @if file_error.is_some() { " govuk-file-upload--error" } } id="file" name="file" type="file" accept=".xml,application/xml"
-                        aria-describedby=[file_error.map(|_| "file-error")];
-                }
+                (crate::html::file_upload("UBL document (XML)", ".xml,application/xml", file_error))
                 button type="submit" class="govuk-button" data-module="govuk-button" data-prevent-double-click="true" { "Check and send" }
             }
         },

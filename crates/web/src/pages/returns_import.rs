@@ -53,27 +53,7 @@ fn page(
                 "Each row is checked against your call-offs: the order reference, the customer, the item, the price in force and what is left of the line's value. "
                 "Nothing is kept unless every row is valid. A valid file becomes the month's submitted return, or a correction of it if it was already submitted."
             }
-            @if !cells.is_empty() {
-                table class="govuk-table" id="file-errors" {
-                    caption class="govuk-table__caption govuk-table__caption--m" {
-                        (total) " error(s) in the file" @if total > cells.len() { ", the first " (cells.len()) " shown" }
-                    }
-                    thead class="govuk-table__head" { tr class="govuk-table__row" {
-                        th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Row" }
-                        th scope="col" class="govuk-table__header" { "Column" }
-                        th scope="col" class="govuk-table__header" { "Problem" }
-                    } }
-                    tbody class="govuk-table__body" {
-                        @for e in cells {
-                            tr class="govuk-table__row" {
-                                td class="govuk-table__cell govuk-table__cell--numeric" { (e.row) }
-                                td class="govuk-table__cell" { code { (e.column) } }
-                                td class="govuk-table__cell" { (e.message) }
-                            }
-                        }
-                    }
-                }
-            }
+            (crate::html::file_errors(cells, total))
             form method="post" action={ "/frameworks/" (framework_id) "/returns/import" } enctype="multipart/form-data" novalidate {
                 (csrf_field(&user.session.csrf_token))
                 (input(Input {
@@ -81,14 +61,7 @@ fn page(
                     hint: Some("Year and month, like 2026-11"),
                     ..Input::text("period", "Month of the return", period)
                 }))
-                div class={ "govuk-form-group" @if file_error.is_some() { " govuk-form-group--error" } } {
-                    label class="govuk-label" for="file" { "MI return (CSV or XLSX)" }
-                    @if let Some(e) = file_error {
-                        p class="govuk-error-message" id="file-error" { span class="govuk-visually-hidden" { "Error:" } " " (e) }
-                    }
-                    input class={ "govuk-file-upload" @if file_error.is_some() { " govuk-file-upload--error" } } id="file" name="file" type="file" accept=".csv,.xlsx"
-                        aria-describedby=[file_error.map(|_| "file-error")];
-                }
+                (crate::html::file_upload("MI return (CSV or XLSX)", ".csv,.xlsx", file_error))
                 button type="submit" class="govuk-button" data-module="govuk-button" data-prevent-double-click="true" { "Check and upload" }
             }
         },
