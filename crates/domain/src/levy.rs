@@ -206,13 +206,20 @@ pub struct LevyRule {
 impl LevyRule {
     /// A rule from the first day of a month (returns are monthly, so a rule never splits one).
     pub fn new(effective_from: NaiveDate, rates: LevyRates) -> Result<LevyRule, FieldError> {
-        if effective_from.day() != 1 {
-            return Err(FieldError::new(
-                "effective_from",
-                "must be the first day of a month: a month's return is charged by one rule",
-            ));
-        }
+        LevyRule::check_start(effective_from)?;
         Ok(LevyRule { effective_from, rates })
+    }
+
+    /// A rule starts on the first day of a month.
+    pub fn check_start(effective_from: NaiveDate) -> Result<(), FieldError> {
+        if effective_from.day() == 1 {
+            Ok(())
+        } else {
+            Err(FieldError::new(
+                "effective_from",
+                "Enter the first day of a month: a month's return is charged by one rule",
+            ))
+        }
     }
 
     /// The rate for a line of `lot` bought by a body in `sector`; none for a lot a per-lot rule

@@ -152,42 +152,75 @@ pub async fn rules(app: &App, _actor: &Actor, framework: &FrameworkId) -> AppRes
     Ok(returns::levy_rules(&mut conn, framework).await?)
 }
 
-/// The framework's manager adds a dated rule. Rules are dated so that a month already charged
-/// keeps its rule: a new one takes effect from a month not yet ended.
-pub async fn add_rule(app: &App, actor: &Actor, framework: &FrameworkId, rule: &LevyRule) -> AppResult<()> {
+/// Checks the actor manages the framework, so may set its management charge.
+pub async fn may_set_rules(
+    app: &App,
+    actor: &Actor,
+    framework: &FrameworkId,
+) -> AppResult<calloff_store::frameworks::FrameworkRecord> {
     let mut conn = app.db.pool().acquire().await?;
     let record = crate::frameworks::record(&mut conn, framework).await?;
     let standing = crate::frameworks::standing_in(&mut conn, actor, &record).await?;
-    drop(conn);
     if !standing.is_manager() {
         return Err(AppError::Forbidden(
             "only the framework's manager sets its management charge".into(),
         ));
     }
+    Ok(record)
+}
+
+/// The framework's manager adds a dated rule. Rules are dated so that a month already charged
+/// keeps its rule: a new one takes effect from a month not yet ended.
+pub async fn add_rule(app: &App, actor: &Actor, framework: &FrameworkId, rule: &LevyRule) -> AppResult<()> {
+    let record = may_set_rules(app, actor, framework).await?;
+    // Every fault at once.
+    let mut errors = Vec::new();
     let this_month = calloff_domain::mi_return::Month::of(app.today());
     if rule.effective_from < this_month.first_day() {
-        return Err(AppError::invalid(
+        errors.push(FieldError::new(
             "effective_from",
             format!(
-                "must be this month or later ({} at the earliest): earlier months may already be charged",
+                "Enter this month or a later one ({} at the earliest): earlier months may already be charged",
                 this_month.first_day()
             ),
         ));
     }
+    if rule.effective_from > record.framework.term.end {
+        errors.push(FieldError::new(
+            "effective_from",
+            format!(
+                "Enter a month within the framework's term, which ends on {}",
+                record.framework.term.end
+            ),
+        ));
+    }
     if let calloff_domain::levy::LevyRates::PerLot { rates } = &rule.rates {
-        let missing: Vec<String> = record
-            .framework
-            .lots
+        let lots: Vec<u32> = record.framework.lots.iter().map(|l| l.number).collect();
+        let missing: Vec<String> = lots
             .iter()
-            .filter(|l| !rates.contains_key(&l.number))
-            .map(|l| l.number.to_string())
+            .filter(|n| !rates.contains_key(n))
+            .map(ToString::to_string)
             .collect();
         if !missing.is_empty() {
-            return Err(AppError::invalid(
+            errors.push(FieldError::new(
                 "rates",
-                format!("give a rate for every lot; missing: lot {}", missing.join(", lot ")),
+                format!("Give a rate for every lot; missing: lot {}", missing.join(", lot ")),
             ));
         }
+        let unknown: Vec<String> = rates
+            .keys()
+            .filter(|n| !lots.contains(n))
+            .map(ToString::to_string)
+            .collect();
+        if !unknown.is_empty() {
+            errors.push(FieldError::new(
+                "rates",
+                format!("The framework has no lot {}", unknown.join(", lot ")),
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::fields(errors));
     }
     calloff_store::with_retries(|| async {
         let at = app.now_text();

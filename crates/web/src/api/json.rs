@@ -87,7 +87,7 @@ impl JsonBody {
 
 /// `application/json`, optionally with parameters (`; charset=utf-8`). Not `application/jsonp`,
 /// not `text/json`, not a missing header.
-fn is_json(headers: &HeaderMap) -> bool {
+pub fn is_json(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

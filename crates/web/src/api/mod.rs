@@ -71,6 +71,14 @@ pub fn routes() -> Routes {
         .get("/organisation/spend", invoices::organisation_spend)
         .get("/frameworks/{id}/returns", returns::list)
         .get("/frameworks/{id}/levy", returns::levy_by_month)
+        .create("/frameworks/{id}/levy-rules", returns::add_levy_rule)
+        .post(
+            "/frameworks/{id}/returns/import",
+            axum::handler::Handler::layer(
+                returns::import,
+                axum::extract::DefaultBodyLimit::max(returns::MAX_IMPORT_BYTES),
+            ),
+        )
         .get("/returns/{id}", returns::show)
         .post("/returns/{id}/submit", returns::submit)
         .post("/returns/{id}/no-business", returns::no_business)
@@ -131,6 +139,7 @@ pub fn parse_as_every_body(bytes: &[u8]) -> usize {
         + usize::from(json::parse_query::<AsOfQuery>(&query).is_ok())
         + usize::from(json::parse_query::<returns::ReturnQuery>(&query).is_ok())
         + usize::from(json::parse_query::<returns::VersionQuery>(&query).is_ok())
+        + usize::from(json::parse_query::<returns::ImportQuery>(&query).is_ok())
         + usize::from(json::parse_query::<catalogue::SearchParams>(&query).is_ok())
         + usize::from(json::parse_query::<calloff_app::register::RegisterParams>(&query).is_ok());
     queries
@@ -155,6 +164,7 @@ pub fn parse_as_every_body(bytes: &[u8]) -> usize {
         + ok::<calloff_domain::governance::DecisionInput>(bytes)
         + ok::<calloff_app::invoices::InvoiceInput>(bytes)
         + ok::<invoices::DecisionBody>(bytes)
+        + ok::<NewLevyRuleBody>(bytes)
 }
 
 /// Unknown paths under `/api/v1` get a problem document, not an HTML page.

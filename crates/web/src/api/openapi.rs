@@ -49,6 +49,8 @@ use utoipa::{Modify, OpenApi, ToSchema};
         super::invoices::organisation_spend,
         super::returns::list,
         super::returns::levy_by_month,
+        super::returns::add_levy_rule,
+        super::returns::import,
         super::returns::show,
         super::returns::submit,
         super::returns::no_business,

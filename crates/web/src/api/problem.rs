@@ -48,6 +48,10 @@ pub struct ProblemField {
     /// is in the body of a POST; `""` for the body as a whole.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pointer: Option<String>,
+    /// For an uploaded file: the row at fault (the header is row 1); `field` is then its column
+    /// as the header names it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<usize>,
 }
 
 /// The ceiling that refused a value.
@@ -70,6 +74,7 @@ fn document(status: StatusCode, kind: &str, title: &str, detail: &str, errors: &
                 field: e.field.clone(),
                 message: e.message.clone(),
                 pointer: None,
+                row: None,
             })
             .collect(),
         refused_by: None,
@@ -82,6 +87,38 @@ fn document(status: StatusCode, kind: &str, title: &str, detail: &str, errors: &
 fn respond(status: StatusCode, body: &Problem) -> Response {
     let body = serde_json::to_string(body).unwrap_or_default();
     (status, [(header::CONTENT_TYPE, CONTENT_TYPE)], body).into_response()
+}
+
+/// An uploaded file's errors, each by row and column (at most the first few), and how many there
+/// were in all. Nothing was kept.
+pub fn cells(errors: &[calloff_interop::csv_rows::CellError], total: usize) -> Response {
+    let shown = if errors.len() < total {
+        format!("; the first {} are listed", errors.len())
+    } else {
+        String::new()
+    };
+    let detail = if total == 1 {
+        "The file has 1 error; nothing was kept. Correct it and send the file again".to_string()
+    } else {
+        format!("The file has {total} errors{shown}; nothing was kept. Correct them and send the file again")
+    };
+    let mut body = document(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid-file",
+        "The file has errors",
+        &detail,
+        &[],
+    );
+    body.errors = errors
+        .iter()
+        .map(|e| ProblemField {
+            field: e.column.clone(),
+            message: e.message.clone(),
+            pointer: None,
+            row: Some(e.row),
+        })
+        .collect();
+    respond(StatusCode::UNPROCESSABLE_ENTITY, &body)
 }
 
 /// The problem document for a use case's failure: status, type and title from
@@ -165,10 +202,11 @@ const HEADER_FIELDS: [&str; 2] = ["Idempotency-Key", "Content-Type"];
 /// The field naming the body as a whole (malformed or too large).
 const WHOLE_BODY: &str = "body";
 
-/// Adds to each error of a problem answering a request with a JSON body (a POST) the JSON
-/// pointer of its field. Query strings (GET) and headers have no pointer.
+/// Adds to each error of a problem answering a request with a JSON body (a POST sent as
+/// `application/json`) the JSON pointer of its field. Query strings (GET), headers and other
+/// bodies (UBL, CSV) have no pointer.
 pub async fn point_into_bodies(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let has_body = request.method() == axum::http::Method::POST;
+    let has_body = request.method() == axum::http::Method::POST && super::json::is_json(request.headers());
     let response = next.run(request).await;
     let is_problem = response
         .headers()

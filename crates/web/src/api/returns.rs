@@ -1,17 +1,25 @@
 //! MI returns over the API: a framework's returns (the manager's and auditors' all of them, a
 //! supplier's its own), one return with its rows paged, submitting it, declaring no business,
-//! correcting it, the management charge documents it raised, and the levy by month.
+//! correcting it, the management charge documents it raised, the levy by month and its rules,
+//! and a month's return uploaded as a CSV or XLSX file.
 
 use super::json::ApiQuery;
-use super::views::{LevyByMonth, ReturnDetail, ReturnList, ReturnSummaryView, ReturnVersionView};
+use super::views::{
+    LevyByMonth, LevyRuleView, MiImportView, NewLevyRuleBody, ReturnDetail, ReturnList, ReturnSummaryView,
+    ReturnVersionView,
+};
 use super::{fail, ApiResult};
 use crate::session::ApiUser;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
 use axum::Json;
-use calloff_app::returns::{self, levy};
+use calloff_app::returns::{self, levy, MiImportError, MiImportOptions};
 use calloff_domain::ids::{FrameworkId, ReturnId};
+use calloff_domain::levy::{BasisPoints, LevyRates, LevyRule};
+use calloff_domain::mi_return::Month;
+use calloff_domain::FieldError;
+use calloff_interop::price_list::Format;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -179,3 +187,216 @@ pub async fn levy_by_month(State(state): State<AppState>, user: ApiUser, Path(id
     })
     .into_response())
 }
+
+#[utoipa::path(post, path = "/frameworks/{id}/levy-rules", operation_id = "addLevyRule",
+    summary = "The framework's manager adds a dated management charge rule, from the first day of this month or a later one within the term: flat, per lot (a rate for every lot) or per customer sector, in basis points. Each month is charged by the rule in force on its first day. A second rule from the same month is refused (409).",
+    params(("id" = String, Path, description = "Framework id")),
+    request_body = NewLevyRuleBody,
+    responses(
+        (status = 201, description = "The rule, as it will be applied", body = LevyRuleView),
+        (status = 409, description = "A rule already takes effect that month", body = super::problem::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn add_levy_rule(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    body: super::json::JsonBody,
+) -> ApiResult {
+    let actor = &user.session.actor;
+    let id = FrameworkId::from_stored(id);
+    levy::may_set_rules(&state.app, actor, &id).await.map_err(fail)?;
+    let body: NewLevyRuleBody = body.parse()?;
+    let rule = levy_rule(&body).map_err(|errors| fail(calloff_app::AppError::fields(errors)))?;
+    levy::add_rule(&state.app, actor, &id, &rule)
+        .await
+        .map_err(|e| fail(e.renamed(|f| (f == "rates").then(|| "lot_rates_bp".to_string()))))?;
+    Ok(super::created(
+        LevyRuleView::from(&rule),
+        &format!("/api/v1/frameworks/{id}/levy"),
+        false,
+    ))
+}
+
+/// The rule a body asks for, naming every field at fault.
+fn levy_rule(body: &NewLevyRuleBody) -> Result<LevyRule, Vec<FieldError>> {
+    fn rate(errors: &mut Vec<FieldError>, basis: &str, field: &str, bp: Option<i64>) -> Option<BasisPoints> {
+        let Some(bp) = bp else {
+            errors.push(FieldError::new(field, format!("is required for a {basis} rule")));
+            return None;
+        };
+        BasisPoints::new(field, bp).map_err(|e| errors.push(e)).ok()
+    }
+    let mut errors = Vec::new();
+    let basis = body.basis.as_str();
+    let rates = match basis {
+        "flat" => rate(&mut errors, basis, "rate_bp", body.rate_bp).map(|rate| LevyRates::Flat { rate }),
+        "per_sector" => {
+            let central = rate(&mut errors, basis, "central_government_bp", body.central_government_bp);
+            let wider = rate(
+                &mut errors,
+                basis,
+                "wider_public_sector_bp",
+                body.wider_public_sector_bp,
+            );
+            central
+                .zip(wider)
+                .map(|(central_government, wider_public_sector)| LevyRates::PerSector {
+                    central_government,
+                    wider_public_sector,
+                })
+        }
+        "per_lot" => {
+            let mut rates = std::collections::BTreeMap::new();
+            for (lot, bp) in body.lot_rates_bp.iter().flatten() {
+                let field = format!("lot_rates_bp.{lot}");
+                match lot.parse::<u32>() {
+                    Ok(number) => {
+                        if let Some(bp) = rate(&mut errors, basis, &field, Some(*bp)) {
+                            rates.insert(number, bp);
+                        }
+                    }
+                    Err(_) => errors.push(FieldError::new(field, "must be a lot number, like \"1\"")),
+                }
+            }
+            if body.lot_rates_bp.as_ref().is_none_or(|r| r.is_empty()) {
+                errors.push(FieldError::new(
+                    "lot_rates_bp",
+                    "is required for a per_lot rule: a rate for every lot",
+                ));
+            }
+            Some(LevyRates::PerLot { rates })
+        }
+        other => {
+            errors.push(FieldError::new(
+                "basis",
+                format!("must be flat, per_lot or per_sector, not {other:?}"),
+            ));
+            None
+        }
+    };
+    let effective_from = match calloff_domain::calendar::parse_date(&body.effective_from) {
+        Ok(date) => LevyRule::check_start(date)
+            .map(|()| date)
+            .map_err(|e| errors.push(e))
+            .ok(),
+        Err(message) => {
+            errors.push(FieldError::new("effective_from", message));
+            None
+        }
+    };
+    match (effective_from, rates) {
+        (Some(from), Some(rates)) if errors.is_empty() => LevyRule::new(from, rates).map_err(|e| vec![e]),
+        _ => Err(errors),
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// The month of the return, like `2026-11`: one of the framework's term that has ended.
+    period: String,
+}
+
+/// The largest MI file the API accepts; bigger returns go through `calloff import mi`.
+pub const MAX_IMPORT_BYTES: usize = 100 * 1024 * 1024;
+
+#[utoipa::path(post, path = "/frameworks/{id}/returns/import", operation_id = "importReturn",
+    summary = "A supplier that invoices outside calloff uploads a month's MI return as a file: CSV (Content-Type: text/csv) or XLSX (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet), at most 100 MB, with a header row naming order_reference, customer_org_id, lot, sku, quantity, unit_price_gbp, value_gbp, invoice_number and invoice_date (cpv and vat_gbp optional). Every row is checked and reconciled with the supplier's call-offs; errors are listed by row and column (the first 100, and how many in all) and nothing is kept unless the whole file is valid. A valid file becomes the month's submitted return, or a correction of it. The same file sent again makes nothing new (200, already_imported).",
+    params(("id" = String, Path, description = "Framework id"), ImportQuery),
+    request_body(content = String, content_type = "text/csv"),
+    responses(
+        (status = 201, description = "Imported: the return's new version", body = MiImportView),
+        (status = 200, description = "This file was imported before: what it made", body = MiImportView),
+        (status = 413, description = "Larger than 100 MB", body = super::problem::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Neither CSV nor XLSX", body = super::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The file's errors, each with its row and column, or a bad period", body = super::problem::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn import(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+    body: axum::body::Body,
+) -> ApiResult {
+    use axum::http::{header, StatusCode};
+    let actor = &user.session.actor;
+    let framework_id = FrameworkId::from_stored(id);
+    // Who asks is checked before anything they sent is read.
+    returns::may_import(&state.app, actor, &framework_id)
+        .await
+        .map_err(fail)?;
+    let query: ImportQuery = super::json::parse_query(query.as_deref().unwrap_or(""))?;
+    let media = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|m| m.trim().to_ascii_lowercase());
+    let format = match media.as_deref() {
+        Some("text/csv" | "application/csv") => Format::Csv,
+        Some(XLSX_MEDIA_TYPE) => Format::Xlsx,
+        _ => {
+            return Err(super::problem::problem(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Send a CSV or XLSX file",
+                "Set Content-Type: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                &[FieldError::new(
+                    "Content-Type",
+                    format!("must be text/csv or {XLSX_MEDIA_TYPE}"),
+                )],
+            ))
+        }
+    };
+    let month = Month::parse("period", &query.period).map_err(|e| fail(calloff_app::AppError::Invalid(e)))?;
+    let bytes = axum::body::to_bytes(body, MAX_IMPORT_BYTES).await.map_err(|_| {
+        super::problem::problem(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body-too-large",
+            "The file is too large",
+            "Send at most 100 MB here, or use `calloff import mi` for a larger return",
+            &[FieldError::new("body", "is larger than 100 MB")],
+        )
+    })?;
+    if bytes.is_empty() {
+        return Err(fail(calloff_app::AppError::invalid("body", "is empty: send the file")));
+    }
+    let size = bytes.len() as u64;
+    let outcome = returns::import_file(
+        &state.app,
+        actor,
+        &framework_id,
+        month,
+        (format, std::io::Cursor::new(bytes), size),
+        MiImportOptions::default(),
+        |_| {},
+    )
+    .await;
+    match outcome {
+        Ok(imported) => {
+            let id = &imported.return_record.id;
+            let view = MiImportView {
+                return_id: id.clone(),
+                reference: imported.return_record.reference.clone(),
+                rows: imported.rows,
+                already_imported: imported.already_imported,
+                resumed_after: imported.resumed_after,
+                version: ReturnVersionView::of(id, &imported.version),
+            };
+            if imported.already_imported {
+                Ok(Json(view).into_response())
+            } else {
+                Ok(super::created(view, &format!("/api/v1/returns/{id}"), false))
+            }
+        }
+        Err(MiImportError::Cells { errors, total }) => Err(super::problem::cells(&errors, total)),
+        Err(MiImportError::Stopped { .. }) => Err(fail(calloff_app::AppError::invalid(
+            "body",
+            "The upload stopped before the end: send the file again to go on",
+        ))),
+        Err(MiImportError::App(e)) => Err(fail(e)),
+    }
+}
+
+/// XLSX's media type.
+const XLSX_MEDIA_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";

@@ -8,6 +8,7 @@ mod catalogue;
 mod change_requests;
 mod frameworks;
 mod invoices;
+mod levy_rules;
 mod notifications;
 mod organisations;
 mod people;
@@ -121,6 +122,8 @@ pub fn routes() -> Routes {
                 axum::extract::DefaultBodyLimit::max(returns_import::MAX_UPLOAD_BYTES),
             ),
         )
+        .get("/frameworks/{id}/levy-rules/new", levy_rules::new_form)
+        .post("/frameworks/{id}/levy-rules", levy_rules::add)
         .get("/returns/{id}", returns::show)
         .post("/returns/{id}/submit", returns::submit)
         .post("/returns/{id}/no-business", returns::no_business)

@@ -36,7 +36,17 @@ fn long_date(date: chrono::NaiveDate) -> String {
 
 /// A framework's returns: the supplier's own, or all of them (late first) and the levy by
 /// month for the manager and auditors.
-pub async fn list(State(state): State<AppState>, user: PageUser, Path(id): Path<String>) -> Response {
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    added: Option<String>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+    Query(query): Query<ListQuery>,
+) -> Response {
     let actor = &user.session.actor;
     let id = FrameworkId::from_stored(id);
     let list = match returns::for_framework(&state.app, actor, &id).await {
@@ -52,7 +62,11 @@ pub async fn list(State(state): State<AppState>, user: PageUser, Path(id): Path<
         Ok(rules) => rules,
         Err(e) => return error_page(Some(actor), &e),
     };
-    render(StatusCode::OK, list_page(&user, &id, &list, levy.as_deref(), &rules))
+    let banner = (query.added.as_deref() == Some("rule")).then_some("Management charge rule added");
+    render(
+        StatusCode::OK,
+        list_page(&user, &id, &list, levy.as_deref(), &rules, banner),
+    )
 }
 
 fn list_page(
@@ -61,6 +75,7 @@ fn list_page(
     list: &[ReturnSummary],
     levy: Option<&[LevyMonth]>,
     rules: &[LevyRule],
+    banner: Option<&str>,
 ) -> Markup {
     let chrome = Chrome {
         title: "MI returns",
@@ -74,6 +89,7 @@ fn list_page(
         chrome,
         html! {
             a href={ "/frameworks/" (framework) } class="govuk-back-link" { "Back to the framework" }
+            @if let Some(b) = banner { (success_banner(b)) }
             h1 class="govuk-heading-l" { "MI returns" }
             p class="govuk-body" {
                 "Each month's return is made from the invoices and credit notes issued in the month (disputed invoices are left out). "
@@ -138,6 +154,11 @@ fn list_page(
                     @for rule in rules {
                         li { "From " (long_date(rule.effective_from)) ": " (rule.describe()) }
                     }
+                }
+            }
+            @if levy.is_some() && user.session.actor.has(calloff_domain::role::Role::FrameworkManager) {
+                p class="govuk-body" {
+                    a class="govuk-link" href={ "/frameworks/" (framework) "/levy-rules/new" } { "Set a new management charge rule" }
                 }
             }
             @if let Some(levy) = levy {

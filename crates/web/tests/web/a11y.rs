@@ -905,6 +905,34 @@ async fn every_page_and_error_state_passes_a11y_check() {
     let manager = site.signed_in("manager@rbkc.example").await;
     keep("returns-manager", &manager.get(&returns).await);
     keep("return-manager", &manager.get(&mi_return).await);
+    // The manager sets the management charge: the form, its errors, and the list with its banner.
+    let new_rule = format!("{framework}/levy-rules/new");
+    keep("levy-rule-new", &manager.get(&new_rule).await);
+    let rule_action = format!("{framework}/levy-rules");
+    let refused = manager
+        .post(
+            &rule_action,
+            &[
+                ("effective_from", "soon"),
+                ("basis", "per_sector"),
+                ("central_government", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    refused.assert_contains("href=\"#central_government\"");
+    keep("levy-rule-errors", &refused);
+    let added = manager
+        .post(
+            &rule_action,
+            &[("effective_from", "2027-01"), ("basis", "flat"), ("rate", "1.5")],
+        )
+        .await;
+    assert_eq!(added.status, 303, "{}", added.body);
+    keep(
+        "levy-rule-added",
+        &manager.get(added.location.as_deref().unwrap()).await,
+    );
 
     let output = tokio::process::Command::new(a11y_check())
         .args(&urls)

@@ -93,6 +93,22 @@ impl Api {
     }
 }
 
+impl Api {
+    /// Posts a body that is not JSON (a file), as `content_type`.
+    pub async fn post_bytes(&self, path: &str, content_type: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
+        let r = self
+            .client
+            .post(format!("{}/api/v1{path}", self.base))
+            .bearer_auth(&self.token)
+            .header(header::CONTENT_TYPE, content_type)
+            .body(bytes)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json().await.unwrap_or(Value::Null))
+    }
+}
+
 /// A fresh Idempotency-Key, as a client sends with each create.
 pub fn new_key() -> String {
     uuid::Uuid::now_v7().to_string()

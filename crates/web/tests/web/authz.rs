@@ -120,7 +120,12 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         }
         ("POST", "/frameworks/{id}/change-requests/import") => FrameworkSupplier,
         // Only the framework's suppliers upload their own MI returns.
-        ("GET" | "POST", "/frameworks/{id}/returns/import") => FrameworkSupplier,
+        ("GET" | "POST", "/frameworks/{id}/returns/import") | ("POST", "/api/v1/frameworks/{id}/returns/import") => {
+            FrameworkSupplier
+        }
+        // Only the framework's manager sets its management charge.
+        ("GET", "/frameworks/{id}/levy-rules/new")
+        | ("POST", "/frameworks/{id}/levy-rules" | "/api/v1/frameworks/{id}/levy-rules") => FrameworkManager,
         (
             "POST",
             "/frameworks/{id}/change-requests"

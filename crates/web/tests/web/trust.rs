@@ -447,6 +447,8 @@ async fn every_api_create_requires_an_idempotency_key() {
         "/api/v1/proposals/{id}/comments",
         // An uploaded UBL invoice's key is its number: a retry is refused as a duplicate (409).
         "/api/v1/invoices",
+        // An uploaded MI file's key is its SHA-256: sent again, it makes nothing new.
+        "/api/v1/frameworks/{id}/returns/import",
     ];
     // POSTs that make no new record: sign-in, pricing, decisions, replacing settings, marking.
     let not_creates = [

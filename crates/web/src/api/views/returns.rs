@@ -312,3 +312,37 @@ pub struct LevyByMonth {
     pub rules: Vec<LevyRuleView>,
     pub months: Vec<LevyMonthView>,
 }
+
+/// What an uploaded MI file made: the return's new version.
+#[derive(Serialize, ToSchema)]
+pub struct MiImportView {
+    pub return_id: ReturnId,
+    /// Like `LON-ICT-2025-MI-2026-11-ZZ000001`.
+    pub reference: String,
+    /// The file's rows, all of them valid and reconciled.
+    pub rows: i64,
+    /// The same file had been imported before: nothing new was made, and this is what it made.
+    pub already_imported: bool,
+    /// Rows an earlier, interrupted upload of the same file had already staged.
+    pub resumed_after: i64,
+    pub version: ReturnVersionView,
+}
+
+/// A dated management charge rule to add: `basis` says which rates apply.
+#[derive(serde::Deserialize, ToSchema)]
+#[schema(as = NewLevyRule)]
+pub struct NewLevyRuleBody {
+    /// The first day of a month not yet ended, like `2027-01-01`.
+    #[schema(format = Date)]
+    pub effective_from: String,
+    /// `flat`, `per_lot` or `per_sector`.
+    pub basis: String,
+    /// Flat only: the rate in basis points (100 = 1%), 0 to 10,000.
+    pub rate_bp: Option<i64>,
+    /// Per lot only: the rate in basis points for every lot, by lot number, like `{"1": 100, "2": 150}`.
+    pub lot_rates_bp: Option<std::collections::BTreeMap<String, i64>>,
+    /// Per sector only: the rate for central government bodies (NHS, academy trusts).
+    pub central_government_bp: Option<i64>,
+    /// Per sector only: the rate for the wider public sector.
+    pub wider_public_sector_bp: Option<i64>,
+}
