@@ -280,8 +280,8 @@ pub enum Decided {
         approvals_given: u32,
         approvers_required: u32,
     },
-    /// The last approval: the call-off is placed, or the variation applied.
-    Approved,
+    /// The last approval: the call-off is placed (a submission), or the variation applied.
+    Approved(ApprovalKind),
     /// Returned to the buyer; the headroom is released.
     Returned,
 }
@@ -332,7 +332,7 @@ async fn record_decision(
     let given = approvals::approvals_given(&mut tx, &request.id).await?;
     let outcome = match decision {
         Decision::Return => Decided::Returned,
-        Decision::Approve if given >= request.approvers_required => Decided::Approved,
+        Decision::Approve if given >= request.approvers_required => Decided::Approved(request.kind),
         Decision::Approve => Decided::Recorded {
             approvals_given: given,
             approvers_required: request.approvers_required,
@@ -340,7 +340,7 @@ async fn record_decision(
     };
     let closing = match outcome {
         Decided::Returned => Some(ApprovalStatus::Returned),
-        Decided::Approved => Some(ApprovalStatus::Approved),
+        Decided::Approved(_) => Some(ApprovalStatus::Approved),
         Decided::Recorded { .. } => None,
     };
     if let Some(status) = closing {
@@ -371,7 +371,7 @@ async fn record_decision(
             let (value, lots) = (request.reserved_value, &request.reserved_lots);
             crate::headroom::release(&mut tx, &mut head, &call_off.framework_id, value, lots).await?
         }
-        (Decided::Approved, ApprovalKind::Submission) => {
+        (Decided::Approved(_), ApprovalKind::Submission) => {
             if !call_offs::place_draft(&mut tx, &call_off.id, &at, head.next_seq()).await? {
                 return Err(AppError::Conflict(FieldError::new(
                     "state",
@@ -388,7 +388,7 @@ async fn record_decision(
             )
             .await?;
         }
-        (Decided::Approved, ApprovalKind::Variation) => {
+        (Decided::Approved(_), ApprovalKind::Variation) => {
             let lines: Vec<PricedLine> = serde_json::from_str(request.lines.as_deref().unwrap_or("[]"))
                 .map_err(|e| calloff_store::StoreError::corrupt(format!("stored variation lines: {e}")))?;
             crate::variations::record(&mut tx, &mut head, app, actor, &request.requested_by, &call_off, &lines).await?;

@@ -27,6 +27,7 @@ pub mod registration;
 pub mod returns;
 pub mod search_index;
 pub mod spend;
+pub mod tasks;
 pub mod two_factor;
 pub mod variations;
 

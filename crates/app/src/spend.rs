@@ -5,7 +5,7 @@
 use crate::{Actor, App, AppError, AppResult};
 use calloff_domain::calendar::parse_date;
 use calloff_domain::framework::Framework;
-use calloff_domain::ids::FrameworkId;
+use calloff_domain::ids::{FrameworkId, OrganisationId};
 use calloff_domain::money::Money;
 use calloff_domain::organisation::OrganisationKind;
 use calloff_domain::role::Role;
@@ -213,13 +213,9 @@ pub async fn organisation_report(app: &App, actor: &Actor) -> AppResult<Organisa
     let contracts = spend::contracts(&mut conn, org, MAX_CONTRACTS)
         .await?
         .into_iter()
-        .map(|contract| {
-            let renewal_due = contract
-                .ends_on
-                .as_deref()
-                .and_then(|e| parse_date(e).ok())
-                .is_some_and(|end| (end - today).num_days() <= RENEWAL_NOTICE_DAYS);
-            RegisterEntry { contract, renewal_due }
+        .map(|contract| RegisterEntry {
+            renewal_due: renewal_due(&contract, today),
+            contract,
         })
         .collect();
     let invoiced = by_month.iter().fold(Money::ZERO, |sum, (_, m)| add(sum, *m));
@@ -261,4 +257,28 @@ mod tests {
         assert_eq!(b.ceiling_reached, NaiveDate::from_ymd_opt(2027, 2, 1));
         assert_eq!(burn_down(pounds(1_000), &[], today).ceiling_reached, None);
     }
+}
+
+/// Whether a running contract ends within [`RENEWAL_NOTICE_DAYS`] of `today`.
+fn renewal_due(contract: &Contract, today: NaiveDate) -> bool {
+    contract
+        .ends_on
+        .as_deref()
+        .and_then(|e| parse_date(e).ok())
+        .is_some_and(|end| (end - today).num_days() <= RENEWAL_NOTICE_DAYS)
+}
+
+/// The organisation's running contracts due for renewal, soonest first.
+pub(crate) async fn renewals_due(
+    conn: &mut calloff_store::Conn,
+    org: &OrganisationId,
+    today: NaiveDate,
+) -> AppResult<Vec<Contract>> {
+    let mut due: Vec<Contract> = spend::contracts(conn, org, MAX_CONTRACTS)
+        .await?
+        .into_iter()
+        .filter(|c| renewal_due(c, today))
+        .collect();
+    due.sort_by(|a, b| a.ends_on.cmp(&b.ends_on));
+    Ok(due)
 }

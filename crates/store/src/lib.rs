@@ -26,6 +26,7 @@ pub mod returns;
 pub mod search;
 pub mod sign_in_limits;
 pub mod spend;
+pub mod tasks;
 pub mod two_factor;
 pub mod users;
 pub mod variations;
@@ -81,6 +82,7 @@ pub fn all_statements() -> Vec<&'static str> {
         returns::ALL,
         search::ALL,
         sign_in_limits::ALL,
+        tasks::ALL,
         two_factor::ALL,
         users::ALL,
         variations::ALL,

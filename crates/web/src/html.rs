@@ -19,6 +19,7 @@ pub struct Chrome<'a> {
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Section {
     None,
+    Home,
     Frameworks,
     Quote,
     CallOffs,
@@ -77,12 +78,6 @@ pub fn layout(chrome: Chrome<'_>, content: Markup) -> Markup {
                                 " (" (roles_label(actor)) "). "
                                 a class="govuk-link" href="/account/two-factor" { "Two-factor sign-in" }
                             }
-                            @if let Some(csrf) = chrome.csrf_token {
-                                form method="post" action="/sign-out" {
-                                    (csrf_field(csrf))
-                                    button type="submit" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0" data-module="govuk-button" { "Sign out" }
-                                }
-                            }
                         }
                     }
                     main class="govuk-main-wrapper" id="main-content" {
@@ -117,8 +112,10 @@ fn roles_label(actor: &Actor) -> String {
 }
 
 fn service_navigation(chrome: &Chrome<'_>) -> Markup {
+    let unread = crate::session::unread_notifications();
     let mut items: Vec<(&str, &str, Section)> = Vec::new();
     if let Some(actor) = chrome.actor {
+        items.push(("Home", "/", Section::Home));
         items.push(("Frameworks", "/frameworks", Section::Frameworks));
         if actor.has(Role::Buyer) {
             items.push(("Quote", "/quote", Section::Quote));
@@ -155,13 +152,28 @@ fn service_navigation(chrome: &Chrome<'_>) -> Markup {
                             ul class="govuk-service-navigation__list" id="navigation" {
                                 @for (label, href, section) in &items {
                                     @let current = *section == chrome.section;
+                                    @let count = if *section == Section::Notifications { unread.filter(|n| *n > 0) } else { None };
+                                    @let text = html! {
+                                        (label)
+                                        @if let Some(n) = count {
+                                            " " span class="calloff-count" { (n) span class="govuk-visually-hidden" { " unread" } }
+                                        }
+                                    };
                                     li class={ "govuk-service-navigation__item" @if current { " govuk-service-navigation__item--active" } } {
                                         @if current {
                                             a class="govuk-service-navigation__link" href=(href) aria-current="page" {
-                                                strong class="govuk-service-navigation__active-fallback" { (label) }
+                                                strong class="govuk-service-navigation__active-fallback" { (text) }
                                             }
                                         } @else {
-                                            a class="govuk-service-navigation__link" href=(href) { (label) }
+                                            a class="govuk-service-navigation__link" href=(href) { (text) }
+                                        }
+                                    }
+                                }
+                                @if let Some(csrf) = chrome.csrf_token {
+                                    li class="govuk-service-navigation__item calloff-sign-out" {
+                                        form method="post" action="/sign-out" {
+                                            (csrf_field(csrf))
+                                            button type="submit" class="govuk-service-navigation__link calloff-link-button" { "Sign out" }
                                         }
                                     }
                                 }

@@ -48,6 +48,7 @@ pub fn router(app: App, assets_dir: PathBuf) -> Router {
         .route_layer(axum::middleware::from_fn(routes::ids_must_be_ids))
         .route("/api/v1/{*rest}", axum::routing::any(api::not_found))
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn(session::page_context))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),

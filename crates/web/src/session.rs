@@ -85,6 +85,24 @@ pub fn public_form_token(headers: &HeaderMap, fields: &crate::pages::Fields) -> 
     Ok(expected)
 }
 
+tokio::task_local! {
+    /// The signed-in person's unread notifications, for the page being answered: set by
+    /// [`PageUser`] when it reads the session, shown in the navigation by the layout.
+    static UNREAD_NOTIFICATIONS: std::cell::Cell<Option<i64>>;
+}
+
+/// Gives each page request its own place for [`unread_notifications`].
+pub async fn page_context(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    UNREAD_NOTIFICATIONS
+        .scope(std::cell::Cell::new(None), next.run(request))
+        .await
+}
+
+/// The unread notifications of the person the page is for, if they are signed in.
+pub fn unread_notifications() -> Option<i64> {
+    UNREAD_NOTIFICATIONS.try_with(std::cell::Cell::get).ok().flatten()
+}
+
 /// A signed-in user of the pages (by cookie). Others are sent to the sign-in page.
 pub struct PageUser {
     pub token: String,
@@ -108,7 +126,13 @@ impl FromRequestParts<AppState> for PageUser {
             Ok(session) if session.enrolling && !reachable_while_enrolling(requested_path(parts)) => {
                 Err(Redirect::to(TWO_FACTOR_PAGE).into_response())
             }
-            Ok(session) => Ok(PageUser { token, session }),
+            Ok(session) => {
+                // For the navigation's count; a page still renders if it cannot be read.
+                if let Ok(count) = calloff_app::tasks::unread_notifications(&state.app, &session.actor).await {
+                    let _ = UNREAD_NOTIFICATIONS.try_with(|unread| unread.set(Some(count)));
+                }
+                Ok(PageUser { token, session })
+            }
             Err(AppError::Unauthenticated) => Err(Redirect::to("/sign-in").into_response()),
             Err(e) => Err(crate::pages::error_page(None, &e)),
         }

@@ -3,7 +3,7 @@ use calloff_app::call_offs::{self, CallOffAction, PlaceCallOff};
 use calloff_app::quotes::LineInput;
 use calloff_app::variations::{self, VariationOutcome};
 use calloff_app::{frameworks, notifications, people, Actor, AppError};
-use calloff_domain::approval::{ApprovalRules, ApprovalStatus, Decision, Threshold};
+use calloff_domain::approval::{ApprovalKind, ApprovalRules, ApprovalStatus, Decision, Threshold};
 use calloff_domain::call_off::{CallOff, CallOffState};
 use calloff_domain::money::Money;
 use calloff_domain::role::Role;
@@ -155,7 +155,7 @@ async fn approvals_hold_headroom_until_approved_returned_withdrawn_or_expired(ba
 
     // Ada approves: the call-off is placed and the supplier hears of it.
     let decided = approvals::decide(&t.app, &ada, &request, Decision::Approve, "In budget").await;
-    assert_eq!(decided.unwrap(), Decided::Approved);
+    assert_eq!(decided.unwrap(), Decided::Approved(ApprovalKind::Submission));
     let medium = call_offs::get(&t.app, &supplier, &medium.id).await.unwrap();
     assert_eq!(medium.state, CallOffState::Placed);
     assert_eq!(committed(&t).await, Money::from_pounds(13_596));
@@ -276,7 +276,7 @@ async fn a_variation_increase_is_approved_under_the_same_rules(backend: Backend)
     assert!(matches!(&another, Err(AppError::Conflict(e)) if e.message.contains("awaiting approval")));
 
     let decided = approvals::decide(&t.app, &ada, &request.id, Decision::Approve, "").await;
-    assert_eq!(decided.unwrap(), Decided::Approved);
+    assert_eq!(decided.unwrap(), Decided::Approved(ApprovalKind::Variation));
     let view = call_offs::view(&t.app, &buyer, &placed.id).await.unwrap();
     assert_eq!(view.call_off.totals.contract_value, Money::from_pounds(17_160));
     assert_eq!(view.call_off.lines[0].quantity.get(), 130);

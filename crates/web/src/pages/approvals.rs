@@ -52,7 +52,8 @@ pub async fn awaiting(State(state): State<AppState>, user: PageUser, Query(notic
         errors: &[],
     };
     let banner = match notice.decided.as_deref() {
-        Some("approved") => Some("Approved. The call-off is placed, or the variation applied."),
+        Some("placed") => Some("Approved. The call-off is placed and sent to the supplier."),
+        Some("variation-applied") => Some("Approved. The variation is applied to the call-off."),
         Some("returned") => Some("Returned to the buyer, and its value released."),
         Some("recorded") => Some("Your approval is recorded. It needs another approver."),
         _ => None,
@@ -202,7 +203,8 @@ pub async fn decide(
     match result {
         Ok(decided) => {
             let notice = match decided {
-                Decided::Approved => "approved",
+                Decided::Approved(ApprovalKind::Submission) => "placed",
+                Decided::Approved(ApprovalKind::Variation) => "variation-applied",
                 Decided::Returned => "returned",
                 Decided::Recorded { .. } => "recorded",
             };

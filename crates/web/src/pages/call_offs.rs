@@ -28,6 +28,8 @@ pub struct ListQuery {
     placed: Option<String>,
     varied: Option<String>,
     approval: Option<String>,
+    /// The action just taken, for its success banner.
+    done: Option<String>,
 }
 
 impl ListQuery {
@@ -41,7 +43,21 @@ impl ListQuery {
     }
 }
 
-fn list_table(views: &[CallOffView], show_buyer: bool) -> Markup {
+/// What the success banner says after an action on the call-off.
+fn done_banner(done: &str) -> Option<&'static str> {
+    Some(match done {
+        "accept" => "Call-off accepted. The buyer has been told.",
+        "reject" => "Call-off rejected. The buyer has been told, and its value is released.",
+        "cancel" => "Call-off cancelled, and its value released.",
+        "go_live" => "Call-off marked as live.",
+        "end" => "Call-off ended.",
+        "terminate" => "Call-off terminated early. Its value is recomputed to the end date and the rest released.",
+        "milestone" => "Milestone recorded.",
+        _ => return None,
+    })
+}
+
+pub(crate) fn list_table(views: &[CallOffView], show_buyer: bool) -> Markup {
     html! {
         table class="govuk-table" {
             caption class="govuk-table__caption govuk-table__caption--s govuk-visually-hidden" { "Call-offs" }
@@ -379,6 +395,7 @@ pub async fn show(
                         (success_banner("Call-off placed and sent to the supplier"))
                     }
                 }
+                @if let Some(done) = query.done.as_deref().and_then(done_banner) { (success_banner(done)) }
                 @match query.approval.as_deref() {
                     Some("withdraw") => (success_banner("Withdrawn from approval; its value is released")),
                     Some("resubmit") => (success_banner("Submitted again")),
@@ -471,7 +488,7 @@ pub async fn record_milestone(
     let (name, typed) = (fields.text("name"), TypedDate::from_fields(&fields, "done_on"));
     let done_on = typed.date().map(|d| d.to_string()).unwrap_or_default();
     match calloff_app::lifecycle::record_milestone(&state.app, actor, &id, &name, &done_on).await {
-        Ok(()) => Redirect::to(&format!("/call-offs/{id}")).into_response(),
+        Ok(()) => Redirect::to(&format!("/call-offs/{id}?done=milestone")).into_response(),
         Err(e) if e.is_form_error() => {
             match call_offs::view(&state.app, actor, &id).await {
                 Ok(view) => {
@@ -636,7 +653,7 @@ pub async fn act(
         _ => return super::not_found().await,
     };
     match call_offs::act(&state.app, actor, &id, &action).await {
-        Ok(_) => Redirect::to(&format!("/call-offs/{id}")).into_response(),
+        Ok(_) => Redirect::to(&format!("/call-offs/{id}?done={}", action.name())).into_response(),
         Err(e) if e.is_form_error() => match call_offs::view(&state.app, actor, &id).await {
             Ok(view) => {
                 // The three boxes did not make a date: say so in their terms.

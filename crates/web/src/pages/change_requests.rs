@@ -26,7 +26,21 @@ const FORM_ROWS: usize = 3;
 #[derive(Deserialize)]
 pub struct Notice {
     submitted: Option<String>,
+    decided: Option<String>,
     after: Option<i64>,
+}
+
+impl Notice {
+    fn banner(&self) -> Option<&'static str> {
+        if self.submitted.is_some() {
+            return Some("Change request submitted to the framework manager");
+        }
+        match self.decided.as_deref() {
+            Some("approve") => Some("Change request approved. The catalogue changes take effect on their date."),
+            Some("reject") => Some("Change request rejected. The supplier has been told why."),
+            _ => None,
+        }
+    }
 }
 
 fn status_tag(status: RequestStatus) -> Markup {
@@ -433,7 +447,7 @@ pub async fn submit(
     }
 }
 
-fn request_page(user: &PageUser, view: &RequestView, errors: &[FieldError], submitted: bool) -> Markup {
+fn request_page(user: &PageUser, view: &RequestView, errors: &[FieldError], banner: Option<&str>) -> Markup {
     let actor = &user.session.actor;
     let r = &view.request;
     let chrome = Chrome {
@@ -447,7 +461,7 @@ fn request_page(user: &PageUser, view: &RequestView, errors: &[FieldError], subm
     layout(
         chrome,
         html! {
-            @if submitted { (success_banner("Change request submitted to the framework manager")) }
+            @if let Some(banner) = banner { (success_banner(banner)) }
             span class="govuk-caption-l" { "Change request" }
             h1 class="govuk-heading-l" { (r.title) }
             (crate::html::summary_list(&[
@@ -530,10 +544,7 @@ pub async fn show(
 ) -> Response {
     let actor = &user.session.actor;
     match change_requests::view(&state.app, actor, &id, notice.after).await {
-        Ok(view) => render(
-            StatusCode::OK,
-            request_page(&user, &view, &[], notice.submitted.is_some()),
-        ),
+        Ok(view) => render(StatusCode::OK, request_page(&user, &view, &[], notice.banner())),
         Err(e) => error_page(Some(actor), &e),
     }
 }
@@ -544,6 +555,7 @@ pub async fn decide(
     SignedInForm { user, fields }: SignedInForm,
 ) -> Response {
     let actor = &user.session.actor;
+    let decided = decision.clone();
     let decision = match decision.as_str() {
         "approve" => Decision::Approve,
         "reject" => Decision::Reject {
@@ -552,11 +564,11 @@ pub async fn decide(
         _ => return super::not_found().await,
     };
     match change_requests::decide(&state.app, actor, &id, &decision).await {
-        Ok(_) => Redirect::to(&format!("/change-requests/{id}")).into_response(),
+        Ok(_) => Redirect::to(&format!("/change-requests/{id}?decided={decided}")).into_response(),
         Err(e) if e.is_form_error() => match change_requests::view(&state.app, actor, &id, None).await {
             Ok(view) => render(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                request_page(&user, &view, &e.field_errors(), false),
+                request_page(&user, &view, &e.field_errors(), None),
             ),
             Err(e) => error_page(Some(actor), &e),
         },

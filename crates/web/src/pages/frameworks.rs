@@ -7,7 +7,7 @@ use crate::session::{PageUser, SignedInForm};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use calloff_app::frameworks::{self, CatalogueSettings};
 use calloff_domain::ids::FrameworkId;
 use calloff_domain::money::Money;
@@ -15,10 +15,6 @@ use calloff_domain::FieldError;
 use maud::html;
 
 /// The frameworks page sends anyone not signed in on to the sign-in page.
-pub async fn home() -> Response {
-    Redirect::to("/frameworks").into_response()
-}
-
 pub async fn list(State(state): State<AppState>, user: PageUser) -> Response {
     let actor = &user.session.actor;
     let all = match frameworks::list(&state.app, actor).await {

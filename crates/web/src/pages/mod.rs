@@ -7,6 +7,7 @@ mod call_offs;
 mod catalogue;
 mod change_requests;
 mod frameworks;
+mod home;
 mod invoices;
 mod levy_rules;
 mod notifications;
@@ -31,7 +32,7 @@ use maud::{html, Markup};
 
 pub fn routes() -> Routes {
     Routes::new()
-        .get("/", frameworks::home)
+        .get("/", home::show)
         .get("/sign-in", sign_in::form)
         .post("/sign-in", sign_in::submit)
         .get("/sign-in/code", sign_in::code_form)

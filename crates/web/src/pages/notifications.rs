@@ -1,16 +1,21 @@
 //! The signed-in user's notifications.
 
 use super::{error_page, render};
-use crate::html::{csrf_field, layout, timestamp, Chrome, Section};
+use crate::html::{csrf_field, layout, success_banner, timestamp, Chrome, Section};
 use crate::session::{PageUser, SignedInForm};
 use crate::AppState;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use calloff_app::notifications;
 use maud::html;
 
-pub async fn list(State(state): State<AppState>, user: PageUser) -> Response {
+#[derive(serde::Deserialize)]
+pub struct Notice {
+    read: Option<String>,
+}
+
+pub async fn list(State(state): State<AppState>, user: PageUser, Query(notice): Query<Notice>) -> Response {
     let actor = &user.session.actor;
     let items = match notifications::list(&state.app, actor).await {
         Ok(items) => items,
@@ -29,6 +34,7 @@ pub async fn list(State(state): State<AppState>, user: PageUser) -> Response {
         layout(
             chrome,
             html! {
+                @if notice.read.is_some() { (success_banner("All notifications marked as read")) }
                 h1 class="govuk-heading-l" { "Notifications" }
                 @if items.is_empty() {
                     p class="govuk-body" { "You have no notifications." }
@@ -65,7 +71,7 @@ pub async fn list(State(state): State<AppState>, user: PageUser) -> Response {
 
 pub async fn mark_read(State(state): State<AppState>, SignedInForm { user, fields: _ }: SignedInForm) -> Response {
     match notifications::mark_all_read(&state.app, &user.session.actor).await {
-        Ok(_) => Redirect::to("/notifications").into_response(),
+        Ok(_) => Redirect::to("/notifications?read=1").into_response(),
         Err(e) => error_page(Some(&user.session.actor), &e),
     }
 }

@@ -18,6 +18,7 @@ use serde::Deserialize;
 #[derive(Deserialize)]
 pub struct Done {
     invited: Option<String>,
+    changed: Option<String>,
 }
 
 fn roles_from(fields: &Fields) -> Vec<Role> {
@@ -124,7 +125,12 @@ fn people_page(
 }
 
 pub async fn show(State(state): State<AppState>, user: PageUser, Query(done): Query<Done>) -> Response {
-    let notice = done.invited.map(|email| format!("Invitation sent to {email}"));
+    let notice = match (done.invited, done.changed.as_deref()) {
+        (Some(email), _) => Some(format!("Invitation sent to {email}")),
+        (None, Some("roles")) => Some("Roles changed".to_string()),
+        (None, Some("deactivate")) => Some("Account deactivated. They can no longer sign in.".to_string()),
+        _ => None,
+    };
     page(&state, &user, notice.as_deref(), &[], "").await
 }
 
@@ -166,7 +172,7 @@ pub async fn change(
         _ => return super::not_found().await,
     };
     match result {
-        Ok(()) => Redirect::to("/organisation/people").into_response(),
+        Ok(()) => Redirect::to(&format!("/organisation/people?changed={what}")).into_response(),
         Err(e) if e.is_form_error() => {
             let errors: Vec<FieldError> = e
                 .field_errors()

@@ -111,13 +111,13 @@ pub async fn submit(
     }
 }
 
-/// Keeps the new session and goes on: to the frameworks, or first to setting up two-factor
+/// Keeps the new session and goes on: to the person's tasks, or first to setting up two-factor
 /// sign-in where the person's roles require it.
 fn signed_in(session: &auth::NewSession) -> Response {
     let session_cookie = set_cookie(SESSION_COOKIE, &session.token, SESSION_HOURS * 3600);
     let next = match session.stage {
         SessionStage::Enrol => TWO_FACTOR_PAGE,
-        SessionStage::Full | SessionStage::SecondFactor => "/frameworks",
+        SessionStage::Full | SessionStage::SecondFactor => "/",
     };
     let mut response = Redirect::to(next).into_response();
     let headers = response.headers_mut();

@@ -139,6 +139,7 @@ async fn every_page_and_error_state_passes_a11y_check() {
 
     let buyer = site.signed_in("buyer@camden.example").await;
     keep("frameworks", &buyer.get("/frameworks").await);
+    keep("home-buyer", &buyer.get("/").await);
     keep("framework-overview", &buyer.get(&framework).await);
     keep(
         "eligibility-register",
@@ -499,6 +500,9 @@ async fn every_page_and_error_state_passes_a11y_check() {
         &buyer.get(submitted.location.as_deref().unwrap()).await,
     );
     let approver = site.signed_in("approver@camden.example").await;
+    let approver_home = approver.get("/").await;
+    approver_home.assert_contains("Approvals waiting for you");
+    keep("home-approver", &approver_home);
     let awaiting = approver.get("/approvals").await;
     keep("approvals", &awaiting);
     let request = first_link(&awaiting.body, "/approvals/");
@@ -902,7 +906,9 @@ async fn every_page_and_error_state_passes_a11y_check() {
     refused.assert_contains("id=\"file-errors\"");
     refused.assert_contains("order_reference");
     keep("return-import-errors", &refused);
+    keep("home-supplier", &supplier.get("/").await);
     let manager = site.signed_in("manager@rbkc.example").await;
+    keep("home-manager", &manager.get("/").await);
     keep("returns-manager", &manager.get(&returns).await);
     keep("return-manager", &manager.get(&mi_return).await);
     // The manager sets the management charge: the form, its errors, and the list with its banner.

@@ -88,7 +88,9 @@ enum Rule {
 fn rule(method: &str, path: &str) -> Option<Rule> {
     use Rule::*;
     Some(match (method, path) {
-        ("GET", "/") | ("GET", "/sign-in") | ("POST", "/sign-in") | ("POST", "/api/v1/sessions") => Public,
+        ("GET", "/sign-in") | ("POST", "/sign-in") | ("POST", "/api/v1/sessions") => Public,
+        // The home page: each person's own tasks.
+        ("GET", "/") => SignedIn,
         ("GET", "/api/openapi.json") => Public,
         ("GET", "/sign-in/code") => SecondFactorPage,
         ("POST", "/sign-in/code") => SecondFactorForm,

@@ -1,4 +1,4 @@
-use crate::browser::Site;
+use crate::browser::{Page, Site};
 use calloff_test_support::{on_both_databases, Backend};
 
 on_both_databases!(
@@ -13,6 +13,7 @@ on_both_databases!(
     customers_propose_support_and_the_manager_decides_without_javascript,
     pages_offer_only_what_the_framework_standing_allows,
     a_buyer_terminates_early_and_is_told_what_was_released,
+    each_person_lands_on_their_tasks,
 );
 
 /// The first `href` on the page that starts with `prefix`.
@@ -793,4 +794,108 @@ async fn a_buyer_terminates_early_and_is_told_what_was_released(backend: Backend
         .get(&format!("/frameworks/{}", site.t.framework_id))
         .await
         .assert_contains("£220.00");
+}
+
+/// The count of a task on the home page, as its status reads ("None" is 0).
+fn task_count(home: &Page, label: &str) -> i64 {
+    let at = home
+        .body
+        .find(&format!(">{label}</a>"))
+        .unwrap_or_else(|| panic!("no task {label:?} on:\n{}", home.body));
+    let status = &home.body[at..];
+    let status = &status[status.find("govuk-task-list__status").unwrap()..];
+    let status = &status[status.find('>').unwrap() + 1..];
+    if status.starts_with("None") {
+        return 0;
+    }
+    let text = &status[status.find('>').unwrap() + 1..];
+    text.split_whitespace().next().unwrap().parse().unwrap()
+}
+
+/// Signing in lands on the person's tasks, with counts that move as work is done; actions end
+/// on a page that says what happened; the navigation counts unread notifications and signs out.
+async fn each_person_lands_on_their_tasks(backend: Backend) {
+    let site = Site::start(backend).await;
+    let t = &site.t;
+    let mut anonymous = site.browser();
+    let landed = anonymous
+        .sign_in("supplier@londonict.example", calloff_app::demo::DEMO_PASSWORD)
+        .await;
+    assert_eq!(landed.location.as_deref(), Some("/"));
+
+    let supplier = site.signed_in("supplier@londonict.example").await;
+    let home = supplier.get("/").await;
+    home.assert_contains("Your tasks")
+        .assert_contains("action=\"/sign-out\"")
+        .assert_contains("Sign out");
+    assert!(!home.body.contains("frameworks you can buy through"));
+    let before = task_count(&home, "Call-offs to accept or reject");
+
+    // A buyer places a call-off: the supplier has one more to accept.
+    let buyer = t.buyer().await;
+    let command = calloff_app::call_offs::PlaceCallOff {
+        framework_id: t.framework_id.clone(),
+        lines: vec![calloff_app::quotes::LineInput {
+            sku: "L4-SIM-5GB".into(),
+            quantity: 2,
+            term_months: 24,
+            monthly_usage: None,
+        }],
+        cost_centre: "IT-4021".into(),
+    };
+    let placed = calloff_app::call_offs::place(&t.app, &buyer, &command, Some("home-tasks"))
+        .await
+        .unwrap()
+        .call_off;
+    let home = supplier.get("/").await;
+    assert_eq!(task_count(&home, "Call-offs to accept or reject"), before + 1);
+    home.assert_contains(&placed.reference);
+    let to_start = task_count(&home, "Accepted call-offs to mark as live");
+
+    // Accepting ends on the call-off with a banner; the counts move on.
+    let accepted = supplier.post(&format!("/call-offs/{}/accept", placed.id), &[]).await;
+    assert_eq!(accepted.status, 303, "{}", accepted.body);
+    let shown = supplier.get(accepted.location.as_deref().unwrap()).await;
+    shown.assert_contains("Call-off accepted");
+    let home = supplier.get("/").await;
+    assert_eq!(task_count(&home, "Call-offs to accept or reject"), before);
+    assert_eq!(task_count(&home, "Accepted call-offs to mark as live"), to_start + 1);
+    let live = supplier.post(&format!("/call-offs/{}/go-live", placed.id), &[]).await;
+    assert_eq!(live.status, 303, "{}", live.body);
+    supplier
+        .get(live.location.as_deref().unwrap())
+        .await
+        .assert_contains("Call-off marked as live");
+
+    // The buyer was told: the navigation counts it until it is read.
+    let buyer_page = site.signed_in("buyer@camden.example").await;
+    let home = buyer_page.get("/").await;
+    home.assert_contains("Invoices to approve or dispute")
+        .assert_contains("Contracts ending within 90 days");
+    let unread = calloff_app::notifications::list(&t.app, &buyer)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|n| n.read_at.is_none())
+        .count();
+    assert!(unread > 0);
+    home.assert_contains(&format!(
+        "<span class=\"calloff-count\">{unread}<span class=\"govuk-visually-hidden\"> unread</span>"
+    ));
+    let read = buyer_page.post("/notifications/read", &[]).await;
+    buyer_page
+        .get(read.location.as_deref().unwrap())
+        .await
+        .assert_contains("All notifications marked as read");
+    assert!(!buyer_page.get("/").await.body.contains("calloff-count"));
+
+    // The manager's tasks: registrations to verify.
+    let manager = site.signed_in("manager@rbkc.example").await;
+    let home = manager.get("/").await;
+    let pending = calloff_app::registration::pending(&t.app, &t.actor("manager@rbkc.example").await)
+        .await
+        .unwrap()
+        .len() as i64;
+    assert_eq!(task_count(&home, "Registrations to verify"), pending);
+    home.assert_contains("Catalogue change requests to decide");
 }

@@ -450,7 +450,7 @@ impl From<Decided> for ApprovalOutcome {
                 approvals_given,
                 approvers_required,
             },
-            Decided::Approved => Self::Approved,
+            Decided::Approved(_) => Self::Approved,
             Decided::Returned => Self::Returned,
         }
     }
