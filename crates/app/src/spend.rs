@@ -229,6 +229,30 @@ pub async fn organisation_report(app: &App, actor: &Actor) -> AppResult<Organisa
     })
 }
 
+/// Whether a running contract ends within [`RENEWAL_NOTICE_DAYS`] of `today`.
+fn renewal_due(contract: &Contract, today: NaiveDate) -> bool {
+    contract
+        .ends_on
+        .as_deref()
+        .and_then(|e| parse_date(e).ok())
+        .is_some_and(|end| (end - today).num_days() <= RENEWAL_NOTICE_DAYS)
+}
+
+/// The organisation's running contracts due for renewal, soonest first.
+pub(crate) async fn renewals_due(
+    conn: &mut calloff_store::Conn,
+    org: &OrganisationId,
+    today: NaiveDate,
+) -> AppResult<Vec<Contract>> {
+    let mut due: Vec<Contract> = spend::contracts(conn, org, MAX_CONTRACTS)
+        .await?
+        .into_iter()
+        .filter(|c| renewal_due(c, today))
+        .collect();
+    due.sort_by(|a, b| a.ends_on.cmp(&b.ends_on));
+    Ok(due)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,28 +281,4 @@ mod tests {
         assert_eq!(b.ceiling_reached, NaiveDate::from_ymd_opt(2027, 2, 1));
         assert_eq!(burn_down(pounds(1_000), &[], today).ceiling_reached, None);
     }
-}
-
-/// Whether a running contract ends within [`RENEWAL_NOTICE_DAYS`] of `today`.
-fn renewal_due(contract: &Contract, today: NaiveDate) -> bool {
-    contract
-        .ends_on
-        .as_deref()
-        .and_then(|e| parse_date(e).ok())
-        .is_some_and(|end| (end - today).num_days() <= RENEWAL_NOTICE_DAYS)
-}
-
-/// The organisation's running contracts due for renewal, soonest first.
-pub(crate) async fn renewals_due(
-    conn: &mut calloff_store::Conn,
-    org: &OrganisationId,
-    today: NaiveDate,
-) -> AppResult<Vec<Contract>> {
-    let mut due: Vec<Contract> = spend::contracts(conn, org, MAX_CONTRACTS)
-        .await?
-        .into_iter()
-        .filter(|c| renewal_due(c, today))
-        .collect();
-    due.sort_by(|a, b| a.ends_on.cmp(&b.ends_on));
-    Ok(due)
 }

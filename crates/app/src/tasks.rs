@@ -46,6 +46,10 @@ fn task(label: &'static str, count: i64, href: impl Into<String>) -> Task {
     }
 }
 
+fn count(items: usize) -> i64 {
+    i64::try_from(items).unwrap_or(i64::MAX)
+}
+
 fn late(count: i64) -> Option<String> {
     match count {
         0 => None,
@@ -64,7 +68,7 @@ pub async fn home(app: &App, actor: &Actor) -> AppResult<Home> {
     if actor.has(Role::Approver) {
         let awaiting = crate::approvals::awaiting(app, actor).await?;
         let yours = awaiting.iter().filter(|a| a.blocked.is_none()).count();
-        list.push(task("Approvals waiting for you", yours as i64, "/approvals"));
+        list.push(task("Approvals waiting for you", count(yours), "/approvals"));
     }
     if actor.has(Role::Buyer) || actor.has(Role::Approver) {
         let invoices = tasks::invoices_to_decide(&mut conn, org).await?;
@@ -106,7 +110,7 @@ pub async fn home(app: &App, actor: &Actor) -> AppResult<Home> {
     if !renewals.is_empty() || actor.has(Role::Buyer) {
         list.push(task(
             "Contracts ending within 90 days",
-            renewals.len() as i64,
+            count(renewals.len()),
             "/organisation/spend#contracts",
         ));
     }

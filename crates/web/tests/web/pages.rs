@@ -895,7 +895,10 @@ async fn each_person_lands_on_their_tasks(backend: Backend) {
     let pending = calloff_app::registration::pending(&t.app, &t.actor("manager@rbkc.example").await)
         .await
         .unwrap()
-        .len() as i64;
-    assert_eq!(task_count(&home, "Registrations to verify"), pending);
+        .len();
+    assert_eq!(
+        task_count(&home, "Registrations to verify"),
+        i64::try_from(pending).unwrap()
+    );
     home.assert_contains("Catalogue change requests to decide");
 }
