@@ -4,7 +4,7 @@
 use calloff_app::Actor;
 use calloff_domain::role::Role;
 use calloff_domain::FieldError;
-use maud::{html, Markup, DOCTYPE};
+use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 /// What the layout needs to know about the request.
 pub struct Chrome<'a> {
@@ -82,7 +82,7 @@ pub fn layout(chrome: Chrome<'_>, content: Markup) -> Markup {
                     }
                     main class="govuk-main-wrapper" id="main-content" {
                         (error_summary(chrome.errors))
-                        (content)
+                        (PreEscaped(scroll_tables(&content.into_string())))
                     }
                 }
                 footer class="govuk-footer" {
@@ -100,6 +100,36 @@ pub fn layout(chrome: Chrome<'_>, content: Markup) -> Markup {
             }
         }
     }
+}
+
+/// The box a wide table scrolls in on a narrow screen, rather than widening the page. It can be
+/// focused, so that keyboard users can scroll it too.
+const TABLE_SCROLL: &str = "<div class=\"calloff-table-scroll\" tabindex=\"0\">";
+
+/// Puts every table of the page's content in a [`TABLE_SCROLL`] box, once. Text never holds a
+/// raw `<table` (maud escapes it), so only markup is matched.
+fn scroll_tables(content: &str) -> String {
+    const OPEN: &str = "<table";
+    const CLOSE: &str = "</table>";
+    const WRAPPED: &str = "<div class=\"calloff-table-scroll\">";
+    let mut out = String::with_capacity(content.len() + 256);
+    let mut rest = content;
+    while let Some(at) = rest.find(OPEN) {
+        let before = &rest[..at];
+        let wrapped = before.ends_with(WRAPPED) || before.ends_with(TABLE_SCROLL);
+        let end = rest[at..].find(CLOSE).map_or(rest.len(), |e| at + e + CLOSE.len());
+        out.push_str(before);
+        if !wrapped {
+            out.push_str(TABLE_SCROLL);
+        }
+        out.push_str(&rest[at..end]);
+        if !wrapped {
+            out.push_str("</div>");
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn roles_label(actor: &Actor) -> String {
@@ -634,6 +664,24 @@ mod tests {
     //! Our components against the HTML that govuk-frontend's own fixtures expect.
     use super::*;
     use serde_json::Value;
+
+    #[test]
+    fn every_table_scrolls_in_its_own_box_once() {
+        let page = "<h1>x</h1><table class=\"govuk-table\"><tr><td>1</td></tr></table>\
+                    <div class=\"calloff-table-scroll\"><table><tr><td>2</td></tr></table></div><p>&lt;table</p>";
+        let wrapped = scroll_tables(page);
+        assert_eq!(wrapped.matches("calloff-table-scroll").count(), 2, "{wrapped}");
+        assert!(
+            wrapped.starts_with(&format!("<h1>x</h1>{TABLE_SCROLL}<table")),
+            "{wrapped}"
+        );
+        assert!(
+            wrapped.contains("</table></div><div class=\"calloff-table-scroll\"><table>"),
+            "{wrapped}"
+        );
+        assert!(wrapped.ends_with("<p>&lt;table</p>"), "{wrapped}");
+        assert_eq!(scroll_tables("no tables"), "no tables");
+    }
 
     fn fixtures(component: &str) -> Vec<Value> {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -53,7 +53,7 @@ async fn place(buyer: &Browser, framework: &str, sku: &str, quantity: &str, term
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_page_and_error_state_passes_a11y_check() {
+async fn every_page_and_error_state_passes_a11y_check_and_fits_375_px() {
     assert!(
         Path::new(calloff_web::DEFAULT_ASSETS_DIR).join("calloff.css").exists(),
         "the stylesheet is missing: run `npm ci` in the repository first"
@@ -953,6 +953,22 @@ async fn every_page_and_error_state_passes_a11y_check() {
         Some(0),
         "a11y-check found violations on {} pages:\n{stdout}\n{stderr}",
         urls.len()
+    );
+    // The same pages at 375 px wide: none may scroll sideways.
+    let widths = tokio::process::Command::new("node")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/widths.mjs"))
+        .args(&urls)
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+        .output()
+        .await
+        .expect("run widths.mjs (node)");
+    let stdout = String::from_utf8_lossy(&widths.stdout);
+    let stderr = String::from_utf8_lossy(&widths.stderr);
+    println!("{stdout}\n{stderr}");
+    assert_eq!(
+        widths.status.code(),
+        Some(0),
+        "pages scroll sideways at 375 px:\n{stdout}\n{stderr}"
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

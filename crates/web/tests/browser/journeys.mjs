@@ -1,0 +1,296 @@
+// Each role's main journeys walked through the pages in Debian's Chromium, driven by
+// puppeteer-core (pinned in package.json), as people use them: by labels and buttons, with the
+// outcome of every step checked. Run by the web tests (journeys.rs) against a test server:
+//
+//   BASE=http://127.0.0.1:PORT FRAMEWORK=<id> PASSWORD=... TWO_FACTOR_CODE=123456 \
+//     SCREENSHOTS=DIR node crates/web/tests/browser/journeys.mjs
+//
+// Prints each journey with its steps and the pages it took; exits 1 on the first failed
+// check (naming the journey, step and page), 2 if the browser cannot run.
+import puppeteer from "puppeteer-core";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+const { BASE, FRAMEWORK, PASSWORD, TWO_FACTOR_CODE, SCREENSHOTS } = process.env;
+if (!BASE || !FRAMEWORK || !PASSWORD) {
+  console.error("journeys: set BASE, FRAMEWORK and PASSWORD");
+  process.exit(2);
+}
+if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
+
+let browser;
+try {
+  browser = await puppeteer.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+} catch (e) {
+  console.error(`journeys: cannot start Chromium: ${e.message}`);
+  process.exit(2);
+}
+
+class Failed extends Error {}
+
+/** One person in their own browser context (own cookies), counting the pages they load. */
+class Person {
+  constructor(name, context, page) {
+    this.name = name;
+    this.context = context;
+    this.page = page;
+    this.pages = 0;
+    this.shots = 0;
+  }
+
+  static async open(name, width = 1280) {
+    const context = await browser.createBrowserContext();
+    const page = await context.newPage();
+    await page.setViewport({ width, height: 900 });
+    const person = new Person(name, context, page);
+    page.on("load", () => { person.pages += 1; });
+    return person;
+  }
+
+  fail(message) {
+    throw new Failed(`${this.name}: ${message} (at ${this.page.url()})`);
+  }
+
+  async shot(label) {
+    if (!SCREENSHOTS) return;
+    this.shots += 1;
+    const file = `${this.name}-${String(this.shots).padStart(2, "0")}-${label}.png`.replace(/[^a-z0-9.-]+/gi, "-");
+    await this.page.screenshot({ path: join(SCREENSHOTS, file), fullPage: true });
+  }
+
+  async visit(path) {
+    const response = await this.page.goto(BASE + path, { waitUntil: "load" });
+    if (!response.ok()) this.fail(`GET ${path} answered ${response.status()}`);
+  }
+
+  /** Presses the button or link whose text is `text`, and waits for the next page. */
+  async press(text) {
+    const handle = await this.page.evaluateHandle((text) => {
+      const all = [...document.querySelectorAll("main button, main a, main input[type=submit], header button, header a")];
+      return all.find((el) => (el.innerText || el.value || "").trim() === text)
+        || all.find((el) => (el.innerText || el.value || "").trim().startsWith(text));
+    }, text);
+    const element = handle.asElement();
+    if (!element) this.fail(`no button or link "${text}"`);
+    await Promise.all([this.page.waitForNavigation({ waitUntil: "load" }), element.click()]);
+  }
+
+  /** Types into the field labelled `label` (replacing what it held). */
+  async fill(label, value) {
+    const id = await this.page.evaluate((label) => {
+      const found = [...document.querySelectorAll("label")].find((l) => l.innerText.trim().startsWith(label));
+      return found ? found.htmlFor : null;
+    }, label);
+    if (!id) this.fail(`no field labelled "${label}"`);
+    const selector = `[id="${id}"]`;
+    await this.page.$eval(selector, (el) => { el.value = ""; });
+    await this.page.type(selector, value);
+  }
+
+  /** Types into the field named `name` (for rows of like fields), replacing what it held. */
+  async fillNamed(name, value) {
+    const selector = `[name="${name}"]`;
+    if (!(await this.page.$(selector))) this.fail(`no field named ${name}`);
+    await this.page.$eval(selector, (el) => { el.value = ""; });
+    if (value) await this.page.type(selector, value);
+  }
+
+  /** Chooses the radio or checkbox labelled `label`. */
+  async choose(label) {
+    const id = await this.page.evaluate((label) => {
+      const found = [...document.querySelectorAll("label")].find((l) => l.innerText.trim().startsWith(label));
+      return found ? found.htmlFor : null;
+    }, label);
+    if (!id) this.fail(`no choice labelled "${label}"`);
+    await this.page.click(`[id="${id}"]`);
+  }
+
+  async text() {
+    return this.page.evaluate(() => document.querySelector("main")?.innerText ?? document.body.innerText);
+  }
+
+  async expect(text) {
+    const body = await this.text();
+    if (!body.includes(text)) this.fail(`expected "${text}" on the page, which reads:\n${body.slice(0, 1500)}`);
+  }
+
+  async expectHeading(text) {
+    const h1 = await this.page.evaluate(() => document.querySelector("h1")?.innerText.trim() ?? "");
+    if (!h1.toLowerCase().includes(text.toLowerCase())) this.fail(`expected the heading "${text}", not "${h1}"`);
+  }
+
+  async expectBanner(text) {
+    const banner = await this.page.evaluate(() =>
+      document.querySelector(".govuk-notification-banner--success")?.innerText ?? "");
+    if (!banner.includes(text)) this.fail(`expected a success banner saying "${text}", not "${banner}"`);
+  }
+
+  /** The status shown against a task on the home page. */
+  async taskStatus(label) {
+    return this.page.evaluate((label) => {
+      const link = [...document.querySelectorAll(".govuk-task-list__link")].find((a) => a.innerText.trim() === label);
+      return link ? link.closest("li").querySelector(".govuk-task-list__status").innerText.trim() : null;
+    }, label);
+  }
+
+  async signIn(email) {
+    await this.visit("/sign-in");
+    await this.fill("Email address", email);
+    await this.fill("Password", PASSWORD);
+    await this.press("Sign in");
+    if (this.page.url().endsWith("/sign-in/code")) {
+      if (!TWO_FACTOR_CODE) this.fail("two-factor code needed: set TWO_FACTOR_CODE");
+      await this.fill("Code", TWO_FACTOR_CODE);
+      await this.press("Continue");
+    }
+    await this.expectHeading("Your tasks");
+  }
+
+  async close() {
+    await this.context.close();
+  }
+}
+
+const journeys = [];
+async function journey(name, person, steps) {
+  const start = person.pages;
+  await steps();
+  journeys.push({ name, pages: person.pages - start });
+  console.log(`journey ok: ${name} (${person.pages - start} pages)`);
+}
+
+let status = 0;
+try {
+  // The organisation admin sets approval: orders from £10,000 need one approver.
+  const admin = await Person.open("admin");
+  await admin.signIn("admin@camden.example");
+  await journey("an admin sets the approval rules", admin, async () => {
+    await admin.press("Approval rules");
+    await admin.expectHeading("Approval rules");
+    // Rows as they come: no approval below £10,000, one approver from there.
+    const rows = [["0", "0"], ["10,000", "1"]];
+    for (let i = 0; i < 5; i += 1) {
+      const [from, approvers] = rows[i] ?? ["", ""];
+      await admin.fillNamed(`thresholds[${i}].from_value`, from);
+      await admin.fillNamed(`thresholds[${i}].approvers`, approvers);
+    }
+    await admin.shot("approval-rules");
+    await admin.press("Save rules");
+    await admin.expectBanner("saved");
+  });
+  await admin.close();
+
+  // A buyer finds two items, quotes and submits the order, which needs approval.
+  const buyer = await Person.open("buyer");
+  await buyer.signIn("buyer@camden.example");
+  await buyer.shot("home");
+  let reference;
+  await journey("a buyer adds two items to a quote and submits it for approval", buyer, async () => {
+    await buyer.visit(`/frameworks/${FRAMEWORK}/catalogue`);
+    for (const [search, quantity] of [["5GB SIM", "150"], ["Ethernet", "1"]]) {
+      await buyer.fill("Search the catalogue", search);
+      await buyer.press("Search");
+      await buyer.shot(`search-${search}`);
+      const first = await buyer.page.$eval("main a[href^='/items/']", (a) => a.innerText.trim());
+      await buyer.press(first);
+      await buyer.press("Add to quote");
+      await buyer.expectHeading("Quote");
+      const rows = await buyer.page.$$eval("input[name$='.quantity']", (inputs) => inputs.map((i) => i.id));
+      await buyer.page.$eval(`[id="${rows[rows.length - 1]}"]`, (el, q) => { el.value = q; }, quantity);
+      await buyer.press("Update quote");
+      if (search !== "Ethernet") await buyer.visit(`/frameworks/${FRAMEWORK}/catalogue`);
+    }
+    await buyer.shot("quote");
+    await buyer.press("Continue to place call-off");
+    await buyer.expect("approver");
+    await buyer.fill("Cost centre", "");
+    await buyer.press("Submit for approval");
+    await buyer.expect("Cost centre");
+    await buyer.shot("review-error");
+    await buyer.expect("approver");
+    await buyer.fill("Cost centre", "IT-4021");
+    await buyer.press("Submit for approval");
+    await buyer.expectBanner("submitted for approval");
+    reference = await buyer.page.$eval("h1", (h) => h.innerText.trim());
+  });
+
+  // The approver finds it among their tasks and approves it: the order is placed.
+  const approver = await Person.open("approver");
+  await approver.signIn("approver@camden.example");
+  await journey("an approver approves an order from their tasks", approver, async () => {
+    const waiting = await approver.taskStatus("Approvals waiting for you");
+    if (!waiting || !waiting.includes("1 waiting")) approver.fail(`the task reads "${waiting}"`);
+    await approver.press("Approvals waiting for you");
+    await approver.press(reference);
+    await approver.choose("Approve");
+    await approver.press("Record decision");
+    await approver.expectBanner("The call-off is placed");
+    await approver.shot("approved");
+  });
+  await approver.close();
+
+  // The supplier accepts it and marks it live, from its tasks.
+  const supplier = await Person.open("supplier");
+  await supplier.signIn("supplier@londonict.example");
+  await journey("a supplier accepts an order and marks it live", supplier, async () => {
+    await supplier.press("Call-offs to accept or reject");
+    await supplier.press(reference);
+    await supplier.press("Accept");
+    await supplier.expectBanner("Call-off accepted");
+    await supplier.press("Mark as live");
+    await supplier.expectBanner("marked as live");
+    await supplier.shot("live");
+  });
+  await supplier.close();
+
+  // The buyer was told: the navigation counts it; reading marks it.
+  await journey("a buyer reads their notifications", buyer, async () => {
+    await buyer.visit("/");
+    const count = await buyer.page.evaluate(() => document.querySelector(".calloff-count")?.innerText ?? "");
+    if (!/^\d+/.test(count)) buyer.fail(`no unread count in the navigation ("${count}")`);
+    await buyer.press("Notifications");
+    await buyer.expect(reference);
+    await buyer.press("Mark all as read");
+    await buyer.expectBanner("marked as read");
+    const after = await buyer.page.evaluate(() => document.querySelector(".calloff-count")?.innerText ?? "");
+    if (after) buyer.fail(`the count still reads "${after}"`);
+  });
+  await journey("a buyer signs out from the header", buyer, async () => {
+    await buyer.press("Sign out");
+    await buyer.expectHeading("Sign in");
+  });
+  await buyer.close();
+
+  // The manager sees the registrations waiting and verifies one.
+  const manager = await Person.open("manager");
+  await manager.signIn("manager@rbkc.example");
+  await journey("a manager verifies a registration from their tasks", manager, async () => {
+    await manager.shot("home");
+    await manager.press("Registrations to verify");
+    await manager.shot("pending");
+    await manager.expectHeading("erif");
+  });
+  await manager.close();
+
+  // A phone: the home page and the catalogue fit 375 px.
+  const phone = await Person.open("phone", 375);
+  await phone.signIn("buyer@camden.example");
+  await journey("a buyer on a phone", phone, async () => {
+    await phone.shot("home-375");
+    await phone.visit(`/frameworks/${FRAMEWORK}/catalogue?q=SIM`);
+    await phone.shot("catalogue-375");
+    const width = await phone.page.evaluate(() => document.documentElement.scrollWidth);
+    if (width > 375) phone.fail(`the page is ${width} px wide`);
+  });
+  await phone.close();
+} catch (e) {
+  status = 1;
+  console.log(`journey FAILED: ${e instanceof Failed ? e.message : e.stack}`);
+}
+await browser.close();
+console.log(journeys.map((j) => `${j.name}: ${j.pages} pages`).join("\n"));
+process.exit(status);
