@@ -1,8 +1,9 @@
 //! Browsing the catalogue: full-text search with facets, and one item's page.
 
 pub use crate::search_index::SearchIndex;
+use crate::search_query::{SearchQuery, Vocabulary};
 use crate::{Actor, App, AppError, AppResult};
-use calloff_domain::catalogue::{query_terms, CatalogueItem, Unit};
+use calloff_domain::catalogue::{CatalogueItem, Unit};
 use calloff_domain::change_control::ChangeKind;
 use calloff_domain::ids::{FrameworkId, ItemId, OrganisationId};
 use calloff_domain::money::UnitPrice;
@@ -42,8 +43,10 @@ pub const TERM_BANDS: [(&str, i64, i64); 5] = [
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SearchParams {
-    /// Words of the name, description, SKU or CPV code; each word matches as a prefix and all
-    /// must match.
+    /// Words of the name, description, SKU or CPV code. Each word matches its word forms
+    /// ("phones", "phone") as a prefix, its synonyms and, from five letters, a misspelling of
+    /// a catalogue word. Items that match every word are shown; when there are none, those that
+    /// match most of them (`match` is then `partial`).
     #[serde(default)]
     #[param(max_length = 200)]
     pub q: String,
@@ -230,9 +233,19 @@ pub struct Suggestion {
     pub count: i64,
 }
 
+/// Whether the results match every word searched for, or, when no item does, some of them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Match {
+    #[default]
+    All,
+    Partial,
+}
+
 /// A page of results, with the facets of everything that matched.
 #[derive(Debug, Clone, Default)]
 pub struct SearchResults {
+    /// Whether the items match every word, or only some (ranked by how many).
+    pub matched: Match,
     pub items: Vec<CatalogueItem>,
     pub total: i64,
     pub pages: i64,
@@ -255,7 +268,8 @@ fn tally<K: Ord + Clone>(rows: &[search::FacetRow], key: impl Fn(&search::FacetR
 }
 
 /// Full-text search over a framework's catalogue (name, description, SKU and CPV code; each word
-/// a prefix, all required), with facets by lot, unit, price band, minimum term and supplier,
+/// with its word forms, synonyms and corrections, ADR 0014; every word required, or when no item
+/// has them all, as many as possible), with facets by lot, unit, price band, minimum term and supplier,
 /// sorted by relevance, price or name. Answered from this process's in-memory index when it is
 /// of the catalogue's current generation; otherwise from the database while the index is
 /// rebuilt in the background. Both give the same results (ADR 0004).
@@ -352,20 +366,33 @@ pub async fn search_in_database(
     framework: &FrameworkId,
     request: &SearchRequest,
 ) -> AppResult<SearchResults> {
-    let terms = query_terms(&request.text);
     let sku = request.text.trim().to_ascii_uppercase();
     let dialect = app.db.dialect();
     let mut conn = app.db.pool().acquire().await?;
+    let groups = query_in_database(app, &mut conn, framework, &request.text)
+        .await?
+        .groups;
     let filters = request.filters();
-    let rows = search::facets(&mut conn, dialect, framework, &terms, &filters).await?;
+    let mut rows = search::facets(&mut conn, dialect, framework, &groups, false, &filters).await?;
+    let mut matched = Match::All;
+    if rows.is_empty() && groups.len() > 1 {
+        rows = search::facets(&mut conn, dialect, framework, &groups, true, &filters).await?;
+        if !rows.is_empty() {
+            matched = Match::Partial;
+        }
+    }
     let total: i64 = rows.iter().map(|r| r.count).sum();
     let offset = i64::from(request.page.saturating_sub(1)) * PAGE_SIZE;
-    let items = if total > offset {
+    let items = if total <= offset {
+        Vec::new()
+    } else if matched == Match::Partial {
+        partial_page(&mut conn, dialect, framework, &groups, request, offset).await?
+    } else {
         search::items(
             &mut conn,
             dialect,
             framework,
-            &terms,
+            &groups,
             &sku,
             &filters,
             request.sort,
@@ -375,8 +402,6 @@ pub async fn search_in_database(
         .into_iter()
         .map(|r| r.item)
         .collect()
-    } else {
-        Vec::new()
     };
     let mut suppliers = Vec::new();
     for (id, count) in tally(&rows, |r| r.supplier.clone()) {
@@ -387,11 +412,12 @@ pub async fn search_in_database(
         suppliers.push((id, name, count));
     }
     let suggestions = if total == 0 {
-        suggestions(&mut conn, dialect, framework, request).await?
+        suggestions(app, &mut conn, dialect, framework, request).await?
     } else {
         Vec::new()
     };
     Ok(SearchResults {
+        matched,
         items,
         total,
         pages: (total + PAGE_SIZE - 1) / PAGE_SIZE,
@@ -407,8 +433,85 @@ pub async fn search_in_database(
     })
 }
 
+/// What the text means over the framework's words as the database holds them (read only when a
+/// word could be a typo, and kept for the catalogue's generation).
+async fn query_in_database(
+    app: &App,
+    conn: &mut calloff_store::Conn,
+    framework: &FrameworkId,
+    text: &str,
+) -> AppResult<SearchQuery> {
+    if !SearchQuery::needs_vocabulary(text) {
+        return Ok(SearchQuery::parse(text, &Vocabulary::default()));
+    }
+    let generation = search::generation(conn, framework).await?;
+    let vocabulary = match app.search_indexes.vocabulary(framework, generation) {
+        Some(vocabulary) => vocabulary,
+        None => {
+            let texts = search::search_texts(conn, framework).await?;
+            let vocabulary = Arc::new(Vocabulary::new(texts.iter().flat_map(|t| t.split(' '))));
+            // Only if the catalogue did not change while it was read.
+            if search::generation(conn, framework).await? == generation {
+                app.search_indexes
+                    .put_vocabulary(framework, generation, vocabulary.clone());
+            }
+            vocabulary
+        }
+    };
+    Ok(SearchQuery::parse(text, &vocabulary))
+}
+
+/// A page of the items that match some of the groups, those that miss fewest first when sorted
+/// by relevance, then by price or name and SKU, as the in-memory index orders them.
+async fn partial_page(
+    conn: &mut calloff_store::Conn,
+    dialect: calloff_store::Dialect,
+    framework: &FrameworkId,
+    groups: &[crate::search_query::Group],
+    request: &SearchRequest,
+    offset: i64,
+) -> AppResult<Vec<CatalogueItem>> {
+    let mut found: HashMap<String, (usize, search::MatchingKeys)> = HashMap::new();
+    for group in groups {
+        for keys in search::matching(conn, dialect, framework, group, &request.filters()).await? {
+            found.entry(keys.id.clone()).or_insert((0, keys)).0 += 1;
+        }
+    }
+    let mut ranked: Vec<(usize, search::MatchingKeys)> = found.into_values().collect();
+    let sort = request.sort;
+    ranked.sort_by(|(a_found, a), (b_found, b)| {
+        let relevance = |n: &usize| if sort == Sort::Relevance { groups.len() - n } else { 0 };
+        let price = |k: &search::MatchingKeys, s: Sort| if sort == s { k.unit_price_micros } else { 0 };
+        (
+            relevance(a_found),
+            price(a, Sort::PriceLow),
+            std::cmp::Reverse(price(a, Sort::PriceHigh)),
+            &a.name,
+            &a.sku,
+        )
+            .cmp(&(
+                relevance(b_found),
+                price(b, Sort::PriceLow),
+                std::cmp::Reverse(price(b, Sort::PriceHigh)),
+                &b.name,
+                &b.sku,
+            ))
+    });
+    let mut items = Vec::new();
+    let skip = usize::try_from(offset).unwrap_or(usize::MAX);
+    let take = usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX);
+    for (_, keys) in ranked.into_iter().skip(skip).take(take) {
+        let id = ItemId::from_stored(keys.id);
+        if let Some(record) = catalogue::get(conn, &id).await? {
+            items.push(record.item);
+        }
+    }
+    Ok(items)
+}
+
 /// Searches that loosen one thing at a time (a filter, or a word), with what each would find.
 async fn suggestions(
+    app: &App,
     conn: &mut calloff_store::Conn,
     dialect: calloff_store::Dialect,
     framework: &FrameworkId,
@@ -416,8 +519,8 @@ async fn suggestions(
 ) -> AppResult<Vec<Suggestion>> {
     let mut out = Vec::new();
     for (label, candidate) in suggestion_candidates(request) {
-        let terms = query_terms(&candidate.text);
-        let count: i64 = search::facets(conn, dialect, framework, &terms, &candidate.filters())
+        let groups = query_in_database(app, conn, framework, &candidate.text).await?.groups;
+        let count: i64 = search::facets(conn, dialect, framework, &groups, false, &candidate.filters())
             .await?
             .iter()
             .map(|r| r.count)
@@ -435,7 +538,7 @@ async fn suggestions(
 
 /// Searches that loosen one thing: each filter in turn, then each word in turn.
 fn suggestion_candidates(request: &SearchRequest) -> Vec<(String, SearchRequest)> {
-    let terms = query_terms(&request.text);
+    let terms = calloff_domain::catalogue::query_terms(&request.text);
     let base = SearchRequest {
         page: 1,
         ..request.clone()

@@ -26,6 +26,7 @@ pub mod register;
 pub mod registration;
 pub mod returns;
 pub mod search_index;
+pub mod search_query;
 pub mod spend;
 pub mod tasks;
 pub mod two_factor;

@@ -1,10 +1,12 @@
 //! An in-memory copy of a framework's catalogue for fast search: an inverted index from each
 //! search word to the items that have it. It is rebuilt from the database whenever the
 //! framework's catalogue generation moves on, and gives exactly what the database search gives
-//! (ADR 0004): the same matching (every word a prefix), filters, ranking and sorts.
+//! (ADR 0004): the same matching (every group of words, or as many as possible, ADR 0014),
+//! filters, ranking and sorts.
 
-use crate::catalogue::{SearchRequest, SearchResults, Sort, PAGE_SIZE, PRICE_BANDS, TERM_BANDS};
-use calloff_domain::catalogue::{query_terms, CatalogueItem, Unit};
+use crate::catalogue::{Match, SearchRequest, SearchResults, Sort, PAGE_SIZE, PRICE_BANDS, TERM_BANDS};
+use crate::search_query::{Group, SearchQuery, Term, Vocabulary};
+use calloff_domain::catalogue::{CatalogueItem, Unit};
 use calloff_domain::ids::{FrameworkId, OrganisationId};
 use calloff_store::catalogue::ItemRecord;
 use std::collections::{BTreeMap, HashMap};
@@ -35,6 +37,7 @@ pub struct SearchIndex {
     skus: HashMap<String, u32>,
     lots: Vec<u32>,
     suppliers: Vec<(OrganisationId, String)>,
+    vocabulary: Arc<Vocabulary>,
 }
 
 /// Which items a search matches, one bit each.
@@ -62,6 +65,12 @@ impl Bits {
     fn and(&mut self, other: &Bits) {
         for (a, b) in self.0.iter_mut().zip(&other.0) {
             *a &= b;
+        }
+    }
+
+    fn or(&mut self, other: &Bits) {
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            *a |= b;
         }
     }
 
@@ -149,6 +158,7 @@ impl SearchIndex {
                     (id, name)
                 })
                 .collect(),
+            vocabulary: Arc::default(),
         };
         for (i, (record, search_text, name_text)) in rows.into_iter().enumerate() {
             let Ok(i) = u32::try_from(i) else { break };
@@ -176,23 +186,48 @@ impl SearchIndex {
             index.skus.insert(item.sku.as_str().to_string(), i);
             index.items.push(item);
         }
+        index.vocabulary = Arc::new(Vocabulary::new(index.words.keys().map(String::as_str)));
         index
     }
 
-    /// Items with a word (in `words`) starting with each term.
-    fn matching(&self, words: &BTreeMap<String, Vec<u32>>, terms: &[String]) -> Bits {
-        let mut all = Bits::new(self.items.len(), true);
-        for term in terms {
-            let mut any = Bits::new(self.items.len(), false);
-            for (_, items) in words
-                .range(term.clone()..)
-                .take_while(|(w, _)| w.starts_with(term.as_str()))
-            {
-                for &i in items {
-                    any.set(i);
-                }
+    /// What the text means over this catalogue's words.
+    pub fn query(&self, text: &str) -> SearchQuery {
+        SearchQuery::parse(text, &self.vocabulary)
+    }
+
+    /// Items with the word, or (for a prefix) a word starting with it.
+    fn term(&self, words: &BTreeMap<String, Vec<u32>>, term: &Term) -> Bits {
+        let mut found = Bits::new(self.items.len(), false);
+        let mut add = |items: &Vec<u32>| items.iter().for_each(|&i| found.set(i));
+        if term.prefix {
+            words
+                .range(term.word.clone()..)
+                .take_while(|(w, _)| w.starts_with(term.word.as_str()))
+                .for_each(|(_, items)| add(items));
+        } else if let Some(items) = words.get(&term.word) {
+            add(items);
+        }
+        found
+    }
+
+    /// Items that have every term of any of the group's alternatives.
+    fn group(&self, words: &BTreeMap<String, Vec<u32>>, group: &Group) -> Bits {
+        let mut any = Bits::new(self.items.len(), false);
+        for alternative in &group.alternatives {
+            let mut all = Bits::new(self.items.len(), true);
+            for term in alternative {
+                all.and(&self.term(words, term));
             }
-            all.and(&any);
+            any.or(&all);
+        }
+        any
+    }
+
+    /// Items (with words in `words`) that match every group.
+    fn matching(&self, words: &BTreeMap<String, Vec<u32>>, groups: &[Group]) -> Bits {
+        let mut all = Bits::new(self.items.len(), true);
+        for group in groups {
+            all.and(&self.group(words, group));
         }
         all
     }
@@ -214,23 +249,39 @@ impl SearchIndex {
     pub fn count(&self, request: &SearchRequest) -> i64 {
         let filter = self.filter(request);
         let found = self
-            .matching(&self.words, &query_terms(&request.text))
+            .matching(&self.words, &self.query(&request.text).groups)
             .ones()
             .filter(|&i| filter.passes(&self.keys[i]))
             .count();
         calloff_domain::count(found)
     }
 
-    /// A page of results with the facets of everything that matched. Suggestions are left to
-    /// the caller.
+    /// A page of results with the facets of everything that matched: the items that match every
+    /// group of words, or when there are none, those that match any, ranked by how many.
+    /// Suggestions are left to the caller.
     pub fn search(&self, request: &SearchRequest) -> SearchResults {
-        let terms = query_terms(&request.text);
+        let groups = self.query(&request.text).groups;
         let filter = self.filter(request);
-        let matched: Vec<usize> = self
-            .matching(&self.words, &terms)
+        let mut matched: Vec<usize> = self
+            .matching(&self.words, &groups)
             .ones()
             .filter(|&i| filter.passes(&self.keys[i]))
             .collect();
+        // How many groups each item misses, when only some can match.
+        let mut missed: Option<Vec<u8>> = None;
+        if matched.is_empty() && groups.len() > 1 {
+            let mut found = vec![0u8; self.items.len()];
+            for group in &groups {
+                for i in self.group(&self.words, group).ones() {
+                    found[i] += 1;
+                }
+            }
+            matched = (0..self.items.len())
+                .filter(|&i| found[i] > 0 && filter.passes(&self.keys[i]))
+                .collect();
+            let all = u8::try_from(groups.len()).unwrap_or(u8::MAX);
+            missed = (!matched.is_empty()).then(|| found.into_iter().map(|n| all.saturating_sub(n)).collect());
+        }
         let mut lots = vec![0i64; self.lots.len()];
         let mut units = [0i64; Unit::ALL.len()];
         let mut prices = [0i64; PRICE_BANDS.len()];
@@ -244,13 +295,15 @@ impl SearchIndex {
             term_bands[k.term_band as usize] += 1;
             suppliers[k.supplier as usize] += 1;
         }
-        // Ranking: an exact SKU first, then items whose name has every word, then the rest.
-        let ranking = request.sort == Sort::Relevance && !terms.is_empty();
+        // Ranking: an exact SKU first, then items whose name has every word, then the rest; among
+        // partial matches, those that miss fewest words first.
+        let ranking = request.sort == Sort::Relevance && !groups.is_empty();
         let exact = self.skus.get(&request.text.trim().to_ascii_uppercase()).copied();
-        let in_name = ranking.then(|| self.matching(&self.name_words, &terms));
+        let in_name = (ranking && missed.is_none()).then(|| self.matching(&self.name_words, &groups));
         let key = |i: usize| {
-            let relevance = match &in_name {
-                Some(in_name) if exact.is_none_or(|e| usize::try_from(e).ok() != Some(i)) => {
+            let relevance = match (&in_name, &missed) {
+                (_, Some(missed)) if ranking => missed[i],
+                (Some(in_name), _) if exact.is_none_or(|e| usize::try_from(e).ok() != Some(i)) => {
                     if in_name.get(i) {
                         1u8
                     } else {
@@ -304,6 +357,7 @@ impl SearchIndex {
                 .map(|(p, n)| (self.suppliers[p].0.clone(), self.suppliers[p].1.clone(), n))
                 .collect(),
             suggestions: Vec::new(),
+            matched: if missed.is_some() { Match::Partial } else { Match::All },
         }
     }
 }
@@ -313,6 +367,9 @@ impl SearchIndex {
 pub struct SearchIndexes {
     indexes: Mutex<HashMap<FrameworkId, Arc<SearchIndex>>>,
     building: Mutex<std::collections::HashSet<FrameworkId>>,
+    /// Each framework's words as the database last gave them, with their generation, for the
+    /// database search while no index is current (reading them costs a pass over the catalogue).
+    vocabularies: Mutex<HashMap<FrameworkId, (i64, Arc<Vocabulary>)>>,
 }
 
 impl std::fmt::Debug for SearchIndexes {
@@ -334,6 +391,24 @@ impl SearchIndexes {
         if !newer {
             indexes.insert(framework.clone(), index);
         }
+    }
+
+    /// The framework's vocabulary at this generation, if this process has it (from an index or
+    /// from the database).
+    pub fn vocabulary(&self, framework: &FrameworkId, generation: i64) -> Option<Arc<Vocabulary>> {
+        if let Some(index) = self.current(framework, generation) {
+            return Some(index.vocabulary.clone());
+        }
+        let vocabularies = self.vocabularies.lock().unwrap_or_else(|e| e.into_inner());
+        vocabularies
+            .get(framework)
+            .filter(|(g, _)| *g == generation)
+            .map(|(_, v)| v.clone())
+    }
+
+    pub fn put_vocabulary(&self, framework: &FrameworkId, generation: i64, vocabulary: Arc<Vocabulary>) {
+        let mut vocabularies = self.vocabularies.lock().unwrap_or_else(|e| e.into_inner());
+        vocabularies.insert(framework.clone(), (generation, vocabulary));
     }
 
     /// Claims the building of the framework's index; false if another task is building it.

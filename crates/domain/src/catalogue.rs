@@ -175,6 +175,18 @@ pub fn search_words(text: &str) -> String {
     out
 }
 
+/// Text as the search index stores it: [`search_words`], each word stemmed
+/// ([`crate::text::stem`]), so that "phones" in a description is found by "phone" and the
+/// reverse.
+pub fn index_words(text: &str) -> String {
+    search_words(text)
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(crate::text::stem)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The words of a search query (at most [`MAX_QUERY_TERMS`]), each matched as a word prefix.
 pub fn query_terms(text: &str) -> Vec<String> {
     search_words(text)
@@ -183,6 +195,24 @@ pub fn query_terms(text: &str) -> Vec<String> {
         .take(MAX_QUERY_TERMS)
         .map(str::to_string)
         .collect()
+}
+
+/// One word to find in an item's words.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Term {
+    /// A stem ([`crate::text::stem`]), lower-case letters and digits.
+    pub word: String,
+    /// Whether longer words starting with it match too (as typed and as in the dictionary), or
+    /// only the word itself (a correction of a typo).
+    pub prefix: bool,
+}
+
+/// One typed word or phrase: it matches an item that has every term of any one alternative.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct WordGroup {
+    /// As typed (after lower-casing), for messages.
+    pub typed: String,
+    pub alternatives: Vec<Vec<Term>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -221,6 +251,10 @@ mod search_tests {
         assert_eq!(query_terms(" Ethernet 1-Gbit "), ["ethernet", "1", "gbit"]);
         assert_eq!(query_terms("a b c d e f g h i j").len(), MAX_QUERY_TERMS);
         assert!(query_terms("£–").is_empty());
+        assert_eq!(
+            index_words("Switches, routers & SIMs (L4-SIM-5GB)"),
+            "switch router sim l4 sim 5gb"
+        );
     }
 }
 

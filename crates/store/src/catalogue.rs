@@ -1,5 +1,5 @@
 use crate::{Conn, StoreError, StoreResult};
-use calloff_domain::catalogue::{search_words, CatalogueItem, CpvCode, Sku, Unit};
+use calloff_domain::catalogue::{index_words, CatalogueItem, CpvCode, Sku, Unit};
 use calloff_domain::change_control::ItemDetails;
 use calloff_domain::ids::{FrameworkId, ItemId, OrganisationId};
 use calloff_domain::money::UnitPrice;
@@ -71,7 +71,7 @@ pub struct ItemRecord {
 
 /// What search matches an item on: the words of its SKU, name, description and CPV code.
 fn search_text(sku: &Sku, name: &str, description: &str, cpv: &CpvCode) -> String {
-    search_words(&format!("{sku} {name} {description} {}", cpv.as_str()))
+    index_words(&format!("{sku} {name} {description} {}", cpv.as_str()))
 }
 
 /// Gives items stored before search had its own words (`name_text` empty) their search words.
@@ -87,9 +87,9 @@ pub async fn index_unindexed(conn: &mut Conn) -> StoreResult<u64> {
             let name: String = row.try_get("name")?;
             let description: String = row.try_get("description")?;
             let cpv: String = row.try_get("cpv")?;
-            let words = search_words(&format!("{sku} {name} {description} {cpv}"));
+            let words = index_words(&format!("{sku} {name} {description} {cpv}"));
             // An item whose name has no words at all still needs a marker that it was indexed.
-            let name_words = Some(search_words(&name))
+            let name_words = Some(index_words(&name))
                 .filter(|w| !w.is_empty())
                 .unwrap_or_else(|| " ".into());
             sqlx::query(SET_SEARCH_TEXT)
@@ -125,7 +125,7 @@ pub async fn insert(
         .bind(item.minimum_term_months as i64)
         .bind(item.cpv.as_str())
         .bind(search_text)
-        .bind(search_words(&item.name))
+        .bind(index_words(&item.name))
         .bind(item.list_price.map(UnitPrice::micros))
         .bind(item.quantity_tiers.to_stored())
         .bind(item.demand_bands.to_stored())
@@ -193,7 +193,7 @@ pub async fn update_details(
         .bind(d.minimum_term_months as i64)
         .bind(d.cpv.as_str())
         .bind(search_text(sku, &d.name, &d.description, &d.cpv))
-        .bind(search_words(&d.name))
+        .bind(index_words(&d.name))
         .bind(d.list_price.map(UnitPrice::micros))
         .bind(d.quantity_tiers.to_stored());
     new_version(conn, update, framework, sku, effective_from, change_request).await

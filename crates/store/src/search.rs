@@ -1,10 +1,11 @@
 //! Catalogue search: full-text matching on SQLite's FTS5 or PostgreSQL's `tsvector`, behind one
-//! function (ADR 0004). Both index the same words (`search_words`), match each query word as a
-//! word prefix, filter and sort the same way, and so return the same items in the same order.
+//! function (ADR 0004). Both index the same words (`index_words`), match the same groups of
+//! alternatives (ADR 0014), filter and sort the same way, and so return the same items in the
+//! same order.
 
 use crate::catalogue::{from_row, ItemRecord};
 use crate::{Conn, Dialect, StoreResult};
-use calloff_domain::catalogue::Unit;
+use calloff_domain::catalogue::{Term, Unit, WordGroup};
 use calloff_domain::ids::{FrameworkId, OrganisationId};
 use sqlx::Row;
 
@@ -63,6 +64,8 @@ crate::statements! {
     // Without words: every item that passes the filters.
     BROWSE = concat!(item_columns!(), filters!(), order!("0"));
     BROWSE_FACETS = concat!(facet_columns!(), filters!(), " GROUP BY 1, 2, 3, 4, 5");
+    // The words of every item on sale: the vocabulary typos are corrected against.
+    SEARCH_TEXTS = "SELECT search_text FROM catalogue_items WHERE framework_id = $1 AND withdrawn = 0";
 }
 
 /// With words, on SQLite: $12 the FTS5 query, $13 the SKU as typed, $14 the query on names only.
@@ -100,11 +103,24 @@ pub const POSTGRES_FACETS: &str = concat!(
     " GROUP BY 1, 2, 3, 4, 5"
 );
 
+/// What ranks an item among partial matches, on SQLite: $9 the FTS5 query of one group.
+pub const SQLITE_MATCHING: &str = concat!(
+    "SELECT i.id, i.name, i.sku, i.unit_price_micros FROM catalogue_items i WHERE",
+    " i.rowid IN (SELECT rowid FROM catalogue_items_search WHERE catalogue_items_search MATCH $9) AND",
+    filters!()
+);
+/// The same on PostgreSQL: $9 the tsquery of one group.
+pub const POSTGRES_MATCHING: &str = concat!(
+    "SELECT i.id, i.name, i.sku, i.unit_price_micros FROM catalogue_items i WHERE",
+    " to_tsvector('simple', i.search_text) @@ to_tsquery('simple', $9) AND",
+    filters!()
+);
+
 /// The statements only one dialect can prepare.
 pub fn dialect_statements(dialect: Dialect) -> Vec<&'static str> {
     match dialect {
-        Dialect::Sqlite => vec![SQLITE_SEARCH, SQLITE_FACETS],
-        Dialect::Postgres => vec![POSTGRES_SEARCH, POSTGRES_FACETS],
+        Dialect::Sqlite => vec![SQLITE_SEARCH, SQLITE_FACETS, SQLITE_MATCHING],
+        Dialect::Postgres => vec![POSTGRES_SEARCH, POSTGRES_FACETS, POSTGRES_MATCHING],
     }
 }
 
@@ -169,35 +185,58 @@ fn bind_filters<'q>(
         .bind(f.supplier.as_ref().map_or("", |s| s.as_str()))
 }
 
-/// The words of a query in each dialect's syntax: every word a prefix, all of them required.
-fn match_queries(dialect: Dialect, terms: &[String]) -> (String, String) {
+/// Groups of words in a dialect's query syntax: a term is a word (`"word"` in FTS5, `word` in a
+/// tsquery) or a word prefix (`"word"*`, `word:*`); an alternative needs all its terms, a group
+/// any of its alternatives, and the query every group (or, with `any`, at least one).
+pub fn match_query(dialect: Dialect, groups: &[WordGroup], any: bool) -> String {
+    let (and, or) = match dialect {
+        Dialect::Sqlite => (" AND ", " OR "),
+        Dialect::Postgres => (" & ", " | "),
+    };
+    let term = |t: &Term| match (dialect, t.prefix) {
+        (Dialect::Sqlite, true) => format!("\"{}\"*", t.word),
+        (Dialect::Sqlite, false) => format!("\"{}\"", t.word),
+        (Dialect::Postgres, true) => format!("{}:*", t.word),
+        (Dialect::Postgres, false) => t.word.clone(),
+    };
+    let group = |g: &WordGroup| {
+        let alternatives: Vec<String> = g
+            .alternatives
+            .iter()
+            .map(|a| format!("({})", a.iter().map(term).collect::<Vec<_>>().join(and)))
+            .collect();
+        format!("({})", alternatives.join(or))
+    };
+    groups
+        .iter()
+        .map(group)
+        .collect::<Vec<_>>()
+        .join(if any { or } else { and })
+}
+
+/// The name-only query of SQLite's relevance ranking; PostgreSQL matches its one query against
+/// `name_text` instead.
+fn name_query(dialect: Dialect, words: &str) -> String {
     match dialect {
-        Dialect::Sqlite => {
-            let words: Vec<String> = terms.iter().map(|t| format!("\"{t}\"*")).collect();
-            let words = words.join(" ");
-            (words.clone(), format!("name_text : ({words})"))
-        }
-        Dialect::Postgres => {
-            let words: Vec<String> = terms.iter().map(|t| format!("{t}:*")).collect();
-            (words.join(" & "), String::new())
-        }
+        Dialect::Sqlite => format!("name_text : ({words})"),
+        Dialect::Postgres => String::new(),
     }
 }
 
-/// A page of the framework's items that have every word of `terms` (as word prefixes) and pass
-/// the filters, sorted. `terms` are words from `query_terms`: lower-case letters and digits.
+/// A page of the framework's items that match every group of words and pass the filters, sorted.
+/// Words are stems of lower-case letters and digits (`search_query` makes them).
 #[allow(clippy::too_many_arguments)]
 pub async fn items(
     conn: &mut Conn,
     dialect: Dialect,
     framework: &FrameworkId,
-    terms: &[String],
+    groups: &[WordGroup],
     sku: &str,
     filters: &Filters,
     sort: Sort,
     (limit, offset): (i64, i64),
 ) -> StoreResult<Vec<ItemRecord>> {
-    let query = if terms.is_empty() {
+    let query = if groups.is_empty() {
         bind_filters(sqlx::query(BROWSE), framework, filters)
             .bind(sort.as_str())
             .bind(limit)
@@ -207,7 +246,8 @@ pub async fn items(
             Dialect::Sqlite => SQLITE_SEARCH,
             Dialect::Postgres => POSTGRES_SEARCH,
         };
-        let (words, names) = match_queries(dialect, terms);
+        let words = match_query(dialect, groups, false);
+        let names = name_query(dialect, &words);
         let query = bind_filters(sqlx::query(sql), framework, filters)
             .bind(sort.as_str())
             .bind(limit)
@@ -222,23 +262,24 @@ pub async fn items(
     query.fetch_all(&mut *conn).await?.iter().map(from_row).collect()
 }
 
-/// How the matching items divide by lot, unit, price band, term band and supplier.
+/// How the matching items (those matching every group, or with `any` at least one) divide by
+/// lot, unit, price band, term band and supplier.
 pub async fn facets(
     conn: &mut Conn,
     dialect: Dialect,
     framework: &FrameworkId,
-    terms: &[String],
+    groups: &[WordGroup],
+    any: bool,
     filters: &Filters,
 ) -> StoreResult<Vec<FacetRow>> {
-    let query = if terms.is_empty() {
+    let query = if groups.is_empty() {
         bind_filters(sqlx::query(BROWSE_FACETS), framework, filters)
     } else {
         let sql = match dialect {
             Dialect::Sqlite => SQLITE_FACETS,
             Dialect::Postgres => POSTGRES_FACETS,
         };
-        let (words, _) = match_queries(dialect, terms);
-        bind_filters(sqlx::query(sql), framework, filters).bind(words)
+        bind_filters(sqlx::query(sql), framework, filters).bind(match_query(dialect, groups, any))
     };
     query
         .fetch_all(&mut *conn)
@@ -285,5 +326,53 @@ pub async fn index_items(conn: &mut Conn, framework: &FrameworkId) -> StoreResul
         .await?
         .iter()
         .map(|r| Ok((from_row(r)?, r.try_get("search_text")?, r.try_get("name_text")?)))
+        .collect()
+}
+
+/// What ranks an item that matches some of a query's words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchingKeys {
+    pub id: String,
+    pub name: String,
+    pub sku: String,
+    pub unit_price_micros: i64,
+}
+
+/// The items that match one group of words and pass the filters, unordered.
+pub async fn matching(
+    conn: &mut Conn,
+    dialect: Dialect,
+    framework: &FrameworkId,
+    group: &WordGroup,
+    filters: &Filters,
+) -> StoreResult<Vec<MatchingKeys>> {
+    let sql = match dialect {
+        Dialect::Sqlite => SQLITE_MATCHING,
+        Dialect::Postgres => POSTGRES_MATCHING,
+    };
+    bind_filters(sqlx::query(sql), framework, filters)
+        .bind(match_query(dialect, std::slice::from_ref(group), false))
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(MatchingKeys {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                sku: r.try_get("sku")?,
+                unit_price_micros: r.try_get("unit_price_micros")?,
+            })
+        })
+        .collect()
+}
+
+/// The stored words of every item on sale in the framework, one text per item.
+pub async fn search_texts(conn: &mut Conn, framework: &FrameworkId) -> StoreResult<Vec<String>> {
+    sqlx::query(SEARCH_TEXTS)
+        .bind(framework.as_str())
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| Ok(r.try_get("search_text")?))
         .collect()
 }

@@ -1,4 +1,4 @@
-use calloff_app::catalogue::{self, SearchParams, SearchResults, Sort};
+use calloff_app::catalogue::{self, Match, SearchParams, SearchResults, Sort};
 use calloff_test_support::{Backend, TestApp};
 
 fn params(q: &str) -> SearchParams {
@@ -49,6 +49,52 @@ fn searches() -> Vec<SearchParams> {
             ..params("5gb")
         },
         params("quantum teleporter"),
+        // Word forms, synonyms, typos, partial matches and filters together (ADR 0014).
+        params("phone"),
+        params("phones"),
+        params("router"),
+        params("routers"),
+        params("routr"),
+        params("switch"),
+        params("switches"),
+        params("swich"),
+        params("call"),
+        params("calls"),
+        params("calling"),
+        params("licences"),
+        params("licenses"),
+        params("ethernet"),
+        params("etherent"),
+        params("mobile"),
+        params("handset"),
+        params("wireless"),
+        params("wi-fi"),
+        params("uc"),
+        params("unified communications"),
+        params("sjp"),
+        params("5gx"),
+        params("ethernet teleporter"),
+        params("sim 5gb"),
+        params("sim 5gb teleporter"),
+        SearchParams {
+            sort: "price_high".into(),
+            ..params("sim 5gb teleporter")
+        },
+        SearchParams {
+            lot: "4".into(),
+            ..params("sim 5gb teleporter")
+        },
+        SearchParams {
+            unit: "per_month".into(),
+            price_band: "1".into(),
+            term_band: "1".into(),
+            ..params("mobiles")
+        },
+        SearchParams {
+            lot: "1".into(),
+            unit: "per_month".into(),
+            ..params("managed routers")
+        },
     ]
 }
 
@@ -60,7 +106,8 @@ fn summary(r: &SearchResults) -> String {
         .map(|s| format!("{} ({})", s.label, s.count))
         .collect();
     format!(
-        "total {} pages {} items {skus:?} lots {:?} units {:?} prices {:?} terms {:?} suppliers {} suggestions {suggestions:?}",
+        "{:?} total {} pages {} items {skus:?} lots {:?} units {:?} prices {:?} terms {:?} suppliers {} suggestions {suggestions:?}",
+        r.matched,
         r.total,
         r.pages,
         r.lots,
@@ -71,18 +118,46 @@ fn summary(r: &SearchResults) -> String {
     )
 }
 
+/// Every search through the use case, and each also straight from the database and from a
+/// freshly built in-memory index, which must agree exactly.
 async fn run(backend: Backend) -> Vec<(SearchParams, SearchResults)> {
     let t = TestApp::init(backend).await;
     let buyer = t.buyer().await;
+    let index = catalogue::prepare_index(&t.app, &t.framework_id).await.unwrap();
     let mut out = Vec::new();
     for p in searches() {
         let request = p.parse().unwrap();
         let results = catalogue::search(&t.app, &buyer, &t.framework_id, &request)
             .await
             .unwrap();
+        let database = catalogue::search_in_database(&t.app, &buyer, &t.framework_id, &request)
+            .await
+            .unwrap();
+        let memory = catalogue::search_index(&index, &request);
+        assert_eq!(
+            summary(&database),
+            summary(&memory),
+            "database and index differ for {p:?} on {backend:?}"
+        );
+        assert_eq!(
+            summary(&results),
+            summary(&memory),
+            "the use case differs for {p:?} on {backend:?}"
+        );
         out.push((p, SearchResults::clone(&results)));
     }
     out
+}
+
+fn skus(r: &SearchResults) -> Vec<String> {
+    let mut skus: Vec<String> = r.items.iter().map(|i| i.sku.as_str().to_string()).collect();
+    skus.sort();
+    skus
+}
+
+/// An item's own words, lower-case, as a person reads them.
+fn text_of(i: &calloff_domain::catalogue::CatalogueItem) -> String {
+    format!("{} {} {}", i.sku, i.name, i.description).to_lowercase()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -145,6 +220,118 @@ async fn search_finds_the_same_items_in_the_same_order_on_both_databases() {
     assert_eq!(none.total, 0);
     assert!(none.suggestions.is_empty(), "{:?}", none.suggestions);
     let _ = Sort::Relevance;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_finds_word_forms_synonyms_and_typos_and_never_dead_ends() {
+    let found = run(Backend::Sqlite).await;
+    let by = |q: &str| {
+        found
+            .iter()
+            .find(|(p, _)| p.q == q && p.sort.is_empty() && p.lot.is_empty() && p.unit.is_empty())
+            .map(|(_, r)| r)
+            .unwrap()
+    };
+    // Plurals and word forms find what the singular finds.
+    for (plain, form) in [
+        ("phone", "phones"),
+        ("router", "routers"),
+        ("switch", "switches"),
+        ("call", "calls"),
+        ("call", "calling"),
+        ("licences", "licenses"),
+    ] {
+        assert!(by(plain).total > 0, "{plain} finds something");
+        assert_eq!(
+            (by(plain).total, skus(by(plain))),
+            (by(form).total, skus(by(form))),
+            "{plain} and {form}"
+        );
+    }
+    assert!(by("phones").items.iter().any(|i| text_of(i).contains("phone ")));
+    // Typos in words of five letters or more find the word meant; shorter words and codes do not.
+    for (meant, typed) in [("router", "routr"), ("switch", "swich"), ("ethernet", "etherent")] {
+        assert!(by(meant).total > 0 && by(meant).total <= 20);
+        let corrected = skus(by(typed));
+        assert!(
+            skus(by(meant)).iter().all(|s| corrected.contains(s)),
+            "{typed} for {meant}: {corrected:?}"
+        );
+    }
+    assert_eq!(by("sjp").total, 0, "three letters are never corrected");
+    assert_eq!(by("5gx").total, 0, "codes are never corrected");
+    // Synonyms: each finds items that do not have the word typed.
+    for (typed, without) in [
+        ("mobile", "mobile"),
+        ("wireless", "wireless"),
+        ("unified communications", "unified"),
+        ("uc", "unified communications"),
+    ] {
+        let r = by(typed);
+        assert!(
+            r.items.iter().any(|i| !text_of(i).contains(without)),
+            "{typed} finds only items with {without}: {:?}",
+            skus(r)
+        );
+    }
+    // And nothing beyond the word and its synonyms.
+    assert!(by("mobile").items.iter().all(|i| {
+        let text = text_of(i);
+        ["mobile", "sim", "handset", "smartphone"]
+            .iter()
+            .any(|w| text.contains(w))
+    }));
+    assert!(by("wi-fi").items.iter().any(|i| i.sku.as_str() == "L1-WIFI-AP"));
+    // No dead end: no item has both words, so the items with either are shown, and said so.
+    assert_eq!(by("ethernet").matched, Match::All);
+    let partial = by("ethernet teleporter");
+    assert_eq!(partial.matched, Match::Partial);
+    assert_eq!(
+        (partial.total, skus(partial)),
+        (by("ethernet").total, skus(by("ethernet")))
+    );
+    // Those that match most words come first.
+    let both = by("sim 5gb");
+    let ranked = by("sim 5gb teleporter");
+    assert_eq!(ranked.matched, Match::Partial);
+    assert!(
+        both.total > 0 && ranked.total > both.total,
+        "{} {}",
+        both.total,
+        ranked.total
+    );
+    let first: Vec<String> = {
+        let mut first: Vec<String> = ranked.items[..both.items.len()]
+            .iter()
+            .map(|i| i.sku.as_str().to_string())
+            .collect();
+        first.sort();
+        first
+    };
+    assert_eq!(first, skus(both), "items with both words rank first");
+    // Filters still apply to partial matches, and combine.
+    let (_, in_lot_4) = found
+        .iter()
+        .find(|(p, _)| p.lot == "4" && p.q == "sim 5gb teleporter")
+        .unwrap();
+    assert!(in_lot_4.total > 0 && in_lot_4.items.iter().all(|i| i.lot_number == 4));
+    let (_, dearest) = found
+        .iter()
+        .find(|(p, _)| p.sort == "price_high" && p.q == "sim 5gb teleporter")
+        .unwrap();
+    assert!(dearest.items.windows(2).all(|w| w[0].unit_price >= w[1].unit_price));
+    let (_, mobiles) = found.iter().find(|(p, _)| p.q == "mobiles").unwrap();
+    assert!(mobiles.items.iter().all(|i| i.unit.as_str() == "per_month"
+        && (10_000_000..100_000_000).contains(&i.unit_price.micros())
+        && (1..=12).contains(&i.minimum_term_months)));
+    let (_, routers) = found.iter().find(|(p, _)| p.q == "managed routers").unwrap();
+    assert!(
+        routers.total > 0
+            && routers
+                .items
+                .iter()
+                .all(|i| i.lot_number == 1 && text_of(i).contains("router"))
+    );
 }
 
 #[test]

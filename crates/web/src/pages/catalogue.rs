@@ -7,7 +7,7 @@ use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use calloff_app::catalogue::{SearchParams, SearchRequest, SearchResults, Sort, PRICE_BANDS, TERM_BANDS};
+use calloff_app::catalogue::{Match, SearchParams, SearchRequest, SearchResults, Sort, PRICE_BANDS, TERM_BANDS};
 use calloff_app::{catalogue, frameworks};
 use calloff_domain::catalogue::CatalogueItem;
 use calloff_domain::ids::{FrameworkId, ItemId};
@@ -118,6 +118,14 @@ pub async fn search(
                     button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button" { "Search" }
                 }
                 @if errors.is_empty() {
+                    // The results' heading comes first, so that on a narrow screen the filters
+                    // follow it rather than push the results down.
+                    h2 class="govuk-heading-m" id="result-count" { (results.total) " " (if results.total == 1 { "item" } else { "items" }) }
+                    @if results.matched == Match::Partial {
+                        div class="govuk-inset-text" id="partial-match" {
+                            "No items match all of \u{201c}" (request.text) "\u{201d}. Showing items that match some of your words, those that match most first."
+                        }
+                    }
                     div class="govuk-grid-row" {
                         div class="govuk-grid-column-one-third" {
                             (facet("Lot", "lot", request.lot.is_some(), &narrowed(&|r| r.lot = None),
@@ -132,7 +140,6 @@ pub async fn search(
                                 results.suppliers.iter().map(|(id, name, c)| (name.clone(), *c, narrowed(&|r| r.supplier = Some(id.clone())))).collect()))
                         }
                         div class="govuk-grid-column-two-thirds" {
-                            p class="govuk-body" id="result-count" { (results.total) " " (if results.total == 1 { "item" } else { "items" }) }
                             @if results.total == 0 && !results.suggestions.is_empty() {
                                 h2 class="govuk-heading-s" { "Try" }
                                 ul class="govuk-list" id="suggestions" {
@@ -141,7 +148,7 @@ pub async fn search(
                                     }
                                 }
                             }
-                            @if !results.items.is_empty() { (items_table(&results.items)) }
+                            @if !results.items.is_empty() { (result_list(&results.items)) }
                             @if results.pages > 1 {
                                 nav class="govuk-pagination" aria-label="Pagination" {
                                     @if request.page > 1 {
@@ -194,27 +201,30 @@ fn facet(heading: &str, id: &str, applied: bool, remove: &str, values: Vec<(Stri
     }
 }
 
-fn items_table(items: &[CatalogueItem]) -> maud::Markup {
+/// The results as a list that reflows on a narrow screen: each item's name, description, unit
+/// price with its unit, minimum term, SKU and lot.
+fn result_list(items: &[CatalogueItem]) -> maud::Markup {
     html! {
-        table class="govuk-table" {
-            caption class="govuk-table__caption govuk-table__caption--s govuk-visually-hidden" { "Catalogue items" }
-            thead class="govuk-table__head" {
-                tr class="govuk-table__row" {
-                    th scope="col" class="govuk-table__header" { "Item" }
-                    th scope="col" class="govuk-table__header" { "SKU" }
-                    th scope="col" class="govuk-table__header" { "Lot" }
-                    th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Price (ex VAT)" }
-                    th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Minimum term" }
-                }
-            }
-            tbody class="govuk-table__body" {
-                @for item in items {
-                    tr class="govuk-table__row" {
-                        td class="govuk-table__cell" { a class="govuk-link" href={ "/items/" (item.id) } { (item.name) } }
-                        td class="govuk-table__cell" { (item.sku) }
-                        td class="govuk-table__cell" { (item.lot_number) }
-                        td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (item.unit_price) " " (item.unit.label()) }
-                        td class="govuk-table__cell govuk-table__cell--numeric" { (months(item.minimum_term_months)) }
+        ul class="govuk-list" id="results" {
+            @for item in items {
+                li class="govuk-!-margin-bottom-6" {
+                    h3 class="govuk-heading-s govuk-!-margin-bottom-1" {
+                        a class="govuk-link" href={ "/items/" (item.id) } { (item.name) }
+                    }
+                    p class="govuk-body-s govuk-!-margin-bottom-1" { (item.description) }
+                    dl class="govuk-summary-list govuk-summary-list--no-border govuk-!-margin-bottom-0" {
+                        div class="govuk-summary-list__row" {
+                            dt class="govuk-summary-list__key" { "Unit price (ex VAT)" }
+                            dd class="govuk-summary-list__value" { (item.unit_price) " " (item.unit.label()) }
+                        }
+                        div class="govuk-summary-list__row" {
+                            dt class="govuk-summary-list__key" { "Minimum term" }
+                            dd class="govuk-summary-list__value" { (months(item.minimum_term_months)) }
+                        }
+                        div class="govuk-summary-list__row" {
+                            dt class="govuk-summary-list__key" { "SKU" }
+                            dd class="govuk-summary-list__value" { (item.sku) " (lot " (item.lot_number) ")" }
+                        }
                     }
                 }
             }

@@ -1,7 +1,7 @@
 //! Catalogue items, search, prices paid, item versions and catalogue change requests.
 
 use super::UnitPriceView;
-use calloff_app::catalogue::{CatalogueAsOf, PricesPaid, SearchRequest, SearchResults, PRICE_BANDS, TERM_BANDS};
+use calloff_app::catalogue::{CatalogueAsOf, Match, PricesPaid, SearchRequest, SearchResults, PRICE_BANDS, TERM_BANDS};
 use calloff_app::change_requests::{ItemVersion, RequestSummary};
 use calloff_domain::catalogue::{CatalogueItem, CpvCode, Sku, Unit};
 use calloff_domain::change_control::{ChangeKind, ItemDetails, RequestStatus};
@@ -151,9 +151,22 @@ pub struct SuggestionView {
     pub query: String,
 }
 
+/// Whether the items match every word searched for, or (when no item does) only some, ranked by
+/// how many.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchView {
+    All,
+    Partial,
+}
+
 /// A page of matching items, the facets of all of them, and suggestions when none match.
 #[derive(Serialize, ToSchema)]
 pub struct SearchResultsView {
+    /// `all` when every item matches every word; `partial` when no item did, and these are the
+    /// items that match most of the words.
+    #[serde(rename = "match")]
+    pub matched: MatchView,
     pub items: Vec<ItemView>,
     pub total: i64,
     pub page: u32,
@@ -170,6 +183,10 @@ impl SearchResultsView {
             count: *c,
         };
         Self {
+            matched: match r.matched {
+                Match::All => MatchView::All,
+                Match::Partial => MatchView::Partial,
+            },
             items: r.items.iter().map(Into::into).collect(),
             total: r.total,
             page: request.page,
