@@ -162,6 +162,9 @@ async fn every_page_and_error_state_passes_a11y_check_and_fits_375_px() {
             .get(&format!("{framework}/catalogue?unit=per_minute&price_band=0"))
             .await,
     );
+    let partial = buyer.get(&format!("{framework}/catalogue?q=ethernet+teleporter")).await;
+    partial.assert_contains("Showing items that match some of your words");
+    keep("catalogue-partial-match", &partial);
     keep(
         "catalogue-no-results",
         &buyer.get(&format!("{framework}/catalogue?q=zzzz")).await,

@@ -133,6 +133,13 @@ async fn a_client_signs_in_searches_quotes_and_places(backend: Backend) {
         .await;
     let items = found["items"].as_array().unwrap();
     assert!(items.iter().all(|i| i["lot"] == 3) && !items.is_empty());
+    assert_eq!(found["match"], "all");
+    // No dead end: no item has both words, so the items with either come back, marked partial.
+    let (_, partial) = api
+        .get(&format!("/frameworks/{}/items?lot=3&q=calls+teleporter", site.t.framework_id))
+        .await;
+    assert_eq!(partial["match"], "partial");
+    assert_eq!(partial["total"], found["total"]);
     let geo = items.iter().find(|i| i["sku"] == "L3-CALL-GEO").unwrap();
     assert_eq!(geo["unit_price_micros"], 8_500);
     let (status, item) = api.get(&format!("/items/{}", geo["id"].as_str().unwrap())).await;

@@ -82,6 +82,19 @@ async fn a_buyer_finds_quotes_and_places_a_call_off(backend: Backend) {
     assert!(!lot.body.contains("SD-WAN"), "search must filter");
     let by_cpv = buyer.get(&format!("{framework}/catalogue?q=64212000")).await;
     assert!(by_cpv.body.contains("items") && !by_cpv.body.contains(">0 items"));
+    // What people type: a plural with a typo, and words no single item has.
+    let routers = buyer.get(&format!("{framework}/catalogue?q=routrs")).await;
+    routers.assert_contains("Managed branch router");
+    assert!(!routers.body.contains("partial-match"));
+    let partial = buyer.get(&format!("{framework}/catalogue?q=ethernet+teleporter")).await;
+    partial
+        .assert_contains("No items match all of")
+        .assert_contains("Showing items that match some of your words")
+        .assert_contains("Managed Ethernet circuit 1 Gbit/s");
+    // Each result shows its description, unit price, unit and minimum term.
+    lot.assert_contains("Uncontended fibre Ethernet access at 1 Gbit/s")
+        .assert_contains("£450.00 per month")
+        .assert_contains("36 months");
     let bad_lot = buyer.get(&format!("{framework}/catalogue?lot=99")).await;
     assert_eq!(bad_lot.status, 422);
     bad_lot.assert_contains("href=\"#lot\"");
