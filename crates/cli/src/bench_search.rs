@@ -80,7 +80,7 @@ const UNITS: [Unit; 5] = [
 ];
 
 /// The searches timed, in turn: broad and narrow words, prefixes, a SKU, a CPV code, facets and
-/// sorts.
+/// sorts; then (ADR 0014) a plural, a synonym, a typo and words no single item has.
 fn queries() -> Vec<SearchParams> {
     let q = |q: &str| SearchParams {
         q: q.into(),
@@ -109,6 +109,10 @@ fn queries() -> Vec<SearchParams> {
             ..q("")
         },
         q("quantum teleporter"),
+        q("routers"),
+        q("mobile"),
+        q("frewall"),
+        q("resilient teleporter"),
     ]
 }
 
