@@ -136,7 +136,10 @@ async fn a_client_signs_in_searches_quotes_and_places(backend: Backend) {
     assert_eq!(found["match"], "all");
     // No dead end: no item has both words, so the items with either come back, marked partial.
     let (_, partial) = api
-        .get(&format!("/frameworks/{}/items?lot=3&q=calls+teleporter", site.t.framework_id))
+        .get(&format!(
+            "/frameworks/{}/items?lot=3&q=calls+teleporter",
+            site.t.framework_id
+        ))
         .await;
     assert_eq!(partial["match"], "partial");
     assert_eq!(partial["total"], found["total"]);
