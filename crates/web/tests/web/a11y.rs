@@ -653,6 +653,7 @@ async fn every_page_and_error_state_passes_a11y_check_and_fits_375_px() {
                 monthly_usage: None,
             }],
             cost_centre: "ICT-7".into(),
+            order: calloff_app::demo::sample_order(&site.t.app),
         };
         let live = call_offs::place(&site.t.app, &hackney, &command, Some("a11y-live"))
             .await
