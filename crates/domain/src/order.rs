@@ -23,7 +23,7 @@ pub const MIN_PHONE_DIGITS: usize = 10;
 /// An order for a service starting more than a year away is a plan, not an order.
 pub const MAX_START_AHEAD_DAYS: i64 = 366;
 
-/// The order details as sent by a form or an API client: text, checked by [`OrderInput::parse`].
+/// What an order needs besides its lines, as sent: each field is checked, and every bad one named.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OrderInput {
     /// What is being bought, in a few words, for lists and the order form.
@@ -36,7 +36,7 @@ pub struct OrderInput {
     pub delivery_address: String,
     /// When the service should start (`YYYY-MM-DD`), from today to a year ahead.
     #[serde(default)]
-    #[schema(required = true, example = "2027-01-04")]
+    #[schema(required = true, format = Date, example = "2027-01-04")]
     pub starts_on: String,
     /// The buyer's purchase-order number, if their finance system issues one.
     #[serde(default)]

@@ -555,6 +555,8 @@ struct PageState<'a> {
     milestone_done_on: TypedDate,
     /// The cost centre typed into "Submit for approval again", if it was sent.
     cost_centre: Option<&'a str>,
+    /// The status for the errors, when not 422 (409 for headroom that ran out).
+    status: Option<StatusCode>,
 }
 
 /// The buttons this user may press on this call-off, in its current state. Ending or cancelling
@@ -676,10 +678,10 @@ async fn call_off_page(state: &AppState, user: &PageUser, view: &CallOffView, pa
         section,
         errors: page.errors,
     };
-    let status = if page.errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
+    let status = match (page.errors.is_empty(), page.status) {
+        (true, _) => StatusCode::OK,
+        (false, Some(status)) => status,
+        (false, None) => StatusCode::UNPROCESSABLE_ENTITY,
     };
     let is_supplier = view.standing.acts_as_supplier(&actor.roles);
     render(
@@ -1027,6 +1029,7 @@ pub async fn act(
                     let page = PageState {
                         errors: &errors,
                         cost_centre: Some(&cost_centre),
+                        status: Some(crate::errors::classify(&e).status),
                         ..PageState::default()
                     };
                     call_off_page(&state, &user, &view, page).await
