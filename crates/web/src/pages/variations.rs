@@ -357,7 +357,10 @@ pub async fn submit(
         Err(e) => return error_page(Some(actor), &e),
     };
     let mut typed = posted_lines(&state, &user, &view, &fields).await;
-    let action = fields.text("action");
+    // A form sent without a button (Enter in a box) checks the variation.
+    let action = Some(fields.text("action"))
+        .filter(|a| !a.is_empty())
+        .unwrap_or_else(|| "check".into());
     let mut extras = Extras {
         search: fields.text("q"),
         ..Extras::default()
