@@ -357,10 +357,10 @@ pub async fn submit(
         Err(e) => return error_page(Some(actor), &e),
     };
     let mut typed = posted_lines(&state, &user, &view, &fields).await;
-    // A form sent without a button (Enter in a box) checks the variation.
+    // A form sent without naming a step varies the call-off, as this form always did.
     let action = Some(fields.text("action"))
         .filter(|a| !a.is_empty())
-        .unwrap_or_else(|| "check".into());
+        .unwrap_or_else(|| "submit".into());
     let mut extras = Extras {
         search: fields.text("q"),
         ..Extras::default()
