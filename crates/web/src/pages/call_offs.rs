@@ -628,7 +628,7 @@ fn stop_section(user: &PageUser, view: &CallOffView, today: &str) -> Markup {
     let is_buyer = view.standing.acts_as_buyer(&actor.roles);
     let may_terminate = (is_supplier || is_buyer)
         && c.state == CallOffState::Live
-        && !view.ends_on.as_deref().is_some_and(|end| end <= today);
+        && view.ends_on.as_deref().is_none_or(|end| end > today);
     let may_cancel = is_buyer
         && matches!(
             c.state,
