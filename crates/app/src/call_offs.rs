@@ -6,11 +6,13 @@ use calloff_domain::approval::{ApprovalKind, ApprovalStatus, CostCentre};
 use calloff_domain::call_off::{CallOff, CallOffState, Totals};
 use calloff_domain::ids::{CallOffId, FrameworkId};
 use calloff_domain::money::Money;
+use calloff_domain::order::{OrderDetails, OrderInput, Person};
 use calloff_domain::role::Role;
 use calloff_domain::standing::Standing;
 use calloff_domain::termination::EarlyEnd;
 use calloff_domain::FieldError;
 use calloff_store::audit::ChainHead;
+pub use calloff_store::call_offs::ListFilter;
 use calloff_store::{call_offs, frameworks, lifecycle, organisations, with_retries, Attempts, Conn};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -30,6 +32,24 @@ pub struct PlaceCallOff {
     #[serde(default)]
     #[schema(required = true, max_length = 40)]
     pub cost_centre: String,
+    /// What the order is, where and when it is delivered, and whom to contact; required (only
+    /// `purchase_order` may be left empty). Errors name each field under `order`.
+    #[serde(default)]
+    #[schema(required = true)]
+    pub order: OrderInput,
+}
+
+/// The order's details, or every bad one named under `order` (`order.contact.email`).
+pub fn parse_order(input: &OrderInput, today: chrono::NaiveDate) -> Result<OrderDetails, Vec<FieldError>> {
+    input.parse(today).map_err(|errors| {
+        errors
+            .into_iter()
+            .map(|e| {
+                let field = format!("order.{}", e.field);
+                e.at(field)
+            })
+            .collect()
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -51,10 +71,32 @@ pub async fn place(
 ) -> AppResult<Placed> {
     actor.require(Role::Buyer, "place a call-off")?;
     check_idempotency_key(idempotency_key)?;
-    let cost_centre = CostCentre::parse(&command.cost_centre)?;
+    let (cost_centre, order) = match (
+        CostCentre::parse(&command.cost_centre),
+        parse_order(&command.order, app.today()),
+    ) {
+        (Ok(cost_centre), Ok(order)) => (cost_centre, order),
+        (cost_centre, order) => {
+            // Every bad field at once: the lines' too, if pricing finds any.
+            let mut errors: Vec<FieldError> = cost_centre.err().into_iter().collect();
+            errors.extend(order.err().unwrap_or_default());
+            if let Err(e) = quotes::price(app, actor, &command.framework_id, &command.lines).await {
+                errors.extend(e.field_errors());
+            }
+            return Err(AppError::fields(errors));
+        }
+    };
     let request_hash = hex::encode(Sha256::digest(serde_json::to_vec(command).unwrap_or_default()));
     match (
-        price_and_commit(app, actor, command, &cost_centre, idempotency_key, &request_hash).await,
+        price_and_commit(
+            app,
+            actor,
+            command,
+            (&cost_centre, &order),
+            idempotency_key,
+            &request_hash,
+        )
+        .await,
         idempotency_key,
     ) {
         (Ok(call_off), _) => Ok(Placed {
@@ -86,7 +128,7 @@ async fn price_and_commit(
     app: &App,
     actor: &Actor,
     command: &PlaceCallOff,
-    cost_centre: &CostCentre,
+    (cost_centre, order): (&CostCentre, &OrderDetails),
     idempotency_key: Option<&str>,
     request_hash: &str,
 ) -> AppResult<CallOff> {
@@ -101,7 +143,7 @@ async fn price_and_commit(
                 &mut conn,
                 actor,
                 &quote,
-                cost_centre,
+                (cost_centre, order),
                 idempotency_key,
                 request_hash,
             )
@@ -157,7 +199,7 @@ async fn insert_placed(
     conn: &mut Conn,
     actor: &Actor,
     quote: &quotes::Quote,
-    cost_centre: &CostCentre,
+    (cost_centre, order): (&CostCentre, &OrderDetails),
     idempotency_key: Option<&str>,
     request_hash: &str,
 ) -> AppResult<Placement> {
@@ -197,6 +239,8 @@ async fn insert_placed(
         updated_at: at.clone(),
         change_seq: head.next_seq(),
         sent_to_supplier: !needs_approval,
+        order: Some(order.clone()),
+        supplier_contact: None,
     };
     let inserted = call_offs::insert(
         &mut tx,
@@ -253,6 +297,10 @@ async fn insert_placed(
             "supplier_id": call_off.supplier_id.as_str(),
             "contract_value_pence": value.pence(),
             "cost_centre": cost_centre.as_str(),
+            // The contact's name, email and phone stay out of the public chain.
+            "title": order.title,
+            "starts_on": order.starts_on.to_string(),
+            "purchase_order": order.purchase_order,
             "approvers_required": taken.approvers_required,
             "skus": skus,
         }),
@@ -408,6 +456,13 @@ pub(crate) async fn apply(
             "This call-off was changed by someone else; reload it and try again",
         )));
     }
+    if next == CallOffState::Accepted {
+        let contact = Person {
+            name: actor.name.clone(),
+            email: actor.email.clone(),
+        };
+        call_offs::set_supplier_contact(&mut tx, &seen.id, &contact).await?;
+    }
     if next == CallOffState::Live {
         let live_on = app.today();
         let ends_on = crate::lifecycle::end_of_term(live_on, &seen.lines);
@@ -528,15 +583,109 @@ pub struct Page {
     pub next_before: Option<i64>,
 }
 
+/// What a list of call-offs is narrowed to, as sent (query parameters or a filter form).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Only call-offs in this state (`draft`, `placed`, `accepted`, `rejected`, `live`, `ended`,
+    /// `cancelled`).
+    #[serde(default)]
+    pub state: Option<String>,
+    /// Only call-offs with a line in this lot (its number).
+    #[serde(default)]
+    pub lot: Option<String>,
+    /// Only call-offs placed on or after this day (`YYYY-MM-DD`).
+    #[serde(default)]
+    pub placed_from: Option<String>,
+    /// Only call-offs placed on or before this day (`YYYY-MM-DD`).
+    #[serde(default)]
+    pub placed_to: Option<String>,
+    /// Words in the reference or the title, ignoring case.
+    #[serde(default)]
+    pub q: Option<String>,
+}
+
+/// Longest search accepted: a reference or a title.
+pub const MAX_SEARCH_LEN: usize = calloff_domain::order::MAX_TITLE_LEN;
+
+impl ListQuery {
+    /// The filter, or every bad parameter named at once.
+    pub fn parse(&self) -> AppResult<call_offs::ListFilter> {
+        let given = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+        };
+        let mut errors = Vec::new();
+        let state = given(&self.state).and_then(|s| {
+            CallOffState::parse(&s)
+                .map_err(|_| {
+                    errors.push(FieldError::new(
+                        "state",
+                        "Choose a status from the list: draft, placed, accepted, rejected, live, ended or cancelled",
+                    ))
+                })
+                .ok()
+        });
+        let lot = given(&self.lot).and_then(|l| {
+            l.parse::<u32>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| errors.push(FieldError::new("lot", "Enter the lot as a whole number, like 3")))
+                .ok()
+        });
+        let mut date = |field: &str, v: &Option<String>, what: &str| {
+            given(v).and_then(|d| {
+                calloff_domain::calendar::parse_date(&d)
+                    .map_err(|_| {
+                        errors.push(FieldError::new(
+                            field,
+                            format!("Enter the {what} as a real date, like 2026-11-01"),
+                        ))
+                    })
+                    .ok()
+            })
+        };
+        let placed_from = date("placed_from", &self.placed_from, "first day placed");
+        let placed_to = date("placed_to", &self.placed_to, "last day placed");
+        if let (Some(from), Some(to)) = (placed_from, placed_to) {
+            if to < from {
+                errors.push(FieldError::new(
+                    "placed_to",
+                    "The last day placed must be the same as or after the first day placed",
+                ));
+            }
+        }
+        let search = given(&self.q);
+        if search.as_ref().is_some_and(|q| q.chars().count() > MAX_SEARCH_LEN) {
+            errors.push(FieldError::new(
+                "q",
+                format!("Search must be {MAX_SEARCH_LEN} characters or fewer"),
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(AppError::fields(errors));
+        }
+        Ok(call_offs::ListFilter {
+            state,
+            lot,
+            placed_from,
+            placed_to,
+            search,
+        })
+    }
+}
+
 /// The buyer's organisation's call-offs, or for a supplier user the call-offs addressed to
-/// their supplier.
-pub async fn list(app: &App, actor: &Actor, before: Option<i64>) -> AppResult<Page> {
+/// their supplier, narrowed by `filter`.
+pub async fn list(app: &App, actor: &Actor, before: Option<i64>, filter: &call_offs::ListFilter) -> AppResult<Page> {
     let before = before.unwrap_or(i64::MAX);
     let mut conn = app.db.pool().acquire().await?;
     let call_offs = if actor.has(Role::SupplierUser) {
-        call_offs::for_supplier(&mut conn, &actor.organisation_id, before, PAGE_SIZE).await?
+        call_offs::for_supplier(&mut conn, &actor.organisation_id, before, filter, PAGE_SIZE).await?
     } else {
-        call_offs::for_buyer(&mut conn, &actor.organisation_id, before, PAGE_SIZE).await?
+        call_offs::for_buyer(&mut conn, &actor.organisation_id, before, filter, PAGE_SIZE).await?
     };
     let next_before = if calloff_domain::count(call_offs.len()) == PAGE_SIZE {
         call_offs.last().map(|c| c.change_seq)
@@ -629,8 +778,13 @@ async fn with_parties(app: &App, actor: &Actor, call_off: CallOff) -> AppResult<
 }
 
 /// A page of call-offs with their parties, for list pages.
-pub async fn list_views(app: &App, actor: &Actor, before: Option<i64>) -> AppResult<(Vec<CallOffView>, Option<i64>)> {
-    let page = list(app, actor, before).await?;
+pub async fn list_views(
+    app: &App,
+    actor: &Actor,
+    before: Option<i64>,
+    filter: &call_offs::ListFilter,
+) -> AppResult<(Vec<CallOffView>, Option<i64>)> {
+    let page = list(app, actor, before, filter).await?;
     let mut views = Vec::with_capacity(page.call_offs.len());
     for call_off in page.call_offs {
         // Lists hold only what the policy lets the actor see; anything else is skipped.

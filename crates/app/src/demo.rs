@@ -90,6 +90,46 @@ pub struct Seeded {
 }
 
 /// Seeds the demo unless it is already there.
+/// Days between placing a demo or test order and the start it asks for.
+const SAMPLE_LEAD_DAYS: i64 = 14;
+
+/// Order details for demo and test call-offs, starting a fortnight after the app's today.
+pub fn sample_order(app: &App) -> calloff_domain::order::OrderInput {
+    calloff_domain::order::OrderInput {
+        title: "Network and telephony for the town hall".into(),
+        delivery_address: "Town Hall, Judd Street, London WC1H 9JE".into(),
+        starts_on: (app.today() + chrono::Duration::days(SAMPLE_LEAD_DAYS)).to_string(),
+        purchase_order: "PO-2026-0417".into(),
+        contact: calloff_domain::order::ContactInput {
+            name: "Sam Patel".into(),
+            email: "sam.patel@camden.example".into(),
+            phone: "020 7974 4444".into(),
+        },
+    }
+}
+
+/// A demo call-off's title, from its first item.
+fn demo_title(lines: &[crate::quotes::LineInput]) -> &'static str {
+    match lines.first().map(|l| l.sku.as_str()) {
+        Some("L1-ETH-1G") => "Gigabit Ethernet between the civic centre and the depot",
+        Some("L2-M365-E3") => "Microsoft 365 E3 licences for office staff",
+        Some("L2-IAAS-VM-L") => "Cloud servers for the planning system",
+        Some("L3-SIP-CH") => "SIP channels for the switchboard",
+        Some("L4-SIM-5GB") => "5 GB SIMs for housing and care staff",
+        Some("L4-SIM-30GB") => "30 GB SIMs for ward staff",
+        Some("L5-TEAMS-PHONE") => "Teams Phone for the contact centre",
+        _ => "ICT services",
+    }
+}
+
+/// [`sample_order`] with its own title.
+pub fn titled_order(app: &App, title: &str) -> calloff_domain::order::OrderInput {
+    calloff_domain::order::OrderInput {
+        title: title.into(),
+        ..sample_order(app)
+    }
+}
+
 pub async fn seed(app: &App) -> AppResult<Seeded> {
     let mut conn = app.db.pool().acquire().await?;
     if let Some(existing) = frameworks::find_by_reference(&mut conn, FRAMEWORK_REFERENCE).await? {
@@ -360,10 +400,12 @@ pub async fn seed_activity(app: &App) -> AppResult<usize> {
     ];
     let count = journeys.len();
     for (i, (buyer, lines, steps)) in journeys.into_iter().enumerate() {
+        let order = titled_order(app, demo_title(&lines));
         let command = PlaceCallOff {
             framework_id: framework_id.clone(),
             lines,
             cost_centre: "IT-4021".into(),
+            order,
         };
         let placed = call_offs::place(app, buyer, &command, Some(&format!("demo-{i}")))
             .await?
@@ -476,6 +518,7 @@ async fn seed_spend_history(app: &App, framework_id: &FrameworkId) -> AppResult<
                 framework_id: framework_id.clone(),
                 lines: lines.clone(),
                 cost_centre: (*cost_centre).into(),
+                order: titled_order(&past, demo_title(lines)),
             };
             let placed = call_offs::place(&past, buyer, &command, Some(&format!("demo-history-{n}")))
                 .await?
@@ -592,6 +635,7 @@ async fn seed_approvals(app: &App, framework_id: &FrameworkId, camden: &Actor) -
                 monthly_usage: None,
             }],
             cost_centre: "IT-4021".into(),
+            order: titled_order(app, &format!("{quantity} × {sku} for the civic centre")),
         };
         let key = key.to_string();
         async move { call_offs::place(app, camden, &command, Some(&key)).await }
@@ -744,6 +788,7 @@ async fn seed_volume_pricing(
             monthly_usage: None,
         }],
         cost_centre: "HOUSING-220".into(),
+        order: titled_order(app, "30 GB SIMs for housing officers"),
     };
     let placed = call_offs::place(app, hackney, &command, Some("demo-volume"))
         .await?

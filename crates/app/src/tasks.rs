@@ -118,7 +118,7 @@ pub async fn home(app: &App, actor: &Actor) -> AppResult<Home> {
     // Those with work first; otherwise in the order above.
     list.sort_by_key(|t| t.count == 0);
     let recent = if actor.has(Role::Buyer) || actor.has(Role::Approver) || actor.has(Role::SupplierUser) {
-        let (views, _) = crate::call_offs::list_views(app, actor, None).await?;
+        let (views, _) = crate::call_offs::list_views(app, actor, None, &Default::default()).await?;
         views.into_iter().take(RECENT).collect()
     } else {
         Vec::new()

@@ -10,6 +10,7 @@ use calloff_domain::call_off::{
 };
 use calloff_domain::catalogue::{CatalogueItem, Sku};
 use calloff_domain::ids::CallOffId;
+use calloff_domain::money::Money;
 use calloff_domain::pricing::PriceBasis;
 use calloff_domain::role::Role;
 use calloff_domain::FieldError;
@@ -191,6 +192,69 @@ impl VariationOutcome {
     }
 }
 
+/// What a variation would do, worked out before it is submitted: the new lines and value, the
+/// change, the change against the original value beside the framework's modification limit,
+/// and how many approvers the buyer's rules would ask for. Nothing is written.
+#[derive(Debug, Clone)]
+pub struct VariationPreview {
+    pub lines: Vec<PricedLine>,
+    pub totals: Totals,
+    pub previous_value: Money,
+    /// The value it was placed at, before any variation.
+    pub original_value: Money,
+    /// The change against the current value, in basis points, signed (1000 = 10%).
+    pub change_bp: i64,
+    /// The change against the original value, in basis points, unsigned.
+    pub cumulative_change_bp: i64,
+    pub limit_bp: i64,
+    pub over_limit: bool,
+    /// Approvers the buyer's rules ask for an increase of this size (0 for none, or a fall).
+    pub approvers_required: u32,
+}
+
+/// `to` against `from`, in basis points of `from`, signed.
+fn change_in_bp(from: Money, to: Money) -> i64 {
+    (to.pence() - from.pence()).saturating_mul(10_000) / from.pence().max(1)
+}
+
+/// Checks and prices a variation without making it, for the buyer to see before submitting.
+pub async fn preview(app: &App, actor: &Actor, id: &CallOffId, lines: &[LineInput]) -> AppResult<VariationPreview> {
+    let call_off = may_vary(app, actor, id).await?.call_off;
+    let priced = price_varied(app, &call_off, lines).await?;
+    if same_lines(&call_off.lines, &priced) {
+        return Err(AppError::invalid(
+            "lines",
+            "These are the call-off's lines as they stand: change an item, a quantity, a term or a usage to vary it",
+        ));
+    }
+    let totals = Totals::of(&priced)?;
+    let mut conn = app.db.pool().acquire().await?;
+    let earlier = variations::list(&mut conn, &call_off.id).await?;
+    let previous_value = call_off.totals.contract_value;
+    let original_value = earlier.first().map_or(previous_value, |v| v.original_value);
+    let limit_bp = variations::modification_limit_bp(&mut conn, &call_off.framework_id).await?;
+    let cumulative_change_bp = change_in_bp(original_value, totals.contract_value).abs();
+    let increase = totals.contract_value.checked_sub(previous_value).unwrap_or(Money::ZERO);
+    let approvers_required = if increase > Money::ZERO {
+        approvals::rules(&mut conn, &call_off.buyer_id)
+            .await?
+            .approvers_for(increase)
+    } else {
+        0
+    };
+    Ok(VariationPreview {
+        change_bp: change_in_bp(previous_value, totals.contract_value),
+        over_limit: cumulative_change_bp > limit_bp,
+        lines: priced,
+        totals,
+        previous_value,
+        original_value,
+        cumulative_change_bp,
+        limit_bp,
+        approvers_required,
+    })
+}
+
 /// Varies an accepted or live call-off of the buyer's organisation to the given lines. An
 /// increase that the buyer's approval rules cover waits for approval instead.
 pub async fn vary(app: &App, actor: &Actor, id: &CallOffId, lines: &[LineInput]) -> AppResult<VariationOutcome> {
@@ -304,10 +368,7 @@ pub(crate) async fn record(
     let earlier = variations::list(tx, &seen.id).await?;
     let original = earlier.first().map(|v| v.original_value).unwrap_or(previous);
     let limit_bp = variations::modification_limit_bp(tx, &seen.framework_id).await?;
-    let change_bp = (totals.contract_value.pence() - original.pence())
-        .abs()
-        .saturating_mul(10_000)
-        / original.pence().max(1);
+    let change_bp = change_in_bp(original, totals.contract_value).abs();
     let variation = Variation {
         number: calloff_domain::count(earlier.len()) + 1,
         previous_value: previous,

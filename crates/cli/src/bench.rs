@@ -195,6 +195,7 @@ async fn place_one(app: &App, framework_id: &FrameworkId, buyer: &Actor) -> anyh
             monthly_usage: None,
         }],
         cost_centre: "IT-4021".into(),
+        order: calloff_app::demo::sample_order(app),
     };
     let key = uuid::Uuid::now_v7().to_string();
     call_offs::place(app, buyer, &command, Some(&key)).await?;

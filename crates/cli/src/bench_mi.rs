@@ -80,6 +80,7 @@ async fn measure(backend: &str, url: &str, args: &BenchMiArgs, kill_after: usize
                 monthly_usage: None,
             }],
             cost_centre: "BENCH".into(),
+            order: calloff_app::demo::sample_order(&app),
         };
         let placed = call_offs::place(&app, &buyer, &command, Some(&format!("bench-mi-{i}")))
             .await?

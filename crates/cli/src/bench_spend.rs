@@ -73,6 +73,7 @@ async fn measure(backend: &str, url: &str, args: &BenchSpendArgs) -> anyhow::Res
             monthly_usage: None,
         }],
         cost_centre: "BENCH".into(),
+        order: calloff_app::demo::sample_order(&app),
     };
     let call_off = call_offs::place(&app, &buyer, &command, Some("bench-spend"))
         .await?

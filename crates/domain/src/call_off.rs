@@ -319,6 +319,11 @@ pub struct CallOff {
     /// Whether it was ever placed, and so sent to the supplier. A draft cancelled before
     /// placing never was, and stays the buyer's business alone.
     pub sent_to_supplier: bool,
+    /// Title, delivery, start, purchase order and the buyer's contact (none on call-offs placed
+    /// before they were asked for).
+    pub order: Option<crate::order::OrderDetails>,
+    /// The supplier's contact: the supplier user who accepted it, once accepted.
+    pub supplier_contact: Option<crate::order::Person>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]

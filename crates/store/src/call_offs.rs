@@ -6,14 +6,16 @@ use calloff_domain::call_off::{
 use calloff_domain::catalogue::{CpvCode, Sku, Unit};
 use calloff_domain::ids::{CallOffId, FrameworkId, ItemId, OrganisationId, UserId};
 use calloff_domain::money::{Money, UnitPrice};
+use calloff_domain::order::{Contact, OrderDetails, Person};
 use calloff_domain::pricing::PriceBasis;
 use sqlx::Row;
 
 crate::statements! {
     BY_REFERENCE = "SELECT id FROM call_offs WHERE reference = $1";
     INSERT = "INSERT INTO call_offs (id, reference, framework_id, buyer_id, supplier_id, placed_by, state, \
-              contract_value, vat, idempotency_key, request_hash, placed_at, updated_at, change_seq, cost_centre, sent_to_supplier) \
-              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
+              contract_value, vat, idempotency_key, request_hash, placed_at, updated_at, change_seq, cost_centre, sent_to_supplier, \
+              title, delivery_address, starts_on, purchase_order, contact_name, contact_email, contact_phone) \
+              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)";
     // The line is copied from the catalogue row only if that row is still the version that was
     // priced (every change of an item's details or prices is a new version), so a call-off can
     // never freeze a price or description that was not in force as it was placed.
@@ -25,22 +27,41 @@ crate::statements! {
                    WHERE id = $7 AND version = $12 AND unit_price_micros = $13 AND minimum_term_months <= $4 \
                    AND withdrawn = 0";
     BY_ID = "SELECT id, reference, framework_id, buyer_id, supplier_id, placed_by, state, contract_value, vat, \
-             rejection_reason, placed_at, updated_at, change_seq, request_hash, cost_centre, sent_to_supplier FROM call_offs WHERE id = $1";
+             rejection_reason, placed_at, updated_at, change_seq, request_hash, cost_centre, sent_to_supplier, \
+             title, delivery_address, starts_on, purchase_order, contact_name, contact_email, contact_phone, \
+             supplier_contact_name, supplier_contact_email FROM call_offs WHERE id = $1";
     BY_IDEMPOTENCY_KEY = "SELECT id, reference, framework_id, buyer_id, supplier_id, placed_by, state, contract_value, vat, \
-                          rejection_reason, placed_at, updated_at, change_seq, request_hash, cost_centre, sent_to_supplier FROM call_offs \
+                          rejection_reason, placed_at, updated_at, change_seq, request_hash, cost_centre, sent_to_supplier, \
+             title, delivery_address, starts_on, purchase_order, contact_name, contact_email, contact_phone, \
+             supplier_contact_name, supplier_contact_email FROM call_offs \
                           WHERE placed_by = $1 AND idempotency_key = $2";
+    // A list's filters are all in one statement: an empty filter ('' or 0) lets every row through.
     FOR_BUYER = "SELECT id, reference, framework_id, buyer_id, supplier_id, placed_by, state, contract_value, vat, \
-                 rejection_reason, placed_at, updated_at, change_seq, request_hash, cost_centre, sent_to_supplier FROM call_offs \
-                 WHERE buyer_id = $1 AND change_seq < $2 ORDER BY change_seq DESC LIMIT $3";
+                 rejection_reason, placed_at, updated_at, change_seq, request_hash, cost_centre, sent_to_supplier, \
+             title, delivery_address, starts_on, purchase_order, contact_name, contact_email, contact_phone, \
+             supplier_contact_name, supplier_contact_email FROM call_offs \
+                 WHERE buyer_id = $1 AND change_seq < $2 AND ($3 = '' OR state = $3) \
+                 AND ($4 = 0 OR EXISTS (SELECT 1 FROM call_off_lines l WHERE l.call_off_id = call_offs.id AND l.lot_number = $4)) \
+                 AND ($5 = '' OR placed_at >= $5) AND ($6 = '' OR placed_at < $6) \
+                 AND ($7 = '' OR lower(reference) LIKE $7 ESCAPE '!' OR lower(COALESCE(title, '')) LIKE $7 ESCAPE '!') \
+                 ORDER BY change_seq DESC LIMIT $8";
     FOR_SUPPLIER = "SELECT id, reference, framework_id, buyer_id, supplier_id, placed_by, state, contract_value, vat, \
-                    rejection_reason, placed_at, updated_at, change_seq, request_hash, cost_centre, sent_to_supplier FROM call_offs \
-                    WHERE supplier_id = $1 AND sent_to_supplier = 1 AND change_seq < $2 ORDER BY change_seq DESC LIMIT $3";
+                    rejection_reason, placed_at, updated_at, change_seq, request_hash, cost_centre, sent_to_supplier, \
+             title, delivery_address, starts_on, purchase_order, contact_name, contact_email, contact_phone, \
+             supplier_contact_name, supplier_contact_email FROM call_offs \
+                    WHERE supplier_id = $1 AND sent_to_supplier = 1 AND change_seq < $2 AND ($3 = '' OR state = $3) \
+                 AND ($4 = 0 OR EXISTS (SELECT 1 FROM call_off_lines l WHERE l.call_off_id = call_offs.id AND l.lot_number = $4)) \
+                 AND ($5 = '' OR placed_at >= $5) AND ($6 = '' OR placed_at < $6) \
+                 AND ($7 = '' OR lower(reference) LIKE $7 ESCAPE '!' OR lower(COALESCE(title, '')) LIKE $7 ESCAPE '!') \
+                 ORDER BY change_seq DESC LIMIT $8";
     LINES = "SELECT item_id, lot_number, sku, name, description, unit, unit_price_micros, cpv, quantity, term_months, \
              monthly_usage, line_value, list_price_micros, item_version, catalogue_price_micros, price_basis, price_basis_from \
              FROM call_off_lines WHERE call_off_id = $1 ORDER BY line_number";
     // Moves a call-off on only from the state the caller saw, so two racing decisions cannot both win.
     SET_STATE = "UPDATE call_offs SET state = $1, rejection_reason = $2, updated_at = $3, change_seq = $4 \
                  WHERE id = $5 AND state = $6";
+    // The supplier user who accepts a call-off is its contact there.
+    SET_SUPPLIER_CONTACT = "UPDATE call_offs SET supplier_contact_name = $1, supplier_contact_email = $2 WHERE id = $3";
     // Drafts await approval: the supplier hears of them once they are placed.
     TO_NOTIFY = "SELECT id FROM call_offs WHERE supplier_notified_at IS NULL AND sent_to_supplier = 1 \
                  ORDER BY change_seq LIMIT $1";
@@ -108,6 +129,13 @@ pub async fn insert(conn: &mut Conn, new: NewCallOff<'_>) -> StoreResult<Inserte
         .bind(c.change_seq)
         .bind(c.cost_centre.as_ref().map(CostCentre::as_str))
         .bind(i64::from(c.sent_to_supplier))
+        .bind(c.order.as_ref().map(|o| o.title.as_str()))
+        .bind(c.order.as_ref().map(|o| o.delivery_address.as_str()))
+        .bind(c.order.as_ref().map(|o| o.starts_on.to_string()))
+        .bind(c.order.as_ref().and_then(|o| o.purchase_order.as_deref()))
+        .bind(c.order.as_ref().map(|o| o.contact.name.as_str()))
+        .bind(c.order.as_ref().map(|o| o.contact.email.as_str()))
+        .bind(c.order.as_ref().map(|o| o.contact.phone.as_str()))
         .execute(&mut *conn)
         .await?;
     for (number, line) in c.lines.iter().enumerate() {
@@ -208,6 +236,29 @@ pub struct CallOffRecord {
     pub request_hash: Option<String>,
 }
 
+/// An order's details as stored: all of them, or none on a call-off placed before they were
+/// asked for.
+fn order_from_row(row: &sqlx::any::AnyRow) -> StoreResult<Option<OrderDetails>> {
+    let text = |name: &str| row.try_get::<Option<String>, _>(name);
+    let (Some(title), Some(delivery_address), Some(starts_on), Some(name), Some(email), Some(phone)) = (
+        text("title")?,
+        text("delivery_address")?,
+        text("starts_on")?,
+        text("contact_name")?,
+        text("contact_email")?,
+        text("contact_phone")?,
+    ) else {
+        return Ok(None);
+    };
+    Ok(Some(OrderDetails {
+        title,
+        delivery_address,
+        starts_on: starts_on.parse().map_err(corrupt)?,
+        purchase_order: text("purchase_order")?,
+        contact: Contact { name, email, phone },
+    }))
+}
+
 async fn from_row(conn: &mut Conn, row: &sqlx::any::AnyRow) -> StoreResult<CallOffRecord> {
     let id: String = row.try_get("id")?;
     let lines = sqlx::query(LINES)
@@ -248,6 +299,14 @@ async fn from_row(conn: &mut Conn, row: &sqlx::any::AnyRow) -> StoreResult<CallO
             updated_at: row.try_get("updated_at")?,
             change_seq: row.try_get("change_seq")?,
             sent_to_supplier: row.try_get::<i64, _>("sent_to_supplier")? == 1,
+            order: order_from_row(row)?,
+            supplier_contact: match (
+                row.try_get::<Option<String>, _>("supplier_contact_name")?,
+                row.try_get::<Option<String>, _>("supplier_contact_email")?,
+            ) {
+                (Some(name), Some(email)) => Some(Person { name, email }),
+                _ => None,
+            },
         },
         request_hash: row.try_get("request_hash")?,
     })
@@ -289,34 +348,71 @@ pub async fn find_by_idempotency_key(conn: &mut Conn, user: &UserId, key: &str) 
     }
 }
 
-/// Newest first: call-offs whose last change came before `before_seq`.
+/// Which call-offs a list holds: each filter narrows it when given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListFilter {
+    pub state: Option<CallOffState>,
+    pub lot: Option<u32>,
+    /// Placed on or after this day (UTC).
+    pub placed_from: Option<chrono::NaiveDate>,
+    /// Placed on or before this day (UTC).
+    pub placed_to: Option<chrono::NaiveDate>,
+    /// Words in the reference or title, ignoring case.
+    pub search: Option<String>,
+}
+
+impl ListFilter {
+    fn bind<'q>(
+        &'q self,
+        query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+        let pattern = self.search.as_deref().map_or(String::new(), |s| {
+            // `!` escapes LIKE's wildcards, so a search for "50%" means it.
+            let escaped = s
+                .to_lowercase()
+                .replace('!', "!!")
+                .replace('%', "!%")
+                .replace('_', "!_");
+            format!("%{escaped}%")
+        });
+        query
+            .bind(self.state.map_or("", CallOffState::as_str))
+            .bind(self.lot.map_or(0, i64::from))
+            .bind(self.placed_from.map_or(String::new(), |d| d.to_string()))
+            // Timestamps sort as text: before the next day's first instant.
+            .bind(
+                self.placed_to
+                    .and_then(|d| d.succ_opt())
+                    .map_or(String::new(), |d| d.to_string()),
+            )
+            .bind(pattern)
+    }
+}
+
+/// Newest first: the buyer's call-offs whose last change came before `before_seq`, filtered.
 pub async fn for_buyer(
     conn: &mut Conn,
     buyer: &OrganisationId,
     before_seq: i64,
+    filter: &ListFilter,
     limit: i64,
 ) -> StoreResult<Vec<CallOff>> {
-    let rows = sqlx::query(FOR_BUYER)
-        .bind(buyer.as_str())
-        .bind(before_seq)
-        .bind(limit)
-        .fetch_all(&mut *conn)
-        .await?;
+    let query = sqlx::query(FOR_BUYER).bind(buyer.as_str()).bind(before_seq);
+    let rows = filter.bind(query).bind(limit).fetch_all(&mut *conn).await?;
     many(conn, rows).await
 }
 
+/// Newest first: call-offs sent to the supplier whose last change came before `before_seq`,
+/// filtered.
 pub async fn for_supplier(
     conn: &mut Conn,
     supplier: &OrganisationId,
     before_seq: i64,
+    filter: &ListFilter,
     limit: i64,
 ) -> StoreResult<Vec<CallOff>> {
-    let rows = sqlx::query(FOR_SUPPLIER)
-        .bind(supplier.as_str())
-        .bind(before_seq)
-        .bind(limit)
-        .fetch_all(&mut *conn)
-        .await?;
+    let query = sqlx::query(FOR_SUPPLIER).bind(supplier.as_str()).bind(before_seq);
+    let rows = filter.bind(query).bind(limit).fetch_all(&mut *conn).await?;
     many(conn, rows).await
 }
 
@@ -340,6 +436,17 @@ pub async fn set_state(
         .execute(&mut *conn)
         .await?;
     Ok(result.rows_affected() == 1)
+}
+
+/// Records who at the supplier looks after the call-off.
+pub async fn set_supplier_contact(conn: &mut Conn, id: &CallOffId, contact: &Person) -> StoreResult<()> {
+    sqlx::query(SET_SUPPLIER_CONTACT)
+        .bind(&contact.name)
+        .bind(&contact.email)
+        .bind(id.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// The sum and count of call-offs that hold value against the framework's ceiling.

@@ -389,7 +389,8 @@ async fn load_orders(conn: &mut Conn, framework_id: &FrameworkId, actor: &Actor)
     let mut buyers = HashMap::new();
     let mut before = i64::MAX;
     loop {
-        let page = call_offs::for_supplier(conn, &actor.organisation_id, before, CALL_OFF_PAGE).await?;
+        let page =
+            call_offs::for_supplier(conn, &actor.organisation_id, before, &Default::default(), CALL_OFF_PAGE).await?;
         let Some(last) = page.last() else { break };
         before = last.change_seq;
         for call_off in page {

@@ -46,6 +46,7 @@ async fn submit(t: &TestApp, buyer: &Actor, lines: Vec<LineInput>, key: &str) ->
         framework_id: t.framework_id.clone(),
         lines,
         cost_centre: "IT-4021".into(),
+        order: calloff_app::demo::sample_order(&t.app),
     };
     call_offs::place(&t.app, buyer, &command, Some(key))
         .await
@@ -357,6 +358,7 @@ async fn submissions_nobody_could_approve_are_refused(backend: Backend) {
         framework_id: t.framework_id.clone(),
         lines: vec![line("L4-SIM-5GB", 3, 24)],
         cost_centre: "IT-4021".into(),
+        order: calloff_app::demo::sample_order(&t.app),
     };
     let refused = call_offs::place(&t.app, &buyer, &command, Some("nobody")).await;
     assert!(
@@ -364,7 +366,7 @@ async fn submissions_nobody_could_approve_are_refused(backend: Backend) {
         "{refused:?}"
     );
     assert_eq!(committed(&t).await, Money::ZERO);
-    assert!(call_offs::list(&t.app, &buyer, None)
+    assert!(call_offs::list(&t.app, &buyer, None, &Default::default())
         .await
         .unwrap()
         .call_offs

@@ -21,6 +21,7 @@ async fn every_change_is_chained_and_tampering_is_found(backend: Backend) {
                 monthly_usage: None,
             }],
             cost_centre: "IT-4021".into(),
+            order: calloff_app::demo::sample_order(&t.app),
         };
         call_offs::place(&t.app, &buyer, &command, None).await.unwrap();
     }

@@ -35,6 +35,7 @@ fn basket(t: &TestApp, lines: Vec<LineInput>) -> PlaceCallOff {
         framework_id: t.framework_id.clone(),
         lines,
         cost_centre: "IT-4021".into(),
+        order: calloff_app::demo::sample_order(&t.app),
     }
 }
 
@@ -253,14 +254,24 @@ async fn buyers_and_suppliers_see_only_their_own(backend: Backend) {
     assert!(matches!(err, AppError::NotFound(_)), "{err:?}");
     assert!(call_offs::get(&t.app, &camden_admin, &placed.id).await.is_ok());
 
-    let camden_list = call_offs::list(&t.app, &camden, None).await.unwrap().call_offs;
+    let camden_list = call_offs::list(&t.app, &camden, None, &Default::default())
+        .await
+        .unwrap()
+        .call_offs;
     assert_eq!(camden_list.len(), 1);
     assert_eq!(camden_list[0].id, placed.id);
-    let hackney_list = call_offs::list(&t.app, &hackney, None).await.unwrap().call_offs;
+    let hackney_list = call_offs::list(&t.app, &hackney, None, &Default::default())
+        .await
+        .unwrap()
+        .call_offs;
     assert_eq!(hackney_list.len(), 1);
     assert_ne!(hackney_list[0].id, placed.id);
     assert_eq!(
-        call_offs::list(&t.app, &supplier, None).await.unwrap().call_offs.len(),
+        call_offs::list(&t.app, &supplier, None, &Default::default())
+            .await
+            .unwrap()
+            .call_offs
+            .len(),
         2
     );
 
@@ -353,6 +364,7 @@ async fn framework_must_be_live_and_buyer_eligible_and_verified(backend: Backend
         framework_id: suspended.id.clone(),
         lines: vec![line(&suspended.sku, 1, 12)],
         cost_centre: "IT-4021".into(),
+        order: calloff_app::demo::sample_order(&t.app),
     };
     let err = call_offs::place(&t.app, &buyer, &command, None).await.unwrap_err();
     assert!(
@@ -409,6 +421,7 @@ async fn framework_must_be_live_and_buyer_eligible_and_verified(backend: Backend
         framework_id: live.id.clone(),
         lines: vec![line(&live.sku, 1, 12)],
         cost_centre: "IT-4021".into(),
+        order: calloff_app::demo::sample_order(&t.app),
     };
     let err = call_offs::place(&t.app, &westminster_buyer, &command, None)
         .await
@@ -446,6 +459,7 @@ async fn headroom_shortfall_names_what_is_left(backend: Backend) {
             framework_id: small.id.clone(),
             lines: vec![line(&small.sku, quantity, 12)],
             cost_centre: "IT-4021".into(),
+            order: calloff_app::demo::sample_order(&t.app),
         };
         let (app, buyer) = (t.app.clone(), buyer.clone());
         async move { call_offs::place(&app, &buyer, &command, None).await }
@@ -470,6 +484,7 @@ async fn headroom_shortfall_names_what_is_left(backend: Backend) {
         framework_id: bigger.id.clone(),
         lines: vec![line(&bigger.sku, 84, 12)],
         cost_centre: "IT-4021".into(),
+        order: calloff_app::demo::sample_order(&t.app),
     };
     let err = call_offs::place(&t.app, &buyer, &command, None).await.unwrap_err(); // 84 × 12 = £1,008
     assert!(
@@ -546,6 +561,8 @@ async fn a_line_is_not_frozen_if_its_item_changed_after_pricing(backend: Backend
         updated_at: "2026-11-26T10:00:00.000Z".into(),
         change_seq: 1_000_000,
         sent_to_supplier: true,
+        order: None,
+        supplier_contact: None,
     };
     let new = || stored::NewCallOff {
         call_off: &call_off,
@@ -634,6 +651,7 @@ async fn the_adviser_says_direct_award_or_further_competition_and_placing_follow
         framework_id: small.id.clone(),
         lines,
         cost_centre: "IT-4021".into(),
+        order: calloff_app::demo::sample_order(&t.app),
     };
     let err = call_offs::place(&t.app, &buyer, &command, Some("da-1"))
         .await
@@ -648,6 +666,7 @@ async fn the_adviser_says_direct_award_or_further_competition_and_placing_follow
         framework_id: small.id.clone(),
         lines: vec![line(&small.sku, 40, 12)],
         cost_centre: "IT-4021".into(),
+        order: calloff_app::demo::sample_order(&t.app),
     }; // £480
     call_offs::place(&t.app, &buyer, &within, Some("da-2")).await.unwrap();
     assert_eq!(committed(&t, &small.id).await, Money::from_pounds(480));

@@ -58,6 +58,7 @@ async fn approved_changes_apply_on_their_dates_and_keep_every_version(backend: B
             monthly_usage: None,
         }],
         cost_centre: "IT-4021".into(),
+        order: calloff_app::demo::sample_order(&t.app),
     };
     let before = call_offs::place(&t.app, &buyer, &command, Some("before"))
         .await
@@ -324,6 +325,7 @@ async fn list_prices_show_the_saving_and_call_offs_keep_it(backend: Backend) {
         framework_id: t.framework_id.clone(),
         lines: vec![line],
         cost_centre: "IT-4021".into(),
+        order: calloff_app::demo::sample_order(&t.app),
     };
     let placed = call_offs::place(&t.app, &buyer, &command, Some("list")).await.unwrap();
     let kept = call_offs::view(&t.app, &buyer, &placed.call_off.id).await.unwrap();

@@ -50,6 +50,7 @@ async fn race(backend: Backend, maximum: Money, lot_ceiling: Option<Money>) {
                     monthly_usage: None,
                 }],
                 cost_centre: "IT-4021".into(),
+                order: calloff_app::demo::sample_order(&t.app),
             };
             let (app, buyer) = (t.app.clone(), buyers[i % 2].clone());
             tokio::spawn(async move { call_offs::place(&app, &buyer, &command, None).await })

@@ -29,6 +29,7 @@ async fn placed_and_accepted(t: &TestApp, key: &str) -> calloff_domain::call_off
             },
         ],
         cost_centre: "IT-4021".into(),
+        order: calloff_app::demo::sample_order(&t.app),
     };
     let placed = call_offs::place(&t.app, &buyer, &command, Some(key))
         .await

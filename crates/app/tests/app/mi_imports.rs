@@ -41,6 +41,7 @@ async fn live_call_off(t: &TestApp) -> (CallOff, String) {
             },
         ],
         cost_centre: "IT-4021".into(),
+        order: calloff_app::demo::sample_order(&t.app),
     };
     let placed = call_offs::place(&t.app, &buyer, &command, Some("mi-import"))
         .await

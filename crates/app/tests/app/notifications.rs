@@ -24,6 +24,7 @@ async fn place(t: &TestApp, key: &str) -> calloff_domain::call_off::CallOff {
             monthly_usage: None,
         }],
         cost_centre: "IT-4021".into(),
+        order: calloff_app::demo::sample_order(&t.app),
     };
     call_offs::place(&t.app, &buyer, &command, Some(key))
         .await

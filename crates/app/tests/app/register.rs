@@ -36,6 +36,7 @@ async fn place(t: &TestApp, buyer: &Actor, lines: Vec<LineInput>) -> CallOff {
         framework_id: t.framework_id.clone(),
         lines,
         cost_centre: "IT-4021".into(),
+        order: calloff_app::demo::sample_order(&t.app),
     };
     call_offs::place(&t.app, buyer, &command, None).await.unwrap().call_off
 }

@@ -100,6 +100,7 @@ async fn a_registered_body_browses_until_verified(backend: Backend) {
             monthly_usage: None,
         }],
         cost_centre: "IT-4021".into(),
+        order: calloff_app::demo::sample_order(&t.app),
     };
     let err = call_offs::place(&t.app, &head, &command, Some("school-1"))
         .await

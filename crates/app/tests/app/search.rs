@@ -379,6 +379,7 @@ mod prices_paid {
                     monthly_usage: None,
                 }],
                 cost_centre: "IT-4021".into(),
+                order: calloff_app::demo::sample_order(&t.app),
             };
             async move { call_offs::place(&app, &buyer, &command, Some(key)).await.unwrap() }
         };

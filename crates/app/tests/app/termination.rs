@@ -50,6 +50,7 @@ async fn ending_early_keeps_what_is_due_and_releases_the_rest(backend: Backend) 
             line("L3-CALL-GEO", 1, 12, Some(20_000)),
         ],
         cost_centre: "IT-4021".into(),
+        order: calloff_app::demo::sample_order(&t.app),
     };
     let placed = call_offs::place(&t.app, &buyer, &command, None).await.unwrap().call_off;
     for action in [CallOffAction::Accept, CallOffAction::GoLive] {

@@ -38,6 +38,7 @@ async fn accepted(
         framework_id: framework.clone(),
         lines,
         cost_centre: "IT-4021".into(),
+        order: calloff_app::demo::sample_order(&t.app),
     };
     let placed = call_offs::place(&t.app, &t.buyer().await, &command, Some(key))
         .await

@@ -38,6 +38,7 @@ async fn place(
         framework_id: t.framework_id.clone(),
         lines: sims(quantity),
         cost_centre: "ICT-7".into(),
+        order: calloff_app::demo::sample_order(&t.app),
     };
     call_offs::place(app, buyer, &command, Some(key))
         .await

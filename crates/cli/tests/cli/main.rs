@@ -499,6 +499,7 @@ async fn import_mi_reports_each_bad_cell_or_submits_the_return() {
             monthly_usage: None,
         }],
         cost_centre: "IT-4021".into(),
+        order: calloff_app::demo::sample_order(&app),
     };
     let reference = call_offs::place(&app, &buyer, &command, Some("cli-mi"))
         .await

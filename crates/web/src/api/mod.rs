@@ -380,16 +380,28 @@ fn created(body: impl serde::Serialize, location: &str, replayed: bool) -> Respo
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct ListQuery {
-    /// `next_cursor` from the previous page.
+    /// `next_cursor` from the previous page (with the same filters).
     cursor: Option<String>,
+    /// Only call-offs in this state.
+    state: Option<String>,
+    /// Only call-offs with a line in this lot (its number).
+    lot: Option<String>,
+    /// Only call-offs placed on or after this day (`YYYY-MM-DD`).
+    #[param(format = Date)]
+    placed_from: Option<String>,
+    /// Only call-offs placed on or before this day (`YYYY-MM-DD`).
+    #[param(format = Date)]
+    placed_to: Option<String>,
+    /// Words in the reference or the title, ignoring case.
+    q: Option<String>,
 }
 
 #[utoipa::path(get, path = "/call-offs", operation_id = "listCallOffs",
-    summary = "Call-offs of the user's organisation (buyers) or addressed to the user's supplier (supplier users), most recently changed first",
+    summary = "Call-offs of the user's organisation (buyers) or addressed to the user's supplier (supplier users), most recently changed first, optionally filtered by state, lot, the day placed and words in the reference or title",
     params(ListQuery),
     responses(
         (status = 200, description = "A page of call-offs", body = CallOffPage),
-        (status = 422, description = "A cursor that is not from a previous page", body = problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A cursor that is not from a previous page, or a filter that does not parse; each bad parameter is named", body = problem::Problem, content_type = "application/problem+json"),
     ))]
 async fn list_call_offs(
     State(state): State<AppState>,
@@ -403,7 +415,16 @@ async fn list_call_offs(
                 .map_err(|_| fail(AppError::invalid("cursor", "is not a cursor from a previous page")))?,
         ),
     };
-    let (page, next) = call_offs::list_views(&state.app, &user.session.actor, before)
+    let filter = call_offs::ListQuery {
+        state: query.state,
+        lot: query.lot,
+        placed_from: query.placed_from,
+        placed_to: query.placed_to,
+        q: query.q,
+    }
+    .parse()
+    .map_err(fail)?;
+    let (page, next) = call_offs::list_views(&state.app, &user.session.actor, before, &filter)
         .await
         .map_err(fail)?;
     Ok(Json(CallOffPage {

@@ -13,6 +13,7 @@ mod levy_rules;
 mod notifications;
 mod organisations;
 mod people;
+mod place;
 mod proposals;
 mod quote;
 mod register;
@@ -95,9 +96,9 @@ pub fn routes() -> Routes {
         .get("/quote", quote::show)
         .post("/quote", quote::update)
         .post("/quote/lines", quote::add_line)
-        .get("/quote/place", quote::review)
+        .get("/quote/place", place::review)
         .get("/call-offs", call_offs::list)
-        .post("/call-offs", quote::place)
+        .post("/call-offs", place::place)
         .get("/call-offs/{id}", call_offs::show)
         .get("/call-offs/{id}/order-form", call_offs::order_form)
         .post("/call-offs/{id}/milestones", call_offs::record_milestone)

@@ -1,15 +1,14 @@
 //! The quote builder and placing a call-off. The basket is kept with the session.
 
-use super::{error_page, new_idempotency_key, render, Fields};
-use crate::html::{csrf_field, error_for, field_id, input, layout, percent, summary_list, Chrome, Input, Section};
+use super::{error_page, render, Fields};
+use crate::html::{csrf_field, field_id, input, layout, percent, summary_list, Chrome, Input, Section};
 use crate::session::{PageUser, SignedInForm};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use calloff_app::call_offs::{self, PlaceCallOff};
 use calloff_app::quotes::{self, Basket, LineInput, Quote};
-use calloff_app::{approvals, auth, catalogue, AppError};
+use calloff_app::{auth, catalogue, AppError};
 use calloff_domain::call_off::{savings, volume_savings, MAX_LINES};
 use calloff_domain::catalogue::{CatalogueItem, Charging};
 use calloff_domain::ids::ItemId;
@@ -18,7 +17,7 @@ use calloff_domain::FieldError;
 use maud::{html, Markup};
 
 /// A basket line as shown in the form: what was typed, and the item if it is known.
-struct FormLine {
+pub(super) struct FormLine {
     sku: String,
     item: Option<CatalogueItem>,
     quantity: String,
@@ -26,11 +25,16 @@ struct FormLine {
     monthly_usage: String,
 }
 
-fn require_buyer(user: &PageUser) -> Result<(), Response> {
+pub(super) fn require_buyer(user: &PageUser) -> Result<(), Response> {
     calloff_app::quotes::may_quote(&user.session.actor).map_err(|e| error_page(Some(&user.session.actor), &e))
 }
 
-async fn form_lines(state: &AppState, user: &PageUser, basket: &Basket, raw: Option<Vec<TypedLine>>) -> Vec<FormLine> {
+pub(super) async fn form_lines(
+    state: &AppState,
+    user: &PageUser,
+    basket: &Basket,
+    raw: Option<Vec<TypedLine>>,
+) -> Vec<FormLine> {
     let raw = raw.unwrap_or_else(|| {
         basket
             .lines
@@ -85,7 +89,7 @@ pub fn advice_panel(advice: &Advice) -> Markup {
     }
 }
 
-fn quote_page(user: &PageUser, lines: &[FormLine], priced: Option<&Quote>, errors: &[FieldError]) -> Markup {
+pub(super) fn quote_page(user: &PageUser, lines: &[FormLine], priced: Option<&Quote>, errors: &[FieldError]) -> Markup {
     quote_page_with_advice(user, lines, priced, None, errors)
 }
 
@@ -253,7 +257,7 @@ pub async fn show(State(state): State<AppState>, user: PageUser) -> Response {
 }
 
 /// Prices the basket; form errors are returned for display, other errors as such.
-async fn price(
+pub(super) async fn price(
     state: &AppState,
     user: &PageUser,
     basket: &Basket,
@@ -305,7 +309,7 @@ const DEFAULT_TERM_MONTHS: u32 = 12;
 
 /// Reads the posted lines, keeping what was typed for redisplay and naming each bad field.
 /// A line as typed: SKU, quantity, term and usage.
-type TypedLine = [String; 4];
+pub(super) type TypedLine = [String; 4];
 
 struct PostedLines {
     typed: Vec<TypedLine>,
@@ -407,178 +411,4 @@ pub async fn update(State(state): State<AppState>, SignedInForm { user, fields }
         }
     }
     Redirect::to("/quote").into_response()
-}
-
-/// Names the exact basket a review page showed, so that placing refuses a basket changed since.
-fn fingerprint(basket: &Basket) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(serde_json::to_vec(basket).unwrap_or_default()))
-}
-
-/// What the review page carries into the placing form.
-struct Review<'a> {
-    /// The basket's fingerprint, so placing refuses a basket changed since.
-    fingerprint: &'a str,
-    idempotency_key: &'a str,
-    cost_centre: &'a str,
-    /// Approvers the organisation's rules ask for at this value, when known.
-    approvers: Option<u32>,
-}
-
-/// Approvers the buyer's rules ask for at the quote's value (for the review page only: placing
-/// applies the rules in force as it commits).
-async fn approvers_for(state: &AppState, user: &PageUser, quote: &Quote) -> Option<u32> {
-    approvals::rules(&state.app, &user.session.actor)
-        .await
-        .ok()
-        .map(|rules| rules.approvers_for(quote.totals.contract_value))
-}
-
-/// The page to check a call-off before placing it. `advice` is shown when known.
-fn review_page(
-    user: &PageUser,
-    quote: &Quote,
-    advice: Option<&Advice>,
-    review: &Review<'_>,
-    errors: &[FieldError],
-) -> Markup {
-    let actor = &user.session.actor;
-    let chrome = Chrome {
-        title: "Check your call-off before placing it",
-        actor: Some(actor),
-        csrf_token: Some(&user.session.csrf_token),
-        section: Section::Quote,
-        errors,
-    };
-    html! {
-        (layout(chrome, html! {
-            h1 class="govuk-heading-l" { "Check your call-off before placing it" }
-            dl class="govuk-summary-list" {
-                div class="govuk-summary-list__row" {
-                    dt class="govuk-summary-list__key" { "Buyer" }
-                    dd class="govuk-summary-list__value" id="organisation" { (actor.organisation_name) }
-                }
-                div class="govuk-summary-list__row" {
-                    dt class="govuk-summary-list__key" { "Route to market" }
-                    dd class="govuk-summary-list__value" id="framework_id" { "Direct award at catalogue prices" }
-                }
-            }
-            div id="lines" { (quote_table(quote)) }
-            @if let Some(advice) = advice { (advice_panel(advice)) }
-            @match review.approvers {
-                Some(n) if n > 0 => {
-                    div class="govuk-inset-text" id="approval" {
-                        "Under your organisation's approval rules, " (quote.totals.contract_value) " needs "
-                        (n) @if n == 1 { " approver" } @else { " distinct approvers" }
-                        ". Submitting holds its value against the framework's ceiling; it goes to the supplier once approved."
-                    }
-                }
-                _ => {
-                    p class="govuk-body" { "Placing the call-off commits its contract value against the framework's ceiling and sends it to the supplier to accept." }
-                }
-            }
-            form method="post" action="/call-offs" novalidate {
-                (csrf_field(&user.session.csrf_token))
-                input type="hidden" name="idempotency_key" value=(review.idempotency_key);
-                input type="hidden" name="reviewed" value=(review.fingerprint);
-                (input(Input {
-                    hint: Some("The budget code your finance team charges this to, for example IT-4021"),
-                    error: error_for(errors, "cost_centre"),
-                    width_class: Some("govuk-input--width-10"),
-                    spellcheck: Some(false),
-                    ..Input::text("cost_centre", "Cost centre", review.cost_centre)
-                }))
-                div class="govuk-button-group" {
-                    button type="submit" class="govuk-button" data-module="govuk-button" data-prevent-double-click="true" {
-                        @if review.approvers.is_some_and(|n| n > 0) { "Submit for approval" } @else { "Place call-off" }
-                    }
-                    a class="govuk-link" href="/quote" { "Change the quote" }
-                }
-            }
-        }))
-    }
-}
-
-pub async fn review(State(state): State<AppState>, user: PageUser) -> Response {
-    if let Err(r) = require_buyer(&user) {
-        return r;
-    }
-    match price(&state, &user, &user.session.basket).await {
-        (Some(quote), Ok(_)) => {
-            let advice = quotes::route_to_market(&state.app, &user.session.actor, &quote)
-                .await
-                .ok();
-            let review = Review {
-                fingerprint: &fingerprint(&user.session.basket),
-                idempotency_key: &new_idempotency_key(),
-                cost_centre: "",
-                approvers: approvers_for(&state, &user, &quote).await,
-            };
-            render(
-                StatusCode::OK,
-                review_page(&user, &quote, advice.as_ref(), &review, &[]),
-            )
-        }
-        (_, Err(e)) => error_page(Some(&user.session.actor), &e),
-        _ => Redirect::to("/quote").into_response(),
-    }
-}
-
-pub async fn place(State(state): State<AppState>, SignedInForm { user, fields }: SignedInForm) -> Response {
-    if let Err(r) = require_buyer(&user) {
-        return r;
-    }
-    let actor = &user.session.actor;
-    let basket = user.session.basket.clone();
-    let Some(framework_id) = basket.framework_id.clone() else {
-        return Redirect::to("/quote").into_response();
-    };
-    let current = fingerprint(&basket);
-    let cost_centre = fields.text("cost_centre");
-    let review_again = |quote: &Quote, key: &str, errors: &[FieldError], status: StatusCode| {
-        let review = Review {
-            fingerprint: &current,
-            idempotency_key: key,
-            cost_centre: &cost_centre,
-            approvers: None,
-        };
-        render(status, review_page(&user, quote, None, &review, errors))
-    };
-    if fields.text("reviewed") != current {
-        // Changed in another tab since this page was shown: show what would be placed now.
-        let changed = [FieldError::new(
-            "lines",
-            "Your quote changed after you checked it. Check it again, then place it.",
-        )];
-        return match price(&state, &user, &basket).await {
-            (Some(quote), _) => review_again(&quote, &new_idempotency_key(), &changed, StatusCode::CONFLICT),
-            _ => Redirect::to("/quote").into_response(),
-        };
-    }
-    let key = fields.text("idempotency_key");
-    let command = PlaceCallOff {
-        framework_id,
-        lines: basket.lines.clone(),
-        cost_centre: cost_centre.clone(),
-    };
-    match call_offs::place(&state.app, actor, &command, (!key.is_empty()).then_some(key.as_str())).await {
-        Ok(placed) => {
-            if let Err(e) = auth::save_basket(&state.app, &user.token, &Basket::default()).await {
-                // The call-off is placed; an uncleared basket must not hide that.
-                tracing::error!(error = %e, "could not clear the basket after placing");
-            }
-            Redirect::to(&format!("/call-offs/{}?placed=1", placed.call_off.id)).into_response()
-        }
-        Err(e) if !e.field_errors().is_empty() => match price(&state, &user, &basket).await {
-            (Some(quote), _) => review_again(&quote, &key, &e.field_errors(), StatusCode::UNPROCESSABLE_ENTITY),
-            _ => {
-                let lines = form_lines(&state, &user, &basket, None).await;
-                render(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    quote_page(&user, &lines, None, &e.field_errors()),
-                )
-            }
-        },
-        Err(e) => error_page(Some(actor), &e),
-    }
 }

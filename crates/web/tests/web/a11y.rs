@@ -215,6 +215,13 @@ async fn every_page_and_error_state_passes_a11y_check_and_fits_375_px() {
     let call_off = place(&buyer, &framework, "L4-SIM-5GB", "10", "24").await;
     keep("call-off-placed", &buyer.get(&format!("{call_off}?placed=1")).await);
     keep("call-offs", &buyer.get("/call-offs").await);
+    keep(
+        "call-offs-filtered",
+        &buyer.get("/call-offs?q=network&state=placed&lot=4").await,
+    );
+    let bad_filters = buyer.get("/call-offs?placed_from=yesterday&lot=x").await;
+    assert_eq!(bad_filters.status, 422);
+    keep("call-offs-filter-error", &bad_filters);
     keep("order-form", &buyer.get(&format!("{call_off}/order-form")).await);
     keep("cancel-form", &buyer.get(&format!("{call_off}/cancel")).await);
     keep("forbidden", &buyer.post(&format!("{call_off}/accept"), &[]).await);
@@ -406,6 +413,36 @@ async fn every_page_and_error_state_passes_a11y_check_and_fits_375_px() {
         .await;
     assert_eq!(vary_error.status, 422);
     keep("vary-error", &vary_error);
+    let vary_search = buyer
+        .post(
+            &format!("{call_off}/vary"),
+            &[
+                ("lines[0].sku", "L4-SIM-5GB"),
+                ("lines[0].quantity", "10"),
+                ("lines[0].term_months", "24"),
+                ("q", "ethernet"),
+                ("action", "search"),
+            ],
+        )
+        .await;
+    assert!(vary_search.body.contains("id=\"search-results\""));
+    keep("vary-search", &vary_search);
+    let vary_check = buyer
+        .post(
+            &format!("{call_off}/vary"),
+            &[
+                ("lines[0].sku", "L4-SIM-5GB"),
+                ("lines[0].quantity", "10"),
+                ("lines[0].term_months", "24"),
+                ("lines[1].sku", "L1-ETH-1G"),
+                ("lines[1].quantity", "1"),
+                ("lines[1].term_months", "36"),
+                ("action", "check"),
+            ],
+        )
+        .await;
+    assert!(vary_check.body.contains("id=\"over-limit\""), "{}", vary_check.body);
+    keep("vary-check", &vary_check);
     let varied = buyer
         .post(
             &format!("{call_off}/vary"),
@@ -496,6 +533,18 @@ async fn every_page_and_error_state_passes_a11y_check_and_fits_375_px() {
     let no_cost_centre = buyer.submit_review_with(&review, "").await;
     assert_eq!(no_cost_centre.status, 422);
     keep("place-cost-centre-error", &no_cost_centre);
+    let bad_order = buyer
+        .submit_review_fields(
+            &review,
+            &[
+                ("order.title", ""),
+                ("order.starts_on-day", "40"),
+                ("order.contact.email", "nobody"),
+            ],
+        )
+        .await;
+    assert_eq!(bad_order.status, 422);
+    keep("place-order-errors", &bad_order);
     let submitted = buyer.submit_review(&review).await;
     assert_eq!(submitted.status, 303);
     keep(
@@ -656,6 +705,7 @@ async fn every_page_and_error_state_passes_a11y_check_and_fits_375_px() {
                 monthly_usage: None,
             }],
             cost_centre: "ICT-7".into(),
+            order: calloff_app::demo::sample_order(&site.t.app),
         };
         let live = call_offs::place(&site.t.app, &hackney, &command, Some("a11y-live"))
             .await

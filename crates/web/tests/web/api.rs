@@ -115,7 +115,7 @@ pub fn new_key() -> String {
 }
 
 fn basket(site: &Site, sku: &str, quantity: i64, term: i64) -> Value {
-    json!({ "framework_id": site.t.framework_id, "lines": [{ "sku": sku, "quantity": quantity, "term_months": term }], "cost_centre": "IT-4021" })
+    json!({ "framework_id": site.t.framework_id, "lines": [{ "sku": sku, "quantity": quantity, "term_months": term }], "cost_centre": "IT-4021", "order": crate::browser::order_json() })
 }
 
 async fn a_client_signs_in_searches_quotes_and_places(backend: Backend) {
@@ -252,11 +252,11 @@ async fn errors_are_problem_details_naming_the_field(backend: Backend) {
         (basket(&site, "L1-ETH-1G", 1, 12), "lines[0].term_months"),
         (basket(&site, "NOPE", 1, 12), "lines[0].sku"),
         (
-            json!({ "framework_id": "nope", "lines": [{ "sku": "L1-ETH-1G", "quantity": 1, "term_months": 36 }], "cost_centre": "IT-4021" }),
+            json!({ "framework_id": "nope", "lines": [{ "sku": "L1-ETH-1G", "quantity": 1, "term_months": 36 }], "cost_centre": "IT-4021", "order": crate::browser::order_json() }),
             "framework_id",
         ),
         (
-            json!({ "framework_id": site.t.framework_id, "lines": [], "cost_centre": "IT-4021" }),
+            json!({ "framework_id": site.t.framework_id, "lines": [], "cost_centre": "IT-4021", "order": crate::browser::order_json() }),
             "lines",
         ),
         (

@@ -517,6 +517,7 @@ async fn every_route_for_every_role_and_organisation() {
             monthly_usage: None,
         }],
         cost_centre: "IT-4021".into(),
+        order: calloff_app::demo::sample_order(&t.app),
     };
     let call_off = call_offs::place(&t.app, &buyer, &command, Some("matrix"))
         .await
@@ -789,6 +790,7 @@ async fn every_route_for_every_role_and_organisation() {
                         "framework_id": t.framework_id,
                         "lines": [{ "sku": "L4-SIM-5GB", "quantity": 1, "term_months": 24 }],
                         "cost_centre": "IT-4021",
+                        "order": crate::browser::order_json(),
                         "reason": "matrix",
                         "organisation_name": "Matrix API Academy",
                         "kind": "school",

@@ -53,6 +53,30 @@ impl Site {
     }
 }
 
+/// Order details for API bodies: a start in January 2027, after the test clock's 26 November 2026.
+pub fn order_json() -> serde_json::Value {
+    serde_json::json!({
+        "title": "Network and telephony for the town hall",
+        "delivery_address": "Town Hall, Judd Street, London WC1H 9JE",
+        "starts_on": "2027-01-04",
+        "purchase_order": "PO-2026-0417",
+        "contact": { "name": "Sam Patel", "email": "sam.patel@camden.example", "phone": "020 7974 4444" }
+    })
+}
+
+/// The placing form's order fields, filled in as [`order_json`].
+pub const ORDER_FIELDS: [(&str, &str); 9] = [
+    ("order.title", "Network and telephony for the town hall"),
+    ("order.delivery_address", "Town Hall, Judd Street\nLondon WC1H 9JE"),
+    ("order.starts_on-day", "4"),
+    ("order.starts_on-month", "1"),
+    ("order.starts_on-year", "2027"),
+    ("order.purchase_order", "PO-2026-0417"),
+    ("order.contact.name", "Sam Patel"),
+    ("order.contact.email", "sam.patel@camden.example"),
+    ("order.contact.phone", "020 7974 4444"),
+];
+
 pub struct Page {
     pub status: u16,
     pub body: String,
@@ -169,21 +193,26 @@ impl Browser {
 
     /// Presses "Place call-off" on a review page with the given cost centre.
     pub async fn submit_review_with(&self, review: &Page, cost_centre: &str) -> Page {
+        self.submit_review_fields(review, &[("cost_centre", cost_centre)]).await
+    }
+
+    /// Presses the review page's button with these fields and the rest of [`ORDER_FIELDS`]
+    /// (a field given here replaces it; one given as "" is sent empty).
+    pub async fn submit_review_fields(&self, review: &Page, given: &[(&str, &str)]) -> Page {
         let key = review
             .input_value("idempotency_key")
             .expect("review page has an idempotency key");
         let reviewed = review
             .input_value("reviewed")
             .expect("review page names the reviewed basket");
-        self.post(
-            "/call-offs",
-            &[
-                ("idempotency_key", &key),
-                ("reviewed", &reviewed),
-                ("cost_centre", cost_centre),
-            ],
-        )
-        .await
+        let mut fields: Vec<(&str, &str)> = vec![("idempotency_key", &key), ("reviewed", &reviewed)];
+        fields.extend(
+            ORDER_FIELDS
+                .iter()
+                .filter(|(name, _)| !given.iter().any(|(g, _)| g == name)),
+        );
+        fields.extend(given.iter().copied());
+        self.post("/call-offs", &fields).await
     }
 
     /// Submits a form that needs no session (registering), with its double-submit cookie.

@@ -855,6 +855,7 @@ async fn each_person_lands_on_their_tasks(backend: Backend) {
             monthly_usage: None,
         }],
         cost_centre: "IT-4021".into(),
+        order: calloff_app::demo::sample_order(&t.app),
     };
     let placed = calloff_app::call_offs::place(&t.app, &buyer, &command, Some("home-tasks"))
         .await

@@ -25,6 +25,7 @@ async fn the_register_over_the_api_and_its_page(backend: Backend) {
                 monthly_usage: None,
             }],
             cost_centre: "IT-4021".into(),
+            order: calloff_app::demo::sample_order(&t.app),
         };
         references.push(
             call_offs::place(&t.app, &buyer, &command, None)

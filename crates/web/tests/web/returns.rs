@@ -38,6 +38,7 @@ async fn returns_through_the_api(backend: Backend) {
             },
         ],
         cost_centre: "IT-4021".into(),
+        order: calloff_app::demo::sample_order(&t.app),
     };
     let call_off = call_offs::place(&t.app, &buyer, &command, Some("api-mi"))
         .await
@@ -164,6 +165,7 @@ async fn a_return_uploaded_on_the_page(backend: Backend) {
             monthly_usage: None,
         }],
         cost_centre: "IT-4021".into(),
+        order: calloff_app::demo::sample_order(&t.app),
     };
     let call_off = call_offs::place(&t.app, &buyer, &command, Some("page-mi"))
         .await
@@ -221,6 +223,7 @@ async fn a_return_uploaded_through_the_api(backend: Backend) {
             monthly_usage: None,
         }],
         cost_centre: "IT-4021".into(),
+        order: calloff_app::demo::sample_order(&t.app),
     };
     let call_off = call_offs::place(&t.app, &buyer, &command, Some("api-mi-file"))
         .await

@@ -138,7 +138,7 @@ async fn key_responses_are_as_reviewed() {
     assert_served_as_documented(&overview, "get", "/frameworks/{id}", "200");
     insta::assert_json_snapshot!("framework_overview", redacted(overview));
 
-    let basket = json!({ "framework_id": framework, "cost_centre": "IT-4021",
+    let basket = json!({ "framework_id": framework, "cost_centre": "IT-4021", "order": crate::browser::order_json(),
         "lines": [{ "sku": "L1-ETH-1G", "quantity": 2, "term_months": 36 }, { "sku": "L3-CALL-GEO", "quantity": 1, "term_months": 12, "monthly_usage": 100_000 }] });
     let (status, quote, _) = buyer.post("/quotes", basket.clone(), None).await;
     assert_eq!(status, 200, "{quote}");
@@ -150,7 +150,7 @@ async fn key_responses_are_as_reviewed() {
     assert_served_as_documented(&call_off, "post", "/call-offs", "201");
     insta::assert_json_snapshot!("call_off", redacted(call_off));
 
-    let invalid = json!({ "framework_id": framework, "cost_centre": "IT-4021",
+    let invalid = json!({ "framework_id": framework, "cost_centre": "IT-4021", "order": crate::browser::order_json(),
         "lines": [{ "sku": "NOPE", "quantity": 0, "term_months": 0 }, { "sku": "L1-ETH-1G", "quantity": 1, "term_months": 1 }] });
     let (status, problem, _) = buyer.post("/call-offs", invalid, Some(&new_key())).await;
     assert_eq!(status, 422, "{problem}");
@@ -158,7 +158,7 @@ async fn key_responses_are_as_reviewed() {
     insta::assert_json_snapshot!("invalid_fields_problem", redacted(problem));
 
     // Over lot 1's £70m ceiling but within the framework's £200m.
-    let too_big = json!({ "framework_id": framework, "cost_centre": "IT-4021",
+    let too_big = json!({ "framework_id": framework, "cost_centre": "IT-4021", "order": crate::browser::order_json(),
         "lines": [{ "sku": "L1-ETH-10G", "quantity": 1_500, "term_months": 36 }] });
     let (status, problem, _) = buyer.post("/call-offs", too_big, Some(&new_key())).await;
     assert_eq!(status, 409, "{problem}");

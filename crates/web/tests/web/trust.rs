@@ -51,7 +51,7 @@ async fn every_call_off_needs_approval(site: &Site) {
 }
 
 async fn draft(buyer: &Api, site: &Site, framework: &str, sku: &str, quantity: i64) -> String {
-    let body = json!({ "framework_id": framework, "lines": [{ "sku": sku, "quantity": quantity, "term_months": 24 }], "cost_centre": "IT-4021" });
+    let body = json!({ "framework_id": framework, "lines": [{ "sku": sku, "quantity": quantity, "term_months": 24 }], "cost_centre": "IT-4021", "order": crate::browser::order_json() });
     let (status, placed, _) = buyer.post("/call-offs", body, Some(&new_key())).await;
     assert_eq!(
         (status.as_u16(), placed["state"].as_str()),
@@ -375,7 +375,7 @@ async fn creates_are_idempotent_and_a_variation_must_change_something(backend: B
     let framework = site.t.framework_id.to_string();
     let buyer = Api::sign_in(&site, "buyer@camden.example").await;
     let supplier = Api::sign_in(&site, "supplier@londonict.example").await;
-    let body = json!({ "framework_id": framework, "lines": [{ "sku": "L5-UCAAS-STD", "quantity": 40, "term_months": 36 }], "cost_centre": "IT-4021" });
+    let body = json!({ "framework_id": framework, "lines": [{ "sku": "L5-UCAAS-STD", "quantity": 40, "term_months": 36 }], "cost_centre": "IT-4021", "order": crate::browser::order_json() });
     let (_, placed, _) = buyer.post("/call-offs", body, Some(&new_key())).await;
     let path = format!("/call-offs/{}", placed["id"].as_str().unwrap());
     supplier.post(&format!("{path}/accept"), json!({}), None).await;
@@ -516,7 +516,7 @@ async fn headroom_refusals_say_which_ceiling_and_a_returned_draft_that_no_longer
     let framework = small.id.to_string();
     let buyer = Api::sign_in(&site, "buyer@camden.example").await;
     // 60 × 12 months × £1 = £720, past the lot's £600.
-    let body = json!({ "framework_id": framework, "lines": [{ "sku": small.sku, "quantity": 60, "term_months": 12 }], "cost_centre": "IT-4021" });
+    let body = json!({ "framework_id": framework, "lines": [{ "sku": small.sku, "quantity": 60, "term_months": 12 }], "cost_centre": "IT-4021", "order": crate::browser::order_json() });
     let (status, problem, _) = buyer.post("/call-offs", body, Some(&new_key())).await;
     assert_eq!(status, 409, "{problem}");
     assert_eq!(

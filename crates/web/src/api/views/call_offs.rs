@@ -8,6 +8,7 @@ use calloff_domain::approval::{ApprovalKind, ApprovalRules, ApprovalStatus, Cost
 use calloff_domain::call_off::{CallOffState, MonthlyUsage, PricedLine, Quantity, TermMonths, Totals};
 use calloff_domain::catalogue::{CpvCode, Sku, Unit};
 use calloff_domain::ids::{CallOffId, FrameworkId, ItemId, OrganisationId, UserId};
+use calloff_domain::order::{Contact, OrderDetails, Person};
 use calloff_domain::pricing::PriceBasis;
 use calloff_domain::route_to_market::{Advice, Route};
 use serde::Serialize;
@@ -188,6 +189,11 @@ pub struct CallOffView {
     pub ends_on: Option<String>,
     pub milestones: Vec<MilestoneView>,
     pub cost_centre: Option<CostCentre>,
+    /// Title, delivery, start date, purchase order and the buyer's contact; `null` on call-offs
+    /// placed before these were asked for.
+    pub order: Option<OrderView>,
+    /// The supplier's contact: the supplier user who accepted it, once accepted.
+    pub supplier_contact: Option<Person>,
     pub approvals: Vec<ApprovalRequestView>,
     pub variations: Vec<VariationRecord>,
     /// Contract value, invoiced to date, remaining and the forecast outturn.
@@ -195,6 +201,29 @@ pub struct CallOffView {
     /// Set when it was terminated before its term was over.
     pub early_end: Option<EarlyEndView>,
     pub change_seq: i64,
+}
+
+/// What the order is, where and when it is delivered, and whom to contact.
+#[derive(Serialize, ToSchema)]
+pub struct OrderView {
+    pub title: String,
+    pub delivery_address: String,
+    #[schema(format = Date)]
+    pub starts_on: String,
+    pub purchase_order: Option<String>,
+    pub contact: Contact,
+}
+
+impl From<&OrderDetails> for OrderView {
+    fn from(o: &OrderDetails) -> Self {
+        OrderView {
+            title: o.title.clone(),
+            delivery_address: o.delivery_address.clone(),
+            starts_on: o.starts_on.to_string(),
+            purchase_order: o.purchase_order.clone(),
+            contact: o.contact.clone(),
+        }
+    }
 }
 
 /// A call-off ended early: its value became what was due to the day it ended, and the rest
@@ -239,6 +268,8 @@ impl From<&calloff_app::call_offs::CallOffView> for CallOffView {
                 })
                 .collect(),
             cost_centre: c.cost_centre.clone(),
+            order: c.order.as_ref().map(Into::into),
+            supplier_contact: c.supplier_contact.clone(),
             approvals: v.approvals.iter().map(Into::into).collect(),
             variations: v
                 .variations
