@@ -489,7 +489,7 @@ fn request_page(user: &PageUser, view: &RequestView, errors: &[FieldError], bann
                         @let change = &c.stored.change;
                         tr class="govuk-table__row" {
                             td class="govuk-table__cell" { (change.kind.label()) br; span class="govuk-body-s" { (change.sku) } }
-                            td class="govuk-table__cell" { (change.effective_from) }
+                            td class="govuk-table__cell" { (crate::dates::date(change.effective_from)) }
                             @if change.kind == ChangeKind::Add {
                                 td class="govuk-table__cell" { "Not in the catalogue" }
                                 td class="govuk-table__cell" {
@@ -687,7 +687,10 @@ pub async fn import(
         Err(ImportError::Cells { errors, total }) => refuse(
             vec![FieldError::new(
                 "file",
-                format!("The file has {total} error(s), listed by row and column; nothing was imported"),
+                format!(
+                    "The file has {}, listed by row and column; nothing was imported",
+                    calloff_domain::text::count(total, "error", "errors")
+                ),
             )],
             &errors,
             total,

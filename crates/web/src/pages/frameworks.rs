@@ -101,7 +101,7 @@ pub async fn overview(State(state): State<AppState>, user: PageUser, Path(id): P
                 (summary_list(&[
                     ("Managing authority", html! { (o.authority.as_ref().map(|a| a.name.as_str()).unwrap_or("Unknown")) }),
                     ("Supplier", html! { (suppliers.join(", ")) }),
-                    ("Term", html! { (f.term.start.format("%-d %B %Y")) " to " (f.term.end.format("%-d %B %Y")) }),
+                    ("Term", html! { (crate::dates::date(f.term.start)) " to " (crate::dates::date(f.term.end)) }),
                     ("Status", html! { (f.status.as_str()) }),
                     ("Eligible bodies", html! { (o.eligible_bodies) }),
                     ("Saved against list prices", html! {

@@ -627,7 +627,7 @@ async fn every_page_and_error_state_passes_a11y_check_and_fits_375_px() {
         .await;
     assert_eq!(refused.status, 422);
     refused
-        .assert_contains("3 error(s) in the file")
+        .assert_contains("3 errors in the file")
         .assert_contains("per week");
     keep("price-list-upload-errors", &refused);
     let good_file = crate::browser::xlsx_price_list();
