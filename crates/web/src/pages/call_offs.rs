@@ -196,7 +196,7 @@ pub(super) fn details(view: &CallOffView) -> Markup {
         ]))
         @if let Some(end) = &view.early_end {
             div class="govuk-inset-text" {
-                "Terminated early: its last day is " (end.ends_on) ". Its contract value is now " (end.value)
+                "Terminated early: its last day is " (crate::dates::date_of(&end.ends_on)) ". Its contract value is now " (end.value)
                 ", what was due to that day (it was " (end.previous_value) "), and " (end.released)
                 " was released back to the framework's headroom."
             }
@@ -210,7 +210,7 @@ pub(super) fn details(view: &CallOffView) -> Markup {
                 } }
                 tbody class="govuk-table__body" {
                     @for m in &view.milestones {
-                        tr class="govuk-table__row" { td class="govuk-table__cell" { (m.name) } td class="govuk-table__cell" { (m.done_on) } }
+                        tr class="govuk-table__row" { td class="govuk-table__cell" { (m.name) } td class="govuk-table__cell" { (crate::dates::date_of(&m.done_on)) } }
                     }
                 }
             }
@@ -240,7 +240,7 @@ fn approvals_table(view: &CallOffView) -> Markup {
                         td class="govuk-table__cell" {
                             @match r.kind { ApprovalKind::Submission => "Call-off", ApprovalKind::Variation => "Variation increase" }
                             " of " (r.value) ", submitted " (timestamp(&r.requested_at))
-                            br; span class="govuk-body-s" { (r.approvers_required) " approver(s) needed; expires " (short_date(&r.expires_at)) }
+                            br; span class="govuk-body-s" { (calloff_domain::text::count(r.approvers_required, "approver", "approvers")) " needed; expires " (short_date(&r.expires_at)) }
                         }
                         td class="govuk-table__cell" {
                             (r.status.label())
