@@ -606,6 +606,11 @@ pub fn summary_list(rows: &[(&str, Markup)]) -> Markup {
     }
 }
 
+/// A GOV.UK back link to the page above this one.
+pub fn back_link(href: &str, text: &str) -> Markup {
+    html! { a href=(href) class="govuk-back-link" { (text) } }
+}
+
 pub fn success_banner(heading: &str) -> Markup {
     html! {
         div class="govuk-notification-banner govuk-notification-banner--success" role="alert"

@@ -127,6 +127,7 @@ fn decision_page(
     layout(
         chrome,
         html! {
+            (crate::html::back_link("/approvals", "Back to awaiting approval"))
             span class="govuk-caption-l" { (kind_label(r.kind)) " for approval" }
             h1 class="govuk-heading-l" { (view.call_off.reference) }
             p class="govuk-body" {

@@ -82,6 +82,7 @@ pub async fn list(State(state): State<AppState>, user: PageUser, Path(id): Path<
         layout(
             chrome,
             html! {
+                (crate::html::back_link(&format!("/frameworks/{framework_id}"), "Back to the framework"))
                 h1 class="govuk-heading-l" { "Catalogue change requests" }
                 @if supplier {
                     div class="govuk-button-group" {
@@ -271,6 +272,7 @@ fn new_request_page(
     layout(
         chrome,
         html! {
+            (crate::html::back_link(&format!("/frameworks/{framework_id}/change-requests"), "Back to change requests"))
             h1 class="govuk-heading-l" { "Propose catalogue changes" }
             p class="govuk-body" {
                 "Each change takes effect from the date you give once the framework manager approves the request. "
@@ -461,6 +463,7 @@ fn request_page(user: &PageUser, view: &RequestView, errors: &[FieldError], bann
     layout(
         chrome,
         html! {
+            (crate::html::back_link(&format!("/frameworks/{}/change-requests", r.framework_id), "Back to change requests"))
             @if let Some(banner) = banner { (success_banner(banner)) }
             span class="govuk-caption-l" { "Change request" }
             h1 class="govuk-heading-l" { (r.title) }
@@ -599,6 +602,7 @@ fn import_page(
     layout(
         chrome,
         html! {
+            (crate::html::back_link(&format!("/frameworks/{framework_id}/change-requests"), "Back to change requests"))
             h1 class="govuk-heading-l" { "Upload a price list" }
             p class="govuk-body" { "A CSV or XLSX file with a header row naming these columns, in any order:" }
             ul class="govuk-list govuk-list--bullet" {

@@ -96,6 +96,7 @@ pub async fn overview(State(state): State<AppState>, user: PageUser, Path(id): P
         layout(
             chrome,
             html! {
+                (crate::html::back_link("/frameworks", "Back to frameworks"))
                 span class="govuk-caption-l" { (f.reference) }
                 h1 class="govuk-heading-l" { (f.title) }
                 (summary_list(&[
@@ -307,6 +308,7 @@ fn settings_page(user: &PageUser, id: &FrameworkId, page: &SettingsPage) -> Resp
             chrome,
             html! {
                 @if saved { (success_banner("The catalogue settings are saved.")) }
+                (crate::html::back_link(&format!("/frameworks/{id}"), "Back to the framework"))
                 h1 class="govuk-heading-l" { "Catalogue settings" }
                 @if !editable {
                     (crate::html::summary_list(&[

@@ -371,6 +371,7 @@ pub async fn eligibility(State(state): State<AppState>, user: PageUser, Path(id)
         layout(
             chrome,
             html! {
+                (crate::html::back_link(&format!("/frameworks/{}", register.framework.id), "Back to the framework"))
                 span class="govuk-caption-l" { (register.framework.reference) }
                 h1 class="govuk-heading-l" { "Who may buy through this framework" }
                 p class="govuk-body" { "A verified organisation may place call-offs if it is of a kind listed here, or named here." }
