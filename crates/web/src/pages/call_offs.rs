@@ -413,6 +413,7 @@ pub async fn show(
                     Some(_) => (success_banner("Call-off varied")),
                     None => {},
                 }
+                (crate::html::back_link("/call-offs", "Back to call-offs"))
                 span class="govuk-caption-l" { "Call-off" }
                 h1 class="govuk-heading-l" { (view.call_off.reference) }
                 (details(&view))
@@ -451,6 +452,7 @@ pub async fn order_form(State(state): State<AppState>, user: PageUser, Path(id):
         layout(
             chrome,
             html! {
+                (crate::html::back_link(&format!("/call-offs/{}", view.call_off.id), "Back to the call-off"))
                 span class="govuk-caption-l" { "Call-off order form under " (view.framework_reference) }
                 h1 class="govuk-heading-l" { (view.call_off.reference) }
                 (details(&view))
@@ -517,6 +519,7 @@ pub async fn record_milestone(
                         layout(
                             chrome,
                             html! {
+                                (crate::html::back_link("/call-offs", "Back to call-offs"))
                                 span class="govuk-caption-l" { "Call-off" }
                                 h1 class="govuk-heading-l" { (view.call_off.reference) }
                                 (details(&view))
@@ -556,6 +559,7 @@ fn reason_page(user: &PageUser, view: &CallOffView, action: &str, errors: &[Fiel
     layout(
         chrome,
         html! {
+            (crate::html::back_link(&format!("/call-offs/{}", view.call_off.id), "Back to the call-off"))
             span class="govuk-caption-l" { (view.call_off.reference) }
             h1 class="govuk-heading-l" { (title) }
             p class="govuk-body" {

@@ -85,6 +85,7 @@ pub async fn search(
             chrome,
             html! {
                 (error_summary(&errors))
+                (crate::html::back_link(&format!("/frameworks/{}", framework.id), "Back to the framework"))
                 span class="govuk-caption-l" { (framework.reference) " catalogue" }
                 h1 class="govuk-heading-l" { (title) }
                 form method="get" action=(base) novalidate {
@@ -306,6 +307,7 @@ async fn item_page(
         layout(
             chrome,
             html! {
+                (crate::html::back_link(&format!("/frameworks/{}/catalogue", item.framework_id), "Back to the catalogue"))
                 span class="govuk-caption-l" { (item.sku) }
                 h1 class="govuk-heading-l" { (item.name) }
                 p class="govuk-body" { (item.description) }
@@ -492,6 +494,7 @@ pub async fn as_of(
         layout(
             chrome,
             html! {
+                (crate::html::back_link(&format!("/frameworks/{}/catalogue", framework.id), "Back to the catalogue"))
                 span class="govuk-caption-l" { (framework.reference) }
                 h1 class="govuk-heading-l" { "The catalogue on a date" }
                 p class="govuk-body" { "Each item as the version in force at the end of the day you choose: its price, tiers and bands then, and whether it had been withdrawn. For a future date, changes the framework manager has approved are shown as they will apply." }

@@ -29,6 +29,7 @@ fn page(user: &PageUser, view: &CallOffView, typed: &[TypedLine], errors: &[Fiel
     layout(
         chrome,
         html! {
+            (crate::html::back_link(&format!("/call-offs/{}", view.call_off.id), "Back to the call-off"))
             span class="govuk-caption-l" { (view.call_off.reference) }
             h1 class="govuk-heading-l" { "Vary this call-off" }
             p class="govuk-body" {
