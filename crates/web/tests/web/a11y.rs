@@ -34,6 +34,10 @@ fn save(dir: &Path, base: &str, name: &str, page: &Page) -> String {
 /// level and offers a back link or breadcrumbs (GOV.UK: help people go back).
 fn is_top_level(name: &str) -> bool {
     const TOP: &[&str] = &[
+        "home-buyer",
+        "home-approver",
+        "home-supplier",
+        "home-manager",
         "sign-in",
         "sign-in-error",
         "sign-in-code",
