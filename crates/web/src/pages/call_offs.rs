@@ -577,8 +577,8 @@ fn reason_page(user: &PageUser, view: &CallOffView, action: &str, errors: &[Fiel
                         "Last day of service",
                         &format!(
                             "From today ({}) to the end of its term ({}). For example, 31 3 2027.",
-                            sent.today,
-                            view.ends_on.as_deref().unwrap_or("not set")
+                            crate::dates::date_of(sent.today),
+                            view.ends_on.as_deref().map_or_else(|| "not set".to_string(), crate::dates::date_of)
                         ),
                         sent.ends_on,
                         crate::html::error_for(errors, "ends_on"),

@@ -199,7 +199,10 @@ pub async fn indexation(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 layout(
                     chrome,
-                    indexation_form(&user, &framework_id, cap, &errors, &uplift, &date),
+                    html! {
+                        (crate::html::back_link(&format!("/frameworks/{framework_id}/change-requests"), "Back to change requests"))
+                        (indexation_form(&user, &framework_id, cap, &errors, &uplift, &date))
+                    },
                 ),
             )
         }

@@ -812,7 +812,7 @@ async fn a_buyer_terminates_early_and_is_told_what_was_released(backend: Backend
         .get(&format!("{call_off}/terminate"))
         .await
         .assert_contains("Last day of service")
-        .assert_contains("From today (2026-11-26)");
+        .assert_contains("From today (26 November 2026)");
     let date = |day: &'static str, month: &'static str, year: &'static str| {
         [
             ("reason", "Site closed"),
@@ -833,7 +833,7 @@ async fn a_buyer_terminates_early_and_is_told_what_was_released(backend: Backend
         .await;
     assert_eq!(past.status, 422);
     past.assert_contains("href=\"#ends_on\"")
-        .assert_contains("today (2026-11-26) or later");
+        .assert_contains("today (26 November 2026) or later");
 
     // Ending on 10 March 2027 serves four months: £220.00 is due and £1,100.00 released.
     let ended = buyer
@@ -844,7 +844,7 @@ async fn a_buyer_terminates_early_and_is_told_what_was_released(backend: Backend
         .get(&call_off)
         .await
         .assert_contains("Terminated early")
-        .assert_contains("2027-03-10")
+        .assert_contains("its last day is 10 March 2027")
         .assert_contains("£220.00")
         .assert_contains("£1,100.00 was released back to the framework's headroom");
     buyer
