@@ -168,8 +168,10 @@ pub(crate) async fn open(tx: &mut Conn, app: &App, actor: &Actor, new: NewReques
         return Err(AppError::Conflict(FieldError::new(
             "approvers",
             format!(
-                "Your organisation's rules need {} approver(s) for {}, but only {available} other active approver(s) can decide. Ask your organisation admin to give someone the approver role.",
-                new.approvers_required, new.value
+                "Your organisation's rules need {} for {}, but only {} can decide. Ask your organisation admin to give someone the approver role.",
+                calloff_domain::text::count(new.approvers_required, "approver", "approvers"),
+                new.value,
+                calloff_domain::text::count(available, "other active approver", "other active approvers")
             ),
         )));
     }
@@ -198,12 +200,12 @@ pub(crate) async fn open(tx: &mut Conn, app: &App, actor: &Actor, new: NewReques
     };
     let subject = format!("Approval needed: {what} {}", new.call_off.reference);
     let body = format!(
-        "{} asks for approval of {what} {} ({} excluding VAT, cost centre {}). {} approver(s) must approve it by {}.",
+        "{} asks for approval of {what} {} ({} excluding VAT, cost centre {}). {} must approve it by {}.",
         actor.name,
         new.call_off.reference,
         new.value,
         new.call_off.cost_centre.as_ref().map_or("not given", |c| c.as_str()),
-        new.approvers_required,
+        calloff_domain::text::count(new.approvers_required, "approver", "approvers"),
         &request.expires_at[..10],
     );
     let message = notifications::Message {

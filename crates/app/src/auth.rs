@@ -45,7 +45,7 @@ pub(crate) async fn hash_password_bounded(password: &str) -> AppResult<String> {
     if password.chars().count() < MIN_PASSWORD_LEN {
         return Err(AppError::invalid(
             "password",
-            format!("must be at least {MIN_PASSWORD_LEN} characters"),
+            format!("Password must be at least {MIN_PASSWORD_LEN} characters"),
         ));
     }
     let _permit = HASHING.acquire().await.map_err(|_| AppError::Unauthenticated)?;

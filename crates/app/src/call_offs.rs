@@ -115,7 +115,7 @@ pub(crate) fn check_idempotency_key(key: Option<&str>) -> AppResult<()> {
     match key {
         Some(key) if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_LEN => Err(AppError::invalid(
             "Idempotency-Key",
-            format!("must be 1 to {MAX_IDEMPOTENCY_KEY_LEN} characters"),
+            format!("Idempotency key must be 1 to {MAX_IDEMPOTENCY_KEY_LEN} characters"),
         )),
         _ => Ok(()),
     }

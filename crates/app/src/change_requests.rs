@@ -240,9 +240,9 @@ pub(crate) async fn submit(
         .await?;
         let subject = format!("Catalogue changes to review: {}", request.title);
         let body = format!(
-            "{} proposes {} change(s) to its catalogue on {}. Review them and approve or reject the request.",
+            "{} proposes {} to its catalogue on {}. Review them and approve or reject the request.",
             actor.organisation_name,
-            changes.len(),
+            calloff_domain::text::count(changes.len(), "change", "changes"),
             record.framework.reference
         );
         let message = notifications::Message {
@@ -304,7 +304,10 @@ pub async fn propose_indexation(
         Ok(date) if date < today => {
             errors.push(FieldError::new(
                 "effective_from",
-                format!("The effective date cannot be in the past (today is {today})"),
+                format!(
+                    "The effective date must be today or later (today is {})",
+                    calloff_domain::calendar::long_date(today)
+                ),
             ));
             None
         }

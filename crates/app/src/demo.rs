@@ -427,6 +427,8 @@ pub async fn seed_activity(app: &App) -> AppResult<usize> {
         your_name: "Priya Principal".into(),
         email: "principal@isfc.example".into(),
         password: DEMO_PASSWORD.into(),
+        evidence: "I am the consortium's principal: see the staff page at https://isfc.example/about".into(),
+        ..Default::default()
     };
     registration::register(app, &waiting).await?;
     let refused = Registration {
@@ -437,6 +439,7 @@ pub async fn seed_activity(app: &App) -> AppResult<usize> {
         your_name: "Harry Housing".into(),
         email: "harry@thamescoop.example".into(),
         password: DEMO_PASSWORD.into(),
+        ..Default::default()
     };
     let refused_id = registration::register(app, &refused).await?;
     let reason = "L9991 is not on the Regulator of Social Housing's register; send your registration certificate";

@@ -21,7 +21,7 @@ fn check(key: &str) -> AppResult<()> {
     if key.is_empty() || key.len() > MAX_KEY_LEN || !key.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(AppError::invalid(
             "Idempotency-Key",
-            format!("must be 1 to {MAX_KEY_LEN} printable characters, such as a UUID"),
+            format!("Idempotency-Key must be 1 to {MAX_KEY_LEN} printable characters, such as a UUID"),
         ));
     }
     Ok(())

@@ -17,12 +17,27 @@ pub const MAX_NAME_LEN: usize = 200;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Registration {
+    /// A body from the register of known London bodies, by its org-id (`GB-LAE-HAV`; see
+    /// `/register` for the list). When given, the organisation's name, kind and identifier come
+    /// from the register and those fields are ignored. Leave it out, or send `not_listed`, to
+    /// type them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub known_body: Option<String>,
+    #[serde(default)]
     pub organisation_name: String,
+    #[serde(default)]
     #[schema(value_type = calloff_domain::organisation::OrganisationKind)]
     pub kind: String,
+    #[serde(default)]
     #[schema(schema_with = identifier_schemes)]
     pub identifier_scheme: String,
+    #[serde(default)]
     pub identifier: String,
+    /// How a framework manager can check that the applicant works for the organisation: a link
+    /// to its website or staff directory, a job title, a colleague who can vouch.
+    #[serde(default)]
+    #[schema(max_length = 2000)]
+    pub evidence: String,
     pub your_name: String,
     pub email: String,
     #[schema(min_length = 10)]
@@ -37,8 +52,61 @@ fn identifier_schemes() -> utoipa::openapi::Object {
         .build()
 }
 
+/// `known_body` meaning "my organisation is not listed": the applicant types its details.
+pub const NOT_LISTED: &str = "not_listed";
+
+/// The register of known London public bodies (the project's seed data), as a registration
+/// offers them: each with the identifier that the register, not the applicant, supplies.
+const KNOWN_BODIES_CSV: &str = include_str!("../seed/organisations.csv");
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownBody {
+    pub name: String,
+    pub kind: OrganisationKind,
+    pub identifier: OrgIdentifier,
+}
+
+impl KnownBody {
+    /// The key a registration names it by: its org-id, `GB-LAE-HAV`.
+    pub fn key(&self) -> String {
+        self.identifier.to_string()
+    }
+}
+
+/// The known bodies that have an identifier, by name. (Bodies whose identifier is not yet known
+/// register as "not listed" and type it.)
+pub fn known_bodies() -> &'static [KnownBody] {
+    static BODIES: std::sync::OnceLock<Vec<KnownBody>> = std::sync::OnceLock::new();
+    BODIES.get_or_init(|| {
+        let rows = calloff_interop::csv_rows::parse_organisations(KNOWN_BODIES_CSV.as_bytes())
+            .expect("the seed organisations file is valid");
+        let mut bodies: Vec<KnownBody> = rows
+            .into_iter()
+            .filter(|row| row.kind != OrganisationKind::Supplier)
+            .filter_map(|row| {
+                Some(KnownBody {
+                    identifier: row.identifier?,
+                    name: row.name,
+                    kind: row.kind,
+                })
+            })
+            .collect();
+        bodies.sort_by(|a, b| a.name.cmp(&b.name));
+        bodies
+    })
+}
+
+/// The known body with this org-id.
+pub fn known_body(key: &str) -> Option<&'static KnownBody> {
+    known_bodies().iter().find(|b| b.key().eq_ignore_ascii_case(key.trim()))
+}
+
 struct Checked {
     organisation: Organisation,
+    evidence: String,
+    known_body: bool,
+    /// Chosen from the register (so a clash is with the choice, not a typed identifier).
+    chosen: bool,
     your_name: String,
     email: String,
     password: String,
@@ -47,6 +115,35 @@ struct Checked {
 /// Every bad field of a registration, not just the first.
 fn check(r: &Registration) -> Result<Checked, AppError> {
     let mut errors = Vec::new();
+    let chosen = match r.known_body.as_deref().map(str::trim) {
+        None | Some(NOT_LISTED) => None,
+        Some("") => {
+            errors.push(FieldError::new(
+                "known_body",
+                "Choose your organisation from the list, or choose \u{201c}My organisation is not listed\u{201d}",
+            ));
+            None
+        }
+        Some(key) => match known_body(key) {
+            Some(body) => Some(body),
+            None => {
+                errors.push(FieldError::new(
+                    "known_body",
+                    "Choose your organisation from the list of known bodies, or choose \u{201c}My organisation is not listed\u{201d}",
+                ));
+                None
+            }
+        },
+    };
+    let typed = r.known_body.as_deref().map(str::trim).is_none_or(|k| k == NOT_LISTED);
+    let evidence =
+        match calloff_domain::text::at_most("evidence", r.evidence.trim(), calloff_domain::text::MAX_REASON_LEN) {
+            Ok(e) => e.to_string(),
+            Err(e) => {
+                errors.push(e);
+                String::new()
+            }
+        };
     let name = |field: &str, value: &str, what: &str, errors: &mut Vec<FieldError>| {
         let value = value.trim();
         if value.is_empty() {
@@ -59,13 +156,15 @@ fn check(r: &Registration) -> Result<Checked, AppError> {
         }
         value.to_string()
     };
+    let your_name = name("your_name", &r.your_name, "your name", &mut errors);
+    let mut typed_errors = Vec::new();
     let organisation_name = name(
         "organisation_name",
         &r.organisation_name,
         "the organisation's name",
-        &mut errors,
+        &mut typed_errors,
     );
-    let your_name = name("your_name", &r.your_name, "your name", &mut errors);
+    let errors_before_kind = errors.len();
     let kind = match OrganisationKind::parse(r.kind.trim()) {
         Ok(OrganisationKind::Supplier) => {
             errors.push(FieldError::new(
@@ -83,6 +182,21 @@ fn check(r: &Registration) -> Result<Checked, AppError> {
     let identifier = OrgIdentifier::parse(&r.identifier_scheme, &r.identifier)
         .map_err(|e| errors.push(e))
         .ok();
+    // The typed fields count only for a body that is not listed; a chosen one's come from the
+    // register.
+    let typed_field_errors: Vec<FieldError> = errors.drain(errors_before_kind..).collect();
+    if typed {
+        errors.extend(typed_errors);
+        errors.extend(typed_field_errors);
+    }
+    let (organisation_name, kind, identifier) = match chosen {
+        Some(body) => (body.name.clone(), Some(body.kind), Some(body.identifier.clone())),
+        None => (organisation_name, kind, identifier),
+    };
+    let known_body = chosen.is_some()
+        || identifier
+            .as_ref()
+            .is_some_and(|id| known_bodies().iter().any(|b| &b.identifier == id));
     let email = r.email.trim().to_lowercase();
     if !email.contains('@') || email.len() > 254 {
         errors.push(FieldError::new(
@@ -98,6 +212,9 @@ fn check(r: &Registration) -> Result<Checked, AppError> {
     }
     match (kind, identifier) {
         (Some(kind), Some(identifier)) if errors.is_empty() => Ok(Checked {
+            evidence,
+            known_body,
+            chosen: chosen.is_some(),
             organisation: Organisation {
                 id: OrganisationId::generate(),
                 name: organisation_name,
@@ -134,9 +251,9 @@ async fn insert(app: &App, c: &Checked, user_id: &UserId, password_hash: &str) -
     if let Err(e) = organisations::insert(&mut tx, org, &at).await {
         return Err(if e.is_unique_violation() {
             AppError::Invalid(FieldError::new(
-                "identifier",
+                if c.chosen { "known_body" } else { "identifier" },
                 format!(
-                    "{} or an organisation called {} is already registered",
+                    "{} or an organisation called {} is already registered: ask its organisation admin to invite you",
                     org.identifiers[0], org.name
                 ),
             ))
@@ -161,6 +278,7 @@ async fn insert(app: &App, c: &Checked, user_id: &UserId, password_hash: &str) -
             e.into()
         });
     }
+    organisations::insert_application(&mut tx, &org.id, user_id, &c.evidence, c.known_body, &at).await?;
     let org_id = org.org_id().unwrap_or_default();
     head.append(
         &mut tx,
@@ -200,6 +318,42 @@ fn refuse_unless_verifier(actor: &Actor) -> AppResult<()> {
             "only a framework manager can verify organisations".into(),
         ))
     }
+}
+
+/// An organisation waiting for verification with what its applicant said, if it registered
+/// itself.
+#[derive(Debug, Clone)]
+pub struct PendingOrganisation {
+    pub organisation: Organisation,
+    pub application: Option<organisations::Application>,
+}
+
+/// Organisations waiting for verification, with their applications, for framework managers.
+pub async fn pending_applications(app: &App, actor: &Actor) -> AppResult<Vec<PendingOrganisation>> {
+    refuse_unless_verifier(actor)?;
+    let mut conn = app.db.pool().acquire().await?;
+    let pending = organisations::pending(&mut conn).await?;
+    let mut out = Vec::with_capacity(pending.len());
+    for organisation in pending {
+        let application = organisations::application(&mut conn, &organisation.id).await?;
+        out.push(PendingOrganisation {
+            organisation,
+            application,
+        });
+    }
+    Ok(out)
+}
+
+/// The name of an organisation and the latest decision on it ("verified" or "rejected"), for the
+/// page that confirms a decision.
+pub async fn decided(app: &App, actor: &Actor, id: &OrganisationId) -> AppResult<Option<(String, String)>> {
+    refuse_unless_verifier(actor)?;
+    let mut conn = app.db.pool().acquire().await?;
+    let Some(org) = organisations::get(&mut conn, id).await? else {
+        return Ok(None);
+    };
+    let decision = organisations::latest_decision(&mut conn, id).await?;
+    Ok(decision.map(|d| (org.name, d.decision)))
 }
 
 /// Organisations waiting for verification, for framework managers.

@@ -1,6 +1,6 @@
 //! Dates as the UK sees them. Framework terms are UK dates, so "today" is the date in London.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc, Weekday};
 
 /// The last Sunday of a month, at 01:00 UTC: when British Summer Time starts (March) or ends
 /// (October).
@@ -52,12 +52,31 @@ pub fn in_range(date: NaiveDate) -> Result<NaiveDate, String> {
     }
 }
 
+/// Whether British Summer Time is in force at this instant: from 01:00 UTC on the last Sunday
+/// of March to 01:00 UTC on the last Sunday of October.
+pub fn is_summer_time(now: DateTime<Utc>) -> bool {
+    let year = now.year();
+    now >= last_sunday_1am_utc(year, 3) && now < last_sunday_1am_utc(year, 10)
+}
+
+/// The wall-clock time in the UK at this instant: GMT, or BST (UTC+1) in summer.
+pub fn uk_time(now: DateTime<Utc>) -> NaiveDateTime {
+    let offset = if is_summer_time(now) {
+        Duration::hours(1)
+    } else {
+        Duration::zero()
+    };
+    now.naive_utc() + offset
+}
+
 /// Today's date in the UK: GMT, or BST (UTC+1) between the last Sundays of March and October.
 pub fn uk_date(now: DateTime<Utc>) -> NaiveDate {
-    let year = now.year();
-    let summer = now >= last_sunday_1am_utc(year, 3) && now < last_sunday_1am_utc(year, 10);
-    let offset = if summer { Duration::hours(1) } else { Duration::zero() };
-    (now + offset).date_naive()
+    uk_time(now).date()
+}
+
+/// A date as GOV.UK writes it: "4 December 2026". Pages format every date through this.
+pub fn long_date(date: NaiveDate) -> String {
+    date.format("%-d %B %Y").to_string()
 }
 
 /// The instant a UK date begins: midnight in London, which is 23:00 UTC the day before in
@@ -92,6 +111,7 @@ pub fn nth_working_day_after(last_day: NaiveDate, n: u32, bank_holidays: &[Naive
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn at(text: &str) -> DateTime<Utc> {
         text.parse().unwrap()
@@ -221,5 +241,51 @@ mod tests {
             nth_working_day_after(day("2026-08-31"), 5, &holidays()),
             day("2026-09-07")
         );
+    }
+
+    #[test]
+    fn summer_time_starts_and_ends_on_the_second() {
+        // (instant, summer time?) either side of each change, 2024 to 2028.
+        let table = [
+            ("2026-03-29T00:59:59Z", false),
+            ("2026-03-29T01:00:00Z", true),
+            ("2026-10-25T00:59:59Z", true),
+            ("2026-10-25T01:00:00Z", false),
+            ("2027-03-28T00:59:59Z", false),
+            ("2027-03-28T01:00:00Z", true),
+            ("2027-10-31T00:59:59Z", true),
+            ("2027-10-31T01:00:00Z", false),
+            ("2024-03-31T01:00:00Z", true),
+            ("2024-10-27T01:00:00Z", false),
+            ("2028-03-26T00:59:59Z", false),
+            ("2028-10-29T00:59:59Z", true),
+            ("2026-01-01T00:00:00Z", false),
+            ("2026-12-31T23:59:59Z", false),
+            ("2026-07-01T12:00:00Z", true),
+        ];
+        for (instant, summer) in table {
+            assert_eq!(is_summer_time(at(instant)), summer, "{instant}");
+        }
+    }
+
+    proptest! {
+        /// Summer time is on through April to September and off through November to February,
+        /// and the UK is never more than an hour ahead nor behind UTC.
+        #[test]
+        fn summer_time_follows_the_seasons(seconds in 946_684_800i64..4_102_444_800i64) {
+            let at = DateTime::<Utc>::from_timestamp(seconds, 0).unwrap();
+            let month = at.month();
+            if (4..=9).contains(&month) { prop_assert!(is_summer_time(at)); }
+            if month >= 11 || month <= 2 { prop_assert!(!is_summer_time(at)); }
+            let ahead = uk_time(at) - at.naive_utc();
+            prop_assert!(ahead == Duration::zero() || ahead == Duration::hours(1));
+            // The change is always on a Sunday, so a weekday in March or October is either all
+            // summer or all winter.
+            if at.weekday() != Weekday::Sun && (month == 3 || month == 10) {
+                let day_start = at.date_naive().and_hms_opt(0, 0, 0).unwrap().and_utc();
+                let day_end = at.date_naive().and_hms_opt(23, 59, 59).unwrap().and_utc();
+                prop_assert_eq!(is_summer_time(day_start), is_summer_time(day_end));
+            }
+        }
     }
 }

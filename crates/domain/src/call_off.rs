@@ -26,12 +26,15 @@ impl Quantity {
         if !(1..=MAX_QUANTITY).contains(&value) {
             return Err(FieldError::new(
                 "quantity",
-                format!("must be a whole number from 1 to {MAX_QUANTITY}"),
+                format!("Quantity must be a whole number from 1 to {MAX_QUANTITY}"),
             ));
         }
-        u32::try_from(value)
-            .map(Quantity)
-            .map_err(|_| FieldError::new("quantity", "is too large"))
+        u32::try_from(value).map(Quantity).map_err(|_| {
+            FieldError::new(
+                "quantity",
+                format!("Quantity must be a whole number from 1 to {MAX_QUANTITY}"),
+            )
+        })
     }
 
     pub fn get(self) -> u32 {
@@ -48,12 +51,15 @@ impl TermMonths {
         if !(1..=MAX_TERM_MONTHS).contains(&value) {
             return Err(FieldError::new(
                 "term_months",
-                format!("must be a whole number of months from 1 to {MAX_TERM_MONTHS}"),
+                format!("Term must be a whole number of months from 1 to {MAX_TERM_MONTHS}"),
             ));
         }
-        u32::try_from(value)
-            .map(TermMonths)
-            .map_err(|_| FieldError::new("term_months", "is too large"))
+        u32::try_from(value).map(TermMonths).map_err(|_| {
+            FieldError::new(
+                "term_months",
+                format!("Term must be a whole number of months from 1 to {MAX_TERM_MONTHS}"),
+            )
+        })
     }
 
     pub fn get(self) -> u32 {
@@ -70,12 +76,15 @@ impl MonthlyUsage {
         if !(1..=MAX_MONTHLY_USAGE).contains(&value) {
             return Err(FieldError::new(
                 "monthly_usage",
-                format!("must be a whole number from 1 to {MAX_MONTHLY_USAGE}"),
+                format!("Monthly usage must be a whole number from 1 to {MAX_MONTHLY_USAGE}"),
             ));
         }
-        u64::try_from(value)
-            .map(MonthlyUsage)
-            .map_err(|_| FieldError::new("monthly_usage", "is too large"))
+        u64::try_from(value).map(MonthlyUsage).map_err(|_| {
+            FieldError::new(
+                "monthly_usage",
+                format!("Monthly usage must be a whole number from 1 to {MAX_MONTHLY_USAGE}"),
+            )
+        })
     }
 
     pub fn get(self) -> u64 {
@@ -199,7 +208,7 @@ pub fn price_line(
         return Err(FieldError::new(
             format!("{field}.term_months"),
             format!(
-                "must be at least {} months for {} (the item's minimum term)",
+                "Term must be at least {} months for {} (the item's minimum term)",
                 item.minimum_term_months, item.sku
             ),
         ));

@@ -109,7 +109,7 @@ impl Sku {
         if !ok {
             return Err(FieldError::new(
                 "sku",
-                "must be 1 to 40 letters, digits, hyphens, underscores or dots",
+                "SKU must be 1 to 40 letters, digits, hyphens, underscores or dots",
             ));
         }
         Ok(Sku(value))

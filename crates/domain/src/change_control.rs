@@ -215,7 +215,10 @@ impl ChangeInput {
             Ok(date) if date < today => {
                 errors.push(named(
                     "effective_from",
-                    format!("The effective date cannot be in the past (today is {today})"),
+                    format!(
+                        "The effective date must be today or later (today is {})",
+                        crate::calendar::long_date(today)
+                    ),
                 ));
                 None
             }

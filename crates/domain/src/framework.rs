@@ -50,7 +50,7 @@ pub fn parse_lot_number(value: i64) -> Result<u32, String> {
     u32::try_from(value)
         .ok()
         .filter(|n| (1..=MAX_LOT_NUMBER).contains(n))
-        .ok_or_else(|| format!("must be a lot number from 1 to {MAX_LOT_NUMBER}"))
+        .ok_or_else(|| format!("Lot must be a number from 1 to {MAX_LOT_NUMBER}"))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,7 +76,7 @@ pub struct Term {
 impl Term {
     pub fn parse(start: NaiveDate, end: NaiveDate) -> Result<Self, FieldError> {
         if end <= start {
-            return Err(FieldError::new("end_date", "must be after the start date"));
+            return Err(FieldError::new("end_date", "End date must be after the start date"));
         }
         let latest = start
             .checked_add_months(Months::new(MAX_TERM_MONTHS))

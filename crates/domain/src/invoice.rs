@@ -39,7 +39,7 @@ impl InvoiceKind {
         match value {
             "invoice" => Ok(Self::Invoice),
             "credit_note" => Ok(Self::CreditNote),
-            _ => Err(FieldError::new("kind", "must be invoice or credit_note")),
+            _ => Err(FieldError::new("kind", "Kind must be invoice or credit_note")),
         }
     }
 
@@ -151,7 +151,7 @@ impl InvoiceDecision {
             "approve" => Ok(Self::Approve),
             "accept" => Ok(Self::Accept),
             "dispute" => Ok(Self::Dispute),
-            _ => Err(FieldError::new("decision", "must be approve, accept or dispute")),
+            _ => Err(FieldError::new("decision", "Choose approve, accept or dispute")),
         }
     }
 }
@@ -170,11 +170,20 @@ impl InvoiceNumber {
         if value.chars().count() > MAX_NUMBER_LEN {
             return Err(FieldError::new(
                 field,
-                format!("must be {MAX_NUMBER_LEN} characters or fewer"),
+                format!(
+                    "{} must be {MAX_NUMBER_LEN} characters or fewer",
+                    crate::text::label(field)
+                ),
             ));
         }
         if value.chars().any(char::is_control) {
-            return Err(FieldError::new(field, "must not contain control characters"));
+            return Err(FieldError::new(
+                field,
+                format!(
+                    "{} must only contain letters, digits, spaces and punctuation",
+                    crate::text::label(field)
+                ),
+            ));
         }
         Ok(InvoiceNumber(value.to_string()))
     }
@@ -194,7 +203,10 @@ pub struct Period {
 impl Period {
     pub fn new(start: NaiveDate, end: NaiveDate, field: &str) -> Result<Self, FieldError> {
         if end < start {
-            return Err(FieldError::new(field, "must not end before it starts"));
+            return Err(FieldError::new(
+                field,
+                "The end of the period must be on or after its start",
+            ));
         }
         Ok(Period { start, end })
     }

@@ -46,7 +46,10 @@ impl BasisPoints {
         } else {
             Err(FieldError::new(
                 field,
-                format!("must be a whole number of basis points from 0 to {BASIS_POINTS_PER_WHOLE} (100%)"),
+                format!(
+                    "{} must be a whole number of basis points from 0 to {BASIS_POINTS_PER_WHOLE} (100%)",
+                    crate::text::label(field)
+                ),
             ))
         }
     }
@@ -190,7 +193,7 @@ impl LevyRates {
             }
             other => Err(FieldError::new(
                 "basis",
-                format!("must be flat, per_lot or per_sector, not {other}"),
+                format!("Choose flat, per_lot or per_sector, not {other}"),
             )),
         }
     }

@@ -90,7 +90,10 @@ impl UnitPrice {
 
     pub fn from_micros(micros: i64) -> Result<Self, FieldError> {
         if !(0..=Self::MAX_MICROS).contains(&micros) {
-            return Err(FieldError::new("unit_price", "must be between £0 and £10,000,000"));
+            return Err(FieldError::new(
+                "unit_price",
+                "Unit price must be between £0 and £10,000,000",
+            ));
         }
         Ok(UnitPrice(micros))
     }
@@ -103,7 +106,8 @@ impl UnitPrice {
     pub fn parse_pounds(input: &str) -> Result<Self, FieldError> {
         let micros = parse_decimal_pounds(input, UNIT_PRICE_DECIMALS)
             .map_err(|message| FieldError::new("unit_price", message))?;
-        let micros = i64::try_from(micros).map_err(|_| FieldError::new("unit_price", "is too large"))?;
+        let micros = i64::try_from(micros)
+            .map_err(|_| FieldError::new("unit_price", "Unit price must be between £0 and £10,000,000"))?;
         Self::from_micros(micros)
     }
 
@@ -159,9 +163,9 @@ fn parse_decimal_pounds(input: &str, max_decimals: usize) -> Result<i128, String
     let text = input.trim();
     let text = text.strip_prefix('£').unwrap_or(text);
     if text.is_empty() {
-        return Err("is required".into());
+        return Err("Enter an amount in pounds".into());
     }
-    let malformed = || format!("must be an amount in pounds, like 12.50 or 1,250.00 (got \"{input}\")");
+    let malformed = || format!("Enter an amount in pounds, like 12.50 or 1,250.00 (not \"{input}\")");
     let (whole, fraction) = match text.split_once('.') {
         Some((_, "")) => return Err(malformed()),
         Some((whole, fraction)) => (whole, fraction),

@@ -175,12 +175,15 @@ impl OrgIdentifier {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || (scheme == "GB-PPON" && c == '-'));
         if !well_formed {
-            return Err(FieldError::new("identifier", "must be 1 to 20 letters and digits"));
+            return Err(FieldError::new(
+                "identifier",
+                "Enter the identifier: 1 to 20 letters and digits",
+            ));
         }
         if let Some(expected) = format_problem(&scheme, &value) {
             return Err(FieldError::new(
                 "identifier",
-                format!("must be {expected} for {scheme}"),
+                format!("Enter the identifier as {expected} for {scheme}"),
             ));
         }
         Ok(OrgIdentifier { scheme, value })

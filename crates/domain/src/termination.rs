@@ -65,13 +65,19 @@ impl EarlyEnd {
         if ends_on < today {
             return Err(FieldError::new(
                 "ends_on",
-                format!("The end date must be today ({today}) or later"),
+                format!(
+                    "The end date must be today ({}) or later",
+                    crate::calendar::long_date(today)
+                ),
             ));
         }
         if ends_on > planned_end {
             return Err(FieldError::new(
                 "ends_on",
-                format!("The end date must be on or before the end of its term, {planned_end}"),
+                format!(
+                    "The end date must be on or before the end of its term, {}",
+                    crate::calendar::long_date(planned_end)
+                ),
             ));
         }
         let served = months_served(live_on, ends_on);
@@ -190,7 +196,7 @@ mod tests {
         assert!(early.message.contains("today"), "{}", early.message);
         let late = EarlyEnd::on(&lines, live, planned, today, date("2027-01-16")).unwrap_err();
         assert_eq!(late.field, "ends_on");
-        assert!(late.message.contains("2027-01-15"), "{}", late.message);
+        assert!(late.message.contains("15 January 2027"), "{}", late.message);
         let on_the_end = EarlyEnd::on(&lines, live, planned, today, planned).unwrap();
         assert_eq!(on_the_end.released, Money::ZERO);
     }

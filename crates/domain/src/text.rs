@@ -22,10 +22,25 @@ pub fn required<'a>(field: &str, value: &'a str, max: usize, what: &str) -> Resu
     at_most(field, value, max)
 }
 
+/// A field's name as the start of a sentence: `cost_centre` → "Cost centre",
+/// `lines[2].description` → "Description".
+pub fn label(field: &str) -> String {
+    let last = field.rsplit(['.', ']']).next().unwrap_or(field);
+    let words = last.replace('_', " ");
+    let mut chars = words.trim().chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 /// `value` if it is at most `max` characters.
 pub fn at_most<'a>(field: &str, value: &'a str, max: usize) -> Result<&'a str, FieldError> {
     if value.chars().count() > max {
-        Err(FieldError::new(field, format!("must be {max} characters or fewer")))
+        Err(FieldError::new(
+            field,
+            format!("{} must be {max} characters or fewer", label(field)),
+        ))
     } else {
         Ok(value)
     }
@@ -138,9 +153,26 @@ pub fn edit_distance_within(a: &str, b: &str, limit: usize) -> Option<usize> {
     Some(rows[prev + b.len()]).filter(|d| *d <= limit)
 }
 
+/// A count with its noun in the right number, for plain English without "(s)": "1 approver",
+/// "3 approvers", "0 approvers".
+pub fn count<T: PartialEq + From<u8> + std::fmt::Display>(n: T, singular: &str, plural: &str) -> String {
+    if n == T::from(1) {
+        format!("{n} {singular}")
+    } else {
+        format!("{n} {plural}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_say_one_or_many() {
+        assert_eq!(count(1u32, "approver", "approvers"), "1 approver");
+        assert_eq!(count(0usize, "approver", "approvers"), "0 approvers");
+        assert_eq!(count(2i64, "change", "changes"), "2 changes");
+    }
 
     #[test]
     fn text_is_required_and_bounded() {
@@ -152,6 +184,11 @@ mod tests {
         let long = "x".repeat(11);
         assert_eq!(required("reason", &long, 10, "a reason").unwrap_err().field, "reason");
         assert!(at_most("reason", &"é".repeat(10), 10).is_ok());
+        assert_eq!(
+            at_most("cost_centre", &long, 10).unwrap_err().message,
+            "Cost centre must be 10 characters or fewer"
+        );
+        assert_eq!(label("lines[2].unit_price"), "Unit price");
     }
 
     #[test]

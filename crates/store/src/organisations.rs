@@ -16,6 +16,10 @@ crate::statements! {
     VERIFY = "UPDATE organisations SET verification = 'verified' WHERE id = $1 AND verification = 'pending'";
     INSERT_DECISION = "INSERT INTO organisation_decisions (id, organisation_id, decision, reason, decided_by, decided_at) \
                        VALUES ($1, $2, $3, $4, $5, $6)";
+    INSERT_APPLICATION = "INSERT INTO organisation_applications (organisation_id, contact_user_id, evidence, known_body, applied_at) \
+                          VALUES ($1, $2, $3, $4, $5)";
+    APPLICATION = "SELECT u.name, u.email, a.evidence, a.known_body, a.applied_at FROM organisation_applications a \
+                   JOIN users u ON u.id = a.contact_user_id WHERE a.organisation_id = $1";
     LATEST_DECISION = "SELECT decision, reason, decided_at FROM organisation_decisions WHERE organisation_id = $1 \
                        ORDER BY decided_at DESC, id DESC LIMIT 1";
 }
@@ -156,4 +160,52 @@ pub async fn latest_decision(conn: &mut Conn, id: &OrganisationId) -> StoreResul
         })
     })
     .transpose()
+}
+
+/// What an organisation said when it registered (organisations seeded or created by a manager
+/// have none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Application {
+    pub contact_name: String,
+    pub contact_email: String,
+    pub evidence: String,
+    /// Picked from, or its identifier matched, the register of known bodies.
+    pub known_body: bool,
+    pub applied_at: String,
+}
+
+pub async fn insert_application(
+    conn: &mut Conn,
+    id: &OrganisationId,
+    contact: &calloff_domain::ids::UserId,
+    evidence: &str,
+    known_body: bool,
+    at: &str,
+) -> StoreResult<()> {
+    sqlx::query(INSERT_APPLICATION)
+        .bind(id.as_str())
+        .bind(contact.as_str())
+        .bind(evidence)
+        .bind(i64::from(known_body))
+        .bind(at)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn application(conn: &mut Conn, id: &OrganisationId) -> StoreResult<Option<Application>> {
+    let row = sqlx::query(APPLICATION)
+        .bind(id.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(match row {
+        Some(row) => Some(Application {
+            contact_name: row.try_get(0)?,
+            contact_email: row.try_get(1)?,
+            evidence: row.try_get(2)?,
+            known_body: row.try_get::<i64, _>(3)? == 1,
+            applied_at: row.try_get(4)?,
+        }),
+        None => None,
+    })
 }

@@ -572,7 +572,7 @@ pub fn file_errors(cells: &[calloff_interop::csv_rows::CellError], total: usize)
         @if !cells.is_empty() {
             table class="govuk-table" id="file-errors" {
                 caption class="govuk-table__caption govuk-table__caption--m" {
-                    (total) " error(s) in the file" @if total > cells.len() { ", the first " (cells.len()) " shown" }
+                    (calloff_domain::text::count(total, "error", "errors")) " in the file" @if total > cells.len() { ", the first " (cells.len()) " shown" }
                 }
                 thead class="govuk-table__head" { tr class="govuk-table__row" {
                     th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Row" }
@@ -604,6 +604,11 @@ pub fn summary_list(rows: &[(&str, Markup)]) -> Markup {
             }
         }
     }
+}
+
+/// A GOV.UK back link to the page above this one.
+pub fn back_link(href: &str, text: &str) -> Markup {
+    html! { a href=(href) class="govuk-back-link" { (text) } }
 }
 
 pub fn success_banner(heading: &str) -> Markup {
@@ -645,18 +650,14 @@ pub fn percent(basis_points: i64) -> String {
     format!("{}.{:02}%", basis_points / 100, basis_points % 100)
 }
 
-/// A stored RFC 3339 time as people read it: "26 November 2026 at 14:05 UTC".
+/// A stored RFC 3339 time as people read it, in UK time: "26 November 2026 at 2:05pm".
 pub fn timestamp(stored: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(stored)
-        .map(|t| t.format("%-d %B %Y at %H:%M UTC").to_string())
-        .unwrap_or_else(|_| stored.to_string())
+    crate::dates::date_time(stored)
 }
 
-/// A stored RFC 3339 time as a short date: "26 Nov 2026".
+/// The UK date of a stored RFC 3339 time: "26 November 2026".
 pub fn short_date(stored: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(stored)
-        .map(|t| t.format("%-d %b %Y").to_string())
-        .unwrap_or_else(|_| stored.to_string())
+    crate::dates::date_of(stored)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 
 pub mod api;
 mod charts;
+mod dates;
 mod errors;
 mod html;
 mod pages;

@@ -130,7 +130,7 @@ pub fn draft_from(app: &App, call_off: &CallOff, input: &InvoiceInput) -> AppRes
         None => Some(app.today()),
         Some(d) => match parse_date(d) {
             Ok(date) if date > app.today() => {
-                errors.push(FieldError::new("issue_date", "must not be in the future"));
+                errors.push(FieldError::new("issue_date", "Issue date must be today or in the past"));
                 None
             }
             Ok(date) => Some(date),
@@ -154,7 +154,7 @@ pub fn draft_from(app: &App, call_off: &CallOff, input: &InvoiceInput) -> AppRes
     if input.lines.len() > invoice::MAX_LINES {
         errors.push(FieldError::new(
             "lines",
-            format!("must be {} lines or fewer", invoice::MAX_LINES),
+            format!("An invoice must have {} lines or fewer", invoice::MAX_LINES),
         ));
     }
     let mut lines = Vec::new();
@@ -191,13 +191,13 @@ fn priced_line(call_off: &CallOff, input: &InvoiceLineInput, field: &str) -> Res
     if ordered.is_none() {
         errors.push(FieldError::new(
             format!("{field}.call_off_line"),
-            format!("must be a line of the call-off, 1 to {count}"),
+            format!("Line must be a line of the call-off, 1 to {count}"),
         ));
     }
     if !(1..=MAX_LINE_QUANTITY).contains(&input.quantity) {
         errors.push(FieldError::new(
             format!("{field}.quantity"),
-            format!("must be a whole number from 1 to {MAX_LINE_QUANTITY}"),
+            format!("Quantity must be a whole number from 1 to {MAX_LINE_QUANTITY}"),
         ));
     }
     let date = |name: &str, value: &Option<String>, errors: &mut Vec<FieldError>| match value

@@ -226,7 +226,7 @@ fn draft_from_document(app: &App, document: &Document, call_off: &CallOff, buyer
     if document.issue_date > app.today() {
         errors.push(FieldError::new(
             format!("{root}/cbc:IssueDate"),
-            "must not be in the future",
+            "The issue date must be today or in the past",
         ));
     }
     if let Some(given) = &document.buyer.identifier {

@@ -541,6 +541,7 @@ async fn only_customers_raise_and_support_and_auditors_only_read(backend: Backen
         your_name: "Pat Pending".into(),
         email: "pat@academy.example".into(),
         password: demo::DEMO_PASSWORD.into(),
+        ..Default::default()
     };
     calloff_app::registration::register(&t.app, &pending).await.unwrap();
     let pat = t.actor("pat@academy.example").await;

@@ -6,6 +6,7 @@ use calloff_domain::organisation::Verification;
 use calloff_test_support::{on_both_databases, Backend, TestApp};
 
 on_both_databases!(
+    a_known_body_takes_its_details_from_the_register,
     bad_registrations_name_every_field_and_write_nothing,
     a_registered_body_browses_until_verified
 );
@@ -19,6 +20,7 @@ fn school() -> Registration {
         your_name: "Sam Head".into(),
         email: "head@hackneynew.example".into(),
         password: "a long enough password".into(),
+        ..Default::default()
     }
 }
 
@@ -38,6 +40,7 @@ async fn bad_registrations_name_every_field_and_write_nothing(backend: Backend) 
         your_name: "".into(),
         email: "not-an-email".into(),
         password: "short".into(),
+        ..Default::default()
     };
     let err = registration::register(&t.app, &everything_wrong).await.unwrap_err();
     let fields: Vec<String> = err.field_errors().into_iter().map(|e| e.field).collect();
@@ -161,4 +164,95 @@ async fn a_registered_body_browses_until_verified(backend: Backend) {
     ));
     let history = calloff_app::audit::verify(&t.app).await.unwrap();
     assert!(matches!(history, calloff_app::audit::ChainReport::Intact { .. }));
+}
+
+async fn a_known_body_takes_its_details_from_the_register(backend: Backend) {
+    // A database without the demo, so that the register's bodies are not yet registered.
+    let test_db = calloff_test_support::TestDb::new(backend).await;
+    let clock = std::sync::Arc::new(calloff_app::SettableClock::new(calloff_test_support::test_now()));
+    let app = calloff_app::App::new(test_db.db.clone(), clock);
+    let aerodrome = registration::known_body("GB-EDU-139094").expect("in the seed register");
+    assert_eq!(aerodrome.name, "Aerodrome Primary Academy");
+
+    // Nothing chosen is refused on the choice alone; the typed fields, left empty, are not blamed.
+    let nothing = Registration {
+        known_body: Some(String::new()),
+        organisation_name: String::new(),
+        identifier: String::new(),
+        ..school()
+    };
+    let err = registration::register(&app, &nothing).await.unwrap_err();
+    let fields: Vec<String> = err.field_errors().into_iter().map(|e| e.field).collect();
+    assert_eq!(fields, ["known_body"]);
+    let unknown = Registration {
+        known_body: Some("GB-EDU-000000".into()),
+        ..school()
+    };
+    let err = registration::register(&app, &unknown).await.unwrap_err();
+    assert_eq!(err.field_errors()[0].field, "known_body");
+
+    // A chosen body's name, kind and identifier come from the register, whatever was typed.
+    let chosen = Registration {
+        known_body: Some("GB-EDU-139094".into()),
+        organisation_name: "Something Else".into(),
+        kind: "police_force".into(),
+        identifier_scheme: "GB-LAE".into(),
+        identifier: "ZZZ".into(),
+        evidence: "I am the head: see aerodrome.example/staff".into(),
+        ..school()
+    };
+    let id = registration::register(&app, &chosen).await.unwrap();
+    let mut conn = app.db.pool().acquire().await.unwrap();
+    let org = calloff_store::organisations::get(&mut conn, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(org.name, "Aerodrome Primary Academy");
+    assert_eq!(org.kind.as_str(), "school");
+    assert_eq!(org.org_id().as_deref(), Some("GB-EDU-139094"));
+    let application = calloff_store::organisations::application(&mut conn, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(application.known_body);
+    assert_eq!(application.contact_name, "Sam Head");
+    assert_eq!(application.contact_email, "head@hackneynew.example");
+    assert_eq!(application.evidence, "I am the head: see aerodrome.example/staff");
+    drop(conn);
+
+    // Choosing it again is refused on the choice.
+    let again = Registration {
+        email: "deputy@aerodrome.example".into(),
+        ..chosen
+    };
+    let err = registration::register(&app, &again).await.unwrap_err();
+    assert!(
+        matches!(err, AppError::Invalid(ref e) if e.field == "known_body" && e.message.contains("already registered")),
+        "{err:?}"
+    );
+
+    // A typed identifier is matched against the register; one outside it is not.
+    let typed_known = Registration {
+        known_body: Some(registration::NOT_LISTED.into()),
+        organisation_name: "All Saints".into(),
+        identifier: "101787".into(),
+        email: "head@allsaints.example".into(),
+        ..school()
+    };
+    let typed_unknown = Registration {
+        known_body: None,
+        email: "head@new.example".into(),
+        ..school()
+    };
+    let known_id = registration::register(&app, &typed_known).await.unwrap();
+    let unknown_id = registration::register(&app, &typed_unknown).await.unwrap();
+    let mut conn = app.db.pool().acquire().await.unwrap();
+    for (id, matched) in [(known_id, true), (unknown_id, false)] {
+        let a = calloff_store::organisations::application(&mut conn, &id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(a.known_body, matched);
+        assert_eq!(a.evidence, "");
+    }
 }

@@ -127,11 +127,12 @@ fn decision_page(
     layout(
         chrome,
         html! {
+            (crate::html::back_link("/approvals", "Back to awaiting approval"))
             span class="govuk-caption-l" { (kind_label(r.kind)) " for approval" }
             h1 class="govuk-heading-l" { (view.call_off.reference) }
             p class="govuk-body" {
                 (kind_label(r.kind)) " of " strong { (r.value) } " excluding VAT, submitted " (timestamp(&r.requested_at))
-                ". It needs " (r.approvers_required) " approver(s); " (request.approvals_given()) " so far. It expires on " (short_date(&r.expires_at)) "."
+                ". It needs " (calloff_domain::text::count(r.approvers_required, "approver", "approvers")) "; " (request.approvals_given()) " so far. It expires on " (short_date(&r.expires_at)) "."
             }
             @if let Some((lines, totals)) = request.proposed() {
                 h2 class="govuk-heading-m" { "Proposed lines" }

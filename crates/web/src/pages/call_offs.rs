@@ -448,7 +448,7 @@ pub(super) fn details(view: &CallOffView) -> Markup {
         ]))
         @if let Some(end) = &view.early_end {
             div class="govuk-inset-text" {
-                "Terminated early: its last day is " (end.ends_on) ". Its contract value is now " (end.value)
+                "Terminated early: its last day is " (crate::dates::date_of(&end.ends_on)) ". Its contract value is now " (end.value)
                 ", what was due to that day (it was " (end.previous_value) "), and " (end.released)
                 " was released back to the framework's headroom."
             }
@@ -462,7 +462,7 @@ pub(super) fn details(view: &CallOffView) -> Markup {
                 } }
                 tbody class="govuk-table__body" {
                     @for m in &view.milestones {
-                        tr class="govuk-table__row" { td class="govuk-table__cell" { (m.name) } td class="govuk-table__cell" { (m.done_on) } }
+                        tr class="govuk-table__row" { td class="govuk-table__cell" { (m.name) } td class="govuk-table__cell" { (crate::dates::date_of(&m.done_on)) } }
                     }
                 }
             }
@@ -492,7 +492,7 @@ fn approvals_table(view: &CallOffView) -> Markup {
                         td class="govuk-table__cell" {
                             @match r.kind { ApprovalKind::Submission => "Call-off", ApprovalKind::Variation => "Variation increase" }
                             " of " (r.value) ", submitted " (timestamp(&r.requested_at))
-                            br; span class="govuk-body-s" { (r.approvers_required) " approver(s) needed; expires " (short_date(&r.expires_at)) }
+                            br; span class="govuk-body-s" { (calloff_domain::text::count(r.approvers_required, "approver", "approvers")) " needed; expires " (short_date(&r.expires_at)) }
                         }
                         td class="govuk-table__cell" {
                             (r.status.label())
@@ -690,6 +690,7 @@ async fn call_off_page(state: &AppState, user: &PageUser, view: &CallOffView, pa
             chrome,
             html! {
                 (page.notice)
+                (crate::html::back_link("/call-offs", "Back to call-offs"))
                 span class="govuk-caption-l" { "Call-off" }
                 h1 class="govuk-heading-l" { (view.call_off.reference) }
                 (details(view))
@@ -920,6 +921,7 @@ fn reason_page(user: &PageUser, view: &CallOffView, action: &str, errors: &[Fiel
     layout(
         chrome,
         html! {
+            (crate::html::back_link(&format!("/call-offs/{}", c.id), "Back to the call-off"))
             span class="govuk-caption-l" { (c.reference) @if let Some(o) = &c.order { ": " (o.title) } }
             h1 class="govuk-heading-l" { (title) }
             @if action == "terminate" {
@@ -955,8 +957,8 @@ fn reason_page(user: &PageUser, view: &CallOffView, action: &str, errors: &[Fiel
                         "Last day of service",
                         &format!(
                             "From today ({}) to the end of its term ({}). For example, 31 3 2027.",
-                            sent.today,
-                            view.ends_on.as_deref().unwrap_or("not set")
+                            crate::dates::date_of(sent.today),
+                            view.ends_on.as_deref().map_or_else(|| "not set".to_string(), crate::dates::date_of)
                         ),
                         sent.ends_on,
                         crate::html::error_for(errors, "ends_on"),

@@ -85,6 +85,7 @@ pub async fn search(
             chrome,
             html! {
                 (error_summary(&errors))
+                (crate::html::back_link(&format!("/frameworks/{}", framework.id), "Back to the framework"))
                 span class="govuk-caption-l" { (framework.reference) " catalogue" }
                 h1 class="govuk-heading-l" { (title) }
                 form method="get" action=(base) novalidate {
@@ -306,6 +307,7 @@ async fn item_page(
         layout(
             chrome,
             html! {
+                (crate::html::back_link(&format!("/frameworks/{}/catalogue", item.framework_id), "Back to the catalogue"))
                 span class="govuk-caption-l" { (item.sku) }
                 h1 class="govuk-heading-l" { (item.name) }
                 p class="govuk-body" { (item.description) }
@@ -345,7 +347,7 @@ async fn item_page(
                     (Some(median), Some(low), Some(high)) => {
                         p class="govuk-body" id="prices-paid" {
                             (paid.bodies) @if paid.bodies == 1 { " body has" } @else { " bodies have" }
-                            " bought it on " (paid.lines) " call-off line(s). The median unit price paid is " strong { (median) } "; the range is " (low) " to " (high) "."
+                            " bought it on " (calloff_domain::text::count(paid.lines, "call-off line", "call-off lines")) ". The median unit price paid is " strong { (median) } "; the range is " (low) " to " (high) "."
                         }
                         @if let Some(buyers) = &paid.buyers {
                             p class="govuk-body" { "Bought by: " (buyers.join(", ")) "." }
@@ -368,7 +370,7 @@ async fn item_page(
                             @for v in &versions {
                                 tr class="govuk-table__row" {
                                     td class="govuk-table__cell" { (v.version) }
-                                    td class="govuk-table__cell" { (v.effective_from) }
+                                    td class="govuk-table__cell" { (crate::dates::date_of(&v.effective_from)) }
                                     td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (v.details.unit_price) }
                                     td class="govuk-table__cell" { (v.details.quantity_tiers.or_none()) }
                                     td class="govuk-table__cell" { (v.demand_bands.or_none()) }
@@ -492,6 +494,7 @@ pub async fn as_of(
         layout(
             chrome,
             html! {
+                (crate::html::back_link(&format!("/frameworks/{}/catalogue", framework.id), "Back to the catalogue"))
                 span class="govuk-caption-l" { (framework.reference) }
                 h1 class="govuk-heading-l" { "The catalogue on a date" }
                 p class="govuk-body" { "Each item as the version in force at the end of the day you choose: its price, tiers and bands then, and whether it had been withdrawn. For a future date, changes the framework manager has approved are shown as they will apply." }
@@ -501,7 +504,7 @@ pub async fn as_of(
                 }
                 @if let Some(view) = view {
                     table class="govuk-table" id="as-of" {
-                        caption class="govuk-table__caption govuk-table__caption--m" { "On " (view.date.format("%-d %B %Y")) ": " (view.items.len()) " items" }
+                        caption class="govuk-table__caption govuk-table__caption--m" { "On " (crate::dates::date(view.date)) ": " (view.items.len()) " items" }
                         thead class="govuk-table__head" { tr class="govuk-table__row" {
                             th scope="col" class="govuk-table__header" { "Item" }
                             th scope="col" class="govuk-table__header" { "Lot" }
@@ -521,7 +524,7 @@ pub async fn as_of(
                                         }
                                         br; span class="govuk-body-s" { (item.sku) }
                                         @if v.effective_from.as_str() > view.today.to_string().as_str() {
-                                            " " strong class="govuk-tag govuk-tag--blue" { "Approved, from " (v.effective_from) }
+                                            " " strong class="govuk-tag govuk-tag--blue" { "Approved, from " (crate::dates::date_of(&v.effective_from)) }
                                         }
                                         @if v.withdrawn { " " strong class="govuk-tag govuk-tag--grey" { "Withdrawn" } }
                                     }
@@ -529,7 +532,7 @@ pub async fn as_of(
                                     td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (v.details.unit_price) " " (v.details.unit.label()) }
                                     td class="govuk-table__cell" { (v.details.quantity_tiers.or_none()) }
                                     td class="govuk-table__cell" { (v.demand_bands.or_none()) }
-                                    td class="govuk-table__cell" { (v.version) ", from " (v.effective_from) }
+                                    td class="govuk-table__cell" { (v.version) ", from " (crate::dates::date_of(&v.effective_from)) }
                                 }
                             }
                         }

@@ -82,6 +82,7 @@ pub async fn list(State(state): State<AppState>, user: PageUser, Path(id): Path<
         layout(
             chrome,
             html! {
+                (crate::html::back_link(&format!("/frameworks/{framework_id}"), "Back to the framework"))
                 h1 class="govuk-heading-l" { "Catalogue change requests" }
                 @if supplier {
                     div class="govuk-button-group" {
@@ -198,7 +199,10 @@ pub async fn indexation(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 layout(
                     chrome,
-                    indexation_form(&user, &framework_id, cap, &errors, &uplift, &date),
+                    html! {
+                        (crate::html::back_link(&format!("/frameworks/{framework_id}/change-requests"), "Back to change requests"))
+                        (indexation_form(&user, &framework_id, cap, &errors, &uplift, &date))
+                    },
                 ),
             )
         }
@@ -271,6 +275,7 @@ fn new_request_page(
     layout(
         chrome,
         html! {
+            (crate::html::back_link(&format!("/frameworks/{framework_id}/change-requests"), "Back to change requests"))
             h1 class="govuk-heading-l" { "Propose catalogue changes" }
             p class="govuk-body" {
                 "Each change takes effect from the date you give once the framework manager approves the request. "
@@ -461,6 +466,7 @@ fn request_page(user: &PageUser, view: &RequestView, errors: &[FieldError], bann
     layout(
         chrome,
         html! {
+            (crate::html::back_link(&format!("/frameworks/{}/change-requests", r.framework_id), "Back to change requests"))
             @if let Some(banner) = banner { (success_banner(banner)) }
             span class="govuk-caption-l" { "Change request" }
             h1 class="govuk-heading-l" { (r.title) }
@@ -489,7 +495,7 @@ fn request_page(user: &PageUser, view: &RequestView, errors: &[FieldError], bann
                         @let change = &c.stored.change;
                         tr class="govuk-table__row" {
                             td class="govuk-table__cell" { (change.kind.label()) br; span class="govuk-body-s" { (change.sku) } }
-                            td class="govuk-table__cell" { (change.effective_from) }
+                            td class="govuk-table__cell" { (crate::dates::date(change.effective_from)) }
                             @if change.kind == ChangeKind::Add {
                                 td class="govuk-table__cell" { "Not in the catalogue" }
                                 td class="govuk-table__cell" {
@@ -599,6 +605,7 @@ fn import_page(
     layout(
         chrome,
         html! {
+            (crate::html::back_link(&format!("/frameworks/{framework_id}/change-requests"), "Back to change requests"))
             h1 class="govuk-heading-l" { "Upload a price list" }
             p class="govuk-body" { "A CSV or XLSX file with a header row naming these columns, in any order:" }
             ul class="govuk-list govuk-list--bullet" {
@@ -687,7 +694,10 @@ pub async fn import(
         Err(ImportError::Cells { errors, total }) => refuse(
             vec![FieldError::new(
                 "file",
-                format!("The file has {total} error(s), listed by row and column; nothing was imported"),
+                format!(
+                    "The file has {}, listed by row and column; nothing was imported",
+                    calloff_domain::text::count(total, "error", "errors")
+                ),
             )],
             &errors,
             total,

@@ -96,12 +96,13 @@ pub async fn overview(State(state): State<AppState>, user: PageUser, Path(id): P
         layout(
             chrome,
             html! {
+                (crate::html::back_link("/frameworks", "Back to frameworks"))
                 span class="govuk-caption-l" { (f.reference) }
                 h1 class="govuk-heading-l" { (f.title) }
                 (summary_list(&[
                     ("Managing authority", html! { (o.authority.as_ref().map(|a| a.name.as_str()).unwrap_or("Unknown")) }),
                     ("Supplier", html! { (suppliers.join(", ")) }),
-                    ("Term", html! { (f.term.start.format("%-d %B %Y")) " to " (f.term.end.format("%-d %B %Y")) }),
+                    ("Term", html! { (crate::dates::date(f.term.start)) " to " (crate::dates::date(f.term.end)) }),
                     ("Status", html! { (f.status.as_str()) }),
                     ("Eligible bodies", html! { (o.eligible_bodies) }),
                     ("Saved against list prices", html! {
@@ -307,6 +308,7 @@ fn settings_page(user: &PageUser, id: &FrameworkId, page: &SettingsPage) -> Resp
             chrome,
             html! {
                 @if saved { (success_banner("The catalogue settings are saved.")) }
+                (crate::html::back_link(&format!("/frameworks/{id}"), "Back to the framework"))
                 h1 class="govuk-heading-l" { "Catalogue settings" }
                 @if !editable {
                     (crate::html::summary_list(&[

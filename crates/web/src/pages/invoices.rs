@@ -101,9 +101,7 @@ pub(super) fn invoice_table(list: &[Invoice]) -> Markup {
     }
 }
 
-fn long_date(date: chrono::NaiveDate) -> String {
-    date.format("%-d %B %Y").to_string()
-}
+use crate::dates::date as long_date;
 
 fn form_page(user: &PageUser, call_off: &CallOff, typed: &Typed, errors: &[FieldError]) -> Markup {
     let title = format!("Invoice call-off {}", call_off.reference);

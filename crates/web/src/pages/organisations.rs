@@ -2,17 +2,20 @@
 //! eligibility register.
 
 use super::{error_page, render, Fields};
-use crate::html::{csrf_field, error_for, input, layout, summary_list, textarea, Chrome, Input, Section};
+use crate::html::{
+    csrf_field, error_for, input, layout, paragraphs, success_banner, summary_list, textarea, timestamp, Chrome, Input,
+    Section,
+};
 use crate::session::{PageUser, SignedInForm};
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use calloff_app::frameworks;
-use calloff_app::registration::{self, Registration, VerificationDecision};
+use calloff_app::registration::{self, PendingOrganisation, Registration, VerificationDecision};
 use calloff_domain::ids::{FrameworkId, OrganisationId};
-use calloff_domain::organisation::{OrganisationKind, KNOWN_SCHEMES};
+use calloff_domain::organisation::{OrgIdentifier, OrganisationKind, KNOWN_SCHEMES};
 use calloff_domain::FieldError;
 use maud::{html, Markup};
 
@@ -41,6 +44,27 @@ fn register_page(token: &str, r: &Registration, errors: &[FieldError]) -> Markup
                 }
                 form method="post" action="/register" novalidate {
                     (csrf_field(token))
+                    @let chosen = r.known_body.as_deref().unwrap_or("");
+                    @let known_error = error("known_body");
+                    div class={ "govuk-form-group" @if known_error.is_some() { " govuk-form-group--error" } } {
+                        label class="govuk-label govuk-label--s" for="known_body" { "Your organisation" }
+                        div id="known_body-hint" class="govuk-hint" {
+                            "London's public bodies are listed by name. Choosing yours takes its kind and identifier from the register of known bodies."
+                        }
+                        @if let Some(e) = known_error { p id="known_body-error" class="govuk-error-message" { span class="govuk-visually-hidden" { "Error:" } " " (e) } }
+                        select class={ "govuk-select" @if known_error.is_some() { " govuk-select--error" } } id="known_body" name="known_body"
+                            aria-describedby={ "known_body-hint" @if known_error.is_some() { " known_body-error" } } {
+                            option value="" { "Choose your organisation" }
+                            @for body in registration::known_bodies() {
+                                @let key = body.key();
+                                option value=(key) selected[chosen == key] { (body.name) }
+                            }
+                            option value=(registration::NOT_LISTED) selected[chosen == registration::NOT_LISTED] { "My organisation is not listed" }
+                        }
+                    }
+                    fieldset class="govuk-fieldset" aria-describedby="not-listed-hint" {
+                        legend class="govuk-fieldset__legend govuk-fieldset__legend--s" { "If your organisation is not listed" }
+                        div id="not-listed-hint" class="govuk-hint" { "Choose \u{201c}My organisation is not listed\u{201d} above, then tell us its name, kind and identifier. Leave these empty if you chose your organisation from the list." }
                     (input(Input { error: error("organisation_name"), autocomplete: Some("organization"), ..Input::text("organisation_name", "Organisation name", &r.organisation_name) }))
                     div class={ "govuk-form-group" @if kind_error.is_some() { " govuk-form-group--error" } } {
                         label class="govuk-label" for="kind" { "Kind of organisation" }
@@ -67,6 +91,9 @@ fn register_page(token: &str, r: &Registration, errors: &[FieldError]) -> Markup
                         }
                     }
                     (input(Input { error: error("identifier"), width_class: Some("govuk-input--width-20"), spellcheck: Some(false), ..Input::text("identifier", "Identifier", &r.identifier) }))
+                    }
+                    (textarea("evidence", "How can a framework manager check that you work there? (optional)", &r.evidence,
+                        Some("For example, a link to your organisation's staff page, your job title, or a colleague who can confirm it"), error("evidence")))
                     (input(Input { error: error("your_name"), autocomplete: Some("name"), ..Input::text("your_name", "Your name", &r.your_name) }))
                     (input(Input { error: error("email"), kind: "email", autocomplete: Some("email"), spellcheck: Some(false), ..Input::text("email", "Your work email address", &r.email) }))
                     (input(Input { error: error("password"), kind: "password", autocomplete: Some("new-password"), hint: Some("At least 10 characters"), ..Input::text("password", "Choose a password", "") }))
@@ -83,6 +110,7 @@ pub async fn register_form() -> Response {
         &token,
         &Registration {
             identifier_scheme: "GB-LAE".into(),
+            known_body: Some(String::new()),
             ..Default::default()
         },
         &[],
@@ -101,6 +129,8 @@ pub async fn register(
         Err(forged) => return forged,
     };
     let r = Registration {
+        known_body: Some(fields.text("known_body")),
+        evidence: fields.text("evidence"),
         organisation_name: fields.text("organisation_name"),
         kind: fields.text("kind"),
         identifier_scheme: fields.text("identifier_scheme"),
@@ -111,6 +141,11 @@ pub async fn register(
     };
     match registration::register(&state.app, &r).await {
         Ok(_) => {
+            let name = r
+                .known_body
+                .as_deref()
+                .and_then(registration::known_body)
+                .map_or(r.organisation_name.as_str(), |b| b.name.as_str());
             let chrome = Chrome {
                 title: "Registration received",
                 actor: None,
@@ -125,7 +160,7 @@ pub async fn register(
                     html! {
                         div class="govuk-panel govuk-panel--confirmation" {
                             h1 class="govuk-panel__title" { "Registration received" }
-                            div class="govuk-panel__body" { (r.organisation_name) " is waiting to be verified" }
+                            div class="govuk-panel__body" { (name) " is waiting to be verified" }
                         }
                         p class="govuk-body" { "A framework manager will check your identifier. We will email you when they decide." }
                         p class="govuk-body" { "You can " a class="govuk-link" href="/sign-in" { "sign in" } " now to browse the catalogue." }
@@ -141,9 +176,50 @@ pub async fn register(
     }
 }
 
+/// Where a person can check an identifier in its official register, and what that register is.
+fn official_register(id: &OrgIdentifier) -> Option<(String, &'static str)> {
+    let value = id.value();
+    match id.scheme() {
+        "GB-LAE" => Some((
+            "https://org-id.guide/list/GB-LAE".to_string(),
+            "the register of local authorities in England (org-id.guide)",
+        )),
+        "GB-NHS" => Some((
+            format!("https://directory.spineservices.nhs.uk/ORD/2-0-0/organisations/{value}"),
+            "the NHS Organisation Data Service",
+        )),
+        "GB-EDU" => Some((
+            format!("https://get-information-schools.service.gov.uk/Establishments/Establishment/Details/{value}"),
+            "Get Information about Schools",
+        )),
+        "GB-COH" => Some((
+            format!("https://find-and-update.company-information.service.gov.uk/company/{value}"),
+            "Companies House",
+        )),
+        "GB-SHPE" => Some((
+            "https://www.gov.uk/government/publications/current-registered-providers-of-social-housing".to_string(),
+            "the Regulator of Social Housing's list of registered providers",
+        )),
+        _ => None,
+    }
+}
+
+fn identifier_with_register(id: &OrgIdentifier) -> Markup {
+    html! {
+        (id)
+        @if let Some((url, register)) = official_register(id) {
+            br;
+            a class="govuk-link" href=(url) rel="noreferrer noopener" target="_blank" {
+                "Check " span class="govuk-visually-hidden" { (id) " " } "on " (register) " (opens in new tab)"
+            }
+        }
+    }
+}
+
 fn pending_page(
     user: &PageUser,
-    pending: &[calloff_domain::organisation::Organisation],
+    pending: &[PendingOrganisation],
+    banner: Option<&str>,
     errors: &[FieldError],
 ) -> Markup {
     let chrome = Chrome {
@@ -156,15 +232,50 @@ fn pending_page(
     layout(
         chrome,
         html! {
+            @if let Some(banner) = banner { (success_banner(banner)) }
             h1 class="govuk-heading-l" { "Organisations waiting for verification" }
             @if pending.is_empty() {
                 p class="govuk-body" { "No organisations are waiting." }
+            } @else {
+                p class="govuk-body" {
+                    "Check each organisation's identifier in its official register, and that the applicant works there, before you verify it. "
+                    "A verified organisation can place call-offs on every framework it is eligible for."
+                }
             }
-            @for org in pending {
+            @for p in pending {
+                @let org = &p.organisation;
                 h2 class="govuk-heading-m" { (org.name) }
                 (summary_list(&[
                     ("Kind", html! { (org.kind.label()) }),
-                    ("Identifier", html! { @for id in &org.identifiers { (id) " " } @if org.identifiers.is_empty() { "None given" } }),
+                    ("Applicant", html! {
+                        @match &p.application {
+                            Some(a) => { (a.contact_name) br; a class="govuk-link" href={ "mailto:" (a.contact_email) } { (a.contact_email) } },
+                            None => "Not registered through calloff",
+                        }
+                    }),
+                    ("Registered", html! { @match &p.application { Some(a) => { (timestamp(&a.applied_at)) }, None => "Not known" } }),
+                    (if org.identifiers.len() == 1 { "Identifier" } else { "Identifiers" }, html! {
+                        @for (i, id) in org.identifiers.iter().enumerate() {
+                            @if i > 0 { br; }
+                            (identifier_with_register(id))
+                        }
+                        @if org.identifiers.is_empty() { "None given" }
+                    }),
+                    ("Register of known bodies", html! {
+                        @if p.application.as_ref().is_some_and(|a| a.known_body) {
+                            strong class="govuk-tag govuk-tag--green" { "Matched" }
+                            " The identifier is in the register of known London public bodies."
+                        } @else {
+                            strong class="govuk-tag govuk-tag--yellow" { "Not matched" }
+                            " The identifier is not in the register of known London public bodies: check it in the official register."
+                        }
+                    }),
+                    ("Evidence given", html! {
+                        @match p.application.as_ref().map(|a| a.evidence.as_str()).filter(|e| !e.is_empty()) {
+                            Some(evidence) => (paragraphs(evidence)),
+                            None => "None given",
+                        }
+                    }),
                 ]))
                 div class="govuk-button-group" {
                     form method="post" action={ "/organisations/" (org.id) "/verify" } {
@@ -175,7 +286,7 @@ fn pending_page(
                 form method="post" action={ "/organisations/" (org.id) "/reject" } novalidate {
                     (csrf_field(&user.session.csrf_token))
                     @let field = format!("reason-{}", org.id);
-                    (textarea(&field, &format!("Reason for not verifying {}", org.name), "", None, error_for(errors, &field)))
+                    (textarea(&field, &format!("Reason for not verifying {}", org.name), "", Some("The organisation's admins are emailed this reason"), error_for(errors, &field)))
                     button type="submit" class="govuk-button govuk-button--warning" data-module="govuk-button" { "Reject " span class="govuk-visually-hidden" { (org.name) } }
                 }
             }
@@ -183,10 +294,27 @@ fn pending_page(
     )
 }
 
-pub async fn pending(State(state): State<AppState>, user: PageUser) -> Response {
-    match registration::pending(&state.app, &user.session.actor).await {
-        Ok(pending) => render(StatusCode::OK, pending_page(&user, &pending, &[])),
-        Err(e) => error_page(Some(&user.session.actor), &e),
+#[derive(serde::Deserialize)]
+pub struct Decided {
+    decided: Option<String>,
+}
+
+pub async fn pending(State(state): State<AppState>, user: PageUser, Query(q): Query<Decided>) -> Response {
+    let actor = &user.session.actor;
+    let banner = match q.decided {
+        Some(id) => match registration::decided(&state.app, actor, &OrganisationId::from_stored(id)).await {
+            Ok(Some((name, decision))) if decision == "verified" => Some(format!(
+                "{name} is verified: it can now place call-offs on the frameworks it is eligible for"
+            )),
+            Ok(Some((name, _))) => Some(format!("{name} was not verified: its admins have been told why")),
+            Ok(None) => None,
+            Err(e) => return error_page(Some(actor), &e),
+        },
+        None => None,
+    };
+    match registration::pending_applications(&state.app, actor).await {
+        Ok(pending) => render(StatusCode::OK, pending_page(&user, &pending, banner.as_deref(), &[])),
+        Err(e) => error_page(Some(actor), &e),
     }
 }
 
@@ -204,16 +332,20 @@ pub async fn decide(
         },
         _ => return super::not_found().await,
     };
-    match registration::decide(&state.app, actor, &OrganisationId::from_stored(id), &decision).await {
-        Ok(()) => Redirect::to("/organisations/pending").into_response(),
+    let org_id = OrganisationId::from_stored(id);
+    match registration::decide(&state.app, actor, &org_id, &decision).await {
+        Ok(()) => Redirect::to(&format!("/organisations/pending?decided={org_id}")).into_response(),
         Err(e) if e.is_form_error() => {
             let errors: Vec<FieldError> = e
                 .field_errors()
                 .into_iter()
                 .map(|fe| fe.at(reason_field.clone()))
                 .collect();
-            match registration::pending(&state.app, actor).await {
-                Ok(pending) => render(StatusCode::UNPROCESSABLE_ENTITY, pending_page(&user, &pending, &errors)),
+            match registration::pending_applications(&state.app, actor).await {
+                Ok(pending) => render(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    pending_page(&user, &pending, None, &errors),
+                ),
                 Err(e) => error_page(Some(actor), &e),
             }
         }
@@ -239,6 +371,7 @@ pub async fn eligibility(State(state): State<AppState>, user: PageUser, Path(id)
         layout(
             chrome,
             html! {
+                (crate::html::back_link(&format!("/frameworks/{}", register.framework.id), "Back to the framework"))
                 span class="govuk-caption-l" { (register.framework.reference) }
                 h1 class="govuk-heading-l" { "Who may buy through this framework" }
                 p class="govuk-body" { "A verified organisation may place call-offs if it is of a kind listed here, or named here." }
@@ -255,4 +388,29 @@ pub async fn eligibility(State(state): State<AppState>, user: PageUser, Path(id)
             },
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_link_to_their_official_registers() {
+        let url = |scheme: &str, value: &str| {
+            official_register(&OrgIdentifier::parse(scheme, value).unwrap()).map(|(u, _)| u)
+        };
+        assert_eq!(
+            url("GB-COH", "01234567").as_deref(),
+            Some("https://find-and-update.company-information.service.gov.uk/company/01234567")
+        );
+        assert_eq!(
+            url("GB-EDU", "100271").as_deref(),
+            Some("https://get-information-schools.service.gov.uk/Establishments/Establishment/Details/100271")
+        );
+        assert!(url("GB-NHS", "RAL").unwrap().ends_with("/organisations/RAL"));
+        assert!(url("GB-LAE", "HAV").unwrap().contains("GB-LAE"));
+        assert!(url("GB-SHPE", "L0001")
+            .unwrap()
+            .contains("registered-providers-of-social-housing"));
+    }
 }

@@ -178,6 +178,7 @@ fn review_page(
     layout(
         chrome,
         html! {
+            (crate::html::back_link("/quote", "Back to your quote"))
             h1 class="govuk-heading-l" { "Check your call-off before placing it" }
             dl class="govuk-summary-list" {
                 div class="govuk-summary-list__row" {

@@ -72,6 +72,7 @@ fn roadmap_page(user: &PageUser, roadmap: &Roadmap) -> Markup {
     layout(
         chrome,
         html! {
+            (crate::html::back_link(&format!("/frameworks/{}", f.id), "Back to the framework"))
             span class="govuk-caption-l" { (f.reference) }
             h1 class="govuk-heading-l" { "Proposals and roadmap" }
             p class="govuk-body" {
@@ -204,6 +205,7 @@ fn new_page(user: &PageUser, framework: &Framework, errors: &[FieldError], typed
     layout(
         chrome,
         html! {
+            (crate::html::back_link(&format!("/frameworks/{}/proposals", framework.id), "Back to proposals"))
             span class="govuk-caption-l" { (framework.reference) }
             h1 class="govuk-heading-l" { "Raise a proposal" }
             p class="govuk-body" {
@@ -434,6 +436,7 @@ fn proposal_page(user: &PageUser, view: &ProposalView, errors: &[FieldError], fo
     layout(
         chrome,
         html! {
+            (crate::html::back_link(&format!("/frameworks/{}/proposals", view.framework.id), "Back to proposals"))
             @if let Some(heading) = notice(done) { (success_banner(heading)) }
             span class="govuk-caption-l" { (view.framework.reference) ": proposal" }
             h1 class="govuk-heading-l" { (p.title) }

@@ -247,6 +247,7 @@ pub async fn show(
         layout(
             chrome,
             html! {
+                (crate::html::back_link(&format!("/frameworks/{}", page.framework.id), "Back to the framework"))
                 span class="govuk-caption-l" { (page.framework.title) }
                 h1 class="govuk-heading-l" { (title) }
                 p class="govuk-body" {

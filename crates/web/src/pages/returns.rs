@@ -30,9 +30,7 @@ fn standing_tag(standing: ReturnStanding, late: bool) -> Markup {
     }
 }
 
-fn long_date(date: chrono::NaiveDate) -> String {
-    date.format("%-d %B %Y").to_string()
-}
+use crate::dates::date as long_date;
 
 /// A framework's returns: the supplier's own, or all of them (late first) and the levy by
 /// month for the manager and auditors.

@@ -127,7 +127,10 @@ pub async fn upload(
         Err(MiImportError::Cells { errors, total }) => refuse(
             vec![FieldError::new(
                 "file",
-                format!("The file has {total} error(s), listed by row and column; nothing was kept"),
+                format!(
+                    "The file has {}, listed by row and column; nothing was kept",
+                    calloff_domain::text::count(total, "error", "errors")
+                ),
             )],
             &errors,
             total,

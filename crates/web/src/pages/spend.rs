@@ -18,7 +18,7 @@ use maud::{html, Markup};
 /// `2026-11` as "November 2026"; anything else as it is.
 pub fn month_label(month: &str) -> String {
     chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
-        .map(|d| d.format("%B %Y").to_string())
+        .map(crate::dates::month)
         .unwrap_or_else(|_| month.to_string())
 }
 
@@ -81,7 +81,7 @@ pub async fn framework(State(state): State<AppState>, user: PageUser, Path(id): 
                     ("Headroom", html! { (t.headroom) }),
                     ("Ceiling reached", html! {
                         @match (b.ceiling_reached, b.monthly_rate) {
-                            (Some(date), Some(rate)) => { "By " (date.format("%B %Y")) ", at the " (rate) " a month committed on average lately" },
+                            (Some(date), Some(rate)) => { "By " (crate::dates::month(date)) ", at the " (rate) " a month committed on average lately" },
                             _ => "No forecast: nothing has been committed yet",
                         }
                     }),
@@ -197,7 +197,7 @@ pub async fn organisation(State(state): State<AppState>, user: PageUser) -> Resp
                                         td class="govuk-table__cell" { (c.supplier) }
                                         td class="govuk-table__cell" {
                                             @match c.ends_on.as_deref().and_then(|e| calloff_domain::calendar::parse_date(e).ok()) {
-                                                Some(end) => { (end.format("%-d %B %Y")) },
+                                                Some(end) => { (crate::dates::date(end)) },
                                                 None => "When it goes live",
                                             }
                                             @if entry.renewal_due { " " strong class="govuk-tag govuk-tag--orange" { "Renewal due" } }

@@ -30,6 +30,73 @@ fn save(dir: &Path, base: &str, name: &str, page: &Page) -> String {
     format!("file://{}", path.display())
 }
 
+/// The pages the navigation, sign-in and error handling lead to: everything else is below the top
+/// level and offers a back link or breadcrumbs (GOV.UK: help people go back).
+fn is_top_level(name: &str) -> bool {
+    const TOP: &[&str] = &[
+        "home-buyer",
+        "home-approver",
+        "home-supplier",
+        "home-manager",
+        "sign-in",
+        "sign-in-error",
+        "sign-in-code",
+        "sign-in-joined",
+        "register",
+        "register-error",
+        "registered",
+        "not-found",
+        "forbidden",
+        "csrf-failure",
+        "two-factor-required",
+        "two-factor-key",
+        "two-factor-wrong-code",
+        "two-factor-recovery-codes",
+        "frameworks",
+        "frameworks-unverified",
+        "quote",
+        "quote-empty",
+        "quote-error",
+        "quote-usage-missing",
+        "quote-demand-band",
+        "call-offs",
+        "call-offs-manager",
+        "supplier-inbox",
+        "notifications",
+        "notifications-empty",
+        "verification-queue",
+        "verification-error",
+        "verification-decided",
+        "people",
+        "people-error",
+        "approvals",
+        "approvals-decided",
+        "approval-rules",
+        "approval-rules-error",
+        "approval-rules-saved",
+        "audit-log",
+        "audit-log-filtered",
+        "audit-log-error",
+        "invitation",
+        "invitation-error",
+    ];
+    TOP.contains(&name)
+}
+
+fn has_way_back(body: &str) -> bool {
+    body.contains("class=\"govuk-back-link\"") || body.contains("class=\"govuk-breadcrumbs\"")
+}
+
+#[test]
+fn the_way_back_is_a_back_link_or_breadcrumbs() {
+    assert!(has_way_back(r#"<a href="/x" class="govuk-back-link">Back</a>"#));
+    assert!(has_way_back(
+        r#"<nav class="govuk-breadcrumbs" aria-label="Breadcrumb">"#
+    ));
+    assert!(!has_way_back(r#"<a href="/x" class="govuk-link">Back</a>"#));
+    assert!(is_top_level("frameworks") && !is_top_level("framework-overview"));
+}
+
 async fn place(buyer: &Browser, framework: &str, sku: &str, quantity: &str, term: &str) -> String {
     let search = buyer.get(&format!("{framework}/catalogue?q={sku}")).await;
     let item = buyer.get(&first_link(&search.body, "/items/")).await;
@@ -63,12 +130,16 @@ async fn every_page_and_error_state_passes_a11y_check_and_fits_375_px() {
     std::fs::create_dir_all(&dir).unwrap();
     let framework = format!("/frameworks/{}", site.t.framework_id);
     let mut urls = Vec::new();
+    let mut without_way_back = Vec::new();
     let mut keep = |name: &str, page: &Page| {
         assert!(
             page.body.starts_with("<!DOCTYPE html>"),
             "{name} is not a page: {}",
             page.status
         );
+        if !is_top_level(name) && !has_way_back(&page.body) {
+            without_way_back.push(name.to_string());
+        }
         urls.push(save(&dir, &site.base, name, page));
     };
 
@@ -88,6 +159,8 @@ async fn every_page_and_error_state_passes_a11y_check_and_fits_375_px() {
             .await,
     );
     let registration = [
+        ("known_body", "not_listed"),
+        ("evidence", "I teach there"),
         ("organisation_name", "A11y Academy"),
         ("kind", "school"),
         ("identifier_scheme", "GB-EDU"),
@@ -135,6 +208,11 @@ async fn every_page_and_error_state_passes_a11y_check_and_fits_375_px() {
     keep(
         "verification-error",
         &manager.post(&format!("/organisations/{org_id}/reject"), &[]).await,
+    );
+    let verified = manager.post(&format!("/organisations/{org_id}/verify"), &[]).await;
+    keep(
+        "verification-decided",
+        &manager.get(verified.location.as_deref().unwrap()).await,
     );
 
     let buyer = site.signed_in("buyer@camden.example").await;
@@ -676,7 +754,7 @@ async fn every_page_and_error_state_passes_a11y_check_and_fits_375_px() {
         .await;
     assert_eq!(refused.status, 422);
     refused
-        .assert_contains("3 error(s) in the file")
+        .assert_contains("3 errors in the file")
         .assert_contains("per week");
     keep("price-list-upload-errors", &refused);
     let good_file = crate::browser::xlsx_price_list();
@@ -991,6 +1069,11 @@ async fn every_page_and_error_state_passes_a11y_check_and_fits_375_px() {
     keep(
         "levy-rule-added",
         &manager.get(added.location.as_deref().unwrap()).await,
+    );
+
+    assert!(
+        without_way_back.is_empty(),
+        "pages below the top level without a back link or breadcrumbs: {without_way_back:?}"
     );
 
     let output = tokio::process::Command::new(a11y_check())

@@ -839,6 +839,7 @@ async fn every_route_for_every_role_and_organisation() {
                         }
                         ("POST", "/register") => {
                             let fields = [
+                                ("known_body", "not_listed"),
                                 ("organisation_name", "Matrix Academy"),
                                 ("kind", "school"),
                                 ("identifier_scheme", "GB-EDU"),

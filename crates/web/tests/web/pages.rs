@@ -388,7 +388,43 @@ async fn placing_refuses_a_quote_changed_since_it_was_checked(backend: Backend) 
 
 async fn an_organisation_registers_and_a_manager_verifies_it(backend: Backend) {
     let site = Site::start(backend).await;
+    // The register of known bodies is offered, with a way out for bodies not in it.
+    site.browser()
+        .get("/register")
+        .await
+        .assert_contains("<option value=\"GB-LAE-HAV\">London Borough of Havering</option>")
+        .assert_contains("<option value=\"not_listed\">My organisation is not listed</option>");
+    // Choosing nothing is refused on the choice.
+    let unchosen = site
+        .browser()
+        .submit_public_form("/register", &[("known_body", ""), ("your_name", "Sam")])
+        .await;
+    assert_eq!(unchosen.status, 422);
+    unchosen.assert_contains("href=\"#known_body\"");
+    assert!(
+        !unchosen.body.contains("href=\"#organisation_name\""),
+        "typed fields blamed"
+    );
+    // A known body that is registered already is refused on the choice too.
+    let taken = site
+        .browser()
+        .submit_public_form(
+            "/register",
+            &[
+                ("known_body", "GB-LAE-CMD"),
+                ("your_name", "Sam"),
+                ("email", "sam@camden.example"),
+                ("password", "a long enough password"),
+            ],
+        )
+        .await;
+    assert_eq!(taken.status, 422);
+    taken
+        .assert_contains("href=\"#known_body\"")
+        .assert_contains("already registered")
+        .assert_contains("<option value=\"GB-LAE-CMD\" selected>");
     let form = [
+        ("known_body", "not_listed"),
         ("organisation_name", "Hackney New School"),
         ("kind", "school"),
         ("identifier_scheme", "GB-EDU"),
@@ -396,6 +432,7 @@ async fn an_organisation_registers_and_a_manager_verifies_it(backend: Backend) {
         ("your_name", "Sam Head"),
         ("email", "head@hackneynew.example"),
         ("password", "a long enough password"),
+        ("evidence", "I am the head teacher: hackneynew.example/staff"),
     ];
     let bad = site.browser().submit_public_form("/register", &form).await;
     assert_eq!(bad.status, 422);
@@ -403,7 +440,7 @@ async fn an_organisation_registers_and_a_manager_verifies_it(backend: Backend) {
         .assert_contains("6-digit URN")
         .assert_contains("value=\"Hackney New School\"");
     let mut good = form;
-    good[3] = ("identifier", "100271");
+    good[4] = ("identifier", "100271");
     let done = site.browser().submit_public_form("/register", &good).await;
     assert_eq!(done.status, 200);
     done.assert_contains("Registration received");
@@ -430,7 +467,14 @@ async fn an_organisation_registers_and_a_manager_verifies_it(backend: Backend) {
     let queue = manager.get("/organisations/pending").await;
     queue
         .assert_contains("Hackney New School")
-        .assert_contains("GB-EDU-100271");
+        .assert_contains("GB-EDU-100271")
+        .assert_contains("Sam Head")
+        .assert_contains("mailto:head@hackneynew.example")
+        .assert_contains("I am the head teacher: hackneynew.example/staff")
+        .assert_contains(
+            "href=\"https://get-information-schools.service.gov.uk/Establishments/Establishment/Details/100271\"",
+        )
+        .assert_contains("Not matched");
     let mut conn = site.t.app.db.pool().acquire().await.unwrap();
     let org_id = calloff_store::organisations::find_by_name(&mut conn, "Hackney New School")
         .await
@@ -441,13 +485,13 @@ async fn an_organisation_registers_and_a_manager_verifies_it(backend: Backend) {
     let empty_reason = manager.post(&format!("/organisations/{org_id}/reject"), &[]).await;
     assert_eq!(empty_reason.status, 422);
     empty_reason.assert_contains(&format!("href=\"#reason-{org_id}\""));
-    assert_eq!(
-        manager
-            .post(&format!("/organisations/{org_id}/verify"), &[])
-            .await
-            .status,
-        303
-    );
+    let verified = manager.post(&format!("/organisations/{org_id}/verify"), &[]).await;
+    assert_eq!(verified.status, 303);
+    let after = manager.get(verified.location.as_deref().unwrap()).await;
+    after
+        .assert_contains("govuk-notification-banner--success")
+        .assert_contains("Hackney New School is verified");
+    assert!(!after.body.contains("<h2 class=\"govuk-heading-m\">Hackney New School"));
     assert!(!manager
         .get("/organisations/pending")
         .await
@@ -768,7 +812,7 @@ async fn a_buyer_terminates_early_and_is_told_what_was_released(backend: Backend
         .get(&format!("{call_off}/terminate"))
         .await
         .assert_contains("Last day of service")
-        .assert_contains("From today (2026-11-26)");
+        .assert_contains("From today (26 November 2026)");
     let date = |day: &'static str, month: &'static str, year: &'static str| {
         [
             ("reason", "Site closed"),
@@ -789,7 +833,7 @@ async fn a_buyer_terminates_early_and_is_told_what_was_released(backend: Backend
         .await;
     assert_eq!(past.status, 422);
     past.assert_contains("href=\"#ends_on\"")
-        .assert_contains("today (2026-11-26) or later");
+        .assert_contains("today (26 November 2026) or later");
 
     // Ending on 10 March 2027 serves four months: £220.00 is due and £1,100.00 released.
     let ended = buyer
@@ -800,7 +844,7 @@ async fn a_buyer_terminates_early_and_is_told_what_was_released(backend: Backend
         .get(&call_off)
         .await
         .assert_contains("Terminated early")
-        .assert_contains("2027-03-10")
+        .assert_contains("its last day is 10 March 2027")
         .assert_contains("£220.00")
         .assert_contains("£1,100.00 was released back to the framework's headroom");
     buyer
