@@ -11,6 +11,7 @@ mod home;
 mod invoices;
 mod levy_rules;
 mod notifications;
+mod price_breaks;
 mod organisations;
 mod people;
 mod proposals;
@@ -18,10 +19,13 @@ mod quote;
 mod register;
 mod returns;
 mod returns_import;
+mod saved_quotes;
 mod sign_in;
 mod spend;
 mod two_factor;
 mod variations;
+
+pub use saved_quotes::csv_download;
 
 use crate::html::{layout, Chrome, Section};
 use crate::routes::Routes;
@@ -96,6 +100,12 @@ pub fn routes() -> Routes {
         .post("/quote", quote::update)
         .post("/quote/lines", quote::add_line)
         .get("/quote/place", quote::review)
+        .get("/quotes", saved_quotes::list)
+        .post("/quotes", saved_quotes::save)
+        .get("/quotes/{id}", saved_quotes::show)
+        .get("/quotes/{id}/csv", saved_quotes::csv)
+        .post("/quotes/{id}/open", saved_quotes::open)
+        .post("/quotes/{id}/shares", saved_quotes::share)
         .get("/call-offs", call_offs::list)
         .post("/call-offs", quote::place)
         .get("/call-offs/{id}", call_offs::show)

@@ -5,6 +5,7 @@ mod api;
 mod authz;
 mod browser;
 mod pages;
+mod quotes;
 mod register;
 mod returns;
 mod shapes;
