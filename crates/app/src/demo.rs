@@ -740,7 +740,13 @@ async fn seed_volume_pricing(
             unit_price: price.into(),
         })
         .to_vec();
-    crate::catalogue::set_demand_bands(app, manager, &sim.id, &calloff_domain::pricing::BreaksInput::Typed(bands)).await?;
+    crate::catalogue::set_demand_bands(
+        app,
+        manager,
+        &sim.id,
+        &calloff_domain::pricing::BreaksInput::Typed(bands),
+    )
+    .await?;
     let command = PlaceCallOff {
         framework_id: framework_id.clone(),
         lines: vec![LineInput {

@@ -159,9 +159,11 @@ pub async fn save(app: &App, actor: &Actor, id: Option<&SavedQuoteId>, command: 
 
 async fn id_is_new(app: &App, actor: &Actor, id: &SavedQuoteId) -> AppResult<bool> {
     let mut conn = app.db.pool().acquire().await?;
-    Ok(saved_quotes::visible(&mut conn, id, &actor.organisation_id, &actor.user_id)
-        .await?
-        .is_none())
+    Ok(
+        saved_quotes::visible(&mut conn, id, &actor.organisation_id, &actor.user_id)
+            .await?
+            .is_none(),
+    )
 }
 
 /// A saved quote the actor owns or was shared with.
@@ -240,18 +242,16 @@ pub async fn share(app: &App, actor: &Actor, id: &SavedQuoteId, email: &str) -> 
     }
     let email = email.trim();
     if email.is_empty() {
-        return Err(AppError::invalid("email", "Choose the colleague to share the quote with"));
+        return Err(AppError::invalid(
+            "email",
+            "Choose the colleague to share the quote with",
+        ));
     }
     let colleague = colleagues(app, actor)
         .await?
         .into_iter()
         .find(|(_, _, e)| e.eq_ignore_ascii_case(email))
-        .ok_or_else(|| {
-            AppError::invalid(
-                "email",
-                "Choose a colleague in your organisation who can build quotes",
-            )
-        })?;
+        .ok_or_else(|| AppError::invalid("email", "Choose a colleague in your organisation who can build quotes"))?;
     with_retries(|| async {
         let at = app.now_text();
         let mut tx = app.db.begin_write().await?;
@@ -327,8 +327,7 @@ pub async fn csv(app: &App, actor: &Actor, id: &SavedQuoteId) -> AppResult<(Stri
                     Cell::Empty,
                     Cell::text(line.quantity.to_string()),
                     Cell::text(line.term_months.to_string()),
-                    line.monthly_usage
-                        .map_or(Cell::Empty, |u| Cell::text(u.to_string())),
+                    line.monthly_usage.map_or(Cell::Empty, |u| Cell::text(u.to_string())),
                 ];
                 row.extend([Cell::Empty, Cell::Empty, Cell::Empty]);
                 table.push(row);
@@ -345,7 +344,13 @@ pub async fn csv(app: &App, actor: &Actor, id: &SavedQuoteId) -> AppResult<(Stri
         .record
         .name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect();
     let stem = stem.trim_matches('-');
     let stem = if stem.is_empty() { "quote" } else { stem };

@@ -168,7 +168,7 @@ pub enum BreaksInput {
     Typed(Vec<BreakRow>),
 }
 
-/// What the OpenAPI document says [`BreaksInput`] is.
+/// Price breaks: rows of quantity and unit price, or (deprecated) the same breaks as text.
 #[derive(Serialize, utoipa::ToSchema)]
 #[allow(dead_code)]
 #[schema(as = PriceBreaksInput)]
@@ -176,7 +176,7 @@ pub enum BreaksInput {
 pub enum BreaksInputSchema {
     /// Rows of quantity and unit price, in any order.
     Rows(Vec<PriceBreakInput>),
-    /// Deprecated: the same as text, like "100 = 3.50; 1000 = 3.00".
+    /// Deprecated: the same breaks as text, like "100 = 3.50; 1000 = 3.00".
     Text(String),
 }
 
@@ -196,7 +196,13 @@ impl BreaksInput {
     /// Reads the breaks, naming errors under `field` (rows as `{field}[i].from` and
     /// `{field}[i].unit_price`; text as `field`), each to cost less than `price` and start at
     /// most at `max_from` units.
-    pub fn read(&self, field: &str, noun: &str, price: Option<UnitPrice>, max_from: u64) -> Result<PriceBreaks, Vec<FieldError>> {
+    pub fn read(
+        &self,
+        field: &str,
+        noun: &str,
+        price: Option<UnitPrice>,
+        max_from: u64,
+    ) -> Result<PriceBreaks, Vec<FieldError>> {
         let names = RowNames {
             field,
             from_name: "from",
@@ -267,7 +273,12 @@ impl PriceBreaks {
         price: Option<UnitPrice>,
         max_from: u64,
     ) -> Result<Self, Vec<FieldError>> {
-        let RowNames { field, from_name, price_name, noun } = names;
+        let RowNames {
+            field,
+            from_name,
+            price_name,
+            noun,
+        } = names;
         let mut errors = Vec::new();
         let mut read = Vec::new();
         for (index, row) in rows.iter().enumerate() {
@@ -352,7 +363,10 @@ impl PriceBreaks {
             if this.from == first.from {
                 errors.push(FieldError::new(
                     format!("{field}[{row}].{from_name}"),
-                    format!("Enter a different quantity for {noun} {number}: {noun} {first_number} already starts from {}", first.from),
+                    format!(
+                        "Enter a different quantity for {noun} {number}: {noun} {first_number} already starts from {}",
+                        first.from
+                    ),
                 ));
             } else if this.unit_price >= first.unit_price {
                 errors.push(FieldError::new(
@@ -607,7 +621,9 @@ mod tests {
         let breaks = PriceBreaks::from_rows(&rows, BANDS, price, 1_000).unwrap();
         assert_eq!(breaks.to_string(), "100 = £4.50; 500 = £4.00");
         assert_eq!(breaks.rows()[0], row("100", "4.50"));
-        assert!(PriceBreaks::from_rows(&[row("", "")], BANDS, price, 1_000).unwrap().is_empty());
+        assert!(PriceBreaks::from_rows(&[row("", "")], BANDS, price, 1_000)
+            .unwrap()
+            .is_empty());
     }
 
     #[test]
@@ -626,11 +642,26 @@ mod tests {
         assert_eq!(
             named,
             [
-                ("bands[1].from", "Enter the quantity in band 2 as a whole number, like 500"),
-                ("bands[2].price", "Enter the unit price in band 3 as pounds and pence, like 4.50"),
-                ("bands[3].from", "Enter a quantity of 2 or more for band 4: below that every buyer pays the item's price"),
-                ("bands[4].price", "Enter a unit price in band 5 lower than the item's price, £5.00"),
-                ("bands[5].price", "Enter a unit price in band 6 lower than £4.50 (band 1, which starts from fewer units)"),
+                (
+                    "bands[1].from",
+                    "Enter the quantity in band 2 as a whole number, like 500"
+                ),
+                (
+                    "bands[2].price",
+                    "Enter the unit price in band 3 as pounds and pence, like 4.50"
+                ),
+                (
+                    "bands[3].from",
+                    "Enter a quantity of 2 or more for band 4: below that every buyer pays the item's price"
+                ),
+                (
+                    "bands[4].price",
+                    "Enter a unit price in band 5 lower than the item's price, £5.00"
+                ),
+                (
+                    "bands[5].price",
+                    "Enter a unit price in band 6 lower than £4.50 (band 1, which starts from fewer units)"
+                ),
             ]
         );
     }

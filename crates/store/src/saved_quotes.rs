@@ -154,10 +154,7 @@ pub async fn share(
 
 /// The people a quote is shared with: (id, name, email).
 pub async fn shared_with(conn: &mut Conn, id: &SavedQuoteId) -> StoreResult<Vec<(UserId, String, String)>> {
-    let rows = sqlx::query(SHARED_WITH)
-        .bind(id.as_str())
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows = sqlx::query(SHARED_WITH).bind(id.as_str()).fetch_all(&mut *conn).await?;
     rows.iter()
         .map(|r| {
             Ok((

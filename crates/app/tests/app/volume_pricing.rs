@@ -3,10 +3,10 @@ use calloff_app::change_requests::{self, Decision};
 use calloff_app::frameworks::{self, CatalogueSettings};
 use calloff_app::quotes::{self, LineInput};
 use calloff_app::variations;
-use calloff_domain::pricing::BreaksInput as BandsInput;
 use calloff_app::{catalogue, App, AppError};
 use calloff_domain::catalogue::Sku;
 use calloff_domain::change_control::ChangeInput;
+use calloff_domain::pricing::BreaksInput as BandsInput;
 use calloff_domain::pricing::PriceBasis;
 use calloff_test_support::{on_both_databases, Backend, TestApp};
 
@@ -80,7 +80,10 @@ async fn demand_bands_lower_prices_for_everyone_once_reached(backend: Backend) {
     let manager = t.actor("manager@rbkc.example").await;
     let before = sim_record(&t).await;
     let demand = committed(&t).await;
-    let bands = rows(&[(&(demand + 50).to_string(), "5.00"), (&(demand + 5_000).to_string(), "4.50")]);
+    let bands = rows(&[
+        (&(demand + 50).to_string(), "5.00"),
+        (&(demand + 5_000).to_string(), "4.50"),
+    ]);
 
     // Only the manager sets bands, and bad bands are refused by name, changing nothing.
     let refused = catalogue::set_demand_bands(&t.app, &supplier, &before.item.id, &bands).await;

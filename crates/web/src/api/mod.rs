@@ -8,8 +8,8 @@ pub mod openapi;
 pub mod problem;
 mod proposals;
 pub(crate) mod register;
-mod saved_quotes;
 pub(crate) mod returns;
+mod saved_quotes;
 mod two_factor;
 mod views;
 

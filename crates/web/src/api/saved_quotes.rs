@@ -87,7 +87,11 @@ pub struct ShareBody {
     email: String,
 }
 
-async fn detail(state: &AppState, user: &ApiUser, id: &SavedQuoteId) -> Result<SavedQuoteDetail, axum::response::Response> {
+async fn detail(
+    state: &AppState,
+    user: &ApiUser,
+    id: &SavedQuoteId,
+) -> Result<SavedQuoteDetail, axum::response::Response> {
     let actor = &user.session.actor;
     let opened = saved_quotes::open(&state.app, actor, id).await.map_err(fail)?;
     let (quote, pricing_problems) = match &opened.priced {
@@ -164,7 +168,12 @@ pub async fn show(State(state): State<AppState>, user: ApiUser, Path(id): Path<S
     params(("id" = String, Path, description = "Saved quote id")),
     request_body = SaveQuote,
     responses((status = 200, description = "Saved", body = SavedQuoteDetail)))]
-pub async fn replace(State(state): State<AppState>, user: ApiUser, Path(id): Path<String>, body: JsonBody) -> ApiResult {
+pub async fn replace(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    body: JsonBody,
+) -> ApiResult {
     let id = SavedQuoteId::from_stored(id);
     // Whose quote it is is checked before what was sent.
     saved_quotes::get(&state.app, &user.session.actor, &id)
@@ -184,6 +193,10 @@ pub async fn replace(State(state): State<AppState>, user: ApiUser, Path(id): Pat
     responses((status = 200, description = "Shared", body = SavedQuoteDetail)))]
 pub async fn share(State(state): State<AppState>, user: ApiUser, Path(id): Path<String>, body: JsonBody) -> ApiResult {
     let id = SavedQuoteId::from_stored(id);
+    // Whose quote it is is checked before what was sent.
+    saved_quotes::get(&state.app, &user.session.actor, &id)
+        .await
+        .map_err(fail)?;
     let body: ShareBody = body.parse()?;
     saved_quotes::share(&state.app, &user.session.actor, &id, &body.email)
         .await

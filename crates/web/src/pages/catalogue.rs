@@ -1,3 +1,4 @@
+use super::price_breaks;
 use super::{error_page, render};
 use crate::html::{
     csrf_field, date_input, error_for, error_summary, input, layout, summary_list, Chrome, Input, Section, TypedDate,
@@ -9,10 +10,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use calloff_app::catalogue::{Match, SearchParams, SearchRequest, SearchResults, Sort, PRICE_BANDS, TERM_BANDS};
 use calloff_app::{catalogue, frameworks};
-use super::price_breaks;
 use calloff_domain::catalogue::CatalogueItem;
-use calloff_domain::pricing::{BreakRow, BreaksInput};
 use calloff_domain::ids::{FrameworkId, ItemId};
+use calloff_domain::pricing::{BreakRow, BreaksInput};
 use calloff_domain::FieldError;
 use chrono::Datelike;
 use maud::{html, Markup};
@@ -341,11 +341,18 @@ pub(super) async fn item_page(
         section: Section::Frameworks,
         errors,
     };
-    let band_rows = typed_bands.map_or_else(|| price_breaks::with_spare_rows(item.demand_bands.rows()), <[BreakRow]>::to_vec);
+    let band_rows = typed_bands.map_or_else(
+        || price_breaks::with_spare_rows(item.demand_bands.rows()),
+        <[BreakRow]>::to_vec,
+    );
     let add = add.cloned().unwrap_or_default();
     let usage_noun = item.unit.usage_noun();
     let one_off = item.unit.charging() == calloff_domain::catalogue::Charging::OneOff;
-    let quantity = if add.quantity.is_empty() { "1".to_string() } else { add.quantity.clone() };
+    let quantity = if add.quantity.is_empty() {
+        "1".to_string()
+    } else {
+        add.quantity.clone()
+    };
     let term = if add.term_months.is_empty() {
         super::quote::default_term(&item).to_string()
     } else {

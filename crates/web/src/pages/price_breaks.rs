@@ -78,16 +78,16 @@ pub fn rows_fieldset(form: &RowsForm<'_>, rows: &[BreakRow], errors: &[FieldErro
                             div class="govuk-form-group" {
                                 label class="govuk-label govuk-date-input__label" for=(field_id(&from_name)) { "From quantity" }
                                 input class={ "govuk-input govuk-date-input__input govuk-input--width-5" @if from_error.is_some() { " govuk-input--error" } }
-                                    id=(field_id(&from_name)) name=(from_name) type="text" inputmode="numeric" spellcheck="false"
-                                    value=[(!row.from.is_empty()).then_some(row.from.as_str())];
+                                    id=(field_id(&from_name)) name=(from_name) value=[(!row.from.is_empty()).then_some(row.from.as_str())]
+                                    type="text" inputmode="numeric" spellcheck="false";
                             }
                         }
                         div class="govuk-date-input__item" {
                             div class="govuk-form-group" {
                                 label class="govuk-label govuk-date-input__label" for=(field_id(&price_name)) { "Unit price (£)" }
                                 input class={ "govuk-input govuk-date-input__input govuk-input--width-5" @if price_error.is_some() { " govuk-input--error" } }
-                                    id=(field_id(&price_name)) name=(price_name) type="text" inputmode="decimal" spellcheck="false"
-                                    value=[(!row.unit_price.is_empty()).then_some(row.unit_price.as_str())];
+                                    id=(field_id(&price_name)) name=(price_name) value=[(!row.unit_price.is_empty()).then_some(row.unit_price.as_str())]
+                                    type="text" inputmode="decimal" spellcheck="false";
                             }
                         }
                     }

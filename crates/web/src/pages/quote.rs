@@ -405,7 +405,9 @@ pub async fn add_line(State(state): State<AppState>, SignedInForm { user, fields
         Err(e) => return error_page(Some(actor), &e),
     };
     let typed = super::catalogue::AddForm {
-        quantity: fields.get("quantity").map_or_else(|| "1".to_string(), |_| fields.text("quantity")),
+        quantity: fields
+            .get("quantity")
+            .map_or_else(|| "1".to_string(), |_| fields.text("quantity")),
         term_months: fields
             .get("term_months")
             .map_or_else(|| default_term(&item).to_string(), |_| fields.text("term_months")),
@@ -416,7 +418,10 @@ pub async fn add_line(State(state): State<AppState>, SignedInForm { user, fields
     let mut number = |name: &str, text: &str, what: &str, like: &str| match text.parse::<i64>() {
         Ok(n) => Some(n),
         Err(_) => {
-            errors.push(FieldError::new(name, format!("Enter the {what} as a whole number, like {like}")));
+            errors.push(FieldError::new(
+                name,
+                format!("Enter the {what} as a whole number, like {like}"),
+            ));
             None
         }
     };

@@ -9,9 +9,9 @@ use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use calloff_app::quotes::Basket;
-use calloff_app::saved_quotes::{self, OpenedQuote, SaveQuote};
 use calloff_app::auth;
+use calloff_app::quotes::{self, Basket};
+use calloff_app::saved_quotes::{self, OpenedQuote, SaveQuote};
 use calloff_domain::ids::SavedQuoteId;
 use calloff_domain::FieldError;
 use maud::{html, Markup};
@@ -118,7 +118,10 @@ async fn quote_page(
     } else {
         Vec::new()
     };
-    render(status, saved_quote_page(user, &opened, &colleagues, errors, email, banner))
+    render(
+        status,
+        saved_quote_page(user, &opened, &colleagues, errors, email, banner),
+    )
 }
 
 fn saved_quote_page(
@@ -209,6 +212,9 @@ fn saved_quote_page(
 /// Saves the quote being built with the name typed on the quote page.
 pub async fn save(State(state): State<AppState>, SignedInForm { user, fields }: SignedInForm) -> Response {
     let actor = &user.session.actor;
+    if let Err(e) = quotes::may_quote(actor) {
+        return error_page(Some(actor), &e);
+    }
     let basket = user.session.basket.clone();
     let Some(framework_id) = basket.framework_id.clone() else {
         return Redirect::to("/quote").into_response();
