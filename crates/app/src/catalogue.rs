@@ -7,7 +7,7 @@ use calloff_domain::catalogue::{CatalogueItem, Unit};
 use calloff_domain::change_control::ChangeKind;
 use calloff_domain::ids::{FrameworkId, ItemId, OrganisationId};
 use calloff_domain::money::UnitPrice;
-use calloff_domain::pricing::PriceBreaks;
+use calloff_domain::pricing::{BreaksInput, PriceBreaks};
 use calloff_domain::role::Role;
 use calloff_domain::FieldError;
 use calloff_store::audit::ChainHead;
@@ -678,10 +678,11 @@ pub async fn prices_paid(app: &App, actor: &Actor, id: &ItemId) -> AppResult<Pri
     })
 }
 
-/// The framework manager sets an item's demand bands (`5000 = 3.20; 20000 = 2.90`; empty text
-/// removes them). That makes a new version of the item, in force from today; new quotes and
-/// call-offs price with it at once.
-pub async fn set_demand_bands(app: &App, actor: &Actor, id: &ItemId, bands: &str) -> AppResult<CatalogueItem> {
+/// The framework manager sets an item's demand bands, as rows (errors named
+/// `demand_bands[i].from` and `demand_bands[i].unit_price`) or, deprecated, as text like
+/// `5000 = 3.20; 20000 = 2.90` (errors named `demand_bands`); no rows removes them. That makes a new
+/// version of the item, in force from today; new quotes and call-offs price with it at once.
+pub async fn set_demand_bands(app: &App, actor: &Actor, id: &ItemId, bands: &BreaksInput) -> AppResult<CatalogueItem> {
     let mut conn = app.db.pool().acquire().await?;
     let record = catalogue::get(&mut conn, id)
         .await?
@@ -694,8 +695,15 @@ pub async fn set_demand_bands(app: &App, actor: &Actor, id: &ItemId, bands: &str
             "only the framework's manager can set demand bands".into(),
         ));
     }
-    let bands = PriceBreaks::parse(bands, "demand_bands")?;
-    bands.check_against(record.item.unit_price, MAX_BAND_FROM, "demand_bands")?;
+    let bands = bands
+        .read("demand_bands", "band", Some(record.item.unit_price), MAX_BAND_FROM)
+        .map_err(|mut errors| {
+            if errors.len() == 1 {
+                AppError::Invalid(errors.remove(0))
+            } else {
+                AppError::InvalidFields(errors)
+            }
+        })?;
     if record.withdrawn {
         return Err(AppError::Conflict(FieldError::new(
             "demand_bands",

@@ -781,7 +781,19 @@ async fn seed_volume_pricing(
     let sim = crate::catalogue::item_by_sku(app, manager, framework_id, "L4-SIM-30GB")
         .await?
         .ok_or_else(|| crate::AppError::NotFound("demo item L4-SIM-30GB".into()))?;
-    crate::catalogue::set_demand_bands(app, manager, &sim.id, "200 = 8.20; 2000 = 7.80").await?;
+    let bands = [("200", "8.20"), ("2000", "7.80")]
+        .map(|(from, price)| calloff_domain::pricing::BreakRow {
+            from: from.into(),
+            unit_price: price.into(),
+        })
+        .to_vec();
+    crate::catalogue::set_demand_bands(
+        app,
+        manager,
+        &sim.id,
+        &calloff_domain::pricing::BreaksInput::Typed(bands),
+    )
+    .await?;
     let command = PlaceCallOff {
         framework_id: framework_id.clone(),
         lines: vec![LineInput {

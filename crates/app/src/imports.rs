@@ -92,7 +92,8 @@ fn input_for(row: &RawRow, existing: Option<&CatalogueItem>, default_date: &str)
         quantity_tiers: row
             .quantity_tiers
             .clone()
-            .or_else(|| existing.map(|item| item.quantity_tiers.to_string())),
+            .or_else(|| existing.map(|item| item.quantity_tiers.to_string()))
+            .map(Into::into),
     }
 }
 

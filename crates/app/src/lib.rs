@@ -25,6 +25,7 @@ pub mod recent;
 pub mod register;
 pub mod registration;
 pub mod returns;
+pub mod saved_quotes;
 pub mod search_index;
 pub mod search_query;
 pub mod spend;

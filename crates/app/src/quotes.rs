@@ -3,7 +3,7 @@
 use crate::{Actor, App, AppError, AppResult};
 use calloff_domain::call_off::{price_line, MonthlyUsage, PricedLine, Quantity, TermMonths, Totals, MAX_LINES};
 use calloff_domain::catalogue::{CatalogueItem, Sku};
-use calloff_domain::ids::{FrameworkId, OrganisationId};
+use calloff_domain::ids::{FrameworkId, OrganisationId, SavedQuoteId};
 use calloff_domain::role::Role;
 use calloff_domain::route_to_market::{self, Advice, LotFacts};
 use calloff_domain::FieldError;
@@ -29,6 +29,12 @@ pub struct LineInput {
 pub struct Basket {
     pub framework_id: Option<FrameworkId>,
     pub lines: Vec<LineInput>,
+    /// The saved quote this basket was opened from, when its owner opened it: saving updates it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saved_quote_id: Option<SavedQuoteId>,
+    /// The saved quote's name, offered again when saving.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

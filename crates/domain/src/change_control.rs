@@ -196,11 +196,13 @@ pub struct ChangeInput {
     #[serde(default)]
     pub list_price: Option<String>,
     /// Quantity tiers, optional: add and edit. Lower prices from a quantity on one line up, each
-    /// below the price. An edit sets every detail, so an edit without it removes the item's tiers
-    /// (as without `list_price`, its list price).
+    /// below the price, as rows of `from` (a quantity) and `unit_price` (pounds); errors name
+    /// `changes[i].quantity_tiers[j].from` or `.unit_price`. The older text form, like
+    /// "100 = 3.50; 1000 = 3.00", is deprecated but still read. An edit sets every detail, so an
+    /// edit without it removes the item's tiers (as without `list_price`, its list price).
     #[serde(default)]
-    #[schema(example = "100 = 3.50; 1000 = 3.00")]
-    pub quantity_tiers: Option<String>,
+    #[schema(value_type = Option<crate::pricing::BreaksInputSchema>)]
+    pub quantity_tiers: Option<crate::pricing::BreaksInput>,
 }
 
 impl ChangeInput {
@@ -308,15 +310,18 @@ impl ChangeInput {
                 .map_err(|e| errors.push(named("list_price", format!("List price {}", e.message))))
                 .ok(),
         };
-        let quantity_tiers = PriceBreaks::parse(self.quantity_tiers.as_deref().unwrap_or_default(), "quantity_tiers")
-            .and_then(|tiers| match unit_price {
-                Some(price) => tiers
-                    .check_against(price, crate::call_off::MAX_QUANTITY as u64, "quantity_tiers")
-                    .map(|()| tiers),
-                None => Ok(tiers),
-            })
-            .map_err(|e| errors.push(named("quantity_tiers", e.message)))
-            .ok();
+        let quantity_tiers = match &self.quantity_tiers {
+            None => Some(PriceBreaks::default()),
+            Some(input) => input
+                .read(
+                    &format!("{at}.quantity_tiers"),
+                    "tier",
+                    unit_price,
+                    crate::call_off::MAX_QUANTITY as u64,
+                )
+                .map_err(|e| errors.extend(e))
+                .ok(),
+        };
         if errors.len() > before {
             return None;
         }

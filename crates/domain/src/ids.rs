@@ -48,5 +48,6 @@ id_type!(
     UserId,
     ProposalId,
     InvoiceId,
-    ReturnId
+    ReturnId,
+    SavedQuoteId
 );

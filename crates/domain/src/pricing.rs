@@ -144,6 +144,252 @@ impl PriceBreaks {
     }
 }
 
+/// One price break as a client sends it in JSON: the quantity it starts from and the unit price
+/// in pounds excluding VAT.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PriceBreakInput {
+    #[schema(minimum = 2, example = 500)]
+    pub from: i64,
+    /// Pounds excluding VAT, up to six decimal places.
+    #[schema(example = "4.50")]
+    pub unit_price: String,
+}
+
+/// Price breaks as a change sends them: rows (JSON objects), or the older text form
+/// `100 = 3.50; 1000 = 3.00` (deprecated, still read). Rows typed in a form come as
+/// [`BreaksInput::Typed`], which is never read from or written to JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum BreaksInput {
+    Rows(Vec<PriceBreakInput>),
+    Text(String),
+    #[serde(skip)]
+    Typed(Vec<BreakRow>),
+}
+
+/// Price breaks: rows of quantity and unit price, or (deprecated) the same breaks as text.
+#[derive(Serialize, utoipa::ToSchema)]
+#[allow(dead_code)]
+#[schema(as = PriceBreaksInput)]
+#[serde(untagged)]
+pub enum BreaksInputSchema {
+    /// Rows of quantity and unit price, in any order.
+    Rows(Vec<PriceBreakInput>),
+    /// Deprecated: the same breaks as text, like "100 = 3.50; 1000 = 3.00".
+    Text(String),
+}
+
+impl From<&str> for BreaksInput {
+    fn from(text: &str) -> Self {
+        BreaksInput::Text(text.to_string())
+    }
+}
+
+impl From<String> for BreaksInput {
+    fn from(text: String) -> Self {
+        BreaksInput::Text(text)
+    }
+}
+
+impl BreaksInput {
+    /// Reads the breaks, naming errors under `field` (rows as `{field}[i].from` and
+    /// `{field}[i].unit_price`; text as `field`), each to cost less than `price` and start at
+    /// most at `max_from` units.
+    pub fn read(
+        &self,
+        field: &str,
+        noun: &str,
+        price: Option<UnitPrice>,
+        max_from: u64,
+    ) -> Result<PriceBreaks, Vec<FieldError>> {
+        let names = RowNames {
+            field,
+            from_name: "from",
+            price_name: "unit_price",
+            noun,
+        };
+        match self {
+            BreaksInput::Rows(rows) => {
+                let rows: Vec<BreakRow> = rows.iter().map(BreakRow::from).collect();
+                PriceBreaks::from_rows(&rows, names, price, max_from)
+            }
+            BreaksInput::Typed(rows) => PriceBreaks::from_rows(rows, names, price, max_from),
+            BreaksInput::Text(text) => {
+                let breaks = PriceBreaks::parse(text, field).map_err(|e| vec![e])?;
+                if let Some(price) = price {
+                    breaks.check_against(price, max_from, field).map_err(|e| vec![e])?;
+                }
+                Ok(breaks)
+            }
+        }
+    }
+}
+
+/// One row of a price-break form as typed: "From quantity" and "Unit price (£)". A row with
+/// both empty is left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BreakRow {
+    pub from: String,
+    pub unit_price: String,
+}
+
+impl From<&PriceBreakInput> for BreakRow {
+    fn from(input: &PriceBreakInput) -> Self {
+        BreakRow {
+            from: input.from.to_string(),
+            unit_price: input.unit_price.clone(),
+        }
+    }
+}
+
+impl From<&PriceBreak> for BreakRow {
+    fn from(b: &PriceBreak) -> Self {
+        BreakRow {
+            from: b.from.to_string(),
+            unit_price: b.unit_price.to_string().replace(['£', ','], ""),
+        }
+    }
+}
+
+/// How [`PriceBreaks::from_rows`] names rows and fields: errors are named
+/// `{field}[{row}].{from_name}` and `{field}[{row}].{price_name}`, messages speak of `noun`
+/// ("band", "tier") numbered from 1.
+#[derive(Debug, Clone, Copy)]
+pub struct RowNames<'a> {
+    pub field: &'a str,
+    pub from_name: &'a str,
+    pub price_name: &'a str,
+    pub noun: &'a str,
+}
+
+impl PriceBreaks {
+    /// Reads breaks entered as rows, in any order, reporting every bad field at once. Each row
+    /// must start from 2 units up to `max_from`, and cost less than `price` (the item's price,
+    /// when known) and than every row that starts from fewer units.
+    pub fn from_rows(
+        rows: &[BreakRow],
+        names: RowNames<'_>,
+        price: Option<UnitPrice>,
+        max_from: u64,
+    ) -> Result<Self, Vec<FieldError>> {
+        let RowNames {
+            field,
+            from_name,
+            price_name,
+            noun,
+        } = names;
+        let mut errors = Vec::new();
+        let mut read = Vec::new();
+        for (index, row) in rows.iter().enumerate() {
+            let (from_text, price_text) = (row.from.trim(), row.unit_price.trim());
+            if from_text.is_empty() && price_text.is_empty() {
+                continue;
+            }
+            let number = index + 1;
+            let from_field = format!("{field}[{index}].{from_name}");
+            let price_field = format!("{field}[{index}].{price_name}");
+            let from = match from_text.replace(',', "").parse::<u64>() {
+                _ if from_text.is_empty() => {
+                    errors.push(FieldError::new(
+                        &from_field,
+                        format!("Enter the quantity {noun} {number} starts from, as a whole number, like 500"),
+                    ));
+                    None
+                }
+                Ok(from) if from < 2 => {
+                    errors.push(FieldError::new(
+                        &from_field,
+                        format!("Enter a quantity of 2 or more for {noun} {number}: below that every buyer pays the item's price"),
+                    ));
+                    None
+                }
+                Ok(from) if from > max_from => {
+                    errors.push(FieldError::new(
+                        &from_field,
+                        format!("Enter a quantity of {max_from} or fewer for {noun} {number}"),
+                    ));
+                    None
+                }
+                Ok(from) => Some(from),
+                Err(_) => {
+                    errors.push(FieldError::new(
+                        &from_field,
+                        format!("Enter the quantity in {noun} {number} as a whole number, like 500"),
+                    ));
+                    None
+                }
+            };
+            let unit_price = match UnitPrice::parse_pounds(price_text) {
+                Ok(p) if p.micros() == 0 => {
+                    errors.push(FieldError::new(
+                        &price_field,
+                        format!("Enter a unit price above £0 in {noun} {number}, like 4.50"),
+                    ));
+                    None
+                }
+                Ok(p) => match price.filter(|item| p >= *item) {
+                    Some(item) => {
+                        errors.push(FieldError::new(
+                            &price_field,
+                            format!("Enter a unit price in {noun} {number} lower than the item's price, {item}"),
+                        ));
+                        None
+                    }
+                    None => Some(p),
+                },
+                Err(_) => {
+                    errors.push(FieldError::new(
+                        &price_field,
+                        format!("Enter the unit price in {noun} {number} as pounds and pence, like 4.50"),
+                    ));
+                    None
+                }
+            };
+            if let (Some(from), Some(unit_price)) = (from, unit_price) {
+                read.push((index, PriceBreak { from, unit_price }));
+            }
+        }
+        if read.len() > MAX_BREAKS {
+            errors.push(FieldError::new(
+                field,
+                format!("Enter at most {MAX_BREAKS} rows: leave the others empty"),
+            ));
+        }
+        read.sort_by_key(|(index, b)| (b.from, *index));
+        for pair in read.windows(2) {
+            let ((first_row, first), (row, this)) = (pair[0], pair[1]);
+            let (first_number, number) = (first_row + 1, row + 1);
+            if this.from == first.from {
+                errors.push(FieldError::new(
+                    format!("{field}[{row}].{from_name}"),
+                    format!(
+                        "Enter a different quantity for {noun} {number}: {noun} {first_number} already starts from {}",
+                        first.from
+                    ),
+                ));
+            } else if this.unit_price >= first.unit_price {
+                errors.push(FieldError::new(
+                    format!("{field}[{row}].{price_name}"),
+                    format!(
+                        "Enter a unit price in {noun} {number} lower than {} ({noun} {first_number}, which starts from fewer units)",
+                        first.unit_price
+                    ),
+                ));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Self::new(read.into_iter().map(|(_, b)| b).collect()).map_err(|message| vec![FieldError::new(field, message)])
+    }
+
+    /// The breaks as form rows.
+    pub fn rows(&self) -> Vec<BreakRow> {
+        self.0.iter().map(BreakRow::from).collect()
+    }
+}
+
 /// As typed and shown: `100 = £3.50; 1,000 = £3.00`.
 impl fmt::Display for PriceBreaks {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -352,5 +598,71 @@ mod tests {
         let (p, _, next) = unit_price_for(base, &tiers, &bands, 1, 25_000);
         assert_eq!(p, price("2.90"));
         assert!(next.is_none());
+    }
+
+    fn row(from: &str, price: &str) -> BreakRow {
+        BreakRow {
+            from: from.into(),
+            unit_price: price.into(),
+        }
+    }
+
+    const BANDS: RowNames<'static> = RowNames {
+        field: "bands",
+        from_name: "from",
+        price_name: "price",
+        noun: "band",
+    };
+
+    #[test]
+    fn rows_in_any_order_make_breaks_and_empty_rows_are_left_out() {
+        let price = UnitPrice::parse_pounds("5.00").ok();
+        let rows = [row("500", "4.00"), row("", ""), row("100", "4.50")];
+        let breaks = PriceBreaks::from_rows(&rows, BANDS, price, 1_000).unwrap();
+        assert_eq!(breaks.to_string(), "100 = £4.50; 500 = £4.00");
+        assert_eq!(breaks.rows()[0], row("100", "4.50"));
+        assert!(PriceBreaks::from_rows(&[row("", "")], BANDS, price, 1_000)
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn every_bad_row_is_named_with_its_field() {
+        let price = UnitPrice::parse_pounds("5.00").ok();
+        let rows = [
+            row("100", "4.50"),
+            row("ten", "4.00"),
+            row("200", "four"),
+            row("1", "3.00"),
+            row("300", "6.00"),
+            row("400", "4.60"),
+        ];
+        let errors = PriceBreaks::from_rows(&rows, BANDS, price, 1_000).unwrap_err();
+        let named: Vec<(&str, &str)> = errors.iter().map(|e| (e.field.as_str(), e.message.as_str())).collect();
+        assert_eq!(
+            named,
+            [
+                (
+                    "bands[1].from",
+                    "Enter the quantity in band 2 as a whole number, like 500"
+                ),
+                (
+                    "bands[2].price",
+                    "Enter the unit price in band 3 as pounds and pence, like 4.50"
+                ),
+                (
+                    "bands[3].from",
+                    "Enter a quantity of 2 or more for band 4: below that every buyer pays the item's price"
+                ),
+                (
+                    "bands[4].price",
+                    "Enter a unit price in band 5 lower than the item's price, £5.00"
+                ),
+                (
+                    "bands[5].price",
+                    "Enter a unit price in band 6 lower than £4.50 (band 1, which starts from fewer units)"
+                ),
+            ]
+        );
     }
 }

@@ -23,6 +23,7 @@ pub mod organisations;
 pub mod proposals;
 pub mod register;
 pub mod returns;
+pub mod saved_quotes;
 pub mod search;
 pub mod sign_in_limits;
 pub mod spend;
@@ -80,6 +81,7 @@ pub fn all_statements() -> Vec<&'static str> {
         proposals::ALL,
         register::ALL,
         returns::ALL,
+        saved_quotes::ALL,
         search::ALL,
         sign_in_limits::ALL,
         tasks::ALL,

@@ -6,6 +6,7 @@ use calloff_app::variations;
 use calloff_app::{catalogue, App, AppError};
 use calloff_domain::catalogue::Sku;
 use calloff_domain::change_control::ChangeInput;
+use calloff_domain::pricing::BreaksInput as BandsInput;
 use calloff_domain::pricing::PriceBasis;
 use calloff_test_support::{on_both_databases, Backend, TestApp};
 
@@ -62,23 +63,45 @@ async fn committed(t: &TestApp) -> u64 {
         .unwrap()
 }
 
+/// Demand bands as rows of (from quantity, unit price).
+fn rows(rows: &[(&str, &str)]) -> BandsInput {
+    BandsInput::Typed(
+        rows.iter()
+            .map(|(from, price)| calloff_domain::pricing::BreakRow {
+                from: from.to_string(),
+                unit_price: price.to_string(),
+            })
+            .collect(),
+    )
+}
+
 async fn demand_bands_lower_prices_for_everyone_once_reached(backend: Backend) {
     let t = TestApp::init(backend).await;
     let (hackney, supplier) = (t.actor("buyer@hackney.example").await, t.supplier().await);
     let manager = t.actor("manager@rbkc.example").await;
     let before = sim_record(&t).await;
     let demand = committed(&t).await;
-    let bands = format!("{} = 5.00; {} = 4.50", demand + 50, demand + 5_000);
+    let bands = rows(&[
+        (&(demand + 50).to_string(), "5.00"),
+        (&(demand + 5_000).to_string(), "4.50"),
+    ]);
 
     // Only the manager sets bands, and bad bands are refused by name, changing nothing.
     let refused = catalogue::set_demand_bands(&t.app, &supplier, &before.item.id, &bands).await;
     assert!(matches!(refused, Err(AppError::Forbidden(_))), "{refused:?}");
     for bad in ["500 = 5.00; 100 = 4.00", "500 = 5.50"] {
-        let error = catalogue::set_demand_bands(&t.app, &manager, &before.item.id, bad)
+        let error = catalogue::set_demand_bands(&t.app, &manager, &before.item.id, &BandsInput::Text(bad.into()))
             .await
             .unwrap_err();
         assert_eq!(error.field_errors()[0].field, "demand_bands", "{bad}");
     }
+    // Rows: every bad field at once, named by row and field.
+    let bad_rows = rows(&[("500", "5.00"), ("", ""), ("ten", "4.50"), ("900", "5.60")]);
+    let error = catalogue::set_demand_bands(&t.app, &manager, &before.item.id, &bad_rows)
+        .await
+        .unwrap_err();
+    let fields: Vec<String> = error.field_errors().into_iter().map(|e| e.field).collect();
+    assert_eq!(fields, ["demand_bands[2].from", "demand_bands[3].unit_price"]);
     assert_eq!(sim_record(&t).await.version, before.version);
 
     // A second process holds the SIM in its price cache from before the bands.
@@ -286,11 +309,11 @@ async fn the_catalogue_as_of_a_date_shows_the_versions_then_in_force(backend: Ba
     let t = TestApp::init(backend).await;
     let (buyer, manager) = (t.buyer().await, t.actor("manager@rbkc.example").await);
     let item = sim_record(&t).await.item;
-    catalogue::set_demand_bands(&t.app, &manager, &item.id, "1000000 = 5.00")
+    catalogue::set_demand_bands(&t.app, &manager, &item.id, &rows(&[("1000000", "5.00")]))
         .await
         .unwrap();
     t.clock.advance(chrono::Duration::days(1));
-    catalogue::set_demand_bands(&t.app, &manager, &item.id, "")
+    catalogue::set_demand_bands(&t.app, &manager, &item.id, &rows(&[]))
         .await
         .unwrap();
 

@@ -9,6 +9,7 @@ pub mod problem;
 mod proposals;
 pub(crate) mod register;
 pub(crate) mod returns;
+mod saved_quotes;
 mod two_factor;
 mod views;
 
@@ -50,6 +51,12 @@ pub fn routes() -> Routes {
         .get("/frameworks/{id}/items", items)
         .get("/items/{id}", item)
         .post("/quotes", quote)
+        .get("/saved-quotes", saved_quotes::list)
+        .create("/saved-quotes", saved_quotes::save)
+        .get("/saved-quotes/{id}", saved_quotes::show)
+        .post("/saved-quotes/{id}", saved_quotes::replace)
+        .post("/saved-quotes/{id}/shares", saved_quotes::share)
+        .get("/saved-quotes/{id}/csv", saved_quotes::csv)
         .get("/call-offs", list_call_offs)
         .post("/call-offs", place_call_off)
         .get("/call-offs/{id}", call_off)
@@ -159,6 +166,8 @@ pub fn parse_as_every_body(bytes: &[u8]) -> usize {
         + ok::<ProposeBody>(bytes)
         + ok::<IndexationBody>(bytes)
         + ok::<DemandBandsBody>(bytes)
+        + ok::<calloff_app::saved_quotes::SaveQuote>(bytes)
+        + ok::<saved_quotes::ShareBody>(bytes)
         + ok::<frameworks::CatalogueSettings>(bytes)
         + ok::<calloff_domain::governance::ProposalInput>(bytes)
         + ok::<calloff_domain::governance::DecisionInput>(bytes)
@@ -1063,9 +1072,12 @@ async fn item_versions(State(state): State<AppState>, user: ApiUser, Path(id): P
 #[derive(Deserialize, ToSchema)]
 #[schema(as = DemandBandsInput)]
 struct DemandBandsBody {
-    /// Empty for none.
-    #[schema(example = "5000 = 3.20; 20000 = 2.90")]
-    demand_bands: String,
+    /// Rows of `from` (units bought across the framework) and `unit_price` (pounds excluding
+    /// VAT), in any order; an empty array removes the bands. Errors name each row's field, like
+    /// `demand_bands[2].unit_price`. Deprecated but still read: text like
+    /// "5000 = 3.20; 20000 = 2.90" (errors name `demand_bands`).
+    #[schema(value_type = calloff_domain::pricing::BreaksInputSchema)]
+    demand_bands: calloff_domain::pricing::BreaksInput,
 }
 
 #[utoipa::path(post, path = "/items/{id}/demand-bands", operation_id = "setDemandBands",

@@ -1,3 +1,4 @@
+use super::price_breaks;
 use super::{error_page, render};
 use crate::html::{
     csrf_field, date_input, error_for, error_summary, input, layout, summary_list, Chrome, Input, Section, TypedDate,
@@ -11,6 +12,7 @@ use calloff_app::catalogue::{Match, SearchParams, SearchRequest, SearchResults, 
 use calloff_app::{catalogue, frameworks};
 use calloff_domain::catalogue::CatalogueItem;
 use calloff_domain::ids::{FrameworkId, ItemId};
+use calloff_domain::pricing::{BreakRow, BreaksInput};
 use calloff_domain::FieldError;
 use chrono::Datelike;
 use maud::{html, Markup};
@@ -149,7 +151,7 @@ pub async fn search(
                                     }
                                 }
                             }
-                            @if !results.items.is_empty() { (result_list(&results.items)) }
+                            @if !results.items.is_empty() { (result_list(&results.items, &request.to_query())) }
                             @if results.pages > 1 {
                                 nav class="govuk-pagination" aria-label="Pagination" {
                                     @if request.page > 1 {
@@ -204,13 +206,17 @@ fn facet(heading: &str, id: &str, applied: bool, remove: &str, values: Vec<(Stri
 
 /// The results as a list that reflows on a narrow screen: each item's name, description, unit
 /// price with its unit, minimum term, SKU and lot.
-fn result_list(items: &[CatalogueItem]) -> maud::Markup {
+///
+/// `search` is the query string of the search shown, carried to each item's page so that
+/// "Add another item" can come back to it.
+fn result_list(items: &[CatalogueItem], search: &str) -> maud::Markup {
+    let back: String = form_urlencoded::byte_serialize(search.as_bytes()).collect();
     html! {
         ul class="govuk-list" id="results" {
             @for item in items {
                 li class="govuk-!-margin-bottom-6" {
                     h3 class="govuk-heading-s govuk-!-margin-bottom-1" {
-                        a class="govuk-link" href={ "/items/" (item.id) } { (item.name) }
+                        a class="govuk-link" href={ "/items/" (item.id) "?back=" (back) } { (item.name) }
                     }
                     p class="govuk-body-s govuk-!-margin-bottom-1" { (item.description) }
                     dl class="govuk-summary-list govuk-summary-list--no-border govuk-!-margin-bottom-0" {
@@ -241,11 +247,38 @@ pub fn months(n: u32) -> String {
     }
 }
 
-pub async fn item(State(state): State<AppState>, user: PageUser, Path(id): Path<String>) -> Response {
-    item_page(&state, &user, &ItemId::from_stored(id), &[], None).await
+/// The item page's query: the catalogue search it was reached from, for "Add another item".
+#[derive(serde::Deserialize)]
+pub struct ItemQuery {
+    back: Option<String>,
 }
 
-/// The framework manager sets an item's demand bands.
+pub async fn item(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+    Query(query): Query<ItemQuery>,
+) -> Response {
+    let add = query.back.map(|back| AddForm {
+        back,
+        ..AddForm::default()
+    });
+    item_page(&state, &user, &ItemId::from_stored(id), &[], None, add.as_ref()).await
+}
+
+/// "Add to quote" as typed: quantity, term and usage, and the search the buyer came from.
+#[derive(Debug, Clone, Default)]
+pub struct AddForm {
+    pub quantity: String,
+    pub term_months: String,
+    pub monthly_usage: String,
+    pub back: String,
+}
+
+/// Which button posted the demand-band form.
+const ADD_BAND_ROW: &str = "add-row";
+
+/// The framework manager sets an item's demand bands, entered as rows.
 pub async fn set_demand_bands(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -253,20 +286,28 @@ pub async fn set_demand_bands(
 ) -> Response {
     let actor = &user.session.actor;
     let id = ItemId::from_stored(id);
-    let typed = fields.text("demand_bands");
-    match catalogue::set_demand_bands(&state.app, actor, &id, &typed).await {
+    let add_row = fields.text("action") == ADD_BAND_ROW;
+    let rows = price_breaks::posted(&fields, "demand_bands", "unit_price", add_row);
+    if add_row {
+        // Without JavaScript: the same form again, with one more row, nothing saved.
+        return item_page(&state, &user, &id, &[], Some(&rows), None).await;
+    }
+    match catalogue::set_demand_bands(&state.app, actor, &id, &BreaksInput::Typed(rows.clone())).await {
         Ok(_) => Redirect::to(&format!("/items/{id}#pricing")).into_response(),
-        Err(e) if !e.field_errors().is_empty() => item_page(&state, &user, &id, &e.field_errors(), Some(&typed)).await,
+        Err(e) if !e.field_errors().is_empty() => {
+            item_page(&state, &user, &id, &e.field_errors(), Some(&rows), None).await
+        }
         Err(e) => error_page(Some(actor), &e),
     }
 }
 
-async fn item_page(
+pub(super) async fn item_page(
     state: &AppState,
     user: &PageUser,
     id: &ItemId,
     errors: &[FieldError],
-    typed_bands: Option<&str>,
+    typed_bands: Option<&[BreakRow]>,
+    add: Option<&AddForm>,
 ) -> Response {
     let actor = &user.session.actor;
     let item = match catalogue::item(&state.app, actor, id).await {
@@ -301,7 +342,23 @@ async fn item_page(
         section: Section::Frameworks,
         errors,
     };
-    let bands_value = typed_bands.map_or_else(|| item.demand_bands.to_string(), str::to_string);
+    let band_rows = typed_bands.map_or_else(
+        || price_breaks::with_spare_rows(item.demand_bands.rows()),
+        <[BreakRow]>::to_vec,
+    );
+    let add = add.cloned().unwrap_or_default();
+    let usage_noun = item.unit.usage_noun();
+    let one_off = item.unit.charging() == calloff_domain::catalogue::Charging::OneOff;
+    let quantity = if add.quantity.is_empty() {
+        "1".to_string()
+    } else {
+        add.quantity.clone()
+    };
+    let term = if add.term_months.is_empty() {
+        super::quote::default_term(&item).to_string()
+    } else {
+        add.term_months.clone()
+    };
     render(
         status,
         layout(
@@ -323,23 +380,59 @@ async fn item_page(
                     ("CPV code", html! { (item.cpv.as_str()) }),
                 ]))
                 @if standing.may_quote() {
-                    form method="post" action="/quote/lines" {
+                    form method="post" action="/quote/lines" novalidate id="add-to-quote" {
                         (csrf_field(&user.session.csrf_token))
                         input type="hidden" name="item_id" value=(item.id);
+                        input type="hidden" name="back" value=(add.back);
+                        h2 class="govuk-heading-m" { "Add to your quote" }
+                        (input(Input {
+                            error: error_for(errors, "quantity"),
+                            numeric: true,
+                            width_class: Some("govuk-input--width-5"),
+                            hint: Some(&format!("How many, {}", item.unit.label())),
+                            ..Input::text("quantity", "Quantity", &quantity)
+                        }))
+                        @if one_off {
+                            input type="hidden" name="term_months" value=(term);
+                        } @else {
+                            (input(Input {
+                                error: error_for(errors, "term_months"),
+                                numeric: true,
+                                width_class: Some("govuk-input--width-3"),
+                                hint: Some(&format!("In months. The minimum term is {}.", months(item.minimum_term_months).to_lowercase())),
+                                ..Input::text("term_months", "Term", &term)
+                            }))
+                        }
+                        @if let Some(noun) = usage_noun {
+                            @let label = format!("Estimated {noun} per month, for each unit");
+                            (input(Input {
+                                error: error_for(errors, "monthly_usage"),
+                                numeric: true,
+                                width_class: Some("govuk-input--width-10"),
+                                ..Input::text("monthly_usage", &label, &add.monthly_usage)
+                            }))
+                        }
                         button type="submit" class="govuk-button" data-module="govuk-button" { "Add to quote" }
                     }
                 }
                 (volume_pricing(&item, demand))
                 @if standing.may_set_demand_bands() {
-                    form method="post" action={ "/items/" (item.id) "/demand-bands" } novalidate {
+                    form method="post" action={ "/items/" (item.id) "/demand-bands" } novalidate id="demand_bands" {
                         (csrf_field(&user.session.csrf_token))
-                        (input(Input {
-                            error: error_for(errors, "demand_bands"),
-                            hint: Some("For the framework manager: from how many units bought across the framework each lower price applies, for example 5000 = 3.20; 20000 = 2.90. Leave empty for none."),
-                            spellcheck: Some(false),
-                            ..Input::text("demand_bands", "Demand bands", &bands_value)
-                        }))
-                        button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button" { "Save demand bands" }
+                        h2 class="govuk-heading-m" { "Set demand bands" }
+                        p class="govuk-body" {
+                            "For the framework manager. Once this many units are bought across the framework, every buyer pays the band's unit price, excluding VAT. "
+                            "Rows can be in any order. Leave a row empty to remove its band."
+                        }
+                        (price_breaks::rows_fieldset(&price_breaks::RowsForm {
+                            field: "demand_bands",
+                            price_name: "unit_price",
+                            noun: "Band",
+                            add_row_value: ADD_BAND_ROW,
+                        }, &band_rows, errors))
+                        div class="govuk-button-group" {
+                            button type="submit" name="action" value="save" class="govuk-button" data-module="govuk-button" { "Save demand bands" }
+                        }
                     }
                 }
                 h2 class="govuk-heading-m" { "What others paid" }
@@ -386,7 +479,11 @@ async fn item_page(
                     }
                 }
                 p class="govuk-body" {
-                    a class="govuk-link" href={ "/frameworks/" (item.framework_id) "/catalogue?lot=" (item.lot_number) } { "Back to lot " (item.lot_number) }
+                    @if add.back.is_empty() {
+                        a class="govuk-link" href={ "/frameworks/" (item.framework_id) "/catalogue?lot=" (item.lot_number) } { "Back to lot " (item.lot_number) }
+                    } @else {
+                        a class="govuk-link" href=(super::quote::search_link(&item.framework_id, &add.back)) { "Back to your search" }
+                    }
                 }
             },
         ),

@@ -1,7 +1,7 @@
 //! Catalogue change control: a framework's change requests, proposing changes and an annual
 //! indexation (suppliers), and the review page with the manager's decision.
 
-use super::{error_page, render, Fields};
+use super::{error_page, price_breaks, render, Fields};
 use crate::html::{
     basis_points, csrf_field, date_input, error_for, input, layout, select, short_date, success_banner, textarea,
     timestamp, Chrome, Input, Section, Select, TypedDate,
@@ -16,6 +16,7 @@ use calloff_app::AppError;
 use calloff_domain::catalogue::Unit;
 use calloff_domain::change_control::{ChangeInput, ChangeKind, RequestStatus};
 use calloff_domain::ids::{FrameworkId, ProposalId};
+use calloff_domain::pricing::BreaksInput;
 use calloff_domain::FieldError;
 use maud::{html, Markup};
 use serde::Deserialize;
@@ -212,8 +213,15 @@ pub async fn indexation(
 
 const UPLIFT_HINT: &str = "Enter the uplift as a percentage, for example 3.5";
 
-/// The form's rows as typed.
+/// The "Add another row" button of change `i`'s quantity tiers.
+fn add_tier_row(i: usize) -> String {
+    format!("add-tier-row-{i}")
+}
+
+/// The form's rows as typed (with one more tier row under the change whose "Add another row"
+/// was pressed).
 fn typed_rows(fields: &Fields) -> Vec<ChangeInput> {
+    let action = fields.text("action");
     (0..FORM_ROWS)
         .map(|i| {
             let text = |name: &str| fields.text(&format!("changes[{i}].{name}"));
@@ -230,7 +238,12 @@ fn typed_rows(fields: &Fields) -> Vec<ChangeInput> {
                 minimum_term_months: text("minimum_term_months").parse().ok(),
                 cpv: optional("cpv"),
                 list_price: optional("list_price"),
-                quantity_tiers: optional("quantity_tiers"),
+                quantity_tiers: Some(BreaksInput::Typed(price_breaks::posted(
+                    fields,
+                    &format!("changes[{i}].quantity_tiers"),
+                    "unit_price",
+                    action == add_tier_row(i),
+                ))),
             }
         })
         .collect()
@@ -334,11 +347,27 @@ fn new_request_page(
                         (input(Input { error: error_for(errors, &name("price")), width_class: Some("govuk-input--width-10"), hint: Some("Pounds excluding VAT, for example 12.50 or 0.0085"), ..Input::text(&name("price"), "Price", row.price.as_deref().unwrap_or_default()) }))
                         (input(Input { error: error_for(errors, &name("minimum_term_months")), width_class: Some("govuk-input--width-3"), numeric: true, ..Input::text(&name("minimum_term_months"), "Minimum term (months)", &row.minimum_term_months.map(|m| m.to_string()).unwrap_or_default()) }))
                         (input(Input { error: error_for(errors, &name("list_price")), width_class: Some("govuk-input--width-10"), hint: Some("Optional: what a buyer would pay off the framework, so buyers see their saving"), ..Input::text(&name("list_price"), "List price", row.list_price.as_deref().unwrap_or_default()) }))
-                        (input(Input { error: error_for(errors, &name("quantity_tiers")), hint: Some("Optional: lower prices from a quantity on one line up, for example 100 = 3.50; 1000 = 3.00"), spellcheck: Some(false), ..Input::text(&name("quantity_tiers"), "Quantity tiers", row.quantity_tiers.as_deref().unwrap_or_default()) }))
+                        @let tier_rows = match &row.quantity_tiers {
+                            Some(BreaksInput::Typed(rows)) => rows.clone(),
+                            _ => price_breaks::with_spare_rows(Vec::new()),
+                        };
+                        div class={ "govuk-form-group" @if error_for(errors, &name("quantity_tiers")).is_some() { " govuk-form-group--error" } } id=(crate::html::field_id(&name("quantity_tiers"))) {
+                            h3 class="govuk-heading-s govuk-!-margin-bottom-1" { "Quantity tiers (optional)" }
+                            p class="govuk-hint" { "Lower unit prices, excluding VAT, from a quantity on one call-off line up. Each must be lower than the price. Leave the rows empty for none." }
+                            @if let Some(e) = error_for(errors, &name("quantity_tiers")) {
+                                p class="govuk-error-message" { span class="govuk-visually-hidden" { "Error:" } " " (e) }
+                            }
+                            (price_breaks::rows_fieldset(&price_breaks::RowsForm {
+                                field: &name("quantity_tiers"),
+                                price_name: "unit_price",
+                                noun: "Tier",
+                                add_row_value: &add_tier_row(i),
+                            }, &tier_rows, errors))
+                        }
                         (input(Input { error: error_for(errors, &name("cpv")), width_class: Some("govuk-input--width-10"), spellcheck: Some(false), hint: Some("For example 64212000-5"), ..Input::text(&name("cpv"), "CPV code", row.cpv.as_deref().unwrap_or_default()) }))
                     }
                 }
-                button type="submit" class="govuk-button" data-module="govuk-button" data-prevent-double-click="true" { "Submit for approval" }
+                button type="submit" name="action" value="submit" class="govuk-button" data-module="govuk-button" data-prevent-double-click="true" { "Submit for approval" }
             }
         },
     )
@@ -393,6 +422,15 @@ pub async fn submit(
     let title = fields.text("title");
     let date = TypedDate::from_fields(&fields, "effective_from");
     let rows = typed_rows(&fields);
+    if fields.text("action").starts_with("add-tier-row-") {
+        // Without JavaScript: the same form again, with one more tier row, nothing submitted.
+        let proposals = answerable(&state, &framework_id).await;
+        let proposal = fields.text("proposal_id");
+        return render(
+            StatusCode::OK,
+            new_request_page(&user, &framework_id, &[], &title, &date, &rows, &proposals, &proposal),
+        );
+    }
     let effective = date.date().map(|d| d.to_string());
     let mut changes: Vec<ChangeInput> = rows
         .iter()

@@ -14,15 +14,19 @@ mod notifications;
 mod organisations;
 mod people;
 mod place;
+mod price_breaks;
 mod proposals;
 mod quote;
 mod register;
 mod returns;
 mod returns_import;
+mod saved_quotes;
 mod sign_in;
 mod spend;
 mod two_factor;
 mod variations;
+
+pub use saved_quotes::csv_download;
 
 use crate::html::{layout, Chrome, Section};
 use crate::routes::Routes;
@@ -97,6 +101,12 @@ pub fn routes() -> Routes {
         .post("/quote", quote::update)
         .post("/quote/lines", quote::add_line)
         .get("/quote/place", place::review)
+        .get("/quotes", saved_quotes::list)
+        .post("/quotes", saved_quotes::save)
+        .get("/quotes/{id}", saved_quotes::show)
+        .get("/quotes/{id}/csv", saved_quotes::csv)
+        .post("/quotes/{id}/open", saved_quotes::open)
+        .post("/quotes/{id}/shares", saved_quotes::share)
         .get("/call-offs", call_offs::list)
         .post("/call-offs", place::place)
         .get("/call-offs/{id}", call_offs::show)

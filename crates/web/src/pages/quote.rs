@@ -1,17 +1,17 @@
 //! The quote builder and placing a call-off. The basket is kept with the session.
 
 use super::{error_page, render, Fields};
-use crate::html::{csrf_field, field_id, input, layout, percent, summary_list, Chrome, Input, Section};
+use crate::html::{csrf_field, error_for, field_id, input, layout, percent, summary_list, Chrome, Input, Section};
 use crate::session::{PageUser, SignedInForm};
 use crate::AppState;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use calloff_app::quotes::{self, Basket, LineInput, Quote};
 use calloff_app::{auth, catalogue, AppError};
 use calloff_domain::call_off::{savings, volume_savings, MAX_LINES};
 use calloff_domain::catalogue::{CatalogueItem, Charging};
-use calloff_domain::ids::ItemId;
+use calloff_domain::ids::{FrameworkId, ItemId};
 use calloff_domain::route_to_market::{Advice, Route};
 use calloff_domain::FieldError;
 use maud::{html, Markup};
@@ -90,7 +90,49 @@ pub fn advice_panel(advice: &Advice) -> Markup {
 }
 
 pub(super) fn quote_page(user: &PageUser, lines: &[FormLine], priced: Option<&Quote>, errors: &[FieldError]) -> Markup {
-    quote_page_with_advice(user, lines, priced, None, errors)
+    quote_page_with_advice(user, lines, priced, None, errors, &Extras::default())
+}
+
+/// What the quote page shows besides the lines: the confirmation of an item just added, and
+/// the save form as typed.
+#[derive(Default)]
+pub(super) struct Extras {
+    /// "Added 20 × 5GB SIM for 24 months to your quote", and where "Add another item" goes.
+    pub added: Option<(String, String)>,
+    /// The name typed in the save form, when it is shown again with an error.
+    pub name: Option<String>,
+}
+
+/// The catalogue search a buyer came from (its query string, as the item page carried it), or
+/// the framework's catalogue. Built here, so that only a page of this site can be linked.
+pub(super) fn search_link(framework_id: &FrameworkId, back: &str) -> String {
+    let query: String = back
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || "=&+%-_.~".contains(*c))
+        .collect();
+    if query.is_empty() {
+        format!("/frameworks/{framework_id}/catalogue")
+    } else {
+        format!("/frameworks/{framework_id}/catalogue?{query}")
+    }
+}
+
+/// The notification banner confirming an item added to the quote, offering another.
+fn added_banner(message: &str, another: &str) -> Markup {
+    html! {
+        div class="govuk-notification-banner govuk-notification-banner--success" role="alert"
+            aria-labelledby="added-title" data-module="govuk-notification-banner" id="added" {
+            div class="govuk-notification-banner__header" {
+                h2 class="govuk-notification-banner__title" id="added-title" { "Success" }
+            }
+            div class="govuk-notification-banner__content" {
+                p class="govuk-notification-banner__heading" { (message) }
+                p class="govuk-body" {
+                    a class="govuk-notification-banner__link" href=(another) { "Add another item" }
+                }
+            }
+        }
+    }
 }
 
 fn quote_page_with_advice(
@@ -99,6 +141,7 @@ fn quote_page_with_advice(
     priced: Option<&Quote>,
     advice: Option<&Advice>,
     errors: &[FieldError],
+    extras: &Extras,
 ) -> Markup {
     let actor = &user.session.actor;
     let chrome = Chrome {
@@ -112,10 +155,13 @@ fn quote_page_with_advice(
     layout(
         chrome,
         html! {
+            @if let Some((message, another)) = &extras.added { (added_banner(message, another)) }
             h1 class="govuk-heading-l" { "Your quote" }
+            @if let Some(name) = &user.session.basket.name { p class="govuk-body-l" id="quote-name" { (name) } }
             @if lines.is_empty() {
                 p class="govuk-body" { "Your quote is empty. Find services in a framework's catalogue and add them here." }
                 p class="govuk-body" { a class="govuk-link" href="/frameworks" { "Browse frameworks" } }
+                p class="govuk-body" { a class="govuk-link" href="/quotes" { "Your saved quotes" } }
             } @else {
                 form method="post" action="/quote" novalidate {
                     (csrf_field(&user.session.csrf_token))
@@ -156,11 +202,40 @@ fn quote_page_with_advice(
                         button type="submit" name="action" value="review" class="govuk-button" data-module="govuk-button" { "Continue to place call-off" }
                     }
                 }
+                @if let Some(framework_id) = &user.session.basket.framework_id {
+                    p class="govuk-body" { a class="govuk-link" href=(search_link(framework_id, "")) { "Add another item" } }
+                }
                 @if let Some(quote) = priced { (quote_table(quote)) }
                 @if let Some(advice) = advice { (advice_panel(advice)) }
+                (save_form(user, errors, extras))
             }
         },
     )
+}
+
+/// Saving the quote with a name, on the server, to come back to or share.
+fn save_form(user: &PageUser, errors: &[FieldError], extras: &Extras) -> Markup {
+    let basket = &user.session.basket;
+    let name = extras.name.clone().or_else(|| basket.name.clone()).unwrap_or_default();
+    html! {
+        h2 class="govuk-heading-m" id="save" { "Save this quote" }
+        p class="govuk-body" {
+            "Saved quotes are kept after you sign out. You can open them again, share them with a colleague and download them. "
+            @if basket.saved_quote_id.is_some() { "Saving again updates the saved quote you opened." }
+        }
+        form method="post" action="/quotes" novalidate {
+            (csrf_field(&user.session.csrf_token))
+            (input(Input {
+                error: error_for(errors, "name"),
+                hint: Some("For example, Library Wi-Fi refresh"),
+                ..Input::text("name", "Name of the quote", &name)
+            }))
+            div class="govuk-button-group" {
+                button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button" { "Save quote" }
+                a class="govuk-link" href="/quotes" { "Your saved quotes" }
+            }
+        }
+    }
 }
 
 pub fn quote_table(quote: &Quote) -> Markup {
@@ -234,11 +309,42 @@ pub fn quote_table(quote: &Quote) -> Markup {
     }
 }
 
-pub async fn show(State(state): State<AppState>, user: PageUser) -> Response {
+/// The quote page's query: the line just added, and the search it was added from.
+#[derive(serde::Deserialize)]
+pub struct Shown {
+    added: Option<usize>,
+    back: Option<String>,
+}
+
+pub async fn show(State(state): State<AppState>, user: PageUser, Query(shown): Query<Shown>) -> Response {
     if let Err(r) = require_buyer(&user) {
         return r;
     }
     let basket = user.session.basket.clone();
+    let mut extras = Extras::default();
+    if let (Some(index), Some(framework_id)) = (shown.added, &basket.framework_id) {
+        if let Some(line) = basket.lines.get(index) {
+            let item = catalogue::item_by_sku(&state.app, &user.session.actor, framework_id, &line.sku)
+                .await
+                .ok()
+                .flatten();
+            let name = item.as_ref().map_or(line.sku.clone(), |i| i.name.clone());
+            let one_off = item.is_some_and(|i| i.unit.charging() == Charging::OneOff);
+            let message = if one_off {
+                format!("Added {} × {name} to your quote", line.quantity)
+            } else {
+                format!(
+                    "Added {} × {name} for {} to your quote",
+                    line.quantity,
+                    super::catalogue::months(u32::try_from(line.term_months).unwrap_or(0))
+                )
+            };
+            extras.added = Some((
+                message,
+                search_link(framework_id, shown.back.as_deref().unwrap_or_default()),
+            ));
+        }
+    }
     let lines = form_lines(&state, &user, &basket, None).await;
     let (priced, errors) = price(&state, &user, &basket).await;
     match errors {
@@ -250,10 +356,25 @@ pub async fn show(State(state): State<AppState>, user: PageUser) -> Response {
             };
             render(
                 StatusCode::OK,
-                quote_page_with_advice(&user, &lines, priced.as_ref(), advice.as_ref(), &errors),
+                quote_page_with_advice(&user, &lines, priced.as_ref(), advice.as_ref(), &errors, &extras),
             )
         }
     }
+}
+
+/// The quote page again, with errors from saving it (and the name as typed).
+pub(super) async fn show_with_errors(state: &AppState, user: &PageUser, errors: &[FieldError], name: &str) -> Response {
+    let basket = user.session.basket.clone();
+    let lines = form_lines(state, user, &basket, None).await;
+    let (priced, _) = price(state, user, &basket).await;
+    let extras = Extras {
+        added: None,
+        name: Some(name.to_string()),
+    };
+    render(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        quote_page_with_advice(user, &lines, priced.as_ref(), None, errors, &extras),
+    )
 }
 
 /// Prices the basket; form errors are returned for display, other errors as such.
@@ -275,33 +396,94 @@ pub(super) async fn price(
     }
 }
 
+/// "Add to quote" on an item's page: the quantity and term typed there (and the usage, for
+/// items charged by use), checked by pricing the line; errors are shown on the item's page.
 pub async fn add_line(State(state): State<AppState>, SignedInForm { user, fields }: SignedInForm) -> Response {
     if let Err(r) = require_buyer(&user) {
         return r;
     }
     let actor = &user.session.actor;
-    let item = match catalogue::item(&state.app, actor, &ItemId::from_stored(fields.text("item_id"))).await {
+    let item_id = ItemId::from_stored(fields.text("item_id"));
+    let item = match catalogue::item(&state.app, actor, &item_id).await {
         Ok(item) => item,
         Err(e) => return error_page(Some(actor), &e),
+    };
+    let typed = super::catalogue::AddForm {
+        quantity: fields
+            .get("quantity")
+            .map_or_else(|| "1".to_string(), |_| fields.text("quantity")),
+        term_months: fields
+            .get("term_months")
+            .map_or_else(|| default_term(&item).to_string(), |_| fields.text("term_months")),
+        monthly_usage: fields.text("monthly_usage"),
+        back: fields.text("back"),
+    };
+    let mut errors = Vec::new();
+    let mut number = |name: &str, text: &str, what: &str, like: &str| match text.parse::<i64>() {
+        Ok(n) => Some(n),
+        Err(_) => {
+            errors.push(FieldError::new(
+                name,
+                format!("Enter the {what} as a whole number, like {like}"),
+            ));
+            None
+        }
+    };
+    let quantity = number("quantity", &typed.quantity, "quantity", "20");
+    let term = number("term_months", &typed.term_months, "term in months", "24");
+    let usage = if typed.monthly_usage.is_empty() {
+        Some(None)
+    } else {
+        number("monthly_usage", &typed.monthly_usage, "estimated monthly usage", "500").map(Some)
+    };
+    let line = match (quantity, term, usage) {
+        (Some(quantity), Some(term_months), Some(monthly_usage)) => Some(LineInput {
+            sku: item.sku.to_string(),
+            quantity,
+            term_months,
+            monthly_usage,
+        }),
+        _ => None,
+    };
+    if let Some(line) = &line {
+        // Priced alone, so that a short term or a missing usage is said here, beside the item.
+        if let Err(e) = quotes::price(&state.app, actor, &item.framework_id, std::slice::from_ref(line)).await {
+            if e.field_errors().is_empty() {
+                return error_page(Some(actor), &e);
+            }
+            errors.extend(
+                e.field_errors()
+                    .into_iter()
+                    .map(|f| FieldError::new(f.field.trim_start_matches("lines[0].").to_string(), f.message)),
+            );
+        }
+    }
+    let Some(line) = line.filter(|_| errors.is_empty()) else {
+        return super::catalogue::item_page(&state, &user, &item_id, &errors, None, Some(&typed)).await;
     };
     let mut basket = user.session.basket.clone();
     if basket.framework_id.as_ref() != Some(&item.framework_id) {
         // A quote is for one framework; adding from another starts a new one.
         basket = Basket {
             framework_id: Some(item.framework_id.clone()),
-            lines: vec![],
+            ..Basket::default()
         };
     }
-    basket.lines.push(LineInput {
-        sku: item.sku.to_string(),
-        quantity: 1,
-        term_months: i64::from(item.minimum_term_months.max(DEFAULT_TERM_MONTHS)),
-        monthly_usage: None,
-    });
+    basket.lines.push(line);
+    let added = basket.lines.len() - 1;
+    let back: String = form_urlencoded::byte_serialize(typed.back.as_bytes()).collect();
     match auth::save_basket(&state.app, &user.token, &basket).await {
-        Ok(()) => Redirect::to("/quote").into_response(),
+        Ok(()) => Redirect::to(&format!("/quote?added={added}&back={back}")).into_response(),
+        Err(e) if !e.field_errors().is_empty() => {
+            super::catalogue::item_page(&state, &user, &item_id, &e.field_errors(), None, Some(&typed)).await
+        }
         Err(e) => error_page(Some(actor), &e),
     }
+}
+
+/// The term a new line is offered: the default, unless the item's minimum is longer.
+pub(super) fn default_term(item: &CatalogueItem) -> u32 {
+    item.minimum_term_months.max(DEFAULT_TERM_MONTHS)
 }
 
 /// The term a new line starts with, unless the item's minimum is longer.

@@ -255,13 +255,63 @@ async fn every_page_and_error_state_passes_a11y_check_and_fits_375_px() {
     keep("quote-empty", &buyer.get("/quote").await);
     let calls = buyer.get(&format!("{framework}/catalogue?q=L3-CALL-GEO")).await;
     let calls_item = buyer.get(&first_link(&calls.body, "/items/")).await;
-    buyer
+    let calls_id = calls_item.input_value("item_id").unwrap();
+    let usage_missing = buyer
         .post(
             "/quote/lines",
-            &[("item_id", &calls_item.input_value("item_id").unwrap())],
+            &[("item_id", &calls_id), ("quantity", "1"), ("term_months", "x")],
         )
         .await;
-    keep("quote-usage-missing", &buyer.get("/quote").await);
+    assert_eq!(usage_missing.status, 422, "{}", usage_missing.body);
+    keep("item-add-to-quote-error", &usage_missing);
+    let added = buyer
+        .post(
+            "/quote/lines",
+            &[
+                ("item_id", &calls_id),
+                ("quantity", "1"),
+                ("term_months", "12"),
+                ("monthly_usage", "5000"),
+                ("back", "q=L3-CALL-GEO"),
+            ],
+        )
+        .await;
+    let added = buyer.get(added.location.as_deref().unwrap()).await;
+    added.assert_contains("Add another item");
+    keep("quote-added", &added);
+    let unnamed = buyer.post("/quotes", &[("name", "")]).await;
+    assert_eq!(unnamed.status, 422);
+    keep("quote-save-error", &unnamed);
+    keep("saved-quotes-empty", &buyer.get("/quotes").await);
+    let saved = buyer
+        .post("/quotes", &[("name", "Phone lines for the call centre")])
+        .await;
+    let saved_quote = saved.location.unwrap().split('?').next().unwrap().to_string();
+    keep("saved-quote", &buyer.get(&format!("{saved_quote}?saved=1")).await);
+    keep("saved-quotes", &buyer.get("/quotes").await);
+    let admin = site.t.actor("admin@camden.example").await;
+    let token = calloff_app::people::invite(
+        &site.t.app,
+        &admin,
+        "kai@camden.example",
+        &[calloff_domain::role::Role::Buyer],
+    )
+    .await
+    .unwrap();
+    calloff_app::people::accept(&site.t.app, &token, "Kai Colleague", "kai-is-a-camden-buyer-2026")
+        .await
+        .unwrap();
+    let share_error = buyer.post(&format!("{saved_quote}/shares"), &[("email", "")]).await;
+    assert_eq!(share_error.status, 422);
+    keep("saved-quote-share-error", &share_error);
+    buyer
+        .post(&format!("{saved_quote}/shares"), &[("email", "kai@camden.example")])
+        .await;
+    let kai = site
+        .signed_in_with("kai@camden.example", "kai-is-a-camden-buyer-2026")
+        .await;
+    keep("saved-quote-shared-with-you", &kai.get(&saved_quote).await);
+    keep("saved-quotes-shared", &kai.get("/quotes").await);
     keep(
         "quote-error",
         &buyer
@@ -794,14 +844,39 @@ async fn every_page_and_error_state_passes_a11y_check_and_fits_375_px() {
         }
     }
     let bands = format!("{sim_path}/demand-bands");
-    let bad_bands = manager.post(&bands, &[("demand_bands", "500 = 5.00; 50 = 4.00")]).await;
+    let bad_bands = manager
+        .post(
+            &bands,
+            &[
+                ("demand_bands[0].from", "500"),
+                ("demand_bands[0].unit_price", "5.00"),
+                ("demand_bands[1].from", "many"),
+                ("demand_bands[1].unit_price", "6.00"),
+                ("action", "save"),
+            ],
+        )
+        .await;
     assert_eq!(bad_bands.status, 422);
     bad_bands
-        .assert_contains("more units than break 1")
-        .assert_contains("Demand bands");
+        .assert_contains("Enter the quantity in band 2 as a whole number")
+        .assert_contains("Set demand bands");
     keep("item-demand-bands-error", &bad_bands);
+    let more_rows = manager
+        .post(&bands, &[("demand_bands_rows", "3"), ("action", "add-row")])
+        .await;
+    assert_eq!(more_rows.status, 200);
+    keep("item-demand-bands-more-rows", &more_rows);
     let saved = manager
-        .post(&bands, &[("demand_bands", "2 = 5.20; 1000000 = 5.00")])
+        .post(
+            &bands,
+            &[
+                ("demand_bands[0].from", "2"),
+                ("demand_bands[0].unit_price", "5.20"),
+                ("demand_bands[1].from", "1000000"),
+                ("demand_bands[1].unit_price", "5.00"),
+                ("action", "save"),
+            ],
+        )
         .await;
     assert_eq!(saved.status, 303);
     let priced = manager.get(&sim_path).await;

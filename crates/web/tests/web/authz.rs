@@ -82,6 +82,9 @@ enum Rule {
     ReturnReader,
     /// Readers may see it exists; only its supplier's users submit it.
     ReturnSupplier,
+    /// A saved quote: buyers only; its owner's organisation (where it is owned or shared) sees
+    /// it, buyers elsewhere are told it does not exist.
+    SavedQuote,
 }
 
 /// The rule for each (method, path); `None` for a route nobody has classified yet.
@@ -168,6 +171,18 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("POST", "/notifications/read" | "/api/v1/notifications/read") => SignedIn,
         ("GET", "/quote" | "/quote/place") | ("POST", "/quote" | "/quote/lines" | "/call-offs") => Buyer,
         ("POST", "/api/v1/quotes" | "/api/v1/call-offs") => Buyer,
+        ("GET" | "POST", "/quotes" | "/api/v1/saved-quotes") => Buyer,
+        (
+            "GET",
+            "/quotes/{id}" | "/quotes/{id}/csv" | "/api/v1/saved-quotes/{id}" | "/api/v1/saved-quotes/{id}/csv",
+        ) => SavedQuote,
+        (
+            "POST",
+            "/quotes/{id}/open"
+            | "/quotes/{id}/shares"
+            | "/api/v1/saved-quotes/{id}"
+            | "/api/v1/saved-quotes/{id}/shares",
+        ) => SavedQuote,
         ("GET", "/supplier/inbox") => SupplierUser,
         ("GET", "/call-offs/{id}" | "/call-offs/{id}/order-form" | "/api/v1/call-offs/{id}") => CallOffReader,
         ("POST", "/call-offs/{id}/milestones" | "/api/v1/call-offs/{id}/milestones") => CallOffSupplier,
@@ -430,6 +445,11 @@ fn expected(rule: Rule, p: &Person) -> Outcome {
                 Hidden
             }
         }
+        Rule::SavedQuote => match (p.roles.contains(&Role::Buyer), p.in_buying_org) {
+            (false, _) => Refused,
+            (true, true) => Allowed,
+            (true, false) => Hidden,
+        },
         Rule::ReturnSupplier => match (manager || auditor || p.its_supplier, p.its_supplier) {
             (false, _) => Hidden,
             (true, true) => Allowed,
@@ -639,6 +659,22 @@ async fn every_route_for_every_role_and_organisation() {
         .request
         .id
         .clone();
+    // Camden's buyer's saved quote, for the saved-quote routes.
+    let saved_quote = calloff_app::saved_quotes::save(
+        &t.app,
+        &buyer,
+        None,
+        &calloff_app::saved_quotes::SaveQuote {
+            name: "Matrix".into(),
+            framework_id: t.framework_id.clone(),
+            lines: command.lines.clone(),
+        },
+    )
+    .await
+    .unwrap()
+    .record
+    .id
+    .to_string();
     // TfL is on the demo register with no identifier yet, so it waits for verification.
     let pending_org = calloff_store::organisations::find_by_name(
         &mut t.app.db.pool().acquire().await.unwrap(),
@@ -766,6 +802,8 @@ async fn every_route_for_every_role_and_organisation() {
                 mi_return.to_string()
             } else if path.contains("/organisation/people/") {
                 camden_approver.to_string()
+            } else if path.starts_with("/quotes/") || path.contains("/saved-quotes/") {
+                saved_quote.clone()
             } else {
                 call_off.id.to_string()
             };
@@ -813,7 +851,11 @@ async fn every_route_for_every_role_and_organisation() {
                             .post(&url)
                             .header("Content-Type", "application/xml")
                             .body("<Invoice/>"),
-                        _ => client.post(&url).json(&body).header("Idempotency-Key", "matrix-probe"),
+                        // A key per route: a create that succeeds (saving a quote) must not use up the next's.
+                        _ => client
+                            .post(&url)
+                            .json(&body)
+                            .header("Idempotency-Key", format!("matrix-probe-{checked}")),
                     };
                     if let Some(token) = token {
                         request = request.bearer_auth(token);

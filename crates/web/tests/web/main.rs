@@ -6,6 +6,7 @@ mod authz;
 mod browser;
 mod orders;
 mod pages;
+mod quotes;
 mod register;
 mod returns;
 mod shapes;

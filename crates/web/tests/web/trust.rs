@@ -458,6 +458,9 @@ async fn every_api_create_requires_an_idempotency_key() {
         "/api/v1/account/two-factor/recovery-codes",
         "/api/v1/account/two-factor/turn-off",
         "/api/v1/quotes",
+        // Replacing a saved quote, and sharing it (sharing again changes nothing).
+        "/api/v1/saved-quotes/{id}",
+        "/api/v1/saved-quotes/{id}/shares",
         "/api/v1/call-offs/{id}/{action}",
         "/api/v1/change-requests/{id}/{decision}",
         "/api/v1/items/{id}/demand-bands",
