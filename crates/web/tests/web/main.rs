@@ -4,6 +4,7 @@ mod a11y;
 mod api;
 mod authz;
 mod browser;
+mod journeys;
 mod orders;
 mod pages;
 mod quotes;
