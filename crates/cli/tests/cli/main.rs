@@ -288,7 +288,7 @@ async fn two_server_processes_never_overspend_the_ceiling_on_postgres() {
         let token = if i % 3 == 0 { hackney.clone() } else { camden.clone() };
         let (client, framework_id) = (client.clone(), framework_id.clone());
         tasks.push(tokio::spawn(async move {
-            let body = json!({ "framework_id": framework_id, "lines": [{ "sku": "L4-SIM-5GB", "quantity": quantity, "term_months": 24 }], "cost_centre": "IT-4021" });
+            let body = json!({ "framework_id": framework_id, "lines": [{ "sku": "L4-SIM-5GB", "quantity": quantity, "term_months": 24 }], "cost_centre": "IT-4021", "order": order_json() });
             let response = client
                 .post(format!("{base}/api/v1/call-offs"))
                 .bearer_auth(token)
@@ -383,6 +383,7 @@ async fn a_served_call_off_is_emailed_to_the_supplier() {
         "framework_id": frameworks["frameworks"][0]["id"],
         "lines": [{ "sku": "L5-TEAMS-PHONE", "quantity": 40, "term_months": 12 }],
         "cost_centre": "IT-4021",
+        "order": order_json(),
     });
     let placed = client
         .post(format!("{}/api/v1/call-offs", server.base))
@@ -566,4 +567,15 @@ async fn import_mi_reports_each_bad_cell_or_submits_the_return() {
     );
     assert_eq!(count("SELECT COUNT(*) FROM mi_return_rows").await, 1);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// What an order needs besides its lines, as an API client sends it: starting a week from
+/// today, as the served app's clock is the real one.
+fn order_json() -> Value {
+    json!({
+        "title": "Teams phones for the contact centre",
+        "delivery_address": "Town Hall, Judd Street, London WC1H 9JE",
+        "starts_on": (chrono::Utc::now().date_naive() + chrono::Duration::days(7)).to_string(),
+        "contact": { "name": "Sam Patel", "email": "sam.patel@camden.example", "phone": "020 7974 4444" }
+    })
 }
