@@ -611,6 +611,18 @@ pub fn back_link(href: &str, text: &str) -> Markup {
     html! { a href=(href) class="govuk-back-link" { (text) } }
 }
 
+/// A GOV.UK "Important" notification banner, such as why an organisation cannot buy yet.
+pub fn important_banner(message: &str) -> Markup {
+    html! {
+        div class="govuk-notification-banner" role="region" aria-labelledby="standing-title" data-module="govuk-notification-banner" {
+            div class="govuk-notification-banner__header" {
+                h2 class="govuk-notification-banner__title" id="standing-title" { "Important" }
+            }
+            div class="govuk-notification-banner__content" { p class="govuk-notification-banner__heading" { (message) } }
+        }
+    }
+}
+
 pub fn success_banner(heading: &str) -> Markup {
     html! {
         div class="govuk-notification-banner govuk-notification-banner--success" role="alert"

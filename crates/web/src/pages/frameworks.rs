@@ -37,14 +37,7 @@ pub async fn list(State(state): State<AppState>, user: PageUser) -> Response {
         layout(
             chrome,
             html! {
-                @if let Some(why) = &standing {
-                    div class="govuk-notification-banner" role="region" aria-labelledby="standing-title" data-module="govuk-notification-banner" {
-                        div class="govuk-notification-banner__header" {
-                            h2 class="govuk-notification-banner__title" id="standing-title" { "Important" }
-                        }
-                        div class="govuk-notification-banner__content" { p class="govuk-notification-banner__heading" { (why) } }
-                    }
-                }
+                @if let Some(why) = &standing { (crate::html::important_banner(why)) }
                 h1 class="govuk-heading-l" { "Frameworks" }
                 table class="govuk-table" {
                     caption class="govuk-table__caption govuk-table__caption--m" { "Framework agreements you can buy through" }

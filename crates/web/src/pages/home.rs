@@ -36,14 +36,7 @@ fn page(user: &PageUser, home: &Home, standing: Option<&str>) -> Markup {
     let actor = &user.session.actor;
     let waiting = home.waiting();
     html! {
-        @if let Some(why) = standing {
-            div class="govuk-notification-banner" role="region" aria-labelledby="standing-title" data-module="govuk-notification-banner" {
-                div class="govuk-notification-banner__header" {
-                    h2 class="govuk-notification-banner__title" id="standing-title" { "Important" }
-                }
-                div class="govuk-notification-banner__content" { p class="govuk-notification-banner__heading" { (why) } }
-            }
-        }
+        @if let Some(why) = standing { (crate::html::important_banner(why)) }
         span class="govuk-caption-l" { (actor.organisation_name) }
         h1 class="govuk-heading-l" { "Your tasks" }
         @if home.tasks.is_empty() {
