@@ -3,7 +3,7 @@
 //! `Idempotency-Key`; errors are problem details (RFC 9457).
 
 pub(crate) mod invoices;
-mod json;
+pub(crate) mod json;
 pub mod openapi;
 pub mod problem;
 mod proposals;
@@ -16,7 +16,7 @@ mod views;
 use crate::routes::Routes;
 use crate::session::{ApiUser, ClientAddress};
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -147,7 +147,9 @@ pub fn parse_as_every_body(bytes: &[u8]) -> usize {
         + usize::from(json::parse_query::<returns::ReturnQuery>(&query).is_ok())
         + usize::from(json::parse_query::<returns::VersionQuery>(&query).is_ok())
         + usize::from(json::parse_query::<returns::ImportQuery>(&query).is_ok())
-        + usize::from(json::parse_query::<catalogue::SearchParams>(&query).is_ok())
+        + usize::from(
+            json::parse_query_with_lists::<catalogue::SearchParams>(&query, catalogue::SearchParams::LISTS).is_ok(),
+        )
         + usize::from(json::parse_query::<calloff_app::register::RegisterParams>(&query).is_ok());
     queries
         + ok::<SignIn>(bytes)
@@ -284,8 +286,10 @@ async fn items(
     State(state): State<AppState>,
     user: ApiUser,
     Path(id): Path<String>,
-    ApiQuery(params): ApiQuery<catalogue::SearchParams>,
+    RawQuery(query): RawQuery,
 ) -> ApiResult {
+    let params: catalogue::SearchParams =
+        json::parse_query_with_lists(query.as_deref().unwrap_or_default(), catalogue::SearchParams::LISTS)?;
     let request = params.parse().map_err(|e| fail(AppError::InvalidFields(e)))?;
     let found = catalogue::search(&state.app, &user.session.actor, &FrameworkId::from_stored(id), &request)
         .await

@@ -241,7 +241,9 @@ async fn every_page_and_error_state_passes_a11y_check_and_fits_375_px() {
     keep(
         "catalogue-facet-applied",
         &buyer
-            .get(&format!("{framework}/catalogue?unit=per_minute&price_band=0"))
+            .get(&format!(
+                "{framework}/catalogue?unit=per_minute&unit=per_month&price_band=0&lot=3&lot=4"
+            ))
             .await,
     );
     let partial = buyer.get(&format!("{framework}/catalogue?q=ethernet+teleporter")).await;
