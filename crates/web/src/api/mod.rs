@@ -55,6 +55,7 @@ pub fn routes() -> Routes {
         .create("/saved-quotes", saved_quotes::save)
         .get("/saved-quotes/{id}", saved_quotes::show)
         .post("/saved-quotes/{id}", saved_quotes::replace)
+        .delete("/saved-quotes/{id}", saved_quotes::delete)
         .post("/saved-quotes/{id}/shares", saved_quotes::share)
         .get("/saved-quotes/{id}/csv", saved_quotes::csv)
         .get("/call-offs", list_call_offs)
