@@ -63,6 +63,7 @@ pub fn routes() -> Routes {
         .get("/call-offs/{id}", call_off)
         .create("/call-offs/{id}/milestones", record_milestone)
         .create("/call-offs/{id}/variations", vary)
+        .post("/call-offs/{id}/variations/preview", preview_variation)
         .create("/call-offs/{id}/invoices", invoices::submit)
         .get("/call-offs/{id}/invoices", invoices::list)
         .get("/invoices/{id}", invoices::show)
@@ -804,6 +805,24 @@ async fn vary(
         variation: (&outcome).into(),
     };
     Ok((status, Json(body)).into_response())
+}
+
+#[utoipa::path(post, path = "/call-offs/{id}/variations/preview", operation_id = "previewVariation",
+    summary = "Check and price a variation without making it (its buyer): the new value, the change in percent, the change against the framework's modification limit and the approvers it would need. Writes nothing.",
+    params(("id" = String, Path, description = "Call-off id")),
+    request_body = VaryBody,
+    responses((status = 200, description = "What the variation would do", body = VariationPreviewView)))]
+async fn preview_variation(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<VaryBody>,
+) -> ApiResult {
+    let id = CallOffId::from_stored(id);
+    let preview = calloff_app::variations::preview(&state.app, &user.session.actor, &id, &body.lines)
+        .await
+        .map_err(fail)?;
+    Ok(Json(VariationPreviewView::from(&preview)).into_response())
 }
 
 #[utoipa::path(get, path = "/organisation/approval-rules", operation_id = "getApprovalRules",

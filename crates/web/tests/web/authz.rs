@@ -189,7 +189,8 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("GET", "/supplier/inbox") => SupplierUser,
         ("GET", "/call-offs/{id}" | "/call-offs/{id}/order-form" | "/api/v1/call-offs/{id}") => CallOffReader,
         ("POST", "/call-offs/{id}/milestones" | "/api/v1/call-offs/{id}/milestones") => CallOffSupplier,
-        ("POST", "/api/v1/call-offs/{id}/variations") | ("GET" | "POST", "/call-offs/{id}/vary") => CallOffBuyer,
+        ("POST", "/api/v1/call-offs/{id}/variations" | "/api/v1/call-offs/{id}/variations/preview")
+        | ("GET" | "POST", "/call-offs/{id}/vary") => CallOffBuyer,
         // Actions are checked with one the supplier takes and one the buyer takes.
         ("GET" | "POST", "/call-offs/{id}/{action}") | ("POST", "/api/v1/call-offs/{id}/{action}") => CallOffSupplier,
         ("GET", "/call-offs/{id}/invoices/new")

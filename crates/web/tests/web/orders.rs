@@ -9,6 +9,7 @@ use calloff_app::approvals;
 use calloff_domain::approval::{ApprovalRules, Threshold};
 use calloff_domain::money::Money;
 use calloff_test_support::{on_both_databases, Backend};
+use reqwest::StatusCode;
 use serde_json::json;
 
 on_both_databases!(
@@ -371,6 +372,40 @@ async fn a_variation_is_found_by_search_and_checked_before_it_is_made(backend: B
         .await;
     small.assert_contains("£1,452.00").assert_contains("+10.00%");
     assert!(!small.body.contains("id=\"over-limit\""));
+    // The API checks the same way, changing nothing; the supplier may not ask.
+    let id = call_off.rsplit('/').next().unwrap();
+    let api = Api::sign_in(&site, "buyer@camden.example").await;
+    let preview = format!("/call-offs/{id}/variations/preview");
+    let lines = |quantity: i64| json!({ "lines": [{ "sku": "L4-SIM-5GB", "quantity": quantity, "term_months": 24 }] });
+    let (status, checked, _) = api.post(&preview, lines(11), None).await;
+    assert_eq!(status, 200, "{checked}");
+    assert_eq!(checked["totals"]["contract_value"]["pence"], 145_200);
+    assert_eq!(checked["previous_value"]["pence"], 132_000);
+    assert_eq!(
+        (checked["change_bp"].clone(), checked["over_modification_limit"].clone()),
+        (json!(1000), json!(false))
+    );
+    let (_, far, _) = api.post(&preview, lines(20), None).await;
+    assert_eq!(far["over_modification_limit"], true, "{far}");
+    let (status, same, _) = api.post(&preview, lines(10), None).await;
+    assert_eq!(
+        (status, same["errors"][0]["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("lines"))
+    );
+    let (status, bad, _) = api
+        .post(
+            &preview,
+            json!({ "lines": [{ "sku": "NOPE", "quantity": 0, "term_months": 24 }] }),
+            None,
+        )
+        .await;
+    assert_eq!(status, 422, "{bad}");
+    let as_supplier = Api::sign_in(&site, "supplier@londonict.example").await;
+    assert_eq!(
+        as_supplier.post(&preview, lines(11), None).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert!(buyer.get(&call_off).await.body.contains("£1,320.00"), "nothing varied");
     // Removing a line by its box, and submitting.
     let mut submit = big.clone();
     submit.retain(|(k, _)| *k != "action");
