@@ -16,6 +16,7 @@ pub mod idempotency;
 pub mod imports;
 pub mod invoices;
 pub mod lifecycle;
+pub mod notices;
 pub mod notifications;
 pub mod people;
 mod price_cache;

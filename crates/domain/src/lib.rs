@@ -17,6 +17,7 @@ pub mod invoice;
 pub mod levy;
 pub mod mi_return;
 pub mod money;
+pub mod notices;
 pub mod order;
 pub mod organisation;
 pub mod pricing;

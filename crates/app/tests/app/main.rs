@@ -11,6 +11,7 @@ mod imports;
 mod invoices;
 mod lifecycle;
 mod mi_imports;
+mod notices;
 mod notifications;
 mod people;
 mod proposals;
