@@ -153,7 +153,8 @@ fn list<T: Ord>(raw: &str, field: &str, errors: &mut Vec<FieldError>, value: imp
         return Vec::new();
     }
     let mut out = Vec::new();
-    for (i, piece) in raw.split(',').enumerate() {
+    // An empty value (`lot=&lot=3`) asks for nothing.
+    for (i, piece) in raw.split(',').map(str::trim).filter(|p| !p.is_empty()).enumerate() {
         if i == MAX_FILTER_VALUES {
             errors.push(FieldError::new(
                 field,
@@ -161,7 +162,7 @@ fn list<T: Ord>(raw: &str, field: &str, errors: &mut Vec<FieldError>, value: imp
             ));
             return Vec::new();
         }
-        match value(piece.trim()) {
+        match value(piece) {
             Some(v) => out.push(v),
             None => {
                 errors.push(FieldError::new(field, choose_from_list(field)));

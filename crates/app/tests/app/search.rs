@@ -447,6 +447,13 @@ fn bad_search_parameters_name_the_field() {
         ..SearchParams::default()
     };
     assert_eq!(twice.parse().unwrap().lots, [1, 3]);
+    let blank = SearchParams {
+        lot: ",3,".into(),
+        unit: ",".into(),
+        ..SearchParams::default()
+    };
+    let parsed = blank.parse().unwrap();
+    assert_eq!((parsed.lots, parsed.units), (vec![3], vec![]));
 }
 
 mod prices_paid {
