@@ -4,6 +4,7 @@
 
 pub(crate) mod invoices;
 mod json;
+pub(crate) mod ocds;
 pub mod openapi;
 pub mod problem;
 mod proposals;
@@ -102,6 +103,10 @@ pub fn routes() -> Routes {
         .get("/frameworks/{id}/catalogue/as-of", catalogue_as_of)
         .get("/frameworks/{id}/catalogue-settings", catalogue_settings)
         .post("/frameworks/{id}/catalogue-settings", set_catalogue_settings)
+        .get("/frameworks/{id}/ocds/confidentiality", ocds::confidentiality)
+        .post("/frameworks/{id}/ocds/confidentiality", ocds::set_confidentiality)
+        .get("/ocds/releases", ocds::releases)
+        .get("/ocds/records/{ocid}", ocds::record)
         .get("/approvals", awaiting_approval)
         .post("/approvals/{id}/decision", decide_approval)
         .get("/organisation/approval-rules", approval_rules)
