@@ -609,7 +609,6 @@ pub fn call_off_releases(
         let mut paid = base(format!("{ocid}-{kind}-{}", invoice.id), &invoice.received_at, "implementation");
         let mut transaction = json!({
             "id": format!("{kind}-{}", invoice.number),
-            "source": "calloff",
             "date": day_start(&invoice.issue_date),
             "payer": c.buyer.reference(),
             "payee": c.supplier.reference(),
