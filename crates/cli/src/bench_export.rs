@@ -32,7 +32,7 @@ pub struct BenchExportArgs {
 /// The smaller size the export is also measured at, to show its memory does not grow.
 const FIRST_SIZE: usize = 10_000;
 
-/// Call-offs per INSERT batch (each row binds at most 19 parameters, well under both limits).
+/// Call-offs added per transaction.
 const BATCH: usize = 500;
 
 pub async fn run(args: BenchExportArgs) -> anyhow::Result<()> {
@@ -177,24 +177,30 @@ enum Cell {
     Int(i64),
 }
 
-/// Inserts `rows` into `table (columns)` in one statement.
+/// Rows per INSERT statement: sqlx looks each SQLite parameter up by name, at a cost in the
+/// square of the parameters per statement (see "Importing a price list" in docs/PERFORMANCE.md).
+const ROWS_PER_STATEMENT: usize = 25;
+
+/// Inserts `rows` into `table (columns)`, [`ROWS_PER_STATEMENT`] to a statement.
 async fn insert(conn: &mut calloff_store::Conn, table: &str, columns: &str, rows: Vec<Vec<Cell>>) -> anyhow::Result<()> {
-    let Some(width) = rows.first().map(Vec::len) else {
-        return Ok(());
-    };
-    let mut sql = format!("INSERT INTO {table} ({columns}) VALUES ");
-    for i in 0..rows.len() {
-        let params: Vec<String> = (1..=width).map(|k| format!("${}", i * width + k)).collect();
-        sql.push_str(&format!("{}({})", if i == 0 { "" } else { ", " }, params.join(", ")));
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Cell>> = rows.by_ref().take(ROWS_PER_STATEMENT).collect();
+        let width = chunk[0].len();
+        let mut sql = format!("INSERT INTO {table} ({columns}) VALUES ");
+        for i in 0..chunk.len() {
+            let params: Vec<String> = (1..=width).map(|k| format!("${}", i * width + k)).collect();
+            sql.push_str(&format!("{}({})", if i == 0 { "" } else { ", " }, params.join(", ")));
+        }
+        let mut query = sqlx::query(&sql);
+        for cell in chunk.into_iter().flatten() {
+            query = match cell {
+                Cell::Text(t) => query.bind(t),
+                Cell::Int(n) => query.bind(n),
+            };
+        }
+        query.execute(&mut *conn).await?;
     }
-    let mut query = sqlx::query(&sql);
-    for cell in rows.into_iter().flatten() {
-        query = match cell {
-            Cell::Text(t) => query.bind(t),
-            Cell::Int(n) => query.bind(n),
-        };
-    }
-    query.execute(&mut *conn).await?;
     Ok(())
 }
 
