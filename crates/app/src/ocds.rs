@@ -7,7 +7,7 @@ use calloff_domain::catalogue::Unit;
 use calloff_domain::ids::{FrameworkId, OrganisationId};
 use calloff_interop::ocds::{
     self as shape, CallOffFacts, EarlyEndFacts, FrameworkFacts, InvoiceFacts, LineFacts, LotFacts, PackageHead,
-    PackageWriter, PartyFacts, VariationFacts, WithheldField, Withheld,
+    PackageWriter, PartyFacts, VariationFacts, Withheld, WithheldField,
 };
 use calloff_store::audit::ChainHead;
 use calloff_store::ocds::{self as store, PlacingCursor, PublishedCallOff};
@@ -16,7 +16,8 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::io::Write;
 
-/// Call-offs per page of the releases endpoint: each brings up to a few dozen releases.
+/// Most call-offs per page of the releases endpoint, and the default: each brings a few releases
+/// (dozens with a year of invoices).
 pub const PAGE_CALL_OFFS: i64 = 100;
 
 /// Call-offs read at once while exporting: enough to amortise each batch's queries, few enough
@@ -183,7 +184,12 @@ impl Facts {
                 ended_at: e.ended_at,
             }),
         };
-        Ok(shape::call_off_releases(app.ocid_prefix(), &framework, &facts, &withheld))
+        Ok(shape::call_off_releases(
+            app.ocid_prefix(),
+            &framework,
+            &facts,
+            &withheld,
+        ))
     }
 
     /// The release of every framework that is not a draft.
@@ -201,8 +207,11 @@ impl Facts {
 }
 
 fn narrow<T: TryFrom<i64>>(value: i64, what: &str) -> AppResult<T> {
-    T::try_from(value)
-        .map_err(|_| AppError::from(calloff_store::StoreError::corrupt(format!("{what} holds {value}, out of range"))))
+    T::try_from(value).map_err(|_| {
+        AppError::from(calloff_store::StoreError::corrupt(format!(
+            "{what} holds {value}, out of range"
+        )))
+    })
 }
 
 async fn read_withheld(conn: &mut Conn, id: &FrameworkId) -> AppResult<Withheld> {
@@ -227,7 +236,12 @@ fn cursor_after(c: &PublishedCallOff) -> String {
 }
 
 fn read_cursor(cursor: &str) -> AppResult<PlacingCursor> {
-    let bad = || AppError::invalid("cursor", "The cursor is not one this service gave; start again without it");
+    let bad = || {
+        AppError::invalid(
+            "cursor",
+            "The cursor is not one this service gave; start again without it",
+        )
+    };
     let bytes = hex::decode(cursor.trim()).map_err(|_| bad())?;
     let text = String::from_utf8(bytes).map_err(|_| bad())?;
     let (placed_at, id) = text.split_once('|').ok_or_else(bad)?;
@@ -241,10 +255,17 @@ fn read_cursor(cursor: &str) -> AppResult<PlacingCursor> {
 }
 
 /// A page of the release package: without a cursor, the frameworks' releases first and then the
-/// first call-offs'; each page the releases of up to [`PAGE_CALL_OFFS`] call-offs, in the order
+/// first call-offs'; each page the releases of up to `limit` call-offs (at most [`PAGE_CALL_OFFS`]), in the order
 /// they were placed (newest last), each call-off's releases in the order of its events.
-pub async fn releases(app: &App, cursor: Option<&str>) -> AppResult<ReleasePage> {
+pub async fn releases(app: &App, cursor: Option<&str>, limit: Option<i64>) -> AppResult<ReleasePage> {
     let after = cursor.map(read_cursor).transpose()?;
+    let limit = limit.unwrap_or(PAGE_CALL_OFFS);
+    if !(1..=PAGE_CALL_OFFS).contains(&limit) {
+        return Err(AppError::invalid(
+            "limit",
+            format!("Ask for 1 to {PAGE_CALL_OFFS} call-offs a page"),
+        ));
+    }
     let mut conn = app.db.pool().acquire().await?;
     let mut facts = Facts::default();
     let mut releases = if after.is_none() {
@@ -252,8 +273,8 @@ pub async fn releases(app: &App, cursor: Option<&str>) -> AppResult<ReleasePage>
     } else {
         Vec::new()
     };
-    let call_offs = store::page(&mut conn, after.as_ref(), PAGE_CALL_OFFS).await?;
-    let full = i64::try_from(call_offs.len()).unwrap_or(i64::MAX) == PAGE_CALL_OFFS;
+    let call_offs = store::page(&mut conn, after.as_ref(), limit).await?;
+    let full = i64::try_from(call_offs.len()).unwrap_or(i64::MAX) == limit;
     let next_cursor = if full { call_offs.last().map(cursor_after) } else { None };
     for c in call_offs {
         releases.extend(facts.call_off_releases(app, &mut conn, c).await?);
@@ -296,7 +317,8 @@ pub fn package_head(app: &App, uri: String) -> PackageHead {
 /// package, reading call-offs [`EXPORT_BATCH`] at a time. Returns how many releases and
 /// call-offs it wrote.
 pub async fn export<W: Write>(app: &App, out: W, uri: String) -> AppResult<(W, u64, u64)> {
-    let unexpected = |e: std::io::Error| AppError::from(calloff_store::StoreError::Database(calloff_store::SqlxError::Io(e)));
+    let unexpected =
+        |e: std::io::Error| AppError::from(calloff_store::StoreError::Database(calloff_store::SqlxError::Io(e)));
     let mut writer = PackageWriter::start(out, &package_head(app, uri)).map_err(unexpected)?;
     let mut conn = app.db.pool().acquire().await?;
     let mut facts = Facts::default();
@@ -367,7 +389,10 @@ pub async fn set_confidentiality(
     let field = WithheldField::parse(&request.field).map_err(AppError::Invalid)?;
     let reason = request.reason.trim();
     if request.withhold && reason.is_empty() {
-        return Err(AppError::invalid("reason", "Enter why this field is commercially confidential"));
+        return Err(AppError::invalid(
+            "reason",
+            "Enter why this field is commercially confidential",
+        ));
     }
     if reason.chars().count() > MAX_REASON_LEN {
         return Err(AppError::invalid(

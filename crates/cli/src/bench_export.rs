@@ -136,12 +136,13 @@ async fn parties(db: &Db) -> anyhow::Result<Parties> {
         .fetch_one(&mut *conn)
         .await?
         .try_get("id")?;
-    let buyers = one("SELECT id FROM organisations WHERE kind <> 'supplier' AND verification = 'verified' ORDER BY name")
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| r.try_get("id"))
-        .collect::<Result<Vec<String>, _>>()?;
+    let buyers =
+        one("SELECT id FROM organisations WHERE kind <> 'supplier' AND verification = 'verified' ORDER BY name")
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| r.try_get("id"))
+            .collect::<Result<Vec<String>, _>>()?;
     let items = one(
         "SELECT id, lot_number, sku, name, unit, cpv, unit_price_micros FROM catalogue_items WHERE framework_id = $1 ORDER BY sku",
     )
@@ -161,7 +162,10 @@ async fn parties(db: &Db) -> anyhow::Result<Parties> {
         ))
     })
     .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    anyhow::ensure!(!buyers.is_empty() && !items.is_empty(), "the demo has no buyers or items");
+    anyhow::ensure!(
+        !buyers.is_empty() && !items.is_empty(),
+        "the demo has no buyers or items"
+    );
     Ok(Parties {
         framework,
         supplier,
@@ -182,7 +186,12 @@ enum Cell {
 const ROWS_PER_STATEMENT: usize = 25;
 
 /// Inserts `rows` into `table (columns)`, [`ROWS_PER_STATEMENT`] to a statement.
-async fn insert(conn: &mut calloff_store::Conn, table: &str, columns: &str, rows: Vec<Vec<Cell>>) -> anyhow::Result<()> {
+async fn insert(
+    conn: &mut calloff_store::Conn,
+    table: &str,
+    columns: &str,
+    rows: Vec<Vec<Cell>>,
+) -> anyhow::Result<()> {
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<Vec<Cell>> = rows.by_ref().take(ROWS_PER_STATEMENT).collect();

@@ -184,7 +184,9 @@ async fn main() -> anyhow::Result<()> {
         .init();
     match cli.command {
         Command::Serve(args) => {
-            let app = open(&cli.database_url).await?.with_ocid_prefix(args.ocid_prefix.clone());
+            let app = open(&cli.database_url)
+                .await?
+                .with_ocid_prefix(args.ocid_prefix.clone());
             serve(app, args).await
         }
         Command::Demo {
@@ -192,7 +194,9 @@ async fn main() -> anyhow::Result<()> {
             seed_only,
             bare,
         } => {
-            let app = open(&cli.database_url).await?.with_ocid_prefix(args.ocid_prefix.clone());
+            let app = open(&cli.database_url)
+                .await?
+                .with_ocid_prefix(args.ocid_prefix.clone());
             let seeded = demo::seed(&app).await.context("seeding the demo")?;
             let activity = if seeded.created && !bare {
                 Some(
@@ -270,7 +274,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Export {
             command: ExportCommand::Ocds(args),
         } => {
-            let app = open(&cli.database_url).await?.with_ocid_prefix(args.ocid_prefix.clone());
+            let app = open(&cli.database_url)
+                .await?
+                .with_ocid_prefix(args.ocid_prefix.clone());
             export::ocds(&app, &args).await
         }
         Command::Import {

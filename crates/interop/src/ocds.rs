@@ -40,9 +40,9 @@ impl OcidPrefix {
             return bad(&format!("The ocid prefix must be {MAX_PREFIX_LEN} characters or fewer"));
         }
         let well_formed = !rest.is_empty()
-            && rest.split('-').all(|part| {
-                !part.is_empty() && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-            });
+            && rest
+                .split('-')
+                .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
         if !well_formed {
             return bad("The ocid prefix may hold only lower-case letters, digits and single hyphens after ocds-, like ocds-a1b2c3");
         }
@@ -88,7 +88,8 @@ impl PartyFacts {
     }
 
     fn party(&self, roles: &[&str]) -> Value {
-        let identifier = |(scheme, value): &(String, String)| json!({ "scheme": scheme, "id": value, "legalName": self.name });
+        let identifier =
+            |(scheme, value): &(String, String)| json!({ "scheme": scheme, "id": value, "legalName": self.name });
         let mut party = json!({ "id": self.party_id(), "name": self.name, "roles": roles });
         if let Some(first) = self.identifiers.first() {
             party["identifier"] = identifier(first);
@@ -390,7 +391,10 @@ fn call_off_release(
     let mut r = release(ocid, id, date, tag);
     r.insert(
         "parties".into(),
-        json!([c.buyer.party(&["buyer", "procuringEntity", "payer"]), c.supplier.party(&["supplier", "payee"])]),
+        json!([
+            c.buyer.party(&["buyer", "procuringEntity", "payer"]),
+            c.supplier.party(&["supplier", "payee"])
+        ]),
     );
     r.insert("buyer".into(), c.buyer.reference());
     let related: Vec<Value> = c
@@ -475,7 +479,8 @@ pub fn call_off_releases(
 ) -> Vec<Value> {
     let ocid = prefix.ocid(&c.id);
     let framework_ocid = prefix.ocid(&framework.id);
-    let base = |id: String, date: &str, tag: &str| call_off_release(&ocid, id, date, tag, framework, &framework_ocid, c);
+    let base =
+        |id: String, date: &str, tag: &str| call_off_release(&ocid, id, date, tag, framework, &framework_ocid, c);
     let withholds_values = withheld.has(WithheldField::CallOffValues);
     let title = c.title.clone().unwrap_or_else(|| format!("Call-off {}", c.reference));
     let lots: Vec<Value> = c
@@ -606,7 +611,11 @@ pub fn call_off_releases(
         } else {
             ("invoice", 1)
         };
-        let mut paid = base(format!("{ocid}-{kind}-{}", invoice.id), &invoice.received_at, "implementation");
+        let mut paid = base(
+            format!("{ocid}-{kind}-{}", invoice.id),
+            &invoice.received_at,
+            "implementation",
+        );
         let mut transaction = json!({
             "id": format!("{kind}-{}", invoice.number),
             "date": day_start(&invoice.issue_date),

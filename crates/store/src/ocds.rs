@@ -27,9 +27,10 @@ macro_rules! in_span {
 }
 
 crate::statements! {
+    // A row-value comparison, which both databases answer from the (placed_at, id) index, so
+    // each page starts where the last ended rather than scanning from the first call-off.
     PAGE = concat!(call_off_columns!(),
-        "AND (CAST($1 AS TEXT) IS NULL OR c.placed_at > $1 OR (c.placed_at = $1 AND c.id > $2)) \
-         ORDER BY c.placed_at, c.id LIMIT $3");
+        "AND (c.placed_at, c.id) > ($1, $2) ORDER BY c.placed_at, c.id LIMIT $3");
     ONE = concat!(call_off_columns!(), "AND c.id = $1");
     LINES = concat!("SELECT x.call_off_id, x.line_number, x.lot_number, x.sku, x.name, x.unit, x.unit_price_micros, x.cpv, \
                      x.quantity, x.term_months FROM call_off_lines x ", in_span!(), " ORDER BY x.line_number");
@@ -148,9 +149,10 @@ fn call_off(row: &sqlx::any::AnyRow) -> StoreResult<PublishedCallOff> {
 
 /// Up to `limit` placed call-offs after `after`, oldest placed first, each with its children.
 pub async fn page(conn: &mut Conn, after: Option<&PlacingCursor>, limit: i64) -> StoreResult<Vec<PublishedCallOff>> {
+    // Every stored time and id sorts after the empty string, so no cursor starts at the first.
     let rows = sqlx::query(PAGE)
-        .bind(after.map(|a| a.placed_at.clone()))
-        .bind(after.map(|a| a.id.clone()))
+        .bind(after.map(|a| a.placed_at.clone()).unwrap_or_default())
+        .bind(after.map(|a| a.id.clone()).unwrap_or_default())
         .bind(limit)
         .fetch_all(&mut *conn)
         .await?;

@@ -107,7 +107,11 @@ async fn demo_and_audit_verify(backend: Backend) {
         .starts_with("ocds-calloff-test-"));
     let (code, report) = calloff_test_support::validate_ocds(std::slice::from_ref(&file), false);
     assert_eq!(code, 0, "{report}");
-    let bad = run(&test_db.url, &["export", "ocds", "--out", out, "--ocid-prefix", "OCDS X"]).await;
+    let bad = run(
+        &test_db.url,
+        &["export", "ocds", "--out", out, "--ocid-prefix", "OCDS X"],
+    )
+    .await;
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("ocid_prefix"), "{bad:?}");
     let _ = std::fs::remove_dir_all(&dir);

@@ -153,7 +153,8 @@ pub fn parse_as_every_body(bytes: &[u8]) -> usize {
         + usize::from(json::parse_query::<returns::VersionQuery>(&query).is_ok())
         + usize::from(json::parse_query::<returns::ImportQuery>(&query).is_ok())
         + usize::from(json::parse_query::<catalogue::SearchParams>(&query).is_ok())
-        + usize::from(json::parse_query::<calloff_app::register::RegisterParams>(&query).is_ok());
+        + usize::from(json::parse_query::<calloff_app::register::RegisterParams>(&query).is_ok())
+        + usize::from(json::parse_query::<ocds::ReleasesQuery>(&query).is_ok());
     queries
         + ok::<SignIn>(bytes)
         + ok::<two_factor::CodeBody>(bytes)
@@ -179,6 +180,7 @@ pub fn parse_as_every_body(bytes: &[u8]) -> usize {
         + ok::<calloff_app::invoices::InvoiceInput>(bytes)
         + ok::<invoices::DecisionBody>(bytes)
         + ok::<NewLevyRuleBody>(bytes)
+        + ok::<calloff_app::ocds::Confidentiality>(bytes)
 }
 
 /// Unknown paths under `/api/v1` get a problem document, not an HTML page.

@@ -28,6 +28,10 @@ pub struct ReleasesQuery {
     #[serde(default)]
     #[param(max_length = 200)]
     pub cursor: Option<String>,
+    /// Call-offs a page, 1 to 100 (100 if left out); each brings its releases.
+    #[serde(default)]
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
 }
 
 /// This request's own URL, for the package's `uri` and its `links.next`.
@@ -35,7 +39,10 @@ fn url_of(headers: &HeaderMap, path_and_query: &str) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
-        .filter(|h| h.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '-' | '[' | ']')))
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '-' | '[' | ']'))
+        })
         .unwrap_or("localhost");
     format!("http://{host}/api/v1{path_and_query}")
 }
@@ -53,14 +60,25 @@ pub async fn releases(
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<ReleasesQuery>,
 ) -> ApiResult {
-    let page = ocds::releases(&state.app, query.cursor.as_deref()).await.map_err(fail)?;
-    let uri = match &query.cursor {
-        Some(cursor) => url_of(&headers, &format!("/ocds/releases?cursor={cursor}")),
-        None => url_of(&headers, "/ocds/releases"),
+    let page = ocds::releases(&state.app, query.cursor.as_deref(), query.limit)
+        .await
+        .map_err(fail)?;
+    let limit = query.limit.map(|n| format!("limit={n}"));
+    let with = |cursor: Option<&str>| {
+        let params: Vec<String> = cursor
+            .map(|c| format!("cursor={c}"))
+            .into_iter()
+            .chain(limit.clone())
+            .collect();
+        let query = if params.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", params.join("&"))
+        };
+        url_of(&headers, &format!("/ocds/releases{query}"))
     };
-    let next = page
-        .next_cursor
-        .map(|c| url_of(&headers, &format!("/ocds/releases?cursor={c}")));
+    let uri = with(query.cursor.as_deref());
+    let next = page.next_cursor.as_deref().map(|c| with(Some(c)));
     let head = ocds::package_head(&state.app, uri);
     Ok(Json(release_package(&head, page.releases, next)).into_response())
 }

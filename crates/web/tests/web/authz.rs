@@ -817,7 +817,10 @@ async fn every_route_for_every_role_and_organisation() {
                 .replace("{decision}", "reject")
                 .replace("{change}", "roles")
                 .replace("{token}", &invitation)
-                .replace("{ocid}", &format!("{}-{}", calloff_interop::ocds::TEST_OCID_PREFIX, call_off.id));
+                .replace(
+                    "{ocid}",
+                    &format!("{}-{}", calloff_interop::ocds::TEST_OCID_PREFIX, call_off.id),
+                );
             for p in &people {
                 let api = concrete.starts_with("/api/");
                 let (status, location, body) = if api {

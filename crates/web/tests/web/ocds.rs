@@ -13,12 +13,19 @@ use serde_json::{json, Value};
 use sqlx::Row;
 use std::path::PathBuf;
 
-on_both_databases!(ocds_the_demo_is_published_whole_and_valid, ocds_withheld_fields_are_stated_not_published);
+on_both_databases!(
+    ocds_the_demo_is_published_whole_and_valid,
+    ocds_withheld_fields_are_stated_not_published
+);
 
 /// Every page of the release package, fetched signed out by following `links.next`.
 async fn release_pages(site: &Site) -> Vec<Value> {
+    release_pages_from(site, "/api/v1/ocds/releases").await
+}
+
+async fn release_pages_from(site: &Site, first: &str) -> Vec<Value> {
     let client = site.api();
-    let mut url = format!("{}/api/v1/ocds/releases", site.base);
+    let mut url = format!("{}{first}", site.base);
     let mut pages = Vec::new();
     loop {
         let response = client.get(&url).send().await.unwrap();
@@ -78,10 +85,16 @@ async fn ocds_the_demo_is_published_whole_and_valid(backend: Backend) {
     assert!(placed.len() > 10, "the demo places call-offs");
     let ocids: std::collections::HashSet<&str> = all.iter().map(|r| r["ocid"].as_str().unwrap()).collect();
     for id in &placed {
-        assert!(ocids.contains(format!("{TEST_OCID_PREFIX}-{id}").as_str()), "{id} is not published");
+        assert!(
+            ocids.contains(format!("{TEST_OCID_PREFIX}-{id}").as_str()),
+            "{id} is not published"
+        );
     }
     for id in &drafts {
-        assert!(!ocids.contains(format!("{TEST_OCID_PREFIX}-{id}").as_str()), "draft {id} is published");
+        assert!(
+            !ocids.contains(format!("{TEST_OCID_PREFIX}-{id}").as_str()),
+            "draft {id} is published"
+        );
     }
     // Release ids are unique, and stable: the same records give the same package.
     let ids: Vec<&str> = all.iter().map(|r| r["id"].as_str().unwrap()).collect();
@@ -90,23 +103,40 @@ async fn ocds_the_demo_is_published_whole_and_valid(backend: Backend) {
     let again = release_pages(&site).await;
     let ids_again: Vec<&str> = releases(&again).iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ids_again);
+    // Paged by cursor, three call-offs a page: the same releases in the same order.
+    let small = release_pages_from(&site, "/api/v1/ocds/releases?limit=3").await;
+    assert!(small.len() > 3, "{} pages", small.len());
+    let ids_paged: Vec<&str> = releases(&small).iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ids_paged);
 
     // The framework, with its agreement and lots; call-offs linked to it, direct awards.
     let framework_ocid = format!("{TEST_OCID_PREFIX}-{}", site.t.framework_id);
     let framework = all.iter().find(|r| r["ocid"] == framework_ocid.as_str()).unwrap();
     assert_eq!(framework["tender"]["techniques"]["hasFrameworkAgreement"], true);
-    assert_eq!(framework["tender"]["techniques"]["frameworkAgreement"]["value"]["amount"], 200_000_000.0);
+    assert_eq!(
+        framework["tender"]["techniques"]["frameworkAgreement"]["value"]["amount"],
+        200_000_000.0
+    );
     assert_eq!(framework["tender"]["lots"].as_array().unwrap().len(), 5);
-    assert!(framework["parties"][0]["identifier"]["scheme"].as_str().unwrap().starts_with("GB-"));
+    assert!(framework["parties"][0]["identifier"]["scheme"]
+        .as_str()
+        .unwrap()
+        .starts_with("GB-"));
     let award = all.iter().find(|r| r["tag"] == json!(["award"])).unwrap();
     assert_eq!(award["relatedProcesses"][0]["identifier"], framework_ocid.as_str());
     assert_eq!(award["relatedProcesses"][0]["relationship"], json!(["framework"]));
     assert_eq!(award["tender"]["competitive"], false);
     // A varied call-off and a terminated one; invoices and a credit note as transactions.
-    let amendment = all.iter().find(|r| r["tag"] == json!(["contractAmendment"])).expect("a varied call-off");
+    let amendment = all
+        .iter()
+        .find(|r| r["tag"] == json!(["contractAmendment"]))
+        .expect("a varied call-off");
     let amended = &amendment["contracts"][0]["amendments"][0];
     assert!(amended["rationale"].as_str().unwrap().contains("Variation 1"));
-    assert!(amended["description"].as_str().unwrap().contains("changed from"), "{amended}");
+    assert!(
+        amended["description"].as_str().unwrap().contains("changed from"),
+        "{amended}"
+    );
     assert!(amended["amendsReleaseID"].is_string() && amended["releaseID"] == amendment["id"]);
     let terminated = all
         .iter()
@@ -119,9 +149,13 @@ async fn ocds_the_demo_is_published_whole_and_valid(backend: Backend) {
         .filter(|r| r["tag"] == json!(["implementation"]))
         .map(|r| &r["contracts"][0]["implementation"]["transactions"][0])
         .collect();
-    assert!(transactions.iter().any(|t| t["value"]["amount"].as_f64().unwrap() > 0.0));
+    assert!(transactions
+        .iter()
+        .any(|t| t["value"]["amount"].as_f64().unwrap() > 0.0));
     assert!(
-        transactions.iter().any(|t| t["value"]["amount"].as_f64().unwrap() < 0.0),
+        transactions
+            .iter()
+            .any(|t| t["value"]["amount"].as_f64().unwrap() < 0.0),
         "a credit note is a negative transaction"
     );
 
@@ -149,7 +183,11 @@ async fn ocds_the_demo_is_published_whole_and_valid(backend: Backend) {
         files.push(write(&dir, &format!("record-{}.json", files.len()), &record));
     }
     let compiled_terminated = client
-        .get(format!("{}/api/v1/ocds/records/{}", site.base, terminated["ocid"].as_str().unwrap()))
+        .get(format!(
+            "{}/api/v1/ocds/records/{}",
+            site.base,
+            terminated["ocid"].as_str().unwrap()
+        ))
         .send()
         .await
         .unwrap()
@@ -178,19 +216,24 @@ async fn ocds_the_demo_is_published_whole_and_valid(backend: Backend) {
     for path in [
         format!("/api/v1/ocds/records/ocds-other-{}", site.t.framework_id),
         format!("/api/v1/ocds/records/{TEST_OCID_PREFIX}-{}", uuid::Uuid::now_v7()),
-        format!("/api/v1/ocds/records/{TEST_OCID_PREFIX}-{}", drafts.first().cloned().unwrap_or_default()),
+        format!(
+            "/api/v1/ocds/records/{TEST_OCID_PREFIX}-{}",
+            drafts.first().cloned().unwrap_or_default()
+        ),
     ] {
         let response = client.get(format!("{}{path}", site.base)).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
     }
-    let response = client
-        .get(format!("{}/api/v1/ocds/releases?cursor=zz", site.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let problem: Value = response.json().await.unwrap();
-    assert_eq!(problem["errors"][0]["field"], "cursor", "{problem}");
+    for (query, field) in [("cursor=zz", "cursor"), ("limit=0", "limit"), ("limit=101", "limit")] {
+        let response = client
+            .get(format!("{}/api/v1/ocds/releases?{query}", site.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(problem["errors"][0]["field"], field, "{problem}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -203,23 +246,39 @@ async fn ocds_withheld_fields_are_stated_not_published(backend: Backend) {
     // Only the framework's manager decides, and a reason is needed.
     let buyer = Api::sign_in(&site, "buyer@camden.example").await;
     let (status, _, _) = buyer
-        .post(&path, json!({ "field": "unit_prices", "withhold": true, "reason": "no" }), None)
+        .post(
+            &path,
+            json!({ "field": "unit_prices", "withhold": true, "reason": "no" }),
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let manager = Api::sign_in(&site, "manager@rbkc.example").await;
     let (status, problem, _) = manager
-        .post(&path, json!({ "field": "unit_prices", "withhold": true, "reason": " " }), None)
+        .post(
+            &path,
+            json!({ "field": "unit_prices", "withhold": true, "reason": " " }),
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(problem["errors"][0]["field"], "reason", "{problem}");
     let (status, problem, _) = manager
-        .post(&path, json!({ "field": "colour", "withhold": true, "reason": reason }), None)
+        .post(
+            &path,
+            json!({ "field": "colour", "withhold": true, "reason": reason }),
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(problem["errors"][0]["field"], "field", "{problem}");
     for field in ["unit_prices", "call_off_values"] {
         let (status, body, _) = manager
-            .post(&path, json!({ "field": field, "withhold": true, "reason": reason }), None)
+            .post(
+                &path,
+                json!({ "field": field, "withhold": true, "reason": reason }),
+                None,
+            )
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
@@ -240,7 +299,10 @@ async fn ocds_withheld_fields_are_stated_not_published(backend: Backend) {
         cost_centre: "IT-4021".into(),
         order: calloff_app::demo::sample_order(&t.app),
     };
-    let placed = call_offs::place(&t.app, &camden, &command, None).await.unwrap().call_off;
+    let placed = call_offs::place(&t.app, &camden, &command, None)
+        .await
+        .unwrap()
+        .call_off;
     call_offs::act(&t.app, &t.supplier().await, &placed.id, &CallOffAction::Accept)
         .await
         .unwrap();
