@@ -771,7 +771,7 @@ impl<W: Write> PackageWriter<W> {
     pub fn start(mut out: W, head: &PackageHead) -> io::Result<Self> {
         let metadata = serde_json::to_string(&Value::Object(package_metadata(head)))?;
         // The metadata object without its closing brace, then the releases array opens.
-        out.write_all(metadata[..metadata.len() - 1].as_bytes())?;
+        out.write_all(&metadata.as_bytes()[..metadata.len() - 1])?;
         out.write_all(b",\"releases\":[")?;
         Ok(PackageWriter { out, written: 0 })
     }
