@@ -811,14 +811,18 @@ mod tests {
 
     #[test]
     fn amounts_print_as_their_pence() {
-        for pence in [0, 1, 5, 10, 99, 105, 123_456, 20_000_000_000, 1_234_567_891, -250] {
+        // The text, read as a decimal in integers, is exactly the pence: at most two decimals.
+        for pence in [0, 1, 5, 10, 99, 105, 123_456, 20_000_000_000, 1_234_567_891, -250, -1] {
             let text = value(Money::from_pence(pence))["amount"].to_string();
-            let expected = format!("{}", pence_amount(pence));
-            assert_eq!(text, expected);
-            let back: f64 = text.parse().unwrap();
-            #[allow(clippy::cast_possible_truncation)]
-            let back_pence = (back * 100.0).round() as i64;
-            assert_eq!(back_pence, pence, "{text}");
+            let (negative, digits) = match text.strip_prefix('-') {
+                Some(rest) => (true, rest),
+                None => (false, text.as_str()),
+            };
+            let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+            assert!(fraction.len() <= 2, "{text}");
+            let fraction = format!("{fraction:0<2}");
+            let read = whole.parse::<i64>().unwrap() * 100 + fraction.parse::<i64>().unwrap();
+            assert_eq!(if negative { -read } else { read }, pence, "{text}");
         }
     }
 
