@@ -12,6 +12,7 @@ mod invoices;
 mod lifecycle;
 mod mi_imports;
 mod notifications;
+mod ocds;
 mod people;
 mod proposals;
 mod register;
