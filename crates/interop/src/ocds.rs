@@ -75,9 +75,17 @@ pub struct PartyFacts {
 }
 
 impl PartyFacts {
-    /// The party's id in releases: its first org-id (`GB-LAE-CMD`), else our own id.
+    /// Its identifiers, the main one first: a VAT number (kept as `GB-VAT` for invoices) is not
+    /// an org-id register, so it comes last.
+    fn ordered(&self) -> Vec<&(String, String)> {
+        let mut ids: Vec<&(String, String)> = self.identifiers.iter().collect();
+        ids.sort_by_key(|(scheme, _)| scheme == calloff_domain::organisation::VAT_SCHEME);
+        ids
+    }
+
+    /// The party's id in releases: its main org-id (`GB-LAE-CMD`), else our own id.
     fn party_id(&self) -> String {
-        self.identifiers
+        self.ordered()
             .first()
             .map(|(scheme, value)| format!("{scheme}-{value}"))
             .unwrap_or_else(|| self.id.clone())
@@ -91,11 +99,12 @@ impl PartyFacts {
         let identifier =
             |(scheme, value): &(String, String)| json!({ "scheme": scheme, "id": value, "legalName": self.name });
         let mut party = json!({ "id": self.party_id(), "name": self.name, "roles": roles });
-        if let Some(first) = self.identifiers.first() {
+        let ordered = self.ordered();
+        if let Some(first) = ordered.first() {
             party["identifier"] = identifier(first);
         }
-        if self.identifiers.len() > 1 {
-            party["additionalIdentifiers"] = self.identifiers[1..].iter().map(identifier).collect();
+        if ordered.len() > 1 {
+            party["additionalIdentifiers"] = ordered[1..].iter().map(|i| identifier(i)).collect();
         }
         party
     }
@@ -824,6 +833,22 @@ mod tests {
             let read = whole.parse::<i64>().unwrap() * 100 + fraction.parse::<i64>().unwrap();
             assert_eq!(if negative { -read } else { read }, pence, "{text}");
         }
+    }
+
+    #[test]
+    fn a_vat_number_is_never_the_main_identifier() {
+        let party = PartyFacts {
+            id: "x".into(),
+            name: "Supplier Ltd".into(),
+            identifiers: vec![
+                ("GB-VAT".into(), "GB123456789".into()),
+                ("GB-COH".into(), "01234567".into()),
+            ],
+        };
+        let json = party.party(&["supplier"]);
+        assert_eq!(json["id"], "GB-COH-01234567");
+        assert_eq!(json["identifier"]["scheme"], "GB-COH");
+        assert_eq!(json["additionalIdentifiers"][0]["scheme"], "GB-VAT");
     }
 
     #[test]
