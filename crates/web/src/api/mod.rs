@@ -3,7 +3,7 @@
 //! `Idempotency-Key`; errors are problem details (RFC 9457).
 
 pub(crate) mod invoices;
-mod json;
+pub(crate) mod json;
 pub(crate) mod ocds;
 pub mod openapi;
 pub mod problem;
@@ -17,7 +17,7 @@ mod views;
 use crate::routes::Routes;
 use crate::session::{ApiUser, ClientAddress};
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -56,6 +56,7 @@ pub fn routes() -> Routes {
         .create("/saved-quotes", saved_quotes::save)
         .get("/saved-quotes/{id}", saved_quotes::show)
         .post("/saved-quotes/{id}", saved_quotes::replace)
+        .delete("/saved-quotes/{id}", saved_quotes::delete)
         .post("/saved-quotes/{id}/shares", saved_quotes::share)
         .get("/saved-quotes/{id}/csv", saved_quotes::csv)
         .get("/call-offs", list_call_offs)
@@ -152,7 +153,9 @@ pub fn parse_as_every_body(bytes: &[u8]) -> usize {
         + usize::from(json::parse_query::<returns::ReturnQuery>(&query).is_ok())
         + usize::from(json::parse_query::<returns::VersionQuery>(&query).is_ok())
         + usize::from(json::parse_query::<returns::ImportQuery>(&query).is_ok())
-        + usize::from(json::parse_query::<catalogue::SearchParams>(&query).is_ok())
+        + usize::from(
+            json::parse_query_with_lists::<catalogue::SearchParams>(&query, catalogue::SearchParams::LISTS).is_ok(),
+        )
         + usize::from(json::parse_query::<calloff_app::register::RegisterParams>(&query).is_ok())
         + usize::from(json::parse_query::<ocds::ReleasesQuery>(&query).is_ok());
     queries
@@ -291,8 +294,10 @@ async fn items(
     State(state): State<AppState>,
     user: ApiUser,
     Path(id): Path<String>,
-    ApiQuery(params): ApiQuery<catalogue::SearchParams>,
+    RawQuery(query): RawQuery,
 ) -> ApiResult {
+    let params: catalogue::SearchParams =
+        json::parse_query_with_lists(query.as_deref().unwrap_or_default(), catalogue::SearchParams::LISTS)?;
     let request = params.parse().map_err(|e| fail(AppError::InvalidFields(e)))?;
     let found = catalogue::search(&state.app, &user.session.actor, &FrameworkId::from_stored(id), &request)
         .await

@@ -37,6 +37,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         super::saved_quotes::save,
         super::saved_quotes::show,
         super::saved_quotes::replace,
+        super::saved_quotes::delete,
         super::saved_quotes::share,
         super::saved_quotes::csv,
         super::list_call_offs,

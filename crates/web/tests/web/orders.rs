@@ -514,4 +514,30 @@ async fn the_call_off_list_filters_searches_and_exports(backend: Backend) {
     let (status, problem) = api.get("/call-offs?placed_to=31-12-2026").await;
     assert_eq!(status, 422);
     assert_eq!(problem["errors"][0]["field"], "placed_to", "{problem}");
+
+    // Dates are UK days: placed at 23:30 UTC on 30 June 2027, which is 00:30 on 1 July in BST.
+    let late = chrono::DateTime::parse_from_rfc3339("2027-06-30T23:30:00Z").unwrap();
+    site.t
+        .clock
+        .advance(late.with_timezone(&chrono::Utc) - calloff_test_support::test_now());
+    let api = Api::sign_in(&site, "buyer@camden.example").await;
+    let mut order = order_json();
+    order["title"] = "Summer handsets".into();
+    order["starts_on"] = "2027-07-12".into();
+    let body = json!({ "framework_id": site.t.framework_id, "cost_centre": "IT-4021", "order": order,
+        "lines": [{ "sku": "L4-SIM-5GB", "quantity": 2, "term_months": 24 }] });
+    let (status, summer, _) = api.post("/call-offs", body, Some("summer")).await;
+    assert_eq!(status, 201, "{summer}");
+    let titles = |page: serde_json::Value| -> Vec<String> {
+        page["call_offs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["order"]["title"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let (_, first_of_july) = api.get("/call-offs?placed_from=2027-07-01&placed_to=2027-07-01").await;
+    assert_eq!(titles(first_of_july), ["Summer handsets"]);
+    let (_, june) = api.get("/call-offs?placed_from=2027-06-30&placed_to=2027-06-30").await;
+    assert!(titles(june).is_empty());
 }
