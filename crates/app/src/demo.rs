@@ -399,6 +399,7 @@ pub async fn seed_activity(app: &App) -> AppResult<usize> {
         (&hackney, vec![line("L5-TEAMS-PHONE", 120, 12, None)], vec![]),
     ];
     let count = journeys.len();
+    let mut placed_ids = Vec::with_capacity(count);
     for (i, (buyer, lines, steps)) in journeys.into_iter().enumerate() {
         let order = titled_order(app, demo_title(&lines));
         let command = PlaceCallOff {
@@ -413,7 +414,11 @@ pub async fn seed_activity(app: &App) -> AppResult<usize> {
         for (actor, action) in steps {
             call_offs::act(app, actor, &placed.id, &action).await?;
         }
+        placed_ids.push(placed.id);
     }
+    // The live SIM call-off is varied: fifty more SIMs (before Camden's approval rules exist,
+    // so it applies at once), for an amendment in the open data.
+    crate::variations::vary(app, &camden, &placed_ids[2], &[line("L4-SIM-5GB", 450, 24, None)]).await?;
     seed_approvals(app, &framework_id, &camden).await?;
     seed_catalogue_changes(app, &framework_id, &supplier, &manager).await?;
     seed_volume_pricing(app, &framework_id, &supplier, &manager, &hackney).await?;

@@ -18,6 +18,7 @@ pub mod invoices;
 pub mod lifecycle;
 pub mod notices;
 pub mod notifications;
+pub mod ocds;
 pub mod people;
 mod price_cache;
 pub mod proposals;
@@ -85,6 +86,7 @@ pub struct App {
     prices: Arc<price_cache::PriceCache>,
     search_indexes: Arc<search_index::SearchIndexes>,
     browsing: Arc<recent::BrowsingReads>,
+    ocid_prefix: Arc<calloff_interop::ocds::OcidPrefix>,
 }
 
 impl App {
@@ -95,7 +97,19 @@ impl App {
             prices: Arc::default(),
             search_indexes: Arc::default(),
             browsing: Arc::default(),
+            ocid_prefix: Arc::default(),
         }
+    }
+
+    /// The same application publishing open data under `prefix` (the test prefix otherwise).
+    pub fn with_ocid_prefix(mut self, prefix: calloff_interop::ocds::OcidPrefix) -> Self {
+        self.ocid_prefix = Arc::new(prefix);
+        self
+    }
+
+    /// The prefix of every ocid this application publishes.
+    pub fn ocid_prefix(&self) -> &calloff_interop::ocds::OcidPrefix {
+        &self.ocid_prefix
     }
 
     /// "Now" as stored: RFC 3339 UTC with milliseconds.

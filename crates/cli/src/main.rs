@@ -1,16 +1,19 @@
 //! `calloff`: one binary for the server, the demo, migrations, audit checks and the benchmark.
 
 mod bench;
+mod bench_export;
 mod bench_import;
 mod bench_mi;
 mod bench_search;
 mod bench_spend;
+mod export;
 mod import;
 
 use anyhow::Context;
 use calloff_app::audit::ChainReport;
 use calloff_app::notifications::{self, SmtpMailer};
 use calloff_app::{audit, demo, App, SystemClock};
+use calloff_interop::ocds::OcidPrefix;
 use calloff_store::Db;
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
@@ -72,6 +75,16 @@ struct ServeArgs {
     /// The address people use to reach this service, for links in emails.
     #[arg(long, env = "CALLOFF_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
     public_url: String,
+
+    /// The publisher's OCDS ocid prefix (`ocds-` and what the Open Contracting Partnership
+    /// registered). The default is for tests and demos only.
+    #[arg(long, env = "CALLOFF_OCID_PREFIX", default_value = calloff_interop::ocds::TEST_OCID_PREFIX, value_parser = parse_ocid_prefix)]
+    ocid_prefix: OcidPrefix,
+}
+
+/// Reads `--ocid-prefix`, naming what is wrong with it.
+pub fn parse_ocid_prefix(text: &str) -> Result<OcidPrefix, String> {
+    OcidPrefix::parse(text).map_err(|e| format!("{}: {}", e.field, e.message))
 }
 
 /// How often call-offs are swept for end-of-term reminders and ends.
@@ -114,6 +127,14 @@ enum Command {
     BenchSearch(bench_search::BenchSearchArgs),
     /// Benchmark the framework manager's spend report over 10 million generated invoice lines.
     BenchSpend(bench_spend::BenchSpendArgs),
+    /// Benchmark `calloff export ocds` over 10,000 and then 100,000 generated call-offs: time and
+    /// peak memory.
+    BenchExport(bench_export::BenchExportArgs),
+    /// Export open data.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
     /// Import files.
     Import {
         #[command(subcommand)]
@@ -142,6 +163,14 @@ enum ImportCommand {
 }
 
 #[derive(Subcommand)]
+enum ExportCommand {
+    /// Write every release (each framework's, then each placed call-off's, in the order they
+    /// were placed) as one OCDS 1.1.5 release package, streamed: call-offs are read in batches
+    /// and each release written as it is built.
+    Ocds(export::OcdsArgs),
+}
+
+#[derive(Subcommand)]
 enum AuditCommand {
     /// Recompute every hash of the chain; name the first broken entry (exit status 1).
     Verify,
@@ -155,7 +184,9 @@ async fn main() -> anyhow::Result<()> {
         .init();
     match cli.command {
         Command::Serve(args) => {
-            let app = open(&cli.database_url).await?;
+            let app = open(&cli.database_url)
+                .await?
+                .with_ocid_prefix(args.ocid_prefix.clone());
             serve(app, args).await
         }
         Command::Demo {
@@ -163,7 +194,9 @@ async fn main() -> anyhow::Result<()> {
             seed_only,
             bare,
         } => {
-            let app = open(&cli.database_url).await?;
+            let app = open(&cli.database_url)
+                .await?
+                .with_ocid_prefix(args.ocid_prefix.clone());
             let seeded = demo::seed(&app).await.context("seeding the demo")?;
             let activity = if seeded.created && !bare {
                 Some(
@@ -237,6 +270,15 @@ async fn main() -> anyhow::Result<()> {
         Command::BenchMi(args) => bench_mi::run(args).await,
         Command::BenchSearch(args) => bench_search::run(args).await,
         Command::BenchSpend(args) => bench_spend::run(args).await,
+        Command::BenchExport(args) => bench_export::run(args).await,
+        Command::Export {
+            command: ExportCommand::Ocds(args),
+        } => {
+            let app = open(&cli.database_url)
+                .await?
+                .with_ocid_prefix(args.ocid_prefix.clone());
+            export::ocds(&app, &args).await
+        }
         Command::Import {
             command: ImportCommand::Catalogue(args),
         } => {

@@ -19,6 +19,7 @@ pub mod invoices;
 pub mod lifecycle;
 pub mod mi_imports;
 pub mod notifications;
+pub mod ocds;
 pub mod organisations;
 pub mod proposals;
 pub mod register;
@@ -77,6 +78,7 @@ pub fn all_statements() -> Vec<&'static str> {
         lifecycle::ALL,
         mi_imports::ALL,
         notifications::ALL,
+        ocds::ALL,
         organisations::ALL,
         proposals::ALL,
         register::ALL,

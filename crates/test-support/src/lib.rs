@@ -396,3 +396,31 @@ pub fn assert_valid_ubl(documents: &[(String, String)]) {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// Runs `../shared/tools/validate-ocds` (or `$CALLOFF_SHARED_TOOLS/validate-ocds`) on `files`,
+/// with `--libcove` when asked, and returns its exit code and what it printed. A missing tool
+/// fails: what is published must have been checked.
+pub fn validate_ocds(files: &[std::path::PathBuf], libcove: bool) -> (i32, String) {
+    let tools = std::env::var("CALLOFF_SHARED_TOOLS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/tools"));
+    let tool = tools.join("validate-ocds");
+    assert!(
+        tool.exists(),
+        "{} is missing: clone beside ../shared or set CALLOFF_SHARED_TOOLS",
+        tool.display()
+    );
+    let mut command = std::process::Command::new(&tool);
+    if libcove {
+        command.arg("--libcove");
+    }
+    let output = command.args(files).output().expect("validate-ocds runs");
+    (
+        output.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ),
+    )
+}

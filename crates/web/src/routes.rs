@@ -70,8 +70,9 @@ impl Default for Routes {
     }
 }
 
-/// Path parameters that are not ids (an invitation's token is a secret, not a UUID).
-const NOT_IDS: [&str; 4] = ["token", "action", "decision", "change"];
+/// Path parameters that are not ids (an invitation's token is a secret, not a UUID; an ocid is
+/// a prefix and an id, checked by its use case).
+const NOT_IDS: [&str; 5] = ["token", "action", "decision", "change", "ocid"];
 
 /// A path whose id is not shaped like one names nothing: 404 (a problem document under
 /// `/api/`, a page elsewhere) before any handler runs, never a 200 with empty results.

@@ -13,6 +13,7 @@ mod lifecycle;
 mod mi_imports;
 mod notices;
 mod notifications;
+mod ocds;
 mod people;
 mod proposals;
 mod register;

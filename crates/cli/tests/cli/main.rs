@@ -75,10 +75,46 @@ async fn demo_and_audit_verify(backend: Backend) {
     let intact = run(&test_db.url, &["audit", "verify"]).await;
     assert!(intact.status.success(), "{intact:?}");
     assert!(
-        stdout(&intact).contains("Audit chain intact: 221 entries verified"),
+        stdout(&intact).contains("Audit chain intact: 222 entries verified"),
         "{}",
         stdout(&intact)
     );
+
+    // The open data: every release as one package, streamed to a file, valid under validate-ocds.
+    let dir = std::env::temp_dir().join(format!("calloff-cli-ocds-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(format!("releases-{backend:?}.json"));
+    let out = file.to_str().unwrap();
+    let exported = run(&test_db.url, &["export", "ocds", "--out", out]).await;
+    assert!(exported.status.success(), "{exported:?}");
+    let placed: i64 = {
+        use sqlx::Row;
+        sqlx::query("SELECT COUNT(*) FROM call_offs WHERE sent_to_supplier = 1")
+            .fetch_one(test_db.db.pool())
+            .await
+            .unwrap()
+            .get(0)
+    };
+    assert!(
+        stdout(&exported).contains(&format!("releases of {placed} call-offs")),
+        "{}",
+        stdout(&exported)
+    );
+    let package: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert!(package["releases"][0]["ocid"]
+        .as_str()
+        .unwrap()
+        .starts_with("ocds-calloff-test-"));
+    let (code, report) = calloff_test_support::validate_ocds(std::slice::from_ref(&file), false);
+    assert_eq!(code, 0, "{report}");
+    let bad = run(
+        &test_db.url,
+        &["export", "ocds", "--out", out, "--ocid-prefix", "OCDS X"],
+    )
+    .await;
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("ocid_prefix"), "{bad:?}");
+    let _ = std::fs::remove_dir_all(&dir);
 
     // A business row edited behind the application's back: the chain is intact but disagrees.
     let reference: String = {

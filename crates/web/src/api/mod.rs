@@ -4,6 +4,7 @@
 
 pub(crate) mod invoices;
 pub(crate) mod json;
+pub(crate) mod ocds;
 pub mod openapi;
 pub mod problem;
 mod proposals;
@@ -104,6 +105,10 @@ pub fn routes() -> Routes {
         .get("/frameworks/{id}/catalogue/as-of", catalogue_as_of)
         .get("/frameworks/{id}/catalogue-settings", catalogue_settings)
         .post("/frameworks/{id}/catalogue-settings", set_catalogue_settings)
+        .get("/frameworks/{id}/ocds/confidentiality", ocds::confidentiality)
+        .post("/frameworks/{id}/ocds/confidentiality", ocds::set_confidentiality)
+        .get("/ocds/releases", ocds::releases)
+        .get("/ocds/records/{ocid}", ocds::record)
         .get("/approvals", awaiting_approval)
         .post("/approvals/{id}/decision", decide_approval)
         .get("/organisation/approval-rules", approval_rules)
@@ -152,7 +157,8 @@ pub fn parse_as_every_body(bytes: &[u8]) -> usize {
         + usize::from(
             json::parse_query_with_lists::<catalogue::SearchParams>(&query, catalogue::SearchParams::LISTS).is_ok(),
         )
-        + usize::from(json::parse_query::<calloff_app::register::RegisterParams>(&query).is_ok());
+        + usize::from(json::parse_query::<calloff_app::register::RegisterParams>(&query).is_ok())
+        + usize::from(json::parse_query::<ocds::ReleasesQuery>(&query).is_ok());
     queries
         + ok::<SignIn>(bytes)
         + ok::<two_factor::CodeBody>(bytes)
@@ -178,6 +184,7 @@ pub fn parse_as_every_body(bytes: &[u8]) -> usize {
         + ok::<calloff_app::invoices::InvoiceInput>(bytes)
         + ok::<invoices::DecisionBody>(bytes)
         + ok::<NewLevyRuleBody>(bytes)
+        + ok::<calloff_app::ocds::Confidentiality>(bytes)
 }
 
 /// Unknown paths under `/api/v1` get a problem document, not an HTML page.

@@ -441,7 +441,11 @@ async fn every_api_route_is_served() {
         };
         let path = path
             .replace("{id}", "01890a5d-ac96-774b-bcce-b302099a8057")
-            .replace("{action}", "accept");
+            .replace("{action}", "accept")
+            .replace(
+                "{ocid}",
+                &format!("{}-{}", calloff_interop::ocds::TEST_OCID_PREFIX, site.t.framework_id),
+            );
         let url = format!("{}/api/v1{path}", site.base);
         let request = match method {
             "GET" => client.get(&url),
@@ -451,8 +455,10 @@ async fn every_api_route_is_served() {
         };
         let status = request.send().await.unwrap().status();
         // Unauthenticated, or for sign-in a body without credentials: never "no such route".
+        // Open data needs no sign-in, so it answers.
+        let public = path.starts_with("/ocds/") && status.as_u16() == 200;
         assert!(
-            matches!(status.as_u16(), 400 | 401 | 422),
+            public || matches!(status.as_u16(), 400 | 401 | 422),
             "{method} {path} gave {status}"
         );
     }

@@ -95,6 +95,9 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         // The home page: each person's own tasks.
         ("GET", "/") => SignedIn,
         ("GET", "/api/openapi.json") => Public,
+        // Open data: anyone, signed out included; what is withheld is not in it.
+        ("GET", "/api/v1/ocds/releases" | "/api/v1/ocds/records/{ocid}") => Public,
+        ("GET" | "POST", "/api/v1/frameworks/{id}/ocds/confidentiality") => FrameworkManager,
         ("GET", "/sign-in/code") => SecondFactorPage,
         ("POST", "/sign-in/code") => SecondFactorForm,
         ("POST", "/account/two-factor/turn-off" | "/api/v1/account/two-factor/turn-off") => TwoFactorOptional,
@@ -831,7 +834,11 @@ async fn every_route_for_every_role_and_organisation() {
                 .replace("{action}", action)
                 .replace("{decision}", "reject")
                 .replace("{change}", "roles")
-                .replace("{token}", &invitation);
+                .replace("{token}", &invitation)
+                .replace(
+                    "{ocid}",
+                    &format!("{}-{}", calloff_interop::ocds::TEST_OCID_PREFIX, call_off.id),
+                );
             for p in &people {
                 let api = concrete.starts_with("/api/");
                 let (status, location, body) = if api {
@@ -860,6 +867,8 @@ async fn every_route_for_every_role_and_organisation() {
                         "demand_bands": "",
                         "indexation_cap_bp": 500,
                         "names_buyers": false,
+                        "field": "unit_prices",
+                        "withhold": false,
                     });
                     let mut request = match *method {
                         "GET" => client.get(&url),

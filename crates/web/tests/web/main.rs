@@ -5,6 +5,7 @@ mod api;
 mod authz;
 mod browser;
 mod journeys;
+mod ocds;
 mod orders;
 mod pages;
 mod quotes;

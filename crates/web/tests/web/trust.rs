@@ -467,6 +467,8 @@ async fn every_api_create_requires_an_idempotency_key() {
         "/api/v1/change-requests/{id}/{decision}",
         "/api/v1/items/{id}/demand-bands",
         "/api/v1/frameworks/{id}/catalogue-settings",
+        // Withholding a field, or publishing it again, replaces the framework's setting.
+        "/api/v1/frameworks/{id}/ocds/confidentiality",
         "/api/v1/approvals/{id}/decision",
         "/api/v1/organisation/approval-rules",
         "/api/v1/organisations/{id}/{decision}",
