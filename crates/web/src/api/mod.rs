@@ -62,6 +62,7 @@ pub fn routes() -> Routes {
         .get("/call-offs", list_call_offs)
         .post("/call-offs", place_call_off)
         .get("/call-offs/{id}", call_off)
+        .get("/call-offs/{id}/notices", call_off_notices)
         .create("/call-offs/{id}/milestones", record_milestone)
         .create("/call-offs/{id}/variations", vary)
         .post("/call-offs/{id}/variations/preview", preview_variation)
@@ -454,6 +455,20 @@ async fn list_call_offs(
         next_cursor: next.map(|n| n.to_string()),
     })
     .into_response())
+}
+
+#[utoipa::path(get, path = "/call-offs/{id}/notices", operation_id = "getCallOffNotices",
+    summary = "The Procurement Act notices a call-off needs and when each is due: a contract award notice (UK6) when its value as awarded, including VAT, reaches the threshold in force for its buyer's kind of body on the day it was awarded; a contract details notice (UK7) within 30 days of the supplier accepting; a contract change notice (UK10) for each variation; a contract termination notice (UK11) within 30 days of an early end",
+    params(("id" = String, Path, description = "Call-off id")),
+    responses((status = 200, description = "The notices, in the order they fall due", body = NoticesView)))]
+async fn call_off_notices(State(state): State<AppState>, user: ApiUser, Path(id): Path<String>) -> ApiResult {
+    let view = call_offs::view(&state.app, &user.session.actor, &CallOffId::from_stored(id))
+        .await
+        .map_err(fail)?;
+    let notices = calloff_app::notices::for_call_off(&state.app, &view)
+        .await
+        .map_err(fail)?;
+    Ok(Json(NoticesView::new(&notices, state.app.today())).into_response())
 }
 
 #[utoipa::path(get, path = "/call-offs/{id}", operation_id = "getCallOff", summary = "A call-off",

@@ -45,6 +45,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         super::call_off,
         super::record_milestone,
         super::vary,
+        super::call_off_notices,
         super::preview_variation,
         super::act,
         super::invoices::submit,

@@ -658,6 +658,57 @@ fn stop_section(user: &PageUser, view: &CallOffView, today: &str) -> Markup {
 
 /// The call-off page, first shown or shown again with a form's errors: the same notices,
 /// details, buttons and sections either way.
+/// The Procurement Act notices the call-off needs, with their due dates and the threshold it was
+/// judged by.
+fn notices_section(notices: &calloff_app::notices::CallOffNotices, today: chrono::NaiveDate) -> Markup {
+    html! {
+        @if let Some(awarded_on) = notices.awarded_on {
+            h2 class="govuk-heading-m" id="notices-heading" { "Notices to publish" }
+            p class="govuk-body" {
+                "Worth " (notices.value_inc_vat) " including VAT as awarded on " (crate::dates::date(awarded_on)) ". "
+                @match &notices.threshold {
+                    Some(t) if notices.value_inc_vat >= t.value => {
+                        "That is at or above the threshold for its kind of body (" (t.kind.label()) "): " (t.value)
+                        " from " (crate::dates::date(t.from)) ", under " (t.source) ". So a contract award notice is needed."
+                    }
+                    Some(t) => {
+                        "That is below the threshold for its kind of body (" (t.kind.label()) "): " (t.value)
+                        " from " (crate::dates::date(t.from)) ", under " (t.source) "."
+                    }
+                    None => { "No threshold is recorded for this kind of body on that day, so check whether a contract award notice is needed." }
+                }
+            }
+            @if notices.due.is_empty() {
+                p class="govuk-body" id="no-notices" { "No notice is due yet. A contract details notice falls due once the supplier accepts." }
+            } @else {
+                table class="govuk-table" id="notices" {
+                    caption class="govuk-table__caption govuk-visually-hidden" { "Notices to publish on Find a Tender" }
+                    thead class="govuk-table__head" { tr class="govuk-table__row" {
+                        th scope="col" class="govuk-table__header" { "Notice" }
+                        th scope="col" class="govuk-table__header" { "When" }
+                        th scope="col" class="govuk-table__header" { "Due by" }
+                    } }
+                    tbody class="govuk-table__body" {
+                        @for d in &notices.due {
+                            tr class="govuk-table__row" {
+                                td class="govuk-table__cell" {
+                                    (d.kind.label()) " (" (d.kind.code()) ")"
+                                    @if let Some(n) = d.variation { ", variation " (n) }
+                                }
+                                td class="govuk-table__cell" { (d.when) }
+                                td class="govuk-table__cell" {
+                                    (crate::dates::date(d.due_on))
+                                    @if d.due_on < today { " " strong class="govuk-tag govuk-tag--red" { "Overdue" } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 async fn call_off_page(state: &AppState, user: &PageUser, view: &CallOffView, page: PageState<'_>) -> Response {
     let actor = &user.session.actor;
     let invoices = match calloff_app::invoices::for_call_off(&state.app, actor, &view.call_off.id).await {
@@ -684,6 +735,11 @@ async fn call_off_page(state: &AppState, user: &PageUser, view: &CallOffView, pa
         (false, None) => StatusCode::UNPROCESSABLE_ENTITY,
     };
     let is_supplier = view.standing.acts_as_supplier(&actor.roles);
+    // The buyer publishes the notices; the supplier and the manager may read them too.
+    let notices = match calloff_app::notices::for_call_off(&state.app, view).await {
+        Ok(notices) => notices,
+        Err(e) => return error_page(Some(actor), &e),
+    };
     render(
         status,
         layout(
@@ -704,6 +760,7 @@ async fn call_off_page(state: &AppState, user: &PageUser, view: &CallOffView, pa
                     a class="govuk-button govuk-button--secondary" href={ "/call-offs/" (view.call_off.id) "/invoices/new" } { "Invoice this call-off" }
                 }
                 (super::invoices::invoice_table(&invoices))
+                (notices_section(&notices, state.app.today()))
                 (stop_section(user, view, &today))
             },
         ),

@@ -190,7 +190,13 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         // Deleting: each checked on a quote of its own (below), as the owner's check deletes it.
         ("GET" | "POST", "/quotes/{id}/delete") | ("DELETE", "/api/v1/saved-quotes/{id}") => SavedQuote,
         ("GET", "/supplier/inbox") => SupplierUser,
-        ("GET", "/call-offs/{id}" | "/call-offs/{id}/order-form" | "/api/v1/call-offs/{id}") => CallOffReader,
+        (
+            "GET",
+            "/call-offs/{id}"
+            | "/call-offs/{id}/order-form"
+            | "/api/v1/call-offs/{id}"
+            | "/api/v1/call-offs/{id}/notices",
+        ) => CallOffReader,
         ("POST", "/call-offs/{id}/milestones" | "/api/v1/call-offs/{id}/milestones") => CallOffSupplier,
         ("POST", "/api/v1/call-offs/{id}/variations" | "/api/v1/call-offs/{id}/variations/preview")
         | ("GET" | "POST", "/call-offs/{id}/vary") => CallOffBuyer,

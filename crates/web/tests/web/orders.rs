@@ -19,7 +19,88 @@ on_both_databases!(
     a_variation_is_found_by_search_and_checked_before_it_is_made,
     termination_is_worded_as_such_and_sits_apart,
     the_call_off_list_filters_searches_and_exports,
+    each_call_off_lists_the_notices_it_needs,
 );
+
+/// The notices a call-off needs follow from its value, its buyer's kind of body, the threshold in
+/// force on the day it was awarded, and what happened to it.
+async fn each_call_off_lists_the_notices_it_needs(backend: Backend) {
+    let site = Site::start(backend).await;
+    let api = Api::sign_in(&site, "buyer@hackney.example").await;
+    let supplier = Api::sign_in(&site, "supplier@londonict.example").await;
+    let place = |quantity: i64, key: &'static str| {
+        let body = json!({ "framework_id": site.t.framework_id, "cost_centre": "IT-1", "order": order_json(),
+            "lines": [{ "sku": "L4-SIM-5GB", "quantity": quantity, "term_months": 24 }] });
+        let api = &api;
+        async move {
+            let (status, call_off, _) = api.post("/call-offs", body, Some(key)).await;
+            assert_eq!(status, 201, "{call_off}");
+            call_off["id"].as_str().unwrap().to_string()
+        }
+    };
+    let codes = |v: &serde_json::Value| -> Vec<String> {
+        v["notices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["code"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // 100 SIMs × £5.50 × 24 = £13,200, £15,840 with VAT: far below £207,720 for a borough.
+    let small = place(100, "small").await;
+    let (status, notices) = api.get(&format!("/call-offs/{small}/notices")).await;
+    assert_eq!(status, 200, "{notices}");
+    assert_eq!(notices["awarded_on"], "2026-11-26");
+    assert_eq!(notices["value_inc_vat"]["pence"], 1_584_000);
+    assert_eq!(notices["threshold"]["value_inc_vat"]["pence"], 20_772_000);
+    assert_eq!(notices["threshold"]["from"], "2026-01-01");
+    assert!(notices["threshold"]["source"]
+        .as_str()
+        .unwrap()
+        .contains("SI 2025/1200"));
+    assert!(
+        codes(&notices).is_empty(),
+        "nothing before the supplier accepts: {notices}"
+    );
+    let (status, _, _) = supplier
+        .post(&format!("/call-offs/{small}/accept"), json!({}), None)
+        .await;
+    assert_eq!(status, 200);
+    let (_, notices) = api.get(&format!("/call-offs/{small}/notices")).await;
+    assert_eq!(codes(&notices), ["UK7"]);
+    assert_eq!(notices["notices"][0]["due_on"], "2026-12-26");
+    assert_eq!(notices["notices"][0]["overdue"], false);
+    // 1,400 SIMs: £184,800, £221,760 with VAT: at or above the threshold, so UK6 is due first.
+    let large = place(1_400, "large").await;
+    let (_, notices) = api.get(&format!("/call-offs/{large}/notices")).await;
+    assert_eq!(codes(&notices), ["UK6"]);
+    assert_eq!(notices["notices"][0]["due_on"], "2026-11-26");
+    // A variation adds UK10 (judged still on the value as awarded); an early end adds UK11.
+    supplier
+        .post(&format!("/call-offs/{large}/accept"), json!({}), None)
+        .await;
+    let vary = json!({ "lines": [{ "sku": "L4-SIM-5GB", "quantity": 1_450, "term_months": 24 }] });
+    let (status, varied, _) = api
+        .post(&format!("/call-offs/{large}/variations"), vary, Some("vary"))
+        .await;
+    assert!(status == 201 || status == 202, "{varied}");
+    let (_, notices) = api.get(&format!("/call-offs/{large}/notices")).await;
+    assert_eq!(codes(&notices), ["UK6", "UK10", "UK7"], "{notices}");
+    assert_eq!(notices["value_inc_vat"]["pence"], 22_176_000);
+    // The page shows them, with the threshold and its law.
+    let buyer = site.signed_in("buyer@hackney.example").await;
+    let page = buyer.get(&format!("/call-offs/{large}")).await;
+    page.assert_contains("Notices to publish")
+        .assert_contains("Contract award notice (UK6)")
+        .assert_contains("Contract change notice (UK10), variation 1")
+        .assert_contains("So a contract award notice is needed");
+    // Another buyer organisation cannot read them.
+    let camden = Api::sign_in(&site, "buyer@camden.example").await;
+    assert_eq!(
+        camden.get(&format!("/call-offs/{large}/notices")).await.0,
+        StatusCode::NOT_FOUND
+    );
+}
 
 /// A review page for `quantity` 5 GB SIMs for 24 months (£5.50 a month each).
 async fn review_for(buyer: &Browser, site: &Site, quantity: &str) -> Page {

@@ -551,3 +551,69 @@ impl From<&ApprovalRules> for ApprovalRulesView {
         }
     }
 }
+
+/// A notice a call-off needs.
+#[derive(Serialize, ToSchema)]
+pub struct NoticeView {
+    /// The notice's form: UK6, UK7, UK10 or UK11.
+    pub code: String,
+    pub label: String,
+    /// For a contract change notice, the variation's number.
+    pub variation: Option<u32>,
+    #[schema(format = Date)]
+    pub due_on: String,
+    /// When it is due, in words.
+    pub when: String,
+    /// Its last day has passed.
+    pub overdue: bool,
+}
+
+/// The dated threshold a call-off was judged by.
+#[derive(Serialize, ToSchema)]
+pub struct NoticeThresholdView {
+    #[schema(format = Date)]
+    pub from: String,
+    pub kind_of_body: String,
+    pub value_inc_vat: MoneyView,
+    /// The law the threshold comes from.
+    pub source: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NoticesView {
+    /// The UK day it was awarded (placed with the supplier); null until then.
+    #[schema(format = Date)]
+    pub awarded_on: Option<String>,
+    /// Its value as awarded, including VAT.
+    pub value_inc_vat: MoneyView,
+    /// The threshold in force for its buyer's kind of body on the day it was awarded.
+    pub threshold: Option<NoticeThresholdView>,
+    pub notices: Vec<NoticeView>,
+}
+
+impl NoticesView {
+    pub fn new(n: &calloff_app::notices::CallOffNotices, today: chrono::NaiveDate) -> Self {
+        Self {
+            awarded_on: n.awarded_on.map(|d| d.to_string()),
+            value_inc_vat: n.value_inc_vat.into(),
+            threshold: n.threshold.as_ref().map(|t| NoticeThresholdView {
+                from: t.from.to_string(),
+                kind_of_body: t.kind.as_str().to_string(),
+                value_inc_vat: t.value.into(),
+                source: t.source.clone(),
+            }),
+            notices: n
+                .due
+                .iter()
+                .map(|d| NoticeView {
+                    code: d.kind.code().to_string(),
+                    label: d.kind.label().to_string(),
+                    variation: d.variation,
+                    due_on: d.due_on.to_string(),
+                    when: d.when.to_string(),
+                    overdue: d.due_on < today,
+                })
+                .collect(),
+        }
+    }
+}
