@@ -10,6 +10,7 @@ pub mod catalogue;
 pub mod change_requests;
 pub mod demo;
 mod error;
+pub mod feed;
 pub mod frameworks;
 mod headroom;
 pub mod idempotency;

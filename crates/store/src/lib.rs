@@ -13,6 +13,7 @@ pub mod audit;
 pub mod call_offs;
 pub mod catalogue;
 pub mod change_requests;
+pub mod feed;
 pub mod frameworks;
 pub mod idempotency;
 pub mod invoices;
@@ -70,6 +71,7 @@ pub fn all_statements() -> Vec<&'static str> {
         call_offs::ALL,
         catalogue::ALL,
         change_requests::ALL,
+        feed::ALL,
         frameworks::ALL,
         idempotency::ALL,
         invoices::ALL,

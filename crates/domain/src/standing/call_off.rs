@@ -38,6 +38,13 @@ impl Standing {
         self == Standing::Customer
     }
 
+    /// Whether they see a change to the call-off, named by its audit action, in the change
+    /// feed: the customer sees every one; the supplier and the manager not the buyer's own steps
+    /// that wait on its approvers (submitting for approval, a variation awaiting approval).
+    pub fn sees_change(self, action: &str) -> bool {
+        self.sees_approvals() || !matches!(action, "call_off.submitted" | "call_off.variation_submitted")
+    }
+
     /// A buyer of the buying organisation: cancels, varies, withdraws and resubmits it.
     pub fn acts_as_buyer(self, roles: &[Role]) -> bool {
         self == Standing::Customer && roles.contains(&Role::Buyer)

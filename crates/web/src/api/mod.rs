@@ -2,6 +2,7 @@
 //! `POST /api/v1/sessions` and send the token as `Authorization: Bearer`; creates honour
 //! `Idempotency-Key`; errors are problem details (RFC 9457).
 
+mod feed;
 pub(crate) mod invoices;
 mod json;
 pub mod openapi;
@@ -124,6 +125,7 @@ pub fn routes() -> Routes {
         .post("/proposals/{id}/decision", proposals::decide)
         .post("/proposals/{id}/follow", proposals::follow)
         .delete("/proposals/{id}/follow", proposals::unfollow)
+        .get("/feed", feed::read)
         .get("/notifications", list_notifications)
         .post("/notifications/read", mark_notifications_read);
     routes.router = routes
@@ -144,6 +146,7 @@ pub fn parse_as_every_body(bytes: &[u8]) -> usize {
     let queries = usize::from(json::parse_query::<ListQuery>(&query).is_ok())
         + usize::from(json::parse_query::<AfterQuery>(&query).is_ok())
         + usize::from(json::parse_query::<AsOfQuery>(&query).is_ok())
+        + usize::from(json::parse_query::<feed::FeedQuery>(&query).is_ok())
         + usize::from(json::parse_query::<returns::ReturnQuery>(&query).is_ok())
         + usize::from(json::parse_query::<returns::VersionQuery>(&query).is_ok())
         + usize::from(json::parse_query::<returns::ImportQuery>(&query).is_ok())

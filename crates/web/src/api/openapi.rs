@@ -94,6 +94,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         super::proposals::decide,
         super::proposals::follow,
         super::proposals::unfollow,
+        super::feed::read,
         super::list_notifications,
         super::mark_notifications_read,
     )

@@ -4,6 +4,7 @@ mod a11y;
 mod api;
 mod authz;
 mod browser;
+mod feed;
 mod journeys;
 mod orders;
 mod pages;
