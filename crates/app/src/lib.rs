@@ -31,6 +31,7 @@ pub mod search_index;
 pub mod search_query;
 pub mod spend;
 pub mod tasks;
+pub mod transparency;
 pub mod two_factor;
 pub mod variations;
 

@@ -29,6 +29,7 @@ pub mod search;
 pub mod sign_in_limits;
 pub mod spend;
 pub mod tasks;
+pub mod transparency;
 pub mod two_factor;
 pub mod users;
 pub mod variations;
@@ -87,6 +88,7 @@ pub fn all_statements() -> Vec<&'static str> {
         search::ALL,
         sign_in_limits::ALL,
         tasks::ALL,
+        transparency::ALL,
         two_factor::ALL,
         users::ALL,
         variations::ALL,

@@ -11,6 +11,7 @@ mod proposals;
 pub(crate) mod register;
 pub(crate) mod returns;
 mod saved_quotes;
+pub(crate) mod transparency;
 mod two_factor;
 mod views;
 
@@ -77,6 +78,8 @@ pub fn routes() -> Routes {
         .post("/invoices/{id}/decision", invoices::decide)
         .get("/frameworks/{id}/spend", invoices::framework_spend)
         .get("/organisation/spend", invoices::organisation_spend)
+        .get("/organisation/transparency/contracts", transparency::contracts)
+        .get("/organisation/transparency/spend", transparency::spend)
         .get("/frameworks/{id}/returns", returns::list)
         .get("/frameworks/{id}/levy", returns::levy_by_month)
         .create("/frameworks/{id}/levy-rules", returns::add_levy_rule)
@@ -147,6 +150,7 @@ pub fn parse_as_every_body(bytes: &[u8]) -> usize {
         + usize::from(json::parse_query::<AfterQuery>(&query).is_ok())
         + usize::from(json::parse_query::<AsOfQuery>(&query).is_ok())
         + usize::from(json::parse_query::<feed::FeedQuery>(&query).is_ok())
+        + usize::from(json::parse_query::<calloff_app::transparency::QuarterParams>(&query).is_ok())
         + usize::from(json::parse_query::<returns::ReturnQuery>(&query).is_ok())
         + usize::from(json::parse_query::<returns::VersionQuery>(&query).is_ok())
         + usize::from(json::parse_query::<returns::ImportQuery>(&query).is_ok())

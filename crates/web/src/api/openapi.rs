@@ -53,6 +53,8 @@ use utoipa::{Modify, OpenApi, ToSchema};
         super::invoices::decide,
         super::invoices::framework_spend,
         super::invoices::organisation_spend,
+        super::transparency::contracts,
+        super::transparency::spend,
         super::returns::list,
         super::returns::levy_by_month,
         super::returns::add_levy_rule,

@@ -12,4 +12,5 @@ mod quotes;
 mod register;
 mod returns;
 mod shapes;
+mod transparency;
 mod trust;
