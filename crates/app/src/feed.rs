@@ -98,17 +98,20 @@ pub async fn read(app: &App, actor: &Actor, after: i64) -> AppResult<FeedPage> {
 /// Decides, entry by entry, what the actor sees, remembering the call-offs it has judged.
 struct Judge<'a> {
     actor: &'a Actor,
-    call_offs: HashMap<String, Option<Standing>>,
+    /// The actor's standing towards each call-off met, and whether it was sent to the supplier.
+    call_offs: HashMap<String, Option<(Standing, bool)>>,
     invoices: HashMap<String, Option<String>>,
 }
 
 impl Judge<'_> {
-    async fn standing(&mut self, conn: &mut Conn, id: &str) -> AppResult<Option<Standing>> {
+    async fn standing(&mut self, conn: &mut Conn, id: &str) -> AppResult<Option<(Standing, bool)>> {
         if let Some(known) = self.call_offs.get(id) {
             return Ok(*known);
         }
         let standing = match call_offs::get(conn, &CallOffId::from_stored(id)).await? {
-            Some(call_off) => standing_towards(conn, self.actor, &call_off).await?,
+            Some(call_off) => standing_towards(conn, self.actor, &call_off)
+                .await?
+                .map(|s| (s, call_off.sent_to_supplier)),
             None => None,
         };
         self.call_offs.insert(id.to_string(), standing);
@@ -131,7 +134,7 @@ impl Judge<'_> {
             let seen = self
                 .standing(conn, &entry.subject)
                 .await?
-                .is_some_and(|s| s.sees_change(action));
+                .is_some_and(|(standing, sent)| standing.sees_change(action, sent));
             return Ok(seen
                 .then(|| {
                     let link = format!("/api/v1/call-offs/{}", entry.subject);
@@ -154,6 +157,7 @@ impl Judge<'_> {
                 }
             };
             let seen = match call_off {
+                // Invoices exist only for placed call-offs: whoever stands towards it sees them.
                 Some(call_off) => self.standing(conn, &call_off).await?.is_some(),
                 None => false,
             };

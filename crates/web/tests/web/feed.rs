@@ -35,24 +35,28 @@ fn about<'a>(events: &'a [Value], entity: &str) -> Vec<&'a Value> {
 }
 
 async fn place(t: &TestApp, email: &str) -> String {
+    place_sims(t, email, 2).await.0
+}
+
+/// A call-off for `quantity` SIMs for 24 months, and whether it waits on approvers.
+async fn place_sims(t: &TestApp, email: &str, quantity: u32) -> (String, bool) {
     let buyer = t.actor(email).await;
     let command = PlaceCallOff {
         framework_id: t.framework_id.clone(),
         lines: vec![LineInput {
             sku: "L4-SIM-5GB".into(),
-            quantity: 2,
+            quantity,
             term_months: 24,
             monthly_usage: None,
         }],
         cost_centre: "IT-4021".into(),
         order: calloff_app::demo::sample_order(&t.app),
     };
-    call_offs::place(&t.app, &buyer, &command, None)
-        .await
-        .unwrap()
-        .call_off
-        .id
-        .to_string()
+    let placed = call_offs::place(&t.app, &buyer, &command, None).await.unwrap().call_off;
+    (
+        placed.id.to_string(),
+        placed.state == calloff_domain::call_off::CallOffState::Draft,
+    )
 }
 
 async fn the_feed_misses_no_change_that_committed_late(backend: Backend) {
@@ -138,6 +142,9 @@ async fn each_reader_sees_only_their_business(backend: Backend) {
         read_from(&manager, "0").await.1,
     ];
     let ours = place(t, "buyer@camden.example").await;
+    // Over Camden's approval threshold: a draft awaiting its approvers, the buyer's business.
+    let (awaiting, is_draft) = place_sims(t, "buyer@camden.example", 200).await;
+    assert!(is_draft, "Camden's rules ask for approval at this value");
     let small = t
         .add_framework(
             "FEED-1",
@@ -156,6 +163,10 @@ async fn each_reader_sees_only_their_business(backend: Backend) {
     assert!(about(&theirs, &ours).is_empty(), "another buyer's call-off: {theirs:?}");
     assert_eq!(about(&suppliers, &ours).len(), 1, "sent to the supplier");
     assert_eq!(about(&managers, &ours).len(), 1, "the framework's manager");
+    assert_eq!(about(&mine, &awaiting).len(), 1, "{mine:?}");
+    assert_eq!(about(&mine, &awaiting)[0]["kind"], "call_off.submitted");
+    assert!(about(&suppliers, &awaiting).is_empty(), "not sent to the supplier");
+    assert!(about(&managers, &awaiting).is_empty(), "not placed under the framework yet");
     // Frameworks, like the catalogue, are open to every signed-in reader.
     for events in [&mine, &theirs, &suppliers, &managers] {
         let framework = about(events, small.id.as_str());
