@@ -2,7 +2,10 @@
 
 use crate::api::Api;
 use crate::browser::Site;
+use calloff_app::approvals;
 use calloff_app::call_offs::{self, PlaceCallOff};
+use calloff_domain::approval::{ApprovalRules, Threshold};
+use calloff_domain::money::Money;
 use calloff_app::quotes::LineInput;
 use calloff_store::audit::ChainHead;
 use calloff_test_support::{on_both_databases, Backend, TestApp};
@@ -39,7 +42,7 @@ async fn place(t: &TestApp, email: &str) -> String {
 }
 
 /// A call-off for `quantity` SIMs for 24 months, and whether it waits on approvers.
-async fn place_sims(t: &TestApp, email: &str, quantity: u32) -> (String, bool) {
+async fn place_sims(t: &TestApp, email: &str, quantity: i64) -> (String, bool) {
     let buyer = t.actor(email).await;
     let command = PlaceCallOff {
         framework_id: t.framework_id.clone(),
@@ -143,12 +146,31 @@ async fn each_reader_sees_only_their_business(backend: Backend) {
     ];
     let ours = place(t, "buyer@camden.example").await;
     // Over Camden's approval threshold: a draft awaiting its approvers, the buyer's business.
-    let (awaiting, is_draft) = place_sims(t, "buyer@camden.example", 200).await;
+    let admin = t.actor("admin@camden.example").await;
+    let threshold = |pounds: i64, approvers: u32| Threshold {
+        from_value: Money::from_pounds(pounds),
+        approvers,
+    };
+    let rules = ApprovalRules::new(vec![threshold(0, 0), threshold(10_000, 1)], 30).unwrap();
+    approvals::set_rules(&t.app, &admin, &rules).await.unwrap();
+    let (awaiting, is_draft) = place_sims(t, "buyer@camden.example", 2_000).await;
     assert!(is_draft, "Camden's rules ask for approval at this value");
+    // Cancelled before it was ever placed: still the buyer's business alone.
+    let buyer = t.actor("buyer@camden.example").await;
+    call_offs::act(
+        &t.app,
+        &buyer,
+        &calloff_domain::ids::CallOffId::from_stored(awaiting.clone()),
+        &call_offs::CallOffAction::Cancel {
+            reason: "Ordered under the wrong cost centre".into(),
+        },
+    )
+    .await
+    .unwrap();
     let small = t
         .add_framework(
             "FEED-1",
-            calloff_domain::money::Money::from_pence(100_000_000),
+            Money::from_pence(100_000_000),
             None,
             calloff_domain::framework::FrameworkStatus::Live,
         )
@@ -163,8 +185,8 @@ async fn each_reader_sees_only_their_business(backend: Backend) {
     assert!(about(&theirs, &ours).is_empty(), "another buyer's call-off: {theirs:?}");
     assert_eq!(about(&suppliers, &ours).len(), 1, "sent to the supplier");
     assert_eq!(about(&managers, &ours).len(), 1, "the framework's manager");
-    assert_eq!(about(&mine, &awaiting).len(), 1, "{mine:?}");
-    assert_eq!(about(&mine, &awaiting)[0]["kind"], "call_off.submitted");
+    let kinds: Vec<&Value> = about(&mine, &awaiting).iter().map(|e| &e["kind"]).collect();
+    assert_eq!(kinds, ["call_off.submitted", "call_off.cancelled"], "{mine:?}");
     assert!(about(&suppliers, &awaiting).is_empty(), "not sent to the supplier");
     assert!(about(&managers, &awaiting).is_empty(), "not placed under the framework yet");
     // Frameworks, like the catalogue, are open to every signed-in reader.
