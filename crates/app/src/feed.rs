@@ -66,7 +66,10 @@ const FRAMEWORK_FACTS: [&str; 2] = ["reference", "maximum_value_pence"];
 /// earlier page.
 pub async fn read(app: &App, actor: &Actor, after: i64) -> AppResult<FeedPage> {
     if after < 0 {
-        return Err(AppError::invalid("after", "must be a cursor this feed gave, or 0 to start"));
+        return Err(AppError::invalid(
+            "after",
+            "must be a cursor this feed gave, or 0 to start",
+        ));
     }
     let mut conn = app.db.pool().acquire().await?;
     let entries = feed::entries_after(&mut conn, after, SCAN_ENTRIES).await?;
@@ -138,7 +141,13 @@ impl Judge<'_> {
             return Ok(seen
                 .then(|| {
                     let link = format!("/api/v1/call-offs/{}", entry.subject);
-                    event(0, "call_off", &entry.subject, Some(link), facts(&entry.detail, &CALL_OFF_FACTS))
+                    event(
+                        0,
+                        "call_off",
+                        &entry.subject,
+                        Some(link),
+                        facts(&entry.detail, &CALL_OFF_FACTS),
+                    )
                 })
                 .into_iter()
                 .collect());
@@ -164,7 +173,13 @@ impl Judge<'_> {
             return Ok(seen
                 .then(|| {
                     let link = format!("/api/v1/invoices/{}", entry.subject);
-                    event(0, entity_type, &entry.subject, Some(link), facts(&entry.detail, &INVOICE_FACTS))
+                    event(
+                        0,
+                        entity_type,
+                        &entry.subject,
+                        Some(link),
+                        facts(&entry.detail, &INVOICE_FACTS),
+                    )
                 })
                 .into_iter()
                 .collect());
@@ -183,12 +198,24 @@ impl Judge<'_> {
         }
         if action == "catalogue.demand_bands_set" {
             let link = format!("/api/v1/items/{}", entry.subject);
-            return Ok(vec![event(0, "catalogue_item", &entry.subject, Some(link), facts(&entry.detail, &["sku"]))]);
+            return Ok(vec![event(
+                0,
+                "catalogue_item",
+                &entry.subject,
+                Some(link),
+                facts(&entry.detail, &["sku"]),
+            )]);
         }
         // `catalogue.changes_applied`: one event per item changed. Entries written before they
         // named their items give one event for the catalogue as a whole.
         let Some(items) = entry.detail.get("items").and_then(|i| i.as_array()) else {
-            return Ok(vec![event(0, "catalogue", &entry.subject, None, facts(&entry.detail, &["changes"]))]);
+            return Ok(vec![event(
+                0,
+                "catalogue",
+                &entry.subject,
+                None,
+                facts(&entry.detail, &["changes"]),
+            )]);
         };
         let mut events = Vec::with_capacity(items.len());
         for (n, item) in items.iter().enumerate() {

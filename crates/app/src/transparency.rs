@@ -3,14 +3,12 @@
 //! the spending over £500 (every approved invoice and credit note issued in it), as tables for
 //! the page and as CSV with the Code's column names.
 
-use crate::{Actor, App, AppError, AppResult};
 use crate::spend::RENEWAL_NOTICE_DAYS;
+use crate::{Actor, App, AppError, AppResult};
 use calloff_domain::calendar::parse_date;
 use calloff_domain::money::Money;
 use calloff_domain::role::Role;
-use calloff_domain::transparency::{
-    Quarter, CONTRACT_COLUMNS, CONTRACT_THRESHOLD, SPEND_COLUMNS, SPEND_THRESHOLD,
-};
+use calloff_domain::transparency::{Quarter, CONTRACT_COLUMNS, CONTRACT_THRESHOLD, SPEND_COLUMNS, SPEND_THRESHOLD};
 use calloff_interop::export::{csv, Cell};
 use calloff_store::transparency::{self, ContractRow, ContractsQuery, SpendQuery, SpendRow};
 use chrono::{Duration, SecondsFormat};
@@ -129,7 +127,10 @@ fn contract_entry(row: ContractRow) -> ContractEntry {
         review_on,
         start_on: row.starts_on.clone().or_else(|| row.live_on.clone()),
         // Every call-off today buys at catalogue prices from the framework's supplier.
-        procurement_route: format!("Direct award (call-off) under framework agreement {}", row.framework_reference),
+        procurement_route: format!(
+            "Direct award (call-off) under framework agreement {}",
+            row.framework_reference
+        ),
         row,
     }
 }

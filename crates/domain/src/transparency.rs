@@ -95,17 +95,29 @@ impl Quarter {
 
     pub fn next(self) -> Quarter {
         if self.number == 4 {
-            Quarter { year: self.year + 1, number: 1 }
+            Quarter {
+                year: self.year + 1,
+                number: 1,
+            }
         } else {
-            Quarter { year: self.year, number: self.number + 1 }
+            Quarter {
+                year: self.year,
+                number: self.number + 1,
+            }
         }
     }
 
     pub fn previous(self) -> Quarter {
         if self.number == 1 {
-            Quarter { year: self.year - 1, number: 4 }
+            Quarter {
+                year: self.year - 1,
+                number: 4,
+            }
         } else {
-            Quarter { year: self.year, number: self.number - 1 }
+            Quarter {
+                year: self.year,
+                number: self.number - 1,
+            }
         }
     }
 
@@ -149,7 +161,9 @@ mod tests {
         assert_eq!(end.to_rfc3339(), "2026-09-30T23:00:00+00:00");
         let (start, _) = Quarter::parse("2027-Q1").unwrap().uk_bounds();
         assert_eq!(start.to_rfc3339(), "2027-01-01T00:00:00+00:00");
-        for bad in ["2026-Q5", "2026-Q0", "2026Q3", "26-Q3", "2026-3", "1999-Q4", "2026-Q3x", "", "2026-Q+3"] {
+        for bad in [
+            "2026-Q5", "2026-Q0", "2026Q3", "26-Q3", "2026-3", "1999-Q4", "2026-Q3x", "", "2026-Q+3",
+        ] {
             assert!(Quarter::parse(bad).is_err(), "{bad}");
         }
         assert_eq!(

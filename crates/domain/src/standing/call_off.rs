@@ -78,7 +78,11 @@ mod tests {
 
     #[test]
     fn only_the_customer_sees_changes_before_placing_and_awaiting_approval() {
-        for action in ["call_off.submitted", "call_off.variation_submitted", "call_off.cancelled"] {
+        for action in [
+            "call_off.submitted",
+            "call_off.variation_submitted",
+            "call_off.cancelled",
+        ] {
             assert!(Standing::Customer.sees_change(action, false));
         }
         for other in [Standing::Supplier, Standing::Manager] {

@@ -4,9 +4,9 @@ use crate::api::Api;
 use crate::browser::Site;
 use calloff_app::approvals;
 use calloff_app::call_offs::{self, PlaceCallOff};
+use calloff_app::quotes::LineInput;
 use calloff_domain::approval::{ApprovalRules, Threshold};
 use calloff_domain::money::Money;
-use calloff_app::quotes::LineInput;
 use calloff_store::audit::ChainHead;
 use calloff_test_support::{on_both_databases, Backend, TestApp};
 use reqwest::StatusCode;
@@ -119,7 +119,10 @@ async fn the_feed_misses_no_change_that_committed_late(backend: Backend) {
     assert_eq!(of_first[0]["kind"], "call_off.milestone");
     assert_eq!(of_first[0]["payload"]["name"], "Survey");
     assert!(of_first[0]["at"].as_str().unwrap() < about(&seen, &second)[0]["at"].as_str().unwrap());
-    assert!(about(&late, &second).is_empty(), "T2's change is not repeated after its cursor");
+    assert!(
+        about(&late, &second).is_empty(),
+        "T2's change is not repeated after its cursor"
+    );
     let position = |cursor: &str| cursor.parse::<i64>().unwrap();
     assert!(position(&end) > position(&after_t2));
 
@@ -188,7 +191,10 @@ async fn each_reader_sees_only_their_business(backend: Backend) {
     let kinds: Vec<&Value> = about(&mine, &awaiting).iter().map(|e| &e["kind"]).collect();
     assert_eq!(kinds, ["call_off.submitted", "call_off.cancelled"], "{mine:?}");
     assert!(about(&suppliers, &awaiting).is_empty(), "not sent to the supplier");
-    assert!(about(&managers, &awaiting).is_empty(), "not placed under the framework yet");
+    assert!(
+        about(&managers, &awaiting).is_empty(),
+        "not placed under the framework yet"
+    );
     // Frameworks, like the catalogue, are open to every signed-in reader.
     for events in [&mine, &theirs, &suppliers, &managers] {
         let framework = about(events, small.id.as_str());
@@ -223,7 +229,17 @@ async fn ids_are_stable_and_pages_repeat_on_rereading(backend: Backend) {
     let (tail, _) = read_from(&camden, middle).await;
     let expected: Vec<&Value> = once
         .iter()
-        .filter(|e| e["id"].as_str().unwrap().split('-').next().unwrap().parse::<i64>().unwrap() > middle.parse::<i64>().unwrap())
+        .filter(|e| {
+            e["id"]
+                .as_str()
+                .unwrap()
+                .split('-')
+                .next()
+                .unwrap()
+                .parse::<i64>()
+                .unwrap()
+                > middle.parse::<i64>().unwrap()
+        })
         .collect();
     assert_eq!(tail.iter().collect::<Vec<_>>(), expected);
 }

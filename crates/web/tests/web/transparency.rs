@@ -89,7 +89,10 @@ async fn csv(api: &Api, site: &Site, path: &str) -> (StatusCode, Vec<Vec<String>
         .unwrap();
     let status = response.status();
     if status == StatusCode::OK {
-        assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+        assert!(response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv"));
         assert!(response.headers()["content-disposition"]
             .to_str()
             .unwrap()
@@ -129,8 +132,12 @@ async fn invoiced(t: &TestApp, id: &str, pounds: i64, number: &str, kind: Option
     let buyer = t.actor(BUYER).await;
     let id = calloff_domain::ids::CallOffId::from_stored(id);
     if kind.is_none() {
-        call_offs::act(&t.app, &supplier, &id, &CallOffAction::Accept).await.unwrap();
-        call_offs::act(&t.app, &supplier, &id, &CallOffAction::GoLive).await.unwrap();
+        call_offs::act(&t.app, &supplier, &id, &CallOffAction::Accept)
+            .await
+            .unwrap();
+        call_offs::act(&t.app, &supplier, &id, &CallOffAction::GoLive)
+            .await
+            .unwrap();
     }
     let input = InvoiceInput {
         kind: kind.map(str::to_string),
@@ -193,7 +200,10 @@ async fn the_registers_list_what_the_code_asks_by_quarter(backend: Backend) {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(q3[0], CONTRACT_HEADER);
     let listed = column(&q3, "Reference Number");
-    assert!(listed.contains(&over.as_str()) && listed.contains(&late_september.as_str()), "{q3:?}");
+    assert!(
+        listed.contains(&over.as_str()) && listed.contains(&late_september.as_str()),
+        "{q3:?}"
+    );
     for absent in [&at, &under, &early_october] {
         assert!(!listed.contains(&absent.as_str()), "{absent} in {q3:?}");
     }
@@ -223,8 +233,14 @@ async fn the_registers_list_what_the_code_asks_by_quarter(backend: Backend) {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(spend[0], SPEND_HEADER);
     let numbers = column(&spend, "Transaction Number");
-    assert!(numbers.contains(&"TC-INV-501") && numbers.contains(&"TC-CN-501"), "{spend:?}");
-    assert!(!numbers.contains(&"TC-INV-500") && !numbers.contains(&"TC-INV-499"), "{spend:?}");
+    assert!(
+        numbers.contains(&"TC-INV-501") && numbers.contains(&"TC-CN-501"),
+        "{spend:?}"
+    );
+    assert!(
+        !numbers.contains(&"TC-INV-500") && !numbers.contains(&"TC-INV-499"),
+        "{spend:?}"
+    );
     let amount = |number: &str| {
         let r = row(&spend, number).unwrap();
         r[SPEND_HEADER.iter().position(|c| *c == "Net Amount").unwrap()].clone()
