@@ -16,6 +16,7 @@ on_both_databases!(
     the_feed_misses_no_change_that_committed_late,
     each_reader_sees_only_their_business,
     ids_are_stable_and_pages_repeat_on_rereading,
+    a_price_change_applied_is_an_event_per_item_for_every_reader,
 );
 
 /// Every event after `after`, page by page, and the cursor to continue from.
@@ -242,4 +243,51 @@ async fn ids_are_stable_and_pages_repeat_on_rereading(backend: Backend) {
         })
         .collect();
     assert_eq!(tail.iter().collect::<Vec<_>>(), expected);
+}
+
+async fn a_price_change_applied_is_an_event_per_item_for_every_reader(backend: Backend) {
+    use calloff_app::change_requests::{self, Decision};
+    use calloff_domain::change_control::ChangeInput;
+
+    let site = Site::start(backend).await;
+    let t = &site.t;
+    let hackney = Api::sign_in(&site, "buyer@hackney.example").await;
+    let (_, start) = read_from(&hackney, "0").await;
+    let supplier = t.supplier().await;
+    let manager = t.actor("manager@rbkc.example").await;
+    let price = ChangeInput {
+        kind: "price".into(),
+        sku: "L4-SIM-5GB".into(),
+        effective_from: "2026-11-26".into(),
+        price: Some("6.00".into()),
+        ..ChangeInput::default()
+    };
+    let request = change_requests::propose(&t.app, &supplier, &t.framework_id, "SIMs up", &[price])
+        .await
+        .unwrap();
+    change_requests::decide(&t.app, &manager, request.id.as_str(), &Decision::Approve)
+        .await
+        .unwrap();
+    change_requests::apply_due(&t.app).await.unwrap();
+
+    let (events, _) = read_from(&hackney, &start).await;
+    let items: Vec<&Value> = events.iter().filter(|e| e["entity_type"] == "catalogue_item").collect();
+    assert_eq!(items.len(), 1, "{events:?}");
+    assert_eq!(items[0]["kind"], "catalogue.changes_applied");
+    assert_eq!(items[0]["payload"]["sku"], "L4-SIM-5GB");
+    assert_eq!(items[0]["payload"]["change"], "price");
+    let link = items[0]["link"]
+        .as_str()
+        .unwrap()
+        .strip_prefix("/api/v1")
+        .unwrap()
+        .to_string();
+    let (status, item) = hackney.get(&link).await;
+    assert_eq!(status, StatusCode::OK, "{item}");
+    assert_eq!(items[0]["entity_id"], item["id"]);
+    // The change request itself is the supplier's and the manager's business, not a buyer's.
+    assert!(
+        events.iter().all(|e| e["entity_id"] != request.id.as_str()),
+        "{events:?}"
+    );
 }
