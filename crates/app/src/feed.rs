@@ -5,8 +5,7 @@
 //! reader who continues from a cursor never skips a change that committed late.
 
 use crate::{Actor, App, AppError, AppResult};
-use calloff_domain::call_off::CallOff;
-use calloff_domain::ids::{CallOffId, FrameworkId};
+use calloff_domain::ids::{CallOffId, FrameworkId, OrganisationId};
 use calloff_domain::standing::Standing;
 use calloff_store::feed::{self, FeedEntry};
 use calloff_store::{call_offs, frameworks, Conn};
@@ -78,6 +77,7 @@ pub async fn read(app: &App, actor: &Actor, after: i64) -> AppResult<FeedPage> {
         actor,
         call_offs: HashMap::new(),
         invoices: HashMap::new(),
+        authorities: HashMap::new(),
     };
     let mut events = Vec::new();
     let mut next = after;
@@ -104,17 +104,30 @@ struct Judge<'a> {
     /// The actor's standing towards each call-off met, and whether it was sent to the supplier.
     call_offs: HashMap<String, Option<(Standing, bool)>>,
     invoices: HashMap<String, Option<String>>,
+    /// The organisation managing each framework met.
+    authorities: HashMap<FrameworkId, Option<OrganisationId>>,
 }
 
 impl Judge<'_> {
+    async fn authority(&mut self, conn: &mut Conn, framework: &FrameworkId) -> AppResult<Option<OrganisationId>> {
+        if let Some(known) = self.authorities.get(framework) {
+            return Ok(known.clone());
+        }
+        let authority = frameworks::get(conn, framework).await?.map(|r| r.framework.authority);
+        self.authorities.insert(framework.clone(), authority.clone());
+        Ok(authority)
+    }
+
     async fn standing(&mut self, conn: &mut Conn, id: &str) -> AppResult<Option<(Standing, bool)>> {
         if let Some(known) = self.call_offs.get(id) {
             return Ok(*known);
         }
         let standing = match call_offs::get(conn, &CallOffId::from_stored(id)).await? {
-            Some(call_off) => standing_towards(conn, self.actor, &call_off)
-                .await?
-                .map(|s| (s, call_off.sent_to_supplier)),
+            Some(call_off) => match self.authority(conn, &call_off.framework_id).await? {
+                Some(authority) => Standing::of(&self.actor.organisation_id, &self.actor.roles, &call_off, &authority)
+                    .map(|s| (s, call_off.sent_to_supplier)),
+                None => None,
+            },
             None => None,
         };
         self.call_offs.insert(id.to_string(), standing);
@@ -233,20 +246,6 @@ impl Judge<'_> {
         }
         Ok(events)
     }
-}
-
-/// The actor's standing towards a call-off, by the one policy (`domain::standing`).
-async fn standing_towards(conn: &mut Conn, actor: &Actor, call_off: &CallOff) -> AppResult<Option<Standing>> {
-    let framework: &FrameworkId = &call_off.framework_id;
-    let Some(record) = frameworks::get(conn, framework).await? else {
-        return Ok(None);
-    };
-    Ok(Standing::of(
-        &actor.organisation_id,
-        &actor.roles,
-        call_off,
-        &record.framework.authority,
-    ))
 }
 
 /// The named members of an entry's detail.
