@@ -15,6 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 #[into_params(parameter_in = Query)]
 pub struct FeedQuery {
     /// `next` from the previous page; absent or 0 to start from the first change.
+    #[param(minimum = 0)]
     after: Option<i64>,
 }
 
