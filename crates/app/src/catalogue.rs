@@ -39,7 +39,9 @@ pub const TERM_BANDS: [(&str, i64, i64); 5] = [
     ("Over 36 months", 37, i64::MAX),
 ];
 
-/// A search as typed: text, filters by facet, sort and page. Every field is optional.
+/// A search as typed: text, filters by facet, sort and page. Every field is optional. A filter
+/// may be given more than once (`lot=1&lot=3`, or `lot=1,3`): values of one filter are
+/// alternatives, and an item must pass every filter given.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SearchParams {
@@ -50,23 +52,25 @@ pub struct SearchParams {
     #[serde(default)]
     #[param(max_length = 200)]
     pub q: String,
-    /// Only this lot.
+    /// Only these lots.
     #[serde(default)]
-    #[param(value_type = Option<u32>, minimum = 1)]
+    #[param(value_type = Option<Vec<u32>>, style = Form, explode)]
     pub lot: String,
+    /// Only these units.
     #[serde(default)]
-    #[param(value_type = Option<Unit>, inline)]
+    #[param(value_type = Option<Vec<Unit>>, style = Form, explode)]
     pub unit: String,
-    /// 0 under £10, 1 £10 to £100, 2 £100 to £1,000, 3 £1,000 or more (unit price ex VAT).
+    /// Unit price ex VAT: 0 under £10, 1 £10 to £100, 2 £100 to £1,000, 3 £1,000 or more.
     #[serde(default)]
-    #[param(value_type = Option<u32>, maximum = 3)]
+    #[param(value_type = Option<Vec<u32>>, style = Form, explode)]
     pub price_band: String,
     /// Minimum term: 0 none, 1 up to 12 months, 2 13 to 24, 3 25 to 36, 4 over 36.
     #[serde(default)]
-    #[param(value_type = Option<u32>, maximum = 4)]
+    #[param(value_type = Option<Vec<u32>>, style = Form, explode)]
     pub term_band: String,
-    /// Supplier organisation id.
+    /// Supplier organisation ids.
     #[serde(default)]
+    #[param(value_type = Option<Vec<String>>, style = Form, explode)]
     pub supplier: String,
     /// Relevance: an exact SKU first, then items whose name has every word.
     #[serde(default)]
@@ -88,22 +92,105 @@ pub enum SortName {
     Name,
 }
 
-/// A checked search.
+/// Most values one filter takes.
+pub const MAX_FILTER_VALUES: usize = 100;
+
+/// A checked search. Each filter is a sorted list of alternatives; empty means any.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct SearchRequest {
     pub text: String,
-    pub lot: Option<u32>,
-    pub unit: Option<Unit>,
-    pub price_band: Option<usize>,
-    pub term_band: Option<usize>,
-    pub supplier: Option<OrganisationId>,
+    pub lots: Vec<u32>,
+    pub units: Vec<Unit>,
+    pub price_bands: Vec<usize>,
+    pub term_bands: Vec<usize>,
+    pub suppliers: Vec<OrganisationId>,
     pub sort: Sort,
     /// 1-based.
     pub page: u32,
 }
 
+/// The filter groups, in the order facets are shown: lot, unit, price band, term band, supplier.
+pub const FILTER_GROUPS: usize = 5;
+
+/// How an item (or a facet row) stands against a search's filters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fit {
+    /// It passes every filter: it is a result, and counts in every facet.
+    All,
+    /// It fails only this group's filter: it counts in that group's facet (as choosing one more
+    /// of that group's values would add it), and nowhere else.
+    AllBut(usize),
+    /// It fails two filters or more.
+    No,
+}
+
+impl Fit {
+    /// From whether the item passes each group's filter.
+    pub(crate) fn of(passes: [bool; FILTER_GROUPS]) -> Fit {
+        let mut failed = passes.iter().enumerate().filter(|(_, p)| !**p).map(|(g, _)| g);
+        match (failed.next(), failed.next()) {
+            (None, _) => Fit::All,
+            (Some(g), None) => Fit::AllBut(g),
+            _ => Fit::No,
+        }
+    }
+
+    /// Whether it counts in group `g`'s facet.
+    pub(crate) fn counts_in(self, g: usize) -> bool {
+        match self {
+            Fit::All => true,
+            Fit::AllBut(failed) => failed == g,
+            Fit::No => false,
+        }
+    }
+}
+
+/// One filter's values from its (comma-separated) parameter: each checked by `value`, duplicates
+/// dropped, sorted.
+fn list<T: Ord>(raw: &str, field: &str, errors: &mut Vec<FieldError>, value: impl Fn(&str) -> Option<T>) -> Vec<T> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (i, piece) in raw.split(',').enumerate() {
+        if i == MAX_FILTER_VALUES {
+            errors.push(FieldError::new(
+                field,
+                format!("Choose {MAX_FILTER_VALUES} values or fewer"),
+            ));
+            return Vec::new();
+        }
+        match value(piece.trim()) {
+            Some(v) => out.push(v),
+            None => {
+                errors.push(FieldError::new(field, choose_from_list(field)));
+                return Vec::new();
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn choose_from_list(field: &str) -> String {
+    match field {
+        "lot" => "Choose a lot from the list".into(),
+        "unit" => {
+            let allowed: Vec<_> = Unit::ALL.iter().map(|u| u.as_str()).collect();
+            format!("Choose a unit from the list: {}", allowed.join(", "))
+        }
+        "supplier" => "Choose a supplier from the list".into(),
+        _ => "Choose a band from the list".into(),
+    }
+}
+
 impl SearchParams {
-    /// Checks each parameter, naming the one at fault.
+    /// Filters that may be given more than once in a query string.
+    pub const LISTS: &'static [&'static str] = &["lot", "unit", "price_band", "term_band", "supplier"];
+
+    /// Checks each parameter, naming every one at fault.
     pub fn parse(&self) -> Result<SearchRequest, Vec<FieldError>> {
         let mut errors = Vec::new();
         if self.q.len() > MAX_QUERY_LEN {
@@ -112,32 +199,18 @@ impl SearchParams {
                 format!("Search text must be {MAX_QUERY_LEN} characters or fewer"),
             ));
         }
-        let mut band = |value: &str, field: &str, count: usize| match value.trim() {
-            "" => None,
-            v => match v.parse::<usize>() {
-                Ok(i) if i < count => Some(i),
-                _ => {
-                    errors.push(FieldError::new(field, "Choose a band from the list"));
-                    None
-                }
-            },
-        };
-        let price_band = band(&self.price_band, "price_band", PRICE_BANDS.len());
-        let term_band = band(&self.term_band, "term_band", TERM_BANDS.len());
-        let lot = match self.lot.trim() {
-            "" => None,
-            v => match v.parse::<u32>() {
-                Ok(n) if n > 0 => Some(n),
-                _ => {
-                    errors.push(FieldError::new("lot", "Choose a lot from the list"));
-                    None
-                }
-            },
-        };
-        let unit = match self.unit.trim() {
-            "" => None,
-            v => Unit::parse(v).map_err(|e| errors.push(e)).ok(),
-        };
+        let band = |count: usize| move |v: &str| v.parse::<usize>().ok().filter(|i| *i < count);
+        let price_bands = list(&self.price_band, "price_band", &mut errors, band(PRICE_BANDS.len()));
+        let term_bands = list(&self.term_band, "term_band", &mut errors, band(TERM_BANDS.len()));
+        let lots = list(&self.lot, "lot", &mut errors, |v| {
+            v.parse::<i64>()
+                .ok()
+                .and_then(|n| calloff_domain::framework::parse_lot_number(n).ok())
+        });
+        let units = list(&self.unit, "unit", &mut errors, |v| Unit::parse(v).ok());
+        let suppliers = list(&self.supplier, "supplier", &mut errors, |v| {
+            calloff_domain::ids::is_id(v).then(|| OrganisationId::from_stored(v.to_string()))
+        });
         let sort = match self.sort.trim() {
             "" | "relevance" => Sort::Relevance,
             "price_low" => Sort::PriceLow,
@@ -163,13 +236,11 @@ impl SearchParams {
         }
         Ok(SearchRequest {
             text: self.q.trim().to_string(),
-            lot,
-            unit,
-            price_band,
-            term_band,
-            supplier: Some(self.supplier.trim())
-                .filter(|s| !s.is_empty())
-                .map(OrganisationId::from_stored),
+            lots,
+            units,
+            price_bands,
+            term_bands,
+            suppliers,
             sort,
             page,
         })
@@ -179,38 +250,50 @@ impl SearchParams {
 impl SearchRequest {
     fn filters(&self) -> Filters {
         Filters {
-            lot: self.lot,
-            unit: self.unit,
-            price: self.price_band.map(|i| (PRICE_BANDS[i].1, PRICE_BANDS[i].2)),
-            term: self.term_band.map(|i| (TERM_BANDS[i].1, TERM_BANDS[i].2)),
-            supplier: self.supplier.clone(),
+            lots: self.lots.clone(),
+            units: self.units.clone(),
+            price_bands: self.price_bands.clone(),
+            term_bands: self.term_bands.clone(),
+            suppliers: self.suppliers.clone(),
         }
+    }
+
+    /// Whether any filter is set.
+    pub fn is_filtered(&self) -> bool {
+        !(self.lots.is_empty()
+            && self.units.is_empty()
+            && self.price_bands.is_empty()
+            && self.term_bands.is_empty()
+            && self.suppliers.is_empty())
+    }
+
+    /// Each filter's values as query parameters, one pair per value.
+    pub fn filter_pairs(&self) -> Vec<(&'static str, String)> {
+        let mut pairs = Vec::new();
+        pairs.extend(self.lots.iter().map(|l| ("lot", l.to_string())));
+        pairs.extend(self.units.iter().map(|u| ("unit", u.as_str().to_string())));
+        pairs.extend(self.price_bands.iter().map(|b| ("price_band", b.to_string())));
+        pairs.extend(self.term_bands.iter().map(|b| ("term_band", b.to_string())));
+        pairs.extend(self.suppliers.iter().map(|s| ("supplier", s.to_string())));
+        pairs
     }
 
     /// Query parameters that repeat this search (for links).
     pub fn to_query(&self) -> String {
-        let mut parts = Vec::new();
-        let mut add = |k: &str, v: String| {
-            if !v.is_empty() {
-                parts.push(format!("{k}={}", urlencode(&v)));
-            }
-        };
-        add("q", self.text.clone());
-        add("lot", self.lot.map(|l| l.to_string()).unwrap_or_default());
-        add("unit", self.unit.map(|u| u.as_str().to_string()).unwrap_or_default());
-        add("price_band", self.price_band.map(|b| b.to_string()).unwrap_or_default());
-        add("term_band", self.term_band.map(|b| b.to_string()).unwrap_or_default());
-        add(
-            "supplier",
-            self.supplier.as_ref().map(|s| s.to_string()).unwrap_or_default(),
-        );
+        let mut pairs = vec![("q", self.text.clone())];
+        pairs.extend(self.filter_pairs());
         if self.sort != Sort::Relevance {
-            add("sort", self.sort.as_str().to_string());
+            pairs.push(("sort", self.sort.as_str().to_string()));
         }
         if self.page > 1 {
-            add("page", self.page.to_string());
+            pairs.push(("page", self.page.to_string()));
         }
-        parts.join("&")
+        pairs
+            .into_iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k}={}", urlencode(&v)))
+            .collect::<Vec<_>>()
+            .join("&")
     }
 }
 
@@ -259,12 +342,33 @@ pub struct SearchResults {
     pub suggestions: Vec<Suggestion>,
 }
 
-fn tally<K: Ord + Clone>(rows: &[search::FacetRow], key: impl Fn(&search::FacetRow) -> K) -> Vec<(K, i64)> {
+/// How many items have each value of facet group `g`, counting the rows that count in it.
+fn tally<K: Ord + Clone>(
+    rows: &[(search::FacetRow, Fit)],
+    g: usize,
+    key: impl Fn(&search::FacetRow) -> K,
+) -> Vec<(K, i64)> {
     let mut counts = std::collections::BTreeMap::new();
-    for row in rows {
-        *counts.entry(key(row)).or_insert(0) += row.count;
+    for (row, fit) in rows {
+        if fit.counts_in(g) {
+            *counts.entry(key(row)).or_insert(0) += row.count;
+        }
     }
     counts.into_iter().collect()
+}
+
+impl SearchRequest {
+    /// Whether a facet row passes each group's filter.
+    fn passes(&self, row: &search::FacetRow) -> [bool; FILTER_GROUPS] {
+        let band = |bands: &[usize], band: u8| bands.is_empty() || bands.contains(&usize::from(band));
+        [
+            self.lots.is_empty() || self.lots.contains(&row.lot),
+            self.units.is_empty() || self.units.iter().any(|u| u.as_str() == row.unit),
+            band(&self.price_bands, row.price_band),
+            band(&self.term_bands, row.term_band),
+            self.suppliers.is_empty() || self.suppliers.contains(&row.supplier),
+        ]
+    }
 }
 
 /// Full-text search over a framework's catalogue (name, description, SKU and CPV code; each word
@@ -373,15 +477,29 @@ pub async fn search_in_database(
         .await?
         .groups;
     let filters = request.filters();
-    let mut rows = search::facets(&mut conn, dialect, framework, &groups, false, &filters).await?;
+    // Facets count every item that passes the other groups' filters, so read them unfiltered.
+    let fitted = |rows: Vec<search::FacetRow>| -> Vec<(search::FacetRow, Fit)> {
+        rows.into_iter()
+            .map(|r| {
+                let fit = Fit::of(request.passes(&r));
+                (r, fit)
+            })
+            .collect()
+    };
+    let results = |rows: &[(search::FacetRow, Fit)]| -> i64 {
+        rows.iter().filter(|(_, f)| *f == Fit::All).map(|(r, _)| r.count).sum()
+    };
+    let unfiltered = Filters::default();
+    let mut rows = fitted(search::facets(&mut conn, dialect, framework, &groups, false, &unfiltered).await?);
     let mut matched = Match::All;
-    if rows.is_empty() && groups.len() > 1 {
-        rows = search::facets(&mut conn, dialect, framework, &groups, true, &filters).await?;
-        if !rows.is_empty() {
+    if results(&rows) == 0 && groups.len() > 1 {
+        let partial = fitted(search::facets(&mut conn, dialect, framework, &groups, true, &unfiltered).await?);
+        if results(&partial) > 0 {
+            rows = partial;
             matched = Match::Partial;
         }
     }
-    let total: i64 = rows.iter().map(|r| r.count).sum();
+    let total = results(&rows);
     let offset = i64::from(request.page.saturating_sub(1)) * PAGE_SIZE;
     let items = if total <= offset {
         Vec::new()
@@ -404,7 +522,7 @@ pub async fn search_in_database(
         .collect()
     };
     let mut suppliers = Vec::new();
-    for (id, count) in tally(&rows, |r| r.supplier.clone()) {
+    for (id, count) in tally(&rows, 4, |r| r.supplier.clone()) {
         let name = organisations::get(&mut conn, &id)
             .await?
             .map(|o| o.name)
@@ -421,13 +539,13 @@ pub async fn search_in_database(
         items,
         total,
         pages: (total + PAGE_SIZE - 1) / PAGE_SIZE,
-        lots: tally(&rows, |r| r.lot),
-        units: tally(&rows, |r| r.unit.clone())
+        lots: tally(&rows, 0, |r| r.lot),
+        units: tally(&rows, 1, |r| r.unit.clone())
             .into_iter()
             .filter_map(|(u, n)| Some((Unit::parse(&u).ok()?, n)))
             .collect(),
-        price_bands: tally(&rows, |r| r.price_band as usize),
-        term_bands: tally(&rows, |r| r.term_band as usize),
+        price_bands: tally(&rows, 2, |r| usize::from(r.price_band)),
+        term_bands: tally(&rows, 3, |r| usize::from(r.term_band)),
         suppliers,
         suggestions,
     })
@@ -544,51 +662,54 @@ fn suggestion_candidates(request: &SearchRequest) -> Vec<(String, SearchRequest)
         ..request.clone()
     };
     let mut candidates: Vec<(String, SearchRequest)> = Vec::new();
-    if request.lot.is_some() {
-        candidates.push((
-            "Search every lot".into(),
+    let loosened = [
+        (
+            !request.lots.is_empty(),
+            "Search every lot",
             SearchRequest {
-                lot: None,
+                lots: Vec::new(),
                 ..base.clone()
             },
-        ));
-    }
-    if request.unit.is_some() {
-        candidates.push((
-            "Any unit".into(),
+        ),
+        (
+            !request.units.is_empty(),
+            "Any unit",
             SearchRequest {
-                unit: None,
+                units: Vec::new(),
                 ..base.clone()
             },
-        ));
-    }
-    if request.price_band.is_some() {
-        candidates.push((
-            "Any price".into(),
+        ),
+        (
+            !request.price_bands.is_empty(),
+            "Any price",
             SearchRequest {
-                price_band: None,
+                price_bands: Vec::new(),
                 ..base.clone()
             },
-        ));
-    }
-    if request.term_band.is_some() {
-        candidates.push((
-            "Any minimum term".into(),
+        ),
+        (
+            !request.term_bands.is_empty(),
+            "Any minimum term",
             SearchRequest {
-                term_band: None,
+                term_bands: Vec::new(),
                 ..base.clone()
             },
-        ));
-    }
-    if request.supplier.is_some() {
-        candidates.push((
-            "Every supplier".into(),
+        ),
+        (
+            !request.suppliers.is_empty(),
+            "Every supplier",
             SearchRequest {
-                supplier: None,
+                suppliers: Vec::new(),
                 ..base.clone()
             },
-        ));
-    }
+        ),
+    ];
+    candidates.extend(
+        loosened
+            .into_iter()
+            .filter(|(set, _, _)| *set)
+            .map(|(_, label, r)| (label.to_string(), r)),
+    );
     if terms.len() > 1 {
         for (i, dropped) in terms.iter().enumerate() {
             let kept: Vec<&str> = terms

@@ -275,6 +275,39 @@ pub async fn share(app: &App, actor: &Actor, id: &SavedQuoteId, email: &str) -> 
     Ok(saved)
 }
 
+/// The quote's owner deletes it; colleagues it was shared with no longer see it. Its name and
+/// lines stay in the audit log.
+pub async fn delete(app: &App, actor: &Actor, id: &SavedQuoteId) -> AppResult<SavedQuote> {
+    let saved = get(app, actor, id).await?;
+    if !saved.owned {
+        return Err(AppError::Forbidden(
+            "only the person who saved a quote can delete it".into(),
+        ));
+    }
+    with_retries(|| async {
+        let at = app.now_text();
+        let mut tx = app.db.begin_write().await?;
+        let mut head = ChainHead::claim(&mut tx).await?;
+        if !saved_quotes::delete(&mut tx, id, &actor.user_id).await? {
+            return Err(not_found());
+        }
+        head.append(
+            &mut tx,
+            &at,
+            actor.user_id.as_str(),
+            "quote.deleted",
+            id.as_str(),
+            serde_json::json!({ "name": saved.record.name, "lines": saved.lines.len() }),
+        )
+        .await?;
+        head.seal(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    })
+    .await?;
+    Ok(saved)
+}
+
 /// A CSV file of the quote at today's prices (text cells made safe to open in a spreadsheet).
 /// Lines that no longer price (an item withdrawn since) are listed with the reason.
 pub async fn csv(app: &App, actor: &Actor, id: &SavedQuoteId) -> AppResult<(String, Vec<u8>)> {

@@ -4,7 +4,9 @@
 //! (ADR 0004): the same matching (every group of words, or as many as possible, ADR 0014),
 //! filters, ranking and sorts.
 
-use crate::catalogue::{Match, SearchRequest, SearchResults, Sort, PAGE_SIZE, PRICE_BANDS, TERM_BANDS};
+use crate::catalogue::{
+    Fit, Match, SearchRequest, SearchResults, Sort, FILTER_GROUPS, PAGE_SIZE, PRICE_BANDS, TERM_BANDS,
+};
 use crate::search_query::{Group, SearchQuery, Term, Vocabulary};
 use calloff_domain::catalogue::{CatalogueItem, Unit};
 use calloff_domain::ids::{FrameworkId, OrganisationId};
@@ -95,23 +97,38 @@ fn band_of(value: i64, bands: &[(&str, i64, i64)], inclusive_end: bool) -> usize
         .unwrap_or(0)
 }
 
-/// A search's filters as positions in the index's lists; `None` inside means "no such value",
-/// which nothing passes.
+/// A search's filters over the index's lists: for each group (lot, unit, price band, term band,
+/// supplier), which positions pass; `None` when the group is not filtered. A value the index
+/// does not have lets nothing pass.
 struct Filter {
-    lot: Option<Option<u16>>,
-    unit: Option<u8>,
-    price_band: Option<u8>,
-    term_band: Option<u8>,
-    supplier: Option<Option<u16>>,
+    allowed: [Option<Vec<bool>>; FILTER_GROUPS],
+}
+
+impl Keys {
+    /// The item's position in each group's list.
+    fn positions(&self) -> [usize; FILTER_GROUPS] {
+        [
+            usize::from(self.lot),
+            usize::from(self.unit),
+            usize::from(self.price_band),
+            usize::from(self.term_band),
+            usize::from(self.supplier),
+        ]
+    }
 }
 
 impl Filter {
+    fn fit(&self, k: &Keys) -> Fit {
+        let positions = k.positions();
+        Fit::of(std::array::from_fn(|g| {
+            self.allowed[g]
+                .as_ref()
+                .is_none_or(|allowed| allowed.get(positions[g]).copied().unwrap_or(false))
+        }))
+    }
+
     fn passes(&self, k: &Keys) -> bool {
-        self.lot.is_none_or(|l| l == Some(k.lot))
-            && self.unit.is_none_or(|u| u == k.unit)
-            && self.price_band.is_none_or(|b| b == k.price_band)
-            && self.term_band.is_none_or(|b| b == k.term_band)
-            && self.supplier.is_none_or(|s| s == Some(k.supplier))
+        self.fit(k) == Fit::All
     }
 }
 
@@ -233,15 +250,44 @@ impl SearchIndex {
     }
 
     fn filter(&self, r: &SearchRequest) -> Filter {
+        // The positions of a group's chosen values; `None` if none are chosen.
+        fn allow(len: usize, chosen: usize, positions: impl Iterator<Item = Option<usize>>) -> Option<Vec<bool>> {
+            (chosen > 0).then(|| {
+                let mut allowed = vec![false; len];
+                positions.flatten().for_each(|p| allowed[p] = true);
+                allowed
+            })
+        }
         Filter {
-            lot: r.lot.map(|l| self.lots.binary_search(&l).ok().map(small)),
-            unit: r.unit.map(unit_position),
-            price_band: r.price_band.map(small),
-            term_band: r.term_band.map(small),
-            supplier: r
-                .supplier
-                .as_ref()
-                .map(|s| self.suppliers.binary_search_by(|(id, _)| id.cmp(s)).ok().map(small)),
+            allowed: [
+                allow(
+                    self.lots.len(),
+                    r.lots.len(),
+                    r.lots.iter().map(|l| self.lots.binary_search(l).ok()),
+                ),
+                allow(
+                    Unit::ALL.len(),
+                    r.units.len(),
+                    r.units.iter().map(|u| Some(usize::from(unit_position(*u)))),
+                ),
+                allow(
+                    PRICE_BANDS.len(),
+                    r.price_bands.len(),
+                    r.price_bands.iter().map(|b| Some(*b)),
+                ),
+                allow(
+                    TERM_BANDS.len(),
+                    r.term_bands.len(),
+                    r.term_bands.iter().map(|b| Some(*b)),
+                ),
+                allow(
+                    self.suppliers.len(),
+                    r.suppliers.len(),
+                    r.suppliers
+                        .iter()
+                        .map(|s| self.suppliers.binary_search_by(|(id, _)| id.cmp(s)).ok()),
+                ),
+            ],
         }
     }
 
@@ -262,11 +308,22 @@ impl SearchIndex {
     pub fn search(&self, request: &SearchRequest) -> SearchResults {
         let groups = self.query(&request.text).groups;
         let filter = self.filter(request);
-        let mut matched: Vec<usize> = self
-            .matching(&self.words, &groups)
-            .ones()
-            .filter(|&i| filter.passes(&self.keys[i]))
-            .collect();
+        // Items that pass all filters but one still count in that one's facet.
+        let fitted = |items: &mut dyn Iterator<Item = usize>| -> Vec<(usize, Fit)> {
+            items
+                .map(|i| (i, filter.fit(&self.keys[i])))
+                .filter(|(_, fit)| *fit != Fit::No)
+                .collect()
+        };
+        let results = |candidates: &[(usize, Fit)]| -> Vec<usize> {
+            candidates
+                .iter()
+                .filter(|(_, f)| *f == Fit::All)
+                .map(|(i, _)| *i)
+                .collect()
+        };
+        let mut candidates = fitted(&mut self.matching(&self.words, &groups).ones());
+        let mut matched = results(&candidates);
         // How many groups each item misses, when only some can match.
         let mut missed: Option<Vec<u8>> = None;
         if matched.is_empty() && groups.len() > 1 {
@@ -276,24 +333,30 @@ impl SearchIndex {
                     found[i] += 1;
                 }
             }
-            matched = (0..self.items.len())
-                .filter(|&i| found[i] > 0 && filter.passes(&self.keys[i]))
-                .collect();
-            let all = u8::try_from(groups.len()).unwrap_or(u8::MAX);
-            missed = (!matched.is_empty()).then(|| found.into_iter().map(|n| all.saturating_sub(n)).collect());
+            let partial = fitted(&mut (0..self.items.len()).filter(|&i| found[i] > 0));
+            let partial_matched = results(&partial);
+            if !partial_matched.is_empty() {
+                let all = u8::try_from(groups.len()).unwrap_or(u8::MAX);
+                missed = Some(found.into_iter().map(|n| all.saturating_sub(n)).collect());
+                candidates = partial;
+                matched = partial_matched;
+            }
         }
         let mut lots = vec![0i64; self.lots.len()];
-        let mut units = [0i64; Unit::ALL.len()];
-        let mut prices = [0i64; PRICE_BANDS.len()];
-        let mut term_bands = [0i64; TERM_BANDS.len()];
+        let mut units = vec![0i64; Unit::ALL.len()];
+        let mut prices = vec![0i64; PRICE_BANDS.len()];
+        let mut term_bands = vec![0i64; TERM_BANDS.len()];
         let mut suppliers = vec![0i64; self.suppliers.len()];
-        for &i in &matched {
-            let k = &self.keys[i];
-            lots[k.lot as usize] += 1;
-            units[k.unit as usize] += 1;
-            prices[k.price_band as usize] += 1;
-            term_bands[k.term_band as usize] += 1;
-            suppliers[k.supplier as usize] += 1;
+        for (i, fit) in &candidates {
+            let positions = self.keys[*i].positions();
+            for (g, counts) in [&mut lots, &mut units, &mut prices, &mut term_bands, &mut suppliers]
+                .into_iter()
+                .enumerate()
+            {
+                if fit.counts_in(g) {
+                    counts[positions[g]] += 1;
+                }
+            }
         }
         // Ranking: an exact SKU first, then items whose name has every word, then the rest; among
         // partial matches, those that miss fewest words first.
@@ -351,8 +414,8 @@ impl SearchIndex {
                 units.sort_by_key(|(u, _)| u.as_str());
                 units
             },
-            price_bands: counted(prices.to_vec()).collect(),
-            term_bands: counted(term_bands.to_vec()).collect(),
+            price_bands: counted(prices).collect(),
+            term_bands: counted(term_bands).collect(),
             suppliers: counted(suppliers)
                 .map(|(p, n)| (self.suppliers[p].0.clone(), self.suppliers[p].1.clone(), n))
                 .collect(),

@@ -70,9 +70,9 @@ pub async fn home(app: &App, actor: &Actor) -> AppResult<Home> {
         let yours = awaiting.iter().filter(|a| a.blocked.is_none()).count();
         list.push(task("Approvals waiting for you", count(yours), "/approvals"));
     }
-    if actor.has(Role::Buyer) || actor.has(Role::Approver) {
+    if actor.has(Role::Buyer) {
         let invoices = tasks::invoices_to_decide(&mut conn, org).await?;
-        list.push(task("Invoices to approve or dispute", invoices, "/call-offs"));
+        list.push(task("Invoices to approve or dispute", invoices, "/invoices"));
     }
     if actor.has(Role::SupplierUser) {
         let to_accept = tasks::supplier_call_offs_in(&mut conn, org, "placed").await?;

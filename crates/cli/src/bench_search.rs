@@ -80,7 +80,8 @@ const UNITS: [Unit; 5] = [
 ];
 
 /// The searches timed, in turn: broad and narrow words, prefixes, a SKU, a CPV code, facets and
-/// sorts; then (ADR 0014) a plural, a synonym, a typo and words no single item has.
+/// sorts; then (ADR 0014) a plural, a synonym, a typo and words no single item has; then filters
+/// with several values each.
 fn queries() -> Vec<SearchParams> {
     let q = |q: &str| SearchParams {
         q: q.into(),
@@ -113,6 +114,17 @@ fn queries() -> Vec<SearchParams> {
         q("mobile"),
         q("frewall"),
         q("resilient teleporter"),
+        // Filters given more than once (alternatives within a filter).
+        SearchParams {
+            lot: "1,4".into(),
+            ..q("router")
+        },
+        SearchParams {
+            unit: "per_month,per_user_per_month".into(),
+            price_band: "0,1".into(),
+            term_band: "1,2".into(),
+            ..q("")
+        },
     ]
 }
 

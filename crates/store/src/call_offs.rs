@@ -353,9 +353,9 @@ pub async fn find_by_idempotency_key(conn: &mut Conn, user: &UserId, key: &str) 
 pub struct ListFilter {
     pub state: Option<CallOffState>,
     pub lot: Option<u32>,
-    /// Placed on or after this day (UTC).
+    /// Placed on or after this day, in UK time.
     pub placed_from: Option<chrono::NaiveDate>,
-    /// Placed on or before this day (UTC).
+    /// Placed on or before this day, in UK time.
     pub placed_to: Option<chrono::NaiveDate>,
     /// Words in the reference or title, ignoring case.
     pub search: Option<String>,
@@ -375,15 +375,19 @@ impl ListFilter {
                 .replace('_', "!_");
             format!("%{escaped}%")
         });
+        // A UK day's first instant, as timestamps are stored (they sort as text).
+        let day_start = |d: chrono::NaiveDate| {
+            calloff_domain::calendar::uk_day_start(d).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        };
         query
             .bind(self.state.map_or("", CallOffState::as_str))
             .bind(self.lot.map_or(0, i64::from))
-            .bind(self.placed_from.map_or(String::new(), |d| d.to_string()))
-            // Timestamps sort as text: before the next day's first instant.
+            .bind(self.placed_from.map_or(String::new(), day_start))
+            // Before the next day's first instant.
             .bind(
                 self.placed_to
                     .and_then(|d| d.succ_opt())
-                    .map_or(String::new(), |d| d.to_string()),
+                    .map_or(String::new(), day_start),
             )
             .bind(pattern)
     }

@@ -26,6 +26,9 @@ crate::statements! {
                i.received_at, i.decided_by, i.decided_at, i.dispute_reason \
                FROM invoices i JOIN call_offs c ON c.id = i.call_off_id WHERE i.id = $1";
     FOR_CALL_OFF = "SELECT i.id FROM invoices i WHERE i.call_off_id = $1 ORDER BY i.change_seq DESC";
+    // A buying organisation's invoices waiting for its approval (matched) or decision (held).
+    TO_DECIDE = "SELECT id FROM invoices WHERE buyer_id = $1 AND status IN ('matched', 'held') \
+                 ORDER BY received_at, id LIMIT $2";
     BY_NUMBER = "SELECT id FROM invoices WHERE supplier_id = $1 AND number = $2";
     LINES = "SELECT call_off_line, sku, name, lot_number, cpv, quantity, unit_price_micros, line_value, period_start, period_end \
              FROM invoice_lines WHERE invoice_id = $1 ORDER BY line_number";
@@ -248,6 +251,23 @@ pub async fn for_call_off(conn: &mut Conn, call_off: &CallOffId) -> StoreResult<
         .iter()
         .map(|r| r.try_get("id"))
         .collect::<Result<_, _>>()?;
+    by_ids(conn, ids).await
+}
+
+/// The buyer's invoices and credit notes waiting for its decision, oldest first, at most `limit`.
+pub async fn to_decide(conn: &mut Conn, buyer: &OrganisationId, limit: i64) -> StoreResult<Vec<Invoice>> {
+    let ids: Vec<String> = sqlx::query(TO_DECIDE)
+        .bind(buyer.as_str())
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| r.try_get("id"))
+        .collect::<Result<_, _>>()?;
+    by_ids(conn, ids).await
+}
+
+async fn by_ids(conn: &mut Conn, ids: Vec<String>) -> StoreResult<Vec<Invoice>> {
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         if let Some(invoice) = get(conn, &InvoiceId::from_stored(id)).await? {

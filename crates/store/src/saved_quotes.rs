@@ -25,6 +25,10 @@ crate::statements! {
          ORDER BY q.updated_at DESC, q.id DESC LIMIT $3";
     SHARE = "INSERT INTO saved_quote_shares (quote_id, user_id, shared_by, shared_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (quote_id, user_id) DO NOTHING";
+    // Only the owner deletes a saved quote; its shares go with it.
+    DELETE_SHARES = "DELETE FROM saved_quote_shares WHERE quote_id IN \
+                     (SELECT id FROM saved_quotes WHERE id = $1 AND owner_id = $2)";
+    DELETE = "DELETE FROM saved_quotes WHERE id = $1 AND owner_id = $2";
     SHARED_WITH = "SELECT u.id, u.name, u.email FROM saved_quote_shares s JOIN users u ON u.id = s.user_id \
                    WHERE s.quote_id = $1 ORDER BY u.name, u.id";
 }
@@ -164,4 +168,19 @@ pub async fn shared_with(conn: &mut Conn, id: &SavedQuoteId) -> StoreResult<Vec<
             ))
         })
         .collect()
+}
+
+/// Deletes the owner's saved quote and its shares; false if they own no such quote.
+pub async fn delete(conn: &mut Conn, id: &SavedQuoteId, owner: &UserId) -> StoreResult<bool> {
+    sqlx::query(DELETE_SHARES)
+        .bind(id.as_str())
+        .bind(owner.as_str())
+        .execute(&mut *conn)
+        .await?;
+    let deleted = sqlx::query(DELETE)
+        .bind(id.as_str())
+        .bind(owner.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(deleted.rows_affected() == 1)
 }

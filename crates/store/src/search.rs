@@ -9,14 +9,46 @@ use calloff_domain::catalogue::{Term, Unit, WordGroup};
 use calloff_domain::ids::{FrameworkId, OrganisationId};
 use sqlx::Row;
 
-/// The filters every search statement shares: $1 framework, $2 lot (0: any), $3 unit ('': any),
-/// $4 and $5 unit price range in micros, $6 and $7 minimum-term range in months, $8 supplier
-/// ('': any).
+/// An item's unit as a bit position, in the order of `Unit::ALL` (a test holds them together).
+macro_rules! unit_bit {
+    () => {
+        "(CASE i.unit WHEN 'per_month' THEN 1 WHEN 'per_user_per_month' THEN 2 WHEN 'one_off' THEN 4 \
+         WHEN 'per_minute' THEN 8 WHEN 'per_gb' THEN 16 ELSE 0 END)"
+    };
+}
+
+/// An item's price band: under £10, to £100, to £1,000, more (as `catalogue::PRICE_BANDS`).
+macro_rules! price_band {
+    () => {
+        "(CASE WHEN i.unit_price_micros < 10000000 THEN 0 WHEN i.unit_price_micros < 100000000 THEN 1 \
+          WHEN i.unit_price_micros < 1000000000 THEN 2 ELSE 3 END)"
+    };
+}
+
+/// An item's minimum-term band: none, up to 12 months, to 24, to 36, more (as `TERM_BANDS`).
+macro_rules! term_band {
+    () => {
+        "(CASE WHEN i.minimum_term_months = 0 THEN 0 WHEN i.minimum_term_months <= 12 THEN 1 \
+          WHEN i.minimum_term_months <= 24 THEN 2 WHEN i.minimum_term_months <= 36 THEN 3 ELSE 4 END)"
+    };
+}
+
+/// The filters every search statement shares: $1 framework; $2 lots as `,1,3,` ('': any); $3
+/// units, $4 price bands and $5 term bands as bit masks (0: any); $6 suppliers as `,id,id,`
+/// ('': any). Values of one filter are alternatives; every filter must pass.
 macro_rules! filters {
     () => {
-        " i.framework_id = $1 AND i.withdrawn = 0 AND ($2 = 0 OR i.lot_number = $2) AND ($3 = '' OR i.unit = $3) \
-         AND i.unit_price_micros >= $4 AND i.unit_price_micros < $5 \
-         AND i.minimum_term_months >= $6 AND i.minimum_term_months <= $7 AND ($8 = '' OR i.supplier_id = $8)"
+        concat!(
+            " i.framework_id = $1 AND i.withdrawn = 0 \
+             AND ($2 = '' OR $2 LIKE ('%,' || CAST(i.lot_number AS TEXT) || ',%')) \
+             AND ($3 = 0 OR ($3 & ",
+            unit_bit!(),
+            ") <> 0) AND ($4 = 0 OR ($4 & (1 << ",
+            price_band!(),
+            ")) <> 0) AND ($5 = 0 OR ($5 & (1 << ",
+            term_band!(),
+            ")) <> 0) AND ($6 = '' OR $6 LIKE ('%,' || i.supplier_id || ',%'))"
+        )
     };
 }
 
@@ -31,25 +63,26 @@ macro_rules! item_columns {
 /// Facet columns: lot, unit, price band, minimum-term band, supplier, and a count.
 macro_rules! facet_columns {
     () => {
-        "SELECT i.lot_number, i.unit, \
-         CASE WHEN i.unit_price_micros < 10000000 THEN 0 WHEN i.unit_price_micros < 100000000 THEN 1 \
-              WHEN i.unit_price_micros < 1000000000 THEN 2 ELSE 3 END AS price_band, \
-         CASE WHEN i.minimum_term_months = 0 THEN 0 WHEN i.minimum_term_months <= 12 THEN 1 \
-              WHEN i.minimum_term_months <= 24 THEN 2 WHEN i.minimum_term_months <= 36 THEN 3 ELSE 4 END AS term_band, \
-         i.supplier_id, COUNT(*) AS n FROM catalogue_items i WHERE"
+        concat!(
+            "SELECT i.lot_number, i.unit, ",
+            price_band!(),
+            " AS price_band, ",
+            term_band!(),
+            " AS term_band, i.supplier_id, COUNT(*) AS n FROM catalogue_items i WHERE"
+        )
     };
 }
 
-/// The sort: $9 is relevance, price_low, price_high or name; relevance ranks an exact SKU first,
+/// The sort: $7 is relevance, price_low, price_high or name; relevance ranks an exact SKU first,
 /// then items whose name has every word, then the rest.
 macro_rules! order {
     ($relevance:expr) => {
         concat!(
-            " ORDER BY CASE WHEN $9 = 'relevance' THEN ",
+            " ORDER BY CASE WHEN $7 = 'relevance' THEN ",
             $relevance,
             " ELSE 0 END, \
-             CASE WHEN $9 = 'price_low' THEN i.unit_price_micros ELSE 0 END ASC, \
-             CASE WHEN $9 = 'price_high' THEN i.unit_price_micros ELSE 0 END DESC, i.name, i.sku LIMIT $10 OFFSET $11"
+             CASE WHEN $7 = 'price_low' THEN i.unit_price_micros ELSE 0 END ASC, \
+             CASE WHEN $7 = 'price_high' THEN i.unit_price_micros ELSE 0 END DESC, i.name, i.sku LIMIT $8 OFFSET $9"
         )
     };
 }
@@ -68,51 +101,51 @@ crate::statements! {
     SEARCH_TEXTS = "SELECT search_text FROM catalogue_items WHERE framework_id = $1 AND withdrawn = 0";
 }
 
-/// With words, on SQLite: $12 the FTS5 query, $13 the SKU as typed, $14 the query on names only.
+/// With words, on SQLite: $10 the FTS5 query, $11 the SKU as typed, $12 the query on names only.
 pub const SQLITE_SEARCH: &str = concat!(
     item_columns!(),
-    " i.rowid IN (SELECT rowid FROM catalogue_items_search WHERE catalogue_items_search MATCH $12) AND",
+    " i.rowid IN (SELECT rowid FROM catalogue_items_search WHERE catalogue_items_search MATCH $10) AND",
     filters!(),
     order!(
-        "CASE WHEN i.sku = $13 THEN 0 WHEN i.rowid IN (SELECT rowid FROM catalogue_items_search \
-         WHERE catalogue_items_search MATCH $14) THEN 1 ELSE 2 END"
+        "CASE WHEN i.sku = $11 THEN 0 WHEN i.rowid IN (SELECT rowid FROM catalogue_items_search \
+         WHERE catalogue_items_search MATCH $12) THEN 1 ELSE 2 END"
     )
 );
-/// Facets with words: $9 the FTS5 query.
+/// Facets with words: $7 the FTS5 query.
 pub const SQLITE_FACETS: &str = concat!(
     facet_columns!(),
-    " i.rowid IN (SELECT rowid FROM catalogue_items_search WHERE catalogue_items_search MATCH $9) AND",
+    " i.rowid IN (SELECT rowid FROM catalogue_items_search WHERE catalogue_items_search MATCH $7) AND",
     filters!(),
     " GROUP BY 1, 2, 3, 4, 5"
 );
-/// With words, on PostgreSQL: $12 the tsquery (also matched against names), $13 the SKU as typed.
+/// With words, on PostgreSQL: $10 the tsquery (also matched against names), $11 the SKU as typed.
 pub const POSTGRES_SEARCH: &str = concat!(
     item_columns!(),
-    " to_tsvector('simple', i.search_text) @@ to_tsquery('simple', $12) AND",
+    " to_tsvector('simple', i.search_text) @@ to_tsquery('simple', $10) AND",
     filters!(),
     order!(
-        "CASE WHEN i.sku = $13 THEN 0 WHEN to_tsvector('simple', i.name_text) @@ to_tsquery('simple', $12) \
+        "CASE WHEN i.sku = $11 THEN 0 WHEN to_tsvector('simple', i.name_text) @@ to_tsquery('simple', $10) \
          THEN 1 ELSE 2 END"
     )
 );
-/// Facets with words: $9 the tsquery.
+/// Facets with words: $7 the tsquery.
 pub const POSTGRES_FACETS: &str = concat!(
     facet_columns!(),
-    " to_tsvector('simple', i.search_text) @@ to_tsquery('simple', $9) AND",
+    " to_tsvector('simple', i.search_text) @@ to_tsquery('simple', $7) AND",
     filters!(),
     " GROUP BY 1, 2, 3, 4, 5"
 );
 
-/// What ranks an item among partial matches, on SQLite: $9 the FTS5 query of one group.
+/// What ranks an item among partial matches, on SQLite: $7 the FTS5 query of one group.
 pub const SQLITE_MATCHING: &str = concat!(
     "SELECT i.id, i.name, i.sku, i.unit_price_micros FROM catalogue_items i WHERE",
-    " i.rowid IN (SELECT rowid FROM catalogue_items_search WHERE catalogue_items_search MATCH $9) AND",
+    " i.rowid IN (SELECT rowid FROM catalogue_items_search WHERE catalogue_items_search MATCH $7) AND",
     filters!()
 );
-/// The same on PostgreSQL: $9 the tsquery of one group.
+/// The same on PostgreSQL: $7 the tsquery of one group.
 pub const POSTGRES_MATCHING: &str = concat!(
     "SELECT i.id, i.name, i.sku, i.unit_price_micros FROM catalogue_items i WHERE",
-    " to_tsvector('simple', i.search_text) @@ to_tsquery('simple', $9) AND",
+    " to_tsvector('simple', i.search_text) @@ to_tsquery('simple', $7) AND",
     filters!()
 );
 
@@ -124,16 +157,31 @@ pub fn dialect_statements(dialect: Dialect) -> Vec<&'static str> {
     }
 }
 
-/// What to narrow the catalogue to.
+/// What to narrow the catalogue to: in each list, the values allowed (empty: any).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filters {
-    pub lot: Option<u32>,
-    pub unit: Option<Unit>,
-    /// Unit price range in micros, from inclusive to exclusive.
-    pub price: Option<(i64, i64)>,
-    /// Minimum-term range in months, both inclusive.
-    pub term: Option<(i64, i64)>,
-    pub supplier: Option<OrganisationId>,
+    pub lots: Vec<u32>,
+    pub units: Vec<Unit>,
+    /// Positions in `catalogue::PRICE_BANDS`.
+    pub price_bands: Vec<usize>,
+    /// Positions in `catalogue::TERM_BANDS`.
+    pub term_bands: Vec<usize>,
+    pub suppliers: Vec<OrganisationId>,
+}
+
+/// Bit `value` set for each value.
+fn mask(values: impl IntoIterator<Item = usize>) -> i64 {
+    values.into_iter().filter(|v| *v < 63).fold(0, |m, v| m | 1 << v)
+}
+
+/// `,a,b,` for a `LIKE` containment test; '' for none.
+fn delimited(values: impl IntoIterator<Item = String>) -> String {
+    let joined: Vec<String> = values.into_iter().collect();
+    if joined.is_empty() {
+        String::new()
+    } else {
+        format!(",{},", joined.join(","))
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -172,17 +220,14 @@ fn bind_filters<'q>(
     framework: &'q FrameworkId,
     f: &'q Filters,
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-    let (price_from, price_to) = f.price.unwrap_or((0, i64::MAX));
-    let (term_from, term_to) = f.term.unwrap_or((0, i64::MAX));
+    let unit_bit = |u: &Unit| Unit::ALL.iter().position(|a| a == u).unwrap_or(63);
     query
         .bind(framework.as_str())
-        .bind(f.lot.map_or(0, i64::from))
-        .bind(f.unit.map_or("", |u| u.as_str()))
-        .bind(price_from)
-        .bind(price_to)
-        .bind(term_from)
-        .bind(term_to)
-        .bind(f.supplier.as_ref().map_or("", |s| s.as_str()))
+        .bind(delimited(f.lots.iter().map(u32::to_string)))
+        .bind(mask(f.units.iter().map(unit_bit)))
+        .bind(mask(f.price_bands.iter().copied()))
+        .bind(mask(f.term_bands.iter().copied()))
+        .bind(delimited(f.suppliers.iter().map(ToString::to_string)))
 }
 
 /// Groups of words in a dialect's query syntax: a term is a word (`"word"` in FTS5, `word` in a
@@ -375,4 +420,20 @@ pub async fn search_texts(conn: &mut Conn, framework: &FrameworkId) -> StoreResu
         .iter()
         .map(|r| Ok(r.try_get("search_text")?))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_unit_has_the_bit_of_its_place_in_unit_all() {
+        for (place, unit) in Unit::ALL.iter().enumerate() {
+            let case = format!("WHEN '{}' THEN {} ", unit.as_str(), 1 << place);
+            assert!(unit_bit!().contains(&case), "{case} in {}", unit_bit!());
+            assert_eq!(mask([place]), 1 << place);
+        }
+        assert_eq!(delimited(["1".to_string(), "4".to_string()]), ",1,4,");
+        assert_eq!(delimited(Vec::<String>::new()), "");
+    }
 }

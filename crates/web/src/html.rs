@@ -80,9 +80,10 @@ pub fn layout(chrome: Chrome<'_>, content: Markup) -> Markup {
                             }
                         }
                     }
+                    @let content = content.into_string();
                     main class="govuk-main-wrapper" id="main-content" {
-                        (error_summary(chrome.errors))
-                        (PreEscaped(scroll_tables(&content.into_string())))
+                        (error_summary(&in_page_order(chrome.errors, &content)))
+                        (PreEscaped(scroll_tables(&content)))
                     }
                 }
                 footer class="govuk-footer" {
@@ -100,6 +101,18 @@ pub fn layout(chrome: Chrome<'_>, content: Markup) -> Markup {
             }
         }
     }
+}
+
+/// The errors in the order their fields come on the page, as the error summary lists them;
+/// errors whose field the page does not show come last, in the order given.
+fn in_page_order(errors: &[FieldError], content: &str) -> Vec<FieldError> {
+    let mut ordered = errors.to_vec();
+    ordered.sort_by_cached_key(|e| {
+        content
+            .find(&format!("id=\"{}\"", field_id(&e.field)))
+            .unwrap_or(usize::MAX)
+    });
+    ordered
 }
 
 /// The box a wide table scrolls in on a narrow screen, rather than widening the page. It can be
@@ -876,6 +889,19 @@ mod tests {
             selected: "",
         });
         assert_eq!(normalise(&ours.into_string()), normalise(f["html"].as_str().unwrap()));
+    }
+
+    #[test]
+    fn the_error_summary_follows_the_page() {
+        let page = r#"<input id="order-title"><input id="order-starts_on"><input id="cost_centre">"#;
+        let errors = [
+            FieldError::new("cost_centre", "Enter a cost centre"),
+            FieldError::new("lines", "Not on the page"),
+            FieldError::new("order.starts_on", "Enter a start date"),
+            FieldError::new("order.title", "Enter a title"),
+        ];
+        let fields: Vec<String> = in_page_order(&errors, page).into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["order.title", "order.starts_on", "cost_centre", "lines"]);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::{Actor, App, AppError, AppResult};
 use calloff_domain::calendar::parse_date;
 use calloff_domain::call_off::{CallOff, CallOffState};
 use calloff_domain::catalogue::Charging;
-use calloff_domain::ids::{CallOffId, InvoiceId};
+use calloff_domain::ids::{CallOffId, InvoiceId, OrganisationId};
 use calloff_domain::invoice::{
     self, Invoice, InvoiceDecision, InvoiceKind, InvoiceLine, InvoiceNumber, InvoiceSource, InvoiceStatus,
     InvoiceTotals, LineStanding, Mismatch, Period,
@@ -498,6 +498,42 @@ pub async fn view(app: &App, actor: &Actor, id: &InvoiceId) -> AppResult<Invoice
         buyer_name,
         you_may_decide,
     })
+}
+
+/// Most invoices the list of those waiting for a decision shows.
+pub const TO_DECIDE_SHOWN: i64 = 200;
+
+/// An invoice waiting for the buyer, with its supplier's name.
+#[derive(Debug, Clone)]
+pub struct Waiting {
+    pub invoice: Invoice,
+    pub supplier_name: String,
+}
+
+/// The invoices and credit notes waiting for the buyer's organisation to approve, accept or
+/// dispute, oldest first (at most [`TO_DECIDE_SHOWN`]); for its buyers, who decide them.
+pub async fn to_decide(app: &App, actor: &Actor) -> AppResult<Vec<Waiting>> {
+    if !actor.has(Role::Buyer) {
+        return Err(AppError::Forbidden(
+            "only buyers decide on their organisation's invoices".into(),
+        ));
+    }
+    let mut conn = app.db.pool().acquire().await?;
+    let list = invoices::to_decide(&mut conn, &actor.organisation_id, TO_DECIDE_SHOWN).await?;
+    let mut names: std::collections::HashMap<OrganisationId, String> = std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(list.len());
+    for invoice in list {
+        if !names.contains_key(&invoice.supplier_id) {
+            let name = calloff_store::organisations::get(&mut conn, &invoice.supplier_id)
+                .await?
+                .map(|o| o.name)
+                .unwrap_or_default();
+            names.insert(invoice.supplier_id.clone(), name);
+        }
+        let supplier_name = names.get(&invoice.supplier_id).cloned().unwrap_or_default();
+        out.push(Waiting { invoice, supplier_name });
+    }
+    Ok(out)
 }
 
 /// A call-off's invoices, newest first, and its spend, for those who may see the call-off.

@@ -95,6 +95,39 @@ fn searches() -> Vec<SearchParams> {
             unit: "per_month".into(),
             ..params("managed routers")
         },
+        // Filters given more than once: alternatives within a group, every group applied.
+        SearchParams {
+            lot: "1".into(),
+            ..params("")
+        },
+        SearchParams {
+            lot: "4".into(),
+            ..params("")
+        },
+        SearchParams {
+            lot: "4,1".into(),
+            ..params("")
+        },
+        SearchParams {
+            unit: "per_month".into(),
+            ..params("")
+        },
+        SearchParams {
+            lot: "1,4".into(),
+            unit: "per_month".into(),
+            ..params("")
+        },
+        SearchParams {
+            unit: "per_minute,per_month".into(),
+            price_band: "0,3".into(),
+            term_band: "0,1,2".into(),
+            ..params("call")
+        },
+        SearchParams {
+            lot: "2,3".into(),
+            sort: "price_low".into(),
+            ..params("sim 5gb teleporter")
+        },
     ]
 }
 
@@ -334,6 +367,54 @@ async fn search_finds_word_forms_synonyms_and_typos_and_never_dead_ends() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filters_combine_within_a_group_and_across_groups() {
+    let found = run(Backend::Sqlite).await;
+    let by = |lot: &str, unit: &str| {
+        found
+            .iter()
+            .find(|(p, _)| p.q.is_empty() && p.lot == lot && p.unit == unit && p.sort.is_empty())
+            .map(|(_, r)| r)
+            .unwrap()
+    };
+    let (all, lot_1, lot_4) = (by("", ""), by("1", ""), by("4", ""));
+    // Two lots find the items of either, in the same order however they are given.
+    let either = by("4,1", "");
+    assert!(lot_1.total > 0 && lot_4.total > 0);
+    assert_eq!(either.total, lot_1.total + lot_4.total);
+    assert!(either.items.iter().all(|i| [1, 4].contains(&i.lot_number)));
+    // A facet's counts ignore its own filter, so that each says what ticking it as well would
+    // find; the other facets count only what the filter lets through.
+    assert_eq!(lot_1.lots, all.lots);
+    assert_eq!(lot_1.units.iter().map(|(_, n)| n).sum::<i64>(), lot_1.total);
+    // Across groups every filter applies: lots 1 or 4, and per month.
+    let per_month = by("", "per_month");
+    let both = by("1,4", "per_month");
+    let expected: i64 = per_month
+        .lots
+        .iter()
+        .filter(|(l, _)| [1, 4].contains(l))
+        .map(|(_, n)| n)
+        .sum();
+    assert!(both.total > 0 && both.total < either.total);
+    assert_eq!(both.total, expected);
+    assert!(both
+        .items
+        .iter()
+        .all(|i| [1, 4].contains(&i.lot_number) && i.unit.as_str() == "per_month"));
+    let (_, calls) = found
+        .iter()
+        .find(|(p, _)| p.q == "call" && p.unit == "per_minute,per_month")
+        .unwrap();
+    assert!(calls.total > 0);
+    assert!(calls.items.iter().all(|i| {
+        let price = i.unit_price.micros();
+        ["per_minute", "per_month"].contains(&i.unit.as_str())
+            && !(10_000_000..1_000_000_000).contains(&price)
+            && i.minimum_term_months <= 24
+    }));
+}
+
 #[test]
 fn bad_search_parameters_name_the_field() {
     let bad = SearchParams {
@@ -345,6 +426,27 @@ fn bad_search_parameters_name_the_field() {
     };
     let fields: Vec<String> = bad.parse().unwrap_err().into_iter().map(|e| e.field).collect();
     assert_eq!(fields, ["price_band", "lot", "sort", "page"]);
+    // One bad value among several, or a list too long, names the filter.
+    let bad = SearchParams {
+        lot: "1,0".into(),
+        unit: "per_month,per_fortnight".into(),
+        term_band: "1,5".into(),
+        supplier: "1,2".into(),
+        ..SearchParams::default()
+    };
+    let fields: Vec<String> = bad.parse().unwrap_err().into_iter().map(|e| e.field).collect();
+    assert_eq!(fields, ["term_band", "lot", "unit", "supplier"]);
+    let many = SearchParams {
+        lot: vec!["1"; 101].join(","),
+        ..SearchParams::default()
+    };
+    assert!(many.parse().unwrap_err()[0].message.contains("100 values or fewer"));
+    // Duplicates are one value.
+    let twice = SearchParams {
+        lot: "3,3,1".into(),
+        ..SearchParams::default()
+    };
+    assert_eq!(twice.parse().unwrap().lots, [1, 3]);
 }
 
 mod prices_paid {

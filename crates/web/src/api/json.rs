@@ -314,7 +314,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
 }
 
 pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, Response> {
-    let bad = |errors: Vec<FieldError>| {
+    parse_query_with_lists(query, &[])
+}
+
+/// [`parse_query`], except that the parameters named in `lists` may be given more than once:
+/// their values reach `T` joined by commas (`lot=1&lot=3` as `lot=1,3`).
+pub fn parse_query_with_lists<T: DeserializeOwned>(query: &str, lists: &[&str]) -> Result<T, Response> {
+    read_query(query, lists).map_err(|errors| {
         let detail = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
         problem(
             StatusCode::BAD_REQUEST,
@@ -323,12 +329,18 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, Response> {
             &detail,
             &errors,
         )
-    };
+    })
+}
+
+/// A query string read strictly into `T`, or what is wrong with it, each parameter named (for
+/// pages, which show the errors on the page).
+pub fn read_query<T: DeserializeOwned>(query: &str, lists: &[&str]) -> Result<T, Vec<FieldError>> {
     let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
     let mut errors = Vec::new();
+    let mut joined: Vec<(String, String)> = Vec::new();
     for (i, (name, value)) in pairs.iter().enumerate() {
-        if pairs[..i].iter().any(|(earlier, _)| earlier == name) && errors.iter().all(|e: &FieldError| e.field != *name)
-        {
+        let repeated = pairs[..i].iter().any(|(earlier, _)| earlier == name);
+        if repeated && !lists.contains(&name.as_str()) && errors.iter().all(|e: &FieldError| e.field != *name) {
             errors.push(FieldError::new(name.clone(), "is given more than once"));
         }
         if value.chars().count() > MAX_ANY_TEXT_LEN {
@@ -337,10 +349,20 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, Response> {
                 format!("must be {MAX_ANY_TEXT_LEN} characters or fewer"),
             ));
         }
+        match joined.iter_mut().find(|(n, _)| n == name) {
+            Some((_, values)) => {
+                values.push(',');
+                values.push_str(value);
+            }
+            None => joined.push((name.clone(), value.clone())),
+        }
     }
     if !errors.is_empty() {
-        return Err(bad(errors));
+        return Err(errors);
     }
+    let query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(joined)
+        .finish();
     let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize(deserializer).map_err(|e| {
         let path = e.path().to_string();
@@ -353,6 +375,6 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, Response> {
             None if path == "." || path == "?" => "query".to_string(),
             None => path,
         };
-        bad(vec![FieldError::new(field, message)])
+        vec![FieldError::new(field, message)]
     })
 }

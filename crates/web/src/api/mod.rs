@@ -4,7 +4,7 @@
 
 mod feed;
 pub(crate) mod invoices;
-mod json;
+pub(crate) mod json;
 pub mod openapi;
 pub mod problem;
 mod proposals;
@@ -18,7 +18,7 @@ mod views;
 use crate::routes::Routes;
 use crate::session::{ApiUser, ClientAddress};
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -57,6 +57,7 @@ pub fn routes() -> Routes {
         .create("/saved-quotes", saved_quotes::save)
         .get("/saved-quotes/{id}", saved_quotes::show)
         .post("/saved-quotes/{id}", saved_quotes::replace)
+        .delete("/saved-quotes/{id}", saved_quotes::delete)
         .post("/saved-quotes/{id}/shares", saved_quotes::share)
         .get("/saved-quotes/{id}/csv", saved_quotes::csv)
         .get("/call-offs", list_call_offs)
@@ -64,6 +65,7 @@ pub fn routes() -> Routes {
         .get("/call-offs/{id}", call_off)
         .create("/call-offs/{id}/milestones", record_milestone)
         .create("/call-offs/{id}/variations", vary)
+        .post("/call-offs/{id}/variations/preview", preview_variation)
         .create("/call-offs/{id}/invoices", invoices::submit)
         .get("/call-offs/{id}/invoices", invoices::list)
         .get("/invoices/{id}", invoices::show)
@@ -154,7 +156,9 @@ pub fn parse_as_every_body(bytes: &[u8]) -> usize {
         + usize::from(json::parse_query::<returns::ReturnQuery>(&query).is_ok())
         + usize::from(json::parse_query::<returns::VersionQuery>(&query).is_ok())
         + usize::from(json::parse_query::<returns::ImportQuery>(&query).is_ok())
-        + usize::from(json::parse_query::<catalogue::SearchParams>(&query).is_ok())
+        + usize::from(
+            json::parse_query_with_lists::<catalogue::SearchParams>(&query, catalogue::SearchParams::LISTS).is_ok(),
+        )
         + usize::from(json::parse_query::<calloff_app::register::RegisterParams>(&query).is_ok());
     queries
         + ok::<SignIn>(bytes)
@@ -291,8 +295,10 @@ async fn items(
     State(state): State<AppState>,
     user: ApiUser,
     Path(id): Path<String>,
-    ApiQuery(params): ApiQuery<catalogue::SearchParams>,
+    RawQuery(query): RawQuery,
 ) -> ApiResult {
+    let params: catalogue::SearchParams =
+        json::parse_query_with_lists(query.as_deref().unwrap_or_default(), catalogue::SearchParams::LISTS)?;
     let request = params.parse().map_err(|e| fail(AppError::InvalidFields(e)))?;
     let found = catalogue::search(&state.app, &user.session.actor, &FrameworkId::from_stored(id), &request)
         .await
@@ -806,6 +812,24 @@ async fn vary(
         variation: (&outcome).into(),
     };
     Ok((status, Json(body)).into_response())
+}
+
+#[utoipa::path(post, path = "/call-offs/{id}/variations/preview", operation_id = "previewVariation",
+    summary = "Check and price a variation without making it (its buyer): the new value, the change in percent, the change against the framework's modification limit and the approvers it would need. Writes nothing.",
+    params(("id" = String, Path, description = "Call-off id")),
+    request_body = VaryBody,
+    responses((status = 200, description = "What the variation would do", body = VariationPreviewView)))]
+async fn preview_variation(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<VaryBody>,
+) -> ApiResult {
+    let id = CallOffId::from_stored(id);
+    let preview = calloff_app::variations::preview(&state.app, &user.session.actor, &id, &body.lines)
+        .await
+        .map_err(fail)?;
+    Ok(Json(VariationPreviewView::from(&preview)).into_response())
 }
 
 #[utoipa::path(get, path = "/organisation/approval-rules", operation_id = "getApprovalRules",

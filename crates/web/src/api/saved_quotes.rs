@@ -7,6 +7,7 @@ use super::{created, fail, ApiResult};
 use crate::session::ApiUser;
 use crate::AppState;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 use calloff_app::quotes::{self, LineInput};
@@ -184,6 +185,17 @@ pub async fn replace(
         .await
         .map_err(fail)?;
     Ok(Json(detail(&state, &user, &id).await?).into_response())
+}
+
+#[utoipa::path(delete, path = "/saved-quotes/{id}", operation_id = "deleteSavedQuote",
+    summary = "Delete a saved quote (its owner only); colleagues it was shared with no longer see it",
+    params(("id" = String, Path, description = "Saved quote id")),
+    responses((status = 204, description = "Deleted")))]
+pub async fn delete(State(state): State<AppState>, user: ApiUser, Path(id): Path<String>) -> ApiResult {
+    saved_quotes::delete(&state.app, &user.session.actor, &SavedQuoteId::from_stored(id))
+        .await
+        .map_err(fail)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 #[utoipa::path(post, path = "/saved-quotes/{id}/shares", operation_id = "shareSavedQuote",

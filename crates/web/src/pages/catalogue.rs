@@ -5,12 +5,12 @@ use crate::html::{
 };
 use crate::session::{PageUser, SignedInForm};
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use calloff_app::catalogue::{Match, SearchParams, SearchRequest, SearchResults, Sort, PRICE_BANDS, TERM_BANDS};
 use calloff_app::{catalogue, frameworks};
-use calloff_domain::catalogue::CatalogueItem;
+use calloff_domain::catalogue::{CatalogueItem, Unit};
 use calloff_domain::ids::{FrameworkId, ItemId};
 use calloff_domain::pricing::{BreakRow, BreaksInput};
 use calloff_domain::FieldError;
@@ -21,7 +21,7 @@ pub async fn search(
     State(state): State<AppState>,
     user: PageUser,
     Path(id): Path<String>,
-    Query(params): Query<SearchParams>,
+    RawQuery(query): RawQuery,
 ) -> Response {
     let actor = &user.session.actor;
     let framework_id = FrameworkId::from_stored(id);
@@ -29,12 +29,16 @@ pub async fn search(
         Ok(f) => f,
         Err(e) => return error_page(Some(actor), &e),
     };
-    let request = params.parse().and_then(|r| match r.lot {
-        Some(n) if !framework.lots.iter().any(|l| l.number == n) => {
-            Err(vec![FieldError::new("lot", "Choose a lot from the list")])
-        }
-        _ => Ok(r),
-    });
+    let request =
+        crate::api::json::read_query::<SearchParams>(query.as_deref().unwrap_or_default(), SearchParams::LISTS)
+            .and_then(|params| params.parse())
+            .and_then(|r| {
+                if r.lots.iter().all(|n| framework.lots.iter().any(|l| l.number == *n)) {
+                    Ok(r)
+                } else {
+                    Err(vec![FieldError::new("lot", "Choose a lot from the list")])
+                }
+            });
     let (request, errors) = match request {
         Ok(r) => (r, Vec::new()),
         Err(errors) => (SearchRequest::default(), errors),
@@ -47,10 +51,14 @@ pub async fn search(
     } else {
         std::sync::Arc::new(SearchResults::default())
     };
-    let lot_title = request
-        .lot
-        .and_then(|n| framework.lots.iter().find(|l| l.number == n))
-        .map(|l| format!("Lot {}: {}", l.number, l.title));
+    let lot_title = match request.lots.as_slice() {
+        [n] => framework
+            .lots
+            .iter()
+            .find(|l| l.number == *n)
+            .map(|l| format!("Lot {}: {}", l.number, l.title)),
+        _ => None,
+    };
     let title = lot_title.clone().unwrap_or_else(|| "Catalogue".to_string());
     let chrome = Chrome {
         title: &title,
@@ -66,14 +74,6 @@ pub async fn search(
     };
     let base = format!("/frameworks/{framework_id}/catalogue");
     let link = |r: &SearchRequest| format!("{base}?{}", r.to_query());
-    let narrowed = |change: &dyn Fn(&mut SearchRequest)| {
-        let mut r = SearchRequest {
-            page: 1,
-            ..request.clone()
-        };
-        change(&mut r);
-        link(&r)
-    };
     let lot_name = |n: u32| {
         framework
             .lots
@@ -81,6 +81,100 @@ pub async fn search(
             .find(|l| l.number == n)
             .map_or(format!("Lot {n}"), |l| format!("Lot {n}: {}", l.title))
     };
+    let shown_with_errors = !errors.is_empty();
+    let filter_groups = [
+        FilterGroup {
+            legend: "Lot",
+            name: "lot",
+            options: options(
+                results.lots.iter().map(|(n, c)| (n.to_string(), lot_name(*n), *c)),
+                framework
+                    .lots
+                    .iter()
+                    .map(|l| (l.number.to_string(), lot_name(l.number))),
+                request.lots.iter().map(|n| (n.to_string(), lot_name(*n))),
+                shown_with_errors,
+            ),
+        },
+        FilterGroup {
+            legend: "Unit",
+            name: "unit",
+            options: options(
+                results
+                    .units
+                    .iter()
+                    .map(|(u, c)| (u.as_str().to_string(), u.label().to_string(), *c)),
+                Unit::ALL
+                    .iter()
+                    .map(|u| (u.as_str().to_string(), u.label().to_string())),
+                request
+                    .units
+                    .iter()
+                    .map(|u| (u.as_str().to_string(), u.label().to_string())),
+                shown_with_errors,
+            ),
+        },
+        FilterGroup {
+            legend: "Price (ex VAT)",
+            name: "price_band",
+            options: options(
+                results
+                    .price_bands
+                    .iter()
+                    .map(|(b, c)| (b.to_string(), PRICE_BANDS[*b].0.to_string(), *c)),
+                PRICE_BANDS
+                    .iter()
+                    .enumerate()
+                    .map(|(b, band)| (b.to_string(), band.0.to_string())),
+                request
+                    .price_bands
+                    .iter()
+                    .map(|b| (b.to_string(), PRICE_BANDS[*b].0.to_string())),
+                shown_with_errors,
+            ),
+        },
+        FilterGroup {
+            legend: "Minimum term",
+            name: "term_band",
+            options: options(
+                results
+                    .term_bands
+                    .iter()
+                    .map(|(b, c)| (b.to_string(), TERM_BANDS[*b].0.to_string(), *c)),
+                TERM_BANDS
+                    .iter()
+                    .enumerate()
+                    .map(|(b, band)| (b.to_string(), band.0.to_string())),
+                request
+                    .term_bands
+                    .iter()
+                    .map(|b| (b.to_string(), TERM_BANDS[*b].0.to_string())),
+                shown_with_errors,
+            ),
+        },
+        FilterGroup {
+            legend: "Supplier",
+            name: "supplier",
+            options: options(
+                results
+                    .suppliers
+                    .iter()
+                    .map(|(id, name, c)| (id.to_string(), name.clone(), *c)),
+                std::iter::empty(),
+                request.suppliers.iter().map(|id| {
+                    let name = results
+                        .suppliers
+                        .iter()
+                        .find(|(s, _, _)| s == id)
+                        .map_or("", |(_, n, _)| n);
+                    (id.to_string(), name.to_string())
+                }),
+                shown_with_errors,
+            ),
+        },
+    ];
+    let chosen: Vec<(&'static str, String)> = request.filter_pairs();
+    let filters = filter_form(&base, &request, &filter_groups, &chosen, &errors);
     render(
         status,
         layout(
@@ -91,14 +185,8 @@ pub async fn search(
                 span class="govuk-caption-l" { (framework.reference) " catalogue" }
                 h1 class="govuk-heading-l" { (title) }
                 form method="get" action=(base) novalidate {
-                    @for (name, value) in [
-                        ("lot", request.lot.map(|l| l.to_string())),
-                        ("unit", request.unit.map(|u| u.as_str().to_string())),
-                        ("price_band", request.price_band.map(|b| b.to_string())),
-                        ("term_band", request.term_band.map(|b| b.to_string())),
-                        ("supplier", request.supplier.as_ref().map(|s| s.to_string())),
-                    ] {
-                        @if let Some(value) = value { input type="hidden" name=(name) value=(value); }
+                    @for (name, value) in &chosen {
+                        input type="hidden" name=(name) value=(value);
                     }
                     (input(Input {
                         hint: Some("Words from the name or description, a SKU or a CPV code"),
@@ -120,9 +208,11 @@ pub async fn search(
                     }
                     button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button" { "Search" }
                 }
-                @if errors.is_empty() {
-                    // The results' heading comes first, so that on a narrow screen the filters
-                    // follow it rather than push the results down.
+                @if !errors.is_empty() {
+                    (filters)
+                } @else {
+                    // The results' heading comes first, and the filters after it fold away on a
+                    // narrow screen, so that the results are not pushed down.
                     h2 class="govuk-heading-m" id="result-count" { (results.total) " " (if results.total == 1 { "item" } else { "items" }) }
                     @if results.matched == Match::Partial {
                         div class="govuk-inset-text" id="partial-match" {
@@ -130,18 +220,7 @@ pub async fn search(
                         }
                     }
                     div class="govuk-grid-row" {
-                        div class="govuk-grid-column-one-third" {
-                            (facet("Lot", "lot", request.lot.is_some(), &narrowed(&|r| r.lot = None),
-                                results.lots.iter().map(|(n, c)| (lot_name(*n), *c, narrowed(&|r| r.lot = Some(*n)))).collect()))
-                            (facet("Unit", "unit", request.unit.is_some(), &narrowed(&|r| r.unit = None),
-                                results.units.iter().map(|(u, c)| (u.label().to_string(), *c, narrowed(&|r| r.unit = Some(*u)))).collect()))
-                            (facet("Price (ex VAT)", "price", request.price_band.is_some(), &narrowed(&|r| r.price_band = None),
-                                results.price_bands.iter().map(|(b, c)| (PRICE_BANDS[*b].0.to_string(), *c, narrowed(&|r| r.price_band = Some(*b)))).collect()))
-                            (facet("Minimum term", "term", request.term_band.is_some(), &narrowed(&|r| r.term_band = None),
-                                results.term_bands.iter().map(|(b, c)| (TERM_BANDS[*b].0.to_string(), *c, narrowed(&|r| r.term_band = Some(*b)))).collect()))
-                            (facet("Supplier", "supplier", request.supplier.is_some(), &narrowed(&|r| r.supplier = None),
-                                results.suppliers.iter().map(|(id, name, c)| (name.clone(), *c, narrowed(&|r| r.supplier = Some(id.clone())))).collect()))
-                        }
+                        div class="govuk-grid-column-one-third" { (filters) }
                         div class="govuk-grid-column-two-thirds" {
                             @if results.total == 0 && !results.suggestions.is_empty() {
                                 h2 class="govuk-heading-s" { "Try" }
@@ -185,20 +264,97 @@ fn narrowed_page(request: &SearchRequest, page: u32, link: &dyn Fn(&SearchReques
     })
 }
 
-/// One facet: its values with counts, each a link that narrows the search, or (when applied) a
-/// link to remove it.
-fn facet(heading: &str, id: &str, applied: bool, remove: &str, values: Vec<(String, i64, String)>) -> maud::Markup {
+/// One group of filters: checkboxes whose values are alternatives.
+struct FilterGroup {
+    legend: &'static str,
+    /// The query parameter.
+    name: &'static str,
+    /// Value, label, and how many items it would find (`None` when not counted).
+    options: Vec<(String, String, Option<i64>)>,
+}
+
+/// A group's options: the values found, with their counts; any chosen value not found (count 0,
+/// so that it can be unticked); and, on a page shown with errors (which counts nothing), every
+/// value there is.
+fn options(
+    found: impl Iterator<Item = (String, String, i64)>,
+    every: impl Iterator<Item = (String, String)>,
+    chosen: impl Iterator<Item = (String, String)>,
+    shown_with_errors: bool,
+) -> Vec<(String, String, Option<i64>)> {
+    let mut options: Vec<(String, String, Option<i64>)> = found.map(|(v, l, c)| (v, l, Some(c))).collect();
+    if shown_with_errors {
+        options.extend(every.map(|(v, l)| (v, l, None)));
+    }
+    for (value, label) in chosen {
+        if !options.iter().any(|(v, _, _)| *v == value) {
+            options.push((value, label, Some(0)));
+        }
+    }
+    options
+}
+
+/// The filters: checkboxes in groups (alternatives within a group, every group applied), in a
+/// details element that is open on wider screens and folded away on a phone.
+fn filter_form(
+    base: &str,
+    request: &SearchRequest,
+    groups: &[FilterGroup],
+    chosen: &[(&'static str, String)],
+    errors: &[FieldError],
+) -> Markup {
+    let clear = format!(
+        "{base}?{}",
+        SearchRequest {
+            text: request.text.clone(),
+            sort: request.sort,
+            ..SearchRequest::default()
+        }
+        .to_query()
+    );
     html! {
-        h2 class="govuk-heading-s" id={ "facet-" (id) } { (heading) }
-        ul class="govuk-list" aria-labelledby={ "facet-" (id) } {
-            @for (label, count, href) in &values {
-                li {
-                    @if applied { (label) " (" (count) ")" }
-                    @else { a class="govuk-link" href=(href) { (label) } " (" (count) ")" }
+        details class="govuk-details calloff-filters" open[!errors.is_empty()] {
+            summary class="govuk-details__summary" {
+                span class="govuk-details__summary-text" {
+                    "Filter results"
+                    @if !chosen.is_empty() { " (" (chosen.len()) " chosen)" }
                 }
             }
-            @if applied {
-                li { a class="govuk-link" href=(remove) { "Remove this filter" span class="govuk-visually-hidden" { ": " (heading) } } }
+            div class="govuk-details__text" {
+                form method="get" action=(base) novalidate {
+                    @if !request.text.is_empty() { input type="hidden" name="q" value=(request.text); }
+                    @if request.sort != Sort::Relevance { input type="hidden" name="sort" value=(request.sort.as_str()); }
+                    @for group in groups.iter().filter(|g| !g.options.is_empty()) {
+                        @let error = error_for(errors, group.name);
+                        div class={ "govuk-form-group" @if error.is_some() { " govuk-form-group--error" } } {
+                            fieldset class="govuk-fieldset" {
+                                legend class="govuk-fieldset__legend govuk-fieldset__legend--s" { (group.legend) }
+                                @if let Some(error) = error {
+                                    p class="govuk-error-message" id={ (group.name) "-error" } {
+                                        span class="govuk-visually-hidden" { "Error: " } (error)
+                                    }
+                                }
+                                div class="govuk-checkboxes govuk-checkboxes--small" data-module="govuk-checkboxes" {
+                                    @for (i, (value, label, count)) in group.options.iter().enumerate() {
+                                        @let id = if i == 0 { group.name.to_string() } else { format!("{}-{}", group.name, i + 1) };
+                                        div class="govuk-checkboxes__item" {
+                                            input class="govuk-checkboxes__input" id=(id) name=(group.name) type="checkbox" value=(value)
+                                                checked[chosen.iter().any(|(n, v)| *n == group.name && v == value)];
+                                            label class="govuk-label govuk-checkboxes__label" for=(id) {
+                                                (label)
+                                                @if let Some(count) = count { " (" (count) ")" }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    div class="govuk-button-group" {
+                        button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button" { "Apply filters" }
+                        @if !chosen.is_empty() { a class="govuk-link" href=(clear) { "Clear filters" } }
+                    }
+                }
             }
         }
     }

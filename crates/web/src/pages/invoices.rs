@@ -103,6 +103,74 @@ pub(super) fn invoice_table(list: &[Invoice]) -> Markup {
 
 use crate::dates::date as long_date;
 
+/// The invoices waiting for the buyer's organisation: oldest first, each with its call-off,
+/// supplier and amount, linked to the page where it is decided.
+pub async fn to_decide(State(state): State<AppState>, user: PageUser) -> Response {
+    let actor = &user.session.actor;
+    let waiting = match invoices::to_decide(&state.app, actor).await {
+        Ok(waiting) => waiting,
+        Err(e) => return error_page(Some(actor), &e),
+    };
+    let title = "Invoices to approve or dispute";
+    let chrome = Chrome {
+        title,
+        actor: Some(actor),
+        csrf_token: Some(&user.session.csrf_token),
+        section: Section::CallOffs,
+        errors: &[],
+    };
+    render(
+        StatusCode::OK,
+        layout(
+            chrome,
+            html! {
+                (crate::html::back_link("/", "Back to your tasks"))
+                h1 class="govuk-heading-l" { (title) }
+                @if waiting.is_empty() {
+                    p class="govuk-body" id="none-waiting" { "No invoices are waiting for your organisation's decision." }
+                } @else {
+                    p class="govuk-body" {
+                        "Approve an invoice that matches its call-off. An invoice that does not match is held: accept it or dispute it. Oldest first."
+                    }
+                    @if i64::try_from(waiting.len()).unwrap_or(i64::MAX) >= invoices::TO_DECIDE_SHOWN {
+                        div class="govuk-inset-text" { "Only the oldest " (invoices::TO_DECIDE_SHOWN) " are shown. Decide these to see the rest." }
+                    }
+                    table class="govuk-table" id="invoices-to-decide" {
+                        caption class="govuk-table__caption govuk-table__caption--m" { (calloff_domain::text::count(waiting.len(), "invoice", "invoices")) " waiting" }
+                        thead class="govuk-table__head" { tr class="govuk-table__row" {
+                            th scope="col" class="govuk-table__header" { "Invoice" }
+                            th scope="col" class="govuk-table__header" { "Call-off" }
+                            th scope="col" class="govuk-table__header" { "Supplier" }
+                            th scope="col" class="govuk-table__header" { "Received" }
+                            th scope="col" class="govuk-table__header" { "Status" }
+                            th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Net" }
+                        } }
+                        tbody class="govuk-table__body" {
+                            @for w in &waiting {
+                                @let i = &w.invoice;
+                                tr class="govuk-table__row" {
+                                    td class="govuk-table__cell" {
+                                        a class="govuk-link" href={ "/invoices/" (i.id) } { (i.kind.label()) " " (i.number.as_str()) }
+                                    }
+                                    td class="govuk-table__cell" {
+                                        a class="govuk-link" href={ "/call-offs/" (i.call_off_id) } { (i.call_off_reference) }
+                                    }
+                                    td class="govuk-table__cell" { (w.supplier_name) }
+                                    td class="govuk-table__cell" { (timestamp(&i.received_at)) }
+                                    td class="govuk-table__cell" { (status_tag(i.status)) }
+                                    td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" {
+                                        @if i.kind == InvoiceKind::CreditNote { "−" } (i.totals.net)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            },
+        ),
+    )
+}
+
 fn form_page(user: &PageUser, call_off: &CallOff, typed: &Typed, errors: &[FieldError]) -> Markup {
     let title = format!("Invoice call-off {}", call_off.reference);
     let chrome = Chrome {

@@ -109,6 +109,8 @@ pub fn routes() -> Routes {
         .get("/quotes/{id}/csv", saved_quotes::csv)
         .post("/quotes/{id}/open", saved_quotes::open)
         .post("/quotes/{id}/shares", saved_quotes::share)
+        .get("/quotes/{id}/delete", saved_quotes::confirm_delete)
+        .post("/quotes/{id}/delete", saved_quotes::delete)
         .get("/call-offs", call_offs::list)
         .post("/call-offs", place::place)
         .get("/call-offs/{id}", call_offs::show)
@@ -116,6 +118,7 @@ pub fn routes() -> Routes {
         .post("/call-offs/{id}/milestones", call_offs::record_milestone)
         .get("/call-offs/{id}/invoices/new", invoices::new_form)
         .post("/call-offs/{id}/invoices", invoices::submit)
+        .get("/invoices", invoices::to_decide)
         .get("/invoices/upload", invoices::upload_form)
         .post(
             "/invoices/upload",

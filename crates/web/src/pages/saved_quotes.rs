@@ -27,7 +27,12 @@ fn chrome<'a>(user: &'a PageUser, title: &'a str, errors: &'a [FieldError]) -> C
     }
 }
 
-pub async fn list(State(state): State<AppState>, user: PageUser) -> Response {
+#[derive(Deserialize)]
+pub struct ListNotice {
+    deleted: Option<String>,
+}
+
+pub async fn list(State(state): State<AppState>, user: PageUser, Query(notice): Query<ListNotice>) -> Response {
     let actor = &user.session.actor;
     let quotes = match saved_quotes::list(&state.app, actor).await {
         Ok(q) => q,
@@ -39,6 +44,7 @@ pub async fn list(State(state): State<AppState>, user: PageUser) -> Response {
             chrome(&user, "Saved quotes", &[]),
             html! {
                 a href="/quote" class="govuk-back-link" { "Back to your quote" }
+                @if notice.deleted.is_some() { (crate::html::success_banner("Quote deleted")) }
                 h1 class="govuk-heading-l" { "Saved quotes" }
                 p class="govuk-body" { "Your saved quotes, and quotes colleagues have shared with you. Prices are worked out again at today's catalogue prices each time you open one." }
                 @if quotes.is_empty() {
@@ -204,9 +210,78 @@ fn saved_quote_page(
                 } @else {
                     p class="govuk-body" { "There is nobody else in your organisation to share it with." }
                 }
+                h2 class="govuk-heading-m" { "Delete this quote" }
+                p class="govuk-body" { "Delete it when you no longer need it. Colleagues you shared it with will no longer see it." }
+                a class="govuk-button govuk-button--warning" data-module="govuk-button" href={ "/quotes/" (record.id) "/delete" } { "Delete quote" }
             }
         },
     )
+}
+
+/// Asks the owner to confirm deleting the quote.
+pub async fn confirm_delete(State(state): State<AppState>, user: PageUser, Path(id): Path<String>) -> Response {
+    let actor = &user.session.actor;
+    let saved = match saved_quotes::get(&state.app, actor, &SavedQuoteId::from_stored(id)).await {
+        Ok(saved) if saved.owned => saved,
+        Ok(_) => {
+            return error_page(
+                Some(actor),
+                &calloff_app::AppError::Forbidden("only the person who saved a quote can delete it".into()),
+            )
+        }
+        Err(e) => return error_page(Some(actor), &e),
+    };
+    let record = &saved.record;
+    let title = format!("Delete {}", record.name);
+    render(
+        StatusCode::OK,
+        layout(
+            chrome(&user, &title, &[]),
+            html! {
+                a href={ "/quotes/" (record.id) } class="govuk-back-link" { "Back to the quote" }
+                h1 class="govuk-heading-l" { "Are you sure you want to delete \u{201c}" (record.name) "\u{201d}?" }
+                div class="govuk-warning-text" {
+                    span class="govuk-warning-text__icon" aria-hidden="true" { "!" }
+                    strong class="govuk-warning-text__text" {
+                        span class="govuk-visually-hidden" { "Warning" }
+                        "The quote and its " (calloff_domain::text::count(saved.lines.len(), "item", "items"))
+                        " will be deleted, and colleagues you shared it with will no longer see it. You cannot undo this."
+                    }
+                }
+                form method="post" action={ "/quotes/" (record.id) "/delete" } {
+                    (csrf_field(&user.session.csrf_token))
+                    div class="govuk-button-group" {
+                        button type="submit" class="govuk-button govuk-button--warning" data-module="govuk-button" { "Yes, delete this quote" }
+                        a class="govuk-link" href={ "/quotes/" (record.id) } { "Cancel" }
+                    }
+                }
+            },
+        ),
+    )
+}
+
+/// Deletes the quote; the quote being built, if it was this one, is kept but saves as a new one.
+pub async fn delete(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    SignedInForm { user, .. }: SignedInForm,
+) -> Response {
+    let actor = &user.session.actor;
+    let id = SavedQuoteId::from_stored(id);
+    if let Err(e) = saved_quotes::delete(&state.app, actor, &id).await {
+        return error_page(Some(actor), &e);
+    }
+    let basket = &user.session.basket;
+    if basket.saved_quote_id.as_ref() == Some(&id) {
+        let kept = Basket {
+            saved_quote_id: None,
+            ..basket.clone()
+        };
+        if let Err(e) = auth::save_basket(&state.app, &user.token, &kept).await {
+            return error_page(Some(actor), &e);
+        }
+    }
+    Redirect::to("/quotes?deleted=1").into_response()
 }
 
 /// Saves the quote being built with the name typed on the quote page.

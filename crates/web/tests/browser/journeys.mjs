@@ -261,6 +261,32 @@ try {
   await supplier.close();
 
   // The buyer was told: the navigation counts it; reading marks it.
+  await journey("a buyer ticks two lots and a unit to narrow the catalogue", buyer, async () => {
+    await buyer.visit(`/frameworks/${FRAMEWORK}/catalogue`);
+    const count = () => buyer.page.$eval("#result-count", (h) => parseInt(h.innerText, 10));
+    const all = await count();
+    // From tablet width the filters are open without a toggle.
+    if (!(await buyer.page.$eval("#lot", (el) => el.checkVisibility()))) buyer.fail("the lot filter is hidden");
+    await buyer.choose("Lot 1:");
+    await buyer.press("Apply filters");
+    const one = await count();
+    await buyer.choose("Lot 4:");
+    await buyer.press("Apply filters");
+    const either = await count();
+    if (!(one > 0 && either > one && either < all)) buyer.fail(`lots 1 (${one}) or 4 (${either}) of ${all}`);
+    const ticked = await buyer.page.$$eval("input[name=lot]:checked", (boxes) => boxes.map((b) => b.value));
+    if (ticked.join() !== "1,4") buyer.fail(`the lots ticked are ${ticked.join()}`);
+    await buyer.choose("per month");
+    await buyer.press("Apply filters");
+    const monthly = await count();
+    if (!(monthly > 0 && monthly < either)) buyer.fail(`per month in lots 1 or 4: ${monthly} of ${either}`);
+    const lots = await buyer.page.$$eval("#results > li", (items) => items.map((li) => li.innerText));
+    if (lots.some((text) => !/lot [14]\)/.test(text))) buyer.fail(`a result outside lots 1 and 4: ${lots.join(" | ")}`);
+    await buyer.shot("filters");
+    await buyer.press("Clear filters");
+    if ((await count()) !== all) buyer.fail("clearing the filters does not show everything");
+  });
+
   await journey("a buyer reads their notifications", buyer, async () => {
     await buyer.visit("/");
     const count = await buyer.page.evaluate(() => document.querySelector(".calloff-count")?.innerText ?? "");
@@ -305,6 +331,18 @@ try {
     await phone.shot("catalogue-375");
     const width = await phone.page.evaluate(() => document.documentElement.scrollWidth);
     if (width > 375) phone.fail(`the page is ${width} px wide`);
+    // The filters fold away below the results' heading, and open when asked.
+    const placed = await phone.page.evaluate(() => {
+      const heading = document.querySelector("#result-count").getBoundingClientRect();
+      const filters = document.querySelector(".calloff-filters").getBoundingClientRect();
+      const results = document.querySelector("#results").getBoundingClientRect();
+      return heading.bottom <= filters.top && filters.height < 80 && results.top < 900;
+    });
+    if (!placed) phone.fail("the filters are not folded below the results' heading");
+    if (await phone.page.$eval("#lot", (el) => el.checkVisibility())) phone.fail("the filters are open on a phone");
+    await phone.page.click(".calloff-filters summary");
+    if (!(await phone.page.$eval("#lot", (el) => el.checkVisibility()))) phone.fail("the filters do not open");
+    await phone.shot("catalogue-filters-375");
   });
   await phone.close();
 } catch (e) {

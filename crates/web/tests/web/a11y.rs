@@ -241,7 +241,9 @@ async fn every_page_and_error_state_passes_a11y_check_and_fits_375_px() {
     keep(
         "catalogue-facet-applied",
         &buyer
-            .get(&format!("{framework}/catalogue?unit=per_minute&price_band=0"))
+            .get(&format!(
+                "{framework}/catalogue?unit=per_minute&unit=per_month&price_band=0&lot=3&lot=4"
+            ))
             .await,
     );
     let partial = buyer.get(&format!("{framework}/catalogue?q=ethernet+teleporter")).await;
@@ -316,6 +318,26 @@ async fn every_page_and_error_state_passes_a11y_check_and_fits_375_px() {
         .await;
     keep("saved-quote-shared-with-you", &kai.get(&saved_quote).await);
     keep("saved-quotes-shared", &kai.get("/quotes").await);
+    // Only the owner deletes a quote, after confirming; then nobody sees it.
+    assert_eq!(kai.get(&format!("{saved_quote}/delete")).await.status, 403);
+    assert_eq!(kai.post(&format!("{saved_quote}/delete"), &[]).await.status, 403);
+    let confirm = buyer.get(&format!("{saved_quote}/delete")).await;
+    confirm
+        .assert_contains("Are you sure you want to delete")
+        .assert_contains("You cannot undo this");
+    keep("saved-quote-delete", &confirm);
+    let deleted = buyer.post(&format!("{saved_quote}/delete"), &[]).await;
+    assert_eq!(deleted.location.as_deref(), Some("/quotes?deleted=1"));
+    let after = buyer.get("/quotes?deleted=1").await;
+    after.assert_contains("Quote deleted");
+    assert!(!after.body.contains("Phone lines for the call centre"));
+    keep("saved-quotes-deleted", &after);
+    assert!(!kai
+        .get("/quotes")
+        .await
+        .body
+        .contains("Phone lines for the call centre"));
+    assert_eq!(kai.get(&saved_quote).await.status, 404);
     keep(
         "quote-error",
         &buyer
@@ -466,6 +488,9 @@ async fn every_page_and_error_state_passes_a11y_check_and_fits_375_px() {
     supplier.post(&format!("{call_off}/go-live"), &[]).await;
     keep("call-off-live", &buyer.get(&call_off).await);
     // Invoices: the supplier's form and its errors, a matched and a held invoice, a dispute.
+    let none_waiting = buyer.get("/invoices").await;
+    none_waiting.assert_contains("No invoices are waiting");
+    keep("invoices-none-waiting", &none_waiting);
     keep("invoice-new", &supplier.get(&format!("{call_off}/invoices/new")).await);
     let invoice_error = supplier
         .post(
@@ -506,6 +531,12 @@ async fn every_page_and_error_state_passes_a11y_check_and_fits_375_px() {
     assert_eq!(held.status, 303, "{}", held.body);
     let held_path = held.location.as_deref().unwrap().split('?').next().unwrap().to_string();
     keep("invoice-held-buyer", &buyer.get(&held_path).await);
+    // The buyer's task leads to both, oldest first.
+    let waiting = buyer.get("/invoices").await;
+    let (first, second) = (waiting.body.find("A11Y-1"), waiting.body.find("A11Y-2"));
+    assert!(first.is_some() && first < second, "{}", waiting.body);
+    waiting.assert_contains("2 invoices waiting").assert_contains("Held");
+    keep("invoices-to-decide", &waiting);
     let dispute_error = buyer
         .post(
             &format!("{held_path}/decision"),

@@ -62,7 +62,7 @@ impl Api {
         (r.status(), r.json().await.unwrap_or(Value::Null))
     }
 
-    async fn delete(&self, path: &str) -> (StatusCode, Value) {
+    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
         let r = self
             .client
             .delete(format!("{}/api/v1{path}", self.base))
@@ -118,6 +118,12 @@ fn basket(site: &Site, sku: &str, quantity: i64, term: i64) -> Value {
     json!({ "framework_id": site.t.framework_id, "lines": [{ "sku": sku, "quantity": quantity, "term_months": term }], "cost_centre": "IT-4021", "order": crate::browser::order_json() })
 }
 
+async fn found_all_in_lot_3(api: &Api, site: &Site) -> Value {
+    api.get(&format!("/frameworks/{}/items?lot=3", site.t.framework_id))
+        .await
+        .1
+}
+
 async fn a_client_signs_in_searches_quotes_and_places(backend: Backend) {
     let site = Site::start(backend).await;
     let api = Api::sign_in(&site, "buyer@camden.example").await;
@@ -143,6 +149,33 @@ async fn a_client_signs_in_searches_quotes_and_places(backend: Backend) {
         .await;
     assert_eq!(partial["match"], "partial");
     assert_eq!(partial["total"], found["total"]);
+    // A filter given more than once: its values are alternatives, marked as selected.
+    let search = |query: &str| format!("/frameworks/{}/items?{query}", site.t.framework_id);
+    let (_, lot_4) = api.get(&search("lot=4")).await;
+    let (status, either) = api.get(&search("lot=3&lot=4")).await;
+    assert_eq!(status, 200, "{either}");
+    let total = |v: &Value| v["total"].as_i64().unwrap();
+    assert_eq!(
+        total(&either),
+        total(&lot_4) + total(&found_all_in_lot_3(&api, &site).await)
+    );
+    let lots = either["facets"]["lot"].as_array().unwrap();
+    assert!(lots
+        .iter()
+        .all(|l| l["selected"] == json!([3, 4].contains(&l["value"].as_i64().unwrap()))));
+    assert_eq!(lots.len(), 5, "a facet counts as if its own filter were off");
+    let (_, commas) = api.get(&search("lot=4,3")).await;
+    assert_eq!(commas["items"], either["items"]);
+    // Other parameters still once only; a bad value among several is named.
+    let (status, twice) = api.get(&search("q=sim&q=ethernet")).await;
+    assert_eq!(
+        (status, twice["errors"][0]["field"].clone()),
+        (StatusCode::BAD_REQUEST, json!("q"))
+    );
+    let (status, bad) = api.get(&search("lot=3&lot=0&unit=per_month&unit=per_year")).await;
+    assert_eq!(status, 422, "{bad}");
+    let fields: Vec<&Value> = bad["errors"].as_array().unwrap().iter().map(|e| &e["field"]).collect();
+    assert_eq!(fields, [&json!("lot"), &json!("unit")]);
     let geo = items.iter().find(|i| i["sku"] == "L3-CALL-GEO").unwrap();
     assert_eq!(geo["unit_price_micros"], 8_500);
     let (status, item) = api.get(&format!("/items/{}", geo["id"].as_str().unwrap())).await;

@@ -181,6 +181,7 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("GET", "/quote" | "/quote/place") | ("POST", "/quote" | "/quote/lines" | "/call-offs") => Buyer,
         ("POST", "/api/v1/quotes" | "/api/v1/call-offs") => Buyer,
         ("GET" | "POST", "/quotes" | "/api/v1/saved-quotes") => Buyer,
+        ("GET", "/invoices") => Buyer,
         (
             "GET",
             "/quotes/{id}" | "/quotes/{id}/csv" | "/api/v1/saved-quotes/{id}" | "/api/v1/saved-quotes/{id}/csv",
@@ -192,10 +193,13 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
             | "/api/v1/saved-quotes/{id}"
             | "/api/v1/saved-quotes/{id}/shares",
         ) => SavedQuote,
+        // Deleting: each checked on a quote of its own (below), as the owner's check deletes it.
+        ("GET" | "POST", "/quotes/{id}/delete") | ("DELETE", "/api/v1/saved-quotes/{id}") => SavedQuote,
         ("GET", "/supplier/inbox") => SupplierUser,
         ("GET", "/call-offs/{id}" | "/call-offs/{id}/order-form" | "/api/v1/call-offs/{id}") => CallOffReader,
         ("POST", "/call-offs/{id}/milestones" | "/api/v1/call-offs/{id}/milestones") => CallOffSupplier,
-        ("POST", "/api/v1/call-offs/{id}/variations") | ("GET" | "POST", "/call-offs/{id}/vary") => CallOffBuyer,
+        ("POST", "/api/v1/call-offs/{id}/variations" | "/api/v1/call-offs/{id}/variations/preview")
+        | ("GET" | "POST", "/call-offs/{id}/vary") => CallOffBuyer,
         // Actions are checked with one the supplier takes and one the buyer takes.
         ("GET" | "POST", "/call-offs/{id}/{action}") | ("POST", "/api/v1/call-offs/{id}/{action}") => CallOffSupplier,
         ("GET", "/call-offs/{id}/invoices/new")
@@ -811,6 +815,20 @@ async fn every_route_for_every_role_and_organisation() {
                 mi_return.to_string()
             } else if path.contains("/organisation/people/") {
                 camden_approver.to_string()
+            } else if (path.starts_with("/quotes/") || path.contains("/saved-quotes/"))
+                && (*method == "DELETE" || path.ends_with("/delete"))
+            {
+                let quote = calloff_app::saved_quotes::SaveQuote {
+                    name: format!("Matrix to delete {checked}"),
+                    framework_id: t.framework_id.clone(),
+                    lines: command.lines.clone(),
+                };
+                calloff_app::saved_quotes::save(&t.app, &buyer, None, &quote)
+                    .await
+                    .unwrap()
+                    .record
+                    .id
+                    .to_string()
             } else if path.starts_with("/quotes/") || path.contains("/saved-quotes/") {
                 saved_quote.clone()
             } else {

@@ -9,6 +9,7 @@ use calloff_app::approvals;
 use calloff_domain::approval::{ApprovalRules, Threshold};
 use calloff_domain::money::Money;
 use calloff_test_support::{on_both_databases, Backend};
+use reqwest::StatusCode;
 use serde_json::json;
 
 on_both_databases!(
@@ -371,6 +372,40 @@ async fn a_variation_is_found_by_search_and_checked_before_it_is_made(backend: B
         .await;
     small.assert_contains("£1,452.00").assert_contains("+10.00%");
     assert!(!small.body.contains("id=\"over-limit\""));
+    // The API checks the same way, changing nothing; the supplier may not ask.
+    let id = call_off.rsplit('/').next().unwrap();
+    let api = Api::sign_in(&site, "buyer@camden.example").await;
+    let preview = format!("/call-offs/{id}/variations/preview");
+    let lines = |quantity: i64| json!({ "lines": [{ "sku": "L4-SIM-5GB", "quantity": quantity, "term_months": 24 }] });
+    let (status, checked, _) = api.post(&preview, lines(11), None).await;
+    assert_eq!(status, 200, "{checked}");
+    assert_eq!(checked["totals"]["contract_value"]["pence"], 145_200);
+    assert_eq!(checked["previous_value"]["pence"], 132_000);
+    assert_eq!(
+        (checked["change_bp"].clone(), checked["over_modification_limit"].clone()),
+        (json!(1000), json!(false))
+    );
+    let (_, far, _) = api.post(&preview, lines(20), None).await;
+    assert_eq!(far["over_modification_limit"], true, "{far}");
+    let (status, same, _) = api.post(&preview, lines(10), None).await;
+    assert_eq!(
+        (status, same["errors"][0]["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("lines"))
+    );
+    let (status, bad, _) = api
+        .post(
+            &preview,
+            json!({ "lines": [{ "sku": "NOPE", "quantity": 0, "term_months": 24 }] }),
+            None,
+        )
+        .await;
+    assert_eq!(status, 422, "{bad}");
+    let as_supplier = Api::sign_in(&site, "supplier@londonict.example").await;
+    assert_eq!(
+        as_supplier.post(&preview, lines(11), None).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert!(buyer.get(&call_off).await.body.contains("£1,320.00"), "nothing varied");
     // Removing a line by its box, and submitting.
     let mut submit = big.clone();
     submit.retain(|(k, _)| *k != "action");
@@ -514,4 +549,30 @@ async fn the_call_off_list_filters_searches_and_exports(backend: Backend) {
     let (status, problem) = api.get("/call-offs?placed_to=31-12-2026").await;
     assert_eq!(status, 422);
     assert_eq!(problem["errors"][0]["field"], "placed_to", "{problem}");
+
+    // Dates are UK days: placed at 23:30 UTC on 30 June 2027, which is 00:30 on 1 July in BST.
+    let late = chrono::DateTime::parse_from_rfc3339("2027-06-30T23:30:00Z").unwrap();
+    site.t
+        .clock
+        .advance(late.with_timezone(&chrono::Utc) - calloff_test_support::test_now());
+    let api = Api::sign_in(&site, "buyer@camden.example").await;
+    let mut order = order_json();
+    order["title"] = "Summer handsets".into();
+    order["starts_on"] = "2027-07-12".into();
+    let body = json!({ "framework_id": site.t.framework_id, "cost_centre": "IT-4021", "order": order,
+        "lines": [{ "sku": "L4-SIM-5GB", "quantity": 2, "term_months": 24 }] });
+    let (status, summer, _) = api.post("/call-offs", body, Some("summer")).await;
+    assert_eq!(status, 201, "{summer}");
+    let titles = |page: serde_json::Value| -> Vec<String> {
+        page["call_offs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["order"]["title"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let (_, first_of_july) = api.get("/call-offs?placed_from=2027-07-01&placed_to=2027-07-01").await;
+    assert_eq!(titles(first_of_july), ["Summer handsets"]);
+    let (_, june) = api.get("/call-offs?placed_from=2027-06-30&placed_to=2027-06-30").await;
+    assert!(titles(june).is_empty());
 }

@@ -98,6 +98,30 @@ async fn a_buyer_finds_quotes_and_places_a_call_off(backend: Backend) {
     let bad_lot = buyer.get(&format!("{framework}/catalogue?lot=99")).await;
     assert_eq!(bad_lot.status, 422);
     bad_lot.assert_contains("href=\"#lot\"");
+    // The error links to the lot checkboxes, which are shown with every lot to choose from.
+    bad_lot
+        .assert_contains("id=\"lot\" name=\"lot\" type=\"checkbox\" value=\"1\"")
+        .assert_contains("Lot 5: Unified communications and conferencing");
+    // Filters are checkboxes: ticked values of one filter are alternatives.
+    let count = |page: &crate::browser::Page| {
+        let at = page.body.find("id=\"result-count\">").unwrap() + "id=\"result-count\">".len();
+        page.body[at..].split(' ').next().unwrap().parse::<i64>().unwrap()
+    };
+    let lot_1 = buyer.get(&format!("{framework}/catalogue?lot=1")).await;
+    let lot_4 = buyer.get(&format!("{framework}/catalogue?lot=4")).await;
+    let both = buyer.get(&format!("{framework}/catalogue?lot=1&lot=4")).await;
+    assert_eq!(both.status, 200);
+    assert_eq!(count(&both), count(&lot_1) + count(&lot_4));
+    both.assert_contains("name=\"lot\" type=\"checkbox\" value=\"1\" checked")
+        .assert_contains("name=\"lot\" type=\"checkbox\" value=\"4\" checked")
+        .assert_contains("Filter results (2 chosen)")
+        .assert_contains("Clear filters")
+        .assert_contains("<h1 class=\"govuk-heading-l\">Catalogue</h1>");
+    assert!(!both.body.contains("value=\"2\" checked"));
+    lot_1.assert_contains("Lot 1: Local and wide area networking</h1>");
+    let twice = buyer.get(&format!("{framework}/catalogue?q=sim&q=ethernet")).await;
+    assert_eq!(twice.status, 422);
+    twice.assert_contains("href=\"#q\"");
 
     // Every word must match: the 100 Mbit/s circuit.
     let hundred = buyer.get(&format!("{framework}/catalogue?lot=1&q=ETHERNET+100")).await;

@@ -408,6 +408,25 @@ async fn saved_quotes_are_private_to_their_owner_and_colleagues_over_the_api(bac
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    // Only the owner deletes it; then nobody finds it.
+    assert_eq!(
+        kai.delete(&format!("/saved-quotes/{id}")).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        hackney.delete(&format!("/saved-quotes/{id}")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        buyer.delete(&format!("/saved-quotes/{id}")).await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(buyer.get(&format!("/saved-quotes/{id}")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(kai.get("/saved-quotes").await.1["saved_quotes"], json!([]));
+    assert_eq!(
+        buyer.delete(&format!("/saved-quotes/{id}")).await.0,
+        StatusCode::NOT_FOUND
+    );
     site.t.assert_audit_intact().await;
 }
 

@@ -462,6 +462,8 @@ async fn every_api_create_requires_an_idempotency_key() {
         "/api/v1/saved-quotes/{id}",
         "/api/v1/saved-quotes/{id}/shares",
         "/api/v1/call-offs/{id}/{action}",
+        // Pricing a variation without making it.
+        "/api/v1/call-offs/{id}/variations/preview",
         "/api/v1/change-requests/{id}/{decision}",
         "/api/v1/items/{id}/demand-bands",
         "/api/v1/frameworks/{id}/catalogue-settings",

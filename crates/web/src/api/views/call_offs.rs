@@ -167,6 +167,43 @@ pub struct VariationRecord {
     pub varied_at: String,
 }
 
+/// A variation checked and priced but not made: what it would do.
+#[derive(Serialize, ToSchema)]
+pub struct VariationPreviewView {
+    pub lines: Vec<LineView>,
+    pub totals: TotalsView,
+    /// The contract value now.
+    pub previous_value: MoneyView,
+    /// The value it was placed at, before any variation.
+    pub original_value: MoneyView,
+    /// The change against the current value, in basis points, signed (1000 = 10%).
+    pub change_bp: i64,
+    /// The change against the original value, in basis points, unsigned.
+    pub cumulative_change_bp: i64,
+    /// The framework's modification limit, in basis points of the original value.
+    pub modification_limit_bp: i64,
+    /// Past the modification limit: the variation may still be made, with a warning.
+    pub over_modification_limit: bool,
+    /// Approvers the buyer's rules ask for this increase (0: none, or the value falls).
+    pub approvers_required: u32,
+}
+
+impl From<&calloff_app::variations::VariationPreview> for VariationPreviewView {
+    fn from(p: &calloff_app::variations::VariationPreview) -> Self {
+        Self {
+            lines: p.lines.iter().map(Into::into).collect(),
+            totals: (&p.totals).into(),
+            previous_value: p.previous_value.into(),
+            original_value: p.original_value.into(),
+            change_bp: p.change_bp,
+            cumulative_change_bp: p.cumulative_change_bp,
+            modification_limit_bp: p.limit_bp,
+            over_modification_limit: p.over_limit,
+            approvers_required: p.approvers_required,
+        }
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct CallOffView {
     pub id: CallOffId,

@@ -109,6 +109,8 @@ pub struct ItemWithPricesPaid {
 pub struct LotFacet {
     pub value: u32,
     pub count: i64,
+    /// Whether the search filters by this value.
+    pub selected: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -116,6 +118,8 @@ pub struct UnitFacet {
     pub value: Unit,
     pub label: String,
     pub count: i64,
+    /// Whether the search filters by this value.
+    pub selected: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -123,6 +127,8 @@ pub struct BandFacet {
     pub value: usize,
     pub label: String,
     pub count: i64,
+    /// Whether the search filters by this value.
+    pub selected: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -130,9 +136,13 @@ pub struct SupplierFacet {
     pub value: OrganisationId,
     pub label: String,
     pub count: i64,
+    /// Whether the search filters by this value.
+    pub selected: bool,
 }
 
-/// How many of all the matching items fall in each value of each facet.
+/// How many matching items fall in each value of each facet. A value's count is of the items
+/// that pass every other facet's filter, so it says what choosing the value as well would find
+/// (values of one facet are alternatives).
 #[derive(Serialize, ToSchema)]
 pub struct Facets {
     pub lot: Vec<LotFacet>,
@@ -177,10 +187,11 @@ pub struct SearchResultsView {
 
 impl SearchResultsView {
     pub fn new(r: &SearchResults, request: &SearchRequest) -> Self {
-        let band = |bands: &[(&str, i64, i64)], (b, c): &(usize, i64)| BandFacet {
+        let band = |bands: &[(&str, i64, i64)], chosen: &[usize], (b, c): &(usize, i64)| BandFacet {
             value: *b,
             label: bands[*b].0.to_string(),
             count: *c,
+            selected: chosen.contains(b),
         };
         Self {
             matched: match r.matched {
@@ -192,7 +203,15 @@ impl SearchResultsView {
             page: request.page,
             pages: r.pages,
             facets: Facets {
-                lot: r.lots.iter().map(|(n, c)| LotFacet { value: *n, count: *c }).collect(),
+                lot: r
+                    .lots
+                    .iter()
+                    .map(|(n, c)| LotFacet {
+                        value: *n,
+                        count: *c,
+                        selected: request.lots.contains(n),
+                    })
+                    .collect(),
                 unit: r
                     .units
                     .iter()
@@ -200,10 +219,19 @@ impl SearchResultsView {
                         value: *u,
                         label: u.label().to_string(),
                         count: *c,
+                        selected: request.units.contains(u),
                     })
                     .collect(),
-                price_band: r.price_bands.iter().map(|b| band(&PRICE_BANDS, b)).collect(),
-                term_band: r.term_bands.iter().map(|b| band(&TERM_BANDS, b)).collect(),
+                price_band: r
+                    .price_bands
+                    .iter()
+                    .map(|b| band(&PRICE_BANDS, &request.price_bands, b))
+                    .collect(),
+                term_band: r
+                    .term_bands
+                    .iter()
+                    .map(|b| band(&TERM_BANDS, &request.term_bands, b))
+                    .collect(),
                 supplier: r
                     .suppliers
                     .iter()
@@ -211,6 +239,7 @@ impl SearchResultsView {
                         value: id.clone(),
                         label: name.clone(),
                         count: *c,
+                        selected: request.suppliers.contains(id),
                     })
                     .collect(),
             },
