@@ -623,13 +623,24 @@ async fn apply_batch(app: &App) -> AppResult<usize> {
             calloff_store::search::bump_generation(&mut tx, framework).await?;
         }
         let requests: HashSet<&str> = applied.iter().map(|d| d.request_id.as_str()).collect();
+        // Each item changed, so that the change feed can name it (ADR 0018).
+        let items: Vec<serde_json::Value> = applied
+            .iter()
+            .map(|d| {
+                serde_json::json!({
+                    "framework_id": d.framework_id.as_str(),
+                    "sku": d.stored.change.sku.as_str(),
+                    "change": d.stored.change.kind.as_str(),
+                })
+            })
+            .collect();
         head.append(
             &mut tx,
             &at,
             "system",
             "catalogue.changes_applied",
             &today,
-            serde_json::json!({ "changes": applied.len(), "requests": requests }),
+            serde_json::json!({ "changes": applied.len(), "requests": requests, "items": items }),
         )
         .await?;
     }

@@ -10,6 +10,7 @@ pub mod catalogue;
 pub mod change_requests;
 pub mod demo;
 mod error;
+pub mod feed;
 pub mod frameworks;
 mod headroom;
 pub mod idempotency;
@@ -32,6 +33,7 @@ pub mod search_index;
 pub mod search_query;
 pub mod spend;
 pub mod tasks;
+pub mod transparency;
 pub mod two_factor;
 pub mod variations;
 

@@ -26,6 +26,7 @@ pub mod route_to_market;
 pub mod standing;
 pub mod termination;
 pub mod text;
+pub mod transparency;
 
 /// A count of things in memory as the database stores counts. Nothing here counts to 2^63, so
 /// this saturates rather than wraps.

@@ -13,6 +13,7 @@ pub mod audit;
 pub mod call_offs;
 pub mod catalogue;
 pub mod change_requests;
+pub mod feed;
 pub mod frameworks;
 pub mod idempotency;
 pub mod invoices;
@@ -29,6 +30,7 @@ pub mod search;
 pub mod sign_in_limits;
 pub mod spend;
 pub mod tasks;
+pub mod transparency;
 pub mod two_factor;
 pub mod users;
 pub mod variations;
@@ -71,6 +73,7 @@ pub fn all_statements() -> Vec<&'static str> {
         call_offs::ALL,
         catalogue::ALL,
         change_requests::ALL,
+        feed::ALL,
         frameworks::ALL,
         idempotency::ALL,
         invoices::ALL,
@@ -87,6 +90,7 @@ pub fn all_statements() -> Vec<&'static str> {
         search::ALL,
         sign_in_limits::ALL,
         tasks::ALL,
+        transparency::ALL,
         two_factor::ALL,
         users::ALL,
         variations::ALL,

@@ -38,6 +38,16 @@ impl Standing {
         self == Standing::Customer
     }
 
+    /// Whether they see a change to the call-off, named by its audit action, in the change
+    /// feed: the customer sees every one; the supplier and the manager only changes to a
+    /// call-off that was placed (`sent_to_supplier`: a draft cancelled before placing stays the
+    /// buyer's business), and not the buyer's own steps that wait on its approvers (submitting
+    /// for approval, a variation awaiting approval).
+    pub fn sees_change(self, action: &str, sent_to_supplier: bool) -> bool {
+        self.sees_approvals()
+            || (sent_to_supplier && !matches!(action, "call_off.submitted" | "call_off.variation_submitted"))
+    }
+
     /// A buyer of the buying organisation: cancels, varies, withdraws and resubmits it.
     pub fn acts_as_buyer(self, roles: &[Role]) -> bool {
         self == Standing::Customer && roles.contains(&Role::Buyer)
@@ -58,6 +68,29 @@ impl Standing {
             CallOffState::Ended => supplier || buyer,
             CallOffState::Cancelled => buyer,
             CallOffState::Draft | CallOffState::Placed => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Standing;
+
+    #[test]
+    fn only_the_customer_sees_changes_before_placing_and_awaiting_approval() {
+        for action in [
+            "call_off.submitted",
+            "call_off.variation_submitted",
+            "call_off.cancelled",
+        ] {
+            assert!(Standing::Customer.sees_change(action, false));
+        }
+        for other in [Standing::Supplier, Standing::Manager] {
+            assert!(!other.sees_change("call_off.submitted", true));
+            assert!(!other.sees_change("call_off.variation_submitted", true));
+            assert!(!other.sees_change("call_off.cancelled", false), "a draft never placed");
+            assert!(other.sees_change("call_off.placed", true));
+            assert!(other.sees_change("call_off.varied", true));
         }
     }
 }

@@ -2,6 +2,7 @@
 //! `POST /api/v1/sessions` and send the token as `Authorization: Bearer`; creates honour
 //! `Idempotency-Key`; errors are problem details (RFC 9457).
 
+mod feed;
 pub(crate) mod invoices;
 pub(crate) mod json;
 pub(crate) mod ocds;
@@ -11,6 +12,7 @@ mod proposals;
 pub(crate) mod register;
 pub(crate) mod returns;
 mod saved_quotes;
+pub(crate) mod transparency;
 mod two_factor;
 mod views;
 
@@ -80,6 +82,8 @@ pub fn routes() -> Routes {
         .post("/invoices/{id}/decision", invoices::decide)
         .get("/frameworks/{id}/spend", invoices::framework_spend)
         .get("/organisation/spend", invoices::organisation_spend)
+        .get("/organisation/transparency/contracts", transparency::contracts)
+        .get("/organisation/transparency/spend", transparency::spend)
         .get("/frameworks/{id}/returns", returns::list)
         .get("/frameworks/{id}/levy", returns::levy_by_month)
         .create("/frameworks/{id}/levy-rules", returns::add_levy_rule)
@@ -132,6 +136,7 @@ pub fn routes() -> Routes {
         .post("/proposals/{id}/decision", proposals::decide)
         .post("/proposals/{id}/follow", proposals::follow)
         .delete("/proposals/{id}/follow", proposals::unfollow)
+        .get("/feed", feed::read)
         .get("/notifications", list_notifications)
         .post("/notifications/read", mark_notifications_read);
     routes.router = routes
@@ -152,6 +157,8 @@ pub fn parse_as_every_body(bytes: &[u8]) -> usize {
     let queries = usize::from(json::parse_query::<ListQuery>(&query).is_ok())
         + usize::from(json::parse_query::<AfterQuery>(&query).is_ok())
         + usize::from(json::parse_query::<AsOfQuery>(&query).is_ok())
+        + usize::from(json::parse_query::<feed::FeedQuery>(&query).is_ok())
+        + usize::from(json::parse_query::<calloff_app::transparency::QuarterParams>(&query).is_ok())
         + usize::from(json::parse_query::<returns::ReturnQuery>(&query).is_ok())
         + usize::from(json::parse_query::<returns::VersionQuery>(&query).is_ok())
         + usize::from(json::parse_query::<returns::ImportQuery>(&query).is_ok())

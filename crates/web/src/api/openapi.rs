@@ -56,6 +56,8 @@ use utoipa::{Modify, OpenApi, ToSchema};
         super::invoices::decide,
         super::invoices::framework_spend,
         super::invoices::organisation_spend,
+        super::transparency::contracts,
+        super::transparency::spend,
         super::returns::list,
         super::returns::levy_by_month,
         super::returns::add_levy_rule,
@@ -101,6 +103,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         super::proposals::decide,
         super::proposals::follow,
         super::proposals::unfollow,
+        super::feed::read,
         super::list_notifications,
         super::mark_notifications_read,
     )

@@ -122,6 +122,7 @@ fn start_links(user: &PageUser) -> Markup {
         links.push(("Find items and build a quote", "/frameworks"));
         links.push(("Your quote", "/quote"));
         links.push(("Your organisation's spend", "/organisation/spend"));
+        links.push(("Transparency Code registers", "/organisation/transparency"));
     }
     if actor.has(Role::SupplierUser) {
         links.push(("Send a UBL invoice", "/invoices/upload"));

@@ -23,6 +23,7 @@ mod returns_import;
 mod saved_quotes;
 mod sign_in;
 mod spend;
+mod transparency;
 mod two_factor;
 mod variations;
 
@@ -65,6 +66,7 @@ pub fn routes() -> Routes {
         .get("/frameworks/{id}/catalogue", catalogue::search)
         .get("/frameworks/{id}/spend", spend::framework)
         .get("/organisation/spend", spend::organisation)
+        .get("/organisation/transparency", transparency::show)
         .get("/items/{id}", catalogue::item)
         .post("/items/{id}/demand-bands", catalogue::set_demand_bands)
         .get("/frameworks/{id}/catalogue/as-of", catalogue::as_of)

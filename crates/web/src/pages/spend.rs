@@ -177,6 +177,10 @@ pub async fn organisation(State(state): State<AppState>, user: PageUser) -> Resp
                 (chart_section("by-lot", "Invoiced by lot", "Lot", &lots))
                 (chart_section("by-month", "Invoiced by month", "Month", &months(&report.by_month)))
                 h2 class="govuk-heading-m" id="contracts" { "Contract register" }
+                p class="govuk-body" {
+                    "The contracts over £5,000 and spending over £500 that the Transparency Code asks councils to publish, by quarter: "
+                    a class="govuk-link" href="/organisation/transparency" { "Transparency Code registers" }
+                }
                 @if report.contracts.is_empty() {
                     p class="govuk-body" { "No contracts are running." }
                 } @else {

@@ -552,6 +552,12 @@ async fn every_page_and_error_state_passes_a11y_check_and_fits_375_px() {
     let buyer_spend = buyer.get("/organisation/spend").await;
     assert!(buyer_spend.body.contains("Contract register"));
     keep("organisation-spend", &buyer_spend);
+    let transparency = buyer.get("/organisation/transparency").await;
+    assert_eq!(transparency.status, 200);
+    keep("transparency-registers", &transparency);
+    let bad_quarter = buyer.get("/organisation/transparency?quarter=2026-Q9").await;
+    assert_eq!(bad_quarter.status, 422);
+    keep("transparency-registers-error", &bad_quarter);
     keep("invoice-upload", &supplier.get("/invoices/upload").await);
     let bad_upload = supplier
         .upload(

@@ -171,6 +171,15 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ) => SignedIn,
         ("GET", "/call-offs" | "/api/v1/call-offs") => SignedIn,
         ("GET", "/notifications" | "/api/v1/notifications") => SignedIn,
+        // The change feed: everyone signed in, each seeing what their standing allows.
+        ("GET", "/api/v1/feed") => SignedIn,
+        // The Transparency Code registers: the organisation's own buyers, approvers and admins.
+        (
+            "GET",
+            "/organisation/transparency"
+            | "/api/v1/organisation/transparency/contracts"
+            | "/api/v1/organisation/transparency/spend",
+        ) => CustomerPerson,
         ("POST", "/notifications/read" | "/api/v1/notifications/read") => SignedIn,
         ("GET", "/quote" | "/quote/place") | ("POST", "/quote" | "/quote/lines" | "/call-offs") => Buyer,
         ("POST", "/api/v1/quotes" | "/api/v1/call-offs") => Buyer,
