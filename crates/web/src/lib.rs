@@ -76,7 +76,8 @@ pub fn router(app: App, assets_dir: PathBuf) -> Router {
         ))
 }
 
-const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; font-src 'self'; \
+const CONTENT_SECURITY_POLICY: &str =
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; \
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 fn all_routes() -> routes::Routes {

@@ -53,6 +53,7 @@ fn register_page(token: &str, r: &Registration, errors: &[FieldError]) -> Markup
                         }
                         @if let Some(e) = known_error { p id="known_body-error" class="govuk-error-message" { span class="govuk-visually-hidden" { "Error:" } " " (e) } }
                         select class={ "govuk-select" @if known_error.is_some() { " govuk-select--error" } } id="known_body" name="known_body"
+                            data-calloff-autocomplete
                             aria-describedby={ "known_body-hint" @if known_error.is_some() { " known_body-error" } } {
                             option value="" { "Choose your organisation" }
                             @for body in registration::known_bodies() {
@@ -100,6 +101,9 @@ fn register_page(token: &str, r: &Registration, errors: &[FieldError]) -> Markup
                     button type="submit" class="govuk-button" data-module="govuk-button" { "Register" }
                 }
             } }
+            // Where JavaScript runs, the list of bodies becomes a type-ahead.
+            script src="/assets/accessible-autocomplete.min.js" {}
+            script src="/assets/autocomplete.js" {}
         },
     )
 }

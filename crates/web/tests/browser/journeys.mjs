@@ -305,6 +305,27 @@ try {
   await buyer.close();
 
   // The manager sees the registrations waiting and verifies one.
+  // Someone registering finds their body by typing part of its name.
+  const registrant = await Person.open("registrant", 375);
+  await journey("someone registering picks their body by typing its name", registrant, async () => {
+    await registrant.visit("/register");
+    const field = "#known_body";
+    if (!(await registrant.page.$("#known_body-select"))) registrant.fail("the list of bodies is not a type-ahead");
+    await registrant.page.type(field, "hackn");
+    await registrant.page.waitForSelector("#known_body__listbox li", { visible: true });
+    const offered = await registrant.page.$$eval("#known_body__listbox li", (items) => items.map((li) => li.innerText.trim()));
+    if (!offered.includes("London Borough of Hackney")) registrant.fail(`typing "hackn" offers ${offered.join(", ")}`);
+    const choice = await registrant.page.evaluateHandle(() =>
+      [...document.querySelectorAll("#known_body__listbox li")].find((li) => li.innerText.trim() === "London Borough of Hackney"));
+    await choice.asElement().click();
+    const chosen = await registrant.page.$eval("#known_body-select", (select) => select.selectedOptions[0]?.text ?? "");
+    if (chosen !== "London Borough of Hackney") registrant.fail(`the form would send "${chosen}"`);
+    await registrant.shot("register-type-ahead-375");
+    const width = await registrant.page.evaluate(() => document.documentElement.scrollWidth);
+    if (width > 375) registrant.fail(`the page is ${width} px wide`);
+  });
+  await registrant.close();
+
   const manager = await Person.open("manager");
   await manager.signIn("manager@rbkc.example");
   await journey("a manager verifies a registration from their tasks", manager, async () => {
