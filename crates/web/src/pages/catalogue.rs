@@ -166,7 +166,7 @@ pub async fn search(
                         .suppliers
                         .iter()
                         .find(|(s, _, _)| s == id)
-                        .map_or("", |(_, n, _)| n);
+                        .map_or("A supplier with nothing on this framework", |(_, n, _)| n);
                     (id.to_string(), name.to_string())
                 }),
                 shown_with_errors,

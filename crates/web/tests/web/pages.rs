@@ -119,6 +119,16 @@ async fn a_buyer_finds_quotes_and_places_a_call_off(backend: Backend) {
         .assert_contains("<h1 class=\"govuk-heading-l\">Catalogue</h1>");
     assert!(!both.body.contains("value=\"2\" checked"));
     lot_1.assert_contains("Lot 1: Local and wide area networking</h1>");
+    // A supplier with nothing here finds nothing, and can be unticked by a labelled box.
+    let stranger = buyer
+        .get(&format!(
+            "{framework}/catalogue?supplier=01a24e7e-5394-73da-bc23-7d9a05bc386c"
+        ))
+        .await;
+    assert_eq!(stranger.status, 200);
+    stranger
+        .assert_contains("A supplier with nothing on this framework (0)")
+        .assert_contains(">0 items<");
     let twice = buyer.get(&format!("{framework}/catalogue?q=sim&q=ethernet")).await;
     assert_eq!(twice.status, 422);
     twice.assert_contains("href=\"#q\"");
