@@ -2,10 +2,15 @@
 //! thresholds kept in `data/procurement_thresholds.csv`.
 
 use crate::call_offs::CallOffView;
-use crate::{App, AppResult};
+use crate::{Actor, App, AppError, AppResult};
 use calloff_domain::calendar::uk_date;
+use calloff_domain::ids::CallOffId;
 use calloff_domain::money::Money;
 use calloff_domain::notices::{notices_due, NoticeDue, NoticeFacts, Threshold, Thresholds};
+use calloff_domain::role::Role;
+use calloff_domain::FieldError;
+use calloff_store::audit::ChainHead;
+pub use calloff_store::notices::Publication;
 use chrono::NaiveDate;
 use std::sync::OnceLock;
 
@@ -37,6 +42,22 @@ pub struct CallOffNotices {
     /// Its value as awarded, including VAT: what the threshold is compared with.
     pub value_inc_vat: Money,
     pub awarded_on: Option<NaiveDate>,
+    /// The notices recorded as published.
+    pub published: Vec<Publication>,
+}
+
+impl CallOffNotices {
+    /// The record of this notice's publication, if there is one.
+    pub fn publication(&self, due: &NoticeDue) -> Option<&Publication> {
+        published_as(&self.published, due)
+    }
+}
+
+fn published_as<'a>(published: &'a [Publication], due: &NoticeDue) -> Option<&'a Publication> {
+    let variation = i64::from(due.variation.unwrap_or(0));
+    published
+        .iter()
+        .find(|p| p.notice == due.kind.code() && p.variation == variation)
 }
 
 /// The UK day of a stored timestamp.
@@ -67,9 +88,11 @@ pub async fn for_call_off(app: &App, view: &CallOffView) -> AppResult<CallOffNot
             threshold: None,
             value_inc_vat,
             awarded_on: None,
+            published: Vec::new(),
         });
     };
     let mut conn = app.db.pool().acquire().await?;
+    let published = calloff_store::notices::published(&mut conn, &call_off.id).await?;
     let history = calloff_store::audit::entries_for_subject(&mut conn, call_off.id.as_str()).await?;
     let entered_on = history
         .iter()
@@ -96,5 +119,192 @@ pub async fn for_call_off(app: &App, view: &CallOffView) -> AppResult<CallOffNot
         threshold,
         value_inc_vat,
         awarded_on: Some(awarded_on),
+        published,
     })
+}
+
+/// A notice one of the buyer's call-offs needs that is not yet recorded as published.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outstanding {
+    pub call_off: CallOffId,
+    pub reference: String,
+    pub title: Option<String>,
+    pub due: NoticeDue,
+}
+
+/// Every notice the actor's organisation has still to publish, soonest due first; for its buyers.
+pub async fn outstanding(app: &App, actor: &Actor) -> AppResult<Vec<Outstanding>> {
+    if !actor.has(Role::Buyer) {
+        return Err(AppError::Forbidden(
+            "only buyers publish their organisation's notices".into(),
+        ));
+    }
+    let mut conn = app.db.pool().acquire().await?;
+    let kind = calloff_store::organisations::get(&mut conn, &actor.organisation_id)
+        .await?
+        .map(|o| o.kind)
+        .ok_or_else(|| AppError::NotFound("organisation".into()))?;
+    let records = calloff_store::notices::for_buyer(&mut conn, &actor.organisation_id).await?;
+    let mut out = Vec::new();
+    for r in records {
+        let Some(awarded_on) = uk_day(&r.placed_at) else {
+            continue;
+        };
+        let value_inc_vat = match r.variations.first() {
+            Some((_, original, _)) => {
+                let vat = original
+                    .vat_at(calloff_domain::money::STANDARD_VAT_PERCENT)
+                    .unwrap_or(Money::ZERO);
+                original.checked_add(vat).unwrap_or(*original)
+            }
+            None => r.value_inc_vat,
+        };
+        let facts = NoticeFacts {
+            buyer_kind: kind,
+            awarded_on,
+            entered_on: r.accepted_at.as_deref().and_then(uk_day),
+            value_inc_vat,
+            variations: r
+                .variations
+                .iter()
+                .filter_map(|(n, _, at)| Some((u32::try_from(*n).ok()?, uk_day(at)?)))
+                .collect(),
+            terminated_on: r
+                .early_end_on
+                .as_deref()
+                .and_then(|d| calloff_domain::calendar::parse_date(d).ok()),
+        };
+        for due in notices_due(&facts, thresholds()).0 {
+            if published_as(&r.published, &due).is_none() {
+                out.push(Outstanding {
+                    call_off: r.id.clone(),
+                    reference: r.reference.clone(),
+                    title: r.title.clone(),
+                    due,
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| (a.due.due_on, &a.reference).cmp(&(b.due.due_on, &b.reference)));
+    Ok(out)
+}
+
+/// Longest Find a Tender reference kept.
+pub const MAX_REFERENCE_LEN: usize = 100;
+
+/// The call-off's buyer records that a notice it needs was published on Find a Tender, with the
+/// notice's reference and the day (today when not given). Every bad field is named at once; a
+/// notice is recorded once.
+pub async fn record_published(
+    app: &App,
+    actor: &Actor,
+    view: &CallOffView,
+    notice: &str,
+    variation: Option<u32>,
+    reference: &str,
+    published_on: &str,
+) -> AppResult<()> {
+    if !view.standing.acts_as_buyer(&actor.roles) {
+        return Err(AppError::Forbidden(
+            "only the call-off's buyers record its notices".into(),
+        ));
+    }
+    let notices = for_call_off(app, view).await?;
+    let mut errors = Vec::new();
+    let due = notices
+        .due
+        .iter()
+        .find(|d| d.kind.code() == notice.trim() && d.variation == variation);
+    if due.is_none() {
+        let needed: Vec<String> = notices
+            .due
+            .iter()
+            .map(|d| match d.variation {
+                Some(n) => format!("{} (variation {n})", d.kind.code()),
+                None => d.kind.code().to_string(),
+            })
+            .collect();
+        errors.push(FieldError::new(
+            "notice",
+            if needed.is_empty() {
+                "This call-off needs no notice yet".to_string()
+            } else {
+                format!("Choose a notice this call-off needs: {}", needed.join(", "))
+            },
+        ));
+    }
+    let reference = reference.trim();
+    if reference.is_empty() {
+        errors.push(FieldError::new(
+            "reference",
+            "Enter the notice's reference on Find a Tender",
+        ));
+    } else if reference.chars().count() > MAX_REFERENCE_LEN {
+        errors.push(FieldError::new(
+            "reference",
+            format!("The reference must be {MAX_REFERENCE_LEN} characters or fewer"),
+        ));
+    }
+    let today = app.today();
+    let published_on = match published_on.trim() {
+        "" => Some(today),
+        text => match calloff_domain::calendar::parse_date(text) {
+            Ok(day) if day > today => {
+                errors.push(FieldError::new(
+                    "published_on",
+                    "The day it was published cannot be in the future",
+                ));
+                None
+            }
+            Ok(day) => Some(day),
+            Err(e) => {
+                errors.push(FieldError::new("published_on", e));
+                None
+            }
+        },
+    };
+    let (Some(due), Some(published_on), true) = (due, published_on, errors.is_empty()) else {
+        return Err(AppError::InvalidFields(errors));
+    };
+    if notices.publication(due).is_some() {
+        return Err(AppError::Conflict(FieldError::new(
+            "notice",
+            format!(
+                "The {} is already recorded as published",
+                due.kind.label().to_lowercase()
+            ),
+        )));
+    }
+    let publication = Publication {
+        notice: due.kind.code().to_string(),
+        variation: i64::from(due.variation.unwrap_or(0)),
+        reference: reference.to_string(),
+        published_on: published_on.to_string(),
+    };
+    let id = &view.call_off.id;
+    calloff_store::with_retries(|| async {
+        let at = app.now_text();
+        let mut tx = app.db.begin_write().await?;
+        let mut head = ChainHead::claim(&mut tx).await?;
+        if let Err(e) = calloff_store::notices::record(&mut tx, id, &publication, &actor.user_id, &at).await {
+            return Err(if e.is_unique_violation() {
+                AppError::Conflict(FieldError::new("notice", "This notice is already recorded as published"))
+            } else {
+                e.into()
+            });
+        }
+        head.append(
+            &mut tx,
+            &at,
+            actor.user_id.as_str(),
+            "notice.published",
+            id.as_str(),
+            serde_json::json!({ "notice": publication.notice, "variation": publication.variation, "reference": publication.reference }),
+        )
+        .await?;
+        head.seal(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    })
+    .await
 }

@@ -73,6 +73,12 @@ pub async fn home(app: &App, actor: &Actor) -> AppResult<Home> {
     if actor.has(Role::Buyer) {
         let invoices = tasks::invoices_to_decide(&mut conn, org).await?;
         list.push(task("Invoices to approve or dispute", invoices, "/invoices"));
+        let notices = crate::notices::outstanding(app, actor).await?;
+        let overdue = notices.iter().filter(|n| n.due.due_on < today).count();
+        list.push(Task {
+            urgent: late(count(overdue)),
+            ..task("Notices to publish", count(notices.len()), "/notices")
+        });
     }
     if actor.has(Role::SupplierUser) {
         let to_accept = tasks::supplier_call_offs_in(&mut conn, org, "placed").await?;

@@ -19,6 +19,7 @@ pub mod idempotency;
 pub mod invoices;
 pub mod lifecycle;
 pub mod mi_imports;
+pub mod notices;
 pub mod notifications;
 pub mod ocds;
 pub mod organisations;

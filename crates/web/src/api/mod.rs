@@ -65,6 +65,7 @@ pub fn routes() -> Routes {
         .post("/call-offs", place_call_off)
         .get("/call-offs/{id}", call_off)
         .get("/call-offs/{id}/notices", call_off_notices)
+        .post("/call-offs/{id}/notices", record_notice)
         .create("/call-offs/{id}/milestones", record_milestone)
         .create("/call-offs/{id}/variations", vary)
         .post("/call-offs/{id}/variations/preview", preview_variation)
@@ -172,6 +173,7 @@ pub fn parse_as_every_body(bytes: &[u8]) -> usize {
         + ok::<two_factor::CodeBody>(bytes)
         + ok::<QuoteRequest>(bytes)
         + ok::<PlaceCallOff>(bytes)
+        + ok::<NoticeBody>(bytes)
         + ok::<ActionBody>(bytes)
         + ok::<Registration>(bytes)
         + ok::<InviteBody>(bytes)
@@ -472,6 +474,61 @@ async fn call_off_notices(State(state): State<AppState>, user: ApiUser, Path(id)
     let view = call_offs::view(&state.app, &user.session.actor, &CallOffId::from_stored(id))
         .await
         .map_err(fail)?;
+    let notices = calloff_app::notices::for_call_off(&state.app, &view)
+        .await
+        .map_err(fail)?;
+    Ok(Json(NoticesView::new(&notices, state.app.today())).into_response())
+}
+
+/// A notice published on Find a Tender.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = NoticePublished)]
+struct NoticeBody {
+    /// UK6, UK7, UK10 or UK11: one the call-off needs.
+    notice: String,
+    /// For a contract change notice (UK10), the variation's number.
+    variation: Option<u32>,
+    /// The notice's reference on Find a Tender.
+    #[schema(max_length = 100)]
+    reference: String,
+    /// The day it was published (YYYY-MM-DD); today when left out.
+    #[schema(format = Date)]
+    published_on: Option<String>,
+}
+
+#[utoipa::path(post, path = "/call-offs/{id}/notices", operation_id = "recordNoticePublished",
+    summary = "Record that a notice the call-off needs was published on Find a Tender (its buyers). Every bad field is named at once; a notice is recorded once (409 the second time).",
+    params(("id" = String, Path, description = "Call-off id")),
+    request_body = NoticeBody,
+    responses((status = 200, description = "The call-off's notices, this one recorded", body = NoticesView)))]
+async fn record_notice(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    body: JsonBody,
+) -> ApiResult {
+    let actor = &user.session.actor;
+    let view = call_offs::view(&state.app, actor, &CallOffId::from_stored(id))
+        .await
+        .map_err(fail)?;
+    // Whose call-off it is is checked before what was sent.
+    if !view.standing.acts_as_buyer(&actor.roles) {
+        return Err(fail(AppError::Forbidden(
+            "only the call-off's buyers record its notices".into(),
+        )));
+    }
+    let body: NoticeBody = body.parse()?;
+    calloff_app::notices::record_published(
+        &state.app,
+        actor,
+        &view,
+        &body.notice,
+        body.variation,
+        &body.reference,
+        body.published_on.as_deref().unwrap_or_default(),
+    )
+    .await
+    .map_err(fail)?;
     let notices = calloff_app::notices::for_call_off(&state.app, &view)
         .await
         .map_err(fail)?;

@@ -46,6 +46,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         super::record_milestone,
         super::vary,
         super::call_off_notices,
+        super::record_notice,
         super::preview_variation,
         super::act,
         super::invoices::submit,

@@ -47,6 +47,7 @@ fn done_banner(done: &str) -> Option<&'static str> {
         "end" => "Call-off ended.",
         "terminate" => "Call-off ended early. Its value is recomputed to its last day and the rest released.",
         "milestone" => "Milestone recorded.",
+        "notice" => "Notice recorded as published.",
         _ => return None,
     })
 }
@@ -660,7 +661,12 @@ fn stop_section(user: &PageUser, view: &CallOffView, today: &str) -> Markup {
 /// details, buttons and sections either way.
 /// The Procurement Act notices the call-off needs, with their due dates and the threshold it was
 /// judged by.
-fn notices_section(notices: &calloff_app::notices::CallOffNotices, today: chrono::NaiveDate) -> Markup {
+fn notices_section(
+    call_off: &CallOffView,
+    notices: &calloff_app::notices::CallOffNotices,
+    today: chrono::NaiveDate,
+    records: bool,
+) -> Markup {
     html! {
         @if let Some(awarded_on) = notices.awarded_on {
             h2 class="govuk-heading-m" id="notices-heading" { "Notices to publish" }
@@ -687,6 +693,7 @@ fn notices_section(notices: &calloff_app::notices::CallOffNotices, today: chrono
                         th scope="col" class="govuk-table__header" { "Notice" }
                         th scope="col" class="govuk-table__header" { "When" }
                         th scope="col" class="govuk-table__header" { "Due by" }
+                        th scope="col" class="govuk-table__header" { "Published" }
                     } }
                     tbody class="govuk-table__body" {
                         @for d in &notices.due {
@@ -698,7 +705,18 @@ fn notices_section(notices: &calloff_app::notices::CallOffNotices, today: chrono
                                 td class="govuk-table__cell" { (d.when) }
                                 td class="govuk-table__cell" {
                                     (crate::dates::date(d.due_on))
-                                    @if d.due_on < today { " " strong class="govuk-tag govuk-tag--red" { "Overdue" } }
+                                    @if d.due_on < today && notices.publication(d).is_none() { " " strong class="govuk-tag govuk-tag--red" { "Overdue" } }
+                                }
+                                td class="govuk-table__cell" {
+                                    @match notices.publication(d) {
+                                        Some(p) => { (p.reference) br; span class="govuk-body-s" { "on " (calloff_domain::calendar::parse_date(&p.published_on).map(crate::dates::date).unwrap_or_else(|_| p.published_on.clone())) } }
+                                        None if records => {
+                                            a class="govuk-link" href={ "/call-offs/" (call_off.call_off.id) "/notices/record?notice=" (d.kind.code()) @if let Some(n) = d.variation { "&variation=" (n) } } {
+                                                "Record as published" span class="govuk-visually-hidden" { ": " (d.kind.label()) }
+                                            }
+                                        }
+                                        None => { "Not yet" }
+                                    }
                                 }
                             }
                         }
@@ -760,7 +778,7 @@ async fn call_off_page(state: &AppState, user: &PageUser, view: &CallOffView, pa
                     a class="govuk-button govuk-button--secondary" href={ "/call-offs/" (view.call_off.id) "/invoices/new" } { "Invoice this call-off" }
                 }
                 (super::invoices::invoice_table(&invoices))
-                (notices_section(&notices, state.app.today()))
+                (notices_section(view, &notices, state.app.today(), view.standing.acts_as_buyer(&actor.roles)))
                 (stop_section(user, view, &today))
             },
         ),

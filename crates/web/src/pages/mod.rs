@@ -10,6 +10,7 @@ mod frameworks;
 mod home;
 mod invoices;
 mod levy_rules;
+mod notices;
 mod notifications;
 mod organisations;
 mod people;
@@ -119,6 +120,9 @@ pub fn routes() -> Routes {
         .get("/call-offs/{id}/invoices/new", invoices::new_form)
         .post("/call-offs/{id}/invoices", invoices::submit)
         .get("/invoices", invoices::to_decide)
+        .get("/notices", notices::list)
+        .get("/call-offs/{id}/notices/record", notices::record_form)
+        .post("/call-offs/{id}/notices", notices::record)
         .get("/invoices/upload", invoices::upload_form)
         .post(
             "/invoices/upload",

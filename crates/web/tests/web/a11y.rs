@@ -487,6 +487,27 @@ async fn every_page_and_error_state_passes_a11y_check_and_fits_375_px() {
     assert_eq!(recorded.status, 303);
     supplier.post(&format!("{call_off}/go-live"), &[]).await;
     keep("call-off-live", &buyer.get(&call_off).await);
+    // Notices: the buyer's list, and recording one, with its errors.
+    let outstanding = buyer.get("/notices").await;
+    outstanding.assert_contains("Contract details notice (UK7)");
+    keep("notices-to-publish", &outstanding);
+    keep(
+        "notice-record",
+        &buyer.get(&format!("{call_off}/notices/record?notice=UK7")).await,
+    );
+    let notice_error = buyer
+        .post(
+            &format!("{call_off}/notices"),
+            &[
+                ("notice", "UK7"),
+                ("reference", ""),
+                ("published_on-day", "31"),
+                ("published_on-month", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(notice_error.status, 422);
+    keep("notice-record-error", &notice_error);
     // Invoices: the supplier's form and its errors, a matched and a held invoice, a dispute.
     let none_waiting = buyer.get("/invoices").await;
     none_waiting.assert_contains("No invoices are waiting");

@@ -185,6 +185,9 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("POST", "/api/v1/quotes" | "/api/v1/call-offs") => Buyer,
         ("GET" | "POST", "/quotes" | "/api/v1/saved-quotes") => Buyer,
         ("GET", "/invoices") => Buyer,
+        ("GET", "/notices") => Buyer,
+        ("GET", "/call-offs/{id}/notices/record")
+        | ("POST", "/call-offs/{id}/notices" | "/api/v1/call-offs/{id}/notices") => CallOffBuyer,
         (
             "GET",
             "/quotes/{id}" | "/quotes/{id}/csv" | "/api/v1/saved-quotes/{id}" | "/api/v1/saved-quotes/{id}/csv",

@@ -94,12 +94,73 @@ async fn each_call_off_lists_the_notices_it_needs(backend: Backend) {
         .assert_contains("Contract award notice (UK6)")
         .assert_contains("Contract change notice (UK10), variation 1")
         .assert_contains("So a contract award notice is needed");
-    // Another buyer organisation cannot read them.
+    // Another buyer organisation cannot read them, nor record them.
     let camden = Api::sign_in(&site, "buyer@camden.example").await;
     assert_eq!(
         camden.get(&format!("/call-offs/{large}/notices")).await.0,
         StatusCode::NOT_FOUND
     );
+
+    // The home page counts what is outstanding, and the list names each.
+    let home = buyer.get("/").await;
+    home.assert_contains("Notices to publish");
+    let list = buyer.get("/notices").await;
+    list.assert_contains("4 notices to publish")
+        .assert_contains("Contract award notice (UK6)");
+    // Recording: every bad field at once, nothing kept; then once only.
+    let record = format!("/call-offs/{large}/notices");
+    let (status, bad, _) = api
+        .post(
+            &record,
+            json!({ "notice": "UK9", "reference": " ", "published_on": "2030-01-01" }),
+            None,
+        )
+        .await;
+    assert_eq!(status, 422, "{bad}");
+    let fields: Vec<&str> = bad["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["notice", "reference", "published_on"]);
+    let (status, _, _) = supplier
+        .post(&record, json!({ "notice": "UK6", "reference": "x" }), None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let good = json!({ "notice": "UK6", "reference": "2026/S 000-012345", "published_on": "2026-11-26" });
+    let (status, recorded, _) = api.post(&record, good.clone(), None).await;
+    assert_eq!(status, 200, "{recorded}");
+    assert_eq!(recorded["notices"][0]["published"]["reference"], "2026/S 000-012345");
+    assert_eq!(api.post(&record, good, None).await.0, StatusCode::CONFLICT);
+    // The page records the change notice for variation 1, with the day left for today.
+    let form = buyer
+        .get(&format!("/call-offs/{large}/notices/record?notice=UK10&variation=1"))
+        .await;
+    assert_eq!(form.status, 200);
+    let empty = buyer
+        .post(&record, &[("notice", "UK10"), ("variation", "1"), ("reference", "")])
+        .await;
+    assert_eq!(empty.status, 422);
+    empty.assert_contains("href=\"#reference\"");
+    let done = buyer
+        .post(
+            &record,
+            &[
+                ("notice", "UK10"),
+                ("variation", "1"),
+                ("reference", "2026/S 000-012399"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    buyer
+        .get(done.location.as_deref().unwrap())
+        .await
+        .assert_contains("Notice recorded as published")
+        .assert_contains("2026/S 000-012399");
+    buyer.get("/notices").await.assert_contains("2 notices to publish");
+    site.t.assert_audit_intact().await;
 }
 
 /// A review page for `quantity` 5 GB SIMs for 24 months (£5.50 a month each).

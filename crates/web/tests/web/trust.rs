@@ -464,6 +464,8 @@ async fn every_api_create_requires_an_idempotency_key() {
         "/api/v1/call-offs/{id}/{action}",
         // Pricing a variation without making it.
         "/api/v1/call-offs/{id}/variations/preview",
+        // Recording a notice as published (a second record of it is refused).
+        "/api/v1/call-offs/{id}/notices",
         "/api/v1/change-requests/{id}/{decision}",
         "/api/v1/items/{id}/demand-bands",
         "/api/v1/frameworks/{id}/catalogue-settings",

@@ -564,8 +564,17 @@ pub struct NoticeView {
     pub due_on: String,
     /// When it is due, in words.
     pub when: String,
-    /// Its last day has passed.
+    /// Its last day has passed and it is not recorded as published.
     pub overdue: bool,
+    /// Its Find a Tender reference and the day it was published, once recorded.
+    pub published: Option<NoticePublicationView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NoticePublicationView {
+    pub reference: String,
+    #[schema(format = Date)]
+    pub published_on: String,
 }
 
 /// The dated threshold a call-off was judged by.
@@ -605,13 +614,20 @@ impl NoticesView {
             notices: n
                 .due
                 .iter()
-                .map(|d| NoticeView {
-                    code: d.kind.code().to_string(),
-                    label: d.kind.label().to_string(),
-                    variation: d.variation,
-                    due_on: d.due_on.to_string(),
-                    when: d.when.to_string(),
-                    overdue: d.due_on < today,
+                .map(|d| {
+                    let published = n.publication(d);
+                    NoticeView {
+                        code: d.kind.code().to_string(),
+                        label: d.kind.label().to_string(),
+                        variation: d.variation,
+                        due_on: d.due_on.to_string(),
+                        when: d.when.to_string(),
+                        overdue: d.due_on < today && published.is_none(),
+                        published: published.map(|p| NoticePublicationView {
+                            reference: p.reference.clone(),
+                            published_on: p.published_on.clone(),
+                        }),
+                    }
                 })
                 .collect(),
         }
