@@ -23,6 +23,7 @@ pub mod ocds;
 pub mod people;
 mod price_cache;
 pub mod proposals;
+pub mod public_frameworks;
 pub mod quotes;
 pub mod recent;
 pub mod register;

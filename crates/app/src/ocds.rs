@@ -214,7 +214,7 @@ fn narrow<T: TryFrom<i64>>(value: i64, what: &str) -> AppResult<T> {
     })
 }
 
-async fn read_withheld(conn: &mut Conn, id: &FrameworkId) -> AppResult<Withheld> {
+pub(crate) async fn read_withheld(conn: &mut Conn, id: &FrameworkId) -> AppResult<Withheld> {
     let mut fields = Vec::new();
     for (field, reason) in store::withheld(conn, id).await? {
         let field = WithheldField::parse(&field).map_err(|e| calloff_store::StoreError::corrupt(e.message))?;

@@ -76,28 +76,9 @@ pub async fn framework_report(app: &App, actor: &Actor, id: &FrameworkId) -> App
         ));
     }
     let by_month = spend::framework_by_month(&mut conn, id).await?;
-    let by_lot = spend::framework_by_lot(&mut conn, id)
-        .await?
-        .into_iter()
-        .map(|(number, net)| {
-            let title = record
-                .framework
-                .lots
-                .iter()
-                .find(|l| l.number == number)
-                .map_or_else(|| format!("Lot {number}"), |l| l.title.clone());
-            (number, title, net)
-        })
-        .collect();
+    let by_lot = invoiced_by_lot(&mut conn, &record.framework).await?;
     let mut customers = spend::framework_by_customer(&mut conn, id).await?;
-    let mut by_kind: Vec<(OrganisationKind, Money)> = Vec::new();
-    for c in &customers {
-        match by_kind.iter_mut().find(|(k, _)| *k == c.kind) {
-            Some((_, net)) => *net = add(*net, c.net),
-            None => by_kind.push((c.kind, c.net)),
-        }
-    }
-    by_kind.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.as_str().cmp(b.0.as_str())));
+    let by_kind = by_kind_of_body(&customers);
     customers.sort_by(|a, b| b.net.cmp(&a.net).then(a.name.cmp(&b.name)));
     let count = customers.len();
     customers.truncate(TOP_CUSTOMERS);
@@ -133,6 +114,38 @@ pub async fn framework_report(app: &App, actor: &Actor, id: &FrameworkId) -> App
         customers: count,
         burn_down,
     })
+}
+
+/// Net invoiced under the framework by lot, with each lot's title.
+pub(crate) async fn invoiced_by_lot(
+    conn: &mut calloff_store::Conn,
+    framework: &Framework,
+) -> AppResult<Vec<(u32, String, Money)>> {
+    Ok(spend::framework_by_lot(conn, &framework.id)
+        .await?
+        .into_iter()
+        .map(|(number, net)| {
+            let title = framework
+                .lots
+                .iter()
+                .find(|l| l.number == number)
+                .map_or_else(|| format!("Lot {number}"), |l| l.title.clone());
+            (number, title, net)
+        })
+        .collect())
+}
+
+/// Net invoiced by kind of body, from each customer's, largest first.
+pub(crate) fn by_kind_of_body(customers: &[CustomerSpend]) -> Vec<(OrganisationKind, Money)> {
+    let mut by_kind: Vec<(OrganisationKind, Money)> = Vec::new();
+    for c in customers {
+        match by_kind.iter_mut().find(|(k, _)| *k == c.kind) {
+            Some((_, net)) => *net = add(*net, c.net),
+            None => by_kind.push((c.kind, c.net)),
+        }
+    }
+    by_kind.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.as_str().cmp(b.0.as_str())));
+    by_kind
 }
 
 fn add(a: Money, b: Money) -> Money {

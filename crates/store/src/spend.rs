@@ -22,6 +22,16 @@ crate::statements! {
     COMMITTED_BY_MONTH = "SELECT substr(placed_at, 1, 7) AS month, CAST(SUM(contract_value) AS BIGINT) AS net \
                           FROM call_offs WHERE framework_id = $1 AND state IN ('placed', 'accepted', 'live', 'ended') \
                           GROUP BY substr(placed_at, 1, 7) ORDER BY month";
+    // Call-offs that commit value (as COMMITTED_BY_MONTH counts them), by their buyer's kind of
+    // body and by each lot their lines are in: the counts the open data also gives.
+    CALL_OFFS_BY_KIND = "SELECT o.kind, CAST(COUNT(*) AS BIGINT) AS n FROM call_offs c \
+                         JOIN organisations o ON o.id = c.buyer_id \
+                         WHERE c.framework_id = $1 AND c.state IN ('placed', 'accepted', 'live', 'ended') \
+                         GROUP BY o.kind ORDER BY o.kind";
+    CALL_OFFS_BY_LOT = "SELECT l.lot_number, CAST(COUNT(DISTINCT c.id) AS BIGINT) AS n FROM call_offs c \
+                        JOIN call_off_lines l ON l.call_off_id = c.id \
+                        WHERE c.framework_id = $1 AND c.state IN ('placed', 'accepted', 'live', 'ended') \
+                        GROUP BY l.lot_number ORDER BY l.lot_number";
     BUYER_BY_MONTH = "SELECT month, CAST(SUM(net_value) AS BIGINT) AS net FROM spend_rollups \
                       WHERE buyer_id = $1 GROUP BY month ORDER BY month";
     BUYER_BY_LOT = "SELECT lot_number, CAST(SUM(net_value) AS BIGINT) AS net FROM spend_rollups \
@@ -108,6 +118,37 @@ pub async fn framework_by_customer(conn: &mut Conn, framework: &FrameworkId) -> 
 /// What the call-offs placed in each month (`YYYY-MM`) commit now.
 pub async fn committed_by_month(conn: &mut Conn, framework: &FrameworkId) -> StoreResult<Vec<(String, Money)>> {
     keyed(conn, COMMITTED_BY_MONTH, framework.as_str(), "month").await
+}
+
+/// How many call-offs under the framework commit value, by their buyer's kind of body.
+pub async fn call_offs_by_kind(conn: &mut Conn, framework: &FrameworkId) -> StoreResult<Vec<(OrganisationKind, i64)>> {
+    let rows = sqlx::query(CALL_OFFS_BY_KIND)
+        .bind(framework.as_str())
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let kind = OrganisationKind::parse(&r.try_get::<String, _>("kind")?)
+                .map_err(|e| crate::StoreError::corrupt(e.to_string()))?;
+            Ok((kind, r.try_get("n")?))
+        })
+        .collect()
+}
+
+/// How many call-offs under the framework commit value in each lot (one with lines in two lots
+/// counts in both).
+pub async fn call_offs_by_lot(conn: &mut Conn, framework: &FrameworkId) -> StoreResult<Vec<(u32, i64)>> {
+    let rows = sqlx::query(CALL_OFFS_BY_LOT)
+        .bind(framework.as_str())
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let lot = u32::try_from(r.try_get::<i64, _>("lot_number")?)
+                .map_err(|e| crate::StoreError::corrupt(e.to_string()))?;
+            Ok((lot, r.try_get("n")?))
+        })
+        .collect()
 }
 
 pub async fn buyer_by_month(conn: &mut Conn, buyer: &OrganisationId) -> StoreResult<Vec<(String, Money)>> {

@@ -92,6 +92,8 @@ pub fn layout(chrome: Chrome<'_>, content: Markup) -> Markup {
                             div class="govuk-footer__meta-item govuk-footer__meta-item--grow" {
                                 p class="govuk-body-s govuk-!-margin-bottom-0" {
                                     "calloff: buying through public-sector framework agreements. "
+                                    a class="govuk-footer__link" href="/open-data" { "Open data: every framework, its headroom and spend" }
+                                    " · "
                                     a class="govuk-footer__link" href="/api/openapi.json" { "API documentation (OpenAPI)" }
                                 }
                             }

@@ -9,6 +9,7 @@ pub(crate) mod ocds;
 pub mod openapi;
 pub mod problem;
 mod proposals;
+mod public;
 pub(crate) mod register;
 pub(crate) mod returns;
 mod saved_quotes;
@@ -115,6 +116,7 @@ pub fn routes() -> Routes {
         .post("/frameworks/{id}/ocds/confidentiality", ocds::set_confidentiality)
         .get("/ocds/releases", ocds::releases)
         .get("/ocds/records/{ocid}", ocds::record)
+        .get("/frameworks/{id}/public", public::framework)
         .get("/approvals", awaiting_approval)
         .post("/approvals/{id}/decision", decide_approval)
         .get("/organisation/approval-rules", approval_rules)

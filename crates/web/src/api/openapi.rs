@@ -82,6 +82,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         super::ocds::record,
         super::ocds::confidentiality,
         super::ocds::set_confidentiality,
+        super::public::framework,
         super::awaiting_approval,
         super::decide_approval,
         super::approval_rules,

@@ -162,6 +162,7 @@ pub async fn overview(State(state): State<AppState>, user: PageUser, Path(id): P
                 }
                 p class="govuk-body" { a class="govuk-link" href={ "/frameworks/" (f.id) "/catalogue" } { "Search the whole catalogue" } }
                 p class="govuk-body" { a class="govuk-link" href={ "/frameworks/" (f.id) "/eligibility" } { "Who may buy through this framework" } }
+                p class="govuk-body" { a class="govuk-link" href={ "/frameworks/" (f.id) "/public" } { "This framework's public page and open data (no sign-in)" } }
                 p class="govuk-body" { a class="govuk-link" href={ "/frameworks/" (f.id) "/catalogue/as-of" } { "The catalogue as it stood on a past date" } }
                 p class="govuk-body" { a class="govuk-link" href={ "/frameworks/" (f.id) "/proposals" } { "Customers' proposals and the roadmap" } }
                 @if o.standing.reads_order_register() {

@@ -17,6 +17,7 @@ mod people;
 mod place;
 mod price_breaks;
 mod proposals;
+mod public;
 mod quote;
 mod register;
 mod returns;
@@ -64,6 +65,9 @@ pub fn routes() -> Routes {
         .post("/invitations/{token}", people::accept)
         .get("/frameworks", frameworks::list)
         .get("/frameworks/{id}", frameworks::overview)
+        // Public, with no sign-in: the open data in pages (issue 12).
+        .get("/open-data", public::index)
+        .get("/frameworks/{id}/public", public::framework)
         .get("/frameworks/{id}/catalogue", catalogue::search)
         .get("/frameworks/{id}/spend", spend::framework)
         .get("/organisation/spend", spend::organisation)

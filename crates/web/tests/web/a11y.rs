@@ -83,6 +83,8 @@ fn is_top_level(name: &str) -> bool {
         "audit-log-error",
         "invitation",
         "invitation-error",
+        "open-data",
+        "framework-public-not-found",
     ];
     TOP.contains(&name)
 }
@@ -1206,6 +1208,29 @@ async fn every_page_and_error_state_passes_a11y_check_and_fits_375_px() {
     keep(
         "levy-rule-added",
         &manager.get(added.location.as_deref().unwrap()).await,
+    );
+
+    // Public pages, signed out: the open-data page, a framework's public page, an unknown one,
+    // and the page once call-off values are withheld.
+    keep("open-data", &anonymous.get("/open-data").await);
+    keep("framework-public", &anonymous.get(&format!("{framework}/public")).await);
+    let unknown = anonymous
+        .get(&format!("/frameworks/{}/public", uuid::Uuid::now_v7()))
+        .await;
+    assert_eq!(unknown.status, 404);
+    keep("framework-public-not-found", &unknown);
+    let (status, body, _) = crate::api::Api::sign_in(&site, "manager@rbkc.example")
+        .await
+        .post(
+            &format!("{framework}/ocds/confidentiality"),
+            serde_json::json!({ "field": "call_off_values", "withhold": true, "reason": "Rates below list" }),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    keep(
+        "framework-public-withheld",
+        &anonymous.get(&format!("{framework}/public")).await,
     );
 
     assert!(

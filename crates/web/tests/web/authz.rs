@@ -97,6 +97,8 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("GET", "/api/openapi.json") => Public,
         // Open data: anyone, signed out included; what is withheld is not in it.
         ("GET", "/api/v1/ocds/releases" | "/api/v1/ocds/records/{ocid}") => Public,
+        // A framework's public page and its JSON twin, and the open-data page listing them.
+        ("GET", "/open-data" | "/frameworks/{id}/public" | "/api/v1/frameworks/{id}/public") => Public,
         ("GET" | "POST", "/api/v1/frameworks/{id}/ocds/confidentiality") => FrameworkManager,
         ("GET", "/sign-in/code") => SecondFactorPage,
         ("POST", "/sign-in/code") => SecondFactorForm,

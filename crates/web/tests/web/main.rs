@@ -9,6 +9,7 @@ mod journeys;
 mod ocds;
 mod orders;
 mod pages;
+mod public;
 mod quotes;
 mod register;
 mod returns;
