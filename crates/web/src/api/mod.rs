@@ -502,7 +502,10 @@ struct NoticeBody {
     summary = "Record that a notice the call-off needs was published on Find a Tender (its buyers). Every bad field is named at once; a notice is recorded once (409 the second time).",
     params(("id" = String, Path, description = "Call-off id")),
     request_body = NoticeBody,
-    responses((status = 200, description = "The call-off's notices, this one recorded", body = NoticesView)))]
+    responses(
+        (status = 200, description = "The call-off's notices, this one recorded", body = NoticesView),
+        (status = 409, description = "The notice is already recorded as published", body = problem::Problem, content_type = "application/problem+json"),
+    ))]
 async fn record_notice(
     State(state): State<AppState>,
     user: ApiUser,
@@ -899,7 +902,10 @@ async fn vary(
     summary = "Check and price a variation without making it (its buyer): the new value, the change in percent, the change against the framework's modification limit and the approvers it would need. Writes nothing.",
     params(("id" = String, Path, description = "Call-off id")),
     request_body = VaryBody,
-    responses((status = 200, description = "What the variation would do", body = VariationPreviewView)))]
+    responses(
+        (status = 200, description = "What the variation would do", body = VariationPreviewView),
+        (status = 409, description = "The call-off cannot be varied in its current state (only accepted or live call-offs can)", body = problem::Problem, content_type = "application/problem+json"),
+    ))]
 async fn preview_variation(
     State(state): State<AppState>,
     user: ApiUser,
