@@ -3,7 +3,7 @@
 
 use crate::call_offs::CallOffView;
 use crate::{Actor, App, AppError, AppResult};
-use calloff_domain::calendar::uk_date;
+use calloff_domain::calendar::uk_date_of;
 use calloff_domain::ids::CallOffId;
 use calloff_domain::money::Money;
 use calloff_domain::notices::{notices_due, NoticeDue, NoticeFacts, Threshold, Thresholds};
@@ -60,28 +60,31 @@ fn published_as<'a>(published: &'a [Publication], due: &NoticeDue) -> Option<&'a
         .find(|p| p.notice == due.kind.code() && p.variation == variation)
 }
 
-/// The UK day of a stored timestamp.
-fn uk_day(stored: &str) -> Option<NaiveDate> {
-    chrono::DateTime::parse_from_rfc3339(stored)
-        .ok()
-        .map(|t| uk_date(t.with_timezone(&chrono::Utc)))
+/// A call-off's value as awarded, including VAT: before its first variation, if it has one
+/// (`original`, ex VAT), else its value now.
+fn value_as_awarded(original: Option<Money>, now_inc_vat: Money) -> Money {
+    match original {
+        Some(original) => {
+            let vat = original
+                .vat_at(calloff_domain::money::STANDARD_VAT_PERCENT)
+                .unwrap_or(Money::ZERO);
+            original.checked_add(vat).unwrap_or(original)
+        }
+        None => now_inc_vat,
+    }
 }
 
 /// The notices of a call-off the actor may see (they read its view first).
 pub async fn for_call_off(app: &App, view: &CallOffView) -> AppResult<CallOffNotices> {
     let call_off = &view.call_off;
-    // Its value as awarded: before the first variation, if any.
-    let value_inc_vat = match view.variations.first() {
-        Some(first) => {
-            let vat = first
-                .original_value
-                .vat_at(calloff_domain::money::STANDARD_VAT_PERCENT)
-                .unwrap_or(Money::ZERO);
-            first.original_value.checked_add(vat).unwrap_or(first.original_value)
-        }
-        None => call_off.totals.total_inc_vat,
-    };
-    let awarded_on = call_off.sent_to_supplier.then(|| uk_day(&call_off.placed_at)).flatten();
+    let value_inc_vat = value_as_awarded(
+        view.variations.first().map(|v| v.original_value),
+        call_off.totals.total_inc_vat,
+    );
+    let awarded_on = call_off
+        .sent_to_supplier
+        .then(|| uk_date_of(&call_off.placed_at))
+        .flatten();
     let Some(awarded_on) = awarded_on else {
         return Ok(CallOffNotices {
             due: Vec::new(),
@@ -97,7 +100,7 @@ pub async fn for_call_off(app: &App, view: &CallOffView) -> AppResult<CallOffNot
     let entered_on = history
         .iter()
         .find(|e| e.entry.action == "call_off.accepted")
-        .and_then(|e| uk_day(&e.entry.at));
+        .and_then(|e| uk_date_of(&e.entry.at));
     let facts = NoticeFacts {
         buyer_kind: view.buyer.kind,
         awarded_on,
@@ -106,7 +109,7 @@ pub async fn for_call_off(app: &App, view: &CallOffView) -> AppResult<CallOffNot
         variations: view
             .variations
             .iter()
-            .filter_map(|v| Some((u32::try_from(v.number).ok()?, uk_day(&v.varied_at)?)))
+            .filter_map(|v| Some((u32::try_from(v.number).ok()?, uk_date_of(&v.varied_at)?)))
             .collect(),
         terminated_on: view
             .early_end
@@ -147,27 +150,19 @@ pub async fn outstanding(app: &App, actor: &Actor) -> AppResult<Vec<Outstanding>
     let records = calloff_store::notices::for_buyer(&mut conn, &actor.organisation_id).await?;
     let mut out = Vec::new();
     for r in records {
-        let Some(awarded_on) = uk_day(&r.placed_at) else {
+        let Some(awarded_on) = uk_date_of(&r.placed_at) else {
             continue;
         };
-        let value_inc_vat = match r.variations.first() {
-            Some((_, original, _)) => {
-                let vat = original
-                    .vat_at(calloff_domain::money::STANDARD_VAT_PERCENT)
-                    .unwrap_or(Money::ZERO);
-                original.checked_add(vat).unwrap_or(*original)
-            }
-            None => r.value_inc_vat,
-        };
+        let value_inc_vat = value_as_awarded(r.variations.first().map(|(_, original, _)| *original), r.value_inc_vat);
         let facts = NoticeFacts {
             buyer_kind: kind,
             awarded_on,
-            entered_on: r.accepted_at.as_deref().and_then(uk_day),
+            entered_on: r.accepted_at.as_deref().and_then(uk_date_of),
             value_inc_vat,
             variations: r
                 .variations
                 .iter()
-                .filter_map(|(n, _, at)| Some((u32::try_from(*n).ok()?, uk_day(at)?)))
+                .filter_map(|(n, _, at)| Some((u32::try_from(*n).ok()?, uk_date_of(at)?)))
                 .collect(),
             terminated_on: r
                 .early_end_on

@@ -4,7 +4,7 @@
 
 use crate::frameworks::{record, standing_in};
 use crate::{Actor, App, AppError, AppResult};
-use calloff_domain::calendar::{parse_date, uk_date, uk_day_start};
+use calloff_domain::calendar::{parse_date, uk_date_of, uk_day_start};
 use calloff_domain::call_off::CallOffState;
 use calloff_domain::framework::Framework;
 use calloff_domain::ids::{is_id, CallOffId, FrameworkId, OrganisationId};
@@ -389,9 +389,7 @@ pub fn lots_text(lots: &[u32]) -> String {
 
 /// The UK date a call-off was placed.
 pub fn placed_on(row: &RegisterRow) -> Option<chrono::NaiveDate> {
-    chrono::DateTime::parse_from_rfc3339(&row.placed_at)
-        .ok()
-        .map(|t| uk_date(t.with_timezone(&chrono::Utc)))
+    uk_date_of(&row.placed_at)
 }
 
 /// Audit entries per page of the log.

@@ -74,6 +74,13 @@ pub fn uk_date(now: DateTime<Utc>) -> NaiveDate {
     uk_time(now).date()
 }
 
+/// The UK date of a stored RFC 3339 timestamp, if it is one.
+pub fn uk_date_of(stored: &str) -> Option<NaiveDate> {
+    DateTime::parse_from_rfc3339(stored)
+        .ok()
+        .map(|t| uk_date(t.with_timezone(&Utc)))
+}
+
 /// A date as GOV.UK writes it: "4 December 2026". Pages format every date through this.
 pub fn long_date(date: NaiveDate) -> String {
     date.format("%-d %B %Y").to_string()

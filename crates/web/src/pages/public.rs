@@ -266,62 +266,55 @@ fn spend(p: &PublicFramework) -> Markup {
         } @else {
             p class="govuk-body" { "How many call-offs; the amounts are withheld. A call-off with lines in two lots counts in each." }
         }
-        @let kinds: Vec<(String, Money)> = p.by_kind.iter().map(|k| (k.kind.label().to_string(), k.invoiced.unwrap_or(Money::ZERO))).collect();
-        @let kind_table = html! {
-            table class="govuk-table" {
-                caption class="govuk-table__caption govuk-table__caption--s" { "By kind of body" }
-                thead class="govuk-table__head" {
-                    tr class="govuk-table__row" {
-                        th scope="col" class="govuk-table__header" { "Kind of body" }
-                        th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Call-offs" }
-                        @if shown { th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Invoiced" } }
-                    }
-                }
-                tbody class="govuk-table__body" {
-                    @for k in &p.by_kind {
-                        tr class="govuk-table__row" {
-                            th scope="row" class="govuk-table__header" { (k.kind.label()) }
-                            td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (k.call_offs) }
-                            @if shown { td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (money_or_withheld(k.invoiced)) } }
-                        }
-                    }
-                    @if p.by_kind.is_empty() {
-                        tr class="govuk-table__row" { td class="govuk-table__cell" colspan="3" { "No call-offs yet" } }
-                    }
-                }
-            }
-        };
-        @if shown && !kinds.is_empty() {
-            (crate::charts::with_table(crate::charts::bars("public-by-kind", "Invoiced by kind of body", &kinds), kind_table))
-        } @else {
-            (kind_table)
-        }
-        @let lots: Vec<(String, Money)> = p.lots.iter().map(|l| (format!("Lot {}: {}", l.number, l.title), l.invoiced.unwrap_or(Money::ZERO))).collect();
-        @let lot_table = html! {
-            table class="govuk-table" {
-                caption class="govuk-table__caption govuk-table__caption--s" { "By lot" }
-                thead class="govuk-table__head" {
-                    tr class="govuk-table__row" {
-                        th scope="col" class="govuk-table__header" { "Lot" }
-                        th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Call-offs" }
-                        @if shown { th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Invoiced" } }
-                    }
-                }
-                tbody class="govuk-table__body" {
-                    @for l in &p.lots {
-                        tr class="govuk-table__row" {
-                            th scope="row" class="govuk-table__header" { "Lot " (l.number) ": " (l.title) }
-                            td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (l.call_offs) }
-                            @if shown { td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (money_or_withheld(l.invoiced)) } }
-                        }
-                    }
+        (breakdown(
+            ("public-by-kind", "By kind of body", "Kind of body", "Invoiced by kind of body"),
+            p.by_kind.iter().map(|k| (k.kind.label().to_string(), k.call_offs, k.invoiced)).collect(),
+            shown,
+        ))
+        (breakdown(
+            ("public-by-lot", "By lot", "Lot", "Invoiced by lot"),
+            p.lots.iter().map(|l| (format!("Lot {}: {}", l.number, l.title), l.call_offs, l.invoiced)).collect(),
+            shown,
+        ))
+    }
+}
+
+/// One breakdown of the framework's call-offs: a row per kind of body or lot with its count of
+/// call-offs and, unless values are withheld, what was invoiced, charted beside the table.
+/// `names` are the chart's id, the table's caption, its first column and the chart's title.
+fn breakdown(names: (&str, &str, &str, &str), rows: Vec<(String, i64, Option<Money>)>, shown: bool) -> Markup {
+    let (chart_id, caption, heading, chart_title) = names;
+    let table = html! {
+        table class="govuk-table" {
+            caption class="govuk-table__caption govuk-table__caption--s" { (caption) }
+            thead class="govuk-table__head" {
+                tr class="govuk-table__row" {
+                    th scope="col" class="govuk-table__header" { (heading) }
+                    th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Call-offs" }
+                    @if shown { th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Invoiced" } }
                 }
             }
-        };
-        @if shown && !lots.is_empty() {
-            (crate::charts::with_table(crate::charts::bars("public-by-lot", "Invoiced by lot", &lots), lot_table))
-        } @else {
-            (lot_table)
+            tbody class="govuk-table__body" {
+                @for (label, call_offs, invoiced) in &rows {
+                    tr class="govuk-table__row" {
+                        th scope="row" class="govuk-table__header" { (label) }
+                        td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (call_offs) }
+                        @if shown { td class="govuk-table__cell govuk-table__cell--numeric calloff-numeric" { (money_or_withheld(*invoiced)) } }
+                    }
+                }
+                @if rows.is_empty() {
+                    tr class="govuk-table__row" { td class="govuk-table__cell" colspan="3" { "No call-offs yet" } }
+                }
+            }
         }
+    };
+    if shown && !rows.is_empty() {
+        let bars: Vec<(String, Money)> = rows
+            .iter()
+            .map(|(label, _, invoiced)| (label.clone(), invoiced.unwrap_or(Money::ZERO)))
+            .collect();
+        crate::charts::with_table(crate::charts::bars(chart_id, chart_title, &bars), table)
+    } else {
+        table
     }
 }
