@@ -81,9 +81,9 @@ async fn demo_and_audit_verify(backend: Backend) {
     );
 
     // The open data: every release as one package, streamed to a file, valid under validate-ocds.
-    let dir = std::env::temp_dir().join(format!("calloff-cli-ocds-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("calloff-cli-ocds-{}", uuid::Uuid::now_v7().simple()));
     std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join(format!("releases-{backend:?}.json"));
+    let file = dir.join("releases.json");
     let out = file.to_str().unwrap();
     let exported = run(&test_db.url, &["export", "ocds", "--out", out]).await;
     assert!(exported.status.success(), "{exported:?}");
