@@ -6,9 +6,10 @@ use crate::{Actor, App, AppError, AppResult};
 use calloff_domain::calendar::uk_date_of;
 use calloff_domain::ids::CallOffId;
 use calloff_domain::money::Money;
-use calloff_domain::notices::{notices_due, NoticeDue, NoticeFacts, Threshold, Thresholds};
+use calloff_domain::notices::{notices_due, NoticeDue, NoticeFacts, NoticeKind, Threshold, Thresholds};
 use calloff_domain::role::Role;
 use calloff_domain::FieldError;
+use calloff_interop::ocds::UkNotice;
 use calloff_store::audit::ChainHead;
 pub use calloff_store::notices::Publication;
 use chrono::NaiveDate;
@@ -51,6 +52,88 @@ impl CallOffNotices {
     pub fn publication(&self, due: &NoticeDue) -> Option<&Publication> {
         published_as(&self.published, due)
     }
+
+    /// The notice with `code` (and, for a UK10, `variation`) if the call-off needs it, else a
+    /// fault on `notice` naming the ones it needs.
+    pub fn find(&self, code: &str, variation: Option<u32>) -> Result<&NoticeDue, FieldError> {
+        self.due
+            .iter()
+            .find(|d| d.kind.code() == code.trim() && d.variation == variation)
+            .ok_or_else(|| {
+                let variations: Vec<String> = self
+                    .due
+                    .iter()
+                    .filter(|d| d.kind.code() == code.trim())
+                    .filter_map(|d| d.variation.map(|n| n.to_string()))
+                    .collect();
+                if !variations.is_empty() {
+                    return FieldError::new(
+                        "variation",
+                        format!("Choose a variation with a change notice: {}", variations.join(", ")),
+                    );
+                }
+                let needed: Vec<String> = self
+                    .due
+                    .iter()
+                    .map(|d| match d.variation {
+                        Some(n) => format!("{} (variation {n})", d.kind.code()),
+                        None => d.kind.code().to_string(),
+                    })
+                    .collect();
+                FieldError::new(
+                    "notice",
+                    if needed.is_empty() {
+                        "This call-off needs no notice yet".to_string()
+                    } else {
+                        format!("Choose a notice this call-off needs: {}", needed.join(", "))
+                    },
+                )
+            })
+    }
+
+    /// Whether `value_inc_vat` reaches the threshold the call-off is judged by, if there is one.
+    fn above_threshold(&self, value_inc_vat: Money) -> Option<bool> {
+        self.threshold.as_ref().map(|t| value_inc_vat >= t.value)
+    }
+}
+
+/// A notice the call-off needs, as the UK profile's OCDS release ready to submit to Find a
+/// Tender: for anyone who may see the call-off. A notice it does not need is a fault on `notice`.
+pub async fn notice_data(
+    app: &App,
+    view: &CallOffView,
+    notice: &str,
+    variation: Option<u32>,
+) -> AppResult<serde_json::Value> {
+    let notices = for_call_off(app, view).await?;
+    let due = notices
+        .find(notice, variation)
+        .map_err(|e| AppError::InvalidFields(vec![e]))?;
+    let with_vat = |ex_vat: Money| {
+        ex_vat
+            .vat_at(calloff_domain::money::STANDARD_VAT_PERCENT)
+            .and_then(|vat| ex_vat.checked_add(vat))
+            .unwrap_or(ex_vat)
+    };
+    let judged_at = match (due.kind, due.variation) {
+        (NoticeKind::ContractChange, Some(n)) => view
+            .variations
+            .iter()
+            .find(|v| u32::try_from(v.number).ok() == Some(n))
+            .map_or(notices.value_inc_vat, |v| with_vat(v.new_value)),
+        _ => notices.value_inc_vat,
+    };
+    let uk = UkNotice {
+        kind: due.kind,
+        variation: due.variation,
+        above_threshold: notices.above_threshold(judged_at),
+        published: notices
+            .publication(due)
+            .map(|p| (p.reference.clone(), p.published_on.clone())),
+    };
+    crate::ocds::uk_notice(app, &view.call_off.id, &uk)
+        .await?
+        .ok_or_else(|| AppError::NotFound("notice".into()))
 }
 
 fn published_as<'a>(published: &'a [Publication], due: &NoticeDue) -> Option<&'a Publication> {
@@ -206,28 +289,7 @@ pub async fn record_published(
     }
     let notices = for_call_off(app, view).await?;
     let mut errors = Vec::new();
-    let due = notices
-        .due
-        .iter()
-        .find(|d| d.kind.code() == notice.trim() && d.variation == variation);
-    if due.is_none() {
-        let needed: Vec<String> = notices
-            .due
-            .iter()
-            .map(|d| match d.variation {
-                Some(n) => format!("{} (variation {n})", d.kind.code()),
-                None => d.kind.code().to_string(),
-            })
-            .collect();
-        errors.push(FieldError::new(
-            "notice",
-            if needed.is_empty() {
-                "This call-off needs no notice yet".to_string()
-            } else {
-                format!("Choose a notice this call-off needs: {}", needed.join(", "))
-            },
-        ));
-    }
+    let due = notices.find(notice, variation).map_err(|e| errors.push(e)).ok();
     let reference = reference.trim();
     if reference.is_empty() {
         errors.push(FieldError::new(

@@ -4,10 +4,10 @@
 
 use crate::{Actor, App, AppError, AppResult};
 use calloff_domain::catalogue::Unit;
-use calloff_domain::ids::{FrameworkId, OrganisationId};
+use calloff_domain::ids::{CallOffId, FrameworkId, OrganisationId};
 use calloff_interop::ocds::{
     self as shape, CallOffFacts, EarlyEndFacts, FrameworkFacts, InvoiceFacts, LineFacts, LotFacts, PackageHead,
-    PackageWriter, PartyFacts, VariationFacts, Withheld, WithheldField,
+    PackageWriter, PartyFacts, UkNotice, VariationFacts, Withheld, WithheldField,
 };
 use calloff_store::audit::ChainHead;
 use calloff_store::ocds::{self as store, PlacingCursor, PublishedCallOff};
@@ -117,6 +117,21 @@ impl Facts {
     }
 
     async fn call_off_releases(&mut self, app: &App, conn: &mut Conn, c: PublishedCallOff) -> AppResult<Vec<Value>> {
+        let (framework, facts, withheld) = self.call_off(conn, c).await?;
+        Ok(shape::call_off_releases(
+            app.ocid_prefix(),
+            &framework,
+            &facts,
+            &withheld,
+        ))
+    }
+
+    /// A placed call-off's facts, with its framework's and what the framework withholds.
+    async fn call_off(
+        &mut self,
+        conn: &mut Conn,
+        c: PublishedCallOff,
+    ) -> AppResult<(FrameworkFacts, CallOffFacts, Withheld)> {
         let framework = self.framework(conn, &c.framework_id).await?;
         let withheld = self.withheld(conn, &c.framework_id).await?;
         let facts = CallOffFacts {
@@ -184,12 +199,7 @@ impl Facts {
                 ended_at: e.ended_at,
             }),
         };
-        Ok(shape::call_off_releases(
-            app.ocid_prefix(),
-            &framework,
-            &facts,
-            &withheld,
-        ))
+        Ok((framework, facts, withheld))
     }
 
     /// The release of every framework that is not a draft.
@@ -302,6 +312,23 @@ pub async fn record(app: &App, ocid: &str) -> AppResult<Vec<Value>> {
     }
     let call_off = store::one(&mut conn, id).await?.ok_or_else(not_found)?;
     facts.call_off_releases(app, &mut conn, call_off).await
+}
+
+/// One notice of a placed call-off as the UK profile's release; `None` when the call-off has
+/// not reached the notice's event.
+pub async fn uk_notice(app: &App, call_off: &CallOffId, notice: &UkNotice) -> AppResult<Option<Value>> {
+    let mut conn = app.db.pool().acquire().await?;
+    let Some(c) = store::one(&mut conn, call_off.as_str()).await? else {
+        return Ok(None);
+    };
+    let (framework, facts, withheld) = Facts::default().call_off(&mut conn, c).await?;
+    Ok(shape::uk_notice_release(
+        app.ocid_prefix(),
+        &framework,
+        &facts,
+        &withheld,
+        notice,
+    ))
 }
 
 /// The head of a package published now at `uri`.

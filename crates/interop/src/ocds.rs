@@ -6,6 +6,7 @@
 //! ids and event numbers only, so the same records always give the same ids.
 
 use calloff_domain::money::Money;
+use calloff_domain::notices::NoticeKind;
 use calloff_domain::FieldError;
 use serde_json::{json, Map, Value};
 use std::io::{self, Write};
@@ -883,4 +884,179 @@ mod tests {
         assert_eq!(package["releases"].as_array().unwrap().len(), 2);
         assert_eq!(package["extensions"].as_array().unwrap().len(), 2);
     }
+}
+
+/// The Cabinet Office's UK extension, which the UK profile's notices use: `noticeType` on a
+/// document, `amountGross` on a value, `aboveThreshold` on an award, a contract or an amendment,
+/// and `value` on an amendment.
+pub const UK_EXTENSION: &str = "https://raw.githubusercontent.com/cabinetoffice/ocds_uk_extension/main/extension.json";
+
+/// Where Find a Tender shows a published notice, by its reference (`012345-2026`).
+const FIND_A_TENDER_NOTICE: &str = "https://www.find-tender.service.gov.uk/Notice/";
+
+/// A Procurement Act notice of a call-off, to be shaped as the UK profile's release.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UkNotice {
+    pub kind: NoticeKind,
+    /// For a contract change notice (UK10), the variation's number.
+    pub variation: Option<u32>,
+    /// Whether the value the notice gives reaches the threshold; unknown without a rule.
+    pub above_threshold: Option<bool>,
+    /// The Find a Tender reference and day (`YYYY-MM-DD`) once it is recorded as published.
+    pub published: Option<(String, String)>,
+}
+
+impl UkNotice {
+    /// Its id within the call-off: the form's code, and for a UK10 the variation's number.
+    pub fn id(&self) -> String {
+        match self.variation {
+            Some(n) => format!("{}-{n}", self.kind.code()),
+            None => self.kind.code().to_string(),
+        }
+    }
+}
+
+/// A value with the UK extension's `amountGross`: the amount with VAT at the standard rate.
+fn gross_value(money: Money) -> Value {
+    let mut v = value(money);
+    let vat = money.vat_at(calloff_domain::money::STANDARD_VAT_PERCENT);
+    if let Some(gross) = vat.and_then(|vat| money.checked_add(vat)) {
+        v["amountGross"] = pence_amount(gross.pence()).into();
+    }
+    v
+}
+
+/// A Find a Tender notice reference: six digits, a hyphen and the year.
+fn is_find_a_tender_reference(reference: &str) -> bool {
+    let (number, year) = reference.split_once('-').unwrap_or_default();
+    number.len() == 6 && year.len() == 4 && (number.chars().chain(year.chars())).all(|c| c.is_ascii_digit())
+}
+
+/// One notice of a call-off as the UK profile's release: the call-off's releases up to the
+/// event the notice reports, compiled, then tagged as that event, with the notice's document
+/// (`noticeType`) on the award (UK6) or the contract (UK7, UK10, UK11), the values with VAT
+/// (`amountGross`) and whether they reach the threshold. What the framework withholds stays
+/// withheld. `None` when the call-off has not reached the notice's event.
+pub fn uk_notice_release(
+    prefix: &OcidPrefix,
+    framework: &FrameworkFacts,
+    c: &CallOffFacts,
+    withheld: &Withheld,
+    notice: &UkNotice,
+) -> Option<Value> {
+    let ocid = prefix.ocid(&c.id);
+    let (event, tag, document_type, on) = match notice.kind {
+        NoticeKind::ContractAward => (format!("{ocid}-award"), "award", "awardNotice", "awards"),
+        NoticeKind::ContractDetails => (format!("{ocid}-contract"), "contract", "contractNotice", "contracts"),
+        NoticeKind::ContractChange => (
+            format!("{ocid}-amendment-{}", notice.variation?),
+            "contractAmendment",
+            "contractAmendmentNotice",
+            "contracts",
+        ),
+        NoticeKind::ContractTermination => (
+            format!("{ocid}-termination"),
+            "contractTermination",
+            "contractTerminationNotice",
+            "contracts",
+        ),
+    };
+    // An early end is noticed once it is decided, before the day it takes effect.
+    let ending;
+    let c = if notice.kind == NoticeKind::ContractTermination && c.early_end.is_some() && c.state != "ended" {
+        ending = CallOffFacts {
+            state: "ended".into(),
+            ..c.clone()
+        };
+        &ending
+    } else {
+        c
+    };
+    let releases: Vec<Value> = call_off_releases(prefix, framework, c, withheld)
+        .into_iter()
+        .filter(|r| r["tag"] != json!(["implementation"]))
+        .collect();
+    let upto = releases.iter().position(|r| r["id"] == event.as_str())?;
+    let date = releases[upto]["date"].clone();
+    let mut compiled = compile(&ocid, &releases[..=upto]);
+    let r = compiled.as_object_mut()?;
+    r.insert("id".into(), format!("{ocid}-notice-{}", notice.id()).into());
+    r.insert("date".into(), date);
+    r.insert("tag".into(), json!([tag]));
+
+    let shows_values = !withheld.has(WithheldField::CallOffValues);
+    let original = c.original_value();
+    if let (true, Some(award)) = (shows_values, r.get_mut("awards").and_then(|a| a.get_mut(0))) {
+        award["value"] = gross_value(original);
+    }
+    if notice.kind == NoticeKind::ContractAward {
+        // Noticed before the contract is entered into: the award is not yet in force.
+        if let Some(award) = r.get_mut("awards").and_then(|a| a.get_mut(0)) {
+            award["status"] = "pending".into();
+        }
+    }
+    let now_worth = match notice.kind {
+        NoticeKind::ContractAward | NoticeKind::ContractDetails => original,
+        NoticeKind::ContractChange => c
+            .variations
+            .iter()
+            .find(|v| Some(v.number) == notice.variation)
+            .map_or(c.contract_value, |v| v.new_value),
+        NoticeKind::ContractTermination => c.early_end.as_ref().map_or(c.contract_value, |e| e.value),
+    };
+    if let (true, Some(contract)) = (shows_values, r.get_mut("contracts").and_then(|a| a.get_mut(0))) {
+        contract["value"] = gross_value(now_worth);
+    }
+    if let (NoticeKind::ContractChange, Some(amendments)) = (
+        notice.kind,
+        r.get_mut("contracts")
+            .and_then(|a| a.get_mut(0))
+            .and_then(|c| c.get_mut("amendments"))
+            .and_then(Value::as_array_mut),
+    ) {
+        let number = notice.variation?.to_string();
+        let amendment = amendments.iter_mut().find(|a| a["id"] == number.as_str())?;
+        if shows_values {
+            amendment["value"] = gross_value(now_worth);
+        }
+        if let Some(above) = notice.above_threshold {
+            amendment["aboveThreshold"] = above.into();
+        }
+    }
+
+    let subject = r
+        .get_mut(on)
+        .and_then(|a| a.get_mut(0))
+        .and_then(Value::as_object_mut)?;
+    if let Some(above) = notice.above_threshold {
+        subject.insert("aboveThreshold".into(), above.into());
+    }
+    let mut document = json!({
+        "id": notice.id(),
+        "documentType": document_type,
+        "noticeType": notice.kind.code(),
+        "title": match notice.variation {
+            Some(n) => format!("{} for variation {n} of call-off {}", notice.kind.label(), c.reference),
+            None => format!("{} for call-off {}", notice.kind.label(), c.reference),
+        },
+        "language": "en",
+    });
+    if let Some((reference, published_on)) = &notice.published {
+        document["datePublished"] = day_start(published_on).into();
+        if is_find_a_tender_reference(reference) {
+            document["url"] = format!("{FIND_A_TENDER_NOTICE}{reference}").into();
+        }
+    }
+    subject.insert("documents".into(), json!([document]));
+    Some(compiled)
+}
+
+/// A release package of one notice, declaring the UK extension besides ours.
+pub fn notice_package(head: &PackageHead, release: Value) -> Value {
+    let mut p = package_metadata(head);
+    let mut extensions = EXTENSIONS.to_vec();
+    extensions.push(UK_EXTENSION);
+    p.insert("extensions".into(), json!(extensions));
+    p.insert("releases".into(), json!([release]));
+    Value::Object(p)
 }

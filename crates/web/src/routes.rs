@@ -71,8 +71,8 @@ impl Default for Routes {
 }
 
 /// Path parameters that are not ids (an invitation's token is a secret, not a UUID; an ocid is
-/// a prefix and an id, checked by its use case).
-const NOT_IDS: [&str; 5] = ["token", "action", "decision", "change", "ocid"];
+/// a prefix and an id, and a notice a form's code like UK7, each checked by its use case).
+const NOT_IDS: [&str; 6] = ["token", "action", "decision", "change", "ocid", "notice"];
 
 /// A path whose id is not shaped like one names nothing: 404 (a problem document under
 /// `/api/`, a page elsewhere) before any handler runs, never a 200 with empty results.

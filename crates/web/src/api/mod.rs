@@ -67,6 +67,7 @@ pub fn routes() -> Routes {
         .get("/call-offs/{id}", call_off)
         .get("/call-offs/{id}/notices", call_off_notices)
         .post("/call-offs/{id}/notices", record_notice)
+        .get("/call-offs/{id}/notices/{notice}/ocds", notice_data)
         .create("/call-offs/{id}/milestones", record_milestone)
         .create("/call-offs/{id}/variations", vary)
         .post("/call-offs/{id}/variations/preview", preview_variation)
@@ -538,6 +539,45 @@ async fn record_notice(
         .await
         .map_err(fail)?;
     Ok(Json(NoticesView::new(&notices, state.app.today())).into_response())
+}
+
+/// Which variation a contract change notice (UK10) is for.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NoticeQuery {
+    /// For a contract change notice (UK10): the variation's number.
+    #[serde(default)]
+    #[param(minimum = 1)]
+    pub variation: Option<u32>,
+}
+
+#[utoipa::path(get, path = "/call-offs/{id}/notices/{notice}/ocds", operation_id = "getNoticeData",
+    summary = "A notice the call-off needs (UK6, UK7, UK10 with its variation, or UK11) as an OCDS release in the UK profile's shape, ready to submit to Find a Tender: the call-off's releases up to the event compiled, the notice's document with `noticeType`, values with `amountGross` (VAT at the standard rate) and `aboveThreshold`. Declares the Cabinet Office's UK extension. What the framework withholds stays withheld.",
+    params(("id" = String, Path, description = "Call-off id"), ("notice" = String, Path, description = "UK6, UK7, UK10 or UK11"), NoticeQuery),
+    responses(
+        (status = 200, description = "A release package of the one notice", body = ocds::OcdsPackage),
+        (status = 422, description = "Not a notice the call-off needs (`notice`, or `variation` for a UK10)", body = problem::Problem, content_type = "application/problem+json"),
+    ))]
+async fn notice_data(
+    State(state): State<AppState>,
+    user: ApiUser,
+    headers: axum::http::HeaderMap,
+    Path((id, notice)): Path<(String, String)>,
+    ApiQuery(query): ApiQuery<NoticeQuery>,
+) -> ApiResult {
+    let view = call_offs::view(&state.app, &user.session.actor, &CallOffId::from_stored(id))
+        .await
+        .map_err(fail)?;
+    let release = calloff_app::notices::notice_data(&state.app, &view, &notice, query.variation)
+        .await
+        .map_err(fail)?;
+    let path = format!("/call-offs/{}/notices/{}/ocds", view.call_off.id, notice.trim());
+    let path = match query.variation {
+        Some(n) => format!("{path}?variation={n}"),
+        None => path,
+    };
+    let head = calloff_app::ocds::package_head(&state.app, ocds::url_of(&headers, &path));
+    Ok(Json(calloff_interop::ocds::notice_package(&head, release)).into_response())
 }
 
 #[utoipa::path(get, path = "/call-offs/{id}", operation_id = "getCallOff", summary = "A call-off",

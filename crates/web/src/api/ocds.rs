@@ -35,7 +35,7 @@ pub struct ReleasesQuery {
 }
 
 /// This request's own URL, for the package's `uri` and its `links.next`.
-fn url_of(headers: &HeaderMap, path_and_query: &str) -> String {
+pub(crate) fn url_of(headers: &HeaderMap, path_and_query: &str) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())

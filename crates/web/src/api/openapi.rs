@@ -47,6 +47,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         super::vary,
         super::call_off_notices,
         super::record_notice,
+        super::notice_data,
         super::preview_variation,
         super::act,
         super::invoices::submit,

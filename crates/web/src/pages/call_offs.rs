@@ -701,6 +701,10 @@ fn notices_section(
                                 td class="govuk-table__cell" {
                                     (d.kind.label()) " (" (d.kind.code()) ")"
                                     @if let Some(n) = d.variation { ", variation " (n) }
+                                    br;
+                                    a class="govuk-link govuk-body-s" href=(super::notices::data_link(&call_off.call_off.id, d)) download {
+                                        "Notice data (OCDS JSON)" span class="govuk-visually-hidden" { ": " (d.kind.label()) @if let Some(n) = d.variation { ", variation " (n) } }
+                                    }
                                 }
                                 td class="govuk-table__cell" { (d.when) }
                                 td class="govuk-table__cell" {

@@ -72,6 +72,8 @@ pub fn routes() -> Routes {
         .get("/frameworks/{id}/spend", spend::framework)
         .get("/organisation/spend", spend::organisation)
         .get("/organisation/transparency", transparency::show)
+        .get("/organisation/transparency/contracts.csv", transparency::contracts_csv)
+        .get("/organisation/transparency/spend.csv", transparency::spend_csv)
         .get("/items/{id}", catalogue::item)
         .post("/items/{id}/demand-bands", catalogue::set_demand_bands)
         .get("/frameworks/{id}/catalogue/as-of", catalogue::as_of)
@@ -126,6 +128,7 @@ pub fn routes() -> Routes {
         .get("/invoices", invoices::to_decide)
         .get("/notices", notices::list)
         .get("/call-offs/{id}/notices/record", notices::record_form)
+        .get("/call-offs/{id}/notices/{notice}/ocds", notices::data)
         .post("/call-offs/{id}/notices", notices::record)
         .get("/invoices/upload", invoices::upload_form)
         .post(

@@ -62,6 +62,10 @@ pub async fn list(State(state): State<AppState>, user: PageUser) -> Response {
                                     td class="govuk-table__cell" {
                                         (o.due.kind.label()) " (" (o.due.kind.code()) ")"
                                         @if let Some(n) = o.due.variation { ", variation " (n) }
+                                        br;
+                                        a class="govuk-link govuk-body-s" href=(data_link(&o.call_off, &o.due)) download {
+                                            "Notice data (OCDS JSON)" span class="govuk-visually-hidden" { " for " (o.reference) }
+                                        }
                                     }
                                     td class="govuk-table__cell" {
                                         (crate::dates::date(o.due.due_on))
@@ -120,7 +124,7 @@ fn record_page(
                 input type="hidden" name="notice" value=(notice);
                 @if let Some(n) = variation { input type="hidden" name="variation" value=(n); }
                 (input(Input {
-                    hint: Some("As Find a Tender shows it, for example 2026/S 000-012345"),
+                    hint: Some("As Find a Tender shows it, for example 012345-2026"),
                     error: error_for(errors, "reference"),
                     spellcheck: Some(false),
                     ..Input::text("reference", "Notice reference", reference)
@@ -130,6 +134,59 @@ fn record_page(
             }
         },
     )
+}
+
+/// The link to a notice's data as the UK profile's OCDS release.
+pub fn data_link(call_off: &calloff_domain::ids::CallOffId, due: &calloff_domain::notices::NoticeDue) -> String {
+    match due.variation {
+        Some(n) => format!("/call-offs/{call_off}/notices/{}/ocds?variation={n}", due.kind.code()),
+        None => format!("/call-offs/{call_off}/notices/{}/ocds", due.kind.code()),
+    }
+}
+
+/// A notice's data, downloaded from a page: the same package as the API gives.
+pub async fn data(
+    State(state): State<AppState>,
+    user: PageUser,
+    headers: axum::http::HeaderMap,
+    Path((id, notice)): Path<(String, String)>,
+    Query(which): Query<Which>,
+) -> Response {
+    let actor = &user.session.actor;
+    let view = match call_offs::view(&state.app, actor, &CallOffId::from_stored(id)).await {
+        Ok(v) => v,
+        Err(e) => return error_page(Some(actor), &e),
+    };
+    let variation = variation_of(which.variation.as_deref());
+    let release = match notices::notice_data(&state.app, &view, &notice, variation).await {
+        Ok(r) => r,
+        Err(e) => return error_page(Some(actor), &e),
+    };
+    let notice = notice.trim();
+    let path = match variation {
+        Some(n) => format!("/call-offs/{}/notices/{notice}/ocds?variation={n}", view.call_off.id),
+        None => format!("/call-offs/{}/notices/{notice}/ocds", view.call_off.id),
+    };
+    let head = calloff_app::ocds::package_head(&state.app, crate::api::ocds::url_of(&headers, &path));
+    let package = calloff_interop::ocds::notice_package(&head, release);
+    let file = match variation {
+        Some(n) => format!("{}-{notice}-{n}.json", view.call_off.reference),
+        None => format!("{}-{notice}.json", view.call_off.reference),
+    };
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "application/json".to_string()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"{}\"",
+                    file.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-' && c != '.', "-")
+                ),
+            ),
+        ],
+        axum::Json(package),
+    )
+        .into_response()
 }
 
 pub async fn record_form(

@@ -44,8 +44,29 @@ fn quarter_link(q: Quarter) -> String {
     format!("{BASE}?quarter={q}")
 }
 
+/// A register's CSV, downloaded with the page's session (the API's needs a token).
 fn download_link(register: &str, q: Quarter) -> String {
-    format!("/api/v1/organisation/transparency/{register}?quarter={q}")
+    format!("{BASE}/{register}.csv?quarter={q}")
+}
+
+async fn download(state: &AppState, user: &PageUser, params: &QuarterParams, register: &str) -> Response {
+    let actor = &user.session.actor;
+    match transparency::registers(&state.app, actor, params).await {
+        Ok(registers) => crate::api::transparency::csv_download(&registers, register),
+        Err(e) => error_page(Some(actor), &e),
+    }
+}
+
+pub async fn contracts_csv(
+    State(state): State<AppState>,
+    user: PageUser,
+    Query(params): Query<QuarterParams>,
+) -> Response {
+    download(&state, &user, &params, "contracts").await
+}
+
+pub async fn spend_csv(State(state): State<AppState>, user: PageUser, Query(params): Query<QuarterParams>) -> Response {
+    download(&state, &user, &params, "spend").await
 }
 
 fn registers_tables(r: &Registers) -> Markup {

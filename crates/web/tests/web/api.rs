@@ -445,10 +445,14 @@ async fn every_api_route_is_served() {
         } else {
             "01890a5d-ac96-774b-bcce-b302099a8057".to_string()
         };
-        let path = path.replace("{id}", &id).replace("{action}", "accept").replace(
-            "{ocid}",
-            &format!("{}-{}", calloff_interop::ocds::TEST_OCID_PREFIX, site.t.framework_id),
-        );
+        let path = path
+            .replace("{id}", &id)
+            .replace("{action}", "accept")
+            .replace("{notice}", "UK7")
+            .replace(
+                "{ocid}",
+                &format!("{}-{}", calloff_interop::ocds::TEST_OCID_PREFIX, site.t.framework_id),
+            );
         let url = format!("{}/api/v1{path}", site.base);
         let request = match method {
             "GET" => client.get(&url),

@@ -179,6 +179,8 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         (
             "GET",
             "/organisation/transparency"
+            | "/organisation/transparency/contracts.csv"
+            | "/organisation/transparency/spend.csv"
             | "/api/v1/organisation/transparency/contracts"
             | "/api/v1/organisation/transparency/spend",
         ) => CustomerPerson,
@@ -209,7 +211,9 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
             "/call-offs/{id}"
             | "/call-offs/{id}/order-form"
             | "/api/v1/call-offs/{id}"
-            | "/api/v1/call-offs/{id}/notices",
+            | "/api/v1/call-offs/{id}/notices"
+            | "/call-offs/{id}/notices/{notice}/ocds"
+            | "/api/v1/call-offs/{id}/notices/{notice}/ocds",
         ) => CallOffReader,
         ("POST", "/call-offs/{id}/milestones" | "/api/v1/call-offs/{id}/milestones") => CallOffSupplier,
         ("POST", "/api/v1/call-offs/{id}/variations" | "/api/v1/call-offs/{id}/variations/preview")
@@ -854,6 +858,7 @@ async fn every_route_for_every_role_and_organisation() {
                 .replace("{action}", action)
                 .replace("{decision}", "reject")
                 .replace("{change}", "roles")
+                .replace("{notice}", "UK7")
                 .replace("{token}", &invitation)
                 .replace(
                     "{ocid}",

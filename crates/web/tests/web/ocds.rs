@@ -1,6 +1,7 @@
 //! Open data over HTTP, signed out: the release package of the whole demo (every placed call-off,
 //! a varied one and a terminated one) and record packages, each checked by
-//! `validate-ocds --libcove`; an undeclared extension caught; withheld fields absent and stated.
+//! `validate-ocds --libcove`; an undeclared extension caught; withheld fields absent and stated;
+//! each Procurement Act notice's data in the UK profile's shape.
 
 use crate::api::Api;
 use crate::browser::Site;
@@ -15,7 +16,8 @@ use std::path::PathBuf;
 
 on_both_databases!(
     ocds_the_demo_is_published_whole_and_valid,
-    ocds_withheld_fields_are_stated_not_published
+    ocds_withheld_fields_are_stated_not_published,
+    ocds_each_notice_is_ready_to_submit_in_the_uk_profile
 );
 
 /// Every page of the release package, fetched signed out by following `links.next`.
@@ -347,5 +349,220 @@ async fn ocds_withheld_fields_are_stated_not_published(backend: Backend) {
         .clone();
     assert!(award["awards"][0]["value"]["amount"].is_number(), "{award}");
     assert!(award["awards"][0]["items"][0]["unit"].get("value").is_none());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The UK extension's fields: the only ones a notice may add to OCDS and our two extensions.
+const UK_FIELDS: [&str; 4] = ["noticeType", "amountGross", "aboveThreshold", "value"];
+
+/// Validates one notice package with `validate-ocds --libcove`: valid, and any field outside
+/// OCDS and the applied extensions is one of the UK extension's (which is not held locally).
+fn assert_valid_notice(dir: &std::path::Path, name: &str, package: &Value) {
+    let file = write(dir, name, package);
+    let (code, report) = validate_ocds(&[file], true);
+    assert_eq!(code, 0, "{report}");
+    for line in report.lines().filter(|l| l.contains("WARNING")) {
+        if line.contains("extension not available locally") {
+            assert!(line.contains("ocds_uk_extension"), "{report}");
+            continue;
+        }
+        let (_, fields) = line
+            .split_once("not in OCDS 1.1.5 or applied extensions: ")
+            .unwrap_or_else(|| panic!("unexpected warning: {report}"));
+        assert!(!fields.contains("more)"), "{report}");
+        for field in fields.split(", ") {
+            let name = field.trim().rsplit('/').next().unwrap();
+            assert!(UK_FIELDS.contains(&name), "{field} is not the UK extension's: {report}");
+        }
+    }
+}
+
+/// The notice's one release, and the object its document sits on.
+fn notice_release(package: &Value) -> &Value {
+    let releases = package["releases"].as_array().unwrap();
+    assert_eq!(releases.len(), 1, "{package}");
+    &releases[0]
+}
+
+async fn ocds_each_notice_is_ready_to_submit_in_the_uk_profile(backend: Backend) {
+    let site = Site::start(backend).await;
+    let api = Api::sign_in(&site, "buyer@hackney.example").await;
+    let supplier = Api::sign_in(&site, "supplier@londonict.example").await;
+    let dir = temp_dir();
+    // 1,400 SIMs × £5.50 × 24 months = £184,800, £221,760 with VAT: above £207,720 for a borough.
+    let body = json!({ "framework_id": site.t.framework_id, "cost_centre": "IT-1", "order": crate::browser::order_json(),
+        "lines": [{ "sku": "L4-SIM-5GB", "quantity": 1_400, "term_months": 24 }] });
+    let (status, call_off, _) = api.post("/call-offs", body, Some("uk-notices")).await;
+    assert_eq!(status, 201, "{call_off}");
+    let id = call_off["id"].as_str().unwrap().to_string();
+    let reference = call_off["reference"].as_str().unwrap().to_string();
+    let notice = |code: &str| format!("/call-offs/{id}/notices/{code}/ocds");
+    let ocid = format!("{TEST_OCID_PREFIX}-{id}");
+
+    // UK6 before the contract: the award, pending, with its value with VAT and above the threshold.
+    let (status, uk6) = api.get(&notice("UK6")).await;
+    assert_eq!(status, 200, "{uk6}");
+    assert!(uk6["extensions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e.as_str().unwrap().contains("ocds_uk_extension")));
+    let r = notice_release(&uk6);
+    assert_eq!(r["ocid"], ocid.as_str());
+    assert_eq!(r["id"], format!("{ocid}-notice-UK6").as_str());
+    assert_eq!(r["tag"], json!(["award"]));
+    let award = &r["awards"][0];
+    assert_eq!(award["status"], "pending");
+    assert_eq!(award["value"]["amount"], 184_800.0);
+    assert_eq!(award["value"]["amountGross"], 221_760.0);
+    assert_eq!(award["aboveThreshold"], true);
+    assert_eq!(award["documents"][0]["noticeType"], "UK6");
+    assert_eq!(award["documents"][0]["documentType"], "awardNotice");
+    assert_eq!(r["relatedProcesses"][0]["relationship"], json!(["framework"]));
+    assert_valid_notice(&dir, "uk6.json", &uk6);
+
+    // Not yet due: named, as is a notice that does not exist.
+    let (status, problem) = api.get(&notice("UK7")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "notice");
+    assert!(
+        problem["errors"][0]["message"].as_str().unwrap().contains("UK6"),
+        "{problem}"
+    );
+    let (status, problem) = api.get(&notice("UK99")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+
+    // UK7 once the supplier accepts: the contract, signed.
+    let (status, _, _) = supplier.post(&format!("/call-offs/{id}/accept"), json!({}), None).await;
+    assert_eq!(status, 200);
+    let (status, uk7) = api.get(&notice("UK7")).await;
+    assert_eq!(status, 200, "{uk7}");
+    let r = notice_release(&uk7);
+    assert_eq!(r["tag"], json!(["contract"]));
+    let contract = &r["contracts"][0];
+    assert_eq!(contract["status"], "active");
+    assert!(contract["dateSigned"].is_string(), "{contract}");
+    assert_eq!(contract["value"]["amountGross"], 221_760.0);
+    assert_eq!(contract["documents"][0]["noticeType"], "UK7");
+    assert_eq!(contract["documents"][0]["documentType"], "contractNotice");
+    assert!(contract["documents"][0].get("datePublished").is_none());
+    assert_eq!(r["awards"][0]["status"], "active");
+    assert_valid_notice(&dir, "uk7.json", &uk7);
+
+    // Recorded as published: the notice's day and its page on Find a Tender.
+    let (status, _, _) = api
+        .post(
+            &format!("/call-offs/{id}/notices"),
+            json!({ "notice": "UK7", "reference": "012345-2026", "published_on": "2026-11-26" }),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, uk7) = api.get(&notice("UK7")).await;
+    let document = &notice_release(&uk7)["contracts"][0]["documents"][0];
+    assert_eq!(document["datePublished"], "2026-11-26T00:00:00Z");
+    assert_eq!(
+        document["url"],
+        "https://www.find-tender.service.gov.uk/Notice/012345-2026"
+    );
+
+    // UK10 for the variation: the amended value with VAT, on the amendment.
+    supplier
+        .post(&format!("/call-offs/{id}/go-live"), json!({}), None)
+        .await;
+    let vary = json!({ "lines": [{ "sku": "L4-SIM-5GB", "quantity": 1_450, "term_months": 24 }] });
+    let (status, varied, _) = api
+        .post(&format!("/call-offs/{id}/variations"), vary, Some("uk10"))
+        .await;
+    assert!(status == 201 || status == 202, "{varied}");
+    let (status, problem) = api.get(&notice("UK10")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "variation", "{problem}");
+    let (status, problem) = api.get(&format!("{}?variation=two", notice("UK10"))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "variation", "{problem}");
+    let (status, uk10) = api.get(&format!("{}?variation=1", notice("UK10"))).await;
+    assert_eq!(status, 200, "{uk10}");
+    let r = notice_release(&uk10);
+    assert_eq!(r["id"], format!("{ocid}-notice-UK10-1").as_str());
+    assert_eq!(r["tag"], json!(["contractAmendment"]));
+    let contract = &r["contracts"][0];
+    // 1,450 × £5.50 × 24 = £191,400, £229,680 with VAT.
+    assert_eq!(contract["value"]["amount"], 191_400.0);
+    assert_eq!(contract["amendments"][0]["value"]["amountGross"], 229_680.0);
+    assert_eq!(contract["amendments"][0]["aboveThreshold"], true);
+    assert_eq!(contract["documents"][0]["noticeType"], "UK10");
+    assert_eq!(
+        r["awards"][0]["value"]["amount"], 184_800.0,
+        "the award keeps its value"
+    );
+    assert_valid_notice(&dir, "uk10.json", &uk10);
+
+    // UK11 once an early end is decided, before the day it takes effect.
+    let (status, ended, _) = api
+        .post(
+            &format!("/call-offs/{id}/terminate"),
+            json!({ "reason": "Service moved to a shared contract", "ends_on": "2027-01-31" }),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{ended}");
+    let (status, uk11) = api.get(&notice("UK11")).await;
+    assert_eq!(status, 200, "{uk11}");
+    let r = notice_release(&uk11);
+    assert_eq!(r["tag"], json!(["contractTermination"]));
+    let contract = &r["contracts"][0];
+    assert_eq!(contract["status"], "terminated");
+    assert_eq!(contract["period"]["endDate"], "2027-01-31T23:59:59Z");
+    assert_eq!(contract["documents"][0]["noticeType"], "UK11");
+    assert!(
+        contract["description"].as_str().unwrap().contains("shared contract"),
+        "{contract}"
+    );
+    assert!(contract["value"]["amount"].as_f64().unwrap() < 191_400.0, "{contract}");
+    assert_valid_notice(&dir, "uk11.json", &uk11);
+
+    // Only those who may see the call-off; the page downloads the same data with its session.
+    let camden = Api::sign_in(&site, "buyer@camden.example").await;
+    assert_eq!(camden.get(&notice("UK7")).await.0, StatusCode::NOT_FOUND);
+    let signed_out = site
+        .api()
+        .get(format!("{}/api/v1{}", site.base, notice("UK7")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_out.status(), StatusCode::UNAUTHORIZED);
+    let buyer = site.signed_in("buyer@hackney.example").await;
+    let page = buyer.get(&format!("/call-offs/{id}")).await;
+    page.assert_contains(&format!("/call-offs/{id}/notices/UK10/ocds?variation=1"))
+        .assert_contains("Notice data (OCDS JSON)");
+    let download = buyer.get(&format!("/call-offs/{id}/notices/UK7/ocds")).await;
+    assert_eq!(download.status, 200, "{}", download.body);
+    let disposition = download.headers["content-disposition"].to_str().unwrap();
+    assert!(disposition.contains(&format!("{reference}-UK7.json")), "{disposition}");
+    let downloaded: Value = serde_json::from_str(&download.body).unwrap();
+    let (_, uk7_now) = api.get(&notice("UK7")).await;
+    assert_eq!(notice_release(&downloaded), notice_release(&uk7_now));
+    let bad = buyer.get(&format!("/call-offs/{id}/notices/UK9/ocds")).await;
+    assert_eq!(bad.status, 422);
+
+    // What the framework withholds stays withheld, and is stated.
+    let manager = Api::sign_in(&site, "manager@rbkc.example").await;
+    let reason = "Prices agreed below list; publishing them would harm the supplier";
+    let (status, _, _) = manager
+        .post(
+            &format!("/frameworks/{}/ocds/confidentiality", site.t.framework_id),
+            json!({ "field": "call_off_values", "withhold": true, "reason": reason }),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, withheld) = api.get(&notice("UK7")).await;
+    let r = notice_release(&withheld);
+    assert!(r["contracts"][0].get("value").is_none(), "{r}");
+    assert!(r["awards"][0].get("value").is_none(), "{r}");
+    assert!(r["contracts"][0]["description"].as_str().unwrap().contains(reason));
+    assert!(!serde_json::to_string(r).unwrap().contains("amountGross"), "{r}");
+    assert_valid_notice(&dir, "withheld.json", &withheld);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -271,9 +271,39 @@ async fn the_registers_list_what_the_code_asks_by_quarter(backend: Backend) {
     assert_eq!(page.status, 200);
     page.assert_contains(&over)
         .assert_contains("July to September 2026")
-        .assert_contains("/api/v1/organisation/transparency/contracts?quarter=2026-Q3")
-        .assert_contains("/api/v1/organisation/transparency/spend?quarter=2026-Q3");
+        .assert_contains("/organisation/transparency/contracts.csv?quarter=2026-Q3")
+        .assert_contains("/organisation/transparency/spend.csv?quarter=2026-Q3");
     assert!(!page.body.contains(&early_october));
+    // The download links work with the page's session, and give what the API gives.
+    let download = browser
+        .get("/organisation/transparency/contracts.csv?quarter=2026-Q3")
+        .await;
+    assert_eq!(download.status, 200, "{}", download.body);
+    assert!(download.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    assert!(download.headers["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    assert_eq!(parse_csv(&download.body), q3);
+    let spend_download = browser
+        .get("/organisation/transparency/spend.csv?quarter=2026-Q4")
+        .await;
+    assert_eq!(parse_csv(&spend_download.body), spend);
+    let bad_download = browser
+        .get("/organisation/transparency/spend.csv?quarter=2026-Q9")
+        .await;
+    assert_eq!(bad_download.status, 422);
+    let supplier_browser = site.signed_in("supplier@londonict.example").await;
+    assert_eq!(
+        supplier_browser
+            .get("/organisation/transparency/spend.csv?quarter=2026-Q4")
+            .await
+            .status,
+        403
+    );
     let bad = browser.get("/organisation/transparency?quarter=summer").await;
     assert_eq!(bad.status, 422);
     bad.assert_contains("href=\"#quarter\"");
