@@ -128,7 +128,7 @@ fn contract_entry(row: ContractRow) -> ContractEntry {
         start_on: row.starts_on.clone().or_else(|| row.live_on.clone()),
         // Every call-off today buys at catalogue prices from the framework's supplier.
         procurement_route: format!(
-            "Direct award (call-off) under framework agreement {}",
+            "No: a direct award (call-off) under framework agreement {}",
             row.framework_reference
         ),
         row,
@@ -168,15 +168,15 @@ pub fn contracts_csv(registers: &Registers) -> Vec<u8> {
             text_or_empty(c.row.cost_centre.as_deref()),
             Cell::text(&c.description),
             Cell::text(&c.row.supplier),
-            text_or_empty(c.row.companies_house.as_deref()),
-            Cell::Empty,
-            Cell::Empty,
             Cell::Pounds(c.row.value),
             Cell::Empty,
             text_or_empty(c.start_on.as_deref()),
             text_or_empty(c.row.ends_on.as_deref()),
             text_or_empty(c.review_on.as_deref()),
             Cell::text(&c.procurement_route),
+            Cell::Empty,
+            Cell::Empty,
+            text_or_empty(c.row.companies_house.as_deref()),
         ]);
     }
     csv(&rows)

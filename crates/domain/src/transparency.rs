@@ -16,31 +16,32 @@ pub const SPEND_THRESHOLD: Money = Money::from_pence(50_000);
 pub const CONTRACT_COLUMNS: [&str; 14] = [
     "Reference Number",
     "Title of Agreement",
-    "Department Responsible",
-    "Description of Goods and Services",
+    "Local Authority Department Responsible",
+    "Description of the Goods and/or Services Being Provided",
     "Supplier Name",
-    "Supplier Registration Number",
-    "SME",
-    "VCSE",
     "Sum to be Paid Over the Length of the Contract",
-    "Irrecoverable VAT",
+    "Value Added Tax that Cannot be Recovered",
     "Start Date",
     "End Date",
     "Review Date",
-    "Procurement Route",
+    "Result of an Invitation to Quote or a Published Invitation to Tender",
+    "Small or Medium Sized Enterprise",
+    "Voluntary or Community Sector Organisation",
+    "Supplier Registration Number",
 ];
 
-/// The spending register's columns (paragraph 23 and the practitioners' guide's names for the
-/// body and the transaction), in the Code's order.
+/// The spending register's columns, named as the Code names each item it requires (paragraph
+/// 23), in its order; with the practitioners' guide's body name, transaction number and expense
+/// type besides.
 pub const SPEND_COLUMNS: [&str; 10] = [
     "Body Name",
-    "Date",
+    "Date the Expenditure was Incurred",
     "Transaction Number",
-    "Department",
-    "Supplier Name",
-    "Purpose",
-    "Net Amount",
-    "Irrecoverable VAT",
+    "Local Authority Department",
+    "Beneficiary",
+    "Summary of the Purpose of the Expenditure",
+    "Amount",
+    "Value Added Tax that Cannot be Recovered",
     "Expense Type",
     "Merchant Category",
 ];
