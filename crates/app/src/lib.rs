@@ -90,6 +90,7 @@ pub struct App {
     search_indexes: Arc<search_index::SearchIndexes>,
     browsing: Arc<recent::BrowsingReads>,
     ocid_prefix: Arc<calloff_interop::ocds::OcidPrefix>,
+    public_url: Option<Arc<str>>,
 }
 
 impl App {
@@ -101,6 +102,7 @@ impl App {
             search_indexes: Arc::default(),
             browsing: Arc::default(),
             ocid_prefix: Arc::default(),
+            public_url: None,
         }
     }
 
@@ -108,6 +110,18 @@ impl App {
     pub fn with_ocid_prefix(mut self, prefix: calloff_interop::ocds::OcidPrefix) -> Self {
         self.ocid_prefix = Arc::new(prefix);
         self
+    }
+
+    /// The same application reached at `url` (`https://calloff.example`): its open data's links
+    /// are built from it, not from the address each request came to.
+    pub fn with_public_url(mut self, url: Option<&str>) -> Self {
+        self.public_url = url.map(|u| Arc::from(u.trim_end_matches('/')));
+        self
+    }
+
+    /// The address people use to reach this application, when one is configured.
+    pub fn public_url(&self) -> Option<&str> {
+        self.public_url.as_deref()
     }
 
     /// The prefix of every ocid this application publishes.

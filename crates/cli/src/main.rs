@@ -72,9 +72,11 @@ struct ServeArgs {
     )]
     mail_from: String,
 
-    /// The address people use to reach this service, for links in emails.
-    #[arg(long, env = "CALLOFF_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
-    public_url: String,
+    /// The address people use to reach this service (`https://…`), for links in emails and in
+    /// the open data. Without it, emails link to http://127.0.0.1:8080 and the open data to the
+    /// address each request came to.
+    #[arg(long, env = "CALLOFF_PUBLIC_URL", value_parser = parse_public_url)]
+    public_url: Option<String>,
 
     /// The publisher's OCDS ocid prefix (`ocds-` and what the Open Contracting Partnership
     /// registered). The default is for tests and demos only.
@@ -83,6 +85,28 @@ struct ServeArgs {
 }
 
 /// Reads `--ocid-prefix`, naming what is wrong with it.
+/// Where emails link when no public address is configured.
+const LOCAL_URL: &str = "http://127.0.0.1:8080";
+
+/// A public address: `http://` or `https://`, a host, and no query or fragment.
+pub fn parse_public_url(text: &str) -> Result<String, String> {
+    let text = text.trim().trim_end_matches('/');
+    let host = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+        .ok_or("public_url must start with https:// or http://")?;
+    let well_formed = !host.is_empty()
+        && !host.starts_with('/')
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._~:/[]".contains(c));
+    if well_formed {
+        Ok(text.to_string())
+    } else {
+        Err("public_url must be an address such as https://calloff.example.gov.uk, with no query".into())
+    }
+}
+
 pub fn parse_ocid_prefix(text: &str) -> Result<OcidPrefix, String> {
     OcidPrefix::parse(text).map_err(|e| format!("{}: {}", e.field, e.message))
 }
@@ -186,7 +210,8 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve(args) => {
             let app = open(&cli.database_url)
                 .await?
-                .with_ocid_prefix(args.ocid_prefix.clone());
+                .with_ocid_prefix(args.ocid_prefix.clone())
+                .with_public_url(args.public_url.as_deref());
             serve(app, args).await
         }
         Command::Demo {
@@ -196,7 +221,8 @@ async fn main() -> anyhow::Result<()> {
         } => {
             let app = open(&cli.database_url)
                 .await?
-                .with_ocid_prefix(args.ocid_prefix.clone());
+                .with_ocid_prefix(args.ocid_prefix.clone())
+                .with_public_url(args.public_url.as_deref());
             let seeded = demo::seed(&app).await.context("seeding the demo")?;
             let activity = if seeded.created && !bare {
                 Some(
@@ -313,7 +339,7 @@ async fn serve(app: App, args: ServeArgs) -> anyhow::Result<()> {
             tokio::spawn(notifications::run_worker(
                 app.clone(),
                 mailer,
-                args.public_url.clone(),
+                args.public_url.clone().unwrap_or_else(|| LOCAL_URL.to_string()),
                 DELIVERY_INTERVAL,
             ));
             println!("Sending notification emails through {url}");

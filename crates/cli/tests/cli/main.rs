@@ -430,6 +430,16 @@ async fn a_served_call_off_is_emailed_to_the_supplier() {
         .await
         .unwrap();
     assert_eq!(placed.status(), 201);
+    // The open data's links are under the public address too, not the one the request came to.
+    let package: Value = client
+        .get(format!("{}/api/v1/ocds/releases?limit=1", server.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(package["uri"], "https://calloff.example/api/v1/ocds/releases?limit=1");
     let reference = placed.json::<Value>().await.unwrap()["reference"]
         .as_str()
         .unwrap()

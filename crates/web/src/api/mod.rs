@@ -576,7 +576,7 @@ async fn notice_data(
         Some(n) => format!("{path}?variation={n}"),
         None => path,
     };
-    let head = calloff_app::ocds::package_head(&state.app, ocds::url_of(&headers, &path));
+    let head = calloff_app::ocds::package_head(&state.app, ocds::url_of(&state.app, &headers, &path));
     Ok(Json(calloff_interop::ocds::notice_package(&head, release)).into_response())
 }
 

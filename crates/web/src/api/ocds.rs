@@ -34,8 +34,12 @@ pub struct ReleasesQuery {
     pub limit: Option<i64>,
 }
 
-/// This request's own URL, for the package's `uri` and its `links.next`.
-pub(crate) fn url_of(headers: &HeaderMap, path_and_query: &str) -> String {
+/// This request's own URL, for the package's `uri` and its `links.next`: under the configured
+/// public address when there is one (behind TLS, the address the request came to is not it).
+pub(crate) fn url_of(app: &calloff_app::App, headers: &HeaderMap, path_and_query: &str) -> String {
+    if let Some(base) = app.public_url() {
+        return format!("{base}/api/v1{path_and_query}");
+    }
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -75,7 +79,7 @@ pub async fn releases(
         } else {
             format!("?{}", params.join("&"))
         };
-        url_of(&headers, &format!("/ocds/releases{query}"))
+        url_of(&state.app, &headers, &format!("/ocds/releases{query}"))
     };
     let uri = with(query.cursor.as_deref());
     let next = page.next_cursor.as_deref().map(|c| with(Some(c)));
@@ -93,7 +97,10 @@ pub async fn releases(
     ))]
 pub async fn record(State(state): State<AppState>, headers: HeaderMap, Path(ocid): Path<String>) -> ApiResult {
     let releases = ocds::record(&state.app, &ocid).await.map_err(fail)?;
-    let head = ocds::package_head(&state.app, url_of(&headers, &format!("/ocds/records/{ocid}")));
+    let head = ocds::package_head(
+        &state.app,
+        url_of(&state.app, &headers, &format!("/ocds/records/{ocid}")),
+    );
     Ok(Json(record_package(&head, &ocid, releases)).into_response())
 }
 

@@ -167,7 +167,7 @@ pub async fn data(
         Some(n) => format!("/call-offs/{}/notices/{notice}/ocds?variation={n}", view.call_off.id),
         None => format!("/call-offs/{}/notices/{notice}/ocds", view.call_off.id),
     };
-    let head = calloff_app::ocds::package_head(&state.app, crate::api::ocds::url_of(&headers, &path));
+    let head = calloff_app::ocds::package_head(&state.app, crate::api::ocds::url_of(&state.app, &headers, &path));
     let package = calloff_interop::ocds::notice_package(&head, release);
     let file = match variation {
         Some(n) => format!("{}-{notice}-{n}.json", view.call_off.reference),
