@@ -58,6 +58,29 @@ struct Parties {
     items: Vec<(String, i64, String, String, String, String, i64)>,
 }
 
+/// How often the notices still to publish are read at each size.
+const NOTICE_READS: usize = 5;
+
+/// Times reading the notices `buyer` has still to publish, as its home page does.
+async fn notices_read(backend: &str, app: &App, buyer: &calloff_app::Actor) -> anyhow::Result<()> {
+    let mut timings = Vec::new();
+    let mut outstanding = 0;
+    for _ in 0..NOTICE_READS {
+        let started = Instant::now();
+        outstanding = calloff_app::notices::outstanding(app, buyer).await?.len();
+        timings.push(started.elapsed().as_secs_f64() * 1_000.0);
+    }
+    timings.sort_by(f64::total_cmp);
+    println!(
+        "{:<9} {:>10} notices to publish for one buyer: median {:.1} ms, worst {:.1} ms over {NOTICE_READS} reads",
+        backend,
+        outstanding,
+        timings[timings.len() / 2],
+        timings[timings.len() - 1]
+    );
+    Ok(())
+}
+
 async fn measure(backend: &str, url: &str, args: &BenchExportArgs) -> anyhow::Result<()> {
     let db = Db::open(url).await?;
     let app = App::new(db.clone(), Arc::new(SystemClock));
@@ -113,6 +136,23 @@ async fn measure(backend: &str, url: &str, args: &BenchExportArgs) -> anyhow::Re
             backend, size, releases, seconds, megabytes, peak
         );
         let _ = std::fs::remove_file(&out);
+        // A buyer's home page works out the notices still to publish over its whole history:
+        // first with none published, then with nine in ten contract details notices published.
+        let buyer = calloff_app::auth::actor_by_email(&app, "buyer@camden.example").await?;
+        notices_read(backend, &app, &buyer).await?;
+        let mut conn = db.pool().acquire().await?;
+        sqlx::query(
+            "INSERT INTO notice_publications (call_off_id, notice, variation, reference, published_on, recorded_by, recorded_at) \
+             SELECT c.id, 'UK7', 0, 'bench', '2026-01-01', $1, '2026-01-01T00:00:00.000Z' FROM call_offs c \
+             WHERE c.buyer_id = $2 AND c.reference NOT LIKE '%0' AND NOT EXISTS \
+               (SELECT 1 FROM notice_publications p WHERE p.call_off_id = c.id AND p.notice = 'UK7')",
+        )
+        .bind(&parties.user)
+        .bind(buyer.organisation_id.as_str())
+        .execute(&mut *conn)
+        .await?;
+        drop(conn);
+        notices_read(backend, &app, &buyer).await?;
     }
     let _ = std::fs::remove_dir_all(&dir);
     db.close().await;
