@@ -5,6 +5,7 @@
 use crate::{Actor, App, AppError, AppResult};
 use calloff_domain::catalogue::Unit;
 use calloff_domain::ids::{CallOffId, FrameworkId, OrganisationId};
+use calloff_domain::FieldError;
 use calloff_interop::ocds::{
     self as shape, CallOffFacts, EarlyEndFacts, FrameworkFacts, InvoiceFacts, LineFacts, LotFacts, PackageHead,
     PackageWriter, PartyFacts, UkNotice, VariationFacts, Withheld, WithheldField,
@@ -401,6 +402,31 @@ pub struct Confidentiality {
     pub reason: String,
 }
 
+impl Confidentiality {
+    /// The field and the trimmed reason, or every fault at once.
+    pub fn check(&self) -> Result<(WithheldField, String), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let field = WithheldField::parse(&self.field).map_err(|e| errors.push(e)).ok();
+        let reason = self.reason.trim();
+        if self.withhold && reason.is_empty() {
+            errors.push(FieldError::new(
+                "reason",
+                "Enter why this field is commercially confidential",
+            ));
+        }
+        if reason.chars().count() > MAX_REASON_LEN {
+            errors.push(FieldError::new(
+                "reason",
+                format!("Reason must be {MAX_REASON_LEN} characters or fewer"),
+            ));
+        }
+        match field {
+            Some(field) if errors.is_empty() => Ok((field, reason.to_string())),
+            _ => Err(errors),
+        }
+    }
+}
+
 /// The framework's manager withholds a field of its call-offs' releases as commercially
 /// confidential, with a reason the releases state, or publishes it again. Audited.
 pub async fn set_confidentiality(
@@ -413,20 +439,8 @@ pub async fn set_confidentiality(
         let mut conn = app.db.pool().acquire().await?;
         require_manager(&mut conn, actor, framework, "withhold fields of its open data").await?;
     }
-    let field = WithheldField::parse(&request.field).map_err(AppError::Invalid)?;
-    let reason = request.reason.trim();
-    if request.withhold && reason.is_empty() {
-        return Err(AppError::invalid(
-            "reason",
-            "Enter why this field is commercially confidential",
-        ));
-    }
-    if reason.chars().count() > MAX_REASON_LEN {
-        return Err(AppError::invalid(
-            "reason",
-            format!("Reason must be {MAX_REASON_LEN} characters or fewer"),
-        ));
-    }
+    let (field, reason) = request.check().map_err(AppError::InvalidFields)?;
+    let reason = reason.as_str();
     with_retries(|| async {
         let at = app.now_text();
         let mut tx = app.db.begin_write().await?;

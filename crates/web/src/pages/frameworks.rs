@@ -174,6 +174,9 @@ pub async fn overview(State(state): State<AppState>, user: PageUser, Path(id): P
                 @if o.standing.is_manager() || o.standing.is_supplier() || o.standing.is_auditor() {
                     p class="govuk-body" { a class="govuk-link" href={ "/frameworks/" (f.id) "/returns" } { "MI returns and the management charge" } }
                 }
+                @if o.standing.is_manager() {
+                    p class="govuk-body" { a class="govuk-link" href={ "/frameworks/" (f.id) "/confidentiality" } { "What the open data withholds as commercially confidential" } }
+                }
                 @if o.standing.may_change_catalogue_settings() {
                     p class="govuk-body" { a class="govuk-link" href={ "/frameworks/" (f.id) "/catalogue-settings" } { "Catalogue settings: indexation cap and naming buyers" } }
                 }

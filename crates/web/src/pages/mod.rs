@@ -6,6 +6,7 @@ mod audit;
 mod call_offs;
 mod catalogue;
 mod change_requests;
+mod confidentiality;
 mod frameworks;
 mod home;
 mod invoices;
@@ -71,6 +72,8 @@ pub fn routes() -> Routes {
         .get("/frameworks/{id}/catalogue", catalogue::search)
         .get("/frameworks/{id}/spend", spend::framework)
         .get("/organisation/spend", spend::organisation)
+        .get("/frameworks/{id}/confidentiality", confidentiality::show)
+        .post("/frameworks/{id}/confidentiality", confidentiality::save)
         .get("/organisation/transparency", transparency::show)
         .get("/organisation/transparency/contracts.csv", transparency::contracts_csv)
         .get("/organisation/transparency/spend.csv", transparency::spend_csv)

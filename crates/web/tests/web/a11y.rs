@@ -1219,15 +1219,34 @@ async fn every_page_and_error_state_passes_a11y_check_and_fits_375_px() {
         .await;
     assert_eq!(unknown.status, 404);
     keep("framework-public-not-found", &unknown);
-    let (status, body, _) = crate::api::Api::sign_in(&site, "manager@rbkc.example")
-        .await
+    // The manager withholds call-off values through the page: the page, its errors (every
+    // field named), and the page again with its banner.
+    let confidentiality = format!("{framework}/confidentiality");
+    keep("confidentiality", &manager.get(&confidentiality).await);
+    let refused = manager
+        .post(&confidentiality, &[("field", "colour"), ("reason", " ")])
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    refused
+        .assert_contains("href=\"#field\"")
+        .assert_contains("href=\"#withhold\"");
+    keep("confidentiality-errors", &refused);
+    let saved = manager
         .post(
-            &format!("{framework}/ocds/confidentiality"),
-            serde_json::json!({ "field": "call_off_values", "withhold": true, "reason": "Rates below list" }),
-            None,
+            &confidentiality,
+            &[
+                ("field", "call_off_values"),
+                ("withhold", "withhold"),
+                ("reason", "Rates below list"),
+            ],
         )
         .await;
-    assert_eq!(status, 200, "{body}");
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let saved = manager.get(saved.location.as_deref().unwrap()).await;
+    saved
+        .assert_contains("The open data is updated")
+        .assert_contains("Rates below list");
+    keep("confidentiality-saved", &saved);
     keep(
         "framework-public-withheld",
         &anonymous.get(&format!("{framework}/public")).await,

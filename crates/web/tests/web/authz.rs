@@ -99,7 +99,9 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         ("GET", "/api/v1/ocds/releases" | "/api/v1/ocds/records/{ocid}") => Public,
         // A framework's public page and its JSON twin, and the open-data page listing them.
         ("GET", "/open-data" | "/frameworks/{id}/public" | "/api/v1/frameworks/{id}/public") => Public,
-        ("GET" | "POST", "/api/v1/frameworks/{id}/ocds/confidentiality") => FrameworkManager,
+        ("GET" | "POST", "/api/v1/frameworks/{id}/ocds/confidentiality" | "/frameworks/{id}/confidentiality") => {
+            FrameworkManager
+        }
         ("GET", "/sign-in/code") => SecondFactorPage,
         ("POST", "/sign-in/code") => SecondFactorForm,
         ("POST", "/account/two-factor/turn-off" | "/api/v1/account/two-factor/turn-off") => TwoFactorOptional,

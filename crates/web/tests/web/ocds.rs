@@ -274,6 +274,22 @@ async fn ocds_withheld_fields_are_stated_not_published(backend: Backend) {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(problem["errors"][0]["field"], "field", "{problem}");
+    // Every bad field at once.
+    let (status, problem, _) = manager
+        .post(
+            &path,
+            json!({ "field": "colour", "withhold": true, "reason": "" }),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["field", "reason"], "{problem}");
     for field in ["unit_prices", "call_off_values"] {
         let (status, body, _) = manager
             .post(
