@@ -298,6 +298,43 @@ try {
     const after = await buyer.page.evaluate(() => document.querySelector(".calloff-count")?.innerText ?? "");
     if (after) buyer.fail(`the count still reads "${after}"`);
   });
+  await journey("a buyer takes a notice's data and records it as published", buyer, async () => {
+    await buyer.visit("/");
+    const before = await buyer.taskStatus("Notices to publish");
+    const waiting = parseInt(before ?? "", 10);
+    if (!(waiting > 0)) buyer.fail(`the task reads "${before}"`);
+    await buyer.press("Notices to publish");
+    await buyer.expectHeading("Notices to publish");
+    await buyer.shot("notices");
+    // The first notice's data: an OCDS release of the UK profile, as the link downloads it.
+    // Fetched with the browser's session cookie, as the download would be (the page's own
+    // scripts may not fetch: its content security policy allows no connections).
+    const href = await buyer.page.$eval("#notices-outstanding a[download]", (a) => a.href);
+    const cookies = (await buyer.page.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+    const response = await fetch(href, { headers: { cookie: cookies } });
+    const data = { status: response.status, body: await response.json() };
+    const release = data.body.releases?.[0];
+    const subject = release?.awards?.[0]?.documents ? release.awards[0] : release?.contracts?.[0];
+    if (data.status !== 200 || !/^UK\d+$/.test(subject?.documents?.[0]?.noticeType ?? "")) {
+      buyer.fail(`the notice's data is not a UK notice: ${data.status} ${JSON.stringify(data.body).slice(0, 300)}`);
+    }
+    await buyer.page.click("#notices-outstanding tbody tr td a");
+    await buyer.page.waitForNavigation({ waitUntil: "load" }).catch(() => {});
+    await buyer.expect("Notices to publish");
+    await buyer.press("Record as published");
+    await buyer.expectHeading("as published");
+    await buyer.press("Record as published");
+    await buyer.expect("Enter the notice's reference");
+    await buyer.fill("Notice reference", "012345-2026");
+    await buyer.press("Record as published");
+    await buyer.expectBanner("Notice recorded as published");
+    await buyer.shot("notice-recorded");
+    await buyer.visit("/");
+    const after = await buyer.taskStatus("Notices to publish");
+    // "None" (or no link) once nothing is left.
+    const left = parseInt(after ?? "0", 10) || 0;
+    if (left !== waiting - 1) buyer.fail(`the task reads "${after}", was "${before}"`);
+  });
   await journey("a buyer signs out from the header", buyer, async () => {
     await buyer.press("Sign out");
     await buyer.expectHeading("Sign in");
@@ -340,6 +377,27 @@ try {
     await manager.visit("/");
     const after = await manager.taskStatus("Registrations to verify");
     if (parseInt(after, 10) === parseInt(before, 10)) manager.fail(`the task still reads "${after}"`);
+  });
+  await journey("a manager withholds call-off values from the open data", manager, async () => {
+    await manager.visit(`/frameworks/${FRAMEWORK}`);
+    await manager.press("What the open data withholds");
+    await manager.expectHeading("What the open data withholds");
+    await manager.press("Save");
+    await manager.expect("Choose whether to withhold the field or publish it again");
+    await manager.choose("Its value");
+    await manager.choose("Withhold it as commercially confidential");
+    await manager.fill("Why it is commercially confidential", "Rates agreed below list price");
+    await manager.press("Save");
+    await manager.expectBanner("The open data is updated");
+    await manager.expect("Rates agreed below list price");
+    await manager.shot("withheld");
+    await manager.visit(`/frameworks/${FRAMEWORK}/public`);
+    await manager.expect("withheld");
+    await manager.visit(`/frameworks/${FRAMEWORK}/confidentiality`);
+    await manager.choose("Its value");
+    await manager.choose("Publish it again");
+    await manager.press("Save");
+    await manager.expectBanner("The open data is updated");
   });
   await manager.close();
 
