@@ -444,8 +444,8 @@ pub(super) fn details(view: &CallOffView) -> Markup {
             ("Cost centre", html! { (c.cost_centre.as_ref().map_or("Not recorded", |cc| cc.as_str())) }),
             (if c.state == CallOffState::Draft { "Submitted" } else { "Placed" }, html! { (timestamp(&c.placed_at)) }),
             ("Last changed", html! { (timestamp(&c.updated_at)) }),
-            ("Live since", html! { (view.live_on.as_deref().unwrap_or("Not yet live")) }),
-            ("Term ends", html! { (view.ends_on.as_deref().unwrap_or("When it goes live, after its longest term")) }),
+            ("Live since", html! { (view.live_on.as_deref().map_or_else(|| "Not yet live".to_string(), crate::dates::date_of)) }),
+            ("Term ends", html! { (view.ends_on.as_deref().map_or_else(|| "When it goes live, after its longest term".to_string(), crate::dates::date_of)) }),
         ]))
         @if let Some(end) = &view.early_end {
             div class="govuk-inset-text" {
@@ -641,7 +641,7 @@ fn stop_section(user: &PageUser, view: &CallOffView, today: &str) -> Markup {
                 h2 class="govuk-heading-m" id="end-early-heading" { "End this call-off early" }
                 p class="govuk-body" {
                     "Ending early stops the service on a day you choose, before its term ends"
-                    @if let Some(end) = &view.ends_on { " (" (end) ")" }
+                    @if let Some(end) = &view.ends_on { " (" (crate::dates::date_of(end)) ")" }
                     ". Its contract value is recomputed to what is due to that day, the rest is released to the framework's headroom, and the supplier is told. It cannot be undone."
                 }
                 a class="govuk-button govuk-button--warning" href={ "/call-offs/" (c.id) "/terminate" } { "End this call-off early" }
@@ -713,7 +713,7 @@ fn notices_section(
                                 }
                                 td class="govuk-table__cell" {
                                     @match notices.publication(d) {
-                                        Some(p) => { (p.reference) br; span class="govuk-body-s" { "on " (calloff_domain::calendar::parse_date(&p.published_on).map(crate::dates::date).unwrap_or_else(|_| p.published_on.clone())) } }
+                                        Some(p) => { (p.reference) br; span class="govuk-body-s" { "on " (crate::dates::date_of(&p.published_on)) } }
                                         None if records => {
                                             a class="govuk-link" href={ "/call-offs/" (call_off.call_off.id) "/notices/record?notice=" (d.kind.code()) @if let Some(n) = d.variation { "&variation=" (n) } } {
                                                 "Record as published" span class="govuk-visually-hidden" { ": " (d.kind.label()) }
@@ -1006,7 +1006,7 @@ fn reason_page(user: &PageUser, view: &CallOffView, action: &str, errors: &[Fiel
             @if action == "terminate" {
                 p class="govuk-body" {
                     "This call-off with " (view.supplier.name) " for " (view.buyer.name) " is live, with a contract value of "
-                    (c.totals.contract_value) " excluding VAT, and its term runs to " (view.ends_on.as_deref().unwrap_or("its end")) "."
+                    (c.totals.contract_value) " excluding VAT, and its term runs to " (view.ends_on.as_deref().map_or_else(|| "its end".to_string(), crate::dates::date_of)) "."
                 }
                 p class="govuk-body" { "If you end it early:" }
                 ul class="govuk-list govuk-list--bullet" {
