@@ -158,6 +158,8 @@ pub(crate) struct NewRequest<'a> {
     pub reserved_lots: Vec<(u32, Money)>,
     /// A variation's proposed lines.
     pub lines: Option<&'a [PricedLine]>,
+    /// Why the buyer asks for the variation, if they said.
+    pub reason: Option<&'a str>,
 }
 
 /// Opens a request and tells the organisation's approvers, in the caller's transaction. Refuses
@@ -187,6 +189,7 @@ pub(crate) async fn open(tx: &mut Conn, app: &App, actor: &Actor, new: NewReques
         reserved_value: new.value,
         reserved_lots: new.reserved_lots,
         lines: new.lines.map(|l| serde_json::to_string(l).unwrap_or_default()),
+        reason: new.reason.map(str::to_string),
         requested_by: actor.user_id.clone(),
         requested_at: app.now_text(),
         expires_at: (at + chrono::Duration::days(i64::from(new.expiry_days)))
@@ -393,7 +396,18 @@ async fn record_decision(
         (Decided::Approved(_), ApprovalKind::Variation) => {
             let lines: Vec<PricedLine> = serde_json::from_str(request.lines.as_deref().unwrap_or("[]"))
                 .map_err(|e| calloff_store::StoreError::corrupt(format!("stored variation lines: {e}")))?;
-            crate::variations::record(&mut tx, &mut head, app, actor, &request.requested_by, &call_off, &lines).await?;
+            let reason = request.reason.as_deref();
+            crate::variations::record(
+                &mut tx,
+                &mut head,
+                app,
+                actor,
+                &request.requested_by,
+                &call_off,
+                &lines,
+                reason,
+            )
+            .await?;
         }
         (Decided::Recorded { .. }, _) => {}
     }
@@ -565,6 +579,7 @@ async fn submit_again(app: &App, actor: &Actor, call_off: &CallOff) -> AppResult
                 expiry_days: taken.approval_expiry_days,
                 reserved_lots: taken.lots,
                 lines: None,
+                reason: None,
             },
         )
         .await?;

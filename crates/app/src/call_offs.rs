@@ -275,6 +275,7 @@ async fn insert_placed(
                 expiry_days: taken.approval_expiry_days,
                 reserved_lots: taken.lots,
                 lines: None,
+                reason: None,
             },
         )
         .await?;

@@ -418,7 +418,9 @@ pub async fn seed_activity(app: &App) -> AppResult<usize> {
     }
     // The live SIM call-off is varied: fifty more SIMs (before Camden's approval rules exist,
     // so it applies at once), for an amendment in the open data.
-    crate::variations::vary(app, &camden, &placed_ids[2], &[line("L4-SIM-5GB", 450, 24, None)]).await?;
+    let more_sims = [line("L4-SIM-5GB", 450, 24, None)];
+    let why = "Fifty more staff moved to mobile working in the housing repairs team";
+    crate::variations::vary_because(app, &camden, &placed_ids[2], &more_sims, why).await?;
     seed_approvals(app, &framework_id, &camden).await?;
     seed_catalogue_changes(app, &framework_id, &supplier, &manager).await?;
     seed_volume_pricing(app, &framework_id, &supplier, &manager, &hackney).await?;

@@ -178,6 +178,7 @@ impl Facts {
                         original_value: v.original_value,
                         over_limit: v.over_limit,
                         varied_at: v.varied_at,
+                        reason: v.reason,
                     })
                 })
                 .collect::<AppResult<_>>()?,

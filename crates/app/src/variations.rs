@@ -255,18 +255,53 @@ pub async fn preview(app: &App, actor: &Actor, id: &CallOffId, lines: &[LineInpu
     })
 }
 
+/// Longest reason a buyer may give for a variation.
+pub const MAX_REASON_LEN: usize = 1_000;
+
 /// Varies an accepted or live call-off of the buyer's organisation to the given lines. An
 /// increase that the buyer's approval rules cover waits for approval instead.
 pub async fn vary(app: &App, actor: &Actor, id: &CallOffId, lines: &[LineInput]) -> AppResult<VariationOutcome> {
+    vary_because(app, actor, id, lines, "").await
+}
+
+/// As [`vary`], with the buyer's reason for the change (empty if they gave none): the
+/// amendment's rationale in the open data and the contract change notice.
+pub async fn vary_because(
+    app: &App,
+    actor: &Actor,
+    id: &CallOffId,
+    lines: &[LineInput],
+    reason: &str,
+) -> AppResult<VariationOutcome> {
     let call_off = may_vary(app, actor, id).await?.call_off;
-    let priced = price_varied(app, &call_off, lines).await?;
+    let reason = reason.trim();
+    let too_long = (reason.chars().count() > MAX_REASON_LEN).then(|| {
+        FieldError::new(
+            "reason",
+            format!("The reason must be {MAX_REASON_LEN} characters or fewer"),
+        )
+    });
+    let priced = match (price_varied(app, &call_off, lines).await, too_long) {
+        (Ok(priced), None) => priced,
+        (Ok(_), Some(e)) => return Err(AppError::Invalid(e)),
+        (Err(e), None) => return Err(e),
+        (Err(e), Some(too_long)) => {
+            let mut errors = e.field_errors();
+            if errors.is_empty() {
+                return Err(e);
+            }
+            errors.push(too_long);
+            return Err(AppError::InvalidFields(errors));
+        }
+    };
+    let reason = (!reason.is_empty()).then_some(reason);
     if same_lines(&call_off.lines, &priced) {
         return Err(AppError::invalid(
             "lines",
             "These are the call-off's lines as they stand: change an item, a quantity, a term or a usage to vary it",
         ));
     }
-    with_retries(|| apply(app, actor, &call_off, &priced)).await
+    with_retries(|| apply(app, actor, &call_off, &priced, reason)).await
 }
 
 /// Whether a variation would leave the call-off as it is (the same items, quantities, terms and
@@ -287,7 +322,13 @@ fn same_lines(current: &[PricedLine], varied: &[PricedLine]) -> bool {
     a == b
 }
 
-async fn apply(app: &App, actor: &Actor, seen: &CallOff, lines: &[PricedLine]) -> AppResult<VariationOutcome> {
+async fn apply(
+    app: &App,
+    actor: &Actor,
+    seen: &CallOff,
+    lines: &[PricedLine],
+    reason: Option<&str>,
+) -> AppResult<VariationOutcome> {
     let totals = Totals::of(lines)?;
     let mut tx = app.db.begin_write().await?;
     let mut head = ChainHead::claim(&mut tx).await?;
@@ -314,6 +355,7 @@ async fn apply(app: &App, actor: &Actor, seen: &CallOff, lines: &[PricedLine]) -
                 expiry_days: taken.approval_expiry_days,
                 reserved_lots: taken.lots,
                 lines: Some(lines),
+                reason,
             },
         )
         .await?;
@@ -333,7 +375,7 @@ async fn apply(app: &App, actor: &Actor, seen: &CallOff, lines: &[PricedLine]) -
         .await?;
         VariationOutcome::AwaitingApproval(Box::new(request))
     } else {
-        let varied = record(&mut tx, &mut head, app, actor, &actor.user_id, seen, lines).await?;
+        let varied = record(&mut tx, &mut head, app, actor, &actor.user_id, seen, lines, reason).await?;
         VariationOutcome::Applied(Box::new(varied))
     };
     head.seal(&mut tx).await?;
@@ -344,6 +386,7 @@ async fn apply(app: &App, actor: &Actor, seen: &CallOff, lines: &[PricedLine]) -
 /// Applies varied lines whose increases are already reserved: releases decreases, replaces the
 /// lines, sets the new value, keeps the variation and tells the supplier. In the caller's
 /// transaction (placing a variation directly, or on its last approval).
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn record(
     tx: &mut calloff_store::Conn,
     head: &mut ChainHead,
@@ -352,6 +395,7 @@ pub(crate) async fn record(
     varied_by: &calloff_domain::ids::UserId,
     seen: &CallOff,
     lines: &[PricedLine],
+    reason: Option<&str>,
 ) -> AppResult<Varied> {
     let totals = Totals::of(lines)?;
     let previous = seen.totals.contract_value;
@@ -376,6 +420,7 @@ pub(crate) async fn record(
         original_value: original,
         over_limit: change_bp > limit_bp,
         varied_at: at.clone(),
+        reason: reason.map(str::to_string),
     };
     let lines_json = serde_json::to_string(lines).unwrap_or_default();
     variations::insert(tx, &seen.id, &variation, &lines_json, varied_by).await?;
@@ -391,6 +436,7 @@ pub(crate) async fn record(
             "new_value_pence": totals.contract_value.pence(),
             "original_value_pence": original.pence(),
             "over_modification_limit": variation.over_limit,
+            "reason": variation.reason,
         }),
     )
     .await?;

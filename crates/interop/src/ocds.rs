@@ -162,6 +162,8 @@ pub struct VariationFacts {
     pub original_value: Money,
     pub over_limit: bool,
     pub varied_at: String,
+    /// The buyer's reason, if they gave one.
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -603,7 +605,10 @@ pub fn call_off_releases(
             json!([{
                 "id": v.number.to_string(),
                 "date": v.varied_at,
-                "rationale": format!("Variation {} of call-off {}: lines, quantities or terms changed by the buyer", v.number, c.reference),
+                "rationale": match &v.reason {
+                    Some(reason) => format!("Variation {} of call-off {}: {reason}", v.number, c.reference),
+                    None => format!("Variation {} of call-off {}: lines, quantities or terms changed by the buyer", v.number, c.reference),
+                },
                 "description": format!("{change}.{limit}"),
                 "amendsReleaseID": last_contract_release,
                 "releaseID": id,

@@ -13,21 +13,21 @@ crate::statements! {
     INSERT_THRESHOLD = "INSERT INTO approval_thresholds (organisation_id, from_value, approvers) VALUES ($1, $2, $3)";
     SET_EXPIRY_DAYS = "UPDATE organisations SET approval_expiry_days = $1 WHERE id = $2";
     INSERT_REQUEST = "INSERT INTO approval_requests (id, call_off_id, kind, value, approvers_required, status, \
-                      reserved_value, reserved_lots, lines, requested_by, requested_at, expires_at) \
-                      VALUES ($1, $2, $3, $4, $5, 'awaiting', $6, $7, $8, $9, $10, $11)";
+                      reserved_value, reserved_lots, lines, reason, requested_by, requested_at, expires_at) \
+                      VALUES ($1, $2, $3, $4, $5, 'awaiting', $6, $7, $8, $9, $10, $11, $12)";
     REQUEST = "SELECT r.id, r.call_off_id, r.kind, r.value, r.approvers_required, r.status, r.reserved_value, \
-               r.reserved_lots, r.lines, r.requested_by, r.requested_at, r.expires_at, r.closed_at, c.buyer_id \
+               r.reserved_lots, r.lines, r.reason, r.requested_by, r.requested_at, r.expires_at, r.closed_at, c.buyer_id \
                FROM approval_requests r JOIN call_offs c ON c.id = r.call_off_id WHERE r.id = $1";
     FOR_CALL_OFF = "SELECT r.id, r.call_off_id, r.kind, r.value, r.approvers_required, r.status, r.reserved_value, \
-                    r.reserved_lots, r.lines, r.requested_by, r.requested_at, r.expires_at, r.closed_at, c.buyer_id \
+                    r.reserved_lots, r.lines, r.reason, r.requested_by, r.requested_at, r.expires_at, r.closed_at, c.buyer_id \
                     FROM approval_requests r JOIN call_offs c ON c.id = r.call_off_id \
                     WHERE r.call_off_id = $1 ORDER BY r.requested_at, r.id";
     AWAITING_FOR_BUYER = "SELECT r.id, r.call_off_id, r.kind, r.value, r.approvers_required, r.status, r.reserved_value, \
-                          r.reserved_lots, r.lines, r.requested_by, r.requested_at, r.expires_at, r.closed_at, c.buyer_id \
+                          r.reserved_lots, r.lines, r.reason, r.requested_by, r.requested_at, r.expires_at, r.closed_at, c.buyer_id \
                           FROM approval_requests r JOIN call_offs c ON c.id = r.call_off_id \
                           WHERE c.buyer_id = $1 AND r.status = 'awaiting' ORDER BY r.requested_at, r.id LIMIT $2";
     AWAITING_FOR_CALL_OFF = "SELECT r.id, r.call_off_id, r.kind, r.value, r.approvers_required, r.status, r.reserved_value, \
-                             r.reserved_lots, r.lines, r.requested_by, r.requested_at, r.expires_at, r.closed_at, c.buyer_id \
+                             r.reserved_lots, r.lines, r.reason, r.requested_by, r.requested_at, r.expires_at, r.closed_at, c.buyer_id \
                              FROM approval_requests r JOIN call_offs c ON c.id = r.call_off_id \
                              WHERE r.call_off_id = $1 AND r.status = 'awaiting'";
     // Active approvers of the organisation who could decide on a request made by $2.
@@ -109,6 +109,8 @@ pub struct Request {
     pub reserved_lots: Vec<(u32, Money)>,
     /// A variation's proposed lines, as JSON.
     pub lines: Option<String>,
+    /// Why the buyer asks for the variation, if they said.
+    pub reason: Option<String>,
     pub requested_by: UserId,
     pub requested_at: String,
     pub expires_at: String,
@@ -131,6 +133,7 @@ fn request_from_row(r: &sqlx::any::AnyRow) -> StoreResult<Request> {
         reserved_value: Money::from_pence(r.try_get("reserved_value")?),
         reserved_lots: serde_json::from_str(&lots).map_err(|e| StoreError::corrupt(e.to_string()))?,
         lines: r.try_get("lines")?,
+        reason: r.try_get("reason")?,
         requested_by: UserId::from_stored(r.try_get::<String, _>("requested_by")?),
         requested_at: r.try_get("requested_at")?,
         expires_at: r.try_get("expires_at")?,
@@ -149,6 +152,7 @@ pub async fn insert(conn: &mut Conn, r: &Request) -> StoreResult<()> {
         .bind(r.reserved_value.pence())
         .bind(lots)
         .bind(r.lines.as_deref())
+        .bind(r.reason.as_deref())
         .bind(r.requested_by.as_str())
         .bind(&r.requested_at)
         .bind(&r.expires_at)

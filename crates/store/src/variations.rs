@@ -8,10 +8,10 @@ use calloff_domain::money::{Money, UnitPrice};
 use sqlx::Row;
 
 crate::statements! {
-    VARIATIONS = "SELECT number, previous_value, new_value, original_value, over_limit, varied_at FROM call_off_variations \
+    VARIATIONS = "SELECT number, previous_value, new_value, original_value, over_limit, varied_at, reason FROM call_off_variations \
                   WHERE call_off_id = $1 ORDER BY number";
     INSERT_VARIATION = "INSERT INTO call_off_variations (call_off_id, number, previous_value, new_value, original_value, \
-                        over_limit, lines, varied_by, varied_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+                        over_limit, lines, varied_by, varied_at, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
     DELETE_LINES = "DELETE FROM call_off_lines WHERE call_off_id = $1";
     // A line kept from before keeps the price and description it was placed with.
     INSERT_KEPT_LINE = "INSERT INTO call_off_lines (call_off_id, line_number, item_id, lot_number, sku, name, description, \
@@ -39,6 +39,8 @@ pub struct Variation {
     pub original_value: Money,
     pub over_limit: bool,
     pub varied_at: String,
+    /// Why the buyer varied it, if they said.
+    pub reason: Option<String>,
 }
 
 pub async fn list(conn: &mut Conn, call_off: &CallOffId) -> StoreResult<Vec<Variation>> {
@@ -55,6 +57,7 @@ pub async fn list(conn: &mut Conn, call_off: &CallOffId) -> StoreResult<Vec<Vari
                 original_value: Money::from_pence(r.try_get("original_value")?),
                 over_limit: r.try_get::<i64, _>("over_limit")? == 1,
                 varied_at: r.try_get("varied_at")?,
+                reason: r.try_get("reason")?,
             })
         })
         .collect()
@@ -77,6 +80,7 @@ pub async fn insert(
         .bind(lines_json)
         .bind(by.as_str())
         .bind(&v.varied_at)
+        .bind(v.reason.as_deref())
         .execute(&mut *conn)
         .await?;
     Ok(())

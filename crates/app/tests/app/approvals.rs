@@ -262,7 +262,8 @@ async fn a_variation_increase_is_approved_under_the_same_rules(backend: Backend)
     assert_eq!(committed(&t).await, Money::from_pounds(3_960));
 
     // An increase of £13,200 needs an approver; meanwhile the lines stand and the increase is held.
-    let big = variations::vary(&t.app, &buyer, &placed.id, &[line("L4-SIM-5GB", 130, 24)])
+    let why = "The library's new wing opens in March";
+    let big = variations::vary_because(&t.app, &buyer, &placed.id, &[line("L4-SIM-5GB", 130, 24)], why)
         .await
         .unwrap();
     let VariationOutcome::AwaitingApproval(request) = big else {
@@ -282,6 +283,9 @@ async fn a_variation_increase_is_approved_under_the_same_rules(backend: Backend)
     assert_eq!(view.call_off.totals.contract_value, Money::from_pounds(17_160));
     assert_eq!(view.call_off.lines[0].quantity.get(), 130);
     assert_eq!(view.variations.len(), 2);
+    // The reason given when it was asked for is kept with the variation it became.
+    assert_eq!(view.variations[0].reason, None);
+    assert_eq!(view.variations[1].reason.as_deref(), Some(why));
     assert_eq!(committed(&t).await, Money::from_pounds(17_160));
 
     // A returned increase changes nothing and lets its headroom go.

@@ -904,6 +904,11 @@ async fn record_milestone(
 #[schema(as = Variation)]
 struct VaryBody {
     lines: Vec<LineInput>,
+    /// Why the call-off is changing: the amendment's rationale in the open data and the
+    /// contract change notice (UK10).
+    #[serde(default)]
+    #[schema(max_length = 1000)]
+    reason: Option<String>,
 }
 
 #[utoipa::path(post, path = "/call-offs/{id}/variations", operation_id = "varyCallOff",
@@ -921,7 +926,8 @@ async fn vary(
     ApiJson(body): ApiJson<VaryBody>,
 ) -> ApiResult {
     let id = CallOffId::from_stored(id);
-    let outcome = calloff_app::variations::vary(&state.app, &user.session.actor, &id, &body.lines)
+    let reason = body.reason.as_deref().unwrap_or_default();
+    let outcome = calloff_app::variations::vary_because(&state.app, &user.session.actor, &id, &body.lines, reason)
         .await
         .map_err(fail)?;
     let view = call_offs::view(&state.app, &user.session.actor, &id)

@@ -527,6 +527,7 @@ fn variations_table(view: &CallOffView) -> Markup {
                 th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Value before" }
                 th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Value after" }
                 th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Change from original" }
+                th scope="col" class="govuk-table__header" { "Why" }
             } }
             tbody class="govuk-table__body" {
                 @for v in &view.variations {
@@ -539,6 +540,7 @@ fn variations_table(view: &CallOffView) -> Markup {
                             (percent((v.new_value.pence() - v.original_value.pence()).abs().saturating_mul(10_000) / v.original_value.pence().max(1)))
                             @if v.over_limit { " (over the modification limit)" }
                         }
+                        td class="govuk-table__cell" { (v.reason.as_deref().unwrap_or("Not given")) }
                     }
                 }
             }

@@ -3,7 +3,9 @@
 //! limit before submitting. One form, posted back for each step, so no JavaScript is needed.
 
 use super::{error_page, render, Fields};
-use crate::html::{csrf_field, error_for, field_id, input, layout, percent, summary_list, Chrome, Input, Section};
+use crate::html::{
+    csrf_field, error_for, field_id, input, layout, percent, summary_list, textarea, Chrome, Input, Section,
+};
 use crate::pages::quote::quote_table;
 use crate::session::{PageUser, SignedInForm};
 use crate::AppState;
@@ -41,6 +43,8 @@ struct TypedLine {
 #[derive(Default)]
 struct Extras {
     search: String,
+    /// Why the buyer varies it, as typed.
+    reason: String,
     results: Vec<CatalogueItem>,
     searched: bool,
     preview: Option<VariationPreview>,
@@ -212,6 +216,13 @@ fn page(user: &PageUser, view: &CallOffView, typed: &[TypedLine], extras: &Extra
                 @if let Some(p) = &extras.preview {
                     (preview_section(view, p))
                 }
+                (textarea(
+                    "reason",
+                    "Why is the call-off changing? (optional)",
+                    &extras.reason,
+                    Some("Published as the reason for the change in the open data and in the contract change notice (UK10)"),
+                    error_for(errors, "reason"),
+                ))
                 div class="govuk-button-group" {
                     @if extras.preview.is_some() {
                         button type="submit" name="action" value="submit" class="govuk-button" data-module="govuk-button" data-prevent-double-click="true" { (submit_label) }
@@ -363,6 +374,7 @@ pub async fn submit(
         .unwrap_or_else(|| "submit".into());
     let mut extras = Extras {
         search: fields.text("q"),
+        reason: fields.text("reason"),
         ..Extras::default()
     };
     let mut errors = Vec::new();
@@ -413,7 +425,7 @@ pub async fn submit(
         if errors.is_empty() {
             let inputs: Vec<LineInput> = lines.iter().map(|(_, l)| l.clone()).collect();
             if action == "submit" {
-                match variations::vary(&state.app, actor, &id, &inputs).await {
+                match variations::vary_because(&state.app, actor, &id, &inputs, &extras.reason).await {
                     Ok(outcome) => {
                         let notice = match outcome {
                             variations::VariationOutcome::Applied(varied) if varied.variation.over_limit => {

@@ -486,7 +486,21 @@ async fn ocds_each_notice_is_ready_to_submit_in_the_uk_profile(backend: Backend)
     supplier
         .post(&format!("/call-offs/{id}/go-live"), json!({}), None)
         .await;
-    let vary = json!({ "lines": [{ "sku": "L4-SIM-5GB", "quantity": 1_450, "term_months": 24 }] });
+    // A reason too long is named with a bad line, and nothing changes.
+    let bad = json!({ "lines": [{ "sku": "NO-SUCH", "quantity": 1, "term_months": 24 }], "reason": "x".repeat(1_001) });
+    let (status, problem, _) = api
+        .post(&format!("/call-offs/{id}/variations"), bad, Some("uk10-bad"))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert!(fields.contains(&"reason") && fields.len() == 2, "{problem}");
+    let why = "Fifty more staff moved to mobile working";
+    let vary = json!({ "lines": [{ "sku": "L4-SIM-5GB", "quantity": 1_450, "term_months": 24 }], "reason": why });
     let (status, varied, _) = api
         .post(&format!("/call-offs/{id}/variations"), vary, Some("uk10"))
         .await;
@@ -507,6 +521,12 @@ async fn ocds_each_notice_is_ready_to_submit_in_the_uk_profile(backend: Backend)
     assert_eq!(contract["value"]["amount"], 191_400.0);
     assert_eq!(contract["amendments"][0]["value"]["amountGross"], 229_680.0);
     assert_eq!(contract["amendments"][0]["aboveThreshold"], true);
+    assert!(
+        contract["amendments"][0]["rationale"].as_str().unwrap().ends_with(why),
+        "{contract}"
+    );
+    let (_, view) = api.get(&format!("/call-offs/{id}")).await;
+    assert_eq!(view["variations"][0]["reason"], why);
     assert_eq!(contract["documents"][0]["noticeType"], "UK10");
     assert_eq!(
         r["awards"][0]["value"]["amount"], 184_800.0,

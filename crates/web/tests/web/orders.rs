@@ -552,9 +552,21 @@ async fn a_variation_is_found_by_search_and_checked_before_it_is_made(backend: B
     let mut submit = big.clone();
     submit.retain(|(k, _)| *k != "action");
     submit.push(("action", "submit"));
+    // A reason past 1,000 characters is named, and the page keeps what was typed.
+    let long = "x".repeat(1_001);
+    let mut too_long = submit.clone();
+    too_long.push(("reason", &long));
+    let refused = buyer.post(&path, &too_long).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    refused.assert_contains("href=\"#reason\"");
+    submit.push(("reason", "The new library needs a faster link"));
     let varied = buyer.post(&path, &submit).await;
     assert_eq!(varied.status, 303, "{}", varied.body);
     assert!(varied.location.unwrap().contains("varied=over-limit"));
+    buyer
+        .get(&call_off)
+        .await
+        .assert_contains("The new library needs a faster link");
     let removed = buyer
         .post(
             &path,

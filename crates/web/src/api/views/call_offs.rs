@@ -165,6 +165,8 @@ pub struct VariationRecord {
     pub over_modification_limit: bool,
     #[schema(format = DateTime)]
     pub varied_at: String,
+    /// Why the buyer varied it, if they said.
+    pub reason: Option<String>,
 }
 
 /// A variation checked and priced but not made: what it would do.
@@ -318,6 +320,7 @@ impl From<&calloff_app::call_offs::CallOffView> for CallOffView {
                     original_value: x.original_value.into(),
                     over_modification_limit: x.over_limit,
                     varied_at: x.varied_at.clone(),
+                    reason: x.reason.clone(),
                 })
                 .collect(),
             spend: (&v.spend).into(),
