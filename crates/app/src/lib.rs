@@ -33,6 +33,7 @@ pub mod saved_quotes;
 pub mod search_index;
 pub mod search_query;
 pub mod spend;
+pub mod supplier_status;
 pub mod tasks;
 pub mod transparency;
 pub mod two_factor;

@@ -94,6 +94,12 @@ pub async fn home(app: &App, actor: &Actor) -> AppResult<Home> {
         let proposals = tasks::proposals_to_answer(&mut conn, org).await?;
         let proposals_href = first_framework_page(app, actor, "proposals").await?;
         list.push(task("Customers' proposals to respond to", proposals, proposals_href));
+        let undeclared = calloff_store::supplier_status::get(&mut conn, org).await?.is_none();
+        list.push(task(
+            "Your size and VCSE status to declare",
+            i64::from(undeclared),
+            "/organisation/supplier-status",
+        ));
     }
     if actor.has(Role::FrameworkManager) {
         let verify = tasks::organisations_to_verify(&mut conn).await?;

@@ -157,8 +157,9 @@ fn text_or_empty(value: Option<&str>) -> Cell {
     value.map_or(Cell::Empty, Cell::text)
 }
 
-/// The contracts register as CSV: the Code's columns, one row per contract. SME, VCSE and
-/// irrecoverable VAT are kept, empty: calloff does not hold them (ADR 0018).
+/// The contracts register as CSV: the Code's columns, one row per contract. SME and VCSE as the
+/// supplier declared them (empty until it does); irrecoverable VAT is kept, empty: calloff does
+/// not hold a council's VAT position (ADR 0018).
 pub fn contracts_csv(registers: &Registers) -> Vec<u8> {
     let mut rows = vec![CONTRACT_COLUMNS.iter().map(|c| Cell::text(*c)).collect::<Vec<_>>()];
     for c in &registers.contracts {
@@ -174,12 +175,21 @@ pub fn contracts_csv(registers: &Registers) -> Vec<u8> {
             text_or_empty(c.row.ends_on.as_deref()),
             text_or_empty(c.review_on.as_deref()),
             Cell::text(&c.procurement_route),
-            Cell::Empty,
-            Cell::Empty,
+            yes_no(c.row.sme),
+            yes_no(c.row.vcse),
             text_or_empty(c.row.companies_house.as_deref()),
         ]);
     }
     csv(&rows)
+}
+
+/// A supplier's declared status as the register writes it: empty until it declares.
+fn yes_no(declared: Option<bool>) -> Cell {
+    match declared {
+        Some(true) => Cell::text("Yes"),
+        Some(false) => Cell::text("No"),
+        None => Cell::Empty,
+    }
 }
 
 /// The spending over £500 as CSV: the Code's columns, one row per invoice or credit note.

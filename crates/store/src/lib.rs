@@ -30,6 +30,7 @@ pub mod saved_quotes;
 pub mod search;
 pub mod sign_in_limits;
 pub mod spend;
+pub mod supplier_status;
 pub mod tasks;
 pub mod transparency;
 pub mod two_factor;
@@ -81,6 +82,7 @@ pub fn all_statements() -> Vec<&'static str> {
         spend::ALL,
         lifecycle::ALL,
         mi_imports::ALL,
+        notices::ALL,
         notifications::ALL,
         ocds::ALL,
         organisations::ALL,
@@ -90,6 +92,7 @@ pub fn all_statements() -> Vec<&'static str> {
         saved_quotes::ALL,
         search::ALL,
         sign_in_limits::ALL,
+        supplier_status::ALL,
         tasks::ALL,
         transparency::ALL,
         two_factor::ALL,

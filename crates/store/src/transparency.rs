@@ -13,8 +13,10 @@ crate::statements! {
     CONTRACTS = "SELECT c.id, c.reference, c.title, c.cost_centre, c.contract_value, c.starts_on, c.live_on, \
                  c.ends_on, c.placed_at, f.reference AS framework_reference, s.name AS supplier, \
                  (SELECT oi.value FROM organisation_identifiers oi WHERE oi.organisation_id = s.id \
-                  AND oi.scheme = 'GB-COH' ORDER BY oi.position LIMIT 1) AS companies_house \
+                  AND oi.scheme = 'GB-COH' ORDER BY oi.position LIMIT 1) AS companies_house, \
+                 st.sme, st.vcse \
                  FROM call_offs c JOIN organisations s ON s.id = c.supplier_id \
+                 LEFT JOIN supplier_statuses st ON st.organisation_id = s.id \
                  JOIN frameworks f ON f.id = c.framework_id \
                  WHERE c.buyer_id = $1 AND c.sent_to_supplier = 1 \
                  AND c.state IN ('placed', 'accepted', 'live', 'ended') AND c.contract_value > $2 \
@@ -49,6 +51,10 @@ pub struct ContractRow {
     pub framework_reference: String,
     pub supplier: String,
     pub companies_house: Option<String>,
+    /// The supplier's declared status, if it has declared: a small or medium-sized enterprise,
+    /// and a voluntary, community or social enterprise.
+    pub sme: Option<bool>,
+    pub vcse: Option<bool>,
     /// The names of its lines, in order.
     pub lines: Vec<String>,
 }
@@ -110,6 +116,8 @@ pub async fn contracts(conn: &mut Conn, q: ContractsQuery<'_>) -> StoreResult<Ve
             framework_reference: r.try_get("framework_reference")?,
             supplier: r.try_get("supplier")?,
             companies_house: r.try_get("companies_house")?,
+            sme: r.try_get::<Option<i64>, _>("sme")?.map(|v| v == 1),
+            vcse: r.try_get::<Option<i64>, _>("vcse")?.map(|v| v == 1),
             lines,
         });
     }

@@ -120,6 +120,8 @@ pub fn routes() -> Routes {
         .get("/frameworks/{id}/public", public::framework)
         .get("/approvals", awaiting_approval)
         .post("/approvals/{id}/decision", decide_approval)
+        .get("/organisation/supplier-status", supplier_status)
+        .post("/organisation/supplier-status", declare_supplier_status)
         .get("/organisation/approval-rules", approval_rules)
         .post("/organisation/approval-rules", set_approval_rules)
         .create("/organisations", register_organisation)
@@ -184,6 +186,7 @@ pub fn parse_as_every_body(bytes: &[u8]) -> usize {
         + ok::<AcceptBody>(bytes)
         + ok::<MilestoneBody>(bytes)
         + ok::<VaryBody>(bytes)
+        + ok::<SupplierStatusBody>(bytes)
         + ok::<RulesBody>(bytes)
         + ok::<DecisionBody>(bytes)
         + ok::<ProposeBody>(bytes)
@@ -963,6 +966,75 @@ async fn preview_variation(
         .await
         .map_err(fail)?;
     Ok(Json(VariationPreviewView::from(&preview)).into_response())
+}
+
+/// A supplier's declared status, as the buyers' Transparency Code registers publish it.
+#[derive(serde::Serialize, ToSchema)]
+struct SupplierStatusView {
+    /// Whether it has declared; until it does, the registers leave both empty.
+    declared: bool,
+    /// A small or medium-sized enterprise.
+    sme: Option<bool>,
+    /// A voluntary, community or social enterprise.
+    vcse: Option<bool>,
+    #[schema(format = DateTime)]
+    declared_at: Option<String>,
+}
+
+impl From<Option<calloff_app::supplier_status::SupplierStatus>> for SupplierStatusView {
+    fn from(s: Option<calloff_app::supplier_status::SupplierStatus>) -> Self {
+        SupplierStatusView {
+            declared: s.is_some(),
+            sme: s.as_ref().map(|s| s.sme),
+            vcse: s.as_ref().map(|s| s.vcse),
+            declared_at: s.map(|s| s.declared_at),
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/organisation/supplier-status", operation_id = "getSupplierStatus",
+    summary = "What your supplier organisation has declared of its size (SME) and VCSE status (its people)",
+    responses(
+        (status = 200, description = "The declaration", body = SupplierStatusView),
+        (status = 403, description = "Not a supplier's person", body = problem::Problem, content_type = "application/problem+json"),
+    ))]
+async fn supplier_status(State(state): State<AppState>, user: ApiUser) -> ApiResult {
+    let declared = calloff_app::supplier_status::current(&state.app, &user.session.actor)
+        .await
+        .map_err(fail)?;
+    Ok(Json(SupplierStatusView::from(declared)).into_response())
+}
+
+/// A supplier's declaration: true or false for each.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = SupplierStatusDeclaration)]
+struct SupplierStatusBody {
+    /// A small or medium-sized enterprise: fewer than 250 staff, and a turnover or balance sheet
+    /// within the Procurement Act 2023's limits.
+    sme: bool,
+    /// A voluntary, community or social enterprise.
+    vcse: bool,
+}
+
+#[utoipa::path(post, path = "/organisation/supplier-status", operation_id = "declareSupplierStatus",
+    summary = "Declare your supplier organisation's size (SME) and VCSE status, replacing what it declared before (its people; audited): the buyers' Transparency Code registers publish it",
+    request_body = SupplierStatusBody,
+    responses(
+        (status = 200, description = "The declaration", body = SupplierStatusView),
+        (status = 403, description = "Not a supplier's person", body = problem::Problem, content_type = "application/problem+json"),
+    ))]
+async fn declare_supplier_status(State(state): State<AppState>, user: ApiUser, body: JsonBody) -> ApiResult {
+    let actor = &user.session.actor;
+    // Who asks is checked before what was sent.
+    calloff_app::supplier_status::current(&state.app, actor)
+        .await
+        .map_err(fail)?;
+    let body: SupplierStatusBody = body.parse()?;
+    let answer = |v: bool| if v { "yes" } else { "no" };
+    let declared = calloff_app::supplier_status::declare(&state.app, actor, answer(body.sme), answer(body.vcse))
+        .await
+        .map_err(fail)?;
+    Ok(Json(SupplierStatusView::from(Some(declared))).into_response())
 }
 
 #[utoipa::path(get, path = "/organisation/approval-rules", operation_id = "getApprovalRules",

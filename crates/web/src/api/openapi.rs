@@ -48,6 +48,8 @@ use utoipa::{Modify, OpenApi, ToSchema};
         super::call_off_notices,
         super::record_notice,
         super::notice_data,
+        super::supplier_status,
+        super::declare_supplier_status,
         super::preview_variation,
         super::act,
         super::invoices::submit,

@@ -26,6 +26,7 @@ mod returns_import;
 mod saved_quotes;
 mod sign_in;
 mod spend;
+mod supplier_status;
 mod transparency;
 mod two_factor;
 mod variations;
@@ -74,6 +75,8 @@ pub fn routes() -> Routes {
         .get("/organisation/spend", spend::organisation)
         .get("/frameworks/{id}/confidentiality", confidentiality::show)
         .post("/frameworks/{id}/confidentiality", confidentiality::save)
+        .get("/organisation/supplier-status", supplier_status::show)
+        .post("/organisation/supplier-status", supplier_status::declare)
         .get("/organisation/transparency", transparency::show)
         .get("/organisation/transparency/contracts.csv", transparency::contracts_csv)
         .get("/organisation/transparency/spend.csv", transparency::spend_csv)

@@ -89,7 +89,7 @@ fn registers_tables(r: &Registers) -> Markup {
         h2 class="govuk-heading-m" id="contracts" { "Contracts over " (CONTRACT_THRESHOLD) }
         p class="govuk-body" {
             "Every call-off worth more than " (CONTRACT_THRESHOLD) " over its life (excluding VAT) that was placed before the quarter ended and had not ended before it began. "
-            "SME and VCSE status and irrecoverable VAT are not recorded in calloff: the download keeps their columns empty for you to complete."
+            "SME and VCSE status are as each supplier declared them, empty until it does. Irrecoverable VAT depends on your VAT position, which calloff does not hold: the download keeps its column empty for you to complete."
         }
         p class="govuk-body" {
             a class="govuk-link" href=(download_link("contracts", q)) download { "Download the contracts register for " (q.label()) " (CSV)" }

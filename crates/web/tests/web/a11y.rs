@@ -1177,6 +1177,24 @@ async fn every_page_and_error_state_passes_a11y_check_and_fits_375_px() {
     refused.assert_contains("order_reference");
     keep("return-import-errors", &refused);
     keep("home-supplier", &supplier.get("/").await);
+    // The supplier declares its size and VCSE status: the form, its errors, and the banner.
+    keep("supplier-status", &supplier.get("/organisation/supplier-status").await);
+    let refused = supplier
+        .post("/organisation/supplier-status", &[("sme", "maybe")])
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    refused
+        .assert_contains("href=\"#sme\"")
+        .assert_contains("href=\"#vcse\"");
+    keep("supplier-status-errors", &refused);
+    let declared = supplier
+        .post("/organisation/supplier-status", &[("sme", "yes"), ("vcse", "no")])
+        .await;
+    assert_eq!(declared.status, 303, "{}", declared.body);
+    keep(
+        "supplier-status-declared",
+        &supplier.get(declared.location.as_deref().unwrap()).await,
+    );
     let manager = site.signed_in("manager@rbkc.example").await;
     keep("home-manager", &manager.get("/").await);
     keep("returns-manager", &manager.get(&returns).await);

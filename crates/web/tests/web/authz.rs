@@ -208,6 +208,7 @@ fn rule(method: &str, path: &str) -> Option<Rule> {
         // Deleting: each checked on a quote of its own (below), as the owner's check deletes it.
         ("GET" | "POST", "/quotes/{id}/delete") | ("DELETE", "/api/v1/saved-quotes/{id}") => SavedQuote,
         ("GET", "/supplier/inbox") => SupplierUser,
+        ("GET" | "POST", "/organisation/supplier-status" | "/api/v1/organisation/supplier-status") => SupplierUser,
         (
             "GET",
             "/call-offs/{id}"
@@ -896,6 +897,8 @@ async fn every_route_for_every_role_and_organisation() {
                         "names_buyers": false,
                         "field": "unit_prices",
                         "withhold": false,
+                        "sme": false,
+                        "vcse": true,
                     });
                     let mut request = match *method {
                         "GET" => client.get(&url),

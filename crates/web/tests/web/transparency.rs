@@ -231,6 +231,49 @@ async fn the_registers_list_what_the_code_asks_by_quarter(backend: Backend) {
             && field("Result of an Invitation to Quote or a Published Invitation to Tender").contains("TC-1"),
         "{a:?}"
     );
+    // Once the supplier declares its status, the register says it; a bad answer is refused
+    // naming it, and only a supplier's people declare.
+    let supplier_api = Api::sign_in(&site, "supplier@londonict.example").await;
+    let (status, problem, _) = supplier_api
+        .post(
+            "/organisation/supplier-status",
+            serde_json::json!({ "sme": "maybe" }),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "sme", "{problem}");
+    assert_eq!(problem["errors"][1]["field"], "vcse", "{problem}");
+    let (status, _, _) = buyer
+        .post(
+            "/organisation/supplier-status",
+            serde_json::json!({ "sme": true, "vcse": false }),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, declared, _) = supplier_api
+        .post(
+            "/organisation/supplier-status",
+            serde_json::json!({ "sme": true, "vcse": false }),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{declared}");
+    assert_eq!(
+        (declared["declared"].clone(), declared["sme"].clone()),
+        (serde_json::json!(true), serde_json::json!(true))
+    );
+    let (_, q3) = csv(&buyer, &site, "/organisation/transparency/contracts?quarter=2026-Q3").await;
+    let a = row(&q3, &over).unwrap();
+    let field = |name: &str| a[CONTRACT_HEADER.iter().position(|c| *c == name).unwrap()].as_str();
+    assert_eq!(
+        (
+            field("Small or Medium Sized Enterprise"),
+            field("Voluntary or Community Sector Organisation")
+        ),
+        ("Yes", "No")
+    );
 
     // The next quarter: still running, and the one placed in its first half hour.
     let (_, q4) = csv(&buyer, &site, "/organisation/transparency/contracts?quarter=2026-Q4").await;

@@ -473,6 +473,8 @@ async fn every_api_create_requires_an_idempotency_key() {
         "/api/v1/frameworks/{id}/ocds/confidentiality",
         "/api/v1/approvals/{id}/decision",
         "/api/v1/organisation/approval-rules",
+        // Declaring again replaces the supplier's declaration.
+        "/api/v1/organisation/supplier-status",
         "/api/v1/organisations/{id}/{decision}",
         "/api/v1/organisation/people/{id}/{change}",
         "/api/v1/proposals/{id}/votes",
