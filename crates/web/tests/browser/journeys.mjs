@@ -258,6 +258,25 @@ try {
     await supplier.expectBanner("marked as live");
     await supplier.shot("live");
   });
+  await journey("a supplier declares its size and VCSE status from its tasks", supplier, async () => {
+    await supplier.visit("/");
+    if ((await supplier.taskStatus("Your size and VCSE status to declare")) !== "1 waiting") {
+      supplier.fail("the declaration is not a task");
+    }
+    await supplier.press("Your size and VCSE status to declare");
+    await supplier.expectHeading("Your size and VCSE status");
+    await supplier.press("Declare");
+    await supplier.expect("Answer yes or no");
+    await supplier.page.click("#sme");
+    await supplier.page.click("#vcse-2");
+    await supplier.press("Declare");
+    await supplier.expectBanner("Your status is declared");
+    await supplier.shot("status-declared");
+    await supplier.visit("/");
+    if ((await supplier.taskStatus("Your size and VCSE status to declare")) === "1 waiting") {
+      supplier.fail("the task is still waiting");
+    }
+  });
   await supplier.close();
 
   // The buyer was told: the navigation counts it; reading marks it.
