@@ -179,6 +179,8 @@ impl Facts {
                         over_limit: v.over_limit,
                         varied_at: v.varied_at,
                         reason: v.reason,
+                        lines: line_facts(&v.lines_json)?,
+                        previous_lines: v.previous_lines_json.as_deref().map(line_facts).transpose()?,
                     })
                 })
                 .collect::<AppResult<_>>()?,
@@ -216,6 +218,27 @@ impl Facts {
         }
         Ok(out)
     }
+}
+
+/// A variation's stored lines (priced lines as JSON) as the releases list them.
+fn line_facts(json: &str) -> AppResult<Vec<LineFacts>> {
+    let lines: Vec<calloff_domain::call_off::PricedLine> = serde_json::from_str(json)
+        .map_err(|e| calloff_store::StoreError::corrupt(format!("a variation's stored lines: {e}")))?;
+    Ok(lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| LineFacts {
+            number: u32::try_from(i + 1).unwrap_or(u32::MAX),
+            lot: l.lot_number,
+            sku: l.sku.to_string(),
+            name: l.name,
+            unit: l.unit.label().to_string(),
+            unit_price_micros: l.unit_price.micros(),
+            cpv: l.cpv.as_str().to_string(),
+            quantity: u64::from(l.quantity.get()),
+            term_months: l.term_months.get(),
+        })
+        .collect())
 }
 
 fn narrow<T: TryFrom<i64>>(value: i64, what: &str) -> AppResult<T> {

@@ -423,7 +423,8 @@ pub(crate) async fn record(
         reason: reason.map(str::to_string),
     };
     let lines_json = serde_json::to_string(lines).unwrap_or_default();
-    variations::insert(tx, &seen.id, &variation, &lines_json, varied_by).await?;
+    let previous_json = serde_json::to_string(&seen.lines).unwrap_or_default();
+    variations::insert(tx, &seen.id, &variation, (&lines_json, &previous_json), varied_by).await?;
     head.append(
         tx,
         &at,

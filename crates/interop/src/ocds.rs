@@ -164,6 +164,10 @@ pub struct VariationFacts {
     pub varied_at: String,
     /// The buyer's reason, if they gave one.
     pub reason: Option<String>,
+    /// The lines it set, and the lines it replaced (not known for variations made before
+    /// calloff kept them).
+    pub lines: Vec<LineFacts>,
+    pub previous_lines: Option<Vec<LineFacts>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -220,6 +224,14 @@ impl CallOffFacts {
             .map(|v| v.original_value)
             .or_else(|| self.early_end.as_ref().map(|e| e.previous_value))
             .unwrap_or(self.contract_value)
+    }
+
+    /// Its lines as placed: before its first variation, when that is known; else as they are.
+    pub fn lines_as_placed(&self) -> &[LineFacts] {
+        match self.variations.first() {
+            Some(v) => v.previous_lines.as_deref().unwrap_or(&self.lines),
+            None => &self.lines,
+        }
     }
 
     fn lots(&self) -> Vec<u32> {
@@ -432,8 +444,8 @@ fn call_off_release(
     r
 }
 
-fn items(c: &CallOffFacts, withheld: &Withheld) -> Vec<Value> {
-    c.lines
+fn items(lines: &[LineFacts], withheld: &Withheld) -> Vec<Value> {
+    lines
         .iter()
         .map(|l| {
             let mut unit = json!({ "name": l.unit });
@@ -528,7 +540,7 @@ pub fn call_off_releases(
         "status": "active",
         "date": c.placed_at,
         "suppliers": [c.supplier.reference()],
-        "items": items(c, withheld),
+        "items": items(c.lines_as_placed(), withheld),
         "relatedLots": c.lots().into_iter().map(lot_id).collect::<Vec<_>>(),
     });
     if !withholds_values {
@@ -566,7 +578,7 @@ pub fn call_off_releases(
         contract.insert("title".into(), title.clone().into());
         contract.insert("status".into(), "active".into());
         contract.insert("dateSigned".into(), accepted_at.clone().into());
-        contract.insert("items".into(), items(c, withheld).into());
+        contract.insert("items".into(), items(c.lines_as_placed(), withheld).into());
         if let Some(start) = c.live_on.as_ref().or(c.starts_on.as_ref()) {
             let mut period = json!({ "startDate": day_start(start) });
             if let (Some(end), None) = (&c.ends_on, &c.early_end) {
@@ -600,6 +612,7 @@ pub fn call_off_releases(
             " The cumulative change is within the framework's modification limit."
         };
         let mut contract = contract(c, Some(v.new_value), withheld);
+        contract.insert("items".into(), items(&v.lines, withheld).into());
         contract.insert(
             "amendments".into(),
             json!([{

@@ -35,7 +35,8 @@ crate::statements! {
     LINES = concat!("SELECT x.call_off_id, x.line_number, x.lot_number, x.sku, x.name, x.unit, x.unit_price_micros, x.cpv, \
                      x.quantity, x.term_months FROM call_off_lines x ", in_span!(), " ORDER BY x.line_number");
     VARIATIONS = concat!("SELECT x.call_off_id, x.number, x.previous_value, x.new_value, x.original_value, x.over_limit, \
-                          x.varied_at, x.reason FROM call_off_variations x ", in_span!(), " ORDER BY x.number");
+                          x.varied_at, x.reason, x.lines, x.previous_lines FROM call_off_variations x ", in_span!(),
+                          " ORDER BY x.number");
     // Disputed invoices do not count, as in spend.
     INVOICES = concat!("SELECT x.call_off_id, x.id, x.kind, x.number, x.issue_date, x.net_value, x.received_at FROM invoices x ",
                        in_span!(), " AND x.status <> 'disputed' ORDER BY x.received_at, x.id");
@@ -73,6 +74,10 @@ pub struct PublishedVariation {
     pub over_limit: bool,
     pub varied_at: String,
     pub reason: Option<String>,
+    /// The priced lines it set, and those it replaced (unknown for variations made before
+    /// migration 0036), as JSON.
+    pub lines_json: String,
+    pub previous_lines_json: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -207,6 +212,8 @@ async fn with_children(conn: &mut Conn, call_offs: &mut [PublishedCallOff]) -> S
                 over_limit: row.try_get::<i64, _>("over_limit")? == 1,
                 varied_at: row.try_get("varied_at")?,
                 reason: row.try_get("reason")?,
+                lines_json: row.try_get("lines")?,
+                previous_lines_json: row.try_get("previous_lines")?,
             });
         }
     }

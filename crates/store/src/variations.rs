@@ -11,7 +11,8 @@ crate::statements! {
     VARIATIONS = "SELECT number, previous_value, new_value, original_value, over_limit, varied_at, reason FROM call_off_variations \
                   WHERE call_off_id = $1 ORDER BY number";
     INSERT_VARIATION = "INSERT INTO call_off_variations (call_off_id, number, previous_value, new_value, original_value, \
-                        over_limit, lines, varied_by, varied_at, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+                        over_limit, lines, varied_by, varied_at, reason, previous_lines) \
+                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
     DELETE_LINES = "DELETE FROM call_off_lines WHERE call_off_id = $1";
     // A line kept from before keeps the price and description it was placed with.
     INSERT_KEPT_LINE = "INSERT INTO call_off_lines (call_off_id, line_number, item_id, lot_number, sku, name, description, \
@@ -63,11 +64,12 @@ pub async fn list(conn: &mut Conn, call_off: &CallOffId) -> StoreResult<Vec<Vari
         .collect()
 }
 
+/// Keeps a variation with the lines it set and the lines it replaced, both priced lines as JSON.
 pub async fn insert(
     conn: &mut Conn,
     call_off: &CallOffId,
     v: &Variation,
-    lines_json: &str,
+    (lines_json, previous_lines_json): (&str, &str),
     by: &UserId,
 ) -> StoreResult<()> {
     sqlx::query(INSERT_VARIATION)
@@ -81,6 +83,7 @@ pub async fn insert(
         .bind(by.as_str())
         .bind(&v.varied_at)
         .bind(v.reason.as_deref())
+        .bind(previous_lines_json)
         .execute(&mut *conn)
         .await?;
     Ok(())

@@ -532,6 +532,15 @@ async fn ocds_each_notice_is_ready_to_submit_in_the_uk_profile(backend: Backend)
         r["awards"][0]["value"]["amount"], 184_800.0,
         "the award keeps its value"
     );
+    // ...and its items as placed, while the amended contract lists the varied lines.
+    assert_eq!(r["awards"][0]["items"][0]["quantity"], 1_400, "{r}");
+    assert_eq!(contract["items"][0]["quantity"], 1_450, "{contract}");
+    let (_, uk7_after) = api.get(&notice("UK7")).await;
+    assert_eq!(
+        notice_release(&uk7_after)["contracts"][0]["items"][0]["quantity"],
+        1_400,
+        "the contract details notice gives the contract as entered into"
+    );
     assert_valid_notice(&dir, "uk10.json", &uk10);
 
     // UK11 once an early end is decided, before the day it takes effect.
@@ -576,6 +585,7 @@ async fn ocds_each_notice_is_ready_to_submit_in_the_uk_profile(backend: Backend)
     assert_eq!(download.status, 200, "{}", download.body);
     let disposition = download.headers["content-disposition"].to_str().unwrap();
     assert!(disposition.contains(&format!("{reference}-UK7.json")), "{disposition}");
+    // The same data as the API gives now (the contract's start is the day it went live since).
     let downloaded: Value = serde_json::from_str(&download.body).unwrap();
     let (_, uk7_now) = api.get(&notice("UK7")).await;
     assert_eq!(notice_release(&downloaded), notice_release(&uk7_now));
