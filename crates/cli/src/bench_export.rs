@@ -326,6 +326,15 @@ async fn seed(db: &Db, p: &Parties, from: usize, to: usize) -> anyhow::Result<()
                 Text("bench".into()),
             ]);
             if varied {
+                // The priced lines it set (a tenth more units) and those it replaced, as stored.
+                let priced = |quantity: i64, value: i64| {
+                    serde_json::json!([{
+                        "item_id": item, "lot_number": lot, "sku": sku, "name": name, "description": name,
+                        "unit": unit, "unit_price": price, "cpv": cpv, "quantity": quantity,
+                        "term_months": term, "monthly_usage": null, "value": value,
+                    }])
+                    .to_string()
+                };
                 variations.push(vec![
                     Text(id.clone()),
                     Int(1),
@@ -333,7 +342,8 @@ async fn seed(db: &Db, p: &Parties, from: usize, to: usize) -> anyhow::Result<()
                     Int(current),
                     Int(value),
                     Int(0),
-                    Text("[]".into()),
+                    Text(priced(quantity + quantity / 10 + 1, current)),
+                    Text(priced(quantity, value)),
                     Text(p.user.clone()),
                     Text(at(90)),
                 ]);
@@ -399,7 +409,8 @@ async fn seed(db: &Db, p: &Parties, from: usize, to: usize) -> anyhow::Result<()
         insert(
             &mut tx,
             "call_off_variations",
-            "call_off_id, number, previous_value, new_value, original_value, over_limit, lines, varied_by, varied_at",
+            "call_off_id, number, previous_value, new_value, original_value, over_limit, lines, previous_lines, varied_by, \
+             varied_at",
             variations,
         )
         .await?;
